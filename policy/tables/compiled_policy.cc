@@ -1,0 +1,224 @@
+#include "policy/tables/compiled_policy.h"
+
+#include <openssl/evp.h>
+
+#include <sstream>
+
+namespace portvakt::tables {
+
+const char* toString(Mode m) { return m == Mode::kEnforce ? "enforce" : "monitor"; }
+
+const char* toString(PortRole r) {
+  switch (r) {
+    case PortRole::kAccess: return "access";
+    case PortRole::kUplink: return "uplink";
+    case PortRole::kTrunk: return "trunk";
+    case PortRole::kMonitor: return "monitor";
+  }
+  return "?";
+}
+
+const char* toString(Protocol p) {
+  switch (p) {
+    case Protocol::kAny: return "any";
+    case Protocol::kTcp: return "tcp";
+    case Protocol::kUdp: return "udp";
+    case Protocol::kIcmp: return "icmp";
+    case Protocol::kIcmpv6: return "icmpv6";
+  }
+  return "?";
+}
+
+const char* toString(Action a) { return a == Action::kAllow ? "allow" : "deny"; }
+
+const char* toString(Severity s) {
+  switch (s) {
+    case Severity::kInfo: return "info";
+    case Severity::kWarning: return "warning";
+    case Severity::kCritical: return "critical";
+  }
+  return "?";
+}
+
+const char* toString(Signal s) {
+  switch (s) {
+    case Signal::kInventory: return "inventory";
+    case Signal::kDhcpVendorClass: return "dhcp.vendor_class";
+    case Signal::kDhcpParameterList: return "dhcp.parameter_list";
+    case Signal::kDhcpHostname: return "dhcp.hostname";
+    case Signal::kLldpMedCapability: return "lldp_med.capabilities";
+    case Signal::kLldpMedVoiceVlan: return "lldp_med.voice_vlan";
+    case Signal::kCdpPlatform: return "cdp.platform";
+    case Signal::kSipUserAgent: return "sip.user_agent";
+    case Signal::kMdnsService: return "mdns.services";
+    case Signal::kOui: return "oui";
+  }
+  return "?";
+}
+
+const char* toString(Sink::Kind k) {
+  switch (k) {
+    case Sink::Kind::kSyslog: return "syslog";
+    case Sink::Kind::kJsonLines: return "jsonl";
+    case Sink::Kind::kWebhook: return "webhook";
+  }
+  return "?";
+}
+
+ZoneId CompiledPolicy::findZone(std::string_view zoneName) const {
+  for (size_t i = 0; i < zones.size(); ++i) {
+    if (zones[i].name == zoneName) return static_cast<ZoneId>(i);
+  }
+  return kNoZone;
+}
+
+const std::string& CompiledPolicy::zoneName(ZoneId id) const {
+  static const std::string kNone = "-";
+  return id < zones.size() ? zones[id].name : kNone;
+}
+
+namespace {
+
+// Quotes a free-text value so the dump stays one record per line.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out + "\"";
+}
+
+template <class T, class F>
+std::string joined(const std::vector<T>& items, F&& format, const char* sep = ",") {
+  if (items.empty()) return "-";
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += sep;
+    out += format(item);
+  }
+  return out;
+}
+
+std::string quotedList(const std::vector<std::string>& items) {
+  return joined(items, [](const std::string& s) { return quoted(s); });
+}
+
+std::string minuteText(uint16_t m) {
+  char buf[6];
+  std::snprintf(buf, sizeof buf, "%02u:%02u", m / 60u, m % 60u);
+  return buf;
+}
+
+}  // namespace
+
+std::string CompiledPolicy::dumpCanonical() const {
+  std::ostringstream o;
+  auto zone = [this](ZoneId id) { return zoneName(id); };
+  auto prefixText = [](const Prefix& p) { return p.toString(); };
+  o << "portvakt-compiled-policy " << formatVersion << "\n";
+  o << "name " << quoted(name) << "\n";
+  o << "mode " << toString(mode) << "\n";
+  for (const Zone& z : zones) {
+    o << "zone " << z.name << " vlan=" << z.vlan << " quarantine=" << (z.quarantine ? "yes" : "no")
+      << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)
+      << " purpose=" << quoted(z.purpose) << "\n";
+  }
+  for (const Port& p : ports) {
+    o << "port " << p.interface << " group=" << p.group << " role=" << toString(p.role)
+      << " zones=" << joined(p.zones, zone) << " default=" << zone(p.defaultZone)
+      << " mode=" << toString(p.mode) << "\n";
+  }
+  for (const DeviceClass& c : classes) {
+    o << "class " << c.name << " priority=" << c.priority << " zone=" << zone(c.zone)
+      << " evidence=" << c.evidenceRequired << "/" << c.configuredSignals
+      << " require=" << joined(c.required, [](Signal s) { return std::string(toString(s)); }) << "\n";
+    if (c.inventory) o << "  match inventory\n";
+    if (!c.dhcpVendorClass.empty()) o << "  match dhcp.vendor_class " << quotedList(c.dhcpVendorClass) << "\n";
+    for (const auto& list : c.dhcpParameterLists) {
+      o << "  match dhcp.parameter_list " << joined(list, [](uint8_t v) { return std::to_string(v); }) << "\n";
+    }
+    if (!c.dhcpHostname.empty()) o << "  match dhcp.hostname " << quotedList(c.dhcpHostname) << "\n";
+    if (!c.lldpMedCapabilities.empty()) o << "  match lldp_med.capabilities " << quotedList(c.lldpMedCapabilities) << "\n";
+    if (c.lldpMedVoiceVlan) o << "  match lldp_med.voice_vlan " << *c.lldpMedVoiceVlan << "\n";
+    if (!c.cdpPlatform.empty()) o << "  match cdp.platform " << quotedList(c.cdpPlatform) << "\n";
+    if (!c.sipUserAgent.empty()) o << "  match sip.user_agent " << quotedList(c.sipUserAgent) << "\n";
+    if (!c.mdnsServices.empty()) o << "  match mdns.services " << quotedList(c.mdnsServices) << "\n";
+    if (!c.ouis.empty()) o << "  match oui " << joined(c.ouis, ouiToString) << "\n";
+  }
+  for (const InventoryDevice& d : inventory) {
+    o << "inventory " << d.mac.toString() << " asset=" << quoted(d.assetId) << " hostname=" << quoted(d.hostname) << "\n";
+  }
+  for (size_t i = 0; i < flows.size(); ++i) {
+    const FlowRule& f = flows[i];
+    o << "flow " << i << " " << quoted(f.name) << " " << toString(f.action) << " from=" << zone(f.from)
+      << " to_zone=" << zone(f.toZone) << " to=" << joined(f.toPrefixes, prefixText)
+      << " except=" << joined(f.exceptPrefixes, prefixText) << " proto=" << toString(f.protocol)
+      << " ports=" << f.ports.toString() << " mode=" << toString(f.mode) << "\n";
+  }
+  o << "flow default deny\n";
+  for (const Invariant& inv : invariants) {
+    if (inv.kind == Invariant::Kind::kNeverReaches) {
+      o << "invariant " << inv.name << " never from=" << zone(inv.from) << " to_zone=" << zone(inv.toZone)
+        << " to=" << joined(inv.toPrefixes, prefixText) << "\n";
+    } else {
+      o << "invariant " << inv.name << " only zone=" << zone(inv.zone) << " classes=" << joined(inv.classes, [](const std::string& s) { return s; }) << "\n";
+    }
+  }
+  for (const Sink& s : sinks) {
+    o << "sink " << s.name << " kind=" << toString(s.kind) << " target=" << quoted(s.target)
+      << " transport=" << (s.transport.empty() ? "-" : s.transport) << "\n";
+  }
+  for (const AlertRoute& a : alerts) {
+    o << "alert " << a.event << " severity=" << toString(a.severity) << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";
+  }
+  static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (const MaintenanceWindow& w : maintenance) {
+    std::string days;
+    for (int d = 0; d < 7; ++d) {
+      if (w.weekdays & (1 << d)) days += (days.empty() ? "" : ",") + std::string(kDays[d]);
+    }
+    o << "maintenance " << w.name << " days=" << days << " from=" << minuteText(w.startMinute)
+      << " to=" << minuteText(w.endMinute) << " tz=" << w.timezone
+      << " suppress=" << joined(w.suppress, [](const std::string& s) { return s; }) << "\n";
+  }
+  for (const Pin& p : pins) {
+    o << "pin " << p.mac.toString() << " class=" << (p.deviceClass.empty() ? "-" : p.deviceClass)
+      << " zone=" << zone(p.zone) << " reason=" << quoted(p.reason) << "\n";
+  }
+  for (const ExpectedOutcome& t : tests) {
+    if (t.kind == ExpectedOutcome::Kind::kDevice) {
+      o << "test " << quoted(t.name) << " device mac=" << (t.mac ? t.mac->toString() : "-")
+        << " vendor_class=" << quoted(t.dhcpVendorClass) << " hostname=" << quoted(t.dhcpHostname)
+        << " params=" << joined(t.dhcpParameterList, [](uint8_t v) { return std::to_string(v); })
+        << " lldp_med=" << quotedList(t.lldpMedCapabilities)
+        << " voice_vlan=" << (t.lldpMedVoiceVlan ? std::to_string(*t.lldpMedVoiceVlan) : "-")
+        << " cdp=" << quoted(t.cdpPlatform) << " sip=" << quoted(t.sipUserAgent)
+        << " mdns=" << quotedList(t.mdnsServices) << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass)
+        << " expect_zone=" << zone(t.expectZone) << "\n";
+    } else {
+      o << "test " << quoted(t.name) << " flow from=" << zone(t.from) << " to_zone=" << zone(t.toZone)
+        << " to=" << (t.toAddress ? t.toAddress->toString() : "-") << " proto=" << toString(t.protocol)
+        << " port=" << t.port << " expect=" << toString(t.expectAction) << "\n";
+    }
+  }
+  return o.str();
+}
+
+std::string sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
+void CompiledPolicy::seal() { contentHash = "sha256:" + sha256Hex(dumpCanonical()); }
+
+}  // namespace portvakt::tables

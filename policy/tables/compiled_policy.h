@@ -1,0 +1,208 @@
+#pragma once
+// The compiled policy: the immutable, versioned, hashed table set that the
+// dataplane and the control plane run. It is produced by policy/compiler from
+// YAML and knows nothing of YAML itself; everything in it is resolved (names to
+// ids, port ranges expanded, modes inherited) so a consumer never re-derives
+// policy meaning.
+//
+// Determinism: the canonical text form (dumpCanonical) is a pure function of
+// the tables, and contentHash is the SHA-256 of it; equal input gives
+// byte-identical output.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/tables/addresses.h"
+
+namespace portvakt::tables {
+
+inline constexpr int kCompiledFormatVersion = 1;
+
+using ZoneId = uint16_t;
+inline constexpr ZoneId kNoZone = 0xffff;
+
+enum class Mode : uint8_t { kEnforce, kMonitor };
+enum class PortRole : uint8_t { kAccess, kUplink, kTrunk, kMonitor };
+enum class Protocol : uint8_t { kAny, kTcp, kUdp, kIcmp, kIcmpv6 };
+enum class Action : uint8_t { kAllow, kDeny };
+enum class Severity : uint8_t { kInfo, kWarning, kCritical };
+
+const char* toString(Mode m);
+const char* toString(PortRole r);
+const char* toString(Protocol p);
+const char* toString(Action a);
+const char* toString(Severity s);
+
+struct Zone {
+  std::string name;
+  uint16_t vlan = 0;
+  std::string purpose;
+  bool quarantine = false;  // reaches nothing, nothing reaches it
+  bool isolated = false;    // no traffic between two devices of this zone
+  std::vector<Prefix> prefixes;  // the zone's own subnets (may be empty)
+};
+
+struct Port {
+  std::string interface;  // one concrete interface, ranges are expanded
+  std::string group;      // the policy's port entry it came from
+  PortRole role = PortRole::kAccess;
+  std::vector<ZoneId> zones;  // zones the port may carry, sorted
+  ZoneId defaultZone = kNoZone;  // access: where unknown devices land; uplink: its zone
+  Mode mode = Mode::kEnforce;
+};
+
+// One kind of evidence a device can show. The order is the dump order.
+enum class Signal : uint8_t {
+  kInventory,
+  kDhcpVendorClass,
+  kDhcpParameterList,
+  kDhcpHostname,
+  kLldpMedCapability,
+  kLldpMedVoiceVlan,
+  kCdpPlatform,
+  kSipUserAgent,
+  kMdnsService,
+  kOui,
+};
+inline constexpr int kSignalCount = 10;
+const char* toString(Signal s);
+
+struct DeviceClass {
+  std::string name;
+  ZoneId zone = kNoZone;
+  int priority = 0;  // higher wins when several classes match
+  // Each matcher is an OR of patterns; a matcher that fires is one signal.
+  bool inventory = false;
+  std::vector<std::string> dhcpVendorClass;         // glob patterns (* and ?)
+  std::vector<std::vector<uint8_t>> dhcpParameterLists;  // option 55, exact order
+  std::vector<std::string> dhcpHostname;            // glob patterns
+  std::vector<std::string> lldpMedCapabilities;     // e.g. "telephone"; all must be present
+  std::optional<uint16_t> lldpMedVoiceVlan;         // network policy: voice app on this VLAN
+  std::vector<std::string> cdpPlatform;             // glob patterns
+  std::vector<std::string> sipUserAgent;            // glob patterns
+  std::vector<std::string> mdnsServices;            // e.g. "_airplay._tcp"
+  std::vector<uint32_t> ouis;
+  int configuredSignals = 0;  // how many matchers are set
+  int evidenceRequired = 0;   // how many must fire (1..configuredSignals)
+  std::vector<Signal> required;  // these must be among the fired ones
+};
+
+struct InventoryDevice {
+  MacAddress mac;
+  std::string assetId;
+  std::string hostname;
+};
+
+// One allow/deny rule, already expanded to one port range and one protocol.
+// A rule's destination is a zone (traffic to devices in it) and/or prefixes.
+struct FlowRule {
+  std::string name;
+  ZoneId from = kNoZone;
+  ZoneId toZone = kNoZone;
+  std::vector<Prefix> toPrefixes;
+  std::vector<Prefix> exceptPrefixes;
+  Protocol protocol = Protocol::kAny;
+  PortRange ports;
+  Action action = Action::kAllow;
+  Mode mode = Mode::kEnforce;
+};
+
+struct Invariant {
+  enum class Kind : uint8_t { kNeverReaches, kOnlyClasses };
+  std::string name;
+  Kind kind = Kind::kNeverReaches;
+  ZoneId from = kNoZone;
+  ZoneId toZone = kNoZone;           // kNeverReaches, zone target
+  std::vector<Prefix> toPrefixes;    // kNeverReaches, prefix target
+  ZoneId zone = kNoZone;             // kOnlyClasses
+  std::vector<std::string> classes;  // kOnlyClasses
+};
+
+struct Sink {
+  enum class Kind : uint8_t { kSyslog, kJsonLines, kWebhook };
+  std::string name;
+  Kind kind = Kind::kSyslog;
+  std::string target;  // host:port, file path or URL
+  std::string transport;  // syslog: udp|tcp
+};
+const char* toString(Sink::Kind k);
+
+struct AlertRoute {
+  std::string event;
+  Severity severity = Severity::kWarning;
+  std::vector<std::string> sinks;
+};
+
+struct MaintenanceWindow {
+  std::string name;
+  uint8_t weekdays = 0;  // bit 0 = Monday ... bit 6 = Sunday
+  uint16_t startMinute = 0;  // minutes after local midnight
+  uint16_t endMinute = 0;    // may be < start: the window crosses midnight
+  std::string timezone;
+  std::vector<std::string> suppress;  // event types that are not paged inside the window
+};
+
+struct Pin {
+  MacAddress mac;
+  std::string deviceClass;  // may be empty
+  ZoneId zone = kNoZone;
+  std::string reason;
+};
+
+// An expected outcome written in the policy, run by `portvakt policy test`.
+struct ExpectedOutcome {
+  std::string name;
+  enum class Kind : uint8_t { kDevice, kFlow };
+  Kind kind = Kind::kDevice;
+  // kDevice: the traits of a device and where it must land.
+  std::optional<MacAddress> mac;
+  std::string dhcpVendorClass, dhcpHostname, cdpPlatform, sipUserAgent;
+  std::vector<uint8_t> dhcpParameterList;
+  std::vector<std::string> lldpMedCapabilities, mdnsServices;
+  std::optional<uint16_t> lldpMedVoiceVlan;
+  std::string expectClass;
+  ZoneId expectZone = kNoZone;
+  // kFlow: a packet from a zone to an address, and whether it passes.
+  ZoneId from = kNoZone;
+  ZoneId toZone = kNoZone;
+  std::optional<Prefix> toAddress;
+  Protocol protocol = Protocol::kAny;
+  uint16_t port = 0;
+  Action expectAction = Action::kDeny;
+};
+
+struct CompiledPolicy {
+  int formatVersion = kCompiledFormatVersion;
+  std::string name;
+  std::vector<std::string> sources;  // file names, base first (names only, not paths)
+  Mode mode = Mode::kEnforce;
+  std::vector<Zone> zones;
+  std::vector<Port> ports;
+  std::vector<DeviceClass> classes;  // sorted by priority (high first), then name
+  std::vector<InventoryDevice> inventory;  // sorted by MAC
+  std::vector<FlowRule> flows;  // evaluation order: first match wins, then default deny
+  std::vector<Invariant> invariants;
+  std::vector<Sink> sinks;
+  std::vector<AlertRoute> alerts;
+  std::vector<MaintenanceWindow> maintenance;
+  std::vector<Pin> pins;  // sorted by MAC
+  std::vector<ExpectedOutcome> tests;
+  std::string contentHash;  // "sha256:<hex>" of dumpCanonical()
+
+  ZoneId findZone(std::string_view name) const;
+  const std::string& zoneName(ZoneId id) const;
+  // The canonical, human-readable form. It is the hashed form, so it contains
+  // everything that affects behaviour and nothing that does not (no paths, times).
+  std::string dumpCanonical() const;
+  // Sets contentHash from dumpCanonical().
+  void seal();
+};
+
+using CompiledPolicyPtr = std::shared_ptr<const CompiledPolicy>;
+
+std::string sha256Hex(std::string_view data);
+
+}  // namespace portvakt::tables
