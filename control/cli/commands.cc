@@ -8,6 +8,7 @@ int cmdPolicyCheck(const std::vector<std::string>& args);
 int cmdPolicyCompile(const std::vector<std::string>& args);
 int cmdPolicyDiff(const std::vector<std::string>& args);
 int cmdPolicyGraph(const std::vector<std::string>& args);
+int cmdClassbench(const std::vector<std::string>& args);
 
 const std::vector<Command>& commandTable() {
   static const std::vector<Command> kCommands = {
@@ -15,6 +16,7 @@ const std::vector<Command>& commandTable() {
       {"policy compile", "compile a policy; print or write the compiled tables", cmdPolicyCompile},
       {"policy diff", "semantic difference between two policies", cmdPolicyDiff},
       {"policy graph", "draw zones, ports and allowed flows (DOT or SVG)", cmdPolicyGraph},
+      {"classbench", "run a ClassBench rule set and trace through the classifier", cmdClassbench},
   };
   return kCommands;
 }
