@@ -106,9 +106,8 @@ std::string quotedList(const std::vector<std::string>& items) {
 }
 
 std::string minuteText(uint16_t m) {
-  char buf[6];
-  std::snprintf(buf, sizeof buf, "%02u:%02u", m / 60u, m % 60u);
-  return buf;
+  std::string hh = std::to_string(m / 60), mm = std::to_string(m % 60);
+  return (hh.size() < 2 ? "0" + hh : hh) + ":" + (mm.size() < 2 ? "0" + mm : mm);
 }
 
 }  // namespace

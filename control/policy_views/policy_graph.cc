@@ -1,0 +1,134 @@
+#include "control/policy_views/policy_graph.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace portvakt::control {
+
+using namespace tables;
+
+namespace {
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string prefixList(const std::vector<Prefix>& prefixes) {
+  std::string out;
+  for (const Prefix& p : prefixes) out += (out.empty() ? "" : "\\n") + p.toString();
+  return out;
+}
+
+std::string ruleLabel(const FlowRule& r) {
+  std::string label = r.name;
+  if (r.protocol != Protocol::kAny) {
+    label += "\\n" + std::string(toString(r.protocol));
+    if (!r.ports.isAny()) label += "/" + r.ports.toString();
+  }
+  if (r.mode == Mode::kMonitor) label += "\\n(monitor)";
+  return label;
+}
+
+}  // namespace
+
+std::string policyToDot(const CompiledPolicy& policy) {
+  std::ostringstream o;
+  o << "digraph \"" << escape(policy.name) << "\" {\n"
+    << "  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n"
+    << "  label=\"" << escape(policy.name) << " (" << toString(policy.mode) << ", " << policy.contentHash.substr(0, 19)
+    << ")\";\n  labelloc=t;\n";
+  for (size_t i = 0; i < policy.zones.size(); ++i) {
+    const Zone& z = policy.zones[i];
+    o << "  zone_" << i << " [shape=ellipse, style=filled, fillcolor=\"" << (z.quarantine ? "#f4cccc" : "#d9ead3")
+      << "\", label=\"" << escape(z.name) << "\\nVLAN " << z.vlan << (z.isolated ? "\\nisolated" : "")
+      << (z.prefixes.empty() ? "" : "\\n" + prefixList(z.prefixes)) << "\"];\n";
+  }
+  // One node per port entry: listing every interface of eth[2-47] would bury the picture.
+  std::map<std::string, std::vector<const Port*>> groups;
+  for (const Port& p : policy.ports) groups[p.group].push_back(&p);
+  int portNode = 0;
+  for (const auto& [group, ports] : groups) {
+    const Port& first = *ports.front();
+    std::string names = ports.size() == 1 ? first.interface
+                                          : first.interface + " .. " + ports.back()->interface + " (" + std::to_string(ports.size()) + ")";
+    o << "  port_" << portNode << " [shape=box, style=rounded, label=\"" << escape(group) << "\\n" << escape(names) << "\\n"
+      << toString(first.role) << (first.mode == Mode::kMonitor ? ", monitor mode" : "") << "\"];\n";
+    for (ZoneId z : first.zones) {
+      o << "  port_" << portNode << " -> zone_" << z << " [dir=none, style=dashed, color=gray"
+        << (z == first.defaultZone ? ", label=\"default\"" : "") << "];\n";
+    }
+    ++portNode;
+  }
+  std::map<std::string, int> prefixNodes;
+  for (const FlowRule& r : policy.flows) {
+    if (r.action != Action::kAllow) continue;
+    std::string target;
+    if (r.toZone != kNoZone) {
+      target = "zone_" + std::to_string(r.toZone);
+    } else {
+      std::string key = prefixList(r.toPrefixes) + (r.exceptPrefixes.empty() ? "" : "\\nexcept " + prefixList(r.exceptPrefixes));
+      auto [it, inserted] = prefixNodes.emplace(key, static_cast<int>(prefixNodes.size()));
+      target = "dest_" + std::to_string(it->second);
+      if (inserted) o << "  " << target << " [shape=note, label=\"" << key << "\"];\n";
+    }
+    o << "  zone_" << r.from << " -> " << target << " [color=\"#38761d\", label=\"" << escape(ruleLabel(r)) << "\"];\n";
+  }
+  for (const Invariant& inv : policy.invariants) {
+    if (inv.kind != Invariant::Kind::kNeverReaches || inv.toZone == kNoZone) continue;
+    o << "  zone_" << inv.from << " -> zone_" << inv.toZone << " [color=red, style=dashed, fontcolor=red, label=\"never ("
+      << escape(inv.name) << ")\"];\n";
+  }
+  o << "}\n";
+  return o.str();
+}
+
+std::string renderSvg(const std::string& dot, std::string& error) {
+  int in[2], out[2];
+  if (pipe(in) != 0) { error = "pipe failed"; return ""; }
+  if (pipe(out) != 0) { close(in[0]); close(in[1]); error = "pipe failed"; return ""; }
+  pid_t pid = fork();
+  if (pid < 0) { error = "fork failed"; return ""; }
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+    execlp("dot", "dot", "-Tsvg", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  // The DOT text is small (kilobytes), well under the pipe buffer, so writing
+  // it all before reading cannot deadlock for realistic policies; large ones
+  // would block only until dot starts reading.
+  size_t written = 0;
+  while (written < dot.size()) {
+    ssize_t n = write(in[1], dot.data() + written, dot.size() - written);
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  close(in[1]);
+  std::string svg;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) svg.append(buf, static_cast<size_t>(n));
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    error = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "Graphviz 'dot' is not installed (apt-get install graphviz)"
+                                                             : "dot failed to render the graph";
+    return "";
+  }
+  return svg;
+}
+
+}  // namespace portvakt::control

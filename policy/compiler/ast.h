@@ -1,0 +1,172 @@
+#pragma once
+// The policy as written: one PolicyFile per YAML file, every value with the
+// place it was written. The parser (parse_policy.cc) checks structure (known
+// keys, types, duplicates); value checks and name resolution happen in the
+// compiler, which still has these locations for its diagnostics.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/compiler/diagnostics.h"
+
+namespace portvakt::policy {
+
+template <class T>
+struct At {
+  T value{};
+  SourceLocation at;
+};
+
+using Text = At<std::string>;
+using TextList = std::vector<Text>;
+
+struct ZoneDecl {
+  Text name;
+  std::optional<At<long>> vlan;
+  std::string purpose;
+  bool quarantine = false;
+  bool isolated = false;
+  TextList prefixes;
+};
+
+struct DestinationDecl {
+  Text name;
+  TextList prefixes;
+  TextList except;
+};
+
+struct PortDecl {
+  Text name;
+  SourceLocation at;
+  TextList interfaces;
+  std::optional<Text> role;
+  TextList zones;
+  std::optional<Text> defaultZone;
+  std::optional<Text> mode;
+};
+
+struct ClassDecl {
+  Text name;
+  std::optional<Text> zone;
+  std::optional<At<long>> priority;
+  std::optional<At<bool>> enabled;
+  bool onlyEnabledKey = false;  // the entry is exactly {enabled: ...}: a site's way to switch a base class off
+  std::optional<At<bool>> inventory;
+  TextList dhcpVendorClass;
+  std::vector<At<std::vector<At<long>>>> dhcpParameterLists;
+  TextList dhcpHostname;
+  TextList lldpMedCapabilities;
+  std::optional<At<long>> lldpMedVoiceVlan;
+  TextList cdpPlatform;
+  TextList sipUserAgent;
+  TextList mdnsServices;
+  TextList ouis;
+  std::optional<Text> evidence;  // "all", "any" or a count
+  TextList require;
+};
+
+struct InventoryEntry {
+  Text mac;
+  std::string assetId;
+  std::string hostname;
+};
+
+struct FlowDecl {
+  Text name;
+  SourceLocation at;
+  std::optional<Text> from;
+  TextList to;
+  TextList except;
+  TextList protocols;
+  TextList ports;
+  std::optional<Text> action;
+  std::optional<Text> mode;
+};
+
+struct InvariantDecl {
+  Text name;
+  SourceLocation at;
+  enum class Kind { kUnknown, kNever, kOnly } kind = Kind::kUnknown;
+  std::optional<Text> from;
+  TextList to;
+  std::optional<Text> zone;
+  TextList classes;
+};
+
+struct SinkDecl {
+  Text name;
+  std::optional<Text> type;
+  std::optional<Text> address;  // syslog host:port
+  std::optional<Text> transport;
+  std::optional<Text> path;     // jsonl
+  std::optional<Text> url;      // webhook
+};
+
+struct AlertDecl {
+  SourceLocation at;
+  std::optional<Text> event;
+  std::optional<Text> severity;
+  TextList sinks;
+};
+
+struct MaintenanceDecl {
+  Text name;
+  SourceLocation at;
+  TextList days;
+  std::optional<Text> from;
+  std::optional<Text> to;
+  std::optional<Text> timezone;
+  TextList suppress;
+};
+
+struct PinDecl {
+  SourceLocation at;
+  std::optional<Text> mac;
+  std::optional<Text> deviceClass;
+  std::optional<Text> zone;
+  std::optional<Text> reason;
+};
+
+struct TestDecl {
+  Text name;
+  SourceLocation at;
+  bool isDevice = false;
+  bool isFlow = false;
+  // device
+  std::optional<Text> mac;
+  std::optional<Text> dhcpVendorClass, dhcpHostname, cdpPlatform, sipUserAgent;
+  std::optional<At<std::vector<At<long>>>> dhcpParameterList;
+  TextList lldpMedCapabilities, mdnsServices;
+  std::optional<At<long>> lldpMedVoiceVlan;
+  std::optional<Text> expectZone, expectClass;
+  // flow
+  std::optional<Text> from, to, protocol;
+  std::optional<At<long>> port;
+  std::optional<Text> expectAction;
+};
+
+struct PolicyFile {
+  std::string path;     // as opened
+  std::string display;  // as shown in diagnostics
+  SourceLocation top;
+  std::optional<At<long>> schemaVersion;
+  std::optional<Text> name;
+  std::optional<Text> extends;
+  std::optional<Text> mode;
+  std::vector<ZoneDecl> zones;
+  std::vector<DestinationDecl> destinations;
+  std::vector<PortDecl> ports;
+  std::vector<ClassDecl> classes;
+  std::optional<Text> inventoryCsv;
+  std::vector<InventoryEntry> inventory;
+  std::vector<FlowDecl> flows;
+  std::vector<InvariantDecl> invariants;
+  std::vector<SinkDecl> sinks;
+  std::vector<AlertDecl> alerts;
+  std::vector<MaintenanceDecl> maintenance;
+  std::vector<PinDecl> pins;
+  std::vector<TestDecl> tests;
+};
+
+}  // namespace portvakt::policy

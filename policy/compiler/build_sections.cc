@@ -1,0 +1,881 @@
+// Resolving each section of the composed policy: names to ids, text to values,
+// with a diagnostic at the exact place of every bad value.
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "policy/compiler/inventory_csv.h"
+#include "policy/compiler/names.h"
+#include "policy/compiler/policy_builder.h"
+#include "policy/compiler/yaml_walker.h"
+
+namespace portvakt::policy {
+
+using namespace tables;
+
+namespace {
+
+template <class T>
+std::vector<std::string> keysOf(const std::map<std::string, T>& m) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : m) out.push_back(k);
+  return out;
+}
+
+std::string oneOf(std::initializer_list<std::string_view> words) {
+  std::string out;
+  for (std::string_view w : words) out += (out.empty() ? "" : ", ") + std::string(w);
+  return out;
+}
+
+}  // namespace
+
+void PolicyBuilder::undefined(const Text& name, std::string_view kind, const std::vector<std::string>& known) {
+  std::string message = std::string(kind) + " '" + name.value + "' is not defined";
+  size_t best = 3;
+  std::string hint;
+  for (const std::string& k : known) {
+    std::string c = closestMatch(name.value, {k});
+    if (!c.empty()) {
+      hint = c;
+      best = 0;
+      break;
+    }
+  }
+  (void)best;
+  if (!hint.empty()) message += "; did you mean '" + hint + "'?";
+  diags_.error(name.at, "undefined-name", message);
+}
+
+void PolicyBuilder::duplicate(const Text& name, std::string_view kind, const SourceLocation& first, bool firstFromBase) {
+  if (firstFromBase && first.file != name.at.file) {
+    diags_.error(name.at, "base-override",
+                 std::string(kind) + " '" + name.value + "' is defined by the base policy; a site may add " +
+                     std::string(kind) + "s but not redefine them")
+        .notes.push_back({first, "the base defines it here"});
+  } else {
+    diags_.error(name.at, "duplicate-name", std::string(kind) + " '" + name.value + "' is defined twice")
+        .notes.push_back({first, "first defined here"});
+  }
+}
+
+ZoneId PolicyBuilder::zoneRef(const Text& name, std::string_view what) {
+  ZoneId id = out_.findZone(name.value);
+  if (id == kNoZone) undefined(name, std::string(what).empty() ? "zone" : what, keysOf(zoneAt_));
+  return id;
+}
+
+void PolicyBuilder::buildHeader() {
+  for (size_t i = 0; i < chain_.size(); ++i) {
+    const PolicyFile& f = chain_[i];
+    if (!f.schemaVersion) {
+      diags_.error(f.top, "missing-key", "a policy file starts with 'portvakt: 1' (the schema version)");
+    } else if (f.schemaVersion->value != 1) {
+      diags_.error(f.schemaVersion->at, "schema-version",
+                   "schema version " + std::to_string(f.schemaVersion->value) + " is not supported; this portvakt reads version 1");
+    }
+    if (f.mode) {
+      if (auto m = parseMode(f.mode->value)) out_.mode = *m;
+      else diags_.error(f.mode->at, "bad-value", "mode must be enforce or monitor, not '" + f.mode->value + "'");
+    }
+    out_.sources.push_back(std::filesystem::path(f.display).filename().string());
+  }
+  const PolicyFile& site = chain_.back();
+  if (!site.name) diags_.error(site.top, "missing-key", "the policy needs a 'name'");
+  else out_.name = site.name->value;
+}
+
+void PolicyBuilder::buildZones() {
+  std::map<long, SourceLocation> vlanAt;
+  for (size_t fi = 0; fi < chain_.size(); ++fi) {
+    for (const ZoneDecl& z : chain_[fi].zones) {
+      if (!isValidName(z.name.value)) {
+        diags_.error(z.name.at, "bad-name", "zone name '" + z.name.value + "' must be lower-case letters, digits, '-' or '_'");
+        continue;
+      }
+      if (auto it = zoneAt_.find(z.name.value); it != zoneAt_.end()) {
+        duplicate(z.name, "zone", it->second, it->second.file != chain_.back().display);
+        continue;
+      }
+      Zone zone;
+      zone.name = z.name.value;
+      zone.purpose = z.purpose;
+      zone.quarantine = z.quarantine;
+      zone.isolated = z.isolated;
+      if (z.vlan) {
+        if (z.vlan->value < 1 || z.vlan->value > 4094) {
+          diags_.error(z.vlan->at, "vlan-range", "VLAN " + std::to_string(z.vlan->value) + " is out of range 1-4094");
+        } else if (auto [it, inserted] = vlanAt.emplace(z.vlan->value, z.vlan->at); !inserted) {
+          diags_.error(z.vlan->at, "duplicate-vlan", "VLAN " + std::to_string(z.vlan->value) + " is already used by another zone")
+              .notes.push_back({it->second, "first used here"});
+        } else {
+          zone.vlan = static_cast<uint16_t>(z.vlan->value);
+        }
+      }
+      for (const Text& p : z.prefixes) {
+        if (auto prefix = Prefix::parse(p.value)) zone.prefixes.push_back(*prefix);
+        else diags_.error(p.at, "bad-prefix", "'" + p.value + "' is not a prefix (like 10.20.0.0/16 or 2001:db8::/32, host bits zero)");
+      }
+      if (zone.quarantine && zone.isolated) {
+        // A quarantine zone is isolated by definition; saying so is fine.
+      }
+      zoneAt_.emplace(z.name.value, z.name.at);
+      out_.zones.push_back(std::move(zone));
+    }
+  }
+  if (out_.zones.size() > 4094) diags_.error(chain_.back().top, "too-many", "more than 4094 zones");
+}
+
+void PolicyBuilder::buildDestinations() {
+  for (size_t fi = 0; fi < chain_.size(); ++fi) {
+    for (const DestinationDecl& d : chain_[fi].destinations) {
+      if (!isValidName(d.name.value)) {
+        diags_.error(d.name.at, "bad-name", "destination name '" + d.name.value + "' must be lower-case letters, digits, '-' or '_'");
+        continue;
+      }
+      if (auto it = destinations_.find(d.name.value); it != destinations_.end()) {
+        duplicate(d.name, "destination", it->second.second, it->second.second.file != chain_.back().display);
+        continue;
+      }
+      if (auto z = zoneAt_.find(d.name.value); z != zoneAt_.end()) {
+        diags_.error(d.name.at, "name-clash", "'" + d.name.value + "' is already a zone; a destination needs another name")
+            .notes.push_back({z->second, "the zone is defined here"});
+        continue;
+      }
+      for (const Text& p : d.prefixes) {
+        if (!Prefix::parse(p.value)) diags_.error(p.at, "bad-prefix", "'" + p.value + "' is not a prefix (like 10.20.0.0/16, host bits zero)");
+      }
+      destinations_.emplace(d.name.value, std::make_pair(&d, d.name.at));
+    }
+  }
+  // Except entries may name other destinations: resolve after all are known.
+  for (const auto& [name, entry] : destinations_) {
+    for (const Text& e : entry.first->except) {
+      if (!Prefix::parse(e.value) && !destinations_.count(e.value)) undefined(e, "destination", keysOf(destinations_));
+    }
+  }
+}
+
+std::optional<Target> PolicyBuilder::resolveTarget(const Text& entry, std::string_view what) {
+  Target t;
+  t.label = entry.value;
+  if (ZoneId z = out_.findZone(entry.value); z != kNoZone) {
+    t.zone = z;
+    t.prefixes = out_.zones[z].prefixes;
+    return t;
+  }
+  if (auto it = destinations_.find(entry.value); it != destinations_.end()) {
+    for (const Text& p : it->second.first->prefixes) {
+      if (auto prefix = Prefix::parse(p.value)) t.prefixes.push_back(*prefix);
+    }
+    for (const Text& e : it->second.first->except) {
+      if (auto prefix = Prefix::parse(e.value)) {
+        t.except.push_back(*prefix);
+      } else if (auto other = destinations_.find(e.value); other != destinations_.end()) {
+        for (const Text& p : other->second.first->prefixes) {
+          if (auto prefix = Prefix::parse(p.value)) t.except.push_back(*prefix);
+        }
+      }
+    }
+    return t;
+  }
+  if (auto prefix = Prefix::parse(entry.value)) {
+    t.prefixes.push_back(*prefix);
+    return t;
+  }
+  if (entry.value.find_first_of("./:") != std::string::npos && entry.value.find_first_of("0123456789") == 0) {
+    diags_.error(entry.at, "bad-prefix", "'" + entry.value + "' is not a prefix (like 10.20.0.0/16, host bits zero)");
+    return std::nullopt;
+  }
+  std::vector<std::string> known = keysOf(zoneAt_);
+  for (const auto& [k, v] : destinations_) known.push_back(k);
+  undefined(entry, std::string(what) + " target", known);
+  return std::nullopt;
+}
+
+void PolicyBuilder::buildClasses() {
+  std::map<std::string, size_t> indexOf;  // into out_.classes
+  std::map<std::string, SourceLocation> definedInBase;
+  for (size_t fi = 0; fi < chain_.size(); ++fi) {
+    for (const ClassDecl& c : chain_[fi].classes) {
+      std::string what = "class '" + c.name.value + "'";
+      if (!isValidName(c.name.value)) {
+        diags_.error(c.name.at, "bad-name", "class name '" + c.name.value + "' must be lower-case letters, digits, '-' or '_'");
+        continue;
+      }
+      if (auto it = indexOf.find(c.name.value); it != indexOf.end()) {
+        bool fromBase = definedInBase.count(c.name.value) && classAt_[c.name.value].file != c.name.at.file;
+        if (fromBase && c.onlyEnabledKey) {
+          // A site may switch a base class off: that only ever admits fewer devices.
+          if (!c.enabled->value) classEnabled_[c.name.value] = false;
+          else diags_.error(c.enabled->at, "base-override", "a site can only switch a base class off (enabled: false)");
+          continue;
+        }
+        if (fromBase) {
+          diags_.error(c.name.at, "base-override",
+                       what + " is defined by the base policy; a site may add classes or switch a base class off "
+                              "('enabled: false') but not redefine how it matches")
+              .notes.push_back({classAt_[c.name.value], "the base defines it here"});
+        } else {
+          duplicate(c.name, "class", classAt_[c.name.value], false);
+        }
+        continue;
+      }
+      if (c.onlyEnabledKey) {
+        diags_.error(c.name.at, "missing-key", what + " needs 'zone' and 'match' (only a base class can be switched off alone)");
+        continue;
+      }
+      DeviceClass dc;
+      dc.name = c.name.value;
+      if (c.zone) dc.zone = zoneRef(*c.zone, "zone");
+      if (c.priority) {
+        if (c.priority->value < 0 || c.priority->value > 1000) diags_.error(c.priority->at, "bad-value", "priority must be 0-1000");
+        else dc.priority = static_cast<int>(c.priority->value);
+      }
+      std::vector<Signal> configured;
+      if (c.inventory && c.inventory->value) { dc.inventory = true; configured.push_back(Signal::kInventory); }
+      for (const Text& t : c.dhcpVendorClass) dc.dhcpVendorClass.push_back(t.value);
+      if (!dc.dhcpVendorClass.empty()) configured.push_back(Signal::kDhcpVendorClass);
+      for (const auto& list : c.dhcpParameterLists) {
+        std::vector<uint8_t> codes;
+        for (const At<long>& v : list.value) {
+          if (v.value < 1 || v.value > 254) diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
+          else codes.push_back(static_cast<uint8_t>(v.value));
+        }
+        if (codes.empty()) diags_.error(list.at, "bad-value", "a DHCP parameter list needs at least one option code");
+        else dc.dhcpParameterLists.push_back(std::move(codes));
+      }
+      if (!dc.dhcpParameterLists.empty()) configured.push_back(Signal::kDhcpParameterList);
+      for (const Text& t : c.dhcpHostname) dc.dhcpHostname.push_back(t.value);
+      if (!dc.dhcpHostname.empty()) configured.push_back(Signal::kDhcpHostname);
+      for (const Text& t : c.lldpMedCapabilities) {
+        const auto& known = lldpCapabilityNames();
+        if (std::find(known.begin(), known.end(), t.value) == known.end()) {
+          diags_.error(t.at, "bad-value", "'" + t.value + "' is not an LLDP capability (telephone, bridge, router, station, network-policy, ...)");
+        } else {
+          dc.lldpMedCapabilities.push_back(t.value);
+        }
+      }
+      if (!dc.lldpMedCapabilities.empty()) configured.push_back(Signal::kLldpMedCapability);
+      if (c.lldpMedVoiceVlan) {
+        if (c.lldpMedVoiceVlan->value < 1 || c.lldpMedVoiceVlan->value > 4094) {
+          diags_.error(c.lldpMedVoiceVlan->at, "vlan-range", "VLAN " + std::to_string(c.lldpMedVoiceVlan->value) + " is out of range 1-4094");
+        } else {
+          dc.lldpMedVoiceVlan = static_cast<uint16_t>(c.lldpMedVoiceVlan->value);
+          configured.push_back(Signal::kLldpMedVoiceVlan);
+        }
+      }
+      for (const Text& t : c.cdpPlatform) dc.cdpPlatform.push_back(t.value);
+      if (!dc.cdpPlatform.empty()) configured.push_back(Signal::kCdpPlatform);
+      for (const Text& t : c.sipUserAgent) dc.sipUserAgent.push_back(t.value);
+      if (!dc.sipUserAgent.empty()) configured.push_back(Signal::kSipUserAgent);
+      for (const Text& t : c.mdnsServices) {
+        if (t.value.empty() || t.value[0] != '_') diags_.error(t.at, "bad-value", "mDNS service type '" + t.value + "' should look like _ipp._tcp");
+        else dc.mdnsServices.push_back(t.value);
+      }
+      if (!dc.mdnsServices.empty()) configured.push_back(Signal::kMdnsService);
+      for (const Text& t : c.ouis) {
+        if (auto oui = parseOui(t.value)) dc.ouis.push_back(*oui);
+        else diags_.error(t.at, "bad-oui", "'" + t.value + "' is not a vendor prefix (OUI) like 00:04:f2");
+      }
+      if (!dc.ouis.empty()) configured.push_back(Signal::kOui);
+      dc.configuredSignals = static_cast<int>(configured.size());
+      dc.evidenceRequired = dc.configuredSignals;
+      if (c.evidence) {
+        const std::string& e = c.evidence->value;
+        if (e == "all") dc.evidenceRequired = dc.configuredSignals;
+        else if (e == "any") dc.evidenceRequired = dc.configuredSignals > 0 ? 1 : 0;
+        else if (!e.empty() && e.size() < 4 && std::all_of(e.begin(), e.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+          dc.evidenceRequired = std::stoi(e);
+          if (dc.evidenceRequired < 1 || dc.evidenceRequired > dc.configuredSignals) {
+            diags_.error(c.evidence->at, "class-never-matches",
+                         what + " needs " + e + " pieces of evidence but has only " + std::to_string(dc.configuredSignals) +
+                             " match rules, so it can never match");
+          }
+        } else {
+          diags_.error(c.evidence->at, "bad-value", "evidence must be all, any or a number, not '" + e + "'");
+        }
+      }
+      for (const Text& r : c.require) {
+        auto s = parseSignal(r.value);
+        if (!s) {
+          diags_.error(r.at, "bad-value", "'" + r.value + "' is not a kind of evidence (inventory, dhcp.vendor_class, dhcp.parameter_list, dhcp.hostname, lldp_med.capabilities, lldp_med.voice_vlan, cdp.platform, sip.user_agent, mdns.services, oui)");
+        } else if (std::find(configured.begin(), configured.end(), *s) == configured.end()) {
+          diags_.error(r.at, "class-never-matches", what + " requires " + r.value + " but has no match rule for it, so it can never match");
+        } else {
+          dc.required.push_back(*s);
+        }
+      }
+      std::sort(dc.required.begin(), dc.required.end());
+      if (dc.configuredSignals == 0) {
+        diags_.error(c.name.at, "class-never-matches", what + " has no match rules, so it can never match (use a pin to place one device)");
+      }
+      indexOf.emplace(dc.name, out_.classes.size());
+      classAt_[dc.name] = c.name.at;
+      if (c.zone) classZoneAt_[dc.name] = c.zone->at;
+      classEnabled_[dc.name] = !(c.enabled && !c.enabled->value);
+      if (isBase(fi)) definedInBase[dc.name] = c.name.at;
+      out_.classes.push_back(std::move(dc));
+    }
+  }
+  // Disabled classes are not compiled; higher priority first, then by name.
+  std::erase_if(out_.classes, [&](const DeviceClass& dc) { return !classEnabled_[dc.name]; });
+  std::sort(out_.classes.begin(), out_.classes.end(), [](const DeviceClass& a, const DeviceClass& b) {
+    return a.priority != b.priority ? a.priority > b.priority : a.name < b.name;
+  });
+}
+
+void PolicyBuilder::buildInventory() {
+  std::map<MacAddress, SourceLocation> macAt;
+  for (PolicyFile& f : chain_) {
+    std::vector<InventoryEntry> entries = f.inventory;
+    if (f.inventoryCsv) {
+      std::filesystem::path csv = f.inventoryCsv->value;
+      std::filesystem::path base = std::filesystem::path(f.path).parent_path();
+      std::filesystem::path display = std::filesystem::path(f.display).parent_path() / csv;
+      std::filesystem::path open = csv.is_absolute() ? csv : base / csv;
+      Diagnostics csvDiags;
+      auto rows = readInventoryCsv(open.string(), display.lexically_normal().string(), csvDiags);
+      for (const Diagnostic& d : csvDiags.all()) {
+        Diagnostic copy = d;
+        copy.notes.push_back({f.inventoryCsv->at, "the inventory file is named here"});
+        (d.severity == DiagnosticSeverity::kError ? diags_.error(copy.where, copy.code, copy.message)
+                                                  : diags_.warning(copy.where, copy.code, copy.message))
+            .notes = copy.notes;
+      }
+      entries.insert(entries.end(), rows.begin(), rows.end());
+    }
+    for (const InventoryEntry& e : entries) {
+      auto mac = MacAddress::parse(e.mac.value);
+      if (!mac) {
+        diags_.error(e.mac.at, "bad-mac", "'" + e.mac.value + "' is not a MAC address (like 3c:52:82:1a:2b:3c)");
+        continue;
+      }
+      if (mac->isMulticast()) {
+        diags_.error(e.mac.at, "bad-mac", "'" + e.mac.value + "' is a multicast address; a device's MAC is unicast");
+        continue;
+      }
+      if (auto [it, inserted] = macAt.emplace(*mac, e.mac.at); !inserted) {
+        diags_.error(e.mac.at, "duplicate-mac", "MAC " + mac->toString() + " is already in the inventory")
+            .notes.push_back({it->second, "first listed here"});
+        continue;
+      }
+      out_.inventory.push_back({*mac, e.assetId, e.hostname});
+    }
+  }
+  std::sort(out_.inventory.begin(), out_.inventory.end(),
+            [](const InventoryDevice& a, const InventoryDevice& b) { return a.mac < b.mac; });
+}
+
+void PolicyBuilder::buildPorts() {
+  std::map<std::string, SourceLocation> nameAt;
+  std::map<std::string, std::pair<SourceLocation, PortRole>> interfaceAt;
+  for (PolicyFile& f : chain_) {
+    for (const PortDecl& p : f.ports) {
+      if (!p.name.value.empty()) {
+        if (!isValidName(p.name.value)) {
+          diags_.error(p.name.at, "bad-name", "port name '" + p.name.value + "' must be lower-case letters, digits, '-' or '_'");
+        } else if (auto [it, inserted] = nameAt.emplace(p.name.value, p.name.at); !inserted) {
+          duplicate(p.name, "port", it->second, false);
+        }
+      }
+      std::string what = "port '" + p.name.value + "'";
+      std::optional<PortRole> role;
+      if (p.role) {
+        role = parseRole(p.role->value);
+        if (!role) diags_.error(p.role->at, "bad-value", "role must be one of " + oneOf({"access", "uplink", "trunk", "monitor"}) + ", not '" + p.role->value + "'");
+      }
+      Mode mode = out_.mode;
+      if (p.mode) {
+        if (auto m = parseMode(p.mode->value)) mode = *m;
+        else diags_.error(p.mode->at, "bad-value", "mode must be enforce or monitor, not '" + p.mode->value + "'");
+      }
+      std::vector<ZoneId> zones;
+      for (const Text& z : p.zones) {
+        ZoneId id = zoneRef(z, "zone");
+        if (id == kNoZone) continue;
+        if (std::find(zones.begin(), zones.end(), id) != zones.end()) {
+          diags_.error(z.at, "duplicate-name", what + " lists zone '" + z.value + "' twice");
+          continue;
+        }
+        zones.push_back(id);
+      }
+      std::sort(zones.begin(), zones.end());
+      ZoneId defaultZone = kNoZone;
+      if (p.defaultZone) {
+        defaultZone = zoneRef(*p.defaultZone, "zone");
+        if (defaultZone != kNoZone && std::find(zones.begin(), zones.end(), defaultZone) == zones.end()) {
+          diags_.error(p.defaultZone->at, "default-zone", what + ": default_zone '" + p.defaultZone->value + "' is not among the port's zones");
+        }
+      }
+      if (role == PortRole::kAccess) {
+        if (zones.empty() && !p.zones.empty()) {
+          // zone names already reported
+        } else if (zones.empty()) {
+          diags_.error(p.at, "missing-key", what + " is an access port and needs 'zones' (the zones its devices may land in)");
+        }
+        if (!p.defaultZone) {
+          diags_.error(p.at, "missing-key", what + " is an access port and needs 'default_zone' (where unknown devices land)");
+        } else if (defaultZone != kNoZone && !out_.zones[defaultZone].quarantine && mode == Mode::kEnforce) {
+          diags_.warning(p.defaultZone->at, "default-not-quarantine",
+                         what + " is in enforce mode but unknown devices land in '" + p.defaultZone->value +
+                             "', not in a quarantine zone");
+        }
+      } else if (role == PortRole::kUplink) {
+        if (zones.size() != 1 && !p.zones.empty()) {
+          diags_.error(p.zones.front().at, "uplink-zones", what + " is an uplink and carries exactly one zone untagged; use role trunk for several");
+        } else if (p.zones.empty()) {
+          diags_.error(p.at, "missing-key", what + " is an uplink and needs 'zones' (the one zone it carries)");
+        }
+        if (zones.size() == 1) defaultZone = zones.front();
+      } else if (role == PortRole::kMonitor && !zones.empty()) {
+        diags_.error(p.zones.front().at, "bad-value", what + " is a monitor port: it carries a copy of traffic, not zones");
+      }
+      for (const Text& pattern : p.interfaces) {
+        auto names = expandInterfacePattern(pattern.value, 4096);
+        if (!names) {
+          diags_.error(pattern.at, "bad-interface",
+                       "'" + pattern.value + "' is not an interface name or range (like eth3 or eth[2-9], at most 15 characters)");
+          continue;
+        }
+        for (const std::string& name : *names) {
+          if (auto it = interfaceAt.find(name); it != interfaceAt.end()) {
+            bool otherRole = role && *role != it->second.second;
+            diags_.error(pattern.at, otherRole ? "port-two-roles" : "duplicate-interface",
+                         "interface " + name + " is already " +
+                             (otherRole ? std::string("a port with role ") + toString(it->second.second) : std::string("listed")) +
+                             "; an interface belongs to one port entry")
+                .notes.push_back({it->second.first, "first listed here"});
+            continue;
+          }
+          interfaceAt.emplace(name, std::make_pair(pattern.at, role.value_or(PortRole::kAccess)));
+          Port port;
+          port.interface = name;
+          port.group = p.name.value;
+          port.role = role.value_or(PortRole::kAccess);
+          port.zones = zones;
+          port.defaultZone = defaultZone;
+          port.mode = mode;
+          out_.ports.push_back(std::move(port));
+          portDecls_.push_back(&p);
+        }
+      }
+    }
+  }
+}
+
+void PolicyBuilder::buildFlows() {
+  std::map<std::string, SourceLocation> nameAt;
+  for (PolicyFile& f : chain_) {
+    for (const FlowDecl& fl : f.flows) {
+      std::string what = "flow '" + fl.name.value + "'";
+      if (!fl.name.value.empty()) {
+        if (auto [it, inserted] = nameAt.emplace(fl.name.value, fl.name.at); !inserted) {
+          duplicate(fl.name, "flow", it->second, it->second.file != chain_.back().display);
+        }
+      }
+      ZoneId from = fl.from ? zoneRef(*fl.from, "zone") : kNoZone;
+      std::vector<Protocol> protocols;
+      for (const Text& p : fl.protocols) {
+        if (auto proto = parseProtocol(p.value)) protocols.push_back(*proto);
+        else diags_.error(p.at, "bad-value", "proto must be one of " + oneOf({"tcp", "udp", "icmp", "icmpv6", "any"}) + ", not '" + p.value + "'");
+      }
+      if (fl.protocols.empty()) protocols.push_back(Protocol::kAny);
+      std::vector<PortRange> ranges;
+      for (const Text& p : fl.ports) {
+        if (auto r = PortRange::parse(p.value)) ranges.push_back(*r);
+        else diags_.error(p.at, "bad-port-range", "'" + p.value + "' is not a port or port range (like 443 or 1024-65535)");
+      }
+      if (!fl.ports.empty()) {
+        for (size_t i = 0; i < protocols.size(); ++i) {
+          if (protocols[i] != Protocol::kTcp && protocols[i] != Protocol::kUdp) {
+            diags_.error(fl.ports.front().at, "ports-need-protocol", what + " names ports, so its proto must be tcp or udp");
+            break;
+          }
+        }
+      }
+      if (ranges.empty()) ranges.push_back(PortRange{});
+      Action action = Action::kAllow;
+      if (fl.action) {
+        if (auto a = parseAction(fl.action->value)) action = *a;
+        else diags_.error(fl.action->at, "bad-value", "action must be allow or deny, not '" + fl.action->value + "'");
+      }
+      Mode mode = out_.mode;
+      if (fl.mode) {
+        if (auto m = parseMode(fl.mode->value)) mode = *m;
+        else diags_.error(fl.mode->at, "bad-value", "mode must be enforce or monitor, not '" + fl.mode->value + "'");
+      }
+      std::vector<Prefix> except;
+      for (const Text& e : fl.except) {
+        if (auto t = resolveTarget(e, "except")) {
+          if (t->zone != kNoZone && t->prefixes.empty()) {
+            diags_.error(e.at, "bad-value", "except needs prefixes; zone '" + e.value + "' has none");
+          }
+          except.insert(except.end(), t->prefixes.begin(), t->prefixes.end());
+        }
+      }
+      ResolvedFlow rf;
+      rf.decl = &fl;
+      rf.firstRule = out_.flows.size();
+      for (const Text& to : fl.to) {
+        auto target = resolveTarget(to, "flow");
+        if (!target || from == kNoZone) continue;
+        if (action == Action::kAllow && target->zone == from && out_.zones[from].isolated) {
+          diags_.error(to.at, "isolation-conflict",
+                       what + " allows traffic inside zone '" + to.value + "', which is declared isolated");
+        }
+        for (Protocol proto : protocols) {
+          for (const PortRange& range : ranges) {
+            FlowRule rule;
+            rule.name = fl.name.value;
+            rule.from = from;
+            rule.toZone = target->zone;
+            rule.toPrefixes = target->prefixes;
+            rule.exceptPrefixes = target->except;
+            rule.exceptPrefixes.insert(rule.exceptPrefixes.end(), except.begin(), except.end());
+            rule.protocol = proto;
+            rule.ports = range;
+            rule.action = action;
+            rule.mode = mode;
+            out_.flows.push_back(std::move(rule));
+            rf.targetAt.push_back(to.at);
+          }
+        }
+      }
+      rf.endRule = out_.flows.size();
+      if (action == Action::kAllow && from != kNoZone) {
+        bool quarantineFrom = out_.zones[from].quarantine;
+        for (size_t i = rf.firstRule; i < rf.endRule; ++i) {
+          const FlowRule& r = out_.flows[i];
+          bool quarantineTo = r.toZone != kNoZone && out_.zones[r.toZone].quarantine;
+          if (quarantineFrom || quarantineTo) {
+            diags_.error(quarantineFrom ? fl.from->at : rf.targetAt[i - rf.firstRule], "quarantine-reaches",
+                         what + " allows traffic " + (quarantineFrom ? "from" : "to") + " quarantine zone '" +
+                             out_.zones[quarantineFrom ? from : r.toZone].name + "'; a quarantine zone reaches nothing");
+            break;
+          }
+        }
+      }
+      flows_.push_back(std::move(rf));
+    }
+  }
+}
+
+void PolicyBuilder::buildInvariants() {
+  for (PolicyFile& f : chain_) {
+    for (const InvariantDecl& inv : f.invariants) {
+      if (!inv.name.value.empty()) {
+        if (auto it = invariantAt_.find(inv.name.value); it != invariantAt_.end()) {
+          bool fromBase = it->second.file != inv.name.at.file && it->second.file != chain_.back().display;
+          if (fromBase) {
+            diags_.error(inv.name.at, "base-invariant",
+                         "invariant '" + inv.name.value + "' is the base policy's; a site may add invariants but never change or remove one")
+                .notes.push_back({it->second, "the base declares it here"});
+          } else {
+            duplicate(inv.name, "invariant", it->second, false);
+          }
+          continue;
+        }
+        invariantAt_.emplace(inv.name.value, inv.name.at);
+      }
+      Invariant out;
+      out.name = inv.name.value;
+      if (inv.kind == InvariantDecl::Kind::kNever) {
+        out.kind = Invariant::Kind::kNeverReaches;
+        if (inv.from) out.from = zoneRef(*inv.from, "zone");
+        for (const Text& to : inv.to) {
+          auto t = resolveTarget(to, "invariant");
+          if (!t) continue;
+          if (t->zone != kNoZone) {
+            if (out.toZone != kNoZone) {
+              diags_.error(to.at, "bad-value", "an invariant names one zone after 'to'; write one invariant per zone");
+            }
+            out.toZone = t->zone;
+          }
+          for (const Prefix& p : t->prefixes) {
+            bool excepted = std::any_of(t->except.begin(), t->except.end(), [&](const Prefix& e) { return e.contains(p); });
+            if (!excepted) out.toPrefixes.push_back(p);
+          }
+        }
+      } else if (inv.kind == InvariantDecl::Kind::kOnly) {
+        out.kind = Invariant::Kind::kOnlyClasses;
+        if (inv.zone) out.zone = zoneRef(*inv.zone, "zone");
+        for (const Text& c : inv.classes) {
+          if (!classAt_.count(c.value)) undefined(c, "class", keysOf(classAt_));
+          else out.classes.push_back(c.value);
+        }
+      } else {
+        continue;
+      }
+      invariantDecls_.push_back(&inv);
+      out_.invariants.push_back(std::move(out));
+    }
+  }
+}
+
+void PolicyBuilder::buildSinksAndAlerts() {
+  for (PolicyFile& f : chain_) {
+    for (const SinkDecl& s : f.sinks) {
+      std::string what = "sink '" + s.name.value + "'";
+      if (!isValidName(s.name.value)) {
+        diags_.error(s.name.at, "bad-name", "sink name '" + s.name.value + "' must be lower-case letters, digits, '-' or '_'");
+        continue;
+      }
+      if (auto it = sinkAt_.find(s.name.value); it != sinkAt_.end()) {
+        duplicate(s.name, "sink", it->second, it->second.file != chain_.back().display);
+        continue;
+      }
+      sinkAt_.emplace(s.name.value, s.name.at);
+      if (!s.type) continue;
+      Sink out;
+      out.name = s.name.value;
+      auto stray = [&](const std::optional<Text>& key, const char* keyName) {
+        if (key) diags_.error(key->at, "unknown-key", what + " is of type " + s.type->value + ", which has no '" + keyName + "'");
+      };
+      if (s.type->value == "syslog") {
+        out.kind = Sink::Kind::kSyslog;
+        stray(s.path, "path");
+        stray(s.url, "url");
+        if (!s.address) {
+          diags_.error(s.name.at, "missing-key", what + " needs 'address' (host:port of the syslog receiver)");
+        } else {
+          size_t colon = s.address->value.rfind(':');
+          auto port = colon == std::string::npos ? std::nullopt : PortRange::parse(s.address->value.substr(colon + 1));
+          if (colon == std::string::npos || colon == 0 || !port || port->low != port->high || port->low == 0) {
+            diags_.error(s.address->at, "bad-address", "'" + s.address->value + "' is not host:port (like 192.0.2.10:514)");
+          }
+          out.target = s.address->value;
+        }
+        out.transport = "udp";
+        if (s.transport) {
+          if (s.transport->value != "udp" && s.transport->value != "tcp") {
+            diags_.error(s.transport->at, "bad-value", "syslog transport must be udp or tcp");
+          }
+          out.transport = s.transport->value;
+        }
+      } else if (s.type->value == "jsonl") {
+        out.kind = Sink::Kind::kJsonLines;
+        stray(s.address, "address");
+        stray(s.transport, "transport");
+        stray(s.url, "url");
+        if (!s.path) diags_.error(s.name.at, "missing-key", what + " needs 'path' (the JSON-lines file)");
+        else if (s.path->value.empty() || s.path->value[0] != '/') diags_.error(s.path->at, "bad-value", "the path of a jsonl sink must be absolute");
+        else out.target = s.path->value;
+      } else if (s.type->value == "webhook") {
+        out.kind = Sink::Kind::kWebhook;
+        stray(s.address, "address");
+        stray(s.transport, "transport");
+        stray(s.path, "path");
+        if (!s.url) diags_.error(s.name.at, "missing-key", what + " needs 'url'");
+        else if (s.url->value.rfind("http://", 0) != 0 && s.url->value.rfind("https://", 0) != 0) {
+          diags_.error(s.url->at, "bad-value", "a webhook url starts with http:// or https://");
+        } else {
+          out.target = s.url->value;
+        }
+      } else {
+        diags_.error(s.type->at, "bad-value", "sink type must be one of " + oneOf({"syslog", "jsonl", "webhook"}) + ", not '" + s.type->value + "'");
+        continue;
+      }
+      out_.sinks.push_back(std::move(out));
+    }
+  }
+  const auto& events = alertEvents();
+  std::map<std::string, SourceLocation> eventAt;
+  for (PolicyFile& f : chain_) {
+    for (const AlertDecl& a : f.alerts) {
+      if (!a.event) continue;
+      if (std::find(events.begin(), events.end(), a.event->value) == events.end()) {
+        undefined(*a.event, "alert event", events);
+        continue;
+      }
+      if (auto [it, inserted] = eventAt.emplace(a.event->value, a.event->at); !inserted) {
+        duplicate(*a.event, "alert for event", it->second, it->second.file != chain_.back().display);
+        continue;
+      }
+      AlertRoute route;
+      route.event = a.event->value;
+      if (a.severity) {
+        if (auto s = parseSeverity(a.severity->value)) route.severity = *s;
+        else diags_.error(a.severity->at, "bad-value", "severity must be info, warning or critical, not '" + a.severity->value + "'");
+      }
+      for (const Text& s : a.sinks) {
+        if (!sinkAt_.count(s.value)) undefined(s, "sink", keysOf(sinkAt_));
+        else route.sinks.push_back(s.value);
+      }
+      out_.alerts.push_back(std::move(route));
+    }
+  }
+  std::sort(out_.alerts.begin(), out_.alerts.end(), [](const AlertRoute& a, const AlertRoute& b) { return a.event < b.event; });
+}
+
+void PolicyBuilder::buildMaintenance() {
+  std::map<std::string, SourceLocation> nameAt;
+  const auto& events = alertEvents();
+  for (PolicyFile& f : chain_) {
+    for (const MaintenanceDecl& m : f.maintenance) {
+      if (!m.name.value.empty()) {
+        if (auto [it, inserted] = nameAt.emplace(m.name.value, m.name.at); !inserted) {
+          duplicate(m.name, "maintenance window", it->second, it->second.file != chain_.back().display);
+          continue;
+        }
+      }
+      MaintenanceWindow w;
+      w.name = m.name.value;
+      for (const Text& d : m.days) {
+        if (auto bits = parseDays(d.value)) w.weekdays |= *bits;
+        else diags_.error(d.at, "bad-day", "'" + d.value + "' is not a day (mon..sun, daily, weekdays, weekend)");
+      }
+      std::optional<int> from, to;
+      if (m.from && !(from = parseClockTime(m.from->value, false))) {
+        diags_.error(m.from->at, "bad-time", "'" + m.from->value + "' is not a time of day HH:MM (00:00-23:59)");
+      }
+      if (m.to && !(to = parseClockTime(m.to->value, true))) {
+        diags_.error(m.to->at, "bad-time", "'" + m.to->value + "' is not a time of day HH:MM (00:00-24:00)");
+      }
+      if (from && to && *from == *to) diags_.error(m.to->at, "bad-time", "the window is empty: it starts and ends at " + m.from->value);
+      w.startMinute = static_cast<uint16_t>(from.value_or(0));
+      w.endMinute = static_cast<uint16_t>(to.value_or(0));
+      w.timezone = "Europe/Stockholm";
+      if (m.timezone) {
+        const std::string& tz = m.timezone->value;
+        bool plausible = !tz.empty() && tz.size() < 64 && tz.find("..") == std::string::npos && tz[0] != '/';
+        std::error_code ec;
+        bool known = plausible && (tz == "UTC" || tz == "Europe/Stockholm" ||
+                                   std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz, ec));
+        if (!known) diags_.error(m.timezone->at, "bad-timezone", "'" + tz + "' is not a time zone (like Europe/Stockholm)");
+        else w.timezone = tz;
+      }
+      for (const Text& s : m.suppress) {
+        if (std::find(events.begin(), events.end(), s.value) == events.end()) undefined(s, "alert event", events);
+        else w.suppress.push_back(s.value);
+      }
+      out_.maintenance.push_back(std::move(w));
+    }
+  }
+}
+
+void PolicyBuilder::buildPins() {
+  std::map<MacAddress, SourceLocation> macAt;
+  for (PolicyFile& f : chain_) {
+    for (const PinDecl& p : f.pins) {
+      if (!p.mac) continue;
+      auto mac = MacAddress::parse(p.mac->value);
+      if (!mac) {
+        diags_.error(p.mac->at, "bad-mac", "'" + p.mac->value + "' is not a MAC address (like 3c:52:82:1a:2b:3c)");
+        continue;
+      }
+      if (auto [it, inserted] = macAt.emplace(*mac, p.mac->at); !inserted) {
+        diags_.error(p.mac->at, "duplicate-mac", "MAC " + mac->toString() + " is pinned twice")
+            .notes.push_back({it->second, "first pinned here"});
+        continue;
+      }
+      Pin pin;
+      pin.mac = *mac;
+      pin.reason = p.reason ? p.reason->value : "";
+      if (p.deviceClass) {
+        auto it = std::find_if(out_.classes.begin(), out_.classes.end(),
+                               [&](const DeviceClass& c) { return c.name == p.deviceClass->value; });
+        if (it == out_.classes.end()) {
+          if (classAt_.count(p.deviceClass->value)) diags_.error(p.deviceClass->at, "disabled-class", "class '" + p.deviceClass->value + "' is switched off in this policy");
+          else undefined(*p.deviceClass, "class", keysOf(classAt_));
+        } else {
+          pin.deviceClass = it->name;
+          pin.zone = it->zone;
+        }
+      }
+      if (p.zone) {
+        ZoneId z = zoneRef(*p.zone, "zone");
+        if (z != kNoZone && pin.zone != kNoZone && z != pin.zone) {
+          diags_.error(p.zone->at, "pin-conflict", "the pin names zone '" + p.zone->value + "' but class '" + pin.deviceClass +
+                                                        "' lands in zone '" + out_.zoneName(pin.zone) + "'");
+        }
+        if (z != kNoZone) pin.zone = z;
+      }
+      pinDecls_.push_back(&p);
+      out_.pins.push_back(std::move(pin));
+    }
+  }
+  // Keep pinDecls_ parallel with the sorted pins.
+  std::vector<size_t> order(out_.pins.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return out_.pins[a].mac < out_.pins[b].mac; });
+  std::vector<Pin> pins;
+  std::vector<const PinDecl*> decls;
+  for (size_t i : order) {
+    pins.push_back(out_.pins[i]);
+    decls.push_back(pinDecls_[i]);
+  }
+  out_.pins = std::move(pins);
+  pinDecls_ = std::move(decls);
+}
+
+void PolicyBuilder::buildTests() {
+  std::map<std::string, SourceLocation> nameAt;
+  for (PolicyFile& f : chain_) {
+    for (const TestDecl& t : f.tests) {
+      if (!t.name.value.empty()) {
+        if (auto [it, inserted] = nameAt.emplace(t.name.value, t.name.at); !inserted) {
+          duplicate(t.name, "test", it->second, false);
+        }
+      }
+      ExpectedOutcome out;
+      out.name = t.name.value;
+      if (t.isDevice) {
+        out.kind = ExpectedOutcome::Kind::kDevice;
+        if (t.mac) {
+          if (auto mac = MacAddress::parse(t.mac->value)) out.mac = *mac;
+          else diags_.error(t.mac->at, "bad-mac", "'" + t.mac->value + "' is not a MAC address (like 3c:52:82:1a:2b:3c)");
+        }
+        if (t.dhcpVendorClass) out.dhcpVendorClass = t.dhcpVendorClass->value;
+        if (t.dhcpHostname) out.dhcpHostname = t.dhcpHostname->value;
+        if (t.cdpPlatform) out.cdpPlatform = t.cdpPlatform->value;
+        if (t.sipUserAgent) out.sipUserAgent = t.sipUserAgent->value;
+        if (t.dhcpParameterList) {
+          for (const At<long>& v : t.dhcpParameterList->value) {
+            if (v.value < 1 || v.value > 254) diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
+            else out.dhcpParameterList.push_back(static_cast<uint8_t>(v.value));
+          }
+        }
+        for (const Text& c : t.lldpMedCapabilities) out.lldpMedCapabilities.push_back(c.value);
+        for (const Text& s : t.mdnsServices) out.mdnsServices.push_back(s.value);
+        if (t.lldpMedVoiceVlan) {
+          if (t.lldpMedVoiceVlan->value < 1 || t.lldpMedVoiceVlan->value > 4094) diags_.error(t.lldpMedVoiceVlan->at, "vlan-range", "VLAN out of range 1-4094");
+          else out.lldpMedVoiceVlan = static_cast<uint16_t>(t.lldpMedVoiceVlan->value);
+        }
+        if (t.expectZone) out.expectZone = zoneRef(*t.expectZone, "zone");
+        if (t.expectClass) {
+          if (!classAt_.count(t.expectClass->value)) undefined(*t.expectClass, "class", keysOf(classAt_));
+          else out.expectClass = t.expectClass->value;
+        }
+      } else if (t.isFlow) {
+        out.kind = ExpectedOutcome::Kind::kFlow;
+        if (t.from) out.from = zoneRef(*t.from, "zone");
+        else diags_.error(t.at, "missing-key", "test '" + t.name.value + "' flow needs 'from'");
+        if (t.to) {
+          if (ZoneId z = out_.findZone(t.to->value); z != kNoZone) out.toZone = z;
+          else if (auto p = Prefix::parse(t.to->value); p && p->length == p->maxLength()) out.toAddress = *p;
+          else diags_.error(t.to->at, "bad-value", "a test flow goes to a zone or one address, not '" + t.to->value + "'");
+        } else {
+          diags_.error(t.at, "missing-key", "test '" + t.name.value + "' flow needs 'to'");
+        }
+        if (t.protocol) {
+          if (auto p = parseProtocol(t.protocol->value)) out.protocol = *p;
+          else diags_.error(t.protocol->at, "bad-value", "proto must be tcp, udp, icmp, icmpv6 or any");
+        }
+        if (t.port) {
+          if (t.port->value < 0 || t.port->value > 65535) diags_.error(t.port->at, "bad-value", "port out of range 0-65535");
+          else out.port = static_cast<uint16_t>(t.port->value);
+        }
+        if (t.expectAction) {
+          if (auto a = parseAction(t.expectAction->value)) out.expectAction = *a;
+          else diags_.error(t.expectAction->at, "bad-value", "a flow test expects allow or deny, not '" + t.expectAction->value + "'");
+        }
+      } else {
+        continue;
+      }
+      out_.tests.push_back(std::move(out));
+    }
+  }
+}
+
+}  // namespace portvakt::policy

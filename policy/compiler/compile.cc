@@ -1,0 +1,91 @@
+#include <algorithm>
+#include <filesystem>
+
+#include "policy/compiler/compiler.h"
+#include "policy/compiler/parse_policy.h"
+#include "policy/compiler/policy_builder.h"
+
+namespace portvakt::policy {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kMaxExtendsDepth = 4;
+
+// Loads the site file and, following `extends:`, its bases. Returns the chain
+// base first. A missing or cyclic base is an error at the `extends:` line.
+bool loadChain(const std::string& path, Diagnostics& diags, std::vector<PolicyFile>& chain) {
+  std::vector<PolicyFile> reversed;
+  std::vector<std::string> seen;
+  std::string nextPath = path, nextDisplay = path;
+  for (int depth = 0;; ++depth) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(nextPath, ec);
+    std::string key = ec ? nextPath : canonical.string();
+    auto file = parsePolicyFile(nextPath, nextDisplay, diags);
+    if (!file) return false;
+    seen.push_back(key);
+    reversed.push_back(std::move(*file));
+    const PolicyFile& current = reversed.back();
+    if (!current.extends) break;
+    if (depth + 1 >= kMaxExtendsDepth) {
+      diags.error(current.extends->at, "extends-depth",
+                  "policies extend at most " + std::to_string(kMaxExtendsDepth - 1) + " levels deep");
+      return false;
+    }
+    fs::path relative = current.extends->value;
+    fs::path open = relative.is_absolute() ? relative : fs::path(current.path).parent_path() / relative;
+    fs::path display = relative.is_absolute() ? relative : fs::path(current.display).parent_path() / relative;
+    fs::path openCanonical = fs::weakly_canonical(open, ec);
+    if (std::find(seen.begin(), seen.end(), ec ? open.string() : openCanonical.string()) != seen.end()) {
+      diags.error(current.extends->at, "extends-cycle", "'" + current.extends->value + "' extends itself through this file");
+      return false;
+    }
+    if (!fs::exists(open, ec)) {
+      diags.error(current.extends->at, "extends-missing", "base policy '" + current.extends->value + "' not found (looked for " + open.string() + ")");
+      return false;
+    }
+    nextPath = open.string();
+    nextDisplay = display.lexically_normal().string();
+  }
+  chain.assign(std::make_move_iterator(reversed.rbegin()), std::make_move_iterator(reversed.rend()));
+  return true;
+}
+
+}  // namespace
+
+tables::CompiledPolicy PolicyBuilder::build() {
+  buildHeader();
+  buildZones();
+  buildDestinations();
+  buildClasses();
+  buildInventory();
+  buildPorts();
+  buildSinksAndAlerts();
+  buildMaintenance();
+  buildPins();
+  buildFlows();
+  buildInvariants();
+  buildTests();
+  checkInvariants();
+  checkShadowedFlows();
+  checkClassesCanMatch();
+  prependInvariantRules();
+  out_.seal();
+  return std::move(out_);
+}
+
+CompileResult compilePolicyFile(const std::string& path) {
+  CompileResult result;
+  std::vector<PolicyFile> chain;
+  if (!loadChain(path, result.diagnostics, chain)) return result;
+  PolicyBuilder builder(chain, result.diagnostics);
+  tables::CompiledPolicy compiled = builder.build();
+  if (!result.diagnostics.hasErrors()) {
+    result.policy = std::make_shared<const tables::CompiledPolicy>(std::move(compiled));
+  }
+  return result;
+}
+
+}  // namespace portvakt::policy

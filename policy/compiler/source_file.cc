@@ -1,0 +1,133 @@
+#include "policy/compiler/source_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <fstream>
+#include <vector>
+
+namespace portvakt::policy {
+namespace {
+
+// Returns the byte offset of the first invalid UTF-8 sequence or NUL, or npos.
+size_t findNonText(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return i;
+    if (c < 0x80) { ++i; continue; }
+    size_t extra = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
+    if (extra == 0 || c == 0xc0 || c == 0xc1 || c > 0xf4 || i + extra >= s.size()) return i;
+    for (size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
+    }
+    i += extra + 1;
+  }
+  return std::string::npos;
+}
+
+SourceLocation locationOf(const std::string& text, size_t offset, const std::string& display) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') { ++line; column = 1; } else { ++column; }
+  }
+  return {display, line, column};
+}
+
+// Nesting depth of block indentation, "- " sequence entries and flow brackets,
+// scanned line by line. Quoted scalars are skipped so a '[' in a string is text.
+std::optional<SourceLocation> findExcessiveNesting(const std::string& text, const std::string& display) {
+  std::vector<size_t> indents;
+  int flowDepth = 0;
+  int line = 1;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    size_t i = pos;
+    while (i < end && text[i] == ' ') ++i;
+    size_t indent = i - pos;
+    bool blank = i == end || text[i] == '#' || text[i] == '\r';
+    if (!blank && flowDepth == 0) {
+      while (!indents.empty() && indents.back() > indent) indents.pop_back();
+      if (indents.empty() || indents.back() < indent) indents.push_back(indent);
+    }
+    int dashes = 0;
+    char quote = 0;
+    for (size_t k = i; k < end; ++k) {
+      char c = text[k];
+      if (quote) {
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '#' && (k == pos || text[k - 1] == ' ')) break;
+      if (c == '"' || c == '\'') { quote = c; continue; }
+      if (c == '-' && k + 1 < end && text[k + 1] == ' ' && (k == i || text[k - 1] == ' ')) ++dashes;
+      if (c == '[' || c == '{') ++flowDepth;
+      if (c == ']' || c == '}') flowDepth = flowDepth > 0 ? flowDepth - 1 : 0;
+      int depth = static_cast<int>(indents.size()) + dashes + flowDepth;
+      if (depth > kMaxNestingDepth) {
+        return SourceLocation{display, line, static_cast<int>(k - pos) + 1};
+      }
+    }
+    ++line;
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> readTextFile(const std::string& path, const std::string& display,
+                                        Diagnostics& diags) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) {
+    diags.error({display, 0, 0}, "file-unreadable", "cannot open '" + path + "'");
+    return std::nullopt;
+  }
+  auto size = static_cast<long long>(in.tellg());
+  if (size < 0) {
+    diags.error({display, 0, 0}, "file-unreadable", "cannot read '" + path + "' (not a regular file?)");
+    return std::nullopt;
+  }
+  if (static_cast<size_t>(size) > kMaxPolicyFileBytes) {
+    diags.error({display, 1, 1}, "file-too-large",
+                "file is " + std::to_string(size) + " bytes; a policy or inventory file may be at most " +
+                    std::to_string(kMaxPolicyFileBytes) + " bytes");
+    return std::nullopt;
+  }
+  std::string text(static_cast<size_t>(size), '\0');
+  in.seekg(0);
+  in.read(text.data(), size);
+  if (in.gcount() != size) {
+    diags.error({display, 0, 0}, "file-unreadable", "short read from '" + path + "'");
+    return std::nullopt;
+  }
+  if (size_t bad = findNonText(text); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+    diags.error(locationOf(text, bad, display), "not-text",
+                std::string("not a UTF-8 text file: byte ") + byte + " at offset " + std::to_string(bad));
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::optional<YAML::Node> parseYaml(const std::string& text, const std::string& display, Diagnostics& diags) {
+  if (auto deep = findExcessiveNesting(text, display)) {
+    diags.error(*deep, "too-deep",
+                "nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels; the policy schema needs far fewer");
+    return std::nullopt;
+  }
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    SourceLocation where{display, e.mark.line >= 0 ? e.mark.line + 1 : 1, e.mark.column >= 0 ? e.mark.column + 1 : 1};
+    diags.error(where, "yaml-syntax", e.msg.empty() ? "invalid YAML" : e.msg);
+  } catch (const std::exception& e) {
+    diags.error({display, 1, 1}, "yaml-syntax", std::string("invalid YAML: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+}  // namespace portvakt::policy
