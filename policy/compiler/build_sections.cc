@@ -290,7 +290,7 @@ void PolicyBuilder::buildClasses() {
           if (dc.evidenceRequired < 1 || dc.evidenceRequired > dc.configuredSignals) {
             diags_.error(c.evidence->at, "class-never-matches",
                          what + " needs " + e + " pieces of evidence but has only " + std::to_string(dc.configuredSignals) +
-                             " match rules, so it can never match");
+                             (dc.configuredSignals == 1 ? " match rule" : " match rules") + ", so it can never match");
           }
         } else {
           diags_.error(c.evidence->at, "bad-value", "evidence must be all, any or a number, not '" + e + "'");
@@ -334,6 +334,10 @@ void PolicyBuilder::buildInventory() {
       std::filesystem::path base = std::filesystem::path(f.path).parent_path();
       std::filesystem::path display = std::filesystem::path(f.display).parent_path() / csv;
       std::filesystem::path open = csv.is_absolute() ? csv : base / csv;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(open, ec)) {
+        diags_.error(f.inventoryCsv->at, "file-unreadable", "inventory file '" + f.inventoryCsv->value + "' not found (looked for " + open.string() + ")");
+      } else {
       Diagnostics csvDiags;
       auto rows = readInventoryCsv(open.string(), display.lexically_normal().string(), csvDiags);
       for (const Diagnostic& d : csvDiags.all()) {
@@ -344,6 +348,7 @@ void PolicyBuilder::buildInventory() {
             .notes = copy.notes;
       }
       entries.insert(entries.end(), rows.begin(), rows.end());
+      }
     }
     for (const InventoryEntry& e : entries) {
       auto mac = MacAddress::parse(e.mac.value);

@@ -140,7 +140,8 @@ void PolicyBuilder::checkClassesCanMatch() {
   bool hasAccessPorts = std::any_of(out_.ports.begin(), out_.ports.end(),
                                     [](const Port& p) { return p.role == PortRole::kAccess; });
   for (const DeviceClass& c : out_.classes) {
-    if (c.inventory && out_.inventory.empty()) {
+    // A base without ports is a template; its sites bring the inventory.
+    if (c.inventory && out_.inventory.empty() && !out_.ports.empty()) {
       diags_.warning(classAt_[c.name], "class-never-matches",
                      "class '" + c.name + "' requires inventory membership, but the inventory is empty");
     }

@@ -39,6 +39,10 @@ std::string closestMatch(std::string_view word, std::initializer_list<std::strin
   std::string best;
   size_t bestDistance = 3;  // at most two edits away
   for (std::string_view c : candidates) {
+    // "lldp" for "lldp_med": a prefix is a better hint than a short edit.
+    if (word.size() >= 3 && c.substr(0, word.size()) == word) return std::string(c);
+  }
+  for (std::string_view c : candidates) {
     size_t d = editDistance(word, c);
     if (d < bestDistance) {
       bestDistance = d;
