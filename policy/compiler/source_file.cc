@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -80,6 +81,12 @@ std::optional<SourceLocation> findExcessiveNesting(const std::string& text, cons
 
 std::optional<std::string> readTextFile(const std::string& path, const std::string& display,
                                         Diagnostics& diags) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    diags.error({display, 0, 0}, "file-unreadable",
+                std::filesystem::exists(path, ec) ? "'" + path + "' is not a regular file" : "'" + path + "' does not exist");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     diags.error({display, 0, 0}, "file-unreadable", "cannot open '" + path + "'");
