@@ -204,6 +204,13 @@ void expectAgrees(const std::vector<Rule>& rules, RandomPolicy& gen, int lookups
   for (int i = 0; i < lookups; ++i) {
     FlowKey k = gen.pick(4) == 0 ? gen.key() : gen.keyNear(rules[gen.pick(rules.size())]);
     int32_t want = (*ref)->lookup(k), got = (*fast)->lookup(k);
+    // Both classifiers compare boxes; check the boxes against the rules' meaning.
+    int32_t meaning = kNoMatch;
+    for (size_t r = 0; r < rules.size() && meaning == kNoMatch; ++r)
+      if (matches(rules[r], k)) meaning = static_cast<int32_t>(r);
+    if (meaning != want && ++wrong <= 3)
+      ADD_FAILURE() << what << ": key " << k.toString() << ": reference " << want
+                    << ", rule meaning " << meaning;
     hits += want != kNoMatch;
     if (want != got && ++wrong <= 3)
       ADD_FAILURE() << what << ": key " << k.toString() << ": classifier " << got << ", reference "
