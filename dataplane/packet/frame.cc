@@ -1,0 +1,124 @@
+#include "dataplane/packet/frame.h"
+
+namespace portvakt::packet {
+
+void ParsedFrame::reset(std::span<const uint8_t> frame, uint32_t wire) {
+  bytes = frame;
+  wireLength = wire > frame.size() ? wire : static_cast<uint32_t>(frame.size());
+  layers = 0;
+  anomalies.clear();
+  // Small sections are reset by value (a few hundred bytes in all); the DNS
+  // pool and the DHCPv6 FQDN buffer keep their bytes, only their lengths reset.
+  eth = {};
+  arp = {};
+  ip = {};
+  l4 = {};
+  nd = {};
+  dhcp = {};
+  dhcpv6 = {};
+  lldp = {};
+  cdp = {};
+  eapol = {};
+  sip = {};
+  mdns.clear();
+  ssdp = {};
+  payload = {};
+}
+
+namespace {
+
+bool isPort(const TransportInfo& l4, uint16_t port) { return l4.srcPort == port || l4.dstPort == port; }
+
+void parseUdpApplication(Cursor c, ParsedFrame& out) {
+  const TransportInfo& l4 = out.l4;
+  if (isPort(l4, kDhcpServerPort) || isPort(l4, kDhcpClientPort)) {
+    // Both ends must be 67/68: plain BOOTP relays use 67<->67, clients 68->67.
+    if ((l4.srcPort == 67 || l4.srcPort == 68) && (l4.dstPort == 67 || l4.dstPort == 68)) {
+      parseDhcp(c, out);
+      return;
+    }
+  }
+  if (isPort(l4, kDhcpv6ClientPort) || isPort(l4, kDhcpv6ServerPort)) {
+    if ((l4.srcPort == 546 || l4.srcPort == 547) && (l4.dstPort == 546 || l4.dstPort == 547)) {
+      parseDhcpv6(c, out);
+      return;
+    }
+  }
+  if (isPort(l4, kMdnsPort)) {
+    parseMdns(c, out);
+    return;
+  }
+  if (isPort(l4, kSsdpPort)) {
+    parseSsdp(c, out);
+    return;
+  }
+  if (isPort(l4, kSipPort) || looksLikeSip(c.rest())) {
+    parseSip(c, out);
+  }
+}
+
+void parseTcpApplication(Cursor c, ParsedFrame& out) {
+  if (c.empty()) return;
+  // Only SIP over TCP is decoded; a segment counts when it starts a message.
+  if (looksLikeSip(c.rest())) parseSip(c, out);
+}
+
+void parseIpPayload(Cursor c, ParsedFrame& out) {
+  // The first fragment has the transport header but not the whole message:
+  // parse ports, not the application (no reassembly).
+  const bool wholeDatagram = !out.ip.fragmented;
+  switch (out.ip.protocol) {
+    case kIpProtoTcp:
+      if (parseTcp(c, out) && wholeDatagram) parseTcpApplication(c, out);
+      break;
+    case kIpProtoUdp:
+      if (parseUdp(c, out) && wholeDatagram) parseUdpApplication(c, out);
+      break;
+    case kIpProtoIcmp:
+      if (out.has(Layer::kIpv4)) parseIcmp(c, out);
+      break;
+    case kIpProtoIcmpv6:
+      if (out.has(Layer::kIpv6) && wholeDatagram) parseIcmpv6(c, out);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength) {
+  out.reset(frame, wireLength);
+  Cursor c(frame);
+  if (!parseEthernet(c, out)) return;
+
+  const EthernetInfo& eth = out.eth;
+  if (eth.encapsulation == Encapsulation::kSnap && eth.snapOui == kOuiCisco && eth.snapPid == kSnapPidCdp) {
+    parseCdp(c, out);
+    return;
+  }
+  if (eth.encapsulation == Encapsulation::kLlc) return;  // STP and friends: not parsed
+
+  switch (eth.etherType) {
+    case kEtherTypeIpv4:
+      if (parseIpv4(c, out)) parseIpPayload(c, out);
+      break;
+    case kEtherTypeIpv6:
+      if (parseIpv6(c, out)) parseIpPayload(c, out);
+      break;
+    case kEtherTypeArp:
+    case kEtherTypeRarp:
+      parseArp(c, out);
+      break;
+    case kEtherTypeLldp:
+      parseLldp(c, out);
+      break;
+    case kEtherTypeEapol:
+      parseEapol(c, out);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace portvakt::packet
