@@ -257,12 +257,16 @@ Expected<ClassifierPtr> Classifier::build(std::vector<Rule> rules, const BuildOp
   for (int f = 0; f < kFieldCount; ++f) {
     int bits = fieldBits(static_cast<Field>(f));
     uint32_t full = bits == 32 ? ~uint32_t{0} : (uint32_t{1} << bits) - 1;
-    bool active = false;
+    bool active = false, same = true;
     double share = 0;
     for (const Box& b : boxes) {
       if (b.lo[f] != 0 || b.hi[f] != full) active = true;
+      if (b.lo[f] != boxes[0].lo[f] || b.hi[f] != boxes[0].hi[f]) same = false;
       share += std::log2(double(b.hi[f]) - b.lo[f] + 1) / bits;
     }
+    // A field every rule constrains the same way (a ClassBench set's EtherType)
+    // tells rules apart nowhere: compare it last.
+    if (same) share = 1e300;
     if (active) order.emplace_back(share, f);
   }
   std::stable_sort(order.begin(), order.end());
