@@ -41,6 +41,12 @@ Items itemsOf(const tables::CompiledPolicy& policy) {
       last = nullptr;
       continue;
     }
+    if (!key.empty() && key[0] == '"') {
+      // A quoted name ("test \"an eKlient lands in region\" ..."): the key is the whole quote.
+      size_t open = line.find('"');
+      size_t close = line.find('"', open + 1);
+      key = line.substr(open + 1, close == std::string::npos ? std::string::npos : close - open - 1);
+    }
     std::string& text = items[section][key];
     text = line;
     last = &text;

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -28,14 +29,12 @@ std::string prefixList(const std::vector<Prefix>& prefixes) {
   return out;
 }
 
-std::string ruleLabel(const FlowRule& r) {
-  std::string label = r.name;
-  if (r.protocol != Protocol::kAny) {
-    label += "\\n" + std::string(toString(r.protocol));
-    if (!r.ports.isAny()) label += "/" + r.ports.toString();
-  }
-  if (r.mode == Mode::kMonitor) label += "\\n(monitor)";
-  return label;
+// What a rule admits, for an edge label: "tcp/443", "udp/5060-5061", "any".
+std::string ruleService(const FlowRule& r) {
+  if (r.protocol == Protocol::kAny) return "any";
+  std::string service = toString(r.protocol);
+  if (!r.ports.isAny()) service += "/" + r.ports.toString();
+  return service;
 }
 
 }  // namespace
@@ -64,11 +63,13 @@ std::string policyToDot(const CompiledPolicy& policy) {
       << toString(first.role) << (first.mode == Mode::kMonitor ? ", monitor mode" : "") << "\"];\n";
     for (ZoneId z : first.zones) {
       o << "  port_" << portNode << " -> zone_" << z << " [dir=none, style=dashed, color=gray"
-        << (z == first.defaultZone ? ", label=\"default\"" : "") << "];\n";
+        << (first.role == PortRole::kAccess && z == first.defaultZone ? ", label=\"default\"" : "") << "];\n";
     }
     ++portNode;
   }
+  // One edge per flow and target: "eklient-print tcp/9100, tcp/631, tcp/443".
   std::map<std::string, int> prefixNodes;
+  std::vector<std::pair<std::string, std::string>> edges;  // (from -> target, label)
   for (const FlowRule& r : policy.flows) {
     if (r.action != Action::kAllow) continue;
     std::string target;
@@ -80,7 +81,16 @@ std::string policyToDot(const CompiledPolicy& policy) {
       target = "dest_" + std::to_string(it->second);
       if (inserted) o << "  " << target << " [shape=note, label=\"" << key << "\"];\n";
     }
-    o << "  zone_" << r.from << " -> " << target << " [color=\"#38761d\", label=\"" << escape(ruleLabel(r)) << "\"];\n";
+    std::string edge = "zone_" + std::to_string(r.from) + " -> " + target;
+    std::string head = escape(r.name) + (r.mode == Mode::kMonitor ? " (monitor)" : "");
+    auto same = std::find_if(edges.begin(), edges.end(), [&](const auto& e) {
+      return e.first == edge && e.second.rfind(head + "\\n", 0) == 0;
+    });
+    if (same != edges.end()) same->second += ", " + ruleService(r);
+    else edges.emplace_back(edge, head + "\\n" + ruleService(r));
+  }
+  for (const auto& [edge, label] : edges) {
+    o << "  " << edge << " [color=\"#38761d\", label=\"" << label << "\"];\n";
   }
   for (const Invariant& inv : policy.invariants) {
     if (inv.kind != Invariant::Kind::kNeverReaches || inv.toZone == kNoZone) continue;
