@@ -1,0 +1,80 @@
+#pragma once
+// Packet I/O: one interface for where frames come from and where they go.
+//
+// The dataplane reads frames from a FrameSource and writes them to a
+// FrameSink, and does not know which implementation it has: capture files
+// (capture_file.h: pcap and pcapng through libpcap) for `portvakt simulate`
+// and tests, memory (memory_io.h) for unit tests and benchmarks, and live
+// interfaces (libpcap, later). Swapping the implementation is how the same
+// pipeline is replayed offline and run live.
+//
+// Ownership: a Frame's bytes belong to the source and stay valid until the
+// next call to next() on the same source (libpcap reuses its buffer; no copy
+// per frame). Sources and sinks are single-threaded: one thread per object.
+// Nothing here throws; failures are a status plus error().
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace portvakt::io {
+
+struct Frame {
+  std::span<const uint8_t> bytes;  // what was captured
+  uint32_t wireLength = 0;         // length on the wire (> bytes.size() when snapped)
+  int64_t timestampNs = 0;         // capture time, ns since the epoch (0 if unknown)
+  uint16_t port = 0;               // ingress (source) or egress (sink) port index
+};
+
+enum class ReadStatus : uint8_t {
+  kFrame,  // `out` holds the next frame
+  kEnd,    // no more frames (end of file, memory exhausted)
+  kError,  // error() says why; the source is unusable afterwards
+};
+
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  [[nodiscard]] virtual ReadStatus next(Frame& out) = 0;
+  virtual std::string_view error() const = 0;
+  // libpcap DLT_* of the frames; the parsers handle DLT_EN10MB (1).
+  virtual int linkType() const = 0;
+};
+
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  // False on failure (error() says why); the frame is then not sent.
+  [[nodiscard]] virtual bool send(const Frame& frame) = 0;
+  virtual std::string_view error() const = 0;
+};
+
+inline constexpr int kLinkTypeEthernet = 1;  // DLT_EN10MB
+
+// The I/O module's result type: a value or an error message (std::expected
+// shaped; g++ 12 has no std::expected).
+template <typename T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit on purpose
+  static Result failure(std::string message) { return Result(Error{std::move(message)}); }
+
+  bool ok() const { return std::holds_alternative<T>(state_); }
+  explicit operator bool() const { return ok(); }
+  T& value() { return std::get<T>(state_); }
+  const T& value() const { return std::get<T>(state_); }
+  const std::string& error() const { return std::get<Error>(state_).message; }
+
+ private:
+  struct Error {
+    std::string message;
+  };
+  explicit Result(Error e) : state_(std::move(e)) {}
+  std::variant<T, Error> state_;
+};
+
+}  // namespace portvakt::io

@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <set>
+#include <string>
+
+#include "dataplane/packet/anomaly.h"
+#include "dataplane/packet/cursor.h"
+#include "dataplane/packet/frame.h"
+#include "tests/dataplane/packet/sample_frames.h"
+
+namespace portvakt::packet {
+namespace {
+
+TEST(Anomalies, NamesAreUniqueDottedAndRoundTrip) {
+  const std::regex shape("decode\\.[a-z0-9]+\\.[a-z0-9_]+");
+  std::set<std::string> seen;
+  ASSERT_EQ(allAnomalies().size(), kAnomalyCount);
+  for (const AnomalyInfo& info : allAnomalies()) {
+    std::string name(info.name);
+    EXPECT_TRUE(std::regex_match(name, shape)) << name;
+    EXPECT_TRUE(seen.insert(name).second) << "duplicate " << name;
+    EXPECT_FALSE(info.description.empty()) << name;
+    EXPECT_EQ(anomalyFromName(info.name), info.id);
+    EXPECT_EQ(anomalyName(info.id), info.name);
+  }
+  // Names the issue and the docs use must exist.
+  EXPECT_TRUE(anomalyFromName("decode.lldp.tlv_overrun"));
+  EXPECT_TRUE(anomalyFromName("decode.ipv4.truncated"));
+  EXPECT_TRUE(anomalyFromName("decode.eth.too_many_tags"));
+  EXPECT_FALSE(anomalyFromName("decode.nothing.here"));
+}
+
+TEST(Anomalies, DecoderCountsFramesPerAnomaly) {
+  Decoder decoder;
+  ParsedFrame frame;
+  testing::Bytes runt = {1, 2, 3};
+  testing::Bytes good = testing::dhcpDiscoverFrame().data;
+  decoder.decode(runt, frame);
+  decoder.decode(good, frame);
+  decoder.decode(runt, frame);
+  EXPECT_EQ(decoder.frames(), 3u);
+  EXPECT_EQ(decoder.framesWithAnomalies(), 2u);
+  EXPECT_EQ(decoder.counters().count(Anomaly::kEthTruncated), 2u);
+  EXPECT_EQ(decoder.counters().total(), 2u);
+  // The second frame left no trace in the third one's result.
+  EXPECT_FALSE(frame.has(Layer::kDhcp));
+  EXPECT_EQ(frame.dhcp.hostname, "");
+}
+
+TEST(Cursor, FailedReadsDoNotMove) {
+  const uint8_t bytes[] = {0x12, 0x34, 0x56};
+  Cursor c(bytes);
+  uint32_t v32 = 0;
+  EXPECT_FALSE(c.readU32(v32));
+  EXPECT_EQ(c.offset(), 0u);
+  uint16_t v16 = 0;
+  ASSERT_TRUE(c.readU16(v16));
+  EXPECT_EQ(v16, 0x1234);
+  EXPECT_FALSE(c.readU16(v16));
+  EXPECT_EQ(c.remaining(), 1u);
+  Cursor sub;
+  EXPECT_FALSE(c.take(2, sub));
+  ASSERT_TRUE(c.take(1, sub));
+  EXPECT_TRUE(c.empty());
+  uint8_t v8 = 0;
+  ASSERT_TRUE(sub.readU8(v8));
+  EXPECT_EQ(v8, 0x56);
+  EXPECT_FALSE(sub.readU8(v8));
+}
+
+TEST(Cursor, ClampOnlyNarrows) {
+  const uint8_t bytes[] = {1, 2, 3, 4};
+  Cursor c(bytes);
+  c.clampRemaining(100);
+  EXPECT_EQ(c.remaining(), 4u);
+  c.clampRemaining(2);
+  EXPECT_EQ(c.remaining(), 2u);
+  EXPECT_TRUE(c.seek(1));
+  EXPECT_FALSE(c.seek(3));  // beyond the clamped window
+}
+
+TEST(Cursor, EmptyWindowIsSafe) {
+  Cursor c;
+  uint8_t v = 0;
+  std::string_view line;
+  EXPECT_FALSE(c.readU8(v));
+  EXPECT_FALSE(c.readUntil('\n', line));
+  EXPECT_TRUE(c.copy(&v, 0));
+}
+
+}  // namespace
+}  // namespace portvakt::packet
