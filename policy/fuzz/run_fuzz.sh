@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# A short libFuzzer run of the policy front end (clang-14 from Debian).
+# Usage: policy/fuzz/run_fuzz.sh [SECONDS]   (from the project root)
+# New crash inputs land in tests/policy/fuzz_crashes/; commit them after the fix.
+set -euo pipefail
+seconds=${1:-60}
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DPORTVAKT_BENCH=OFF -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-fuzz --target portvakt_policy_fuzz
+corpus=$(mktemp -d)
+trap 'rm -rf "$corpus"' EXIT
+cp examples/*.yaml tests/policy/invalid/*.yaml "$corpus"/
+mkdir -p tests/policy/fuzz_crashes
+build-fuzz/policy/fuzz/portvakt_policy_fuzz -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 \
+  -timeout=10 -artifact_prefix=tests/policy/fuzz_crashes/ "$corpus"
