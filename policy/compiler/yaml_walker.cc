@@ -85,7 +85,10 @@ bool YamlWalker::forEachEntry(const YAML::Node& map, const SourceLocation& where
   }
   std::map<std::string, SourceLocation> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& keyNode = it->first;
+    // Copies: yaml-cpp's iterator yields a temporary pair, so a reference to
+    // it->first dangles at the end of the statement (found by the fuzzer).
+    const YAML::Node keyNode = it->first;
+    const YAML::Node valueNode = it->second;
     SourceLocation keyAt = at(keyNode, at(map, where));
     if (!keyNode.IsScalar()) {
       diags_.error(keyAt, "type", std::string("keys of ") + std::string(what) + " must be plain names");
@@ -109,7 +112,7 @@ bool YamlWalker::forEachEntry(const YAML::Node& map, const SourceLocation& where
       diags_.error(keyAt, "unknown-key", message);
       continue;
     }
-    onEntry(key, it->second);
+    onEntry(key, valueNode);
     if (exhausted_) return false;
   }
   return true;

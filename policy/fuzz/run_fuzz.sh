@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A short libFuzzer run of the policy front end (clang-14 from Debian).
 # Usage: policy/fuzz/run_fuzz.sh [SECONDS]   (from the project root)
-# New crash inputs land in tests/policy/fuzz_crashes/; commit them after the fix.
+# The libraries are built with coverage (fuzzer-no-link) so libFuzzer sees
+# inside the compiler. New crash inputs land in tests/policy/fuzz_crashes/; commit them after the fix.
 set -euo pipefail
 seconds=${1:-60}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DPORTVAKT_BENCH=OFF -DBUILD_TESTING=OFF >/dev/null
+  -DPORTVAKT_BENCH=OFF -DBUILD_TESTING=OFF \
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
 cmake --build build-fuzz --target portvakt_policy_fuzz
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
