@@ -12,7 +12,7 @@ constexpr AnomalyInfo kAnomalies[] = {
     {kEthLlcTruncated, "decode.eth.llc_truncated", "802.3 frame too short for its LLC/SNAP header"},
     {kArpTruncated, "decode.arp.truncated", "ARP packet cut off"},
     {kArpUnsupportedFormat, "decode.arp.unsupported_format",
-     "ARP hardware/protocol address lengths are not Ethernet/IPv4"},
+     "ARP hardware/protocol types or lengths are not Ethernet/IPv4"},
     {kIpv4Truncated, "decode.ipv4.truncated", "IPv4 header cut off"},
     {kIpv4BadVersion, "decode.ipv4.bad_version", "IPv4 ethertype but version field is not 4"},
     {kIpv4BadHeaderLength, "decode.ipv4.bad_header_length", "IPv4 header length below 20 bytes"},

@@ -16,9 +16,13 @@ struct ArpInfo {
   uint8_t hardwareLength = 0;
   uint8_t protocolLength = 0;
   uint16_t operation = 0;  // 1 request, 2 reply, 3/4 RARP
+  // Valid when the hardware is Ethernet (type 1 or 6, length 6).
+  bool hasMacs = false;
   MacAddress senderMac;
-  IpAddress senderIp;
   MacAddress targetMac;
+  // Valid when the protocol is IPv4 (type 0x0800, length 4).
+  bool hasIps = false;
+  IpAddress senderIp;
   IpAddress targetIp;
 };
 

@@ -5,6 +5,14 @@
 namespace portvakt::packet {
 namespace {
 
+// String TLVs: first one wins, trailing NULs removed.
+bool readString(Cursor& value, std::string_view& field) {
+  std::string_view text;
+  if (!value.readText(value.remaining(), text)) return false;
+  if (field.empty()) field = trimNul(text);
+  return true;
+}
+
 // TLV 0x02: count, then (protocol type, length, protocol, address length, address).
 bool parseAddresses(Cursor value, CdpInfo& cdp) {
   uint32_t count = 0;
@@ -57,32 +65,38 @@ void parseCdp(Cursor c, ParsedFrame& out) {
       return;
     }
     ++cdp.tlvCount;
-    const size_t n = value.remaining();
     bool ok = true;
     switch (type) {
-      case 0x01: ok = value.readText(n, cdp.deviceId); break;
+      case 0x01: ok = readString(value, cdp.deviceId); break;
       case 0x02: ok = parseAddresses(value, cdp); break;
-      case 0x03: ok = value.readText(n, cdp.portId); break;
+      case 0x03: ok = readString(value, cdp.portId); break;
       case 0x04:
+        if (cdp.hasCapabilities) break;
         ok = value.readU32(cdp.capabilities);
         cdp.hasCapabilities = ok;
         break;
-      case 0x05: ok = value.readText(n, cdp.softwareVersion); break;
-      case 0x06: ok = value.readText(n, cdp.platform); break;
-      case 0x09: ok = value.readText(n, cdp.vtpDomain); break;
+      case 0x05: ok = readString(value, cdp.softwareVersion); break;
+      case 0x06: ok = readString(value, cdp.platform); break;
+      case 0x09: ok = readString(value, cdp.vtpDomain); break;
       case 0x0a:
+        if (cdp.hasNativeVlan) break;
         ok = value.readU16(cdp.nativeVlan);
         cdp.hasNativeVlan = ok;
         break;
       case 0x0e: {  // VoIP VLAN reply: appliance id, VLAN
         uint8_t appliance = 0;
+        if (cdp.hasVoiceVlan) break;
         ok = value.readU8(appliance) && value.readU16(cdp.voiceVlan);
         cdp.hasVoiceVlan = ok;
         break;
       }
-      case 0x0f:
+      case 0x0f: {  // VoIP VLAN query: data byte, then (optionally) a VLAN
+        uint8_t data = 0;
+        if (cdp.hasVoiceVlanQuery) break;
         cdp.hasVoiceVlanQuery = true;
+        if (value.readU8(data) && value.remaining() >= 2) (void)value.readU16(cdp.voiceVlanQuery);
         break;
+      }
       default: break;
     }
     if (!ok) out.flag(Anomaly::kCdpBadTlvLength);

@@ -32,6 +32,7 @@ struct CdpInfo {
   bool hasVoiceVlan = false;         // TLV 0x0e (VoIP VLAN reply, from the switch)
   uint16_t voiceVlan = 0;
   bool hasVoiceVlanQuery = false;    // TLV 0x0f (VoIP VLAN query: the sender is a phone)
+  uint16_t voiceVlanQuery = 0;       // the VLAN the phone asks about (usually 0)
   uint16_t tlvCount = 0;
 };
 

@@ -125,23 +125,27 @@ void parseDhcp(Cursor c, ParsedFrame& out) {
 
 namespace {
 
-// RFC 4704 FQDN: flags, then an uncompressed DNS name.
+// RFC 4704 FQDN: flags, then an uncompressed DNS name. A partial name (no
+// root label, e.g. just the host name) ends at the option boundary.
 void parseFqdnOption(Cursor value, ParsedFrame& out) {
   Dhcpv6Info& v6 = out.dhcpv6;
   if (!value.readU8(v6.fqdnFlags)) {
     out.flag(Anomaly::kDhcpv6BadOptionLength);
     return;
   }
-  FixedText<kMaxDnsNameLength + 1> name;
-  Cursor message = value;
-  if (readDnsName(value, message, name, false) != DnsNameStatus::kOk) {
-    // A partial name (RFC 4704 allows leaving off the root label) ends at the
-    // option boundary; accept what was read only when it is well formed.
-    out.flag(Anomaly::kDhcpv6BadOptionLength);
-    return;
-  }
   v6.fqdn.clear();
-  (void)v6.fqdn.append(name.view());
+  // Bounded by the option length: every label consumes at least one byte.
+  while (!value.empty()) {
+    uint8_t length = 0;
+    std::string_view label;
+    if (!value.readU8(length) || length == 0) break;
+    if ((length & 0xc0) != 0 || !value.readText(length, label) ||
+        (v6.fqdn.size() > 0 && !v6.fqdn.push('.')) || !v6.fqdn.append(label)) {
+      out.flag(Anomaly::kDhcpv6BadOptionLength);
+      v6.fqdn.clear();
+      return;
+    }
+  }
   v6.hasFqdn = true;
 }
 
@@ -155,6 +159,7 @@ void parseDhcpv6Message(Cursor c, ParsedFrame& out, size_t depth) {
     return;
   }
   v6.messageType = type;
+  out.add(Layer::kDhcpv6);
   if (type == 12 || type == 13) {  // relay-forward / relay-reply: hop count, link, peer
     if (depth == kMaxDhcpv6RelayDepth) {
       out.flag(Anomaly::kDhcpv6TooManyRelays);
@@ -165,7 +170,6 @@ void parseDhcpv6Message(Cursor c, ParsedFrame& out, size_t depth) {
       return;
     }
     v6.relayDepth = static_cast<uint8_t>(depth + 1);
-    out.add(Layer::kDhcpv6);
     parseDhcpv6Options(c, out, depth + 1);
     return;
   }
@@ -173,7 +177,6 @@ void parseDhcpv6Message(Cursor c, ParsedFrame& out, size_t depth) {
     out.flag(Anomaly::kDhcpv6Truncated);
     return;
   }
-  out.add(Layer::kDhcpv6);
   parseDhcpv6Options(c, out, depth);
 }
 

@@ -21,18 +21,18 @@ bool parseIpv4(Cursor& c, ParsedFrame& out) {
     out.flag(Anomaly::kIpv4BadHeaderLength);
     return false;
   }
-  Cursor header;
-  if (!c.take(headerLength, header)) {
+  // The fixed 20 bytes first, so that a header whose options are cut off
+  // still yields its addresses.
+  uint16_t totalLength = 0, identification = 0, flagsOffset = 0, checksum = 0;
+  uint8_t ignored = 0;
+  Cursor fixed = c;
+  if (!fixed.readU8(ignored) || !fixed.readU8(ip.trafficClass) || !fixed.readU16(totalLength) ||
+      !fixed.readU16(identification) || !fixed.readU16(flagsOffset) || !fixed.readU8(ip.ttl) ||
+      !fixed.readU8(ip.protocol) || !fixed.readU16(checksum) || !fixed.copy(ip.src.bytes.data(), 4) ||
+      !fixed.copy(ip.dst.bytes.data(), 4)) {
     out.flag(Anomaly::kIpv4Truncated);
     return false;
   }
-  uint16_t totalLength = 0, identification = 0, flagsOffset = 0, checksum = 0;
-  uint8_t ignored = 0;
-  // take() above guarantees the 20 fixed bytes, so these reads cannot fail.
-  (void)(header.readU8(ignored) && header.readU8(ip.trafficClass) && header.readU16(totalLength) &&
-         header.readU16(identification) && header.readU16(flagsOffset) && header.readU8(ip.ttl) &&
-         header.readU8(ip.protocol) && header.readU16(checksum) && header.copy(ip.src.bytes.data(), 4) &&
-         header.copy(ip.dst.bytes.data(), 4));
   ip.headerLength = static_cast<uint16_t>(headerLength);
   ip.totalLength = totalLength;
   ip.identification = identification;
@@ -41,6 +41,13 @@ bool parseIpv4(Cursor& c, ParsedFrame& out) {
   ip.fragmentOffset = uint32_t{flagsOffset & 0x1fffu} * 8;
   ip.fragmented = ip.moreFragments || ip.fragmentOffset != 0;
   out.add(Layer::kIpv4);
+
+  Cursor header;
+  if (!c.take(headerLength, header)) {
+    out.flag(Anomaly::kIpv4Truncated);
+    return false;
+  }
+  (void)header.skip(20);
 
   // Options: at most 40 bytes and every iteration consumes at least one, so
   // the loop is bounded by the header length itself.

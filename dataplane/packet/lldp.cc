@@ -5,6 +5,15 @@
 namespace portvakt::packet {
 namespace {
 
+// A string TLV: the first one of its type wins (as for every scalar TLV
+// here), without trailing NULs.
+bool readString(Cursor& value, std::string_view& field) {
+  std::string_view text;
+  if (!value.readText(value.remaining(), text)) return false;
+  if (field.empty()) field = trimNul(text);
+  return true;
+}
+
 // TIA-1057 organisationally specific TLVs. Returns false on a bad length.
 bool parseMedTlv(uint8_t subtype, Cursor value, LldpInfo& lldp) {
   const size_t length = value.remaining();
@@ -12,6 +21,7 @@ bool parseMedTlv(uint8_t subtype, Cursor value, LldpInfo& lldp) {
     case 1:  // LLDP-MED capabilities
       if (length < 3) return false;
       lldp.hasMed = true;
+      if (lldp.medDeviceType != 0) return true;
       return value.readU16(lldp.medCapabilities) && value.readU8(lldp.medDeviceType);
     case 2: {  // network policy
       uint32_t word = 0;
@@ -27,13 +37,13 @@ bool parseMedTlv(uint8_t subtype, Cursor value, LldpInfo& lldp) {
       p.dscp = static_cast<uint8_t>(word & 0x3f);
       return true;
     }
-    case 5: lldp.hasMed = true; return value.readText(length, lldp.hardwareRevision);
-    case 6: lldp.hasMed = true; return value.readText(length, lldp.firmwareRevision);
-    case 7: lldp.hasMed = true; return value.readText(length, lldp.softwareRevision);
-    case 8: lldp.hasMed = true; return value.readText(length, lldp.serialNumber);
-    case 9: lldp.hasMed = true; return value.readText(length, lldp.manufacturer);
-    case 10: lldp.hasMed = true; return value.readText(length, lldp.modelName);
-    case 11: lldp.hasMed = true; return value.readText(length, lldp.assetId);
+    case 5: lldp.hasMed = true; return readString(value, lldp.hardwareRevision);
+    case 6: lldp.hasMed = true; return readString(value, lldp.firmwareRevision);
+    case 7: lldp.hasMed = true; return readString(value, lldp.softwareRevision);
+    case 8: lldp.hasMed = true; return readString(value, lldp.serialNumber);
+    case 9: lldp.hasMed = true; return readString(value, lldp.manufacturer);
+    case 10: lldp.hasMed = true; return readString(value, lldp.modelName);
+    case 11: lldp.hasMed = true; return readString(value, lldp.assetId);
     default:
       lldp.hasMed = true;
       return true;
@@ -46,6 +56,7 @@ bool parseOrgTlv(Cursor value, LldpInfo& lldp) {
   if (!value.readU24(oui) || !value.readU8(subtype)) return false;
   if (oui == kOuiTiaMed) return parseMedTlv(subtype, value, lldp);
   if (oui == kOuiIeee8021 && subtype == 1) {  // port VLAN id
+    if (lldp.hasPortVlanId) return true;
     lldp.hasPortVlanId = value.readU16(lldp.portVlanId);
     return lldp.hasPortVlanId;
   }
@@ -84,23 +95,31 @@ void parseLldp(Cursor c, ParsedFrame& out) {
         lldp.hasEnd = true;
         return;
       case 1:
-        ok = value.readU8(lldp.chassisIdSubtype) && value.readBytes(value.remaining(), lldp.chassisId) &&
-             !lldp.chassisId.empty();
+        if (lldp.chassisId.empty()) {
+          ok = value.readU8(lldp.chassisIdSubtype) && value.readBytes(value.remaining(), lldp.chassisId) &&
+               !lldp.chassisId.empty();
+        }
         break;
       case 2:
-        ok = value.readU8(lldp.portIdSubtype) && value.readBytes(value.remaining(), lldp.portId) &&
-             !lldp.portId.empty();
+        if (lldp.portId.empty()) {
+          ok = value.readU8(lldp.portIdSubtype) && value.readBytes(value.remaining(), lldp.portId) &&
+               !lldp.portId.empty();
+        }
         break;
       case 3:
-        ok = length >= 2 && value.readU16(lldp.ttl);
-        lldp.hasTtl = ok;
+        if (!lldp.hasTtl) {
+          ok = length >= 2 && value.readU16(lldp.ttl);
+          lldp.hasTtl = ok;
+        }
         break;
-      case 4: ok = value.readText(length, lldp.portDescription); break;
-      case 5: ok = value.readText(length, lldp.systemName); break;
-      case 6: ok = value.readText(length, lldp.systemDescription); break;
+      case 4: ok = readString(value, lldp.portDescription); break;
+      case 5: ok = readString(value, lldp.systemName); break;
+      case 6: ok = readString(value, lldp.systemDescription); break;
       case 7:
-        ok = length >= 4 && value.readU16(lldp.capabilities) && value.readU16(lldp.enabledCapabilities);
-        lldp.hasCapabilities = ok;
+        ok = length >= 4;
+        if (ok && !lldp.hasCapabilities) {
+          lldp.hasCapabilities = value.readU16(lldp.capabilities) && value.readU16(lldp.enabledCapabilities);
+        }
         break;
       case 127: ok = parseOrgTlv(value, lldp); break;
       default: break;

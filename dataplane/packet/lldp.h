@@ -44,6 +44,8 @@ struct LldpNetworkPolicy {
   uint8_t dscp = 0;
 };
 
+// Scalar and string TLVs: the first of each type wins; strings have trailing
+// NULs removed.
 struct LldpInfo {
   uint8_t chassisIdSubtype = 0;
   std::span<const uint8_t> chassisId;  // subtype 4: a MAC; 5: address; others text

@@ -93,4 +93,11 @@ inline std::string_view asText(std::span<const uint8_t> bytes) {
   return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
+// Some senders NUL-terminate TLV strings; the terminator is not part of the
+// name a fingerprint matches.
+inline std::string_view trimNul(std::string_view s) {
+  while (!s.empty() && s.back() == '\0') s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace portvakt::packet
