@@ -122,7 +122,9 @@ TEST(FlowCache, ConcurrentSwapperAndReader) {
   int wrong = 0;
   std::set<uint64_t> seen;
   const int packets = 200000 / kScale;
-  for (int i = 0; i < packets; ++i) {
+  // Read on until a swap has been seen: on a loaded machine the swapper thread
+  // may not run at all during the first `packets` lookups.
+  for (int i = 0; i < packets || (seen.size() < 2 && i < packets * 1000); ++i) {
     ClassifierPtr c = slot.current();  // the policy in force for this packet
     seen.insert(c->generation());
     const FlowKey& k = flows[static_cast<size_t>(i) % flows.size()];
