@@ -1,0 +1,12 @@
+// libFuzzer target: an LLDPDU (the payload after ethertype 0x88cc).
+
+#include "dataplane/fuzz/fuzz_checks.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static portvakt::packet::ParsedFrame frame;
+  std::span<const uint8_t> bytes(data, size);
+  frame.reset(bytes, 0);
+  portvakt::packet::parseLldp(portvakt::packet::Cursor(bytes), frame);
+  portvakt::fuzz::checkFrame(frame, portvakt::fuzz::Bounds(data, size));
+  return 0;
+}
