@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <regex>
 #include <set>
 #include <string>
 
@@ -41,6 +44,16 @@ TEST(Anomalies, NamesAreUniqueDottedAndRoundTrip) {
   EXPECT_TRUE(anomalyFromName("decode.ipv4.truncated"));
   EXPECT_TRUE(anomalyFromName("decode.eth.too_many_tags"));
   EXPECT_FALSE(anomalyFromName("decode.nothing.here"));
+}
+
+// The module README documents every anomaly (operators read it; it must not drift).
+TEST(Anomalies, ReadmeListsEveryName) {
+  std::ifstream in(std::string(PORTVAKT_SOURCE_DIR) + "/dataplane/packet/README.md");
+  ASSERT_TRUE(in) << "dataplane/packet/README.md is missing";
+  std::string readme((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const AnomalyInfo& info : allAnomalies()) {
+    EXPECT_NE(readme.find("`" + std::string(info.name) + "`"), std::string::npos) << info.name << " is not in the README";
+  }
 }
 
 TEST(Anomalies, DecoderCountsFramesPerAnomaly) {
