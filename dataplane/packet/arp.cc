@@ -7,6 +7,7 @@
 namespace portvakt::packet {
 
 void parseArp(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kArp);
   ArpInfo& arp = out.arp;
   if (!c.readU16(arp.hardwareType) || !c.readU16(arp.protocolType) || !c.readU8(arp.hardwareLength) ||
       !c.readU8(arp.protocolLength) || !c.readU16(arp.operation)) {

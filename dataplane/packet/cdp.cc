@@ -38,6 +38,7 @@ bool parseAddresses(Cursor value, CdpInfo& cdp) {
 }  // namespace
 
 void parseCdp(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kCdp);
   CdpInfo& cdp = out.cdp;
   uint16_t checksum = 0;
   if (!c.readU8(cdp.version) || !c.readU8(cdp.ttl) || !c.readU16(checksum)) {

@@ -77,6 +77,7 @@ bool applyOption(uint8_t code, Cursor value, DhcpInfo& dhcp) {
 }  // namespace
 
 void parseDhcp(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kDhcp);
   DhcpInfo& dhcp = out.dhcp;
   if (!c.readU8(dhcp.op) || !c.readU8(dhcp.hardwareType) || !c.readU8(dhcp.hardwareLength) ||
       !c.readU8(dhcp.hops) || !c.readU32(dhcp.xid) || !c.readU16(dhcp.secs) || !c.readU16(dhcp.flags) ||
@@ -255,6 +256,9 @@ void parseDhcpv6Options(Cursor c, ParsedFrame& out, size_t depth) {
 
 }  // namespace
 
-void parseDhcpv6(Cursor c, ParsedFrame& out) { parseDhcpv6Message(c, out, 0); }
+void parseDhcpv6(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kDhcpv6);
+  parseDhcpv6Message(c, out, 0);
+}
 
 }  // namespace portvakt::packet

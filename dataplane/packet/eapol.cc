@@ -5,6 +5,7 @@
 namespace portvakt::packet {
 
 void parseEapol(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kEapol);
   EapolInfo& e = out.eapol;
   if (!c.readU8(e.version) || !c.readU8(e.type) || !c.readU16(e.bodyLength)) {
     out.flag(Anomaly::kEapolTruncated);

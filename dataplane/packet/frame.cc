@@ -7,21 +7,22 @@ void ParsedFrame::reset(std::span<const uint8_t> frame, uint32_t wire) {
   wireLength = wire > frame.size() ? wire : static_cast<uint32_t>(frame.size());
   layers = 0;
   anomalies.clear();
-  // Small sections are reset by value (a few hundred bytes in all); the DNS
-  // pool and the DHCPv6 FQDN buffer keep their bytes, only their lengths reset.
-  eth = {};
-  arp = {};
-  ip = {};
+  const uint32_t touched = touched_;
+  auto was = [touched](Layer l) { return (touched & static_cast<uint32_t>(l)) != 0; };
+  eth = {};  // always written; small
   l4 = {};
-  nd = {};
-  dhcp = {};
-  dhcpv6 = {};
-  lldp = {};
-  cdp = {};
-  eapol = {};
-  sip = {};
-  mdns.clear();
-  ssdp = {};
+  if (was(Layer::kArp)) arp = {};
+  if (was(Layer::kIpv4) || was(Layer::kIpv6)) ip = {};
+  if (was(Layer::kNeighborDiscovery)) nd = {};
+  if (was(Layer::kDhcp)) dhcp = {};
+  if (was(Layer::kDhcpv6)) dhcpv6 = {};
+  if (was(Layer::kLldp)) lldp = {};
+  if (was(Layer::kCdp)) cdp = {};
+  if (was(Layer::kEapol)) eapol = {};
+  if (was(Layer::kSip)) sip = {};
+  if (was(Layer::kMdns)) mdns.clear();
+  if (was(Layer::kSsdp)) ssdp = {};
+  touched_ = 0;
   payload = {};
 }
 

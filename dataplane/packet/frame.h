@@ -71,11 +71,19 @@ struct ParsedFrame {
 
   bool has(Layer l) const { return (layers & static_cast<uint32_t>(l)) != 0; }
   void add(Layer l) { layers |= static_cast<uint32_t>(l); }
+  // Parsers mark the section they may write on entry, so that reset() clears
+  // only what the previous frame touched (clearing every section costs more
+  // than parsing a typical frame).
+  void touch(Layer l) { touched_ |= static_cast<uint32_t>(l); }
   void flag(Anomaly a) { anomalies.add(a); }
   bool snapped() const { return wireLength > bytes.size(); }
 
-  // Forgets the previous frame (cheap: the DNS pool is not zeroed).
+  // Forgets the previous frame: clears the sections it touched (the DNS pool
+  // is never zeroed, only its name lists).
   void reset(std::span<const uint8_t> frame, uint32_t wire);
+
+ private:
+  uint32_t touched_ = 0;
 };
 
 // Parses one Ethernet frame. `wireLength` is the original length (0 means the

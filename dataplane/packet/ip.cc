@@ -5,6 +5,7 @@
 namespace portvakt::packet {
 
 bool parseIpv4(Cursor& c, ParsedFrame& out) {
+  out.touch(Layer::kIpv4);
   IpInfo& ip = out.ip;
   uint8_t versionIhl = 0;
   if (!c.peekU8(versionIhl)) {
@@ -94,6 +95,7 @@ bool isExtensionHeader(uint8_t nextHeader) {
 }  // namespace
 
 bool parseIpv6(Cursor& c, ParsedFrame& out) {
+  out.touch(Layer::kIpv6);
   IpInfo& ip = out.ip;
   uint8_t first = 0;
   if (!c.peekU8(first)) {

@@ -66,6 +66,7 @@ bool parseOrgTlv(Cursor value, LldpInfo& lldp) {
 }  // namespace
 
 void parseLldp(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kLldp);
   LldpInfo& lldp = out.lldp;
   out.add(Layer::kLldp);
   while (!c.empty()) {

@@ -98,6 +98,7 @@ constexpr std::string_view kServiceEnumeration = "_services._dns-sd._udp.local";
 }  // namespace
 
 void parseMdns(Cursor payload, ParsedFrame& out) {
+  out.touch(Layer::kMdns);
   DnsInfo& dns = out.mdns;
   // Compression pointers are offsets from the start of the DNS message.
   const Cursor message(payload.rest());

@@ -35,6 +35,7 @@ bool looksLikeSip(std::span<const uint8_t> payload) {
 }
 
 void parseSip(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kSip);
   SipInfo& sip = out.sip;
   // CRLF keep-alives (RFC 5626) are not messages.
   if (c.restText().find_first_not_of("\r\n") == std::string_view::npos) return;

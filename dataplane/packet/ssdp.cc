@@ -6,6 +6,7 @@
 namespace portvakt::packet {
 
 void parseSsdp(Cursor c, ParsedFrame& out) {
+  out.touch(Layer::kSsdp);
   SsdpInfo& ssdp = out.ssdp;
   if (c.restText().find_first_not_of("\r\n") == std::string_view::npos) return;
   std::string_view line;

@@ -73,6 +73,34 @@ TEST(Anomalies, DecoderCountsFramesPerAnomaly) {
   EXPECT_EQ(frame.dhcp.hostname, "");
 }
 
+// reset() clears only the sections the previous frame touched: after any
+// sample frame, a frame that stops at Ethernet must show no trace of it.
+TEST(ParsedFrameReset, NoStaleSectionAfterAnySample) {
+  ParsedFrame frame;
+  testing::Bytes arpOnly = testing::ethernet(testing::kBroadcast, testing::kPcMac, 0x9999, testing::Writer{}).data;
+  for (const testing::NamedFrame& sample : testing::markedFrames()) {
+    SCOPED_TRACE(sample.name);
+    parseFrame(sample.frame.data, frame);
+    parseFrame(arpOnly, frame);
+    EXPECT_EQ(frame.layers, static_cast<uint32_t>(Layer::kEthernet));
+    EXPECT_EQ(frame.ip.version, 0);
+    EXPECT_EQ(frame.l4.dstPort, 0);
+    EXPECT_EQ(frame.arp.operation, 0);
+    EXPECT_FALSE(frame.nd.hasTarget);
+    EXPECT_EQ(frame.dhcp.xid, 0u);
+    EXPECT_EQ(frame.dhcp.hostname, "");
+    EXPECT_EQ(frame.dhcpv6.messageType, 0);
+    EXPECT_EQ(frame.dhcpv6.fqdn.size(), 0u);
+    EXPECT_EQ(frame.lldp.tlvCount, 0);
+    EXPECT_EQ(frame.cdp.platform, "");
+    EXPECT_EQ(frame.eapol.identity, "");
+    EXPECT_EQ(frame.sip.userAgent, "");
+    EXPECT_EQ(frame.mdns.queries.count + frame.mdns.services.count + frame.mdns.hosts.count, 0);
+    EXPECT_EQ(frame.ssdp.server, "");
+    EXPECT_TRUE(frame.payload.empty());
+  }
+}
+
 TEST(Cursor, FailedReadsDoNotMove) {
   const uint8_t bytes[] = {0x12, 0x34, 0x56};
   Cursor c(bytes);
