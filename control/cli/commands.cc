@@ -9,6 +9,11 @@ int cmdPolicyCompile(const std::vector<std::string>& args);
 int cmdPolicyDiff(const std::vector<std::string>& args);
 int cmdPolicyGraph(const std::vector<std::string>& args);
 int cmdClassbench(const std::vector<std::string>& args);
+int cmdStatus(const std::vector<std::string>& args);
+int cmdPolicyPlan(const std::vector<std::string>& args);
+int cmdPolicyPush(const std::vector<std::string>& args);
+int cmdPolicyRollback(const std::vector<std::string>& args);
+int cmdPolicyHistory(const std::vector<std::string>& args);
 
 const std::vector<Command>& commandTable() {
   static const std::vector<Command> kCommands = {
@@ -17,6 +22,11 @@ const std::vector<Command>& commandTable() {
       {"policy diff", "semantic difference between two policies", cmdPolicyDiff},
       {"policy graph", "draw zones, ports and allowed flows (DOT or SVG)", cmdPolicyGraph},
       {"classbench", "run a ClassBench rule set and trace through the classifier", cmdClassbench},
+      {"status", "the running daemon: policy, uptime, ports", cmdStatus},
+      {"policy plan", "what a push would change against the running policy", cmdPolicyPlan},
+      {"policy push", "validate, compile and swap in a policy (atomically)", cmdPolicyPush},
+      {"policy rollback", "return to an earlier policy version", cmdPolicyRollback},
+      {"policy history", "who pushed what, when, with which hash", cmdPolicyHistory},
   };
   return kCommands;
 }

@@ -1,0 +1,163 @@
+// Commands against a running portvaktd: status, policy plan|push|rollback|history.
+// Human output by default, --json for scripts. Exit codes: 0 ok, 1 the daemon
+// refused (invalid policy, stale plan, not allowed), 2 usage, 3 daemon unreachable.
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <variant>
+
+#include "control/api/unix_socket.h"
+#include "control/cli/cli_options.h"
+#include "control/cli/commands.h"
+
+namespace portvakt::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string defaultSocket() {
+  const char* env = std::getenv("PORTVAKT_SOCKET");
+  return env && *env ? env : "/run/portvakt/portvakt.sock";
+}
+
+void addCommonOptions(po::options_description& options) {
+  options.add_options()("socket", po::value<std::string>()->default_value(defaultSocket()),
+                        "portvaktd's API socket (env PORTVAKT_SOCKET)")("json", "print the daemon's JSON answer");
+}
+
+// Sends the request; prints errors; returns the parsed answer or an exit code.
+std::variant<json, int> call(const po::variables_map& vm, json request) {
+  request["api"] = api::kApiVersion;
+  std::string error;
+  auto answer = api::callDaemon(vm["socket"].as<std::string>(), request.dump(), error);
+  if (!answer) {
+    std::cerr << "portvakt: " << error << "\n";
+    return kExitRuntime;
+  }
+  json parsed = json::parse(*answer, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    std::cerr << "portvakt: portvaktd sent a malformed answer\n";
+    return kExitRuntime;
+  }
+  if (vm.count("json")) std::cout << parsed.dump(2) << "\n";
+  if (!parsed.value("ok", false)) {
+    if (!vm.count("json")) {
+      std::cerr << "portvakt: " << parsed.value("error", std::string("request failed")) << "\n";
+      if (parsed.contains("diagnostics") && parsed["diagnostics"].is_string()) {
+        std::cerr << parsed["diagnostics"].get<std::string>();
+      }
+    }
+    return kExitInvalid;
+  }
+  return parsed;
+}
+
+std::string absolutePath(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
+
+std::string timeText(int64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&tt));
+  return buf;
+}
+
+}  // namespace
+
+int cmdStatus(const std::vector<std::string>& args) {
+  po::options_description options("status options");
+  addCommonOptions(options);
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt status [--json] [--socket PATH]", options, {}, vm)) return *exit;
+  auto answer = call(vm, {{"command", "status"}});
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (vm.count("json")) return kExitOk;
+  const json& a = std::get<json>(answer);
+  const json& p = a["policy"];
+  std::cout << "policy   " << p.value("name", "") << " version " << p.value("version", 0) << " (" << p.value("mode", "")
+            << ")\nhash     " << p.value("hash", "") << "\nuptime   " << a.value("uptime_s", 0) << " s\nports\n";
+  for (const json& port : a["ports"]) {
+    std::cout << "  " << port.value("interface", "") << "  " << port.value("role", "") << "  default "
+              << port.value("default_zone", "") << "  " << port.value("mode", "") << "\n";
+  }
+  return kExitOk;
+}
+
+int cmdPolicyPlan(const std::vector<std::string>& args) {
+  po::options_description options("policy plan options");
+  options.add_options()("file", po::value<std::string>()->required(), "the site policy to plan");
+  addCommonOptions(options);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt policy plan FILE [--json]", options, positional, vm)) return *exit;
+  auto answer = call(vm, {{"command", "policy.plan"}, {"path", absolutePath(vm["file"].as<std::string>())}});
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (vm.count("json")) return kExitOk;
+  const json& a = std::get<json>(answer);
+  std::cerr << a.value("diagnostics", "");
+  for (const json& c : a["changes"]) {
+    std::string kind = c.value("kind", "");
+    std::cout << (kind == "added" ? "+ " : kind == "removed" ? "- " : "~ ") << c.value("section", "") << " "
+              << c.value("key", "") << "\n";
+  }
+  std::cout << "plan " << a.value("plan_id", "") << ": " << a.value("summary", "") << " (push with --plan "
+            << a.value("plan_id", "") << ")\n";
+  return kExitOk;
+}
+
+int cmdPolicyPush(const std::vector<std::string>& args) {
+  po::options_description options("policy push options");
+  options.add_options()("file", po::value<std::string>()->required(), "the site policy to run")(
+      "plan", po::value<std::string>()->default_value(""), "refuse unless the plan is still this one");
+  addCommonOptions(options);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt policy push FILE [--plan ID] [--json]", options, positional, vm)) return *exit;
+  auto answer = call(vm, {{"command", "policy.push"},
+                          {"path", absolutePath(vm["file"].as<std::string>())},
+                          {"plan_id", vm["plan"].as<std::string>()}});
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (vm.count("json")) return kExitOk;
+  const json& v = std::get<json>(answer)["version"];
+  std::cout << "running version " << v.value("version", 0) << " " << v.value("hash", "") << " (" << v.value("summary", "")
+            << ")\n";
+  return kExitOk;
+}
+
+int cmdPolicyRollback(const std::vector<std::string>& args) {
+  po::options_description options("policy rollback options");
+  options.add_options()("version", po::value<int>()->default_value(0), "version to return to (default: the one before)");
+  addCommonOptions(options);
+  po::positional_options_description positional;
+  positional.add("version", 1);
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt policy rollback [VERSION] [--json]", options, positional, vm)) return *exit;
+  auto answer = call(vm, {{"command", "policy.rollback"}, {"version", vm["version"].as<int>()}});
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (vm.count("json")) return kExitOk;
+  const json& v = std::get<json>(answer)["version"];
+  std::cout << "running version " << v.value("version", 0) << " " << v.value("hash", "") << " (" << v.value("source", "")
+            << ")\n";
+  return kExitOk;
+}
+
+int cmdPolicyHistory(const std::vector<std::string>& args) {
+  po::options_description options("policy history options");
+  addCommonOptions(options);
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt policy history [--json]", options, {}, vm)) return *exit;
+  auto answer = call(vm, {{"command", "policy.history"}});
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (vm.count("json")) return kExitOk;
+  for (const json& v : std::get<json>(answer)["history"]) {
+    std::cout << v.value("version", 0) << "  " << timeText(v.value("time", int64_t{0})) << "  uid " << v.value("uid", 0)
+              << "  " << v.value("hash", "").substr(0, 19) << "  " << v.value("name", "") << "  " << v.value("summary", "")
+              << "  " << v.value("source", "") << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace portvakt::cli

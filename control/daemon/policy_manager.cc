@@ -1,0 +1,82 @@
+#include "control/daemon/policy_manager.h"
+
+#include "policy/compiler/compiler.h"
+
+namespace portvakt::control {
+
+std::string changeSummary(const std::vector<PolicyChange>& changes) {
+  int added = 0, changed = 0, removed = 0;
+  for (const PolicyChange& c : changes) {
+    if (c.kind == PolicyChange::Kind::kAdded) ++added;
+    else if (c.kind == PolicyChange::Kind::kChanged) ++changed;
+    else ++removed;
+  }
+  return "+" + std::to_string(added) + " ~" + std::to_string(changed) + " -" + std::to_string(removed) + " items";
+}
+
+PlanResult PolicyManager::plan(const std::string& path) const {
+  PlanResult result;
+  policy::CompileResult compiled = policy::compilePolicyFile(path);
+  if (!compiled.ok() || compiled.diagnostics.warningCount() > 0) result.diagnostics = compiled.diagnostics.format();
+  if (!compiled.ok()) return result;
+  result.ok = true;
+  result.compiled = compiled.policy;
+  auto running = current();
+  tables::CompiledPolicy empty;
+  empty.seal();
+  result.changes = diffPolicies(running ? *running : empty, *compiled.policy);
+  result.planId = tables::sha256Hex((running ? running->contentHash : std::string("none")) + ">" +
+                                    compiled.policy->contentHash)
+                      .substr(0, 16);
+  return result;
+}
+
+void PolicyManager::install(PolicyVersion v) {
+  v.version = history_.empty() ? 1 : history_.back().version + 1;
+  current_.store(v.policy);  // the one step the dataplane sees
+  history_.push_back(std::move(v));
+}
+
+std::optional<std::string> PolicyManager::push(const std::string& path, uid_t uid, const std::string& expectedPlanId,
+                                               int64_t now) {
+  PlanResult p = plan(path);
+  if (!p.ok) return "policy rejected, the running policy is unchanged:\n" + p.diagnostics;
+  if (!expectedPlanId.empty() && expectedPlanId != p.planId) {
+    return "plan " + expectedPlanId + " is stale: the plan is now " + p.planId +
+           " (the running policy or the files changed); run policy plan again";
+  }
+  PolicyVersion v;
+  v.hash = p.compiled->contentHash;
+  v.name = p.compiled->name;
+  v.source = path;
+  v.uid = uid;
+  v.unixTime = now;
+  v.summary = changeSummary(p.changes);
+  v.canonical = p.compiled->dumpCanonical();
+  v.policy = p.compiled;
+  install(std::move(v));
+  return std::nullopt;
+}
+
+std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64_t now) {
+  if (history_.size() < 2 && version == 0) return "there is no earlier version to roll back to";
+  const PolicyVersion* target = nullptr;
+  if (version == 0) {
+    target = &history_[history_.size() - 2];
+  } else {
+    for (const PolicyVersion& v : history_) {
+      if (v.version == version) target = &v;
+    }
+  }
+  if (!target) return "no policy version " + std::to_string(version) + " in the history";
+  auto running = current();
+  PolicyVersion v = *target;
+  v.uid = uid;
+  v.unixTime = now;
+  v.source = "rollback to version " + std::to_string(target->version);
+  v.summary = running ? changeSummary(diffPolicies(*running, *target->policy)) : "";
+  install(std::move(v));
+  return std::nullopt;
+}
+
+}  // namespace portvakt::control

@@ -1,0 +1,66 @@
+#pragma once
+// The running policy and its history. A push is compiled in full before
+// anything changes; the swap is one atomic pointer store that the dataplane
+// reads between frames, so no frame ever sees half a policy. A failed push
+// leaves the running policy untouched and says why.
+//
+// Thread-safety: plan/push/rollback/history are called from the control thread
+// only; current() may be called from any thread.
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/policy_views/policy_diff.h"
+#include "policy/tables/compiled_policy.h"
+
+namespace portvakt::control {
+
+struct PolicyVersion {
+  int version = 0;  // 1, 2, ... in push order; a rollback is a new version
+  std::string hash;
+  std::string name;
+  std::string source;  // the site file pushed
+  uid_t uid = 0;       // who pushed (SO_PEERCRED)
+  int64_t unixTime = 0;
+  std::string summary;  // "+2 ~1 -0 items" against the version before
+  std::string canonical;  // the compiled tables, for rollback and audit
+  std::shared_ptr<const tables::CompiledPolicy> policy;
+};
+
+struct PlanResult {
+  bool ok = false;
+  std::string diagnostics;  // compiler output when !ok (or warnings)
+  std::string planId;       // sha256 of (running hash, new hash): a push can insist on it
+  std::vector<PolicyChange> changes;
+  std::shared_ptr<const tables::CompiledPolicy> compiled;
+};
+
+class PolicyManager {
+ public:
+  std::shared_ptr<const tables::CompiledPolicy> current() const { return current_.load(); }
+  const std::vector<PolicyVersion>& history() const { return history_; }
+
+  PlanResult plan(const std::string& path) const;
+  // Compiles and swaps in `path`. With `expectedPlanId`, refuses unless the plan
+  // computed now has that id (nothing changed since the engineer looked).
+  // Returns an error text, or nullopt on success.
+  std::optional<std::string> push(const std::string& path, uid_t uid, const std::string& expectedPlanId, int64_t now);
+  // Swaps back to a previous version's tables (as a new version).
+  std::optional<std::string> rollback(int version, uid_t uid, int64_t now);
+
+ private:
+  void install(PolicyVersion v);
+
+  std::atomic<std::shared_ptr<const tables::CompiledPolicy>> current_;
+  std::vector<PolicyVersion> history_;
+};
+
+std::string changeSummary(const std::vector<PolicyChange>& changes);
+
+}  // namespace portvakt::control

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# portvaktd and the CLI commands against it, as an engineer uses them: status,
+# plan, push (with and without a plan id), an invalid push that changes
+# nothing, history, rollback, an unauthorised caller, an unreachable daemon.
+# Usage: daemon_cli.sh BUILD_DIR   (run from the project root)
+set -uo pipefail
+build=${1:?usage: daemon_cli.sh BUILD_DIR}
+pv=$build/control/portvakt
+pvd=$build/control/portvaktd
+work=$(mktemp -d)
+sock=$work/api.sock
+export PORTVAKT_SOCKET=$sock
+fail=0
+daemon=
+cleanup() { [ -n "$daemon" ] && kill "$daemon" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+expect_exit() {
+  local want=$1 what=$2; shift 2
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $what: exit $got, want $want"; sed 's/^/  | /' "$work/out" "$work/err" | head -20; fail=1
+  fi
+}
+expect_output() {
+  if ! grep -qE -- "$1" "$work/out" "$work/err"; then
+    echo "FAIL: $2: output lacks /$1/"; sed 's/^/  | /' "$work/out" "$work/err" | head -20; fail=1
+  fi
+}
+
+expect_exit 1 "portvaktd refuses to start on an invalid policy" "$pvd" --policy tests/policy/invalid/duplicate-vlan.yaml --socket "$sock"
+expect_output "error\[duplicate-vlan\]" "and says why"
+expect_exit 2 "portvaktd without --policy is a usage error" "$pvd" --socket "$sock"
+
+"$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" 2>"$work/daemon.log" &
+daemon=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+[ -S "$sock" ] || { echo "FAIL: portvaktd did not create its socket"; cat "$work/daemon.log"; exit 1; }
+[ "$(stat -c %a "$sock")" = 660 ] || { echo "FAIL: socket mode is $(stat -c %a "$sock"), want 660"; fail=1; }
+
+expect_exit 0 "status" "$pv" status
+expect_output "^policy   vardcentral-karlstad version 1 \(enforce\)" "status names the running policy"
+expect_output "eth14  access  default quarantine" "status lists ports"
+expect_exit 0 "status --json" "$pv" status --json
+expect_output '"hash": "sha256:' "JSON status has the hash"
+
+expect_exit 0 "plan the Fysioterapi policy" "$pv" policy plan examples/fysioterapi-arvika.yaml
+expect_output "^\+ zone practice$" "the plan shows what would be added"
+plan=$(sed -n 's/^plan \([0-9a-f]*\):.*/\1/p' "$work/out")
+[ -n "$plan" ] || { echo "FAIL: no plan id"; fail=1; }
+expect_exit 1 "push with a stale plan id is refused" "$pv" policy push examples/fysioterapi-arvika.yaml --plan 0000000000000000
+expect_output "is stale" "and says the plan is stale"
+expect_exit 0 "status unchanged after the refused push" "$pv" status
+expect_output "vardcentral-karlstad version 1" "still version 1"
+
+expect_exit 1 "an invalid policy is rejected" "$pv" policy push tests/policy/invalid/site-loosens-invariant.yaml
+expect_output "running policy is unchanged" "the rejection says nothing changed"
+expect_output "error\[invariant-violation\]" "and shows the compiler's diagnostics"
+
+expect_exit 0 "push with the right plan id" "$pv" policy push examples/fysioterapi-arvika.yaml --plan "$plan"
+expect_output "^running version 2 sha256:" "push reports the new version"
+expect_exit 0 "status after push" "$pv" status
+expect_output "^policy   fysioterapi-arvika version 2" "the new policy runs"
+
+expect_exit 0 "rollback" "$pv" policy rollback
+expect_output "rollback to version 1" "rollback names its target"
+expect_exit 0 "status after rollback" "$pv" status
+expect_output "^policy   vardcentral-karlstad version 3" "rollback is a new version running the old tables"
+
+expect_exit 0 "history" "$pv" policy history
+[ "$(grep -c . "$work/out")" -eq 3 ] || { echo "FAIL: history should have 3 versions"; cat "$work/out"; fail=1; }
+expect_output "uid 0" "history records the caller's uid"
+
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+  chmod 755 "$work"; chmod 666 "$sock"  # let an unprivileged user connect, to test the daemon's own check
+  expect_exit 1 "an unprivileged user may not push" runuser -u nobody -- "$pv" policy push "$PWD/examples/fysioterapi-arvika.yaml" --socket "$sock"
+  expect_output "may not change the policy" "the refusal says why"
+  expect_exit 0 "an unprivileged user may read status" runuser -u nobody -- "$pv" status --socket "$sock"
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: the unprivileged-caller check needs root, and CI runs as root"; fail=1
+else
+  echo "skip: unprivileged-caller check (needs root)"
+fi
+
+kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+expect_exit 3 "an unreachable daemon" "$pv" status
+expect_output "cannot reach portvaktd" "names the problem"
+
+[ $fail -eq 0 ] && echo "daemon CLI ok"
+exit $fail
