@@ -10,6 +10,7 @@
 #include "control/cli/commands.h"
 #include "control/daemon/api_handler.h"
 #include "control/daemon/policy_manager.h"
+#include "control/metrics/metrics.h"
 
 namespace {
 
@@ -24,7 +25,8 @@ int main(int argc, char** argv) {
   po::options_description options("portvaktd options");
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy to run at start")(
       "socket", po::value<std::string>()->default_value("/run/portvakt/portvakt.sock"), "management API socket")(
-      "group", po::value<std::string>()->default_value("portvakt"), "group that may push and roll back");
+      "group", po::value<std::string>()->default_value("portvakt"), "group that may push and roll back")(
+      "metrics", po::value<std::string>()->default_value("127.0.0.1:9120"), "Prometheus /metrics address ('' for none)");
   po::variables_map vm;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (auto exit = cli::parseOptions(args, "portvaktd --policy FILE [--socket PATH] [--group NAME]", options,
@@ -45,11 +47,20 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, onSignal);
   std::signal(SIGPIPE, SIG_IGN);
   const int64_t started = std::time(nullptr);
-  control::ApiHandler handler(policies, vm["group"].as<std::string>(), started);
   auto current = policies.current();
+  control::Metrics metrics(current->name);
+  metrics.policyLoaded(policies.history().back().version, current->contentHash, current->name);
+  if (const std::string address = vm["metrics"].as<std::string>(); !address.empty()) {
+    if (auto error = metrics.serve(address)) {
+      std::cerr << "portvaktd: " << *error << "\n";
+      return cli::kExitRuntime;
+    }
+  }
+  control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics);
   std::cerr << "portvaktd: running " << current->name << " " << current->contentHash << ", API on "
             << vm["socket"].as<std::string>() << "\n";
   while (!gStop) {
+    metrics.setUptime(std::time(nullptr) - started);
     server.serveOnce([&](const std::string& request, const api::Caller& caller) {
       return handler.handle(request, caller, std::time(nullptr));
     }, 200);

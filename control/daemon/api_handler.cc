@@ -109,8 +109,13 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
       int version = req.contains("version") && req["version"].is_number_integer() ? req["version"].get<int>() : 0;
       error = policies_.rollback(version, caller.uid, now);
     }
-    if (error) return failure(*error);
-    return json{{"ok", true}, {"version", versionJson(policies_.history().back())}}.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (error) {
+      if (metrics_) metrics_->policyRejected();
+      return failure(*error);
+    }
+    const PolicyVersion& installed = policies_.history().back();
+    if (metrics_) metrics_->policyLoaded(installed.version, installed.hash, installed.name);
+    return json{{"ok", true}, {"version", versionJson(installed)}}.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   return failure("unknown command '" + command + "'");
 }

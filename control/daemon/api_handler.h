@@ -12,13 +12,14 @@
 
 #include "control/api/unix_socket.h"
 #include "control/daemon/policy_manager.h"
+#include "control/metrics/metrics.h"
 
 namespace portvakt::control {
 
 class ApiHandler {
  public:
-  ApiHandler(PolicyManager& policies, std::string adminGroup, int64_t startedAt)
-      : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt) {}
+  ApiHandler(PolicyManager& policies, std::string adminGroup, int64_t startedAt, Metrics* metrics = nullptr)
+      : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics) {}
 
   std::string handle(const std::string& request, const api::Caller& caller, int64_t now);
 
@@ -28,6 +29,7 @@ class ApiHandler {
   PolicyManager& policies_;
   std::string adminGroup_;
   int64_t startedAt_;
+  Metrics* metrics_;
 };
 
 }  // namespace portvakt::control

@@ -1,0 +1,63 @@
+#include "control/metrics/metrics.h"
+
+#include <prometheus/exposer.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+
+namespace portvakt::control {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+
+Metrics::Metrics(std::string site)
+    : site_(std::move(site)),
+      registry_(std::make_shared<prometheus::Registry>()),
+      policyInfo_(BuildGauge().Name("portvakt_policy_info").Help("The running policy (value 1), by version and content hash").Register(*registry_)),
+      reloads_(BuildCounter().Name("portvakt_policy_reloads_total").Help("Policy pushes and rollbacks by result").Register(*registry_)),
+      uptime_(BuildGauge().Name("portvakt_uptime_seconds").Help("Seconds since portvaktd started").Register(*registry_)),
+      anomalies_(BuildGauge().Name("portvakt_decode_anomaly_frames").Help("Frames with each decode anomaly since start").Register(*registry_)),
+      frames_(BuildGauge().Name("portvakt_frames").Help("Frames by ingress port, source zone and verdict since start").Register(*registry_)) {
+  // Both results exist from the start so rate() works before the first failure.
+  reloads_.Add({{"site", site_}, {"result", "ok"}});
+  reloads_.Add({{"site", site_}, {"result", "rejected"}});
+}
+
+Metrics::~Metrics() = default;
+
+void Metrics::policyLoaded(int version, const std::string& hash, const std::string& policyName) {
+  if (currentInfo_) policyInfo_.Remove(currentInfo_);
+  currentInfo_ = &policyInfo_.Add({{"site", site_}, {"policy", policyName}, {"version", std::to_string(version)}, {"hash", hash}});
+  currentInfo_->Set(1);
+  reloads_.Add({{"site", site_}, {"result", "ok"}}).Increment();
+}
+
+void Metrics::policyRejected() { reloads_.Add({{"site", site_}, {"result", "rejected"}}).Increment(); }
+
+void Metrics::setUptime(int64_t seconds) { uptime_.Add({{"site", site_}}).Set(static_cast<double>(seconds)); }
+
+void Metrics::setAnomalyCount(const std::string& anomaly, uint64_t frames) {
+  anomalies_.Add({{"site", site_}, {"anomaly", anomaly}}).Set(static_cast<double>(frames));
+}
+
+void Metrics::setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames) {
+  frames_.Add({{"site", site_}, {"port", port}, {"zone", zone}, {"verdict", verdict}}).Set(static_cast<double>(frames));
+}
+
+std::string Metrics::exposition() const {
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, registry_->Collect());
+  return out.str();
+}
+
+std::optional<std::string> Metrics::serve(const std::string& address) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address);
+    exposer_->RegisterCollectable(registry_);
+  } catch (const std::exception& e) {
+    return "cannot serve metrics on " + address + ": " + e.what();
+  }
+  return std::nullopt;
+}
+
+}  // namespace portvakt::control

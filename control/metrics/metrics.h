@@ -1,0 +1,55 @@
+#pragma once
+// The daemon's Prometheus metrics (prometheus-cpp from Debian). Names are
+// portvakt_* in snake_case with the labels Faucet uses for the same things
+// (site, port, zone, class, reason). Exposition is text format on a loopback
+// HTTP port (prometheus-cpp's Exposer), or as a string for tests.
+//
+// Thread-safety: prometheus-cpp metrics are safe to update from any thread.
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace prometheus {
+class Exposer;
+}
+
+namespace portvakt::control {
+
+class Metrics {
+ public:
+  explicit Metrics(std::string site);
+  ~Metrics();
+
+  void policyLoaded(int version, const std::string& hash, const std::string& policyName);
+  void policyRejected();
+  void setUptime(int64_t seconds);
+  // Decode anomalies by their stable names (decode.lldp.tlv_overrun -> label anomaly).
+  void setAnomalyCount(const std::string& anomaly, uint64_t frames);
+  // Frames per ingress port and verdict reason (forwarded, dropped:<reason>, ...).
+  void setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames);
+
+  std::string exposition() const;
+  // Serves /metrics on `address` (host:port, loopback by default). Returns an
+  // error text on failure (port in use, bad address).
+  std::optional<std::string> serve(const std::string& address);
+
+ private:
+  std::string site_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Gauge>& policyInfo_;
+  prometheus::Family<prometheus::Counter>& reloads_;
+  prometheus::Family<prometheus::Gauge>& uptime_;
+  prometheus::Family<prometheus::Gauge>& anomalies_;
+  prometheus::Family<prometheus::Gauge>& frames_;
+  prometheus::Gauge* currentInfo_ = nullptr;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+};
+
+}  // namespace portvakt::control

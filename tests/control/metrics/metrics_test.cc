@@ -1,0 +1,99 @@
+// The daemon's metrics: names and labels as documented, valid exposition
+// (checked by Prometheus's own promtool), and served over HTTP on loopback.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "control/metrics/metrics.h"
+
+namespace portvakt::control {
+namespace {
+
+void fill(Metrics& m) {
+  m.policyLoaded(1, "sha256:abc", "vardcentral-karlstad");
+  m.policyLoaded(2, "sha256:def", "vardcentral-karlstad");
+  m.policyRejected();
+  m.setUptime(42);
+  m.setAnomalyCount("decode.lldp.tlv_overrun", 3);
+  m.setFrameCount("eth3", "quarantine", "dropped:zone.quarantine", 17);
+}
+
+TEST(Metrics, ExpositionHasTheDocumentedNamesAndLabels) {
+  Metrics m("vardcentral-karlstad");
+  fill(m);
+  std::string text = m.exposition();
+  EXPECT_NE(text.find("portvakt_policy_reloads_total{result=\"ok\",site=\"vardcentral-karlstad\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("portvakt_policy_reloads_total{result=\"rejected\",site=\"vardcentral-karlstad\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("version=\"2\""), std::string::npos);
+  EXPECT_EQ(text.find("version=\"1\""), std::string::npos) << "the old policy's info series must go";
+  EXPECT_NE(text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.lldp.tlv_overrun\",site=\"vardcentral-karlstad\"} 3"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_uptime_seconds{site=\"vardcentral-karlstad\"} 42"), std::string::npos);
+}
+
+TEST(Metrics, PromtoolAcceptsTheExposition) {
+  if (std::system("command -v promtool >/dev/null 2>&1") != 0) {
+    if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true") FAIL() << "promtool missing under CI";
+    GTEST_SKIP() << "promtool not installed (Debian package prometheus)";
+  }
+  auto file = std::filesystem::temp_directory_path() / ("pv-metrics-" + std::to_string(::getpid()) + ".prom");
+  Metrics m("vardcentral-karlstad");
+  fill(m);
+  std::ofstream(file) << m.exposition();
+  std::string command = "promtool check metrics < " + file.string() + " 2>&1";
+  FILE* p = ::popen(command.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string output;
+  char buf[512];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) output.append(buf, n);
+  int status = ::pclose(p);
+  std::filesystem::remove(file);
+  EXPECT_EQ(status, 0) << output;
+}
+
+TEST(Metrics, ServedOverHttpOnLoopback) {
+  Metrics m("vardcentral-karlstad");
+  fill(m);
+  // Find a free port by asking the kernel, then hand it to the exposer.
+  int port = 0;
+  {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    ::close(fd);
+  }
+  ASSERT_GT(port, 0);
+  auto error = m.serve("127.0.0.1:" + std::to_string(port));
+  ASSERT_FALSE(error) << *error;
+  httplib::Client client("127.0.0.1", port);
+  auto response = client.Get("/metrics");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("portvakt_policy_info"), std::string::npos);
+}
+
+TEST(Metrics, APortInUseIsAClearError) {
+  httplib::Server busy;
+  int port = busy.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  Metrics m("x");
+  auto error = m.serve("127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("cannot serve metrics on 127.0.0.1:"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace portvakt::control
