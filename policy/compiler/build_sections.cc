@@ -30,6 +30,13 @@ std::string oneOf(std::initializer_list<std::string_view> words) {
 
 }  // namespace
 
+bool PolicyBuilder::checkName(const Text& name, std::string_view kind) {
+  if (isValidName(name.value)) return true;
+  diags_.error(name.at, "bad-name",
+               std::string(kind) + " name '" + name.value + "' must be lower-case letters, digits, '-' or '_'");
+  return false;
+}
+
 void PolicyBuilder::undefined(const Text& name, std::string_view kind, const std::vector<std::string>& known) {
   std::string message = std::string(kind) + " '" + name.value + "' is not defined";
   size_t best = 3;
@@ -89,8 +96,7 @@ void PolicyBuilder::buildZones() {
   std::map<long, SourceLocation> vlanAt;
   for (size_t fi = 0; fi < chain_.size(); ++fi) {
     for (const ZoneDecl& z : chain_[fi].zones) {
-      if (!isValidName(z.name.value)) {
-        diags_.error(z.name.at, "bad-name", "zone name '" + z.name.value + "' must be lower-case letters, digits, '-' or '_'");
+      if (!checkName(z.name, "zone")) {
         continue;
       }
       if (auto it = zoneAt_.find(z.name.value); it != zoneAt_.end()) {
@@ -129,8 +135,7 @@ void PolicyBuilder::buildZones() {
 void PolicyBuilder::buildDestinations() {
   for (size_t fi = 0; fi < chain_.size(); ++fi) {
     for (const DestinationDecl& d : chain_[fi].destinations) {
-      if (!isValidName(d.name.value)) {
-        diags_.error(d.name.at, "bad-name", "destination name '" + d.name.value + "' must be lower-case letters, digits, '-' or '_'");
+      if (!checkName(d.name, "destination")) {
         continue;
       }
       if (auto it = destinations_.find(d.name.value); it != destinations_.end()) {
@@ -199,8 +204,7 @@ void PolicyBuilder::buildClasses() {
   for (size_t fi = 0; fi < chain_.size(); ++fi) {
     for (const ClassDecl& c : chain_[fi].classes) {
       std::string what = "class '" + c.name.value + "'";
-      if (!isValidName(c.name.value)) {
-        diags_.error(c.name.at, "bad-name", "class name '" + c.name.value + "' must be lower-case letters, digits, '-' or '_'");
+      if (!checkName(c.name, "class")) {
         continue;
       }
       if (auto it = indexOf.find(c.name.value); it != indexOf.end()) {
@@ -378,8 +382,7 @@ void PolicyBuilder::buildPorts() {
   for (PolicyFile& f : chain_) {
     for (const PortDecl& p : f.ports) {
       if (!p.name.value.empty()) {
-        if (!isValidName(p.name.value)) {
-          diags_.error(p.name.at, "bad-name", "port name '" + p.name.value + "' must be lower-case letters, digits, '-' or '_'");
+        if (!checkName(p.name, "port")) {
         } else if (auto [it, inserted] = nameAt.emplace(p.name.value, p.name.at); !inserted) {
           duplicate(p.name, "port", it->second, false);
         }
@@ -622,8 +625,7 @@ void PolicyBuilder::buildSinksAndAlerts() {
   for (PolicyFile& f : chain_) {
     for (const SinkDecl& s : f.sinks) {
       std::string what = "sink '" + s.name.value + "'";
-      if (!isValidName(s.name.value)) {
-        diags_.error(s.name.at, "bad-name", "sink name '" + s.name.value + "' must be lower-case letters, digits, '-' or '_'");
+      if (!checkName(s.name, "sink")) {
         continue;
       }
       if (auto it = sinkAt_.find(s.name.value); it != sinkAt_.end()) {

@@ -59,6 +59,8 @@ class PolicyBuilder {
   bool isBase(size_t fileIndex) const { return fileIndex + 1 < chain_.size(); }
   tables::ZoneId zoneRef(const Text& name, std::string_view what);
   std::optional<Target> resolveTarget(const Text& entry, std::string_view what);
+  // Reports a malformed name (zone, class, ...); true when the name is fine.
+  bool checkName(const Text& name, std::string_view kind);
   void undefined(const Text& name, std::string_view kind, const std::vector<std::string>& known);
   // A name clash between two definitions; `baseRule` explains when the first came from a base.
   void duplicate(const Text& name, std::string_view kind, const SourceLocation& first, bool firstFromBase);
