@@ -24,7 +24,7 @@
 // Instead each prefix is cut into the disjoint prefixes that cover exactly
 // prefix minus the except prefixes (prefix subtraction: split in halves where an
 // except lies strictly inside, drop halves an except covers). 0.0.0.0/0 minus
-// three private ranges is 35 prefixes; in general a carve-out of length L inside
+// three private ranges is 31 prefixes; in general a carve-out of length L inside
 // a prefix of length P adds at most L - P prefixes. The result is a plain box
 // per piece, so the except semantics are exact with no second lookup.
 // The OR of the two branches becomes several classifier rules for one flow
