@@ -1,0 +1,201 @@
+#pragma once
+// The appliance's one database: devices, alert history and the alert spool,
+// and the policy history (with the full policy text), in one SQLite file under
+// /var/lib/portvakt.
+//
+// How it stays correct when the daemon is killed at any moment:
+//  - WAL journal, and every write is one transaction (BEGIN IMMEDIATE ... COMMIT).
+//    A call that returned ok has committed; SQLite's WAL guarantees that a
+//    committed transaction survives the process dying (kill -9), and with
+//    synchronous=FULL (the default here) also a power cut. A transaction that
+//    was in flight is rolled back on the next open. Tested by
+//    tests/control/store/crash_test.cc, which kill -9s a writer at random.
+//  - The alert spool is rows, not a queue in memory: an alert is written with
+//    one delivery row per sink *before* anything is sent, and a row only
+//    leaves the pending state when that sink acknowledged it.
+//
+// Why refuse rather than repair: a file that is not SQLite, belongs to another
+// program (PRAGMA application_id), was written by a newer schema (PRAGMA
+// user_version) or fails SQLite's quick_check is reported as a clear Error at
+// open, and the daemon should stop there. Silently recreating it would lose
+// the audit trail (R9) and undelivered alerts (R7).
+//
+// Thread-safety: a Store is one SQLite connection guarded by a mutex; every
+// member function may be called from any thread. Two processes may open the
+// same file (SQLite file locks); a writer waits up to busyTimeoutMs and then
+// gets ErrorCode::kBusy.
+//
+// Times are Unix time in milliseconds (alerts, deliveries) or seconds
+// (devices, policy history), as the field names say.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "control/store/store_result.h"
+
+struct sqlite3;
+
+namespace portvakt::store {
+
+// PRAGMA application_id of a portvakt database: "PVKT".
+inline constexpr int32_t kApplicationId = 0x50564B54;
+// PRAGMA user_version this build writes. Bump it and add a migration step in
+// store.cc when the schema changes; an older file is upgraded at open.
+inline constexpr int kSchemaVersion = 1;
+
+struct OpenOptions {
+  // FULL: a commit survives a power cut (fsync per commit). NORMAL: survives
+  // a process crash only, about 10x more commits per second.
+  bool synchronousFull = true;
+  int busyTimeoutMs = 5000;
+  // Run PRAGMA quick_check at open so a damaged file is refused up front
+  // instead of failing later in the middle of a delivery.
+  bool quickCheck = true;
+  bool readOnly = false;  // e.g. the CLI reading history without the daemon
+};
+
+struct DeviceRecord {
+  std::string mac;  // lower-case aa:bb:cc:dd:ee:ff (other spellings are normalised)
+  std::string port;
+  std::string deviceClass;
+  std::string zone;
+  double confidence = 0;         // 0..1
+  std::string evidenceJson = "{}";  // JSON object: the signals that decided
+  int64_t firstSeen = 0;  // seconds; kept from the first insert
+  int64_t lastSeen = 0;   // seconds
+};
+
+struct AlertRecord {
+  std::string id;  // stable, see control/alerts/alert.h
+  int64_t timeMs = 0;      // first occurrence
+  int64_t lastTimeMs = 0;  // last occurrence folded into this alert
+  std::string event;       // e.g. "rogue_dhcp"
+  std::string severity;    // "info" | "warning" | "critical"
+  std::string site;
+  std::string port;
+  int vlan = -1;           // -1: none
+  std::string device;      // MAC, may be empty
+  std::string evidenceJson = "{}";
+  int64_t count = 1;       // identical events folded into this alert
+  std::string maintenanceWindow;  // window active at timeMs, empty if none
+  bool suppressed = false;        // inside a window that suppresses this event: not delivered
+  std::optional<uid_t> ackedBy;
+  int64_t ackedAtMs = 0;
+};
+
+enum class DeliveryState { kPending, kDelivered, kRejected };
+const char* toString(DeliveryState s);
+
+struct DeliveryRecord {
+  std::string alertId;
+  std::string sink;
+  DeliveryState state = DeliveryState::kPending;
+  int attempts = 0;
+  int64_t nextAttemptMs = 0;  // not before this time
+  std::string lastError;
+  int64_t doneAtMs = 0;  // delivered or rejected
+};
+
+struct PendingDelivery {
+  AlertRecord alert;
+  DeliveryRecord delivery;
+};
+
+struct SpoolStats {
+  int64_t pending = 0;          // delivery rows not yet acknowledged
+  int64_t rejected = 0;         // given up on (permanent receiver error)
+  int64_t oldestPendingMs = 0;  // alert time of the oldest pending row, 0 if none
+};
+
+struct PolicyRecord {
+  int version = 0;  // assigned by appendPolicy: 1, 2, ...
+  std::string hash;     // "sha256:..." of the compiled tables
+  std::string name;
+  std::string kind = "push";  // push | rollback
+  std::string source;         // file name(s) pushed
+  uid_t uid = 0;              // who (SO_PEERCRED)
+  int64_t unixTime = 0;       // when, seconds
+  std::string summary;        // diff summary against the version before
+  std::string policyText;     // the YAML as pushed (audit)
+  std::string canonical;      // the compiled tables' canonical dump (rollback)
+};
+
+class Store {
+ public:
+  // Opens or creates `path`. Fails (never crashes) on a file that is not a
+  // portvakt database; see the header comment.
+  static Result<std::unique_ptr<Store>> open(const std::string& path, const OpenOptions& options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  // --- devices
+  // Inserts or updates by MAC; firstSeen keeps the earliest value ever stored.
+  Status upsertDevice(const DeviceRecord& device);
+  // The same for many devices in one transaction (one fsync): the daemon's
+  // periodic last-seen flush.
+  Status upsertDevices(const std::vector<DeviceRecord>& devices);
+  Result<DeviceRecord> device(const std::string& mac);  // kNotFound if unknown
+  Result<std::vector<DeviceRecord>> devices();          // sorted by MAC
+  Status forgetDevice(const std::string& mac);          // kNotFound if unknown
+
+  // --- alerts and the spool
+  // Writes the alert and one pending delivery row per sink (not before
+  // notBeforeMs) in one transaction. If an alert with this id exists, its
+  // count and lastTimeMs are merged instead and no new delivery is created
+  // (the id is the dedup key): returns false then, true for a new alert.
+  Result<bool> spoolAlert(const AlertRecord& alert, const std::vector<std::string>& sinks, int64_t notBeforeMs);
+  // Folds `count` more occurrences into an existing alert.
+  Status addOccurrences(const std::string& alertId, int64_t count, int64_t lastTimeMs);
+  // Pending deliveries for `sink` due at nowMs, oldest alert first.
+  Result<std::vector<PendingDelivery>> dueDeliveries(const std::string& sink, int64_t nowMs, int limit);
+  // The earliest nextAttemptMs of any pending delivery, if there is one (the
+  // dispatcher sleeps until then).
+  Result<std::optional<int64_t>> nextDueMs();
+  Status markDelivered(const std::string& alertId, const std::string& sink, int64_t nowMs);
+  Status markRetry(const std::string& alertId, const std::string& sink, const std::string& error, int64_t nextAttemptMs);
+  Status markRejected(const std::string& alertId, const std::string& sink, const std::string& error, int64_t nowMs);
+  Result<SpoolStats> spoolStats();
+
+  Result<AlertRecord> alert(const std::string& id);
+  // Newest first.
+  Result<std::vector<AlertRecord>> recentAlerts(int limit, bool unackedOnly = false);
+  Result<std::vector<DeliveryRecord>> deliveries(const std::string& alertId);
+  Status ackAlert(const std::string& id, uid_t uid, int64_t nowMs);
+  // Deletes alerts older than olderThanMs whose deliveries are all finished.
+  // Returns how many went.
+  Result<int64_t> pruneAlerts(int64_t olderThanMs);
+
+  // --- policy history (R9)
+  // Assigns the next version number and returns it.
+  Result<int> appendPolicy(const PolicyRecord& record);
+  // Oldest first. Without text, policyText and canonical are left empty.
+  Result<std::vector<PolicyRecord>> policyHistory(bool withText = false);
+  Result<PolicyRecord> policyVersion(int version);
+  // The last appended version (what the daemon restarts with), or nullopt.
+  Result<std::optional<PolicyRecord>> latestPolicy();
+
+  // --- maintenance
+  // PRAGMA integrity_check (full, slow on big files): ok or kCorrupt.
+  Status integrityCheck();
+
+ private:
+  Store(sqlite3* db, std::string path);
+
+  std::mutex mu_;
+  sqlite3* db_;
+  std::string path_;
+};
+
+// "AA-BB-CC-DD-EE-FF" -> "aa:bb:cc:dd:ee:ff"; nullopt if not a MAC.
+std::optional<std::string> normaliseMac(const std::string& text);
+
+}  // namespace portvakt::store

@@ -1,0 +1,307 @@
+// The store against real SQLite files in a temporary directory: every table's
+// round trip, the spool's state machine, and the clear errors for files that
+// are not ours.
+
+#include "control/store/store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <random>
+
+#include "tests/control/store/temp_dir.h"
+
+namespace portvakt::store {
+namespace {
+
+using portvakt::testing::TempDir;
+
+std::unique_ptr<Store> mustOpen(const std::string& path, OpenOptions options = {}) {
+  auto s = Store::open(path, options);
+  if (!s) ADD_FAILURE() << s.error().message;
+  return s ? std::move(s.value()) : nullptr;
+}
+
+std::string sqliteScalar(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* st = nullptr;
+  std::string out = "<error>";
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+AlertRecord sampleAlert(const std::string& id, int64_t t) {
+  AlertRecord a;
+  a.id = id;
+  a.timeMs = t;
+  a.lastTimeMs = t;
+  a.event = "rogue_dhcp";
+  a.severity = "critical";
+  a.site = "vc-karlstad";
+  a.port = "eth3";
+  a.vlan = 30;
+  a.device = "02:00:00:00:00:0a";
+  a.evidenceJson = R"({"server_ip":"192.0.2.9"})";
+  return a;
+}
+
+TEST(StoreTest, CreatesWalDatabaseWithVersionStamp) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  std::string path = dir.file("portvakt.db");
+  {
+    auto store = mustOpen(path);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->upsertDevice({"02:00:00:00:00:01", "eth1", "eklient", "region", 1.0, "{}", 10, 10}));
+    EXPECT_TRUE(std::filesystem::exists(path + "-wal"));
+  }
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), std::to_string(kSchemaVersion));
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA application_id"), std::to_string(kApplicationId));
+}
+
+TEST(StoreTest, DevicesRoundTripKeepFirstSeenAndNormaliseMac) {
+  TempDir dir;
+  std::string path = dir.file("d.db");
+  {
+    auto store = mustOpen(path);
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->upsertDevice({"02-00-00-00-00-0B", "eth2", "phone", "voice", 0.9, R"({"lldp":"telephone"})", 100, 100}));
+    ASSERT_TRUE(store->upsertDevices({{"02:00:00:00:00:0b", "eth4", "phone", "voice", 1.0, "{}", 500, 500},
+                                      {"02:00:00:00:00:01", "eth1", "eklient", "region", 1.0, "{}", 200, 300}}));
+    auto bad = store->upsertDevice({"not-a-mac", "eth1", "x", "y", 0, "{}", 0, 0});
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::kInvalid);
+  }
+  auto store = mustOpen(path);  // survives a reopen
+  ASSERT_TRUE(store);
+  auto d = store->device("02:00:00:00:00:0B");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->mac, "02:00:00:00:00:0b");
+  EXPECT_EQ(d->port, "eth4");  // moved port: the latest wins
+  EXPECT_EQ(d->firstSeen, 100);
+  EXPECT_EQ(d->lastSeen, 500);
+  auto all = store->devices();
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].mac, "02:00:00:00:00:01");
+  ASSERT_TRUE(store->forgetDevice("02:00:00:00:00:01"));
+  auto gone = store->device("02:00:00:00:00:01");
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->forgetDevice("02:00:00:00:00:01").error().code, ErrorCode::kNotFound);
+}
+
+TEST(StoreTest, SpoolStateMachine) {
+  TempDir dir;
+  auto store = mustOpen(dir.file("s.db"));
+  ASSERT_TRUE(store);
+  auto first = store->spoolAlert(sampleAlert("a1", 1000), {"syslog", "desk"}, 1000);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_TRUE(*first);
+  ASSERT_TRUE(store->spoolAlert(sampleAlert("a2", 2000), {"desk"}, 5000).ok());
+  // Same id again: merged, no new deliveries.
+  auto again = store->spoolAlert(sampleAlert("a1", 1500), {"syslog", "desk"}, 1500);
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  ASSERT_TRUE(store->addOccurrences("a1", 10, 1800));
+  auto a1 = store->alert("a1");
+  ASSERT_TRUE(a1);
+  EXPECT_EQ(a1->count, 12);
+  EXPECT_EQ(a1->lastTimeMs, 1800);
+  EXPECT_EQ(a1->vlan, 30);
+  EXPECT_EQ(a1->evidenceJson, R"({"server_ip":"192.0.2.9"})");
+
+  auto due = store->dueDeliveries("desk", 2000, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);  // a2 is not due before 5000
+  EXPECT_EQ((*due)[0].alert.id, "a1");
+  auto next = store->nextDueMs();
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->value_or(-1), 1000);
+
+  ASSERT_TRUE(store->markRetry("a1", "desk", "connection refused", 3000));
+  EXPECT_TRUE(store->dueDeliveries("desk", 2999, 10)->empty());
+  ASSERT_TRUE(store->markDelivered("a1", "desk", 3100));
+  // Delivered is final: a second ack of the same row is refused.
+  EXPECT_EQ(store->markDelivered("a1", "desk", 3200).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store->markRejected("a2", "desk", "HTTP 400", 6000));
+  auto stats = store->spoolStats();
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->pending, 1);  // a1 -> syslog
+  EXPECT_EQ(stats->rejected, 1);
+  EXPECT_EQ(stats->oldestPendingMs, 1000);
+
+  auto d = store->deliveries("a1");
+  ASSERT_TRUE(d);
+  ASSERT_EQ(d->size(), 2u);
+  EXPECT_EQ((*d)[0].sink, "desk");
+  EXPECT_EQ((*d)[0].state, DeliveryState::kDelivered);
+  EXPECT_EQ((*d)[0].attempts, 2);
+
+  ASSERT_TRUE(store->ackAlert("a2", 1001, 7000));
+  EXPECT_FALSE(store->ackAlert("a2", 1001, 7000));
+  auto unacked = store->recentAlerts(10, true);
+  ASSERT_TRUE(unacked);
+  ASSERT_EQ(unacked->size(), 1u);
+  EXPECT_EQ((*unacked)[0].id, "a1");
+  auto acked = store->alert("a2");
+  EXPECT_EQ(acked->ackedBy.value_or(0), 1001u);
+
+  // a1 still has a pending delivery, so only a2 is pruned.
+  auto pruned = store->pruneAlerts(100000);
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 1);
+  EXPECT_TRUE(store->alert("a1"));
+  EXPECT_EQ(store->deliveries("a2")->size(), 0u);  // cascade
+}
+
+TEST(StoreTest, PolicyHistory) {
+  TempDir dir;
+  std::string path = dir.file("p.db");
+  {
+    auto store = mustOpen(path);
+    ASSERT_TRUE(store);
+    auto none = store->latestPolicy();
+    ASSERT_TRUE(none);
+    EXPECT_FALSE(none->has_value());
+    PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "+3 ~0 -0", "zones: {}\n", "canon1"};
+    EXPECT_EQ(store->appendPolicy(p).value(), 1);
+    p.hash = "sha256:bb";
+    p.canonical = "canon2";
+    EXPECT_EQ(store->appendPolicy(p).value(), 2);
+    p.kind = "rollback";
+    p.hash = "sha256:aa";
+    EXPECT_EQ(store->appendPolicy(p).value(), 3);
+  }
+  auto store = mustOpen(path);
+  ASSERT_TRUE(store);
+  auto latest = store->latestPolicy();
+  ASSERT_TRUE(latest && latest->has_value());
+  EXPECT_EQ((*latest)->version, 3);
+  EXPECT_EQ((*latest)->kind, "rollback");
+  EXPECT_EQ((*latest)->policyText, "zones: {}\n");
+  auto h = store->policyHistory();
+  ASSERT_TRUE(h);
+  ASSERT_EQ(h->size(), 3u);
+  EXPECT_EQ((*h)[1].hash, "sha256:bb");
+  EXPECT_TRUE((*h)[1].canonical.empty());  // without text
+  EXPECT_EQ(store->policyVersion(2)->canonical, "canon2");
+  EXPECT_EQ(store->policyVersion(9).error().code, ErrorCode::kNotFound);
+}
+
+TEST(StoreTest, GarbageFileIsAClearError) {
+  TempDir dir;
+  std::string path = dir.file("garbage.db");
+  {
+    std::ofstream f(path, std::ios::binary);
+    std::mt19937 rng(7);
+    for (int i = 0; i < 8192; ++i) f.put(static_cast<char>(rng()));
+  }
+  auto s = Store::open(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kNotADatabase) << s.error().message;
+  EXPECT_NE(s.error().message.find(path), std::string::npos);
+  EXPECT_NE(s.error().message.find("not an SQLite database"), std::string::npos);
+  EXPECT_EQ(std::filesystem::file_size(path), 8192u);  // untouched
+}
+
+TEST(StoreTest, ForeignSqliteDatabaseIsRefused) {
+  TempDir dir;
+  std::string path = dir.file("firefox.sqlite");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE moz_places(id INTEGER); INSERT INTO moz_places VALUES (1);", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = Store::open(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kNotPortvakt) << s.error().message;
+  EXPECT_NE(s.error().message.find("another program"), std::string::npos);
+}
+
+TEST(StoreTest, NewerSchemaIsRefused) {
+  TempDir dir;
+  std::string path = dir.file("new.db");
+  { ASSERT_TRUE(mustOpen(path)); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = Store::open(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kTooNew) << s.error().message;
+  EXPECT_NE(s.error().message.find("99"), std::string::npos);
+}
+
+TEST(StoreTest, DamagedPagesAreACorruptError) {
+  TempDir dir;
+  std::string path = dir.file("damaged.db");
+  {
+    auto store = mustOpen(path);
+    ASSERT_TRUE(store);
+    std::vector<DeviceRecord> many;
+    for (int i = 0; i < 2000; ++i) {
+      char mac[32];
+      std::snprintf(mac, sizeof mac, "02:00:00:00:%02x:%02x", i >> 8, i & 0xff);
+      many.push_back({mac, "eth1", "eklient", "region", 1.0, std::string(100, 'x'), i, i});
+    }
+    ASSERT_TRUE(store->upsertDevices(many));
+  }
+  ASSERT_FALSE(std::filesystem::exists(path + "-wal"));  // checkpointed at close
+  auto size = std::filesystem::file_size(path);
+  ASSERT_GT(size, 16u * 4096);
+  {
+    // Scribble over pages 3.. (the header page stays valid, so SQLite opens it).
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    std::mt19937 rng(11);
+    f.seekp(2 * 4096);
+    for (size_t i = 0; i < 8 * 4096; ++i) f.put(static_cast<char>(rng()));
+  }
+  auto s = Store::open(path);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kCorrupt) << s.error().message;
+}
+
+TEST(StoreTest, EmptyFileBecomesADatabase) {
+  TempDir dir;
+  std::string path = dir.file("empty.db");
+  { std::ofstream f(path); }
+  auto store = mustOpen(path);
+  EXPECT_TRUE(store);
+}
+
+TEST(StoreTest, UncreatableFileIsAnIoError) {
+  // A parent that is a regular file: fails for root too (unlike permissions).
+  TempDir dir;
+  std::string notADir = dir.file("plain");
+  { std::ofstream f(notADir); }
+  auto s = Store::open(notADir + "/portvakt.db");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, ErrorCode::kIo) << s.error().message;
+  EXPECT_NE(s.error().message.find("cannot open database"), std::string::npos);
+}
+
+TEST(StoreTest, ReadOnlyOpenSeesTheDaemonsWrites) {
+  TempDir dir;
+  std::string path = dir.file("ro.db");
+  auto writer = mustOpen(path);
+  ASSERT_TRUE(writer);
+  ASSERT_TRUE(writer->upsertDevice({"02:00:00:00:00:01", "eth1", "eklient", "region", 1.0, "{}", 1, 1}));
+  OpenOptions ro;
+  ro.readOnly = true;
+  auto reader = mustOpen(path, ro);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->devices()->size(), 1u);
+  EXPECT_FALSE(reader->upsertDevice({"02:00:00:00:00:02", "eth1", "x", "y", 1.0, "{}", 1, 1}));
+}
+
+}  // namespace
+}  // namespace portvakt::store
