@@ -6,6 +6,7 @@
 #include "control/cli/commands.h"
 #include "control/policy_views/policy_diff.h"
 #include "control/policy_views/policy_graph.h"
+#include "dataplane/classify/policy_rules.h"
 #include "policy/compiler/compiler.h"
 
 namespace portvakt::cli {
@@ -70,6 +71,13 @@ int cmdPolicyCompile(const std::vector<std::string>& args) {
   }
   if (vm.count("dump")) {
     std::cout << canonical << "hash " << compiled->contentHash << "\n";
+    // The shape of what the dataplane will run (not part of the hashed form).
+    auto flows = classify::PolicyClassifier::build(*compiled);
+    if (!flows) {
+      std::cerr << "portvakt: the flow classifier cannot be built: " << flows.error().message << "\n";
+      return kExitInvalid;
+    }
+    std::cout << "\n# flow classifier (derived from the flows above, not hashed)\n" << (*flows)->describe();
   } else {
     std::cout << "compiled " << compiled->name << " (format " << compiled->formatVersion << "): " << compiled->zones.size()
               << " zones, " << compiled->ports.size() << " ports, " << compiled->classes.size() << " classes, "
