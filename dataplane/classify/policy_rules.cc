@@ -131,8 +131,8 @@ Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPoli
   PolicyClassifierStats& st = pc->stats_;
   st.flowRules = policy.flows.size();
 
-  std::vector<Rule> rules;
-  std::map<tables::ZoneId, PolicyClassifierStats::PerZone> perZone;
+  // Per source zone: its classifier rules in flow order, and their flow rules.
+  std::map<tables::ZoneId, std::pair<std::vector<Rule>, std::vector<int32_t>>> byZone;
   for (size_t i = 0; i < policy.flows.size(); ++i) {
     const tables::FlowRule& f = policy.flows[i];
     const std::string at = "flow rule " + std::to_string(i) + " '" + f.name + "': ";
@@ -147,12 +147,13 @@ Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPoli
     }
     pc->outcomes_.push_back({f.action, f.mode});
 
+    // The source zone is not in the rule: each zone has its own classifier.
     Rule base;
-    base.zone = f.from;
     if (auto n = protocolNumber(f.protocol)) base.protocol = *n;
     if (hasPorts(f.protocol)) base.dstPorts = f.ports;
     base.value = static_cast<uint32_t>(i);
 
+    auto& [rules, flowOf] = byZone[f.from];
     size_t before = rules.size();
     if (f.toZone != tables::kNoZone) {
       Rule r = base;
@@ -171,27 +172,43 @@ Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPoli
         ++st.prefixRules;
       }
     }
-    auto& z = perZone[f.from];
-    z.zone = f.from;
-    z.name = policy.zoneName(f.from);
-    ++z.flowRules;
-    z.expandedRules += rules.size() - before;
-    pc->flowOf_.insert(pc->flowOf_.end(), rules.size() - before, static_cast<int32_t>(i));
+    flowOf.insert(flowOf.end(), rules.size() - before, static_cast<int32_t>(i));
   }
-  st.expandedRules = rules.size();
-  for (auto& [id, z] : perZone) st.perZone.push_back(std::move(z));
 
-  auto built = Classifier::build(std::move(rules), options);
-  if (!built) {
-    // Not expected after the checks above; name the flow rule anyway.
-    Error e = built.error();
-    if (e.index >= 0 && static_cast<size_t>(e.index) < pc->flowOf_.size()) e.index = pc->flowOf_[e.index];
-    e.message = "policy classifier: " + e.message;
-    return e;
+  st.bytes = sizeof(PolicyClassifier) + pc->outcomes_.capacity() * sizeof(Outcome);
+  for (auto& [zone, table] : byZone) {
+    auto& [rules, flowOf] = table;
+    PolicyClassifierStats::PerZone z;
+    z.zone = zone;
+    z.name = policy.zoneName(zone);
+    z.expandedRules = rules.size();
+    st.expandedRules += rules.size();
+    if (!rules.empty()) {
+      auto built = Classifier::build(std::move(rules), options);
+      if (!built) {
+        // Not expected after the checks above; name the flow rule anyway.
+        Error e = built.error();
+        if (e.index >= 0 && static_cast<size_t>(e.index) < flowOf.size()) e.index = flowOf[e.index];
+        e.message = "policy classifier, zone " + z.name + ": " + e.message;
+        return e;
+      }
+      if (pc->zones_.size() <= zone) pc->zones_.resize(size_t{zone} + 1);
+      const ClassifierStats& cs = (*built)->stats();
+      z.nodes = cs.nodes;
+      z.maxDepth = cs.maxDepth;
+      z.bytes = cs.bytes + flowOf.capacity() * sizeof(int32_t);
+      st.bytes += z.bytes;
+      st.nodes += cs.nodes;
+      st.maxDepth = std::max(st.maxDepth, cs.maxDepth);
+      st.maxLeaf = std::max(st.maxLeaf, cs.maxLeaf);
+      pc->zones_[zone] = ZoneTable{std::move(*built), std::move(flowOf)};
+    }
+    st.perZone.push_back(std::move(z));
   }
-  pc->classifier_ = std::move(*built);
-  st.bytes = sizeof(PolicyClassifier) + pc->classifier_->stats().bytes + pc->flowOf_.capacity() * sizeof(int32_t) +
-             pc->outcomes_.capacity() * sizeof(Outcome);
+  for (const tables::FlowRule& f : policy.flows) {
+    for (auto& z : st.perZone) z.flowRules += z.zone == f.from;
+  }
+  st.bytes += pc->zones_.capacity() * sizeof(ZoneTable);
   st.buildMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return PolicyClassifierPtr(std::move(pc));
 }
@@ -202,16 +219,17 @@ std::string PolicyClassifier::describe() const {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "policy classifier: %zu flow rules -> %zu classifier rules (%zu zone-target, %zu prefix; %zu of "
-                "them from except carve-outs), %zu bytes, built in %.2f ms\n",
-                st.flowRules, st.expandedRules, st.zoneRules, st.prefixRules, st.carvedPieces, st.bytes, st.buildMs);
+                "them from except carve-outs) in %zu per-zone classifiers, %zu nodes, depth %zu, largest leaf %zu, "
+                "%zu bytes, built in %.2f ms\n",
+                st.flowRules, st.expandedRules, st.zoneRules, st.prefixRules, st.carvedPieces, st.perZone.size(),
+                st.nodes, st.maxDepth, st.maxLeaf, st.bytes, st.buildMs);
   out += buf;
   for (const auto& z : st.perZone) {
-    std::snprintf(buf, sizeof buf, "  from %s: %zu flow rules -> %zu classifier rules\n", z.name.c_str(),
-                  z.flowRules, z.expandedRules);
+    std::snprintf(buf, sizeof buf, "  from %s: %zu flow rules -> %zu classifier rules, %zu nodes, depth %zu, %zu bytes\n",
+                  z.name.c_str(), z.flowRules, z.expandedRules, z.nodes, z.maxDepth, z.bytes);
     out += buf;
   }
-  out += "  " + classifier_->describe() + "\n";
-  out += "  key: zone=source zone, sport=destination zone, dport and dst address from the packet\n";
+  out += "  key: sport = destination zone, dport and dst address from the packet; one classifier per source zone\n";
   return out;
 }
 

@@ -31,17 +31,24 @@
 // rule, all adjacent and in flow order, so the first classifier rule that
 // matches belongs to the first flow rule that matches.
 //
-// The classifier key. The source zone goes in the key's zone field. The policy
-// never looks at the source address or source port, so the destination zone is
-// carried in the source-port dimension (a 16-bit exact match for a zone rule, a
-// wildcard for a prefix rule) and the source address is left zero. The key
-// therefore holds exactly what the policy can distinguish, which also makes it
-// the right key for a FlowCache in front of the classifier (see key()).
+// One classifier per source zone. Every flow rule names exactly one source
+// zone, so the rules are split by it and each zone gets its own Classifier,
+// indexed by zone id: one array load instead of a dimension the trees would
+// have to cut, and no zone's rules copied into another zone's regions (on the
+// synthetic 2144-rule region policy in bench/ this took the lookup from 510 to
+// 84 ns and the memory from 198 to 12 MB).
+//
+// The classifier key. The policy never looks at the source address or source
+// port, so the destination zone is carried in the source-port dimension (a
+// 16-bit exact match for a zone rule, a wildcard for a prefix rule) and the
+// source address is left zero; the source zone stays in the key's zone field.
+// The key therefore holds exactly what the policy can distinguish, which makes
+// it the right key for a FlowCache in front of the classifier (see key()).
 //
 // Threads: a PolicyClassifier is immutable after build and is shared read-only
 // by the dataplane threads (PolicyClassifierPtr); lookups never allocate or
 // throw. Build a new one beside the old one when the policy is swapped; its
-// generation() differs, so flow caches drop the old verdicts.
+// classifiers have new generations, so flow caches drop the old verdicts.
 
 #include <array>
 #include <cstdint>
@@ -101,9 +108,15 @@ struct PolicyClassifierStats {
     std::string name;
     size_t flowRules = 0;
     size_t expandedRules = 0;
+    size_t nodes = 0;
+    size_t maxDepth = 0;
+    size_t bytes = 0;
   };
   std::vector<PerZone> perZone;  // source zones that have rules, by zone id
-  size_t bytes = 0;              // classifier plus the rule -> flow map
+  size_t nodes = 0;              // classifier nodes, all zones
+  size_t maxDepth = 0;
+  size_t maxLeaf = 0;
+  size_t bytes = 0;              // classifiers plus the rule -> flow maps
   double buildMs = 0;            // whole translation, including the classifier build
 };
 
@@ -120,25 +133,33 @@ class PolicyClassifier {
                                              const BuildOptions& options = {});
 
   // Index into policy.flows of the first flow rule that matches, or kDefaultDeny.
-  int32_t lookup(const FlowQuery& query) const noexcept { return flowOf(classifier_->lookup(key(query))); }
+  int32_t lookup(const FlowQuery& query) const noexcept {
+    const Classifier* c = classifierFor(query.srcZone);
+    return c ? flowOf(query.srcZone, c->lookup(key(query))) : kDefaultDeny;
+  }
   PolicyVerdict verdict(const FlowQuery& query) const noexcept { return verdictOf(lookup(query)); }
 
   // The lower-level pieces, for a pipeline with a FlowCache in front:
-  //   int32_t r = cache.lookup(pc.classifier(), PolicyClassifier::key(q));
-  //   PolicyVerdict v = pc.verdictOf(pc.flowOf(r));
-  // key() puts into the FlowKey exactly what the policy can distinguish.
+  //   const Classifier* c = pc.classifierFor(q.srcZone);   // nullptr: default deny
+  //   int32_t r = cache.lookup(*c, PolicyClassifier::key(q));
+  //   PolicyVerdict v = pc.verdictOf(pc.flowOf(q.srcZone, r));
+  // key() puts into the FlowKey exactly what the policy can distinguish. Every
+  // zone's classifier has its own generation, all new with each build, so one
+  // cache serves all zones and forgets them all on a policy swap.
   static FlowKey key(const FlowQuery& query) noexcept;
-  const Classifier& classifier() const { return *classifier_; }
-  // Classifier rule index (or kNoMatch) -> flow rule index (or kDefaultDeny).
-  int32_t flowOf(int32_t classifierRule) const noexcept {
-    return classifierRule < 0 ? kDefaultDeny : flowOf_[static_cast<size_t>(classifierRule)];
+  const Classifier* classifierFor(tables::ZoneId srcZone) const noexcept {
+    return srcZone < zones_.size() ? zones_[srcZone].classifier.get() : nullptr;
+  }
+  // Classifier rule index of srcZone's classifier (or kNoMatch) -> flow rule
+  // index (or kDefaultDeny).
+  int32_t flowOf(tables::ZoneId srcZone, int32_t classifierRule) const noexcept {
+    return classifierRule < 0 ? kDefaultDeny : zones_[srcZone].flowOf[static_cast<size_t>(classifierRule)];
   }
   PolicyVerdict verdictOf(int32_t flowIndex) const noexcept {
     if (flowIndex < 0) return {tables::Action::kDeny, defaultMode_, kDefaultDeny};
     const Outcome& o = outcomes_[static_cast<size_t>(flowIndex)];
     return {o.action, o.mode, flowIndex};
   }
-  uint64_t generation() const { return classifier_->generation(); }
   size_t flowRules() const { return outcomes_.size(); }
 
   const PolicyClassifierStats& stats() const { return stats_; }
@@ -153,8 +174,14 @@ class PolicyClassifier {
   };
   PolicyClassifier() = default;
 
-  ClassifierPtr classifier_;
-  std::vector<int32_t> flowOf_;  // classifier rule -> flow rule
+  // One classifier per source zone: the zone is an exact match in every rule,
+  // so indexing by it first keeps one zone's rules from being cut (and copied)
+  // across the others' regions.
+  struct ZoneTable {
+    ClassifierPtr classifier;      // null: the zone has no rules
+    std::vector<int32_t> flowOf;   // classifier rule -> flow rule
+  };
+  std::vector<ZoneTable> zones_;   // by source zone id
   std::vector<Outcome> outcomes_;  // per flow rule
   tables::Mode defaultMode_ = tables::Mode::kEnforce;
   PolicyClassifierStats stats_;

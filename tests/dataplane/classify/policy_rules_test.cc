@@ -273,7 +273,8 @@ TEST(PolicyClassifier, DescribeShowsTheShape) {
   EXPECT_NE(d.find("20 flow rules -> "), std::string::npos) << d;
   EXPECT_NE(d.find("from voice: 5 flow rules"), std::string::npos) << d;
   EXPECT_NE(d.find("from printers: 2 flow rules"), std::string::npos) << d;
-  EXPECT_NE(d.find("classifier: "), std::string::npos) << d;
+  EXPECT_NE(d.find("in 4 per-zone classifiers"), std::string::npos) << d;
+  EXPECT_EQ((*pc)->classifierFor(kQuarantine), nullptr);
   const PolicyClassifierStats& st = (*pc)->stats();
   EXPECT_EQ(st.flowRules, 20u);
   EXPECT_EQ(st.expandedRules, st.zoneRules + st.prefixRules);
@@ -293,7 +294,9 @@ TEST(PolicyClassifier, FlowCacheInFrontGivesTheSameVerdicts) {
       for (ZoneId z : {kRegion, kVoice, kConference, kPrinters}) {
         for (uint8_t proto : {1, 6, 17, 58}) {
           FlowQuery q = query(z, rng() % 2 ? kRegion : kNoZone, a, proto, static_cast<uint16_t>(rng() % 3 ? 5060 : 53));
-          int32_t viaCache = (*pc)->flowOf(cache.lookup((*pc)->classifier(), PolicyClassifier::key(q)));
+          const Classifier* c = (*pc)->classifierFor(q.srcZone);
+          ASSERT_NE(c, nullptr);
+          int32_t viaCache = (*pc)->flowOf(q.srcZone, cache.lookup(*c, PolicyClassifier::key(q)));
           EXPECT_EQ(viaCache, (*pc)->lookup(q)) << q.toString();
         }
       }
