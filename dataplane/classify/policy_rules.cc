@@ -133,6 +133,7 @@ Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPoli
 
   // Per source zone: its classifier rules in flow order, and their flow rules.
   std::map<tables::ZoneId, std::pair<std::vector<Rule>, std::vector<int32_t>>> byZone;
+  std::map<tables::ZoneId, size_t> flowCount;
   for (size_t i = 0; i < policy.flows.size(); ++i) {
     const tables::FlowRule& f = policy.flows[i];
     const std::string at = "flow rule " + std::to_string(i) + " '" + f.name + "': ";
@@ -153,6 +154,7 @@ Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPoli
     if (hasPorts(f.protocol)) base.dstPorts = f.ports;
     base.value = static_cast<uint32_t>(i);
 
+    ++flowCount[f.from];
     auto& [rules, flowOf] = byZone[f.from];
     size_t before = rules.size();
     if (f.toZone != tables::kNoZone) {
@@ -181,6 +183,7 @@ Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPoli
     PolicyClassifierStats::PerZone z;
     z.zone = zone;
     z.name = policy.zoneName(zone);
+    z.flowRules = flowCount[zone];
     z.expandedRules = rules.size();
     st.expandedRules += rules.size();
     if (!rules.empty()) {
@@ -204,9 +207,6 @@ Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPoli
       pc->zones_[zone] = ZoneTable{std::move(*built), std::move(flowOf)};
     }
     st.perZone.push_back(std::move(z));
-  }
-  for (const tables::FlowRule& f : policy.flows) {
-    for (auto& z : st.perZone) z.flowRules += z.zone == f.from;
   }
   st.bytes += pc->zones_.capacity() * sizeof(ZoneTable);
   st.buildMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
