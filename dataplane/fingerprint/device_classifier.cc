@@ -168,6 +168,7 @@ ClassDecision classifyDevice(const tables::CompiledPolicy& policy, const DeviceE
     d.confidence = c.configuredSignals > 0 ? double(popcount(d.winnerFired)) / c.configuredSignals : 0.0;
   };
 
+  d.evidenceClassIndex = best;
   if (const tables::Pin* pin = findPin(policy, evidence.mac)) {
     d.source = DecisionSource::kPin;
     d.pinned = true;

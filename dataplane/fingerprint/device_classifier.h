@@ -64,6 +64,7 @@ struct ClassDecision {
   DecisionSource source = DecisionSource::kDefaultZone;
   int classIndex = kNoClass;    // into CompiledPolicy::classes, or kNoClass
   std::string_view className;   // view into the policy; empty: no class
+  int evidenceClassIndex = kNoClass;  // the class the evidence alone picks (differs from classIndex under a pin)
   tables::ZoneId zone = tables::kNoZone;
   bool pinned = false;
   std::string_view pinReason;   // view into the policy

@@ -1,0 +1,461 @@
+#include "dataplane/fingerprint/device_profiler.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "dataplane/fingerprint/glob.h"
+#include "dataplane/packet/frame.h"
+
+namespace portvakt::fingerprint {
+namespace {
+
+using tables::Signal;
+
+bool isZeroMac(const MacAddress& mac) {
+  for (uint8_t b : mac.bytes) {
+    if (b) return false;
+  }
+  return true;
+}
+
+// The configured matchers of a class whose trait the device did show but
+// which did not fire: the device says something else than the class expects.
+// Inventory and OUI are not traits a device "shows", so they never contradict.
+SignalMask contradictedSignals(const tables::DeviceClass& c, SignalMask fired, const DeviceEvidence& e) {
+  SignalMask observed = 0;
+  if (!c.dhcpVendorClass.empty() && e.has(Trait::kDhcpVendorClass)) observed |= signalBit(Signal::kDhcpVendorClass);
+  if (!c.dhcpParameterLists.empty() && e.has(Trait::kDhcpParameterList)) observed |= signalBit(Signal::kDhcpParameterList);
+  if (!c.dhcpHostname.empty() && e.has(Trait::kDhcpHostname)) observed |= signalBit(Signal::kDhcpHostname);
+  if (!c.lldpMedCapabilities.empty() && (e.has(Trait::kLldpCapabilities) || e.has(Trait::kLldpMedCapabilities)))
+    observed |= signalBit(Signal::kLldpMedCapability);
+  if (c.lldpMedVoiceVlan && e.has(Trait::kLldpNetworkPolicy)) observed |= signalBit(Signal::kLldpMedVoiceVlan);
+  if (!c.cdpPlatform.empty() && e.has(Trait::kCdpPlatform)) observed |= signalBit(Signal::kCdpPlatform);
+  if (!c.sipUserAgent.empty() && e.has(Trait::kSipUserAgent)) observed |= signalBit(Signal::kSipUserAgent);
+  if (!c.mdnsServices.empty() && e.has(Trait::kMdnsServices)) observed |= signalBit(Signal::kMdnsService);
+  return static_cast<SignalMask>(observed & ~fired);
+}
+
+std::string_view firstLabel(std::string_view host) {
+  const size_t dot = host.find('.');
+  return dot == std::string_view::npos ? host : host.substr(0, dot);
+}
+
+const std::string& emptyString() {
+  static const std::string kEmpty;
+  return kEmpty;
+}
+
+}  // namespace
+
+const char* toString(DeviceEventKind k) {
+  switch (k) {
+    case DeviceEventKind::kNewDevice: return "device_new";
+    case DeviceEventKind::kClassChanged: return "device_class_changed";
+    case DeviceEventKind::kSpoofSuspect: return "mac_spoof_suspect";
+    case DeviceEventKind::kRandomizedMac: return "randomized_mac";
+    case DeviceEventKind::kMoved: return "device_moved";
+  }
+  return "?";
+}
+
+std::string spoofReasonsToString(uint32_t reasons) {
+  static constexpr std::pair<uint32_t, const char*> kNames[] = {
+      {kSpoofClassNotInventory, "class-not-inventory"},
+      {kSpoofContradictsClass, "contradicts-class"},
+      {kSpoofHostnameMismatch, "hostname-mismatch"},
+      {kSpoofFingerprintCategory, "fingerprint-category"},
+      {kSpoofTwoPorts, "two-ports"},
+  };
+  std::string s;
+  for (auto [bit, name] : kNames) {
+    if (reasons & bit) {
+      if (!s.empty()) s += ',';
+      s += name;
+    }
+  }
+  return s;
+}
+
+DeviceProfiler::DeviceProfiler(ProfilerConfig config, tables::CompiledPolicyPtr policy,
+                               std::shared_ptr<const FingerprintDb> fingerprints)
+    : config_(std::move(config)),
+      policy_(policy ? std::move(policy) : std::make_shared<const tables::CompiledPolicy>()),
+      fingerprints_(std::move(fingerprints)) {
+  config_.maxDevices = std::max<size_t>(config_.maxDevices, 1);
+  config_.eventCapacity = std::max<size_t>(config_.eventCapacity, 1);
+  config_.holdDecisions = std::max<uint32_t>(config_.holdDecisions, 1);
+  records_.resize(config_.maxDevices);
+  // At most half full, so probe runs stay short.
+  index_.assign(std::bit_ceil(config_.maxDevices * 2), 0);
+  free_.reserve(config_.maxDevices);
+  for (size_t i = config_.maxDevices; i > 0; --i) free_.push_back(static_cast<uint32_t>(i));
+  events_.resize(config_.eventCapacity);
+}
+
+// ---- index and LRU ---------------------------------------------------------
+
+size_t DeviceProfiler::slotOf(const MacAddress& mac) const {
+  uint64_t key = 0;
+  for (uint8_t b : mac.bytes) key = (key << 8) | b;
+  // Fibonacci hashing: the multiply spreads the vendor prefix and the
+  // sequential low bytes of a MAC flood over the whole table.
+  const uint64_t h = key * 0x9E3779B97F4A7C15ull;
+  return static_cast<size_t>(h >> 32) & (index_.size() - 1);
+}
+
+uint32_t DeviceProfiler::lookup(const MacAddress& mac) const {
+  const size_t mask = index_.size() - 1;
+  for (size_t i = slotOf(mac);; i = (i + 1) & mask) {
+    const uint32_t ref = index_[i];
+    if (ref == 0) return 0;
+    if (records_[ref - 1].evidence.mac == mac) return ref;
+  }
+}
+
+void DeviceProfiler::indexInsert(const MacAddress& mac, uint32_t ref) {
+  const size_t mask = index_.size() - 1;
+  size_t i = slotOf(mac);
+  while (index_[i] != 0) i = (i + 1) & mask;
+  index_[i] = ref;
+}
+
+void DeviceProfiler::indexErase(const MacAddress& mac) {
+  const size_t mask = index_.size() - 1;
+  size_t i = slotOf(mac);
+  while (index_[i] != 0 && records_[index_[i] - 1].evidence.mac != mac) i = (i + 1) & mask;
+  if (index_[i] == 0) return;
+  index_[i] = 0;
+  // Backward-shift deletion: pull later entries of the probe run into the
+  // hole when their home slot is not between the hole and where they sit.
+  for (size_t j = (i + 1) & mask; index_[j] != 0; j = (j + 1) & mask) {
+    const size_t home = slotOf(records_[index_[j] - 1].evidence.mac);
+    const bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+    if (!stays) {
+      index_[i] = index_[j];
+      index_[j] = 0;
+      i = j;
+    }
+  }
+}
+
+void DeviceProfiler::unlink(uint32_t ref) {
+  DeviceRecord& r = records_[ref - 1];
+  if (r.prev_) records_[r.prev_ - 1].next_ = r.next_;
+  else head_ = r.next_;
+  if (r.next_) records_[r.next_ - 1].prev_ = r.prev_;
+  else tail_ = r.prev_;
+  r.prev_ = r.next_ = 0;
+}
+
+void DeviceProfiler::linkFront(uint32_t ref) {
+  DeviceRecord& r = records_[ref - 1];
+  r.prev_ = 0;
+  r.next_ = head_;
+  if (head_) records_[head_ - 1].prev_ = ref;
+  head_ = ref;
+  if (!tail_) tail_ = ref;
+}
+
+void DeviceProfiler::forget(uint32_t ref) {
+  DeviceRecord& r = records_[ref - 1];
+  indexErase(r.evidence.mac);
+  unlink(ref);
+  r.used_ = false;
+  free_.push_back(ref);  // capacity reserved up front: no allocation
+  --size_;
+}
+
+uint32_t DeviceProfiler::create(const MacAddress& mac, int64_t nowNs) {
+  if (free_.empty()) {
+    // Evict the least recently seen record that nothing vouches for; a MAC
+    // flood then recycles its own records.
+    uint32_t victim = tail_;
+    size_t scanned = 0;
+    for (uint32_t ref = tail_; ref != 0 && scanned < config_.evictionScan; ref = records_[ref - 1].prev_, ++scanned) {
+      const DeviceRecord& r = records_[ref - 1];
+      if (r.committed.classIndex == kNoClass && !r.committed.pinned && !r.inventoried) {
+        victim = ref;
+        break;
+      }
+    }
+    const DeviceRecord& v = records_[victim - 1];
+    if (v.committed.classIndex != kNoClass || v.committed.pinned || v.inventoried) ++stats_.evictionsOfKnown;
+    ++stats_.evictions;
+    forget(victim);
+  }
+  const uint32_t ref = free_.back();
+  free_.pop_back();
+  DeviceRecord& r = records_[ref - 1];
+  r = DeviceRecord{};
+  r.used_ = true;
+  r.evidence.mac = mac;
+  r.firstSeenNs = r.lastSeenNs = nowNs;
+  r.randomized = isLocallyAdministered(mac);
+  indexInsert(mac, ref);
+  linkFront(ref);
+  ++size_;
+  ++stats_.devicesCreated;
+  return ref;
+}
+
+const DeviceRecord* DeviceProfiler::find(const MacAddress& mac) const {
+  const uint32_t ref = lookup(mac);
+  return ref ? &records_[ref - 1] : nullptr;
+}
+
+size_t DeviceProfiler::expireIdle(int64_t nowNs, int64_t idleNs) {
+  size_t n = 0;
+  while (tail_ != 0 && nowNs - records_[tail_ - 1].lastSeenNs > idleNs) {
+    forget(tail_);
+    ++n;
+  }
+  return n;
+}
+
+// ---- events ----------------------------------------------------------------
+
+void DeviceProfiler::emit(DeviceEvent&& event) {
+  if (eventCount_ == events_.size()) {
+    // Keep the oldest: the first alert of a burst is the one that explains it.
+    ++stats_.eventsDropped;
+    return;
+  }
+  events_[(eventHead_ + eventCount_) % events_.size()] = std::move(event);
+  ++eventCount_;
+}
+
+bool DeviceProfiler::popEvent(DeviceEvent& out) {
+  if (eventCount_ == 0) return false;
+  out = events_[eventHead_];
+  eventHead_ = (eventHead_ + 1) % events_.size();
+  --eventCount_;
+  return true;
+}
+
+DeviceEvent DeviceProfiler::makeEvent(DeviceEventKind kind, const DeviceRecord& r, int64_t nowNs) const {
+  DeviceEvent e;
+  e.kind = kind;
+  e.mac = r.evidence.mac;
+  e.port = r.port;
+  e.previousPort = r.previousPort;
+  e.timeNs = nowNs;
+  e.toZone = r.zone;
+  (void)e.toClass.assign(r.committed.className);
+  e.spoofReasons = r.spoofReasons;
+  return e;
+}
+
+// ---- deciding --------------------------------------------------------------
+
+tables::ZoneId DeviceProfiler::portDefaultZone(uint16_t port) const {
+  return port < policy_->ports.size() ? policy_->ports[port].defaultZone : tables::kNoZone;
+}
+
+void DeviceProfiler::decide(DeviceRecord& r, int64_t) {
+  r.latest = classifyDevice(*policy_, r.evidence, portDefaultZone(r.port));
+  r.inventoried = findInventory(*policy_, r.evidence.mac) != nullptr;
+  ++stats_.decisions;
+}
+
+uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r, uint32_t stickyReasons, std::string_view stickyDetail) {
+  const tables::CompiledPolicy& p = *policy_;
+  const DeviceEvidence& e = r.evidence;
+  uint32_t reasons = (r.spoofReasons & kSpoofTwoPorts) | stickyReasons;
+  std::string detail;
+  auto note = [&](const std::string& s) {
+    if (!detail.empty()) detail += "; ";
+    detail += s;
+  };
+  if (r.inventoried) {
+    const tables::InventoryDevice* inv = findInventory(p, e.mac);
+    bool anyInventoryClass = false, allContradicted = true;
+    std::string contradiction;
+    for (const tables::DeviceClass& c : p.classes) {
+      if (!c.inventory) continue;
+      anyInventoryClass = true;
+      const SignalMask against = contradictedSignals(c, firedSignals(p, c, e), e);
+      if (against == 0) allContradicted = false;
+      else if (contradiction.empty()) contradiction = signalsToString(against) + " does not match class " + c.name;
+    }
+    if (anyInventoryClass && allContradicted) {
+      reasons |= kSpoofContradictsClass;
+      note("inventoried MAC: " + contradiction);
+    }
+    const int evidenceClass = r.latest.evidenceClassIndex;
+    if (anyInventoryClass && evidenceClass != kNoClass && !p.classes[static_cast<size_t>(evidenceClass)].inventory) {
+      reasons |= kSpoofClassNotInventory;
+      note("inventoried MAC shows class " + p.classes[static_cast<size_t>(evidenceClass)].name);
+    }
+    if (inv && !inv->hostname.empty() && e.has(Trait::kDhcpHostname) &&
+        !equalsIgnoreCase(firstLabel(e.dhcpHostname.view()), inv->hostname)) {
+      reasons |= kSpoofHostnameMismatch;
+      note("dhcp.hostname \"" + std::string(e.dhcpHostname.view()) + "\" is not the inventory's \"" + inv->hostname + "\"");
+    }
+    if (fingerprints_ && e.has(Trait::kDhcpParameterList)) {
+      if (const OsFingerprint* os = fingerprints_->lookup(e.dhcpParameterList.codes()); os && !os->categories.empty()) {
+        bool expected = false;
+        for (const std::string& cat : config_.inventoryCategories) expected |= inCategory(*os, cat);
+        if (!expected) {
+          reasons |= kSpoofFingerprintCategory;
+          note("option 55 is known as \"" + os->description + "\" (" + os->categories.front() + ")");
+        }
+      }
+    }
+  }
+  if (reasons & kSpoofTwoPorts) {
+    note(stickyDetail.empty() ? "active on ports " + std::to_string(r.previousPort) + " and " + std::to_string(r.port) + " at once"
+                              : std::string(stickyDetail));
+  }
+  const uint32_t added = reasons & ~r.spoofReasons;
+  r.spoofReasons = reasons;
+  (void)r.spoofDetail.assign(detail);
+  return added;
+}
+
+void DeviceProfiler::announceSpoof(DeviceRecord& r, int64_t nowNs) {
+  placeZone(r);
+  DeviceEvent ev = makeEvent(DeviceEventKind::kSpoofSuspect, r, nowNs);
+  ev.detail = r.spoofDetail;
+  emit(std::move(ev));
+}
+
+void DeviceProfiler::placeZone(DeviceRecord& r) {
+  tables::ZoneId zone = r.committed.zone;
+  r.quarantinedAsSuspect = false;
+  r.zoneRefusedOnPort = false;
+  if (!r.committed.pinned && r.spoofReasons && config_.quarantineSpoofSuspects) {
+    const tables::ZoneId q = quarantineZone(*policy_);
+    if (q != tables::kNoZone) {
+      zone = q;
+      r.quarantinedAsSuspect = true;
+    }
+  }
+  if (r.port < policy_->ports.size()) {
+    const tables::Port& port = policy_->ports[r.port];
+    if (!port.zones.empty() && zone != tables::kNoZone &&
+        !std::binary_search(port.zones.begin(), port.zones.end(), zone)) {
+      zone = port.defaultZone;
+      r.zoneRefusedOnPort = true;
+    }
+  }
+  r.zone = zone;
+}
+
+void DeviceProfiler::commit(DeviceRecord& r, int64_t nowNs, bool announce) {
+  const int oldClass = r.committed.classIndex;
+  const tables::ZoneId oldZone = r.committed.zone;
+  ClassName oldName;
+  (void)oldName.assign(r.committed.className);
+  r.committed = r.latest;
+  r.pending = false;
+  r.pendingCount = 0;
+  placeZone(r);
+  if (announce && (oldClass != r.committed.classIndex || oldZone != r.committed.zone)) {
+    DeviceEvent ev = makeEvent(DeviceEventKind::kClassChanged, r, nowNs);
+    ev.fromClass = oldName;
+    ev.fromZone = oldZone;
+    ev.toZone = r.committed.zone;
+    (void)ev.detail.assign(r.committed.explain(*policy_).substr(0, 240));
+    emit(std::move(ev));
+  }
+}
+
+const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, uint16_t portIndex, int64_t nowNs) {
+  ++stats_.frames;
+  const MacAddress& mac = frame.eth.src;
+  if (!frame.has(packet::Layer::kEthernet) || mac.isMulticast() || isZeroMac(mac) ||
+      (portIndex < policy_->ports.size() && policy_->ports[portIndex].role != tables::PortRole::kAccess)) {
+    ++stats_.ignoredFrames;
+    return nullptr;
+  }
+  uint32_t ref = lookup(mac);
+  const bool isNew = ref == 0;
+  if (isNew) {
+    ref = create(mac, nowNs);
+  } else if (head_ != ref) {
+    unlink(ref);
+    linkFront(ref);
+  }
+  DeviceRecord& r = records_[ref - 1];
+  r.lastSeenNs = nowNs;
+  ++r.frames;
+
+  bool portChanged = false;
+  uint32_t sticky = 0;
+  std::string stickyDetail;
+  if (isNew) {
+    r.port = portIndex;
+  } else if (portIndex != r.port) {
+    r.previousPort = r.port;
+    r.hasPreviousPort = true;
+    r.port = portIndex;
+    portChanged = true;
+    if (nowNs - r.portLastSeenNs <= config_.twoPortWindowNs) {
+      sticky = kSpoofTwoPorts;
+      stickyDetail = "active on port " + std::to_string(r.previousPort) + " " +
+                     std::to_string((nowNs - r.portLastSeenNs) / 1'000'000) + " ms before it appeared on port " +
+                     std::to_string(r.port);
+    }
+  }
+  r.portLastSeenNs = nowNs;
+
+  const EvidenceUpdate u = updateEvidence(r.evidence, frame, nowNs, config_.evidence);
+  if (isNew || u.changed || portChanged) {
+    decide(r, nowNs);
+    const uint32_t newSuspicion = checkSpoof(r, sticky, stickyDetail);
+    if (isNew) {
+      commit(r, nowNs, false);
+      emit(makeEvent(DeviceEventKind::kNewDevice, r, nowNs));
+      if (r.randomized) {
+        DeviceEvent ev = makeEvent(DeviceEventKind::kRandomizedMac, r, nowNs);
+        (void)ev.detail.assign("locally administered MAC (randomised or software-assigned)");
+        emit(std::move(ev));
+      }
+    } else if (r.latest.sameOutcome(r.committed)) {
+      r.committed = r.latest;  // same placement, fresher explanation
+      r.pending = false;
+    } else if (r.latest.pinned || r.committed.pinned || r.committed.classIndex == kNoClass) {
+      commit(r, nowNs, true);
+    } else if (!r.pending || r.pendingClass != r.latest.classIndex || r.pendingZone != r.latest.zone) {
+      r.pending = true;
+      r.pendingClass = r.latest.classIndex;
+      r.pendingZone = r.latest.zone;
+      r.pendingCount = 1;
+      r.pendingSinceNs = nowNs;
+    } else {
+      ++r.pendingCount;
+    }
+    if (portChanged && !sticky) {
+      DeviceEvent ev = makeEvent(DeviceEventKind::kMoved, r, nowNs);
+      emit(std::move(ev));
+    }
+    placeZone(r);
+    if (newSuspicion) announceSpoof(r, nowNs);
+  } else if (u.seen && r.pending) {
+    ++r.pendingCount;
+  }
+  if (r.pending && (r.pendingCount >= config_.holdDecisions ||
+                    (config_.holdNs > 0 && nowNs - r.pendingSinceNs >= config_.holdNs))) {
+    commit(r, nowNs, true);
+  }
+  return &r;
+}
+
+void DeviceProfiler::setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs) {
+  // The old policy stays alive until every record's views into it are gone.
+  const tables::CompiledPolicyPtr old = policy_;
+  policy_ = policy ? std::move(policy) : std::make_shared<const tables::CompiledPolicy>();
+  for (uint32_t ref = head_; ref != 0; ref = records_[ref - 1].next_) {
+    DeviceRecord& r = records_[ref - 1];
+    decide(r, nowNs);
+    const uint32_t newSuspicion = checkSpoof(r, 0, emptyString());
+    commit(r, nowNs, true);
+    if (newSuspicion) announceSpoof(r, nowNs);
+  }
+}
+
+void DeviceProfiler::setFingerprintDb(std::shared_ptr<const FingerprintDb> fingerprints) {
+  fingerprints_ = std::move(fingerprints);
+}
+
+}  // namespace portvakt::fingerprint

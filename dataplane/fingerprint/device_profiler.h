@@ -1,0 +1,231 @@
+#pragma once
+// DeviceProfiler: per-MAC evidence and placement for the frames of access
+// ports, with hysteresis, pins, spoof suspicion and events for the control
+// plane.
+//
+// How it works. observe() takes one parsed frame. Its source MAC finds (or
+// creates) a DeviceRecord in a fixed-size table: an open-addressing index over
+// records preallocated at construction, linked in least-recently-seen order.
+// The frame's traits are folded into the record's evidence (copying only what
+// changed, evidence.h), and only when something changed, or the device
+// appeared on another port, is classifyDevice() run again. A frame that
+// changes nothing costs a hash probe, a few compares and timestamp writes: no
+// allocation, no exception, no classification.
+//
+// Placement. The decision in force (`committed`) follows the latest decision
+// (`latest`) under these rules, in order:
+//  - a pin takes effect at once, in both directions (PacketFence #7384:
+//    pinned conference phones were pushed back to voice by the profiler);
+//  - a device that has no class yet takes its first class at once (an eKlient
+//    must get its region VLAN before its DHCP exchange ends);
+//  - any other change of class or zone must hold for `holdDecisions`
+//    consecutive evidence-bearing frames, or for `holdNs`, before it moves the
+//    device (PacketFence #5596: a device flapping between Windows and Xbox);
+//    a frame whose evidence points elsewhere restarts the count;
+//  - a policy swap (setPolicy) re-decides every device and commits at once:
+//    the engineer's change is not flapping.
+// The zone used for forwarding (`zone`) is the committed zone, except that an
+// unpinned spoof suspect goes to the quarantine zone (if configured) and a
+// zone the port may not carry falls back to the port's default zone.
+//
+// Spoof suspicion (R6). A device is a suspect, with reasons, when
+//  - its MAC is inventoried and its evidence would make it a non-inventory
+//    class (an IP phone using an eKlient's MAC), or
+//  - its MAC is inventoried and an observed trait contradicts the inventory
+//    class's matcher (option-55 list, vendor class, ...), or its DHCP host name
+//    is not the inventory's host name, or
+//  - its MAC is inventoried and the fingerprint database knows its option-55
+//    list as something outside `inventoryCategories` (Linux, a phone), or
+//  - the MAC was active on another port less than `twoPortWindowNs` before
+//    (two devices with one MAC). A slower change of port is a move.
+// Evidence-based reasons are re-evaluated with the evidence; the two-port
+// reason sticks until the record is forgotten.
+//
+// Bounds. At most maxDevices records: a new MAC in a full table evicts the
+// least recently seen record among the `evictionScan` oldest that has no
+// class, pin or inventory entry (else the oldest), so a MAC flood recycles its
+// own records rather than the clinic's devices. Events go to a ring of
+// eventCapacity; when it is full new events are dropped and counted.
+//
+// Thread-safety: one profiler per dataplane thread; observe, setPolicy and
+// the readers are called from that thread only. Pointers to records stay
+// valid until the next observe(), setPolicy() or expireIdle().
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dataplane/fingerprint/device_classifier.h"
+#include "dataplane/fingerprint/evidence.h"
+#include "dataplane/fingerprint/fingerprint_db.h"
+#include "policy/tables/compiled_policy.h"
+
+namespace portvakt::packet {
+struct ParsedFrame;
+}
+
+namespace portvakt::fingerprint {
+
+inline constexpr int64_t kNsPerSecond = 1'000'000'000;
+
+struct ProfilerConfig {
+  size_t maxDevices = 4096;
+  size_t eventCapacity = 1024;
+  uint32_t holdDecisions = 3;            // consecutive evidence-bearing frames a change must hold
+  int64_t holdNs = 30 * kNsPerSecond;    // ... or this long; 0 disables the time rule
+  int64_t twoPortWindowNs = kNsPerSecond;  // active on another port this recently: two devices
+  bool quarantineSpoofSuspects = true;   // an unpinned suspect lands in the quarantine zone
+  // Fingerprint-database categories an inventoried device may show; an
+  // option-55 list known only as something else is a spoof reason.
+  std::vector<std::string> inventoryCategories{"Windows"};
+  size_t evictionScan = 16;
+  EvidenceOptions evidence;
+};
+
+enum class DeviceEventKind : uint8_t {
+  kNewDevice,     // "device_new"
+  kClassChanged,  // "device_class_changed"
+  kSpoofSuspect,  // "mac_spoof_suspect"
+  kRandomizedMac, // "randomized_mac"
+  kMoved,         // "device_moved"
+};
+// The alert event names of docs/policy.md ("device_moved" has no alert route yet).
+const char* toString(DeviceEventKind k);
+
+// Spoof reasons, a bit set.
+enum SpoofReason : uint32_t {
+  kSpoofClassNotInventory = 1u << 0,      // evidence makes an inventoried MAC a non-inventory class
+  kSpoofContradictsClass = 1u << 1,       // an observed trait fails the inventory class's matcher
+  kSpoofHostnameMismatch = 1u << 2,       // DHCP host name is not the inventory's
+  kSpoofFingerprintCategory = 1u << 3,    // option-55 list known as another kind of device
+  kSpoofTwoPorts = 1u << 4,               // the MAC is active on two ports at once
+};
+std::string spoofReasonsToString(uint32_t reasons);  // "two-ports,fingerprint-category"
+
+using ClassName = TraitText<64>;  // class names are at most 63 characters (docs/policy.md)
+
+struct DeviceEvent {
+  DeviceEventKind kind = DeviceEventKind::kNewDevice;
+  MacAddress mac;
+  uint16_t port = 0;
+  uint16_t previousPort = 0;   // kMoved, kSpoofSuspect with kSpoofTwoPorts
+  int64_t timeNs = 0;
+  ClassName fromClass, toClass;  // kClassChanged (empty: no class); kNewDevice: toClass
+  tables::ZoneId fromZone = tables::kNoZone, toZone = tables::kNoZone;
+  uint32_t spoofReasons = 0;
+  TraitText<240> detail;        // human-readable why
+};
+
+struct DeviceRecord {
+  DeviceEvidence evidence;
+  ClassDecision latest;      // what the evidence says now
+  ClassDecision committed;   // the decision in force (after hysteresis)
+  tables::ZoneId zone = tables::kNoZone;  // the zone frames of this device get
+  bool zoneRefusedOnPort = false;         // committed zone not carried by the port: default zone used
+  bool quarantinedAsSuspect = false;
+  // Hysteresis: `latest` differs from `committed` since pendingSinceNs, for pendingCount observations.
+  bool pending = false;
+  int pendingClass = kNoClass;
+  tables::ZoneId pendingZone = tables::kNoZone;
+  uint32_t pendingCount = 0;
+  int64_t pendingSinceNs = 0;
+  uint16_t port = 0;
+  uint16_t previousPort = 0;
+  bool hasPreviousPort = false;
+  int64_t portLastSeenNs = 0;
+  int64_t firstSeenNs = 0;
+  int64_t lastSeenNs = 0;
+  uint64_t frames = 0;
+  bool randomized = false;   // locally administered MAC
+  bool inventoried = false;
+  uint32_t spoofReasons = 0;
+  TraitText<240> spoofDetail;
+
+ private:
+  friend class DeviceProfiler;
+  uint32_t prev_ = 0, next_ = 0;  // LRU links (record index + 1; 0: none)
+  bool used_ = false;
+};
+
+struct ProfilerStats {
+  uint64_t frames = 0;
+  uint64_t ignoredFrames = 0;    // no Ethernet source, multicast source, or not an access port
+  uint64_t decisions = 0;        // classifyDevice calls
+  uint64_t devicesCreated = 0;
+  uint64_t evictions = 0;
+  uint64_t evictionsOfKnown = 0; // evicted while classified, pinned or inventoried (the table is too small)
+  uint64_t eventsDropped = 0;
+};
+
+class DeviceProfiler {
+ public:
+  // Allocates the table and event ring up front. maxDevices and eventCapacity
+  // are raised to at least 1.
+  explicit DeviceProfiler(ProfilerConfig config = {}, tables::CompiledPolicyPtr policy = nullptr,
+                          std::shared_ptr<const FingerprintDb> fingerprints = nullptr);
+
+  // Folds one frame received on `portIndex` (index into policy->ports) into
+  // its source's record and returns it, or nullptr when the frame is ignored
+  // (no Ethernet header, a multicast/zero source, a port that is not an
+  // access port: devices behind uplinks are not profiled). Never throws;
+  // allocates only when something changed (a new event's detail text).
+  const DeviceRecord* observe(const packet::ParsedFrame& frame, uint16_t portIndex, int64_t nowNs);
+
+  // Swaps the policy; every device is re-decided with its evidence kept.
+  void setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  void setFingerprintDb(std::shared_ptr<const FingerprintDb> fingerprints);
+  const tables::CompiledPolicyPtr& policy() const { return policy_; }
+
+  const DeviceRecord* find(const MacAddress& mac) const;
+  size_t size() const { return size_; }
+  size_t capacity() const { return records_.size(); }
+  // Visits every record, most recently seen first.
+  template <class Fn>
+  void forEach(Fn&& fn) const {
+    for (uint32_t i = head_; i != 0; i = records_[i - 1].next_) fn(records_[i - 1]);
+  }
+  // Forgets records not seen for idleNs; returns how many.
+  size_t expireIdle(int64_t nowNs, int64_t idleNs);
+
+  // Events, oldest first.
+  bool popEvent(DeviceEvent& out);
+  size_t pendingEvents() const { return eventCount_; }
+  const ProfilerStats& stats() const { return stats_; }
+  const ProfilerConfig& config() const { return config_; }
+
+ private:
+  uint32_t lookup(const MacAddress& mac) const;  // record index + 1, or 0
+  uint32_t create(const MacAddress& mac, int64_t nowNs);
+  void forget(uint32_t ref);
+  void unlink(uint32_t ref);
+  void linkFront(uint32_t ref);
+  void indexInsert(const MacAddress& mac, uint32_t ref);
+  void indexErase(const MacAddress& mac);
+  size_t slotOf(const MacAddress& mac) const;
+
+  tables::ZoneId portDefaultZone(uint16_t port) const;
+  void decide(DeviceRecord& r, int64_t nowNs);
+  // Recomputes r.spoofReasons/spoofDetail; returns the reasons that are new.
+  uint32_t checkSpoof(DeviceRecord& r, uint32_t stickyReasons, std::string_view stickyDetail);
+  void announceSpoof(DeviceRecord& r, int64_t nowNs);
+  void commit(DeviceRecord& r, int64_t nowNs, bool announce);
+  void placeZone(DeviceRecord& r);
+  void emit(DeviceEvent&& event);
+  DeviceEvent makeEvent(DeviceEventKind kind, const DeviceRecord& r, int64_t nowNs) const;
+
+  ProfilerConfig config_;
+  tables::CompiledPolicyPtr policy_;
+  std::shared_ptr<const FingerprintDb> fingerprints_;
+  std::vector<DeviceRecord> records_;
+  std::vector<uint32_t> index_;  // open addressing, linear probing; record index + 1, 0 empty
+  std::vector<uint32_t> free_;   // unused record refs
+  uint32_t head_ = 0, tail_ = 0; // most / least recently seen
+  size_t size_ = 0;
+  std::vector<DeviceEvent> events_;
+  size_t eventHead_ = 0, eventCount_ = 0;
+  ProfilerStats stats_;
+};
+
+}  // namespace portvakt::fingerprint
