@@ -1,0 +1,101 @@
+#include "dataplane/forward/mac_table.h"
+
+#include <bit>
+
+namespace portvakt::forward {
+namespace {
+constexpr size_t kNpos = static_cast<size_t>(-1);
+}
+
+MacTable::MacTable(size_t maxEntries, int64_t ageingNs)
+    : maxEntries_(maxEntries == 0 ? 1 : maxEntries), ageingNs_(ageingNs) {
+  // Why twice the limit: linear probing stays short below a load of 1/2.
+  size_t capacity = std::bit_ceil(maxEntries_ * 2);
+  if (capacity < 16) capacity = 16;
+  slots_.resize(capacity);
+  mask_ = capacity - 1;
+}
+
+uint64_t MacTable::makeKey(ZoneId zone, const MacAddress& mac) {
+  uint64_t key = uint64_t{zone} << 48;
+  for (int i = 0; i < 6; ++i) key |= uint64_t{mac.bytes[i]} << (8 * (5 - i));
+  return key;
+}
+
+MacAddress MacTable::macOf(uint64_t key) {
+  MacAddress mac;
+  for (int i = 0; i < 6; ++i) mac.bytes[i] = static_cast<uint8_t>(key >> (8 * (5 - i)));
+  return mac;
+}
+
+size_t MacTable::home(uint64_t key) const {
+  // Fibonacci hashing: the MAC's low bytes (NIC serial) are well spread, the
+  // OUI bytes are not; multiplying mixes every bit into the top ones.
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & mask_;
+}
+
+size_t MacTable::find(uint64_t key) const {
+  for (size_t i = home(key);; i = (i + 1) & mask_) {
+    const Slot& s = slots_[i];
+    if (!s.used) return kNpos;
+    if (s.key == key) return i;
+  }
+}
+
+PortIndex MacTable::lookup(ZoneId zone, const MacAddress& mac, int64_t nowNs) const {
+  size_t i = find(makeKey(zone, mac));
+  if (i == kNpos) return kNoPort;
+  const Slot& s = slots_[i];
+  return nowNs - s.lastSeenNs > ageingNs_ ? kNoPort : s.port;
+}
+
+MacTable::LearnResult MacTable::learn(ZoneId zone, const MacAddress& mac, PortIndex port, int64_t nowNs,
+                                      PortIndex& previousPort) {
+  uint64_t key = makeKey(zone, mac);
+  previousPort = kNoPort;
+  size_t i = home(key);
+  for (;; i = (i + 1) & mask_) {
+    Slot& s = slots_[i];
+    if (!s.used) break;
+    if (s.key != key) continue;
+    s.lastSeenNs = nowNs;
+    if (s.port == port) return LearnResult::kRefreshed;
+    previousPort = s.port;
+    s.port = port;
+    return LearnResult::kMoved;
+  }
+  if (size_ >= maxEntries_) return LearnResult::kFull;
+  slots_[i] = Slot{key, nowNs, port, true};
+  ++size_;
+  return LearnResult::kLearned;
+}
+
+PortIndex MacTable::peek(ZoneId zone, const MacAddress& mac) const {
+  size_t i = find(makeKey(zone, mac));
+  return i == kNpos ? kNoPort : slots_[i].port;
+}
+
+bool MacTable::erase(ZoneId zone, const MacAddress& mac) {
+  size_t i = find(makeKey(zone, mac));
+  if (i == kNpos) return false;
+  eraseAt(i);
+  return true;
+}
+
+void MacTable::eraseAt(size_t i) {
+  // Backward-shift: move later entries of the probe run into the hole when
+  // their home is not between the hole and themselves (cyclically).
+  slots_[i].used = false;
+  --size_;
+  size_t hole = i;
+  for (size_t j = (i + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
+    size_t h = home(slots_[j].key);
+    bool between = hole <= j ? (hole < h && h <= j) : (hole < h || h <= j);
+    if (between) continue;
+    slots_[hole] = slots_[j];
+    slots_[j].used = false;
+    hole = j;
+  }
+}
+
+}  // namespace portvakt::forward

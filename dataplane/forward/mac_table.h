@@ -1,0 +1,121 @@
+#pragma once
+// The learning table: (zone, MAC) -> port, with ageing, bounded in size.
+//
+// How it works. Learning is per zone, so the same MAC can be known in two
+// zones (a device moved from quarantine to its zone keeps no stale state in
+// the other), and a lookup in one zone never finds a port learned in another:
+// this is what keeps unicast from crossing zones. The key packs the 16-bit
+// zone and the 48-bit MAC into one uint64_t; the table is open addressing
+// with linear probing over a power-of-two array allocated once, at twice the
+// entry limit so probe runs stay short. Deletion shifts entries back
+// (no tombstones), so lookups never degrade after churn.
+//
+// Ageing: an entry not refreshed for `ageingNs` is treated as absent by
+// lookup() at once, and is removed by sweep(), which the switch runs about
+// once a second from the frame path (O(capacity), ~10 µs for 16K slots).
+//
+// Bounded: when `maxEntries` are present, learn() refuses new keys and
+// returns kFull; the switch then floods to that destination instead (safe,
+// just slower) and counts it. Per-port limits are the switch's business.
+//
+// No allocation after construction; one thread.
+
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/packet/types.h"
+#include "policy/tables/compiled_policy.h"
+
+namespace portvakt::forward {
+
+using tables::ZoneId;
+using MacAddress = tables::MacAddress;
+using PortIndex = uint16_t;
+inline constexpr PortIndex kNoPort = 0xffff;
+
+class MacTable {
+ public:
+  enum class LearnResult : uint8_t { kRefreshed, kLearned, kMoved, kFull };
+
+  MacTable(size_t maxEntries, int64_t ageingNs);
+
+  // The port `mac` was learned on in `zone`, or kNoPort (unknown or aged out).
+  PortIndex lookup(ZoneId zone, const MacAddress& mac, int64_t nowNs) const;
+
+  // kLearned: a new entry; kRefreshed: present on the same port (aged or
+  // not); kMoved: present on another port, now `port` (`previousPort` says
+  // where it was); kFull: not present and the table is at maxEntries.
+  LearnResult learn(ZoneId zone, const MacAddress& mac, PortIndex port, int64_t nowNs, PortIndex& previousPort);
+
+  // True when (zone, mac) is present and not aged out.
+  bool contains(ZoneId zone, const MacAddress& mac, int64_t nowNs) const {
+    return lookup(zone, mac, nowNs) != kNoPort;
+  }
+
+  // The port of a present entry, aged out or not (kNoPort if absent).
+  PortIndex peek(ZoneId zone, const MacAddress& mac) const;
+
+  // Removes one entry; false if absent.
+  bool erase(ZoneId zone, const MacAddress& mac);
+
+  // Calls fn(zone, mac, port) for each removed entry.
+  template <typename Fn>
+  size_t sweep(int64_t nowNs, Fn&& fn) {
+    return removeIf([&](const Slot& s) { return nowNs - s.lastSeenNs > ageingNs_; }, fn);
+  }
+  template <typename Fn>
+  size_t flushPort(PortIndex port, Fn&& fn) {
+    return removeIf([&](const Slot& s) { return s.port == port; }, fn);
+  }
+  template <typename Fn>
+  void forEach(Fn&& fn) const {
+    for (const Slot& s : slots_)
+      if (s.used) fn(zoneOf(s.key), macOf(s.key), s.port, s.lastSeenNs);
+  }
+
+  size_t size() const { return size_; }
+  size_t maxEntries() const { return maxEntries_; }
+  int64_t ageingNs() const { return ageingNs_; }
+
+  static uint64_t makeKey(ZoneId zone, const MacAddress& mac);
+  static ZoneId zoneOf(uint64_t key) { return static_cast<ZoneId>(key >> 48); }
+  static MacAddress macOf(uint64_t key);
+
+ private:
+  struct Slot {
+    uint64_t key = 0;
+    int64_t lastSeenNs = 0;
+    PortIndex port = kNoPort;
+    bool used = false;
+  };
+
+  size_t home(uint64_t key) const;
+  size_t find(uint64_t key) const;  // slot index or npos
+  void eraseAt(size_t i);
+
+  template <typename Pred, typename Fn>
+  size_t removeIf(Pred&& pred, Fn& fn) {
+    size_t removed = 0;
+    // Backward-shift deletion moves later entries into slot i, so the same
+    // slot is checked again after an erase; entries only ever move to the
+    // hole or cyclically later, so nothing unvisited lands behind i.
+    for (size_t i = 0; i < slots_.size();) {
+      if (slots_[i].used && pred(slots_[i])) {
+        fn(zoneOf(slots_[i].key), macOf(slots_[i].key), slots_[i].port);
+        eraseAt(i);
+        ++removed;
+      } else {
+        ++i;
+      }
+    }
+    return removed;
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+  size_t maxEntries_ = 0;
+  int64_t ageingNs_ = 0;
+};
+
+}  // namespace portvakt::forward

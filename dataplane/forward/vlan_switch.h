@@ -1,0 +1,251 @@
+#pragma once
+// VlanSwitch: the VLAN-aware userspace learning switch that owns the
+// appliance's ports. The host kernel has no bridge and no 802.1Q
+// sub-interfaces, so tags are pushed and popped here, in the frame bytes.
+//
+// How a frame goes through it (process()):
+//  1. Shape: at least an Ethernet header, not snapped, a unicast non-zero
+//     source MAC. Up to two tags are looked at (802.1Q 0x8100, 802.1ad
+//     0x88a8, pre-standard 0x9100/0x9200).
+//  2. Ingress tagging, by port role:
+//     - access, uplink: untagged. A priority tag (VID 0) is accepted and
+//       removed; one tag with another VID is `tagged_on_untagged_port`; two or
+//       more tags are `vlan_hopping` (the double-tag attack: a switch that
+//       pops one tag would deliver the inner one into another VLAN).
+//     - trunk: one 802.1Q tag whose VID is a zone the port carries, or
+//       untagged/priority-tagged for the native zone when one is configured.
+//     - monitor: decided (so the pipeline logs verdicts) but never forwarded.
+//  3. Admission: the plugged-in ForwardDecider says which zone the frame is
+//     in and whether it may pass (the device profiler and policy classifier
+//     live behind it). The ingress port must carry that zone; this is how
+//     two devices on one access port (a phone and the PC behind it) are in
+//     two zones: the zone belongs to the source MAC, not to the port.
+//  4. Learning: (zone, source MAC) -> port, with ageing. A MAC new on an
+//     access port that already has maxMacs entries is `mac_limit`. A MAC that
+//     changes zone on the same port drops its entry in the old zone at once.
+//  5. Forwarding within the zone only: a known unicast destination goes to
+//     its port; broadcast, multicast and unknown unicast flood to the ports
+//     that carry the zone (except the ingress port, ports that are down, and
+//     monitor ports). Access ports that may carry several zones are members
+//     of a zone only while a device of that zone is learned on them (the
+//     802.1X/MAB "dynamic VLAN" rule): a region broadcast does not reach the
+//     phone-only port. Egress encapsulation: access and uplink untagged, trunk
+//     802.1Q with the zone's VID (untagged for its native zone); the ingress
+//     PCP and DEI are kept when a tag is rewritten.
+//
+// Every drop has one DropReason, counted; ForwardResult says what happened.
+// Monitor mode (per port, from the policy): the decider's denials and the MAC
+// limit are counted as `wouldDrop` and the frame is forwarded anyway; shape
+// and tag drops are still enforced, since there is no meaningful way to
+// forward a double-tagged frame.
+//
+// Cost: no allocation or exception per frame; rewrite buffers are allocated
+// once. Egress frames are passed to FrameSink::send() with Frame::port set to
+// the egress port index; the bytes are valid only during the call (a sink
+// that keeps them copies, as io::MemorySink and io::PacketSocketSink do).
+// One thread per switch; the decider and events are called on that thread.
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dataplane/forward/drop_reason.h"
+#include "dataplane/forward/mac_table.h"
+#include "dataplane/io/frame_io.h"
+#include "policy/tables/compiled_policy.h"
+
+namespace portvakt::forward {
+
+using tables::kNoZone;
+using tables::Mode;
+using tables::PortRole;
+
+struct SwitchPortConfig {
+  std::string name;  // interface name, for messages and dumps
+  PortRole role = PortRole::kAccess;
+  std::vector<ZoneId> zones;     // zones the port may carry
+  ZoneId defaultZone = kNoZone;  // access: unknown devices; uplink: its zone; trunk: native (untagged) zone
+  uint16_t maxMacs = 0;          // access ports: learned entries allowed (0 = no limit)
+  Mode mode = Mode::kEnforce;
+};
+
+struct SwitchConfig {
+  std::vector<uint16_t> zoneVlans;  // index = ZoneId; the zone's 802.1Q VID (1..4094)
+  std::vector<SwitchPortConfig> ports;  // index = PortIndex = io::Frame::port
+  size_t maxMacEntries = 16384;
+  int64_t ageingNs = 300'000'000'000;   // 300 s, the 802.1D default
+  size_t maxFrameBytes = 65535;         // largest frame rewritten (tag push/pop)
+};
+
+struct SwitchConfigOptions {
+  uint16_t maxMacsPerAccessPort = 8;  // why 8: a phone, a PC behind it, and room for docks/VMs
+  size_t maxMacEntries = 16384;
+  int64_t ageingNs = 300'000'000'000;
+};
+// Ports in the policy's order (port index = position in policy.ports).
+SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const SwitchConfigOptions& options = {});
+// Empty when the config is usable, else a message naming the port or zone.
+std::string validate(const SwitchConfig& config);
+
+// What the decider sees of one frame, after the switch's own checks.
+struct IngressFrame {
+  const io::Frame* frame = nullptr;  // the frame as received (tags included)
+  PortIndex port = kNoPort;
+  PortRole role = PortRole::kAccess;
+  // The zone the port or tag implies: the trunk tag's zone or native zone,
+  // the uplink's zone, the access port's default zone (where unknown
+  // devices land). The decider may answer another zone for access ports.
+  ZoneId portZone = kNoZone;
+  MacAddress src;
+  MacAddress dst;
+  uint16_t etherType = 0;              // after the tags
+  std::span<const uint8_t> payload;    // after the Ethernet header and tags
+  int64_t nowNs = 0;
+};
+
+struct ForwardDecision {
+  ZoneId zone = kNoZone;
+  bool allow = false;
+  DropReason reason = DropReason::kPolicyDenied;  // when !allow
+};
+
+// The admission/classification hook. Called once per frame that passed the
+// switch's shape and tag checks; must not block or allocate.
+class ForwardDecider {
+ public:
+  virtual ~ForwardDecider() = default;
+  virtual ForwardDecision decide(const IngressFrame& in) = 0;
+};
+
+// Learning and drop events for alerts and the device inventory. Called on
+// the switch's thread; keep them cheap (queue, don't do I/O).
+class SwitchEvents {
+ public:
+  virtual ~SwitchEvents() = default;
+  virtual void onLearned(ZoneId /*zone*/, const MacAddress& /*mac*/, PortIndex /*port*/) {}
+  virtual void onMoved(ZoneId /*zone*/, const MacAddress& /*mac*/, PortIndex /*from*/, PortIndex /*to*/) {}
+  virtual void onForgotten(ZoneId /*zone*/, const MacAddress& /*mac*/, PortIndex /*port*/) {}  // aged, flushed, zone change
+  // `enforced` false: monitor mode, the frame was forwarded anyway.
+  virtual void onDrop(DropReason /*reason*/, PortIndex /*port*/, const MacAddress& /*src*/, bool /*enforced*/) {}
+};
+
+struct ForwardResult {
+  DropReason drop = DropReason::kNone;      // kNone: forwarded to egressPorts ports
+  DropReason wouldDrop = DropReason::kNone; // monitor mode: what enforce mode would have done
+  ZoneId zone = kNoZone;
+  uint16_t egressPorts = 0;
+  bool flooded = false;
+  bool forwarded() const { return drop == DropReason::kNone; }
+};
+
+struct PortCounters {
+  uint64_t rxFrames = 0;
+  uint64_t rxDropped = 0;
+  uint64_t txFrames = 0;
+  uint64_t txErrors = 0;  // the sink refused the frame
+  uint32_t learnedMacs = 0;
+};
+
+struct SwitchCounters {
+  uint64_t frames = 0;
+  uint64_t unicast = 0;       // forwarded to one learned port
+  uint64_t flooded = 0;       // broadcast/multicast/unknown unicast
+  uint64_t learned = 0;
+  uint64_t moved = 0;
+  uint64_t forgotten = 0;
+  uint64_t tableFull = 0;     // could not learn: table at maxMacEntries
+};
+
+class VlanSwitch {
+ public:
+  // The config must pass validate(); `decider` must outlive the switch.
+  VlanSwitch(SwitchConfig config, ForwardDecider& decider);
+
+  // Where frames for a port are sent (may be shared by ports; null: none).
+  void attach(PortIndex port, io::FrameSink* sink);
+  void setEvents(SwitchEvents* events) { events_ = events; }
+
+  // One frame in, its egress frames out (to the attached sinks).
+  ForwardResult process(const io::Frame& frame);
+
+  // A port going down forgets every MAC learned on it and takes no part in
+  // flooding until it comes up again; frames received on it are dropped.
+  void setPortUp(PortIndex port, bool up);
+  bool portUp(PortIndex port) const { return ports_[port].up; }
+
+  // Removes aged entries now (process() also does this about once a second).
+  size_t age(int64_t nowNs);
+  // Forgets one device in one zone (admission moved it, inventory changed).
+  bool forget(ZoneId zone, const MacAddress& mac);
+  PortIndex lookup(ZoneId zone, const MacAddress& mac, int64_t nowNs) const { return table_.lookup(zone, mac, nowNs); }
+
+  const SwitchConfig& config() const { return config_; }
+  const DropCounters& drops() const { return drops_; }
+  const DropCounters& wouldDrops() const { return wouldDrops_; }
+  const SwitchCounters& counters() const { return counters_; }
+  const PortCounters& portCounters(PortIndex port) const { return ports_[port].counters; }
+  const MacTable& table() const { return table_; }
+  size_t portCount() const { return ports_.size(); }
+
+ private:
+  struct PortState {
+    io::FrameSink* sink = nullptr;
+    bool up = true;
+    bool dynamicMembership = false;  // access port that may carry several zones
+    PortCounters counters;
+  };
+  struct Parsed;
+
+  ForwardResult drop(DropReason reason, PortIndex port, const MacAddress& src, ForwardResult& result);
+  bool portCarries(PortIndex port, ZoneId zone) const {
+    return zone < zoneCount_ && carries_[size_t{port} * zoneCount_ + zone];
+  }
+  bool learnSource(const Parsed& p, ZoneId zone, int64_t nowNs, DropReason& limitDrop);
+  void forgetEntry(ZoneId zone, const MacAddress& mac, PortIndex port);
+  bool emit(PortIndex egress, ZoneId zone, const Parsed& p);
+  void maybeSweep(int64_t nowNs);
+
+  SwitchConfig config_;
+  ForwardDecider& decider_;
+  SwitchEvents* events_ = nullptr;
+  MacTable table_;
+  size_t zoneCount_ = 0;
+  std::vector<PortState> ports_;
+  std::vector<uint8_t> carries_;              // [port * zoneCount + zone]
+  std::vector<uint32_t> members_;             // learned entries per [port * zoneCount + zone]
+  std::vector<std::vector<PortIndex>> floodPorts_;  // per zone: ports that carry it, not monitor
+  std::array<ZoneId, 4096> vidToZone_{};
+  std::vector<uint8_t> untaggedBuf_;
+  std::vector<uint8_t> taggedBuf_;
+  size_t untaggedLen_ = 0, taggedLen_ = 0;
+  uint16_t taggedVid_ = 0;
+  bool untaggedBuilt_ = false, taggedBuilt_ = false;
+  DropCounters drops_;
+  DropCounters wouldDrops_;
+  SwitchCounters counters_;
+  int64_t lastNowNs_ = 0;
+  int64_t lastSweepNs_ = 0;
+};
+
+// A decider for tests, benchmarks and bring-up: a fixed MAC -> zone map, all
+// frames of a known MAC allowed; unknown MACs get `unknownZone` (allowed when
+// allowUnknown, else kQuarantine). On trunk and uplink ports the port's zone
+// is taken as is. Allocates only in assign().
+class StaticMacDecider final : public ForwardDecider {
+ public:
+  void assign(const MacAddress& mac, ZoneId zone);
+  void setUnknown(ZoneId zone, bool allow) {
+    unknownZone_ = zone;
+    allowUnknown_ = allow;
+  }
+  ForwardDecision decide(const IngressFrame& in) override;
+
+ private:
+  std::vector<std::pair<uint64_t, ZoneId>> macs_;  // sorted by packed MAC
+  ZoneId unknownZone_ = kNoZone;
+  bool allowUnknown_ = false;
+};
+
+}  // namespace portvakt::forward

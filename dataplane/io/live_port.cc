@@ -1,0 +1,233 @@
+#include "dataplane/io/live_port.h"
+
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace portvakt::io {
+namespace {
+
+std::string portError(const std::string& interface, const std::string& what) {
+  return "live port " + interface + ": " + what;
+}
+
+std::string errnoText(int e) { return std::strerror(e); }
+
+}  // namespace
+
+Result<std::unique_ptr<LivePort>> LivePort::open(const std::string& interface, uint16_t port,
+                                                 const LivePortOptions& options) {
+  using R = Result<std::unique_ptr<LivePort>>;
+  char err[PCAP_ERRBUF_SIZE] = {};
+  if (interface.empty() || interface.size() >= IFNAMSIZ) return R::failure(portError(interface, "invalid interface name"));
+  pcap_t* p = pcap_create(interface.c_str(), err);
+  if (p == nullptr) return R::failure(portError(interface, err));
+  auto fail = [&](const std::string& what) {
+    pcap_close(p);
+    return R::failure(portError(interface, what));
+  };
+  if (pcap_set_snaplen(p, options.snaplen) != 0 || pcap_set_promisc(p, options.promiscuous ? 1 : 0) != 0 ||
+      pcap_set_immediate_mode(p, 1) != 0 || pcap_set_buffer_size(p, options.bufferBytes) != 0 ||
+      pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) != 0)
+    return fail("cannot set capture options");
+  std::string warning;
+  int rc = pcap_activate(p);
+  if (rc < 0) {
+    std::string detail = pcap_geterr(p);
+    switch (rc) {
+      case PCAP_ERROR_NO_SUCH_DEVICE:
+        return fail("no such interface" + (detail.empty() ? "" : " (" + detail + ")"));
+      case PCAP_ERROR_PERM_DENIED:
+        return fail("permission denied (needs CAP_NET_RAW): " + detail);
+      case PCAP_ERROR_IFACE_NOT_UP:
+        return fail("interface is down");
+      default:
+        return fail(std::string(pcap_statustostr(rc)) + (detail.empty() ? "" : ": " + detail));
+    }
+  }
+  if (rc > 0) warning = std::string(pcap_statustostr(rc)) + ": " + pcap_geterr(p);
+  if (pcap_datalink(p) != DLT_EN10MB) return fail("not an Ethernet interface (link type " + std::to_string(pcap_datalink(p)) + ")");
+  if (options.inboundOnly && pcap_setdirection(p, PCAP_D_IN) != 0)
+    return fail(std::string("cannot capture inbound only: ") + pcap_geterr(p));
+  if (pcap_setnonblock(p, 1, err) != 0) return fail(std::string("cannot set non-blocking: ") + err);
+  int fd = pcap_get_selectable_fd(p);
+  if (fd < 0) return fail("no selectable file descriptor");
+  std::unique_ptr<LivePort> live(new LivePort(p, interface, port, fd));
+  live->warning_ = std::move(warning);
+  return live;
+}
+
+LivePort::~LivePort() {
+  if (handle_ != nullptr) pcap_close(handle_);
+}
+
+ReadStatus LivePort::next(Frame& out) {
+  struct pcap_pkthdr* header = nullptr;
+  const u_char* data = nullptr;
+  int rc = pcap_next_ex(handle_, &header, &data);
+  if (rc == 1) {
+    out.bytes = std::span<const uint8_t>(data, header->caplen);
+    out.wireLength = header->len;
+    out.timestampNs = static_cast<int64_t>(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec;
+    out.port = port_;
+    ++received_;
+    return ReadStatus::kFrame;
+  }
+  if (rc == 0 || rc == PCAP_ERROR_BREAK) return ReadStatus::kEnd;
+  error_ = portError(interface_, pcap_geterr(handle_));
+  return ReadStatus::kError;
+}
+
+bool LivePort::send(const Frame& frame) {
+  if (pcap_inject(handle_, frame.bytes.data(), frame.bytes.size()) < 0) {
+    error_ = portError(interface_, std::string("send: ") + pcap_geterr(handle_));
+    return false;
+  }
+  return true;
+}
+
+LivePort::Stats LivePort::stats() const {
+  Stats s;
+  s.received = received_;
+  struct pcap_stat ps = {};
+  if (pcap_stats(handle_, &ps) == 0) {
+    s.kernelDropped = ps.ps_drop;
+    s.interfaceDropped = ps.ps_ifdrop;
+  }
+  return s;
+}
+
+Result<std::unique_ptr<PacketSocketSink>> PacketSocketSink::open(const std::string& interface,
+                                                                 const PacketSocketOptions& options) {
+  using R = Result<std::unique_ptr<PacketSocketSink>>;
+  if (interface.empty() || interface.size() >= IFNAMSIZ) return R::failure(portError(interface, "invalid interface name"));
+  const unsigned index = if_nametoindex(interface.c_str());
+  if (index == 0) return R::failure(portError(interface, "no such interface"));
+  // Protocol 0: a send-only socket; the kernel queues nothing to it.
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return R::failure(portError(interface, "AF_PACKET socket: " + errnoText(errno)));
+  auto fail = [&](const std::string& what) {
+    int e = errno;
+    ::close(fd);
+    return R::failure(portError(interface, what + ": " + errnoText(e)));
+  };
+  struct sockaddr_ll addr = {};
+  addr.sll_family = AF_PACKET;
+  addr.sll_protocol = 0;
+  addr.sll_ifindex = static_cast<int>(index);
+  if (bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof addr) != 0) return fail("bind");
+  if (options.qdiscBypass) {
+    int one = 1;
+    if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) return fail("PACKET_QDISC_BYPASS");
+  }
+  int sndbuf = options.sendBufferBytes;
+  // SO_SNDBUFFORCE needs CAP_NET_ADMIN; fall back to the capped SO_SNDBUF.
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
+    (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  return std::unique_ptr<PacketSocketSink>(new PacketSocketSink(fd, interface, options));
+}
+
+PacketSocketSink::PacketSocketSink(int fd, std::string interface, const PacketSocketOptions& options)
+    : fd_(fd), interface_(std::move(interface)), options_(options) {
+  if (options_.batch == 0) options_.batch = 1;
+  slots_.resize(options_.batch * options_.slotBytes);
+  lengths_.resize(options_.batch);
+  msgs_.resize(options_.batch * sizeof(struct mmsghdr));
+  iovs_.resize(options_.batch * sizeof(struct iovec));
+}
+
+PacketSocketSink::~PacketSocketSink() {
+  if (fd_ >= 0) {
+    (void)flush();
+    ::close(fd_);
+  }
+}
+
+bool PacketSocketSink::send(const Frame& frame) {
+  const size_t len = frame.bytes.size();
+  if (len > options_.slotBytes) {
+    // Rare (jumbo beyond the slot): keep the order, then send it alone.
+    bool ok = flush();
+    return sendOne(frame.bytes.data(), len) && ok;
+  }
+  std::memcpy(slots_.data() + pending_ * options_.slotBytes, frame.bytes.data(), len);
+  lengths_[pending_++] = static_cast<uint32_t>(len);
+  if (pending_ == options_.batch) (void)flush();
+  return true;
+}
+
+bool PacketSocketSink::waitWritable() {
+  struct pollfd pfd = {fd_, POLLOUT, 0};
+  const int timeoutMs = (options_.busyWaitUs + 999) / 1000;
+  return poll(&pfd, 1, timeoutMs) > 0 && (pfd.revents & POLLOUT) != 0;
+}
+
+bool PacketSocketSink::sendOne(const uint8_t* data, size_t len) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ++stats_.syscalls;
+    if (::send(fd_, data, len, MSG_DONTWAIT) >= 0) {
+      ++stats_.sent;
+      return true;
+    }
+    if ((errno != EAGAIN && errno != ENOBUFS) || attempt == 1 || !waitWritable()) break;
+  }
+  error_ = portError(interface_, "send: " + errnoText(errno));
+  ++stats_.dropped;
+  return false;
+}
+
+bool PacketSocketSink::flush() {
+  auto* msgs = reinterpret_cast<struct mmsghdr*>(msgs_.data());
+  auto* iovs = reinterpret_cast<struct iovec*>(iovs_.data());
+  bool ok = true;
+  size_t done = 0;
+  bool waited = false;
+  while (done < pending_) {
+    const size_t n = pending_ - done;
+    for (size_t i = 0; i < n; ++i) {
+      iovs[i].iov_base = slots_.data() + (done + i) * options_.slotBytes;
+      iovs[i].iov_len = lengths_[done + i];
+      std::memset(&msgs[i], 0, sizeof msgs[i]);
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    ++stats_.syscalls;
+    const int sent = sendmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT);
+    if (sent > 0) {
+      done += static_cast<size_t>(sent);
+      stats_.sent += static_cast<uint64_t>(sent);
+      continue;
+    }
+    const int e = errno;
+    if ((e == EAGAIN || e == ENOBUFS) && !waited) {
+      // Busy: give the interface one short chance, then drop the rest
+      // rather than stall every other port.
+      waited = true;
+      if (waitWritable()) continue;
+    }
+    if (e == EAGAIN || e == ENOBUFS || e == EINTR) {
+      if (e == EINTR) continue;
+      error_ = portError(interface_, "send: interface busy, " + std::to_string(n) + " frames dropped");
+      stats_.dropped += n;
+      done = pending_;
+      ok = false;
+      break;
+    }
+    // The first frame was refused (e.g. too large for the MTU): drop it alone.
+    error_ = portError(interface_, "send: " + errnoText(e));
+    ++stats_.dropped;
+    ++done;
+    ok = false;
+  }
+  pending_ = 0;
+  return ok;
+}
+
+}  // namespace portvakt::io

@@ -1,0 +1,149 @@
+#pragma once
+// Live ports: frames from and to a real interface.
+//
+// Receive: LivePort opens the interface with libpcap in immediate mode
+// (libpcap then reads an AF_PACKET TPACKET_V2 ring: no syscall per frame
+// while frames are queued), promiscuous, non-blocking, nanosecond
+// timestamps, and inbound only (PCAP_D_IN) so the switch never reads back
+// the frames it sent itself. libpcap re-inserts the 802.1Q tag that the
+// kernel strips into packet metadata, so the switch sees tags as on the wire.
+// selectableFd() is for one epoll/poll loop over all ports: when it is
+// readable, call next() until it returns kEnd ("nothing more right now" for a
+// live port; kError means the port is unusable, e.g. the interface vanished).
+//
+// Send: two FrameSinks, because pcap_inject is one send() syscall per frame:
+//  - LivePort::send(): pcap_inject. Simple, one syscall per frame; kept for
+//    bring-up and as a fallback.
+//  - PacketSocketSink: an AF_PACKET socket with PACKET_QDISC_BYPASS that
+//    queues frames (copied into preallocated slots) and sends them with one
+//    sendmmsg() per batch: flush() after each burst of received frames, and
+//    send() flushes by itself when the batch is full. This is the one the
+//    forwarding loop uses (forward/forward_loop.h). QDISC_BYPASS skips the
+//    qdisc and the packet taps (a tcpdump on the sending interface does not
+//    see these frames; the peer does). The socket has protocol 0, so it
+//    receives nothing and costs nothing on the receive path.
+//    Sends never block the loop: when the interface is busy (EAGAIN/ENOBUFS)
+//    it waits for POLLOUT for at most `busyWaitUs`, then drops the rest of the
+//    batch and counts the drops in stats().
+//
+// Errors name the interface ("live port eth3: no such interface"). Nothing
+// throws. Each object is used by one thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/io/frame_io.h"
+
+struct pcap;
+
+namespace portvakt::io {
+
+struct LivePortOptions {
+  int snaplen = 65535;            // whole frames: the switch refuses snapped ones
+  int bufferBytes = 4 << 20;      // the kernel ring; why 4 MiB: ~3 ms of 1 GbE at line rate
+  bool promiscuous = true;
+  bool inboundOnly = true;        // PCAP_D_IN
+};
+
+class LivePort final : public FrameSource, public FrameSink {
+ public:
+  // `port` is written into every Frame::port read from it.
+  static Result<std::unique_ptr<LivePort>> open(const std::string& interface, uint16_t port,
+                                                const LivePortOptions& options = {});
+  ~LivePort() override;
+  LivePort(const LivePort&) = delete;
+  LivePort& operator=(const LivePort&) = delete;
+
+  // kFrame, kEnd (nothing ready now: wait on selectableFd()), or kError.
+  ReadStatus next(Frame& out) override;
+  // pcap_inject: one syscall per frame (see PacketSocketSink for batching).
+  bool send(const Frame& frame) override;
+  std::string_view error() const override { return error_; }
+  int linkType() const override { return kLinkTypeEthernet; }
+
+  int selectableFd() const { return fd_; }
+  const std::string& interface() const { return interface_; }
+  uint16_t port() const { return port_; }
+  // A non-fatal note from activation (e.g. promiscuous mode not supported).
+  const std::string& warning() const { return warning_; }
+
+  struct Stats {
+    uint64_t received = 0;         // frames returned by next()
+    uint64_t kernelDropped = 0;    // ring full (pcap_stats ps_drop)
+    uint64_t interfaceDropped = 0; // pcap_stats ps_ifdrop
+  };
+  Stats stats() const;
+
+ private:
+  LivePort(pcap* handle, std::string interface, uint16_t port, int fd)
+      : handle_(handle), interface_(std::move(interface)), port_(port), fd_(fd) {}
+  pcap* handle_ = nullptr;
+  std::string interface_;
+  uint16_t port_ = 0;
+  int fd_ = -1;
+  std::string error_;
+  std::string warning_;
+  uint64_t received_ = 0;
+};
+
+// A sink that may hold frames back until flush().
+class BatchingSink : public FrameSink {
+ public:
+  // Sends what is queued. False if frames were dropped (error() says why).
+  virtual bool flush() = 0;
+};
+
+struct PacketSocketOptions {
+  size_t batch = 64;                 // frames per sendmmsg
+  size_t slotBytes = 9216 + 8;       // jumbo frame plus two tags; larger frames go out unbatched
+  bool qdiscBypass = true;
+  int busyWaitUs = 1000;             // how long a busy interface may hold the loop before drops
+  int sendBufferBytes = 4 << 20;
+};
+
+class PacketSocketSink final : public BatchingSink {
+ public:
+  static Result<std::unique_ptr<PacketSocketSink>> open(const std::string& interface,
+                                                        const PacketSocketOptions& options = {});
+  ~PacketSocketSink() override;
+  PacketSocketSink(const PacketSocketSink&) = delete;
+  PacketSocketSink& operator=(const PacketSocketSink&) = delete;
+
+  // Queues a copy (flushes first when the batch is full). False only when
+  // the frame could not be queued or sent.
+  bool send(const Frame& frame) override;
+  bool flush() override;
+  std::string_view error() const override { return error_; }
+
+  size_t pending() const { return pending_; }
+  const std::string& interface() const { return interface_; }
+  int fd() const { return fd_; }
+
+  struct Stats {
+    uint64_t sent = 0;
+    uint64_t dropped = 0;   // busy too long, or the kernel refused the frame
+    uint64_t syscalls = 0;  // sendmmsg/send calls
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  PacketSocketSink(int fd, std::string interface, const PacketSocketOptions& options);
+  bool sendOne(const uint8_t* data, size_t len);
+  bool waitWritable();
+
+  int fd_ = -1;
+  std::string interface_;
+  PacketSocketOptions options_;
+  std::vector<uint8_t> slots_;
+  std::vector<uint32_t> lengths_;
+  size_t pending_ = 0;
+  Stats stats_;
+  std::string error_;
+  // sendmmsg scratch (struct mmsghdr / iovec), sized once.
+  std::vector<uint8_t> msgs_;
+  std::vector<uint8_t> iovs_;
+};
+
+}  // namespace portvakt::io
