@@ -1,0 +1,138 @@
+#include "control/alerts/alert_service.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace portvakt::alerts {
+
+namespace {
+int64_t systemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+AlertService::AlertService(store::Store& store, AlertServiceOptions options)
+    : store_(store), options_(std::move(options)), storm_(options_.storm) {}
+
+AlertService::~AlertService() { stop(); }
+
+store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& store,
+                                                                  const tables::CompiledPolicy& policy,
+                                                                  AlertServiceOptions options) {
+  std::vector<std::unique_ptr<Sink>> sinks;
+  for (const auto& spec : policy.sinks) {
+    auto sink = makeSink(spec, options.sinks);
+    if (!sink) return sink.error();
+    sinks.push_back(std::move(sink.value()));
+  }
+  return create(store, policy, std::move(sinks), std::move(options));
+}
+
+store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& store,
+                                                                  const tables::CompiledPolicy& policy,
+                                                                  std::vector<std::unique_ptr<Sink>> sinks,
+                                                                  AlertServiceOptions options) {
+  if (!options.clock) options.clock = systemNowMs;
+  if (!options.dispatcher.clock) options.dispatcher.clock = options.clock;
+  if (options.site.empty()) options.site = policy.name;
+  auto calendar = MaintenanceCalendar::build(policy.maintenance, options.zoneinfoDir);
+  if (!calendar) return calendar.error();
+
+  std::unique_ptr<AlertService> svc(new AlertService(store, std::move(options)));
+  svc->calendar_ = std::move(calendar.value());
+  for (const auto& r : policy.alerts) {
+    Route& route = svc->routes_[r.event];
+    route.severity = std::max(route.severity, r.severity);
+    for (const auto& s : r.sinks) {
+      if (std::find(route.sinks.begin(), route.sinks.end(), s) == route.sinks.end()) route.sinks.push_back(s);
+    }
+  }
+  svc->dispatcher_ = std::make_unique<Dispatcher>(store, std::move(sinks), svc->options_.dispatcher);
+  AlertService* self = svc.get();
+  svc->dispatcher_->setHooks([self] { (void)self->flushFolds(); },
+                             [self](const std::string& sink, bool down, const std::string& error) {
+                               if (!down) return;
+                               Event e;
+                               e.type = "sink_failed";
+                               e.evidence = {{"sink", sink}, {"error", error}};
+                               (void)self->raise(e);
+                             });
+  return svc;
+}
+
+store::Result<RaiseResult> AlertService::raise(const Event& event) {
+  int64_t now = options_.clock();
+  Alert a;
+  a.event = event.type;
+  a.timeMs = event.timeMs ? event.timeMs : now;
+  a.lastTimeMs = a.timeMs;
+  a.site = options_.site;
+  a.port = event.port;
+  a.vlan = event.vlan;
+  if (!event.mac.empty()) a.deviceMac = store::normaliseMac(event.mac).value_or("");
+  a.evidence = sanitizeEvidence(event.evidence);
+  if (!event.mac.empty() && a.deviceMac.empty()) a.evidence.push_back({"mac_unparsed", "true"});
+
+  auto route = routes_.find(a.event);
+  std::vector<std::string> sinks;
+  if (route != routes_.end()) {
+    a.severity = route->second.severity;
+    sinks = route->second.sinks;
+  }
+  RaiseResult result;
+  int64_t seconds = a.timeMs >= 0 ? a.timeMs / 1000 : (a.timeMs - 999) / 1000;
+  if (auto m = calendar_.at(seconds, a.event)) {
+    a.maintenanceWindow = m->window;
+    a.suppressed = m->suppresses;
+    result.window = m->window;
+    result.suppressed = m->suppresses;
+    if (a.suppressed) sinks.clear();
+  }
+  a.id = makeAlertId(a.site, a.event, a.port, a.deviceMac, a.timeMs, storm_.options().bucketMs);
+
+  StormControl::Decision d;
+  {
+    std::lock_guard lock(mu_);
+    d = storm_.decide(std::move(a), now);
+  }
+  result.alertId = d.alertId;
+  if (!d.admit) {
+    result.folded = true;
+    return result;
+  }
+  auto spooled = store_.spoolAlert(toRecord(d.alert), sinks, now + options_.groupWaitMs);
+  if (!spooled) return spooled.error();
+  result.spooled = *spooled;
+  result.folded = !*spooled;  // known id from before a restart: merged by the store
+  if (!sinks.empty()) dispatcher_->wake();
+  return result;
+}
+
+store::Status AlertService::flushFolds() {
+  std::vector<StormControl::Fold> folds;
+  {
+    std::lock_guard lock(mu_);
+    folds = storm_.takeFolds();
+  }
+  store::Status status;
+  for (const auto& f : folds) {
+    if (auto s = store_.addOccurrences(f.alertId, f.count, f.lastTimeMs); !s && status) status = s;
+  }
+  return status;
+}
+
+void AlertService::start() { dispatcher_->start(); }
+
+void AlertService::stop() {
+  if (dispatcher_) dispatcher_->stop();
+  (void)flushFolds();
+}
+
+int AlertService::deliverNow() { return dispatcher_->runOnce(); }
+
+std::vector<SinkStatus> AlertService::sinkStatus() const { return dispatcher_->status(); }
+
+void AlertService::reopenSinks() { dispatcher_->reopenSinks(); }
+
+}  // namespace portvakt::alerts

@@ -1,0 +1,166 @@
+#include "control/alerts/dispatcher.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace portvakt::alerts {
+
+namespace {
+int64_t systemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+Dispatcher::Dispatcher(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks, DispatcherOptions options)
+    : store_(store), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = systemNowMs;
+  for (auto& s : sinks) {
+    SinkState st;
+    st.status.name = s->name();
+    st.sink = std::move(s);
+    sinks_.push_back(std::move(st));
+  }
+}
+
+Dispatcher::~Dispatcher() { stop(); }
+
+void Dispatcher::setHooks(std::function<void()> beforeRound, SinkStateHook onSinkState) {
+  beforeRound_ = std::move(beforeRound);
+  onSinkState_ = std::move(onSinkState);
+}
+
+int64_t Dispatcher::now() const { return options_.clock(); }
+
+void Dispatcher::start() {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Dispatcher::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Dispatcher::wake() {
+  {
+    std::lock_guard lock(mu_);
+    woken_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::vector<SinkStatus> Dispatcher::status() const {
+  std::lock_guard lock(mu_);
+  std::vector<SinkStatus> out;
+  for (const auto& s : sinks_) out.push_back(s.status);
+  return out;
+}
+
+void Dispatcher::reopenSinks() {
+  // Done by the delivering thread at the start of its next round, so a sink
+  // is never reopened in the middle of a delivery.
+  reopenRequested_ = true;
+  wake();
+}
+
+int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
+  {
+    std::lock_guard lock(mu_);
+    if (s.status.blockedUntilMs > nowMs) return 0;
+  }
+  auto due = store_.dueDeliveries(s.status.name, nowMs, options_.batch);
+  if (!due) return 0;  // the store's error shows up again in the next round; nothing to do here
+  int acked = 0;
+  for (const auto& row : *due) {
+    auto alert = fromRecord(row.alert);
+    DeliveryResult r = alert ? s.sink->deliver(*alert)
+                             : DeliveryResult{DeliveryOutcome::kRejected, "malformed alert row in the spool"};
+    int64_t t = now();
+    std::optional<std::pair<bool, std::string>> stateChange;
+    if (r.outcome == DeliveryOutcome::kAcked) {
+      (void)store_.markDelivered(row.alert.id, s.status.name, t);
+      ++acked;
+      std::lock_guard lock(mu_);
+      ++s.status.delivered;
+      if (s.status.down) stateChange = std::make_pair(false, std::string());
+      s.status.down = false;
+      s.status.consecutiveFailures = 0;
+      s.status.blockedUntilMs = 0;
+    } else if (r.outcome == DeliveryOutcome::kRejected) {
+      (void)store_.markRejected(row.alert.id, s.status.name, r.error, t);
+      std::lock_guard lock(mu_);
+      ++s.status.rejected;
+      s.status.lastError = r.error;
+    } else {
+      int64_t backoff;
+      {
+        std::lock_guard lock(mu_);
+        ++s.status.retries;
+        int failures = ++s.status.consecutiveFailures;
+        s.status.lastError = r.error;
+        backoff = options_.retryBaseMs;
+        for (int i = 1; i < failures && backoff < options_.retryMaxMs; ++i) backoff *= 2;
+        backoff = std::min(backoff, options_.retryMaxMs);
+        s.status.blockedUntilMs = t + backoff;
+        if (!s.status.down && failures >= options_.sinkFailedAfter) {
+          s.status.down = true;
+          stateChange = std::make_pair(true, r.error);
+        }
+      }
+      (void)store_.markRetry(row.alert.id, s.status.name, r.error, t + backoff);
+    }
+    if (stateChange && onSinkState_) onSinkState_(s.status.name, stateChange->first, stateChange->second);
+    if (r.outcome == DeliveryOutcome::kRetry) break;  // the receiver is down: keep order, back off
+  }
+  return acked;
+}
+
+int Dispatcher::runOnce() {
+  if (reopenRequested_.exchange(false)) {
+    for (auto& s : sinks_) s.sink->reopen();
+  }
+  if (beforeRound_) beforeRound_();
+  int acked = 0;
+  for (auto& s : sinks_) acked += deliverSink(s, now());
+  return acked;
+}
+
+int64_t Dispatcher::waitMs(int64_t nowMs) {
+  int64_t wait = options_.idleWaitMs;
+  auto consider = [&](int64_t at) {
+    if (at > nowMs) wait = std::min(wait, at - nowMs);
+  };
+  if (auto next = store_.nextDueMs(); next && next->has_value()) {
+    // Due already but its sink is blocked: the block's end is what counts.
+    consider(**next);
+  }
+  std::lock_guard lock(mu_);
+  for (const auto& s : sinks_) consider(s.status.blockedUntilMs);
+  return std::max<int64_t>(wait, 1);
+}
+
+void Dispatcher::loop() {
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      woken_ = false;
+    }
+    int acked = runOnce();
+    if (acked > 0) continue;  // more may be waiting behind a full batch
+    int64_t wait = waitMs(now());
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stopping_ || woken_; });
+  }
+}
+
+}  // namespace portvakt::alerts

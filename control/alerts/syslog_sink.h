@@ -1,0 +1,40 @@
+#pragma once
+// RFC 5424 syslog over UDP (RFC 5426, one message per datagram) or TCP with
+// octet-counted framing (RFC 6587 3.4.1: "LEN SP MSG"), which survives
+// newlines in a message and is what rsyslog's imtcp and syslog-ng expect.
+//
+// TCP: one connection, kept open and re-established on error. A send() into a
+// connection the peer already closed can succeed once (the kernel buffers it
+// before the RST arrives), so before each message we check whether the peer
+// hung up and reconnect first; that closes the common "collector restarted"
+// hole, though TCP without an application ack cannot close every one.
+
+#include <string>
+
+#include "control/alerts/sink.h"
+
+namespace portvakt::alerts {
+
+class SyslogSink final : public Sink {
+ public:
+  enum class Transport { kUdp, kTcp };
+  // target: "host:port" or "[v6addr]:port".
+  static store::Result<std::unique_ptr<SyslogSink>> create(std::string name, const std::string& target,
+                                                           Transport transport, const SinkOptions& options);
+  ~SyslogSink() override;
+
+  DeliveryResult deliver(const Alert& alert) override;
+  void reopen() override;
+
+ private:
+  SyslogSink(std::string name, std::string host, std::string port, Transport transport, const SinkOptions& options);
+  std::string connect();  // "" on success, else the error
+
+  std::string host_, port_;
+  Transport transport_;
+  SinkOptions options_;
+  SyslogFormat format_;
+  int fd_ = -1;
+};
+
+}  // namespace portvakt::alerts
