@@ -58,7 +58,8 @@ class MacTable {
   // Removes one entry; false if absent.
   bool erase(ZoneId zone, const MacAddress& mac);
 
-  // Calls fn(zone, mac, port) for each removed entry.
+  // Calls fn(zone, mac, port) for each entry just before removing it; fn
+  // must not modify the table.
   template <typename Fn>
   size_t sweep(int64_t nowNs, Fn&& fn) {
     return removeIf([&](const Slot& s) { return nowNs - s.lastSeenNs > ageingNs_; }, fn);

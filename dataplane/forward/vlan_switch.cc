@@ -133,13 +133,17 @@ void VlanSwitch::setPortUp(PortIndex port, bool up) {
   if (port >= ports_.size() || ports_[port].up == up) return;
   ports_[port].up = up;
   if (!up) {
-    table_.flushPort(port, [&](ZoneId z, const MacAddress& mac, PortIndex p) { forgetEntry(z, mac, p); });
+    table_.flushPort(port, [&](ZoneId z, const MacAddress& mac, PortIndex p) { accountForgotten(z, mac, p); });
   }
 }
 
 void VlanSwitch::forgetEntry(ZoneId zone, const MacAddress& mac, PortIndex port) {
-  // Called after the table removed the entry (sweep, flush) or to remove it.
   table_.erase(zone, mac);
+  accountForgotten(zone, mac, port);
+}
+
+void VlanSwitch::accountForgotten(ZoneId zone, const MacAddress& mac, PortIndex port) {
+  // The table has removed the entry already (sweep, flush, forgetEntry).
   if (port < ports_.size()) {
     if (ports_[port].counters.learnedMacs > 0) --ports_[port].counters.learnedMacs;
     uint32_t& m = members_[size_t{port} * zoneCount_ + zone];
@@ -151,7 +155,7 @@ void VlanSwitch::forgetEntry(ZoneId zone, const MacAddress& mac, PortIndex port)
 
 size_t VlanSwitch::age(int64_t nowNs) {
   lastSweepNs_ = nowNs;
-  return table_.sweep(nowNs, [&](ZoneId z, const MacAddress& mac, PortIndex p) { forgetEntry(z, mac, p); });
+  return table_.sweep(nowNs, [&](ZoneId z, const MacAddress& mac, PortIndex p) { accountForgotten(z, mac, p); });
 }
 
 bool VlanSwitch::forget(ZoneId zone, const MacAddress& mac) {

@@ -204,6 +204,7 @@ class VlanSwitch {
   }
   bool learnSource(const Parsed& p, ZoneId zone, int64_t nowNs, DropReason& limitDrop);
   void forgetEntry(ZoneId zone, const MacAddress& mac, PortIndex port);
+  void accountForgotten(ZoneId zone, const MacAddress& mac, PortIndex port);
   bool emit(PortIndex egress, ZoneId zone, const Parsed& p);
   void maybeSweep(int64_t nowNs);
 
