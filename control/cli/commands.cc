@@ -10,6 +10,7 @@ int cmdPolicyDiff(const std::vector<std::string>& args);
 int cmdPolicyGraph(const std::vector<std::string>& args);
 int cmdClassbench(const std::vector<std::string>& args);
 int cmdStatus(const std::vector<std::string>& args);
+int cmdPolicyTest(const std::vector<std::string>& args);
 int cmdPolicyPlan(const std::vector<std::string>& args);
 int cmdPolicyPush(const std::vector<std::string>& args);
 int cmdPolicyRollback(const std::vector<std::string>& args);
@@ -21,6 +22,7 @@ const std::vector<Command>& commandTable() {
       {"policy compile", "compile a policy; print or write the compiled tables", cmdPolicyCompile},
       {"policy diff", "semantic difference between two policies", cmdPolicyDiff},
       {"policy graph", "draw zones, ports and allowed flows (DOT or SVG)", cmdPolicyGraph},
+      {"policy test", "run the expected outcomes written in policies", cmdPolicyTest},
       {"classbench", "run a ClassBench rule set and trace through the classifier", cmdClassbench},
       {"status", "the running daemon: policy, uptime, ports", cmdStatus},
       {"policy plan", "what a push would change against the running policy", cmdPolicyPlan},

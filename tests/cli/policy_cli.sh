@@ -29,7 +29,7 @@ expect_output() {  # pattern description (greps the last command's stdout+stderr
 expect_exit 2 "no arguments is a usage error" "$pv"
 expect_exit 0 "top-level --help" "$pv" --help
 expect_output "exit codes" "the overview documents exit codes"
-for cmd in "policy check" "policy compile" "policy diff" "policy graph" "classbench" "status" "policy plan" "policy push" "policy rollback" "policy history"; do
+for cmd in "policy test" "policy check" "policy compile" "policy diff" "policy graph" "classbench" "status" "policy plan" "policy push" "policy rollback" "policy history"; do
   expect_exit 0 "$cmd --help" "$pv" $cmd --help
   expect_output "usage: portvakt $cmd" "$cmd --help shows its usage"
 done
@@ -73,6 +73,28 @@ expect_exit 1 "diff of two sites" "$pv" policy diff "$site" "$fysio"
 expect_output "^\+ zone practice$" "diff names an added zone"
 expect_output "^- flow eklient-rdnet$" "diff names a removed flow"
 expect_output "^- inventory 3c:52:82:1a:2b:3c$" "diff names a removed inventory device"
+
+expect_exit 0 "policy test on the examples" "$pv" policy test "$site" "$fysio"
+expect_output "^17 passed, 0 failed$" "every example test passes"
+cat > "$work/wrong.yaml" <<YAML
+portvakt: 1
+name: wrong-expectations
+extends: $PWD/examples/vardcentral-karlstad.yaml
+tests:
+  - name: voice reaches RDnet (it must not)
+    flow: {from: voice, to: 10.20.0.5, proto: tcp, port: 443}
+    expect: allow
+  - name: an unknown laptop lands in region (it must not)
+    device:
+      mac: "a4:83:e7:00:00:09"
+      dhcp: {vendor_class: "MSFT 5.0"}
+    expect: {zone: region}
+YAML
+expect_exit 1 "policy test reports wrong expectations" "$pv" policy test "$work/wrong.yaml"
+expect_output "^FAIL  .*voice reaches RDnet" "the flow case fails"
+expect_output "got deny by flow 'invariant:voice-never-rdnet'" "and names the rule that decided"
+expect_output "^FAIL  .*unknown laptop lands in region" "the device case fails"
+expect_output "2 failed$" "both failures are counted"
 
 expect_exit 0 "graph as DOT" "$pv" policy graph "$site"
 expect_output "^digraph" "DOT output"
