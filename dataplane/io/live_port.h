@@ -41,8 +41,14 @@ struct pcap;
 namespace portvakt::io {
 
 struct LivePortOptions {
-  int snaplen = 65535;            // whole frames: the switch refuses snapped ones
-  int bufferBytes = 4 << 20;      // the kernel ring; why 4 MiB: ~3 ms of 1 GbE at line rate
+  // The ring (TPACKET_V2, which immediate mode uses) has one fixed-size slot
+  // per frame, sized from the snaplen: 65535 would leave 64 slots in 4 MiB
+  // (measured: a 2000-frame burst lost all but 64). 1536 covers an MTU-1500
+  // frame with two tags (1522 bytes); a larger frame is captured snapped and
+  // the switch drops it as `snapped`. Raise both for jumbo frames.
+  int snaplen = 1536;
+  int bufferBytes = 16 << 20;     // ~10000 slots: about 7 ms of 1 GbE at 64-byte line rate
+  static constexpr int kWholeFrame = 65535;  // for captures that must not snap
   bool promiscuous = true;
   bool inboundOnly = true;        // PCAP_D_IN
 };
