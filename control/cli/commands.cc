@@ -10,6 +10,8 @@ int cmdPolicyDiff(const std::vector<std::string>& args);
 int cmdPolicyGraph(const std::vector<std::string>& args);
 int cmdClassbench(const std::vector<std::string>& args);
 int cmdStatus(const std::vector<std::string>& args);
+int cmdSimulate(const std::vector<std::string>& args);
+int cmdTrace(const std::vector<std::string>& args);
 int cmdPolicyTest(const std::vector<std::string>& args);
 int cmdPolicyPlan(const std::vector<std::string>& args);
 int cmdPolicyPush(const std::vector<std::string>& args);
@@ -23,6 +25,8 @@ const std::vector<Command>& commandTable() {
       {"policy diff", "semantic difference between two policies", cmdPolicyDiff},
       {"policy graph", "draw zones, ports and allowed flows (DOT or SVG)", cmdPolicyGraph},
       {"policy test", "run the expected outcomes written in policies", cmdPolicyTest},
+      {"simulate", "run the dataplane over a capture: devices, verdicts, alerts", cmdSimulate},
+      {"trace", "explain one frame of a capture, stage by stage", cmdTrace},
       {"classbench", "run a ClassBench rule set and trace through the classifier", cmdClassbench},
       {"status", "the running daemon: policy, uptime, ports", cmdStatus},
       {"policy plan", "what a push would change against the running policy", cmdPolicyPlan},

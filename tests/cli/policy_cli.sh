@@ -29,7 +29,7 @@ expect_output() {  # pattern description (greps the last command's stdout+stderr
 expect_exit 2 "no arguments is a usage error" "$pv"
 expect_exit 0 "top-level --help" "$pv" --help
 expect_output "exit codes" "the overview documents exit codes"
-for cmd in "policy test" "policy check" "policy compile" "policy diff" "policy graph" "classbench" "status" "policy plan" "policy push" "policy rollback" "policy history"; do
+for cmd in "simulate" "trace" "policy test" "policy check" "policy compile" "policy diff" "policy graph" "classbench" "status" "policy plan" "policy push" "policy rollback" "policy history"; do
   expect_exit 0 "$cmd --help" "$pv" $cmd --help
   expect_output "usage: portvakt $cmd" "$cmd --help shows its usage"
 done

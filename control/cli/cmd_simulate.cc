@@ -1,0 +1,221 @@
+// portvakt simulate | trace: the whole dataplane (parse, profile, classify,
+// zone, verdict, switch) over a capture, offline. simulate prints what would
+// happen to every device and frame; trace explains one frame step by step.
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "control/cli/cli_options.h"
+#include "control/cli/commands.h"
+#include "dataplane/engine/offline_pipeline.h"
+#include "dataplane/io/capture_file.h"
+#include "policy/compiler/compiler.h"
+
+namespace portvakt::cli {
+namespace {
+
+using nlohmann::json;
+
+struct Setup {
+  std::shared_ptr<const tables::CompiledPolicy> policy;
+  std::unique_ptr<engine::OfflinePipeline> pipeline;
+  uint16_t ingress = 0;
+};
+
+// Compiles the policy, builds the pipeline and picks the ingress port: the
+// one named, or the first access port (a capture is what one wall jack saw).
+std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
+  policy::CompileResult compiled = policy::compilePolicyFile(vm["policy"].as<std::string>());
+  if (!compiled.ok()) {
+    std::cerr << compiled.diagnostics.format();
+    return kExitInvalid;
+  }
+  s.policy = compiled.policy;
+  std::string error;
+  s.pipeline = engine::OfflinePipeline::create(s.policy, error);
+  if (!s.pipeline) {
+    std::cerr << "portvakt: cannot build the switch for this policy: " << error << "\n";
+    return kExitInvalid;
+  }
+  const auto& ports = s.policy->ports;
+  std::string wanted = vm.count("port") ? vm["port"].as<std::string>() : "";
+  for (size_t i = 0; i < ports.size(); ++i) {
+    if (wanted.empty() ? ports[i].role == tables::PortRole::kAccess : ports[i].interface == wanted) {
+      s.ingress = static_cast<uint16_t>(i);
+      return std::nullopt;
+    }
+  }
+  std::cerr << "portvakt: " << (wanted.empty() ? "the policy has no access port" : "no port " + wanted + " in the policy")
+            << "\n";
+  return kExitUsage;
+}
+
+std::optional<std::unique_ptr<io::CaptureFileSource>> openCapture(const std::string& path) {
+  auto source = io::CaptureFileSource::open(path);
+  if (!source) {
+    std::cerr << "portvakt: " << source.error() << "\n";
+    return std::nullopt;
+  }
+  return std::move(source.value());
+}
+
+std::string flags(const fingerprint::DeviceRecord& d) {
+  std::string f;
+  if (d.committed.pinned) f += "pinned ";
+  if (d.inventoried) f += "inventory ";
+  if (d.randomized) f += "randomized-mac ";
+  if (d.spoofReasons) f += "SPOOF(" + fingerprint::spoofReasonsToString(d.spoofReasons) + ") ";
+  if (!f.empty()) f.pop_back();
+  return f.empty() ? "-" : f;
+}
+
+std::string layers(const packet::ParsedFrame& f) {
+  std::string out;
+  for (uint32_t bit = 1; bit != 0 && bit <= (1u << 19); bit <<= 1) {
+    if (f.layers & bit) out += (out.empty() ? "" : ",") + std::string(packet::layerName(static_cast<packet::Layer>(bit)));
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+int cmdSimulate(const std::vector<std::string>& args) {
+  po::options_description options("simulate options");
+  options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
+      "pcap", po::value<std::string>()->required(), "a capture (pcap or pcapng)")(
+      "port", po::value<std::string>(), "ingress interface the capture stands for (default: the first access port)")(
+      "json", "machine-readable output");
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt simulate --policy P --pcap F [--port IFACE] [--json]", options, {}, vm)) {
+    return *exit;
+  }
+  Setup s;
+  if (auto exit = setUp(vm, s)) return *exit;
+  auto source = openCapture(vm["pcap"].as<std::string>());
+  if (!source) return kExitRuntime;
+  io::Frame frame;
+  uint64_t frames = 0;
+  io::ReadStatus status;
+  while ((status = (*source)->next(frame)) == io::ReadStatus::kFrame) {
+    frame.port = s.ingress;
+    s.pipeline->process(frame);
+    ++frames;
+  }
+  if (status == io::ReadStatus::kError) {
+    std::cerr << "portvakt: reading " << vm["pcap"].as<std::string>() << ": " << (*source)->error() << "\n";
+    return kExitRuntime;
+  }
+  const auto& policy = *s.policy;
+  const auto& decider = s.pipeline->decider();
+  json devices = json::array();
+  decider.profiler().forEach([&](const fingerprint::DeviceRecord& d) {
+    devices.push_back({{"mac", d.evidence.mac.toString()},
+                       {"port", policy.ports[d.port].interface},
+                       {"class", std::string(d.committed.className)},
+                       {"zone", policy.zoneName(d.zone)},
+                       {"confidence", d.committed.confidence},
+                       {"decided_by", fingerprint::toString(d.committed.source)},
+                       {"evidence", d.evidence.describe()},
+                       {"frames", d.frames},
+                       {"flags", flags(d)}});
+  });
+  json verdicts = json::array();
+  for (const auto& [key, count] : s.pipeline->tally()) {
+    verdicts.push_back({{"zone", key.first}, {"verdict", key.second}, {"frames", count}});
+  }
+  json events = json::array();
+  engine::EngineEvent e;
+  while (s.pipeline->decider().popEvent(e)) {
+    events.push_back({{"event", e.event}, {"mac", e.mac.toString()}, {"port", policy.ports[e.port].interface},
+                      {"time_ns", e.timeNs}, {"detail", e.detail}});
+  }
+  json anomalies = json::object();
+  for (const packet::AnomalyInfo& info : packet::allAnomalies()) {
+    if (uint64_t n = decider.decoder().counters().count(info.id)) anomalies[std::string(info.name)] = n;
+  }
+  if (vm.count("json")) {
+    std::cout << json{{"policy", policy.name}, {"hash", policy.contentHash}, {"ingress", policy.ports[s.ingress].interface},
+                      {"frames", frames}, {"devices", devices}, {"verdicts", verdicts}, {"alerts", events},
+                      {"anomalies", anomalies}}
+                     .dump(2, ' ', false, json::error_handler_t::replace)
+              << "\n";
+    return kExitOk;
+  }
+  std::cout << frames << " frames from " << vm["pcap"].as<std::string>() << " on " << policy.ports[s.ingress].interface
+            << " under " << policy.name << "\n\ndevices\n";
+  for (const json& d : devices) {
+    std::cout << "  " << d["mac"].get<std::string>() << "  " << std::left << std::setw(6) << d["port"].get<std::string>()
+              << " class " << std::setw(12) << (d["class"].get<std::string>().empty() ? "-" : d["class"].get<std::string>())
+              << " zone " << std::setw(11) << d["zone"].get<std::string>() << " confidence " << std::fixed
+              << std::setprecision(2) << d["confidence"].get<double>() << "  " << d["flags"].get<std::string>()
+              << "\n      evidence: " << d["evidence"].get<std::string>() << "\n";
+  }
+  std::cout << "\nverdicts (source zone, verdict, frames)\n";
+  for (const json& v : verdicts) {
+    std::cout << "  " << std::setw(12) << v["zone"].get<std::string>() << std::setw(34) << v["verdict"].get<std::string>()
+              << v["frames"].get<uint64_t>() << "\n";
+  }
+  std::cout << "\nalerts that would fire: " << events.size() << "\n";
+  for (const json& a : events) {
+    std::cout << "  " << a["event"].get<std::string>() << "  " << a["mac"].get<std::string>() << "  "
+              << a["detail"].get<std::string>() << "\n";
+  }
+  if (!anomalies.empty()) {
+    std::cout << "\ndecode anomalies (frames)\n";
+    for (const auto& [name, n] : anomalies.items()) std::cout << "  " << name << "  " << n.get<uint64_t>() << "\n";
+  }
+  return kExitOk;
+}
+
+int cmdTrace(const std::vector<std::string>& args) {
+  po::options_description options("trace options");
+  options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
+      "pcap", po::value<std::string>()->required(), "a capture (pcap or pcapng)")(
+      "frame", po::value<uint64_t>()->required(), "frame number to explain (1 = first); earlier frames build device state")(
+      "port", po::value<std::string>(), "ingress interface (default: the first access port)");
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt trace --policy P --pcap F --frame N [--port IFACE]", options, {}, vm)) {
+    return *exit;
+  }
+  const uint64_t wanted = vm["frame"].as<uint64_t>();
+  if (wanted == 0) {
+    std::cerr << "portvakt: frames are numbered from 1\n";
+    return kExitUsage;
+  }
+  Setup s;
+  if (auto exit = setUp(vm, s)) return *exit;
+  auto source = openCapture(vm["pcap"].as<std::string>());
+  if (!source) return kExitRuntime;
+  io::Frame frame;
+  for (uint64_t n = 1;; ++n) {
+    io::ReadStatus status = (*source)->next(frame);
+    if (status != io::ReadStatus::kFrame) {
+      std::cerr << "portvakt: the capture has " << n - 1 << " frames, no frame " << wanted << "\n";
+      return kExitUsage;
+    }
+    frame.port = s.ingress;
+    if (n < wanted) {
+      s.pipeline->process(frame);
+      continue;
+    }
+    engine::Explanation why;
+    engine::PipelineResult r = s.pipeline->process(frame, &why);
+    const packet::ParsedFrame& f = s.pipeline->decider().lastFrame();
+    const auto& policy = *s.policy;
+    std::cout << "frame " << wanted << ": " << frame.bytes.size() << " bytes on " << policy.ports[s.ingress].interface
+              << " (" << tables::toString(policy.ports[s.ingress].role) << ")\n";
+    std::cout << "  decode   " << f.eth.src.toString() << " -> " << f.eth.dst.toString() << ", layers " << layers(f);
+    std::string anomalyText;
+    f.anomalies.forEach([&](packet::Anomaly a) { anomalyText += " " + std::string(packet::anomalyName(a)); });
+    std::cout << ", anomalies" << (anomalyText.empty() ? " none" : anomalyText) << "\n";
+    if (why.steps.empty()) std::cout << "  switch   decided before the policy was asked (frame shape or VLAN tags)\n";
+    for (const std::string& step : why.steps) std::cout << "  policy   " << step << "\n";
+    std::cout << "  verdict  " << r.verdict << " in zone " << policy.zoneName(r.forward.zone);
+    if (r.forward.forwarded()) std::cout << " to " << r.forward.egressPorts << " port(s)" << (r.forward.flooded ? " (flooded)" : "");
+    std::cout << "\n";
+    return kExitOk;
+  }
+}
+
+}  // namespace portvakt::cli

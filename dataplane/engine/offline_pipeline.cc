@@ -1,0 +1,52 @@
+#include "dataplane/engine/offline_pipeline.h"
+
+namespace portvakt::engine {
+
+std::unique_ptr<OfflinePipeline> OfflinePipeline::create(tables::CompiledPolicyPtr policy, std::string& error,
+                                                         fingerprint::ProfilerConfig config,
+                                                         std::shared_ptr<const fingerprint::FingerprintDb> fingerprints) {
+  forward::SwitchConfig sc = forward::switchConfigFromPolicy(*policy);
+  if (std::string problem = forward::validate(sc); !problem.empty()) {
+    error = problem;
+    return nullptr;
+  }
+  if (sc.ports.empty()) {
+    error = "the policy has no ports";
+    return nullptr;
+  }
+  std::unique_ptr<OfflinePipeline> p(new OfflinePipeline(std::move(policy), std::move(config), std::move(fingerprints)));
+  p->switch_ = std::make_unique<forward::VlanSwitch>(std::move(sc), p->decider_);
+  for (size_t i = 0; i < p->switch_->portCount(); ++i) p->switch_->attach(static_cast<forward::PortIndex>(i), &p->sink_);
+  p->switch_->setEvents(p.get());
+  return p;
+}
+
+void OfflinePipeline::onDrop(forward::DropReason reason, forward::PortIndex port, const tables::MacAddress& src,
+                             bool enforced) {
+  // The switch's own security drop (R6) becomes an event like the decider's.
+  if (reason != forward::DropReason::kVlanHopping) return;
+  decider_.report({"vlan_hopping", src, port, nowNs_,
+                   "double-tagged frame on access port " + switch_->config().ports[port].name +
+                       (enforced ? "" : " (monitor mode: forwarded)")});
+}
+
+PipelineResult OfflinePipeline::process(const io::Frame& frame, Explanation* why) {
+  nowNs_ = frame.timestampNs;
+  decider_.explainNext(why);
+  PipelineResult r;
+  r.forward = switch_->process(frame);
+  decider_.stopExplaining();  // the switch may have dropped the frame before asking
+  const std::string zone =
+      decider_.policy().zoneName(r.forward.zone != tables::kNoZone ? r.forward.zone : decider_.lastZone());
+  if (r.forward.forwarded()) {
+    r.verdict = r.forward.wouldDrop == forward::DropReason::kNone
+                    ? "forwarded"
+                    : "monitor:" + std::string(forward::dropReasonName(r.forward.wouldDrop));
+  } else {
+    r.verdict = "dropped:" + std::string(forward::dropReasonName(r.forward.drop));
+  }
+  ++tally_[{zone, r.verdict}];
+  return r;
+}
+
+}  // namespace portvakt::engine

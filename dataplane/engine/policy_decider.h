@@ -1,0 +1,126 @@
+#pragma once
+// The policy side of the dataplane: the ForwardDecider the VLAN switch calls
+// for every frame. It parses the frame (packet::Decoder), lets the device
+// profiler learn from it and place the source device in a zone, applies the
+// frame-level security checks of DESIGN.md R6 (rogue DHCP, ARP spoofing,
+// spoofed MACs), and asks the compiled flow classifier whether an IP frame may
+// leave its zone. The switch then does what the decision says within the zone.
+//
+// What is checked where:
+//   switch (dataplane/forward): frame shape, VLAN tags (hopping), MAC limits,
+//     port state, flooding within the zone, port-level monitor mode;
+//   this decider: the device's zone, R6 frame checks, flow rules (with their
+//     own monitor mode), quarantine, isolation.
+// Frames from uplinks and trunks are not filtered here: the flow rules say
+// what a zone may reach, and replies come back on the zone's own VLAN.
+//
+// Threads: one decider per switch thread. No exceptions; no allocation per
+// frame except when an explanation is requested (trace) or an event is queued.
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dataplane/classify/policy_rules.h"
+#include "dataplane/fingerprint/device_profiler.h"
+#include "dataplane/forward/vlan_switch.h"
+#include "dataplane/packet/frame.h"
+
+namespace portvakt::engine {
+
+// Something the service desk may need to hear about (the control plane turns
+// these into alerts). Event names are the policy's alert event names.
+struct EngineEvent {
+  std::string event;  // "rogue_dhcp", "arp_spoof", "region_access_attempt", "mac_spoof_suspect", ...
+  tables::MacAddress mac;
+  uint16_t port = 0;
+  int64_t timeNs = 0;
+  std::string detail;
+};
+
+// Why the decider decided, step by step (for `portvakt trace`).
+struct Explanation {
+  std::vector<std::string> steps;
+  int flowRule = -1;  // index into CompiledPolicy::flows, when a rule decided
+  void add(std::string step) { steps.push_back(std::move(step)); }
+};
+
+struct DeciderCounters {
+  uint64_t frames = 0;
+  uint64_t monitorOnly = 0;  // a flow rule in monitor mode would have dropped these
+  uint64_t eventsDropped = 0;     // the queue was full
+  uint64_t eventsSuppressed = 0;  // repeats within kEventHoldNs
+};
+
+class PolicyDecider final : public forward::ForwardDecider {
+ public:
+  // `policy` must be non-null; building the flow classifier cannot fail for a
+  // policy the compiler accepted.
+  explicit PolicyDecider(tables::CompiledPolicyPtr policy, fingerprint::ProfilerConfig config = {},
+                         std::shared_ptr<const fingerprint::FingerprintDb> fingerprints = nullptr);
+
+  // Swaps in a new policy between frames: a new flow classifier, and every
+  // known device re-evaluated against the new classes (evidence is kept).
+  void setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  const tables::CompiledPolicy& policy() const { return *policy_; }
+
+  forward::ForwardDecision decide(const forward::IngressFrame& in) override {
+    Explanation* why = explainNext_;
+    explainNext_ = nullptr;
+    forward::ForwardDecision d = decide(in, why);
+    lastZone_ = d.zone;
+    return d;
+  }
+  forward::ForwardDecision decide(const forward::IngressFrame& in, Explanation* why);
+  // The next decide() call (made by the switch) records its steps in `why`.
+  void explainNext(Explanation* why) {
+    explainNext_ = why;
+    lastZone_ = tables::kNoZone;
+  }
+  void stopExplaining() { explainNext_ = nullptr; }
+  // The zone of the last decide() since explainNext(), kNoZone if none was made.
+  tables::ZoneId lastZone() const { return lastZone_; }
+  // Queues an event from another stage (the switch's VLAN-hopping drops).
+  void report(EngineEvent event);
+
+  const fingerprint::DeviceProfiler& profiler() const { return profiler_; }
+  const packet::Decoder& decoder() const { return decoder_; }
+  const packet::ParsedFrame& lastFrame() const { return frame_; }
+  const DeciderCounters& counters() const { return counters_; }
+
+  // Oldest first; false when empty. Profiler events are included.
+  bool popEvent(EngineEvent& out);
+
+ private:
+  forward::ForwardDecision decideAccess(const forward::IngressFrame& in, Explanation* why);
+  forward::ForwardDecision flowDecision(tables::ZoneId srcZone, const forward::IngressFrame& in, Explanation* why);
+  tables::ZoneId zoneOfAddress(const packet::IpAddress& address) const;
+  void raise(const char* event, const forward::IngressFrame& in, std::string detail);
+  void drainProfilerEvents();
+
+  tables::CompiledPolicyPtr policy_;
+  classify::PolicyClassifierPtr flows_;
+  fingerprint::DeviceProfiler profiler_;
+  packet::Decoder decoder_;
+  packet::ParsedFrame frame_;
+  std::deque<EngineEvent> events_;
+  DeciderCounters counters_;
+  tables::ZoneId regionZone_ = tables::kNoZone;  // the zone an `only` invariant protects, if any
+  Explanation* explainNext_ = nullptr;
+  tables::ZoneId lastZone_ = tables::kNoZone;
+  // Storm control at the source: one event per (event, MAC) per kEventHoldNs;
+  // the alert feed deduplicates further. A small direct-mapped table, no allocation.
+  struct RecentEvent {
+    uint64_t key = 0;
+    int64_t timeNs = 0;
+  };
+  std::array<RecentEvent, 256> recent_{};
+};
+
+inline constexpr int64_t kEventHoldNs = 10'000'000'000;  // 10 s
+
+inline constexpr size_t kMaxQueuedEvents = 4096;
+
+}  // namespace portvakt::engine
