@@ -47,6 +47,8 @@ class OfflinePipeline : private forward::SwitchEvents {
   const PolicyDecider& decider() const { return decider_; }
   PolicyDecider& decider() { return decider_; }
   const forward::VlanSwitch& vlanSwitch() const { return *switch_; }
+  // The switch itself, for callers that need no verdict text (the benchmark).
+  forward::VlanSwitch& vlanSwitch() { return *switch_; }
   // Verdict counts by (source zone, verdict), over every frame processed.
   const std::map<std::pair<std::string, std::string>, uint64_t>& tally() const { return tally_; }
 
