@@ -79,8 +79,15 @@ int cmdStatus(const std::vector<std::string>& args) {
             << ")\nhash     " << p.value("hash", "") << "\nuptime   " << a.value("uptime_s", 0) << " s\nports\n";
   for (const json& port : a["ports"]) {
     std::cout << "  " << port.value("interface", "") << "  " << port.value("role", "") << "  default "
-              << port.value("default_zone", "") << "  " << port.value("mode", "") << "\n";
+              << port.value("default_zone", "") << "  " << port.value("mode", "");
+    if (port.contains("rx_frames")) {
+      std::cout << "  " << (port.value("up", false) ? "up" : "DOWN") << "  rx " << port.value("rx_frames", uint64_t{0})
+                << " (dropped " << port.value("rx_dropped", uint64_t{0}) << ")  tx " << port.value("tx_frames", uint64_t{0})
+                << "  macs " << port.value("learned_macs", 0);
+    }
+    std::cout << "\n";
   }
+  if (!a.value("forwarding", false)) std::cout << "(not forwarding: portvaktd runs with --forward no)\n";
   return kExitOk;
 }
 

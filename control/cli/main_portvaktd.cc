@@ -4,11 +4,13 @@
 #include <csignal>
 #include <ctime>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "control/api/unix_socket.h"
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/daemon/api_handler.h"
+#include "control/daemon/dataplane_runner.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
 
@@ -26,7 +28,9 @@ int main(int argc, char** argv) {
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy to run at start")(
       "socket", po::value<std::string>()->default_value("/run/portvakt/portvakt.sock"), "management API socket")(
       "group", po::value<std::string>()->default_value("portvakt"), "group that may push and roll back")(
-      "metrics", po::value<std::string>()->default_value("127.0.0.1:9120"), "Prometheus /metrics address ('' for none)");
+      "metrics", po::value<std::string>()->default_value("127.0.0.1:9120"), "Prometheus /metrics address ('' for none)")(
+      "forward", po::value<bool>()->default_value(true),
+      "open the policy's ports and forward frames (no: API and policy only, for checks and tests)");
   po::variables_map vm;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (auto exit = cli::parseOptions(args, "portvaktd --policy FILE [--socket PATH] [--group NAME]", options,
@@ -56,11 +60,29 @@ int main(int argc, char** argv) {
       return cli::kExitRuntime;
     }
   }
-  control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics);
+  std::unique_ptr<control::DataplaneRunner> dataplane;
+  if (vm["forward"].as<bool>()) {
+    std::string error;
+    dataplane = control::DataplaneRunner::start(policies, &metrics, error);
+    if (!dataplane) {
+      std::cerr << "portvaktd: " << error << "\n";
+      return cli::kExitRuntime;
+    }
+  }
+  control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics, dataplane.get());
   std::cerr << "portvaktd: running " << current->name << " " << current->contentHash << ", API on "
             << vm["socket"].as<std::string>() << "\n";
   while (!gStop) {
     metrics.setUptime(std::time(nullptr) - started);
+    if (dataplane) {
+      // Events go to the journal as JSON lines until the alert feed is wired in.
+      for (const engine::EngineEvent& e : dataplane->takeEvents()) {
+        std::cerr << "portvaktd: event " << nlohmann::json{{"event", e.event}, {"mac", e.mac.toString()}, {"port", e.port},
+                                                           {"time_ns", e.timeNs}, {"detail", e.detail}}
+                                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << "\n";
+      }
+    }
     server.serveOnce([&](const std::string& request, const api::Caller& caller) {
       return handler.handle(request, caller, std::time(nullptr));
     }, 200);

@@ -59,13 +59,23 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
   if (command == "status") {
     auto p = policies_.current();
     json ports = json::array();
+    std::vector<PortSnapshot> live = dataplane_ ? dataplane_->ports() : std::vector<PortSnapshot>{};
     if (p) {
       for (const auto& port : p->ports) {
         json zones = json::array();
         for (auto z : port.zones) zones.push_back(p->zoneName(z));
-        ports.push_back({{"interface", port.interface}, {"group", port.group}, {"role", tables::toString(port.role)},
-                         {"zones", zones}, {"default_zone", p->zoneName(port.defaultZone)},
-                         {"mode", tables::toString(port.mode)}});
+        json entry = {{"interface", port.interface}, {"group", port.group}, {"role", tables::toString(port.role)},
+                      {"zones", zones}, {"default_zone", p->zoneName(port.defaultZone)},
+                      {"mode", tables::toString(port.mode)}};
+        for (const PortSnapshot& s : live) {
+          if (s.interface != port.interface) continue;
+          entry["up"] = s.up;
+          entry["rx_frames"] = s.rxFrames;
+          entry["rx_dropped"] = s.rxDropped;
+          entry["tx_frames"] = s.txFrames;
+          entry["learned_macs"] = s.learnedMacs;
+        }
+        ports.push_back(entry);
       }
     }
     const auto& h = policies_.history();
@@ -74,6 +84,7 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
                                     {"version", h.empty() ? 0 : h.back().version}}
                              : json(nullptr)},
                 {"uptime_s", now - startedAt_},
+                {"forwarding", dataplane_ != nullptr},
                 {"ports", ports}}
         .dump(-1, ' ', false, json::error_handler_t::replace);
   }

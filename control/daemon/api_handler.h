@@ -11,6 +11,7 @@
 #include <string>
 
 #include "control/api/unix_socket.h"
+#include "control/daemon/dataplane_runner.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
 
@@ -18,8 +19,10 @@ namespace portvakt::control {
 
 class ApiHandler {
  public:
-  ApiHandler(PolicyManager& policies, std::string adminGroup, int64_t startedAt, Metrics* metrics = nullptr)
-      : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics) {}
+  ApiHandler(PolicyManager& policies, std::string adminGroup, int64_t startedAt, Metrics* metrics = nullptr,
+             const DataplaneRunner* dataplane = nullptr)
+      : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics),
+        dataplane_(dataplane) {}
 
   std::string handle(const std::string& request, const api::Caller& caller, int64_t now);
 
@@ -30,6 +33,7 @@ class ApiHandler {
   std::string adminGroup_;
   int64_t startedAt_;
   Metrics* metrics_;
+  const DataplaneRunner* dataplane_;  // null when the daemon does not forward
 };
 
 }  // namespace portvakt::control

@@ -33,7 +33,7 @@ expect_exit 1 "portvaktd refuses to start on an invalid policy" "$pvd" --policy 
 expect_output "error\[duplicate-vlan\]" "and says why"
 expect_exit 2 "portvaktd without --policy is a usage error" "$pvd" --socket "$sock"
 
-"$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" 2>"$work/daemon.log" &
+"$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no 2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { echo "FAIL: portvaktd did not create its socket"; cat "$work/daemon.log"; exit 1; }

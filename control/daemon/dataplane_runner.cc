@@ -1,0 +1,172 @@
+#include "control/daemon/dataplane_runner.h"
+
+#include <chrono>
+
+namespace portvakt::control {
+
+struct DataplaneRunner::Plane {
+  std::vector<std::unique_ptr<io::LivePort>> receivers;
+  std::vector<std::unique_ptr<io::PacketSocketSink>> senders;
+  std::unique_ptr<engine::PolicyDecider> decider;
+  std::unique_ptr<forward::VlanSwitch> vlanSwitch;
+  std::unique_ptr<forward::ForwardLoop> loop;
+};
+
+namespace {
+
+int64_t nowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Same ports and zones: the switch can keep running and only the decider changes.
+bool samePlane(const tables::CompiledPolicy& a, const tables::CompiledPolicy& b) {
+  if (a.zones.size() != b.zones.size() || a.ports.size() != b.ports.size()) return false;
+  for (size_t i = 0; i < a.zones.size(); ++i) {
+    if (a.zones[i].vlan != b.zones[i].vlan || a.zones[i].name != b.zones[i].name) return false;
+  }
+  for (size_t i = 0; i < a.ports.size(); ++i) {
+    const tables::Port &p = a.ports[i], &q = b.ports[i];
+    if (p.interface != q.interface || p.role != q.role || p.zones != q.zones || p.defaultZone != q.defaultZone ||
+        p.mode != q.mode) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+DataplaneRunner::DataplaneRunner(PolicyManager& policies, Metrics* metrics) : policies_(policies), metrics_(metrics) {}
+
+std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPolicyPtr policy,
+                                                              std::unique_ptr<engine::PolicyDecider> decider,
+                                                              std::string& error) {
+  auto plane = std::make_unique<Plane>();
+  forward::SwitchConfig config = forward::switchConfigFromPolicy(*policy);
+  if (std::string problem = forward::validate(config); !problem.empty()) {
+    error = "the policy's ports do not make a switch: " + problem;
+    return nullptr;
+  }
+  if (!decider) decider = std::make_unique<engine::PolicyDecider>(policy);
+  else decider->setPolicy(policy, nowNs());
+  plane->decider = std::move(decider);
+  plane->vlanSwitch = std::make_unique<forward::VlanSwitch>(std::move(config), *plane->decider);
+  plane->loop = std::make_unique<forward::ForwardLoop>(*plane->vlanSwitch);
+  for (size_t i = 0; i < policy->ports.size(); ++i) {
+    const std::string& name = policy->ports[i].interface;
+    auto rx = io::LivePort::open(name, static_cast<uint16_t>(i));
+    if (!rx) {
+      error = "port " + name + ": " + std::string(rx.error());
+      return nullptr;
+    }
+    auto tx = io::PacketSocketSink::open(name);
+    if (!tx) {
+      error = "port " + name + ": " + std::string(tx.error());
+      return nullptr;
+    }
+    plane->vlanSwitch->attach(static_cast<forward::PortIndex>(i), tx.value().get());
+    plane->loop->addBatchingSink(*tx.value());
+    if (!plane->loop->addSource(static_cast<forward::PortIndex>(i), *rx.value(), rx.value()->selectableFd(), name)) {
+      error = plane->loop->error();
+      return nullptr;
+    }
+    plane->receivers.push_back(std::move(rx.value()));
+    plane->senders.push_back(std::move(tx.value()));
+  }
+  return plane;
+}
+
+std::unique_ptr<DataplaneRunner> DataplaneRunner::start(PolicyManager& policies, Metrics* metrics, std::string& error) {
+  std::unique_ptr<DataplaneRunner> runner(new DataplaneRunner(policies, metrics));
+  runner->applied_ = policies.current();
+  runner->plane_ = open(runner->applied_, nullptr, error);
+  if (!runner->plane_) return nullptr;
+  runner->publish();
+  runner->thread_ = std::thread([r = runner.get()] { r->run(); });
+  return runner;
+}
+
+DataplaneRunner::~DataplaneRunner() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now) {
+  if (samePlane(*applied_, *policy)) {
+    plane_->decider->setPolicy(policy, now);
+    applied_ = std::move(policy);
+    return;
+  }
+  // Ports or zones changed: close the old ports first (the same interfaces
+  // are reopened), keep the decider and its device evidence.
+  std::unique_ptr<engine::PolicyDecider> decider = std::move(plane_->decider);
+  plane_.reset();
+  std::string error;
+  plane_ = open(policy, std::move(decider), error);
+  if (!plane_) {
+    // The new ports cannot be opened: go back to the ports that worked.
+    std::lock_guard lock(mutex_);
+    lastError_ = "policy applied to the decider failed on ports: " + error;
+    plane_ = open(applied_, nullptr, error);
+    return;
+  }
+  applied_ = std::move(policy);
+}
+
+void DataplaneRunner::run() {
+  auto lastPublish = std::chrono::steady_clock::now();
+  while (!stop_) {
+    if (!plane_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      continue;
+    }
+    if (plane_->loop->runOnce(100) < 0) {
+      std::lock_guard lock(mutex_);
+      lastError_ = plane_->loop->error();
+    }
+    if (auto current = policies_.current(); current != applied_) applyPolicy(std::move(current), nowNs());
+    if (auto t = std::chrono::steady_clock::now(); t - lastPublish >= std::chrono::milliseconds(500)) {
+      publish();
+      lastPublish = t;
+    }
+  }
+}
+
+void DataplaneRunner::publish() {
+  if (!plane_) return;
+  std::vector<PortSnapshot> ports;
+  for (size_t i = 0; i < plane_->vlanSwitch->portCount(); ++i) {
+    const auto& c = plane_->vlanSwitch->portCounters(static_cast<forward::PortIndex>(i));
+    ports.push_back({plane_->vlanSwitch->config().ports[i].name, plane_->vlanSwitch->portUp(static_cast<forward::PortIndex>(i)),
+                     c.rxFrames, c.rxDropped, c.txFrames, c.txErrors, c.learnedMacs});
+    if (metrics_) {
+      metrics_->setFrameCount(ports.back().interface, "-", "received", c.rxFrames);
+      metrics_->setFrameCount(ports.back().interface, "-", "dropped", c.rxDropped);
+    }
+  }
+  std::vector<engine::EngineEvent> fresh;
+  engine::EngineEvent e;
+  while (plane_->decider->popEvent(e)) fresh.push_back(std::move(e));
+  std::lock_guard lock(mutex_);
+  snapshot_ = std::move(ports);
+  for (auto& f : fresh) {
+    if (events_.size() < 10000) events_.push_back(std::move(f));
+  }
+}
+
+std::vector<PortSnapshot> DataplaneRunner::ports() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+std::vector<engine::EngineEvent> DataplaneRunner::takeEvents() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(events_, {});
+}
+
+std::string DataplaneRunner::lastError() const {
+  std::lock_guard lock(mutex_);
+  return lastError_;
+}
+
+}  // namespace portvakt::control

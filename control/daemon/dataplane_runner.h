@@ -1,0 +1,69 @@
+#pragma once
+// The daemon's dataplane thread: opens every port the policy names (libpcap
+// receive, batched AF_PACKET send), runs the VLAN switch with the policy
+// decider in one epoll loop, and picks up a pushed policy between bursts.
+//
+// Policy swap: the runner polls PolicyManager::current() (an atomic pointer)
+// once per loop turn. When only rules, classes or inventory changed, the
+// decider takes the new tables between two frames; when the ports or zones
+// changed, the ports are reopened and the switch rebuilt (learned MACs are
+// relearned from traffic; device evidence is kept by the decider).
+//
+// Threads: start() returns once the ports are open; the loop runs on its own
+// thread. ports() and takeEvents() are safe to call from the control thread.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "control/daemon/policy_manager.h"
+#include "control/metrics/metrics.h"
+#include "dataplane/engine/policy_decider.h"
+#include "dataplane/forward/forward_loop.h"
+#include "dataplane/io/live_port.h"
+
+namespace portvakt::control {
+
+struct PortSnapshot {
+  std::string interface;
+  bool up = true;
+  uint64_t rxFrames = 0, rxDropped = 0, txFrames = 0, txErrors = 0;
+  uint32_t learnedMacs = 0;
+};
+
+class DataplaneRunner {
+ public:
+  // Opens the ports of the running policy. On failure returns null and names
+  // the interface in `error`.
+  static std::unique_ptr<DataplaneRunner> start(PolicyManager& policies, Metrics* metrics, std::string& error);
+  ~DataplaneRunner();
+
+  std::vector<PortSnapshot> ports() const;
+  std::vector<engine::EngineEvent> takeEvents();
+  std::string lastError() const;
+
+ private:
+  struct Plane;  // ports, switch, decider and loop for one port configuration
+  DataplaneRunner(PolicyManager& policies, Metrics* metrics);
+  static std::unique_ptr<Plane> open(tables::CompiledPolicyPtr policy, std::unique_ptr<engine::PolicyDecider> decider,
+                                     std::string& error);
+  void run();
+  void applyPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  void publish();
+
+  PolicyManager& policies_;
+  Metrics* metrics_;
+  std::unique_ptr<Plane> plane_;
+  tables::CompiledPolicyPtr applied_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  mutable std::mutex mutex_;  // guards the three below
+  std::vector<PortSnapshot> snapshot_;
+  std::vector<engine::EngineEvent> events_;
+  std::string lastError_;
+};
+
+}  // namespace portvakt::control
