@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End to end through portvaktd on real interfaces: network namespaces joined by
+# veth pairs, the daemon forwarding between them, real ping and UDP, frames
+# checked by capturing on the far side. Needs root (CI runs as root).
+#   pv-sw      portvaktd; eth0 -> pv-rdnet (region uplink), eth1 -> pv-voice
+#              (voice uplink), eth3 -> pv-pc, eth4 -> pv-laptop, eth5 -> pv-phone
+# Scenarios: the pinned eKlient reaches RDnet (R1); an unknown laptop does not
+# (R1); the phone reaches its provider but never the region network (R2); a
+# push that removes the PC's pin takes effect on the running switch.
+# Usage: forwarding.sh BUILD_DIR   (from the project root)
+set -uo pipefail
+build=${1:?usage: forwarding.sh BUILD_DIR}
+if [ "$(id -u)" -ne 0 ]; then
+  [ "${CI:-}" = true ] && { echo "FAIL: needs root, and CI runs as root"; exit 1; }
+  echo "skip: needs root (network namespaces)"; exit 0
+fi
+pvd=$PWD/$build/control/portvaktd
+pv=$PWD/$build/control/portvakt
+work=$(mktemp -d)
+export PORTVAKT_SOCKET=$work/api.sock
+tag=pv$$
+ns() { echo "$tag-$1"; }
+fail=0
+daemon=
+
+cleanup() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  for n in sw rdnet voice pc laptop phone; do ip netns del "$(ns $n)" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for n in sw rdnet voice pc laptop phone; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
+link() {  # switch-side name, host ns, host-side name, host MAC, host address
+  ip link add "$1" netns "$(ns sw)" type veth peer name "$3" netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
+  ip -n "$(ns $2)" link set "$3" address "$4"
+  ip -n "$(ns $2)" addr add "$5" dev "$3"
+  ip -n "$(ns $2)" link set "$3" up
+  ip -n "$(ns sw)" link set "$1" up
+  # The switch host must not answer or route these frames itself.
+  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
+}
+link eth0 rdnet up0 02:00:00:00:01:01 10.20.0.1/16
+link eth1 voice up0 02:00:00:00:02:01 198.18.0.1/24
+link eth3 pc lan0 02:00:00:00:00:23 10.20.0.23/16
+link eth4 laptop lan0 a4:83:e7:00:00:01 10.20.0.99/16
+link eth5 phone lan0 80:5e:c0:00:00:05 198.18.0.5/24
+ip -n "$(ns phone)" route add 10.0.0.0/8 dev lan0   # the phone tries RDnet directly
+
+ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/lab-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \
+  2>"$work/daemon.log" &
+daemon=$!
+for _ in $(seq 50); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
+[ -S "$PORTVAKT_SOCKET" ] || { echo "FAIL: portvaktd did not start"; cat "$work/daemon.log"; exit 1; }
+
+reach() { ip netns exec "$(ns $1)" ping -c 2 -W 1 -i 0.3 "$2" >/dev/null 2>&1; }
+expect_reach() { reach "$1" "$2" || { echo "FAIL: $1 cannot reach $2 ($3)"; fail=1; }; }
+expect_blocked() { reach "$1" "$2" && { echo "FAIL: $1 reaches $2 ($3)"; fail=1; }; }
+
+expect_reach pc 10.20.0.1 "R1: an admitted eKlient reaches RDnet"
+expect_blocked laptop 10.20.0.1 "R1: an unknown laptop must be quarantined"
+
+# R2: the phone's SIP reaches its provider on the voice uplink, never RDnet.
+ip netns exec "$(ns voice)" timeout 5 tcpdump -n -i up0 -c 1 -w "$work/voice.pcap" udp port 5060 2>/dev/null &
+vcap=$!
+ip netns exec "$(ns rdnet)" timeout 5 tcpdump -n -i up0 -w "$work/rdnet.pcap" ether src 80:5e:c0:00:00:05 2>/dev/null &
+rcap=$!
+sleep 1
+for _ in 1 2 3; do
+  ip netns exec "$(ns phone)" bash -c 'echo "REGISTER sip:provider SIP/2.0" > /dev/udp/198.18.0.1/5060' 2>/dev/null
+  ip netns exec "$(ns phone)" bash -c 'echo "REGISTER sip:rdnet SIP/2.0" > /dev/udp/10.20.0.1/5060' 2>/dev/null
+  sleep 0.3
+done
+wait $vcap; wait $rcap
+voiceFrames=$(tcpdump -r "$work/voice.pcap" 2>/dev/null | wc -l)
+rdnetFrames=$(tcpdump -r "$work/rdnet.pcap" 2>/dev/null | wc -l)
+[ "$voiceFrames" -ge 1 ] || { echo "FAIL: the phone's SIP never reached the voice uplink"; fail=1; }
+[ "$rdnetFrames" -eq 0 ] || { echo "FAIL: $rdnetFrames frames from the phone reached the RDnet uplink (R2)"; fail=1; }
+
+"$pv" status > "$work/status" || { echo "FAIL: status"; fail=1; }
+grep -qE "^  eth3  access .* up  rx [1-9]" "$work/status" || { echo "FAIL: status shows no traffic on eth3"; cat "$work/status"; fail=1; }
+
+# A push on the running switch: without its pin the PC is no longer admitted.
+"$pv" policy push tests/e2e/lab-site-unpinned.yaml >/dev/null || { echo "FAIL: push"; fail=1; }
+sleep 0.5
+expect_blocked pc 10.20.0.1 "after the push the unpinned PC must be quarantined"
+"$pv" policy rollback >/dev/null || { echo "FAIL: rollback"; fail=1; }
+sleep 0.5
+expect_reach pc 10.20.0.1 "after the rollback the PC is admitted again"
+
+if [ $fail -ne 0 ]; then echo "--- daemon log"; tail -30 "$work/daemon.log"; fi
+[ $fail -eq 0 ] && echo "forwarding e2e ok"
+exit $fail
