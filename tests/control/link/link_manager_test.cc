@@ -99,17 +99,25 @@ TEST_F(LinkTest, CountersFollowTraffic) {
   ASSERT_TRUE(manager_->bringUp("port0").ok());
   auto c0 = manager_->counters("port0");
   ASSERT_TRUE(c0.ok()) << c0.error().message;
-  {
-    NetnsScope in(peer_);
-    portvakt::testing::RawSender raw("peer0");
-    ASSERT_TRUE(raw.ok());
-    std::vector<uint8_t> frame(60, 0);
-    frame[0] = 0xff, frame[1] = 0xff, frame[2] = 0xff, frame[3] = 0xff, frame[4] = 0xff, frame[5] = 0xff;
-    frame[6] = 0x02, frame[11] = 0x01, frame[12] = 0x88, frame[13] = 0xb5;
-    for (int i = 0; i < 10; ++i) ASSERT_TRUE(raw.send(frame));
+  // The peer's qdisc is activated asynchronously (linkwatch) once port0 is
+  // up; frames sent before that are dropped by the kernel, so send in rounds
+  // until they are counted.
+  std::vector<uint8_t> frame(60, 0);
+  for (int i = 0; i < 6; ++i) frame[i] = 0xff;
+  frame[6] = 0x02, frame[11] = 0x01, frame[12] = 0x88, frame[13] = 0xb5;
+  Result<LinkCounters> c1 = c0;
+  for (int round = 0; round < 100; ++round) {
+    {
+      NetnsScope in(peer_);
+      portvakt::testing::RawSender raw("peer0");
+      ASSERT_TRUE(raw.ok());
+      for (int i = 0; i < 10; ++i) ASSERT_TRUE(raw.send(frame));
+    }
+    c1 = manager_->counters("port0");
+    ASSERT_TRUE(c1.ok());
+    if (c1->rxPackets - c0->rxPackets >= 10) break;
+    ::usleep(10000);
   }
-  auto c1 = manager_->counters("port0");
-  ASSERT_TRUE(c1.ok());
   EXPECT_GE(c1->rxPackets - c0->rxPackets, 10u);
   EXPECT_GE(c1->rxBytes - c0->rxBytes, 600u);
   EXPECT_FALSE(manager_->counters("eth9").ok());

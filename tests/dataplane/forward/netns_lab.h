@@ -62,10 +62,21 @@ class NetnsLab {
        " sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6'");
     return name;
   }
-  // A veth pair, `a` in nsA and `b` in nsB, both up.
+  // A veth pair, `a` in nsA and `b` in nsB, both up and operational.
   bool addVeth(const std::string& nsA, const std::string& a, const std::string& nsB, const std::string& b) {
     return sh("ip -n " + nsA + " link add " + a + " type veth peer name " + b + " netns " + nsB) == 0 &&
-           sh("ip -n " + nsA + " link set " + a + " up") == 0 && sh("ip -n " + nsB + " link set " + b + " up") == 0;
+           sh("ip -n " + nsA + " link set " + a + " up") == 0 && sh("ip -n " + nsB + " link set " + b + " up") == 0 &&
+           waitOperUp(nsA, a) && waitOperUp(nsB, b);
+  }
+  // The kernel activates a link's qdisc (and sets operstate UP) from its
+  // linkwatch work, up to a second after carrier comes on; frames sent
+  // before that are dropped. Tests wait for it instead of racing it.
+  static bool waitOperUp(const std::string& ns, const std::string& name) {
+    for (int i = 0; i < 300; ++i) {
+      if (sh("ip -n " + ns + " -o link show dev " + name + " | grep -q 'state UP'") == 0) return true;
+      ::usleep(10000);
+    }
+    return false;
   }
 
  private:
