@@ -146,7 +146,7 @@ int cmdPolicyRollback(const std::vector<std::string>& args) {
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   const json& v = std::get<json>(answer)["version"];
-  std::cout << "running version " << v.value("version", 0) << " " << v.value("hash", "") << " (" << v.value("source", "")
+  std::cout << "running version " << v.value("version", 0) << " " << v.value("hash", "") << " (" << v.value("summary", "")
             << ")\n";
   return kExitOk;
 }
@@ -161,7 +161,7 @@ int cmdPolicyHistory(const std::vector<std::string>& args) {
   if (vm.count("json")) return kExitOk;
   for (const json& v : std::get<json>(answer)["history"]) {
     std::cout << v.value("version", 0) << "  " << timeText(v.value("time", int64_t{0})) << "  uid " << v.value("uid", 0)
-              << "  " << v.value("hash", "").substr(0, 19) << "  " << v.value("name", "") << "  " << v.value("summary", "")
+              << "  " << v.value("kind", "push") << "  " << v.value("hash", "").substr(0, 19) << "  " << v.value("name", "") << "  " << v.value("summary", "")
               << "  " << v.value("source", "") << "\n";
   }
   return kExitOk;

@@ -2,6 +2,7 @@
 // the management API on a Unix socket; live ports, the device table and the
 // alert feed plug into its loop as they land.
 #include <csignal>
+#include <filesystem>
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -10,7 +11,9 @@
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/daemon/api_handler.h"
+#include "control/alerts/alert_service.h"
 #include "control/daemon/dataplane_runner.h"
+#include "control/store/store.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
 
@@ -25,7 +28,10 @@ int main(int argc, char** argv) {
   using namespace portvakt;
   namespace po = boost::program_options;
   po::options_description options("portvaktd options");
-  options.add_options()("policy", po::value<std::string>()->required(), "the site policy to run at start")(
+  options.add_options()("policy", po::value<std::string>(),
+                        "the site policy to run at start (default: the last one pushed, from the state directory)")(
+      "state-dir", po::value<std::string>()->default_value("/var/lib/portvakt"),
+      "where the database (policy history, devices, alert spool) lives")(
       "socket", po::value<std::string>()->default_value("/run/portvakt/portvakt.sock"), "management API socket")(
       "group", po::value<std::string>()->default_value("portvakt"), "group that may push and roll back")(
       "metrics", po::value<std::string>()->default_value("127.0.0.1:9120"), "Prometheus /metrics address ('' for none)")(
@@ -37,8 +43,32 @@ int main(int argc, char** argv) {
                                     po::positional_options_description(), vm)) {
     return *exit;
   }
-  control::PolicyManager policies;
-  if (auto error = policies.push(vm["policy"].as<std::string>(), ::getuid(), "", std::time(nullptr))) {
+  const std::string stateDir = vm["state-dir"].as<std::string>();
+  std::error_code ec;
+  std::filesystem::create_directories(stateDir, ec);
+  auto opened = store::Store::open(stateDir + "/portvakt.db");
+  if (!opened) {
+    std::cerr << "portvaktd: " << opened.error().message << "\n";
+    return cli::kExitRuntime;
+  }
+  std::unique_ptr<store::Store> db = std::move(opened.value());
+  control::PolicyManager policies(db.get());
+  if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
+  std::string startPolicy;
+  if (vm.count("policy")) {
+    startPolicy = vm["policy"].as<std::string>();
+  } else if (!policies.history().empty()) {
+    startPolicy = policies.history().back().source;  // restart with what ran last
+    std::cerr << "portvaktd: restarting with the last pushed policy " << startPolicy << "\n";
+  } else {
+    std::cerr << "portvaktd: no --policy given and no earlier policy in " << stateDir << "\n";
+    return cli::kExitUsage;
+  }
+  const bool samePolicy = !policies.history().empty() && policies.history().back().source == startPolicy;
+  if (auto plan = policies.plan(startPolicy); plan.ok && samePolicy && plan.compiled->contentHash == policies.history().back().hash) {
+    // The same tables as before the restart: run them without a new history entry.
+    policies.resume(plan.compiled);
+  } else if (auto error = policies.push(startPolicy, ::getuid(), "", std::time(nullptr))) {
     std::cerr << "portvaktd: " << *error;
     return cli::kExitInvalid;
   }
@@ -69,24 +99,59 @@ int main(int argc, char** argv) {
       return cli::kExitRuntime;
     }
   }
+  // The alert feed (spool in the store, sinks from the policy). A sink it cannot
+  // use is reported and the daemon runs on: enforcement must not depend on it.
+  std::unique_ptr<alerts::AlertService> alertFeed;
+  auto startAlerts = [&](const tables::CompiledPolicy& policy) {
+    if (alertFeed) alertFeed->stop();
+    alertFeed.reset();
+    auto created = alerts::AlertService::create(*db, policy, {});
+    if (!created) {
+      std::cerr << "portvaktd: alerts are not delivered: " << created.error().message << "\n";
+      return;
+    }
+    alertFeed = std::move(created.value());
+    alertFeed->start();
+  };
+  startAlerts(*current);
+  auto raise = [&](const std::string& type, const std::string& port, const std::string& mac, const std::string& detail) {
+    std::cerr << "portvaktd: event " << nlohmann::json{{"event", type}, {"port", port}, {"mac", mac}, {"detail", detail}}
+                                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+    if (!alertFeed) return;
+    alerts::Event e;
+    e.type = type;
+    e.port = port;
+    e.mac = mac;
+    if (!detail.empty()) e.evidence.push_back({"detail", detail.substr(0, alerts::kMaxEvidenceValue)});
+    if (auto r = alertFeed->raise(e); !r) std::cerr << "portvaktd: alert not recorded: " << r.error().message << "\n";
+  };
   control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics, dataplane.get());
+  size_t knownVersions = policies.history().size();
   std::cerr << "portvaktd: running " << current->name << " " << current->contentHash << ", API on "
             << vm["socket"].as<std::string>() << "\n";
   while (!gStop) {
     metrics.setUptime(std::time(nullptr) - started);
     if (dataplane) {
-      // Events go to the journal as JSON lines until the alert feed is wired in.
+      auto running = policies.current();
       for (const engine::EngineEvent& e : dataplane->takeEvents()) {
-        std::cerr << "portvaktd: event " << nlohmann::json{{"event", e.event}, {"mac", e.mac.toString()}, {"port", e.port},
-                                                           {"time_ns", e.timeNs}, {"detail", e.detail}}
-                                                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-                  << "\n";
+        raise(e.event, e.port < running->ports.size() ? running->ports[e.port].interface : "", e.mac.toString(), e.detail);
       }
+    }
+    if (policies.history().size() != knownVersions) {
+      // A push or rollback went through: announce it and rebuild the feed for the new sinks.
+      knownVersions = policies.history().size();
+      const control::PolicyVersion& v = policies.history().back();
+      startAlerts(*policies.current());
+      raise(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
+            v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
+      if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
     server.serveOnce([&](const std::string& request, const api::Caller& caller) {
       return handler.handle(request, caller, std::time(nullptr));
     }, 200);
   }
+  if (alertFeed) alertFeed->stop();
   std::cerr << "portvaktd: stopping\n";
   return cli::kExitOk;
 }

@@ -25,7 +25,7 @@ const char* kindName(PolicyChange::Kind k) {
 
 json versionJson(const PolicyVersion& v) {
   return {{"version", v.version}, {"hash", v.hash}, {"name", v.name}, {"source", v.source},
-          {"uid", v.uid},         {"time", v.unixTime}, {"summary", v.summary}};
+          {"uid", v.uid},         {"time", v.unixTime}, {"summary", v.summary}, {"kind", v.kind}};
 }
 
 }  // namespace

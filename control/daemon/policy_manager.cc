@@ -1,5 +1,9 @@
 #include "control/daemon/policy_manager.h"
 
+#include <fstream>
+#include <sstream>
+
+#include "control/store/store.h"
 #include "policy/compiler/compiler.h"
 
 namespace portvakt::control {
@@ -12,6 +16,27 @@ std::string changeSummary(const std::vector<PolicyChange>& changes) {
     else ++removed;
   }
   return "+" + std::to_string(added) + " ~" + std::to_string(changed) + " -" + std::to_string(removed) + " items";
+}
+
+PolicyManager::PolicyManager(store::Store* store) : store_(store) {
+  if (!store_) return;
+  auto records = store_->policyHistory(false);
+  if (!records) {
+    lastError_ = "cannot read the policy history: " + records.error().message;
+    return;
+  }
+  for (const store::PolicyRecord& r : *records) {
+    PolicyVersion v;
+    v.version = r.version;
+    v.hash = r.hash;
+    v.name = r.name;
+    v.source = r.source;
+    v.uid = r.uid;
+    v.unixTime = r.unixTime;
+    v.summary = r.summary;
+    v.kind = r.kind;
+    history_.push_back(std::move(v));
+  }
 }
 
 PlanResult PolicyManager::plan(const std::string& path) const {
@@ -33,6 +58,29 @@ PlanResult PolicyManager::plan(const std::string& path) const {
 
 void PolicyManager::install(PolicyVersion v) {
   v.version = history_.empty() ? 1 : history_.back().version + 1;
+  if (store_) {
+    store::PolicyRecord r;
+    r.hash = v.hash;
+    r.name = v.name;
+    r.kind = v.kind;
+    r.source = v.source;
+    r.uid = v.uid;
+    r.unixTime = v.unixTime;
+    r.summary = v.summary;
+    r.canonical = v.canonical;
+    if (v.kind == "push") {
+      std::ifstream in(v.source);
+      std::stringstream text;
+      text << in.rdbuf();
+      r.policyText = text.str();  // the site file as pushed; its base is named by `extends`
+    }
+    if (auto stored = store_->appendPolicy(r)) {
+      v.version = *stored;
+      lastError_.clear();
+    } else {
+      lastError_ = "the policy runs, but the audit trail could not record it: " + stored.error().message;
+    }
+  }
   current_.store(v.policy);  // the one step the dataplane sees
   history_.push_back(std::move(v));
 }
@@ -58,6 +106,14 @@ std::optional<std::string> PolicyManager::push(const std::string& path, uid_t ui
   return std::nullopt;
 }
 
+void PolicyManager::resume(std::shared_ptr<const tables::CompiledPolicy> policy) {
+  if (!history_.empty()) {
+    history_.back().policy = policy;
+    history_.back().canonical = policy->dumpCanonical();
+  }
+  current_.store(std::move(policy));
+}
+
 std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64_t now) {
   if (history_.size() < 2 && version == 0) return "there is no earlier version to roll back to";
   const PolicyVersion* target = nullptr;
@@ -69,12 +125,17 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
     }
   }
   if (!target) return "no policy version " + std::to_string(version) + " in the history";
+  if (!target->policy) {
+    return "version " + std::to_string(target->version) + " ran before portvaktd last started and its tables are not loaded; push " +
+           target->source + " again";
+  }
   auto running = current();
   PolicyVersion v = *target;
   v.uid = uid;
   v.unixTime = now;
-  v.source = "rollback to version " + std::to_string(target->version);
-  v.summary = running ? changeSummary(diffPolicies(*running, *target->policy)) : "";
+  v.kind = "rollback";  // source stays the file that version was pushed from
+  v.summary = "rollback to version " + std::to_string(target->version) +
+              (running ? ": " + changeSummary(diffPolicies(*running, *target->policy)) : "");
   install(std::move(v));
   return std::nullopt;
 }

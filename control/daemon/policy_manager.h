@@ -19,6 +19,10 @@
 #include "control/policy_views/policy_diff.h"
 #include "policy/tables/compiled_policy.h"
 
+namespace portvakt::store {
+class Store;
+}
+
 namespace portvakt::control {
 
 struct PolicyVersion {
@@ -30,6 +34,7 @@ struct PolicyVersion {
   int64_t unixTime = 0;
   std::string summary;  // "+2 ~1 -0 items" against the version before
   std::string canonical;  // the compiled tables, for rollback and audit
+  std::string kind = "push";  // push | rollback
   std::shared_ptr<const tables::CompiledPolicy> policy;
 };
 
@@ -43,6 +48,10 @@ struct PlanResult {
 
 class PolicyManager {
  public:
+  PolicyManager() = default;
+  // Every installed version is also appended to `store` (the audit trail);
+  // history() then starts with what the store already holds.
+  explicit PolicyManager(store::Store* store);
   std::shared_ptr<const tables::CompiledPolicy> current() const { return current_.load(); }
   const std::vector<PolicyVersion>& history() const { return history_; }
 
@@ -51,6 +60,9 @@ class PolicyManager {
   // computed now has that id (nothing changed since the engineer looked).
   // Returns an error text, or nullopt on success.
   std::optional<std::string> push(const std::string& path, uid_t uid, const std::string& expectedPlanId, int64_t now);
+  // Runs `policy` as the last version of the history (a restart with the same
+  // tables): no new history entry.
+  void resume(std::shared_ptr<const tables::CompiledPolicy> policy);
   // Swaps back to a previous version's tables (as a new version).
   std::optional<std::string> rollback(int version, uid_t uid, int64_t now);
 
@@ -58,7 +70,13 @@ class PolicyManager {
   void install(PolicyVersion v);
 
   std::atomic<std::shared_ptr<const tables::CompiledPolicy>> current_;
-  std::vector<PolicyVersion> history_;
+  std::vector<PolicyVersion> history_;  // versions from earlier runs have no `policy` (not loaded)
+  store::Store* store_ = nullptr;
+  std::string lastError_;
+
+ public:
+  // Set when the store refused a write (the swap itself still happened).
+  const std::string& lastStoreError() const { return lastError_; }
 };
 
 std::string changeSummary(const std::vector<PolicyChange>& changes);

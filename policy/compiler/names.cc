@@ -55,7 +55,8 @@ const std::vector<std::string>& alertEvents() {
       "device_new",        "device_unknown",   "device_class_changed", "mac_spoof_suspect",
       "vlan_hopping",      "rogue_dhcp",       "arp_spoof",            "region_access_attempt",
       "flow_denied",       "invariant_blocked", "link_down",           "link_up",
-      "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac"};
+      "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac",
+      "device_moved",      "policy_rolled_back"};
   return kEvents;
 }
 

@@ -29,11 +29,11 @@ expect_output() {
   fi
 }
 
-expect_exit 1 "portvaktd refuses to start on an invalid policy" "$pvd" --policy tests/policy/invalid/duplicate-vlan.yaml --socket "$sock"
+expect_exit 1 "portvaktd refuses to start on an invalid policy" "$pvd" --policy tests/policy/invalid/duplicate-vlan.yaml --socket "$sock" --state-dir "$work/state0" --forward no
 expect_output "error\[duplicate-vlan\]" "and says why"
-expect_exit 2 "portvaktd without --policy is a usage error" "$pvd" --socket "$sock"
+expect_exit 2 "portvaktd without --policy and without history is a usage error" "$pvd" --socket "$sock" --state-dir "$work/empty" --forward no
 
-"$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no 2>"$work/daemon.log" &
+"$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { echo "FAIL: portvaktd did not create its socket"; cat "$work/daemon.log"; exit 1; }
@@ -82,6 +82,19 @@ elif [ "${CI:-}" = true ]; then
 else
   echo "skip: unprivileged-caller check (needs root)"
 fi
+
+# The history is the audit trail: it survives a restart, and the daemon comes
+# back with the last policy that ran, without --policy.
+kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+"$pvd" --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon2.log" &
+daemon=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+expect_exit 0 "history after a restart" "$pv" policy history
+[ "$(grep -c . "$work/out")" -eq 3 ] || { echo "FAIL: 3 versions should survive the restart"; cat "$work/out"; fail=1; }
+expect_output "rollback .*rollback to version 1" "the rollback is recorded as one"
+expect_exit 0 "status after a restart" "$pv" status
+expect_output "^policy   vardcentral-karlstad version 3" "the daemon restarted with the last policy, same version"
+grep -q "policy_reload" "$work/daemon.log" || { echo "FAIL: no policy_reload event in the daemon log"; fail=1; }
 
 kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 expect_exit 3 "an unreachable daemon" "$pv" status

@@ -47,7 +47,7 @@ link eth4 laptop lan0 a4:83:e7:00:00:01 10.20.0.99/16
 link eth5 phone lan0 80:5e:c0:00:00:05 198.18.0.5/24
 ip -n "$(ns phone)" route add 10.0.0.0/8 dev lan0   # the phone tries RDnet directly
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/lab-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \
+ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/lab-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" --state-dir "$work/state" \
   2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 50); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done

@@ -85,7 +85,7 @@ request subnet-mask, broadcast-address, time-offset, routers, domain-name, domai
   domain-search, host-name, interface-mtu, ntp-servers;
 CONF
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/lab/lab-clinic.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \
+ip netns exec "$(ns sw)" "$pvd" --policy tests/lab/lab-clinic.yaml --socket "$PORTVAKT_SOCKET" --metrics "" --state-dir "$work/state" \
   2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 50); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
