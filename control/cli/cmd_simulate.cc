@@ -9,6 +9,7 @@
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "dataplane/engine/offline_pipeline.h"
+#include "dataplane/fingerprint/fingerprint_db.h"
 #include "dataplane/io/capture_file.h"
 #include "policy/compiler/compiler.h"
 
@@ -32,8 +33,21 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
     return kExitInvalid;
   }
   s.policy = compiled.policy;
+  // Fingerprint knowledge as data: the project's own Windows 10/11 entries,
+  // then each --fingerprints file (Fingerbank format), in that order.
+  auto db = std::make_shared<fingerprint::FingerprintDb>();
+  std::vector<std::string> files = {std::string(PORTVAKT_FINGERPRINT_DATA)};
+  if (vm.count("fingerprints")) {
+    for (const auto& f : vm["fingerprints"].as<std::vector<std::string>>()) files.push_back(f);
+  }
+  for (const std::string& f : files) {
+    if (auto loaded = db->addFingerbankFile(f); !loaded) {
+      std::cerr << "portvakt: fingerprints: " << loaded.error().message << "\n";
+      return kExitRuntime;
+    }
+  }
   std::string error;
-  s.pipeline = engine::OfflinePipeline::create(s.policy, error);
+  s.pipeline = engine::OfflinePipeline::create(s.policy, error, {}, db);
   if (!s.pipeline) {
     std::cerr << "portvakt: cannot build the switch for this policy: " << error << "\n";
     return kExitInvalid;
@@ -85,6 +99,7 @@ int cmdSimulate(const std::vector<std::string>& args) {
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
       "pcap", po::value<std::string>()->required(), "a capture (pcap or pcapng)")(
       "port", po::value<std::string>(), "ingress interface the capture stands for (default: the first access port)")(
+      "fingerprints", po::value<std::vector<std::string>>(), "more DHCP fingerprint data (Fingerbank format), repeatable")(
       "json", "machine-readable output");
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt simulate --policy P --pcap F [--port IFACE] [--json]", options, {}, vm)) {
@@ -171,26 +186,62 @@ int cmdSimulate(const std::vector<std::string>& args) {
 int cmdTrace(const std::vector<std::string>& args) {
   po::options_description options("trace options");
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
-      "pcap", po::value<std::string>()->required(), "a capture (pcap or pcapng)")(
-      "frame", po::value<uint64_t>()->required(), "frame number to explain (1 = first); earlier frames build device state")(
-      "port", po::value<std::string>(), "ingress interface (default: the first access port)");
+      "pcap", po::value<std::string>(), "a capture (pcap or pcapng)")(
+      "frame", po::value<uint64_t>(), "frame number to explain (1 = first); earlier frames build device state")(
+      "hex", po::value<std::string>(), "explain this one frame instead, given as hex bytes (spaces and colons allowed)")(
+      "port", po::value<std::string>(), "ingress interface (default: the first access port)")(
+      "fingerprints", po::value<std::vector<std::string>>(), "more DHCP fingerprint data (Fingerbank format), repeatable");
   po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt trace --policy P --pcap F --frame N [--port IFACE]", options, {}, vm)) {
+  if (auto exit = parseOptions(args, "portvakt trace --policy P (--pcap F --frame N | --hex BYTES) [--port IFACE]", options,
+                               {}, vm)) {
     return *exit;
   }
-  const uint64_t wanted = vm["frame"].as<uint64_t>();
+  const bool fromHex = vm.count("hex") > 0;
+  const bool fromCapture = vm.count("pcap") > 0 && vm.count("frame") > 0;
+  if (fromHex == fromCapture || (fromHex && (vm.count("pcap") > 0 || vm.count("frame") > 0))) {
+    std::cerr << "portvakt: give either --pcap F --frame N, or --hex BYTES\n";
+    return kExitUsage;
+  }
+  std::vector<uint8_t> hexBytes;
+  if (fromHex) {
+    int nibble = -1;
+    for (char c : vm["hex"].as<std::string>()) {
+      int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+      if (v < 0) {
+        if (c == ' ' || c == ':' || c == '\n') continue;
+        std::cerr << "portvakt: --hex: '" << c << "' is not a hex digit\n";
+        return kExitUsage;
+      }
+      if (nibble < 0) nibble = v;
+      else {
+        hexBytes.push_back(static_cast<uint8_t>(nibble << 4 | v));
+        nibble = -1;
+      }
+    }
+    if (nibble >= 0 || hexBytes.empty()) {
+      std::cerr << "portvakt: --hex needs an even, non-zero number of hex digits\n";
+      return kExitUsage;
+    }
+  }
+  const uint64_t wanted = fromHex ? 1 : vm["frame"].as<uint64_t>();
   if (wanted == 0) {
     std::cerr << "portvakt: frames are numbered from 1\n";
     return kExitUsage;
   }
   Setup s;
   if (auto exit = setUp(vm, s)) return *exit;
-  auto source = openCapture(vm["pcap"].as<std::string>());
-  if (!source) return kExitRuntime;
+  std::unique_ptr<io::CaptureFileSource> capture;
+  if (!fromHex) {
+    auto source = openCapture(vm["pcap"].as<std::string>());
+    if (!source) return kExitRuntime;
+    capture = std::move(*source);
+  }
   io::Frame frame;
   for (uint64_t n = 1;; ++n) {
-    io::ReadStatus status = (*source)->next(frame);
-    if (status != io::ReadStatus::kFrame) {
+    if (fromHex) {
+      frame.bytes = hexBytes;
+      frame.wireLength = static_cast<uint32_t>(hexBytes.size());
+    } else if (capture->next(frame) != io::ReadStatus::kFrame) {
       std::cerr << "portvakt: the capture has " << n - 1 << " frames, no frame " << wanted << "\n";
       return kExitUsage;
     }
@@ -211,7 +262,8 @@ int cmdTrace(const std::vector<std::string>& args) {
     std::cout << ", anomalies" << (anomalyText.empty() ? " none" : anomalyText) << "\n";
     if (why.steps.empty()) std::cout << "  switch   decided before the policy was asked (frame shape or VLAN tags)\n";
     for (const std::string& step : why.steps) std::cout << "  policy   " << step << "\n";
-    std::cout << "  verdict  " << r.verdict << " in zone " << policy.zoneName(r.forward.zone);
+    const tables::ZoneId zone = r.forward.zone != tables::kNoZone ? r.forward.zone : s.pipeline->decider().lastZone();
+    std::cout << "  verdict  " << r.verdict << " in zone " << policy.zoneName(zone);
     if (r.forward.forwarded()) std::cout << " to " << r.forward.egressPorts << " port(s)" << (r.forward.flooded ? " (flooded)" : "");
     std::cout << "\n";
     return kExitOk;

@@ -31,6 +31,13 @@ check "trace decodes" "^  decode   a6:82:4b:c9:a1:a7 -> 74:83:ef:07:d0:a9, layer
 check "trace names the policy step" "^  policy   blocked: zone quarantine is a quarantine zone" "$work/trace"
 check "trace verdict" "^  verdict  dropped:quarantine" "$work/trace"
 
+"$pv" trace --policy "$site" --hex "ffffffffffff 3c52821a2b3c 0806 0001 0800 06 04 0001 3c52821a2b3c 0a0a0017 000000000000 0a0a0001" > "$work/hex" || { echo "FAIL: trace --hex"; fail=1; }
+check "a frame given in hex is decoded" "layers eth,arp, anomalies none" "$work/hex"
+check "and placed by the policy (no DHCP yet: quarantine)" "^  verdict  dropped:quarantine in zone quarantine" "$work/hex"
+"$pv" trace --policy "$site" --hex "abc" > /dev/null 2>&1; [ $? -eq 2 ] || { echo "FAIL: odd hex is a usage error"; fail=1; }
+"$pv" simulate --policy "$site" --pcap "$dhcp" --fingerprints ../shared/fingerprints/fingerbank/dhcp_fingerprints.conf > /dev/null || { echo "FAIL: --fingerprints with Fingerbank"; fail=1; }
+"$pv" simulate --policy "$site" --pcap "$dhcp" --fingerprints /nonexistent.conf > "$work/out" 2>&1; [ $? -eq 3 ] || { echo "FAIL: a missing fingerprint file is a runtime error"; fail=1; }
+
 "$pv" trace --policy "$site" --pcap "$dhcp" --frame 999 > "$work/out" 2>&1; rc=$?
 [ $rc -eq 2 ] || { echo "FAIL: a frame past the end: exit $rc, want 2"; fail=1; }
 check "says how many frames there are" "the capture has 54 frames" "$work/out"
