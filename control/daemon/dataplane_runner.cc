@@ -47,7 +47,13 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     error = "the policy's ports do not make a switch: " + problem;
     return nullptr;
   }
-  if (!decider) decider = std::make_unique<engine::PolicyDecider>(policy);
+  if (!decider) {
+    // Fingerprint knowledge as data (Windows 10/11 DHCP fingerprints); without
+    // it the profiler still classifies by the policy's own rules.
+    auto db = std::make_shared<fingerprint::FingerprintDb>();
+    (void)db->addFingerbankFile(PORTVAKT_FINGERPRINT_DATA);
+    decider = std::make_unique<engine::PolicyDecider>(policy, fingerprint::ProfilerConfig{}, db);
+  }
   else decider->setPolicy(policy, nowNs());
   plane->decider = std::move(decider);
   plane->vlanSwitch = std::make_unique<forward::VlanSwitch>(std::move(config), *plane->decider);
