@@ -135,7 +135,9 @@ int main(int argc, char** argv) {
     if (dataplane) {
       auto running = policies.current();
       for (const engine::EngineEvent& e : dataplane->takeEvents()) {
-        raise(e.event, e.port < running->ports.size() ? running->ports[e.port].interface : "", e.mac.toString(), e.detail);
+        const bool noDevice = e.mac == tables::MacAddress{};  // link events concern a port, not a device
+        raise(e.event, e.port < running->ports.size() ? running->ports[e.port].interface : "",
+              noDevice ? std::string() : e.mac.toString(), e.detail);
       }
     }
     if (policies.history().size() != knownVersions) {

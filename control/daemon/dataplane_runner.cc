@@ -5,6 +5,7 @@
 namespace portvakt::control {
 
 struct DataplaneRunner::Plane {
+  std::unique_ptr<link::LinkWatcher> links;  // link up/down of the policy's ports (libnl)
   std::vector<std::unique_ptr<io::LivePort>> receivers;
   std::vector<std::unique_ptr<io::PacketSocketSink>> senders;
   std::unique_ptr<engine::PolicyDecider> decider;
@@ -79,6 +80,9 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     plane->receivers.push_back(std::move(rx.value()));
     plane->senders.push_back(std::move(tx.value()));
   }
+  std::vector<std::string> names;
+  for (const tables::Port& p : policy->ports) names.push_back(p.interface);
+  if (auto watcher = link::LinkWatcher::open(names)) plane->links = std::move(watcher.value());
   return plane;
 }
 
@@ -130,10 +134,26 @@ void DataplaneRunner::run() {
       std::lock_guard lock(mutex_);
       lastError_ = plane_->loop->error();
     }
+    if (plane_ && plane_->links) watchLinks();
     if (auto current = policies_.current(); current != applied_) applyPolicy(std::move(current), nowNs());
     if (auto t = std::chrono::steady_clock::now(); t - lastPublish >= std::chrono::milliseconds(500)) {
       publish();
       lastPublish = t;
+    }
+  }
+}
+
+void DataplaneRunner::watchLinks() {
+  std::vector<link::LinkEvent> changes;
+  if (!plane_->links->poll(changes)) return;
+  for (const link::LinkEvent& e : changes) {
+    for (size_t i = 0; i < applied_->ports.size(); ++i) {
+      if (applied_->ports[i].interface != e.name) continue;
+      const bool up = e.kind == link::LinkEvent::Kind::kUp;
+      // Down: the switch forgets the port's MACs and leaves it out of flooding.
+      plane_->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), up);
+      plane_->decider->report({up ? "link_up" : "link_down", tables::MacAddress{}, static_cast<uint16_t>(i), nowNs(),
+                               "port " + e.name + " " + link::toString(e.kind)});
     }
   }
 }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "control/daemon/policy_manager.h"
+#include "control/link/link_watcher.h"
 #include "control/metrics/metrics.h"
 #include "dataplane/engine/policy_decider.h"
 #include "dataplane/forward/forward_loop.h"
@@ -53,6 +54,7 @@ class DataplaneRunner {
   void run();
   void applyPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
   void publish();
+  void watchLinks();
 
   PolicyManager& policies_;
   Metrics* metrics_;

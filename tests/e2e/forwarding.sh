@@ -80,6 +80,13 @@ rdnetFrames=$(tcpdump -r "$work/rdnet.pcap" 2>/dev/null | wc -l)
 "$pv" status > "$work/status" || { echo "FAIL: status"; fail=1; }
 grep -qE "^  eth3  access .* up  rx [1-9]" "$work/status" || { echo "FAIL: status shows no traffic on eth3"; cat "$work/status"; fail=1; }
 
+# Unplugging a jack: the port goes down in the switch and the service desk hears of it.
+ip -n "$(ns laptop)" link set lan0 down
+sleep 1
+"$pv" status > "$work/status" || { echo "FAIL: status"; fail=1; }
+grep -qE "^  eth4  access .* DOWN" "$work/status" || { echo "FAIL: eth4 should be down"; cat "$work/status"; fail=1; }
+grep -q '"event":"link_down","mac":"","port":"eth4"' "$work/daemon.log" || { echo "FAIL: no link_down event for eth4"; fail=1; }
+
 # A push on the running switch: without its pin the PC is no longer admitted.
 "$pv" policy push tests/e2e/lab-site-unpinned.yaml >/dev/null || { echo "FAIL: push"; fail=1; }
 sleep 0.5
