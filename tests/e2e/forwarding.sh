@@ -14,8 +14,9 @@ if [ "$(id -u)" -ne 0 ]; then
   [ "${CI:-}" = true ] && { echo "FAIL: needs root, and CI runs as root"; exit 1; }
   echo "skip: needs root (network namespaces)"; exit 0
 fi
-pvd=$PWD/$build/control/portvaktd
-pv=$PWD/$build/control/portvakt
+case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
+pvd=$build/control/portvaktd
+pv=$build/control/portvakt
 work=$(mktemp -d)
 export PORTVAKT_SOCKET=$work/api.sock
 tag=pv$$

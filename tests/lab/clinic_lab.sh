@@ -21,8 +21,9 @@ fi
 for tool in dnsmasq dhclient tcpdump ping ethtool; do
   command -v "$tool" >/dev/null || { echo "clinic_lab: $tool is missing (./run deps installs it)"; exit 2; }
 done
-pvd=$PWD/$build/control/portvaktd
-pv=$PWD/$build/control/portvakt
+case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
+pvd=$build/control/portvaktd
+pv=$build/control/portvakt
 work=$(mktemp -d)
 chmod 755 "$work"
 export PORTVAKT_SOCKET=$work/api.sock
