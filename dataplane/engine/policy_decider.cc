@@ -192,7 +192,7 @@ ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const IngressFrame& 
     if (why) why->add("monitor mode: passed, and counted as a would-be drop");
     return {srcZone, true, DropReason::kNone};
   }
-  return {srcZone, false, DropReason::kPolicyDenied};
+  return {srcZone, false, DropReason::kPolicyDenied, byInvariant};
 }
 
 }  // namespace portvakt::engine

@@ -355,7 +355,7 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
   };
   if (!d.allow) {
     DropReason reason = d.reason == DropReason::kNone ? DropReason::kPolicyDenied : d.reason;
-    if (!monitor) return drop(reason, p.port, p.src, result);
+    if (!monitor || d.enforceAlways) return drop(reason, p.port, p.src, result);
     softDrop(reason);
     if (zone == kNoZone) zone = portZone;
   }

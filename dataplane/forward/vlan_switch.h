@@ -109,6 +109,9 @@ struct ForwardDecision {
   ZoneId zone = kNoZone;
   bool allow = false;
   DropReason reason = DropReason::kPolicyDenied;  // when !allow
+  // A denial that monitor-mode ports must enforce too: the policy's
+  // invariants hold in every mode (docs/policy.md, "Composition").
+  bool enforceAlways = false;
 };
 
 // The admission/classification hook. Called once per frame that passed the

@@ -158,6 +158,32 @@ TEST_F(PipelineTest, APrinterMayNotReachRdnetAndTheSameMacOnTwoPortsIsSuspect) {
   EXPECT_TRUE(has(events(), "mac_spoof_suspect " + printer));
 }
 
+TEST(PipelineMonitorMode, InvariantsAreEnforcedEvenOnMonitorPorts) {
+  policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
+  ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
+  std::string error;
+  auto pipeline = OfflinePipeline::create(compiled.policy, error);
+  ASSERT_TRUE(pipeline) << error;
+  std::deque<Bytes> keep;
+  int64_t now = 1'000'000'000;
+  auto send = [&](const Writer& w) {
+    keep.push_back(w.data);
+    io::Frame f;
+    f.bytes = keep.back();
+    f.wireLength = static_cast<uint32_t>(keep.back().size());
+    f.port = 2;  // eth3, the watched jack
+    f.timestampNs = now += 1'000'000'000;
+    return pipeline->process(f);
+  };
+  send(lldpMedPhoneFrame());  // a phone: voice
+  // Voice toward RDnet breaks the base's invariant: dropped although the port only watches.
+  PipelineResult toRdnet = send(tcpSyn(kPhoneMac, kGatewayMac, "10.30.0.7", "10.20.0.5", 443));
+  EXPECT_EQ(toRdnet.verdict, "dropped:policy_denied");
+  // An unknown laptop would be quarantined; monitor mode lets it pass and counts it.
+  PipelineResult laptop = send(tcpSyn("a4:83:e7:00:00:03", kGatewayMac, "10.20.0.99", "10.20.0.5", 443));
+  EXPECT_EQ(laptop.forward.wouldDrop, forward::DropReason::kQuarantine) << laptop.verdict;
+}
+
 TEST_F(PipelineTest, TallyCountsEveryFrameByZoneAndVerdict) {
   send(dhcpOfferFrame());
   send(discover("a4:83:e7:00:00:02", kLinuxParams, "", ""));
