@@ -15,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::string path = "/tmp/portvakt-policy-fuzz-" + std::to_string(::getpid()) + ".yaml";
   FILE* f = std::fopen(path.c_str(), "wb");
   if (!f) return 0;
-  std::fwrite(data, 1, size, f);
+  if (size > 0) std::fwrite(data, 1, size, f);  // data may be null for an empty input
   std::fclose(f);
   portvakt::policy::CompileResult result = portvakt::policy::compilePolicyFile(path);
   if (!result.ok() && result.diagnostics.errorCount() == 0) __builtin_trap();  // invalid must say why
