@@ -135,7 +135,7 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
   if (isLinkControl(in.dst)) {
     // LLDP, CDP, STP and EAPOL are for the switch: learned from, never forwarded.
     if (why) why->add("link-control frame for the switch itself: used as evidence, not forwarded");
-    return {zone, false, DropReason::kPolicyDenied};
+    return {zone, false, DropReason::kLinkControl};
   }
   if (zone == kNoZone) return {zone, false, DropReason::kNoZone};
   if (policy_->zones[zone].quarantine) {

@@ -26,6 +26,7 @@ constexpr DropReasonInfo kInfos[] = {
     {DropReason::kMacSpoofing, "mac_spoofing", "MAC of an inventoried device on another port or with another fingerprint"},
     {DropReason::kRogueDhcp, "rogue_dhcp", "DHCP server message from an access port"},
     {DropReason::kArpSpoofing, "arp_spoofing", "ARP reply claiming a protected address from an access port"},
+    {DropReason::kLinkControl, "link_control", "LLDP/CDP/STP/EAPOL frame for the switch itself: used as evidence, not forwarded"},
 };
 static_assert(std::size(kInfos) == kDropReasonCount - 1, "every DropReason needs a name");
 

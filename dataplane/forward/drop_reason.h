@@ -40,8 +40,9 @@ enum class DropReason : uint8_t {
   kMacSpoofing,    // an inventoried MAC seen on a second port / contradicting fingerprint
   kRogueDhcp,      // DHCP server message from an access port
   kArpSpoofing,    // ARP reply claiming a protected address from an access port
+  kLinkControl,    // LLDP, CDP, STP, EAPOL: frames for the switch itself (evidence, never forwarded)
 };
-inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kArpSpoofing) + 1;
+inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kLinkControl) + 1;
 
 struct DropReasonInfo {
   DropReason reason;
