@@ -116,6 +116,11 @@ SignalMask firedSignals(const tables::CompiledPolicy& policy, const DeviceClass&
   }
   if (c.lldpMedVoiceVlan && e.lldpVoiceVlan && *e.lldpVoiceVlan == *c.lldpMedVoiceVlan)
     fired |= signalBit(Signal::kLldpMedVoiceVlan);
+  if (!c.lldpMedApplications.empty()) {
+    bool all = true;
+    for (uint8_t app : c.lldpMedApplications) all = all && (e.lldpApplications & (1u << app)) != 0;
+    if (all) fired |= signalBit(Signal::kLldpMedApplication);
+  }
   if (!c.cdpPlatform.empty() && e.has(Trait::kCdpPlatform) &&
       anyGlob(c.cdpPlatform, e.cdpPlatform.view(), GlobCase::kSensitive))
     fired |= signalBit(Signal::kCdpPlatform);

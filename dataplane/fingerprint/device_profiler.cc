@@ -323,6 +323,10 @@ void DeviceProfiler::placeZone(DeviceRecord& r) {
   tables::ZoneId zone = r.committed.zone;
   r.quarantinedAsSuspect = false;
   r.zoneRefusedOnPort = false;
+  if (!r.committed.pinned && r.randomized && policy_->randomizedMacs == tables::RandomizedMacs::kQuarantine) {
+    // The policy does not admit randomised MACs: only a pin can place one.
+    if (const tables::ZoneId q = quarantineZone(*policy_); q != tables::kNoZone) zone = q;
+  }
   if (!r.committed.pinned && r.spoofReasons && config_.quarantineSpoofSuspects) {
     const tables::ZoneId q = quarantineZone(*policy_);
     if (q != tables::kNoZone) {

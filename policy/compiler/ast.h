@@ -58,6 +58,7 @@ struct ClassDecl {
   TextList dhcpHostname;
   TextList lldpMedCapabilities;
   std::optional<At<long>> lldpMedVoiceVlan;
+  TextList lldpMedApplications;
   TextList cdpPlatform;
   TextList sipUserAgent;
   TextList mdnsServices;
@@ -154,6 +155,7 @@ struct PolicyFile {
   std::optional<Text> name;
   std::optional<Text> extends;
   std::optional<Text> mode;
+  std::optional<Text> randomizedMacs;
   std::vector<ZoneDecl> zones;
   std::vector<DestinationDecl> destinations;
   std::vector<PortDecl> ports;

@@ -85,6 +85,18 @@ void PolicyBuilder::buildHeader() {
       if (auto m = parseMode(f.mode->value)) out_.mode = *m;
       else diags_.error(f.mode->at, "bad-value", "mode must be enforce or monitor, not '" + f.mode->value + "'");
     }
+    if (f.randomizedMacs) {
+      const std::string& r = f.randomizedMacs->value;
+      if (r != "classify" && r != "quarantine") {
+        diags_.error(f.randomizedMacs->at, "bad-value", "randomized_macs must be classify or quarantine, not '" + r + "'");
+      } else if (r == "classify" && out_.randomizedMacs == RandomizedMacs::kQuarantine) {
+        // A base that quarantines randomised MACs cannot be loosened by a site.
+        diags_.error(f.randomizedMacs->at, "base-override",
+                     "the base policy quarantines randomized MACs; a site may not switch that off");
+      } else {
+        out_.randomizedMacs = r == "quarantine" ? RandomizedMacs::kQuarantine : RandomizedMacs::kClassify;
+      }
+    }
     out_.sources.push_back(std::filesystem::path(f.display).filename().string());
   }
   const PolicyFile& site = chain_.back();
@@ -269,6 +281,17 @@ void PolicyBuilder::buildClasses() {
           configured.push_back(Signal::kLldpMedVoiceVlan);
         }
       }
+      for (const Text& t : c.lldpMedApplications) {
+        if (auto app = parseMedApplication(t.value)) {
+          dc.lldpMedApplications.push_back(*app);
+        } else {
+          diags_.error(t.at, "bad-value", "'" + t.value + "' is not an LLDP-MED application type (voice, voice-signaling, "
+                                          "guest-voice, guest-voice-signaling, softphone-voice, video-conferencing, "
+                                          "streaming-video, video-signaling)");
+        }
+      }
+      std::sort(dc.lldpMedApplications.begin(), dc.lldpMedApplications.end());
+      if (!dc.lldpMedApplications.empty()) configured.push_back(Signal::kLldpMedApplication);
       for (const Text& t : c.cdpPlatform) dc.cdpPlatform.push_back(t.value);
       if (!dc.cdpPlatform.empty()) configured.push_back(Signal::kCdpPlatform);
       for (const Text& t : c.sipUserAgent) dc.sipUserAgent.push_back(t.value);
@@ -303,7 +326,7 @@ void PolicyBuilder::buildClasses() {
       for (const Text& r : c.require) {
         auto s = parseSignal(r.value);
         if (!s) {
-          diags_.error(r.at, "bad-value", "'" + r.value + "' is not a kind of evidence (inventory, dhcp.vendor_class, dhcp.parameter_list, dhcp.hostname, lldp_med.capabilities, lldp_med.voice_vlan, cdp.platform, sip.user_agent, mdns.services, oui)");
+          diags_.error(r.at, "bad-value", "'" + r.value + "' is not a kind of evidence (inventory, dhcp.vendor_class, dhcp.parameter_list, dhcp.hostname, lldp_med.capabilities, lldp_med.voice_vlan, lldp_med.applications, cdp.platform, sip.user_agent, mdns.services, oui)");
         } else if (std::find(configured.begin(), configured.end(), *s) == configured.end()) {
           diags_.error(r.at, "class-never-matches", what + " requires " + r.value + " but has no match rule for it, so it can never match");
         } else {

@@ -50,6 +50,15 @@ std::optional<Signal> parseSignal(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<uint8_t> parseMedApplication(std::string_view s) {
+  static const char* kNames[] = {"voice", "voice-signaling", "guest-voice", "guest-voice-signaling",
+                                 "softphone-voice", "video-conferencing", "streaming-video", "video-signaling"};
+  for (uint8_t i = 0; i < 8; ++i) {
+    if (s == kNames[i]) return static_cast<uint8_t>(i + 1);
+  }
+  return std::nullopt;
+}
+
 const std::vector<std::string>& alertEvents() {
   static const std::vector<std::string> kEvents = {
       "device_new",        "device_unknown",   "device_class_changed", "mac_spoof_suspect",

@@ -18,6 +18,8 @@ std::optional<tables::Protocol> parseProtocol(std::string_view s);
 std::optional<tables::Action> parseAction(std::string_view s);
 std::optional<tables::Severity> parseSeverity(std::string_view s);
 std::optional<tables::Signal> parseSignal(std::string_view s);
+// LLDP-MED network-policy application type names (ANSI/TIA-1057): "voice" = 1 .. "video-signaling" = 8.
+std::optional<uint8_t> parseMedApplication(std::string_view s);
 
 // Event types an alert can be routed for, and a maintenance window can suppress.
 const std::vector<std::string>& alertEvents();

@@ -20,7 +20,7 @@ class PolicyParser {
       return;
     }
     w_.forEachEntry(root, top, "the policy",
-                    {"portvakt", "name", "description", "extends", "mode", "zones", "destinations", "ports",
+                    {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "zones", "destinations", "ports",
                      "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
                      "tests"},
                     [&](const Text& key, const Node& v) { topEntry(key, v); });
@@ -35,6 +35,7 @@ class PolicyParser {
     else if (k == "description") w_.text(v, at, "'description'");
     else if (k == "extends") out_.extends = w_.text(v, at, "'extends'");
     else if (k == "mode") out_.mode = w_.text(v, at, "'mode'");
+    else if (k == "randomized_macs") out_.randomizedMacs = w_.text(v, at, "'randomized_macs'");
     else if (k == "zones") namedMap(v, at, "'zones'", [&](const Text& n, const Node& z) { zone(n, z); });
     else if (k == "destinations") namedMap(v, at, "'destinations'", [&](const Text& n, const Node& d) { destination(n, d); });
     else if (k == "classes") namedMap(v, at, "'classes'", [&](const Text& n, const Node& c) { deviceClass(n, c); });
@@ -156,8 +157,10 @@ class PolicyParser {
           }
         });
       } else if (k.value == "lldp_med") {
-        w_.forEachEntry(v, k.at, what + " lldp_med", {"capabilities", "voice_vlan"}, [&](const Text& lk, const Node& lv) {
+        w_.forEachEntry(v, k.at, what + " lldp_med", {"capabilities", "voice_vlan", "applications"},
+                        [&](const Text& lk, const Node& lv) {
           if (lk.value == "capabilities") c.lldpMedCapabilities = w_.textList(lv, lk.at, "lldp_med capabilities");
+          else if (lk.value == "applications") c.lldpMedApplications = w_.textList(lv, lk.at, "lldp_med applications");
           else c.lldpMedVoiceVlan = w_.integer(lv, lk.at, "lldp_med voice_vlan");
         });
       } else if (k.value == "cdp") {

@@ -52,9 +52,12 @@ const char* toString(Signal s) {
     case Signal::kSipUserAgent: return "sip.user_agent";
     case Signal::kMdnsService: return "mdns.services";
     case Signal::kOui: return "oui";
+    case Signal::kLldpMedApplication: return "lldp_med.applications";
   }
   return "?";
 }
+
+const char* toString(RandomizedMacs r) { return r == RandomizedMacs::kClassify ? "classify" : "quarantine"; }
 
 const char* toString(Sink::Kind k) {
   switch (k) {
@@ -119,6 +122,7 @@ std::string CompiledPolicy::dumpCanonical() const {
   o << "portvakt-compiled-policy " << formatVersion << "\n";
   o << "name " << quoted(name) << "\n";
   o << "mode " << toString(mode) << "\n";
+  o << "randomized_macs " << toString(randomizedMacs) << "\n";
   for (const Zone& z : zones) {
     o << "zone " << z.name << " vlan=" << z.vlan << " quarantine=" << (z.quarantine ? "yes" : "no")
       << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)
@@ -141,6 +145,9 @@ std::string CompiledPolicy::dumpCanonical() const {
     if (!c.dhcpHostname.empty()) o << "  match dhcp.hostname " << quotedList(c.dhcpHostname) << "\n";
     if (!c.lldpMedCapabilities.empty()) o << "  match lldp_med.capabilities " << quotedList(c.lldpMedCapabilities) << "\n";
     if (c.lldpMedVoiceVlan) o << "  match lldp_med.voice_vlan " << *c.lldpMedVoiceVlan << "\n";
+    if (!c.lldpMedApplications.empty()) {
+      o << "  match lldp_med.applications " << joined(c.lldpMedApplications, [](uint8_t v) { return std::to_string(v); }) << "\n";
+    }
     if (!c.cdpPlatform.empty()) o << "  match cdp.platform " << quotedList(c.cdpPlatform) << "\n";
     if (!c.sipUserAgent.empty()) o << "  match sip.user_agent " << quotedList(c.sipUserAgent) << "\n";
     if (!c.mdnsServices.empty()) o << "  match mdns.services " << quotedList(c.mdnsServices) << "\n";

@@ -66,8 +66,9 @@ enum class Signal : uint8_t {
   kSipUserAgent,
   kMdnsService,
   kOui,
+  kLldpMedApplication,
 };
-inline constexpr int kSignalCount = 10;
+inline constexpr int kSignalCount = 11;
 const char* toString(Signal s);
 
 struct DeviceClass {
@@ -81,6 +82,7 @@ struct DeviceClass {
   std::vector<std::string> dhcpHostname;            // glob patterns
   std::vector<std::string> lldpMedCapabilities;     // e.g. "telephone"; all must be present
   std::optional<uint16_t> lldpMedVoiceVlan;         // network policy: voice app on this VLAN
+  std::vector<uint8_t> lldpMedApplications;         // network-policy application types (1 voice .. 8); all must be announced
   std::vector<std::string> cdpPlatform;             // glob patterns
   std::vector<std::string> sipUserAgent;            // glob patterns
   std::vector<std::string> mdnsServices;            // e.g. "_airplay._tcp"
@@ -174,11 +176,19 @@ struct ExpectedOutcome {
   Action expectAction = Action::kDeny;
 };
 
+// What happens to devices with locally administered (randomised) MACs.
+enum class RandomizedMacs : uint8_t {
+  kClassify,    // like any other device: pins, classes, the port's default zone
+  kQuarantine,  // quarantined unless pinned, whatever their evidence says
+};
+const char* toString(RandomizedMacs r);
+
 struct CompiledPolicy {
   int formatVersion = kCompiledFormatVersion;
   std::string name;
   std::vector<std::string> sources;  // file names, base first (names only, not paths)
   Mode mode = Mode::kEnforce;
+  RandomizedMacs randomizedMacs = RandomizedMacs::kClassify;
   std::vector<Zone> zones;
   std::vector<Port> ports;
   std::vector<DeviceClass> classes;  // sorted by priority (high first), then name
