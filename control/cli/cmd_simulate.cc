@@ -123,9 +123,14 @@ int cmdSimulate(const std::vector<std::string>& args) {
   }
   const auto& policy = *s.policy;
   const auto& decider = s.pipeline->decider();
+  // Vendor names from the IEEE registry (Debian's ieee-data), when installed.
+  fingerprint::OuiRegistry ouis;
+  const bool haveOuis = static_cast<bool>(ouis.loadFile(std::string(fingerprint::kDefaultOuiPath)));
   json devices = json::array();
   decider.profiler().forEach([&](const fingerprint::DeviceRecord& d) {
+    const std::string vendor = haveOuis ? std::string(ouis.vendor(d.evidence.mac.oui())) : std::string();
     devices.push_back({{"mac", d.evidence.mac.toString()},
+                       {"vendor", vendor},
                        {"port", policy.ports[d.port].interface},
                        {"class", std::string(d.committed.className)},
                        {"zone", policy.zoneName(d.zone)},
@@ -163,8 +168,9 @@ int cmdSimulate(const std::vector<std::string>& args) {
     std::cout << "  " << d["mac"].get<std::string>() << "  " << std::left << std::setw(6) << d["port"].get<std::string>()
               << " class " << std::setw(12) << (d["class"].get<std::string>().empty() ? "-" : d["class"].get<std::string>())
               << " zone " << std::setw(11) << d["zone"].get<std::string>() << " confidence " << std::fixed
-              << std::setprecision(2) << d["confidence"].get<double>() << "  " << d["flags"].get<std::string>()
-              << "\n      evidence: " << d["evidence"].get<std::string>() << "\n";
+              << std::setprecision(2) << d["confidence"].get<double>() << "  " << d["flags"].get<std::string>();
+    if (!d["vendor"].get<std::string>().empty()) std::cout << "  (" << d["vendor"].get<std::string>() << ")";
+    std::cout << "\n      evidence: " << d["evidence"].get<std::string>() << "\n";
   }
   std::cout << "\nverdicts (source zone, verdict, frames)\n";
   for (const json& v : verdicts) {

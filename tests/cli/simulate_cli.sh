@@ -24,6 +24,11 @@ check "the client's fingerprint is evidence" "dhcp.parameter_list=1,28,2,121,15,
 check "decode anomalies are listed" "decode.dhcp.bad_cookie  2" "$work/sim"
 
 "$pv" simulate --policy "$site" --pcap "$lldp" --json > "$work/lldp.json" || { echo "FAIL: simulate --json"; fail=1; }
+if [ -f /usr/share/ieee-data/oui.txt ]; then
+  check "vendor names from the IEEE registry" '"vendor": "Cisco' "$work/lldp.json"
+elif [ "${CI:-}" = true ]; then
+  echo "FAIL: ieee-data missing under CI"; fail=1
+fi
 check "JSON devices with CDP evidence" '"evidence": ".*cdp.platform=\\"cisco WS-C3560-24TS\\"' "$work/lldp.json"
 
 "$pv" trace --policy "$site" --pcap "$dhcp" --frame 2 > "$work/trace" || { echo "FAIL: trace exit"; fail=1; }
