@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
+#include "policy/tables/expected.h"
 
 namespace portvakt::classify {
 
@@ -17,23 +17,6 @@ struct Error {
 };
 
 template <class T>
-class [[nodiscard]] Expected {
- public:
-  Expected(T value) : v_(std::move(value)) {}  // NOLINT: implicit like std::expected
-  Expected(Error error) : v_(std::move(error)) {}  // NOLINT
-
-  bool has_value() const { return v_.index() == 0; }
-  explicit operator bool() const { return has_value(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const Error& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, Error> v_;
-};
+using Expected = portvakt::Expected<T, Error>;
 
 }  // namespace portvakt::classify

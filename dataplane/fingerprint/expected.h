@@ -6,7 +6,7 @@
 
 #include <string>
 #include <utility>
-#include <variant>
+#include "policy/tables/expected.h"
 
 namespace portvakt::fingerprint {
 
@@ -21,23 +21,6 @@ struct LoadError {
 };
 
 template <class T>
-class [[nodiscard]] Expected {
- public:
-  Expected(T value) : v_(std::move(value)) {}      // NOLINT: implicit like std::expected
-  Expected(LoadError error) : v_(std::move(error)) {}  // NOLINT
-
-  bool has_value() const { return v_.index() == 0; }
-  explicit operator bool() const { return has_value(); }
-  T& value() { return std::get<0>(v_); }
-  const T& value() const { return std::get<0>(v_); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  const LoadError& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, LoadError> v_;
-};
+using Expected = portvakt::Expected<T, LoadError>;
 
 }  // namespace portvakt::fingerprint
