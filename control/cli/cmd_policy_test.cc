@@ -15,16 +15,6 @@ namespace {
 
 using tables::ExpectedOutcome;
 
-// The zone whose own prefixes hold the address, or kNoZone (an address behind an uplink).
-tables::ZoneId zoneOfAddress(const tables::CompiledPolicy& policy, const tables::Prefix& address) {
-  for (size_t z = 0; z < policy.zones.size(); ++z) {
-    for (const tables::Prefix& p : policy.zones[z].prefixes) {
-      if (p.contains(address)) return static_cast<tables::ZoneId>(z);
-    }
-  }
-  return tables::kNoZone;
-}
-
 uint8_t ipProtocol(tables::Protocol p) {
   switch (p) {
     case tables::Protocol::kTcp: return 6;
@@ -43,7 +33,7 @@ std::pair<bool, std::string> runFlowTest(const tables::CompiledPolicy& policy, c
   if (t.toAddress) {
     q.v6 = t.toAddress->v6;
     q.dst = t.toAddress->addr;
-    q.dstZone = zoneOfAddress(policy, *t.toAddress);
+    q.dstZone = policy.zoneContaining(t.toAddress->v6, t.toAddress->addr.data());
   } else {
     q.dstZone = t.toZone;
   }

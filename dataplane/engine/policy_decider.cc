@@ -86,13 +86,9 @@ void PolicyDecider::drainProfilerEvents() {
   }
 }
 
-ZoneId PolicyDecider::zoneOfAddress(const packet::IpAddress& address) const {
-  for (size_t z = 0; z < policy_->zones.size(); ++z) {
-    for (const tables::Prefix& p : policy_->zones[z].prefixes) {
-      if (p.containsAddress(address.v6, address.bytes.data())) return static_cast<ZoneId>(z);
-    }
-  }
-  return kNoZone;
+std::string PolicyDecider::ruleName(int32_t ruleIndex) const {
+  return ruleIndex == classify::kDefaultDeny ? std::string("default deny")
+                                             : "flow '" + policy_->flows[static_cast<size_t>(ruleIndex)].name + "'";
 }
 
 ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) {
@@ -160,25 +156,22 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
     if (why) why->add("non-IP unicast within zone " + policy_->zoneName(zone));
     return {zone, true, DropReason::kNone};
   }
-  return flowDecision(zone, in, why);
+  return flowDecision(zone, target, in, why);
 }
 
-ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const IngressFrame& in, Explanation* why) {
-  const fingerprint::DeviceRecord* target = profiler_.find(in.dst);
+ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const fingerprint::DeviceRecord* target,
+                                            const IngressFrame& in, Explanation* why) {
   classify::FlowQuery q;
   q.srcZone = srcZone;
-  q.dstZone = target ? target->zone : zoneOfAddress(frame_.ip.dst);
+  q.dstZone = target ? target->zone : policy_->zoneContaining(frame_.ip.dst.v6, frame_.ip.dst.bytes.data());
   q.v6 = frame_.ip.dst.v6;
   q.dst = frame_.ip.dst.bytes;
   q.ipProto = frame_.ip.protocol;
   q.dstPort = (frame_.has(packet::Layer::kTcp) || frame_.has(packet::Layer::kUdp)) ? frame_.l4.dstPort : 0;
   const classify::PolicyVerdict v = flows_->verdict(q);
-  const std::string rule = v.ruleIndex == classify::kDefaultDeny
-                               ? std::string("default deny")
-                               : "flow '" + policy_->flows[static_cast<size_t>(v.ruleIndex)].name + "'";
   if (why) {
     why->flowRule = v.ruleIndex;
-    why->add(q.toString() + ": " + tables::toString(v.action) + " by " + rule +
+    why->add(q.toString() + ": " + tables::toString(v.action) + " by " + ruleName(v.ruleIndex) +
              (v.mode == tables::Mode::kMonitor ? " (monitor mode)" : ""));
   }
   if (v.action == tables::Action::kAllow) return {srcZone, true, DropReason::kNone};
@@ -186,7 +179,7 @@ ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const IngressFrame& 
   if (byInvariant) {
     // R5: nothing outside the region zone may reach toward it; say so every time.
     raise(srcZone != regionZone_ ? "region_access_attempt" : "invariant_blocked", in,
-          "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " + rule);
+          "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " + ruleName(v.ruleIndex));
   } else if (v.mode == tables::Mode::kMonitor) {
     ++counters_.monitorOnly;
     if (why) why->add("monitor mode: passed, and counted as a would-be drop");

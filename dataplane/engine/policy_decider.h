@@ -95,8 +95,9 @@ class PolicyDecider final : public forward::ForwardDecider {
 
  private:
   forward::ForwardDecision decideAccess(const forward::IngressFrame& in, Explanation* why);
-  forward::ForwardDecision flowDecision(tables::ZoneId srcZone, const forward::IngressFrame& in, Explanation* why);
-  tables::ZoneId zoneOfAddress(const packet::IpAddress& address) const;
+  forward::ForwardDecision flowDecision(tables::ZoneId srcZone, const fingerprint::DeviceRecord* target,
+                                        const forward::IngressFrame& in, Explanation* why);
+  std::string ruleName(int32_t ruleIndex) const;
   void raise(const char* event, const forward::IngressFrame& in, std::string detail);
   void drainProfilerEvents();
 

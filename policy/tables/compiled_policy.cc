@@ -80,6 +80,15 @@ const std::string& CompiledPolicy::zoneName(ZoneId id) const {
   return id < zones.size() ? zones[id].name : kNone;
 }
 
+ZoneId CompiledPolicy::zoneContaining(bool v6, const uint8_t* address) const {
+  for (size_t z = 0; z < zones.size(); ++z) {
+    for (const Prefix& p : zones[z].prefixes) {
+      if (p.containsAddress(v6, address)) return static_cast<ZoneId>(z);
+    }
+  }
+  return kNoZone;
+}
+
 namespace {
 
 // Quotes a free-text value so the dump stays one record per line.

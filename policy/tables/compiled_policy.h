@@ -204,6 +204,9 @@ struct CompiledPolicy {
 
   ZoneId findZone(std::string_view name) const;
   const std::string& zoneName(ZoneId id) const;
+  // The first zone whose own prefixes hold the address (4 or 16 bytes, network
+  // order), or kNoZone: an address behind an uplink.
+  ZoneId zoneContaining(bool v6, const uint8_t* address) const;
   // The canonical, human-readable form. It is the hashed form, so it contains
   // everything that affects behaviour and nothing that does not (no paths, times).
   std::string dumpCanonical() const;
