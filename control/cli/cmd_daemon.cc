@@ -63,6 +63,16 @@ std::string timeText(int64_t t) {
   return buf;
 }
 
+// What push and rollback print: the version now running.
+int reportInstalled(const po::variables_map& vm, const std::variant<json, int>& answer) {
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (vm.count("json")) return kExitOk;
+  const json& v = std::get<json>(answer)["version"];
+  std::cout << "running version " << v.value("version", 0) << " " << v.value("hash", "") << " (" << v.value("summary", "")
+            << ")\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmdStatus(const std::vector<std::string>& args) {
@@ -126,12 +136,7 @@ int cmdPolicyPush(const std::vector<std::string>& args) {
   auto answer = call(vm, {{"command", "policy.push"},
                           {"path", absolutePath(vm["file"].as<std::string>())},
                           {"plan_id", vm["plan"].as<std::string>()}});
-  if (auto* code = std::get_if<int>(&answer)) return *code;
-  if (vm.count("json")) return kExitOk;
-  const json& v = std::get<json>(answer)["version"];
-  std::cout << "running version " << v.value("version", 0) << " " << v.value("hash", "") << " (" << v.value("summary", "")
-            << ")\n";
-  return kExitOk;
+  return reportInstalled(vm, answer);
 }
 
 int cmdPolicyRollback(const std::vector<std::string>& args) {
@@ -143,12 +148,7 @@ int cmdPolicyRollback(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy rollback [VERSION] [--json]", options, positional, vm)) return *exit;
   auto answer = call(vm, {{"command", "policy.rollback"}, {"version", vm["version"].as<int>()}});
-  if (auto* code = std::get_if<int>(&answer)) return *code;
-  if (vm.count("json")) return kExitOk;
-  const json& v = std::get<json>(answer)["version"];
-  std::cout << "running version " << v.value("version", 0) << " " << v.value("hash", "") << " (" << v.value("summary", "")
-            << ")\n";
-  return kExitOk;
+  return reportInstalled(vm, answer);
 }
 
 int cmdPolicyHistory(const std::vector<std::string>& args) {
