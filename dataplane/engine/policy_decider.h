@@ -86,6 +86,9 @@ class PolicyDecider final : public forward::ForwardDecider {
   void report(EngineEvent event);
 
   const fingerprint::DeviceProfiler& profiler() const { return profiler_; }
+  // For the control plane's restore-after-restart and `devices forget`, from
+  // the decider's own thread between frames.
+  fingerprint::DeviceProfiler& profiler() { return profiler_; }
   const packet::Decoder& decoder() const { return decoder_; }
   const packet::ParsedFrame& lastFrame() const { return frame_; }
   const DeciderCounters& counters() const { return counters_; }

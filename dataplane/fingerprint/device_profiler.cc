@@ -458,6 +458,32 @@ void DeviceProfiler::setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs) 
   }
 }
 
+const DeviceRecord* DeviceProfiler::restore(const DeviceEvidence& evidence, uint16_t portIndex, int64_t firstSeenNs,
+                                            int64_t lastSeenNs, int64_t nowNs) {
+  const MacAddress& mac = evidence.mac;
+  if (mac.isMulticast() || isZeroMac(mac) || portIndex >= policy_->ports.size() ||
+      policy_->ports[portIndex].role != tables::PortRole::kAccess || lookup(mac) != 0) {
+    return nullptr;
+  }
+  DeviceRecord& r = records_[create(mac, nowNs) - 1];
+  r.evidence = evidence;
+  r.port = portIndex;
+  r.firstSeenNs = firstSeenNs;
+  r.lastSeenNs = lastSeenNs;
+  r.portLastSeenNs = 0;  // a port change while the daemon was down is a move, not two devices
+  decide(r, nowNs);
+  (void)checkSpoof(r, 0, emptyString());
+  commit(r, nowNs, false);
+  return &r;
+}
+
+bool DeviceProfiler::forget(const MacAddress& mac) {
+  const uint32_t ref = lookup(mac);
+  if (ref == 0) return false;
+  forget(ref);
+  return true;
+}
+
 void DeviceProfiler::setFingerprintDb(std::shared_ptr<const FingerprintDb> fingerprints) {
   fingerprints_ = std::move(fingerprints);
 }

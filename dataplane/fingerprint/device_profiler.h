@@ -186,6 +186,17 @@ class DeviceProfiler {
   void forEach(Fn&& fn) const {
     for (uint32_t i = head_; i != 0; i = records_[i - 1].next_) fn(records_[i - 1]);
   }
+  // Re-creates a device known before a restart from its stored evidence and
+  // places it at once (no hysteresis, no events): an eKlient whose lease
+  // outlives a daemon restart must not wait in quarantine for its next DHCP
+  // renewal. Returns null, and changes nothing, when the MAC is already known
+  // (live traffic is fresher) or the port is not an access port of the policy.
+  // Restore oldest first: the LRU order then matches lastSeenNs.
+  const DeviceRecord* restore(const DeviceEvidence& evidence, uint16_t portIndex, int64_t firstSeenNs,
+                              int64_t lastSeenNs, int64_t nowNs);
+  // An engineer's `portvakt devices forget`: the record and its evidence go;
+  // the device starts over (quarantine, then classification) on its next frame.
+  bool forget(const MacAddress& mac);
   // Forgets records not seen for idleNs; returns how many.
   size_t expireIdle(int64_t nowNs, int64_t idleNs);
 

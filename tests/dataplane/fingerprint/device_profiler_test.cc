@@ -406,5 +406,45 @@ TEST(DeviceProfiler, UnchangedFramesDoNotAllocateOrReclassify) {
   EXPECT_EQ(p.find(mac("80:5e:c0:12:34:56"))->evidence.lastSeen(Trait::kSipUserAgent), std::optional<int64_t>(1000 * kMs));
 }
 
+// After a restart the control plane restores devices from the store: the
+// eKlient is placed in region at once, without events, before it says anything.
+TEST(DeviceProfiler, RestoredDeviceIsPlacedAtOnceWithoutEvents) {
+  DeviceProfiler live({}, karlstadPolicyPtr(), smallDb());
+  const DeviceRecord* seen = live.observe(*dhcpFrame("3c:52:82:1a:2b:3c", "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 5 * kSec);
+  ASSERT_EQ(seen->zone, kRegion);
+
+  DeviceProfiler restarted({}, karlstadPolicyPtr(), smallDb());
+  const DeviceRecord* r = restarted.restore(seen->evidence, kWallJack, 5 * kSec, 7 * kSec, 100 * kSec);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->committed.className, "eklient");
+  EXPECT_EQ(r->zone, kRegion);
+  EXPECT_EQ(r->firstSeenNs, 5 * kSec);
+  EXPECT_EQ(r->lastSeenNs, 7 * kSec);
+  EXPECT_TRUE(drain(restarted).empty()) << "a restore is not news";
+  EXPECT_EQ(restarted.restore(seen->evidence, kWallJack, 0, 0, 0), nullptr) << "already known: live state wins";
+
+  // A frame from another port after the restart is a move, not two devices.
+  r = restarted.observe(*dataFrame("3c:52:82:1a:2b:3c"), kWallJack2, 101 * kSec);
+  EXPECT_EQ(r->spoofReasons & kSpoofTwoPorts, 0u);
+  EXPECT_EQ(kinds(drain(restarted)), std::vector<DeviceEventKind>{DeviceEventKind::kMoved});
+
+  DeviceEvidence phone;
+  phone.mac = mac("80:5e:c0:12:34:56");
+  EXPECT_EQ(restarted.restore(phone, kRdnetUplink, 0, 0, 0), nullptr) << "devices behind uplinks are not profiled";
+  EXPECT_EQ(restarted.restore(phone, 999, 0, 0, 0), nullptr) << "a port the policy no longer has";
+}
+
+TEST(DeviceProfiler, ForgetDropsTheRecordAndItsEvidence) {
+  DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
+  (void)p.observe(*dhcpFrame("3c:52:82:1a:2b:3c", "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 0);
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_TRUE(p.forget(mac("3c:52:82:1a:2b:3c")));
+  EXPECT_FALSE(p.forget(mac("3c:52:82:1a:2b:3c")));
+  EXPECT_EQ(p.size(), 0u);
+  EXPECT_EQ(p.find(mac("3c:52:82:1a:2b:3c")), nullptr);
+  const DeviceRecord* r = p.observe(*dataFrame("3c:52:82:1a:2b:3c"), kWallJack, kSec);
+  EXPECT_EQ(r->zone, kQuarantine) << "without its evidence it starts over";
+}
+
 }  // namespace
 }  // namespace portvakt::fingerprint
