@@ -127,10 +127,14 @@ std::string formatUtc(int64_t unixMs) {
   return buf;
 }
 
-std::string toRfc5424(const Alert& a, const SyslogFormat& f) {
+std::string rfc5424Header(const Alert& a, const SyslogFormat& f) {
   int pri = f.facility * 8 + syslogSeverity(a.severity);
-  std::string m = "<" + std::to_string(pri) + ">1 " + formatUtc(a.timeMs) + " " + headerField(f.hostname, 255) + " " +
-                  headerField(f.appName, 48) + " " + headerField(f.procId, 128) + " " + headerField(a.event, 32) + " ";
+  return "<" + std::to_string(pri) + ">1 " + formatUtc(a.timeMs) + " " + headerField(f.hostname, 255) + " " +
+         headerField(f.appName, 48) + " " + headerField(f.procId, 128) + " " + headerField(a.event, 32) + " ";
+}
+
+std::string toRfc5424(const Alert& a, const SyslogFormat& f) {
+  std::string m = rfc5424Header(a, f);
   // 32473 is the private enterprise number RFC 5612 reserves for examples;
   // replace it when the project registers its own.
   m += "[portvakt@32473 id=\"" + sdEscape(a.id) + "\" site=\"" + sdEscape(a.site) + "\" severity=\"" +

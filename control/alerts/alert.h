@@ -13,7 +13,8 @@
 //
 // Formatting (pure functions, any thread): RFC 5424 syslog with structured
 // data, and an Elastic Common Schema JSON document (JSON-lines sink and the
-// webhook body).
+// webhook's default body). CEF is in cef.h, a policy-shaped webhook body in
+// webhook_body.h.
 
 #include <cstdint>
 #include <optional>
@@ -70,6 +71,8 @@ struct SyslogFormat {
   int facility = 16;  // local0
 };
 std::string toRfc5424(const Alert& a, const SyslogFormat& format);
+// Its header up to and including the space after MSGID: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID ".
+std::string rfc5424Header(const Alert& a, const SyslogFormat& format);
 // RFC 5424 severity for an alert severity: critical 2, warning 4, info 6.
 int syslogSeverity(tables::Severity s);
 

@@ -6,10 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control/alerts/cef.h"
+
 namespace portvakt::alerts {
 
-JsonLinesSink::JsonLinesSink(std::string name, std::string path, const SinkOptions& options)
-    : Sink(std::move(name)), path_(std::move(path)), options_(options) {
+JsonLinesSink::JsonLinesSink(std::string name, std::string path, const SinkOptions& options, tables::SinkFormat format)
+    : Sink(std::move(name)), path_(std::move(path)), options_(options), format_(format) {
   hostname_ = options.hostname.empty() ? localHostname() : options.hostname;
 }
 
@@ -46,7 +48,9 @@ std::string JsonLinesSink::openIfNeeded() {
 }
 
 DeliveryResult JsonLinesSink::deliver(const Alert& alert) {
-  std::string line = toEcsJson(alert, hostname_) + "\n";
+  // Neither form holds a raw line break: JSON escapes it, CEF writes \n.
+  std::string line =
+      (format_ == tables::SinkFormat::kCef ? toCef(alert, {.hostname = hostname_}) : toEcsJson(alert, hostname_)) + "\n";
   std::lock_guard lock(mu_);
   if (std::string err = openIfNeeded(); !err.empty()) return {DeliveryOutcome::kRetry, err};
   ssize_t n;

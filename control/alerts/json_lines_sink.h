@@ -1,6 +1,7 @@
 #pragma once
-// One ECS JSON document per line, appended to a file that a log shipper
-// (Filebeat, Elastic Agent, Vector) tails.
+// One alert per line, appended to a file that a log shipper (Filebeat,
+// Elastic Agent, Vector, an ArcSight file connector) tails: an ECS JSON
+// document (sink types jsonl and file) or a CEF line (file with format: cef).
 //
 // Safe under logrotate: before each write the sink compares the open file's
 // inode with the path's; when logrotate has renamed the file away (create
@@ -21,7 +22,8 @@ namespace portvakt::alerts {
 
 class JsonLinesSink final : public Sink {
  public:
-  JsonLinesSink(std::string name, std::string path, const SinkOptions& options);
+  JsonLinesSink(std::string name, std::string path, const SinkOptions& options,
+                tables::SinkFormat format = tables::SinkFormat::kNative);
   ~JsonLinesSink() override;
 
   DeliveryResult deliver(const Alert& alert) override;
@@ -34,6 +36,7 @@ class JsonLinesSink final : public Sink {
   std::string path_;
   SinkOptions options_;
   std::string hostname_;
+  tables::SinkFormat format_;
   int fd_ = -1;
   dev_t dev_ = 0;
   ino_t ino_ = 0;

@@ -47,7 +47,8 @@ bool peerGone(int fd) {
 }  // namespace
 
 store::Result<std::unique_ptr<SyslogSink>> SyslogSink::create(std::string name, const std::string& target,
-                                                              Transport transport, const SinkOptions& options) {
+                                                              Transport transport, const SinkOptions& options,
+                                                              tables::SinkFormat format) {
   using store::Error;
   using store::ErrorCode;
   std::string host, port;
@@ -68,14 +69,20 @@ store::Result<std::unique_ptr<SyslogSink>> SyslogSink::create(std::string name, 
   auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), portNumber);
   if (ec != std::errc() || p != port.data() + port.size() || portNumber < 1 || portNumber > 65535)
     return Error{ErrorCode::kInvalid, "sink '" + name + "': bad port in syslog target '" + target + "'"};
-  return std::unique_ptr<SyslogSink>(new SyslogSink(std::move(name), host, port, transport, options));
+  return std::unique_ptr<SyslogSink>(new SyslogSink(std::move(name), host, port, transport, options, format));
 }
 
 SyslogSink::SyslogSink(std::string name, std::string host, std::string port, Transport transport,
-                       const SinkOptions& options)
-    : Sink(std::move(name)), host_(std::move(host)), port_(std::move(port)), transport_(transport), options_(options) {
+                       const SinkOptions& options, tables::SinkFormat format)
+    : Sink(std::move(name)),
+      host_(std::move(host)),
+      port_(std::move(port)),
+      transport_(transport),
+      options_(options),
+      messageFormat_(format) {
   format_.hostname = options.hostname.empty() ? localHostname() : options.hostname;
   format_.procId = std::to_string(getpid());
+  cef_.hostname = format_.hostname;
 }
 
 SyslogSink::~SyslogSink() { reopen(); }
@@ -129,7 +136,8 @@ std::string SyslogSink::connect() {
 }
 
 DeliveryResult SyslogSink::deliver(const Alert& alert) {
-  std::string msg = toRfc5424(alert, format_);
+  std::string msg =
+      messageFormat_ == tables::SinkFormat::kCef ? toSyslogCef(alert, format_, cef_) : toRfc5424(alert, format_);
   if (transport_ == Transport::kTcp && fd_ >= 0 && peerGone(fd_)) reopen();
   if (fd_ < 0) {
     if (std::string err = connect(); !err.empty()) return {DeliveryOutcome::kRetry, err};

@@ -8,9 +8,13 @@
 // before the RST arrives), so before each message we check whether the peer
 // hung up and reconnect first; that closes the common "collector restarted"
 // hole, though TCP without an application ack cannot close every one.
+//
+// Format: RFC 5424 with portvakt's structured data (native), or CEF over
+// syslog: the same RFC 5424 header with the CEF line as MSG (cef.h).
 
 #include <string>
 
+#include "control/alerts/cef.h"
 #include "control/alerts/sink.h"
 
 namespace portvakt::alerts {
@@ -20,20 +24,24 @@ class SyslogSink final : public Sink {
   enum class Transport { kUdp, kTcp };
   // target: "host:port" or "[v6addr]:port".
   static store::Result<std::unique_ptr<SyslogSink>> create(std::string name, const std::string& target,
-                                                           Transport transport, const SinkOptions& options);
+                                                           Transport transport, const SinkOptions& options,
+                                                           tables::SinkFormat format = tables::SinkFormat::kNative);
   ~SyslogSink() override;
 
   DeliveryResult deliver(const Alert& alert) override;
   void reopen() override;
 
  private:
-  SyslogSink(std::string name, std::string host, std::string port, Transport transport, const SinkOptions& options);
+  SyslogSink(std::string name, std::string host, std::string port, Transport transport, const SinkOptions& options,
+             tables::SinkFormat format);
   std::string connect();  // "" on success, else the error
 
   std::string host_, port_;
   Transport transport_;
   SinkOptions options_;
   SyslogFormat format_;
+  tables::SinkFormat messageFormat_;
+  CefFormat cef_;
   int fd_ = -1;
 };
 

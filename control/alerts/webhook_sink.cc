@@ -4,6 +4,8 @@
 
 #include <mutex>
 
+#include "control/alerts/webhook_body.h"
+
 namespace portvakt::alerts {
 
 namespace {
@@ -18,8 +20,9 @@ size_t discardBody(char*, size_t size, size_t n, void*) { return size * n; }
 
 }  // namespace
 
-WebhookSink::WebhookSink(std::string name, std::string url, const SinkOptions& options)
-    : Sink(std::move(name)), url_(std::move(url)), options_(options) {
+WebhookSink::WebhookSink(std::string name, std::string url, const SinkOptions& options,
+                         std::optional<tables::BodyValue> body)
+    : Sink(std::move(name)), url_(std::move(url)), options_(options), body_(std::move(body)) {
   hostname_ = options.hostname.empty() ? localHostname() : options.hostname;
   initCurlOnce();
 }
@@ -36,7 +39,7 @@ void WebhookSink::reopen() {
 DeliveryResult WebhookSink::deliver(const Alert& alert) {
   if (!curl_) curl_ = curl_easy_init();
   if (!curl_) return {DeliveryOutcome::kRetry, "curl_easy_init failed"};
-  std::string body = toEcsJson(alert, hostname_);
+  std::string body = body_ ? renderWebhookBody(*body_, alert, hostname_) : toEcsJson(alert, hostname_);
   curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "Content-Type: application/json");
   headers = curl_slist_append(headers, ("Idempotency-Key: " + alert.id).c_str());

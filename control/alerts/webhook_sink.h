@@ -1,5 +1,6 @@
 #pragma once
-// HTTP(S) POST of the ECS JSON document to the service desk's endpoint, with
+// HTTP(S) POST of a JSON document to the service desk's endpoint: the ECS
+// document, or the body the policy shaped (webhook_body.h). With
 // an Idempotency-Key header equal to the alert id, so a receiver that saw a
 // request whose response we lost (and that we therefore send again) can drop
 // the duplicate. Delivery is at-least-once from our side; with the receiver
@@ -9,6 +10,7 @@
 // timeout, TLS) retried by the dispatcher with backoff; any other status
 // rejected (the body or URL is wrong, retrying cannot help).
 
+#include <optional>
 #include <string>
 
 #include "control/alerts/sink.h"
@@ -19,7 +21,8 @@ namespace portvakt::alerts {
 
 class WebhookSink final : public Sink {
  public:
-  WebhookSink(std::string name, std::string url, const SinkOptions& options);
+  WebhookSink(std::string name, std::string url, const SinkOptions& options,
+              std::optional<tables::BodyValue> body = std::nullopt);
   ~WebhookSink() override;
 
   DeliveryResult deliver(const Alert& alert) override;
@@ -29,6 +32,7 @@ class WebhookSink final : public Sink {
   std::string url_;
   SinkOptions options_;
   std::string hostname_;
+  std::optional<tables::BodyValue> body_;
   CURL* curl_ = nullptr;  // reused: keeps the connection alive between alerts
 };
 

@@ -95,13 +95,29 @@ struct InvariantDecl {
   TextList classes;
 };
 
+// A webhook body as written: a YAML scalar, mapping or list, with the place
+// of every node. `plain` tells an unquoted scalar (3, true: typed in JSON)
+// from a quoted one ("3": always text).
+struct BodyDecl {
+  enum class Kind { kNull, kScalar, kMap, kList };
+  Kind kind = Kind::kNull;
+  SourceLocation at;
+  std::string scalar;
+  bool plain = false;
+  TextList keys;                // kMap, parallel to items
+  std::vector<BodyDecl> items;  // kMap values, kList elements
+};
+
 struct SinkDecl {
   Text name;
   std::optional<Text> type;
   std::optional<Text> address;  // syslog host:port
   std::optional<Text> transport;
-  std::optional<Text> path;     // jsonl
+  std::optional<Text> path;     // jsonl, file
   std::optional<Text> url;      // webhook
+  std::optional<Text> format;   // syslog: rfc5424|cef; file: ecs|cef
+  std::optional<BodyDecl> body; // webhook
+  SourceLocation bodyKeyAt;     // where 'body' was written
 };
 
 struct AlertDecl {

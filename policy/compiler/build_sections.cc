@@ -7,6 +7,7 @@
 #include "policy/compiler/inventory_csv.h"
 #include "policy/compiler/names.h"
 #include "policy/compiler/policy_builder.h"
+#include "policy/compiler/webhook_body.h"
 #include "policy/compiler/yaml_walker.h"
 
 namespace portvakt::policy {
@@ -659,13 +660,22 @@ void PolicyBuilder::buildSinksAndAlerts() {
       if (!s.type) continue;
       Sink out;
       out.name = s.name.value;
-      auto stray = [&](const std::optional<Text>& key, const char* keyName) {
-        if (key) diags_.error(key->at, "unknown-key", what + " is of type " + s.type->value + ", which has no '" + keyName + "'");
+      auto stray = [&](const std::optional<Text>& key, const char* keyName, std::string_view hint = "") {
+        if (key) diags_.error(key->at, "unknown-key", what + " is of type " + s.type->value + ", which has no '" + keyName + "'" + std::string(hint));
+      };
+      auto strayBody = [&] {
+        if (s.body) diags_.error(s.bodyKeyAt, "unknown-key", what + " is of type " + s.type->value + ", which has no 'body' (only a webhook has one)");
+      };
+      auto filePath = [&](const char* kindName, const char* fileText) {
+        if (!s.path) diags_.error(s.name.at, "missing-key", what + " needs 'path' (" + fileText + ")");
+        else if (s.path->value.empty() || s.path->value[0] != '/') diags_.error(s.path->at, "bad-value", std::string("the path of a ") + kindName + " sink must be absolute");
+        else out.target = s.path->value;
       };
       if (s.type->value == "syslog") {
         out.kind = Sink::Kind::kSyslog;
         stray(s.path, "path");
         stray(s.url, "url");
+        strayBody();
         if (!s.address) {
           diags_.error(s.name.at, "missing-key", what + " needs 'address' (host:port of the syslog receiver)");
         } else {
@@ -683,27 +693,51 @@ void PolicyBuilder::buildSinksAndAlerts() {
           }
           out.transport = s.transport->value;
         }
+        if (s.format) {
+          if (s.format->value == "cef") out.format = SinkFormat::kCef;
+          else if (s.format->value != "rfc5424") diags_.error(s.format->at, "bad-value", "syslog format must be rfc5424 or cef, not '" + s.format->value + "'");
+        }
       } else if (s.type->value == "jsonl") {
         out.kind = Sink::Kind::kJsonLines;
         stray(s.address, "address");
         stray(s.transport, "transport");
         stray(s.url, "url");
-        if (!s.path) diags_.error(s.name.at, "missing-key", what + " needs 'path' (the JSON-lines file)");
-        else if (s.path->value.empty() || s.path->value[0] != '/') diags_.error(s.path->at, "bad-value", "the path of a jsonl sink must be absolute");
-        else out.target = s.path->value;
+        stray(s.format, "format", " (it always writes ECS JSON; for CEF lines use type: file with format: cef)");
+        strayBody();
+        filePath("jsonl", "the JSON-lines file");
+      } else if (s.type->value == "file") {
+        out.kind = Sink::Kind::kFile;
+        stray(s.address, "address");
+        stray(s.transport, "transport");
+        stray(s.url, "url");
+        strayBody();
+        filePath("file", "the file alerts are appended to");
+        if (s.format) {
+          if (s.format->value == "cef") out.format = SinkFormat::kCef;
+          else if (s.format->value != "ecs") diags_.error(s.format->at, "bad-value", "file format must be ecs or cef, not '" + s.format->value + "'");
+        }
       } else if (s.type->value == "webhook") {
         out.kind = Sink::Kind::kWebhook;
         stray(s.address, "address");
         stray(s.transport, "transport");
         stray(s.path, "path");
+        stray(s.format, "format", " (it posts JSON; 'body' shapes it)");
         if (!s.url) diags_.error(s.name.at, "missing-key", what + " needs 'url'");
         else if (s.url->value.rfind("http://", 0) != 0 && s.url->value.rfind("https://", 0) != 0) {
           diags_.error(s.url->at, "bad-value", "a webhook url starts with http:// or https://");
         } else {
           out.target = s.url->value;
         }
+        if (s.body) {
+          if (s.body->kind != BodyDecl::Kind::kMap && s.body->kind != BodyDecl::Kind::kList) {
+            diags_.error(s.body->kind == BodyDecl::Kind::kNull ? s.bodyKeyAt : s.body->at, "type",
+                         what + " body must be a mapping or a list (the JSON document to post)");
+          } else {
+            out.body = compileBody(*s.body, diags_);
+          }
+        }
       } else {
-        diags_.error(s.type->at, "bad-value", "sink type must be one of " + oneOf({"syslog", "jsonl", "webhook"}) + ", not '" + s.type->value + "'");
+        diags_.error(s.type->at, "bad-value", "sink type must be one of " + oneOf({"syslog", "jsonl", "file", "webhook"}) + ", not '" + s.type->value + "'");
         continue;
       }
       out_.sinks.push_back(std::move(out));

@@ -258,16 +258,55 @@ class PolicyParser {
     SinkDecl s;
     s.name = name;
     std::string what = "sink '" + name.value + "'";
-    w_.forEachEntry(body, name.at, what, {"type", "address", "transport", "path", "url"}, [&](const Text& k, const Node& v) {
+    w_.forEachEntry(body, name.at, what, {"type", "address", "transport", "path", "url", "format", "body"},
+                    [&](const Text& k, const Node& v) {
+      if (k.value == "body") {
+        s.bodyKeyAt = k.at;
+        s.body = bodyNode(v, k.at);
+        return;
+      }
       auto t = w_.text(v, k.at, what + " " + k.value);
       if (k.value == "type") s.type = t;
       else if (k.value == "address") s.address = t;
       else if (k.value == "transport") s.transport = t;
       else if (k.value == "path") s.path = t;
+      else if (k.value == "format") s.format = t;
       else s.url = t;
     });
     if (body.IsMap() && !s.type) missing(name.at, what, "type");
     out_.sinks.push_back(std::move(s));
+  }
+
+  // Any YAML value: what it means as JSON is decided by the compiler.
+  BodyDecl bodyNode(const Node& v, const SourceLocation& where) {
+    BodyDecl b;
+    b.at = w_.at(v, where);
+    if (v.IsMap() && v.size() == 1 && v.begin()->first.IsMap()) {
+      // title: {{event}} is YAML for a mapping inside a mapping, not text.
+      w_.visit(v, where);
+      w_.diags().error(b.at, "type", "an unquoted {{...}} is a YAML mapping; quote the text, as in \"{{event}}\"");
+      return b;
+    }
+    if (v.IsMap()) {
+      b.kind = BodyDecl::Kind::kMap;
+      w_.forEachEntry(v, where, "a webhook body mapping", {}, [&](const Text& k, const Node& item) {
+        b.keys.push_back(k);
+        b.items.push_back(bodyNode(item, k.at));
+      });
+    } else if (v.IsSequence()) {
+      b.kind = BodyDecl::Kind::kList;
+      w_.forEachItem(v, where, "a webhook body list", [&](const Node& item, const SourceLocation& itemAt) {
+        b.items.push_back(bodyNode(item, itemAt));
+      });
+    } else if (v.IsScalar()) {
+      if (!w_.visit(v, where)) return b;
+      b.kind = BodyDecl::Kind::kScalar;
+      b.scalar = v.Scalar();
+      b.plain = v.Tag() == "?";
+    } else {
+      w_.visit(v, where);  // null: counted like any node
+    }
+    return b;
   }
 
   void alert(const Node& body, const SourceLocation& at) {

@@ -64,6 +64,34 @@ const char* toString(Sink::Kind k) {
     case Sink::Kind::kSyslog: return "syslog";
     case Sink::Kind::kJsonLines: return "jsonl";
     case Sink::Kind::kWebhook: return "webhook";
+    case Sink::Kind::kFile: return "file";
+  }
+  return "?";
+}
+
+const char* formatName(const Sink& s) {
+  if (s.format == SinkFormat::kCef) return "cef";
+  return s.kind == Sink::Kind::kSyslog ? "rfc5424" : "ecs";
+}
+
+const char* toString(AlertField f) {
+  switch (f) {
+    case AlertField::kLiteral: return "";
+    case AlertField::kId: return "id";
+    case AlertField::kEvent: return "event";
+    case AlertField::kSeverity: return "severity";
+    case AlertField::kSite: return "site";
+    case AlertField::kPort: return "port";
+    case AlertField::kVlan: return "vlan";
+    case AlertField::kDevice: return "device";
+    case AlertField::kCount: return "count";
+    case AlertField::kTime: return "time";
+    case AlertField::kEnd: return "end";
+    case AlertField::kSummary: return "summary";
+    case AlertField::kMaintenanceWindow: return "maintenance_window";
+    case AlertField::kHostname: return "hostname";
+    case AlertField::kEvidence: return "evidence";
+    case AlertField::kEvidenceItem: return "evidence";
   }
   return "?";
 }
@@ -117,12 +145,65 @@ std::string quotedList(const std::vector<std::string>& items) {
   return joined(items, [](const std::string& s) { return quoted(s); });
 }
 
+void bodyText(const BodyValue& v, std::string& out) {
+  switch (v.kind) {
+    case BodyValue::Kind::kNull: out += "null"; return;
+    case BodyValue::Kind::kBool: out += v.boolean ? "true" : "false"; return;
+    case BodyValue::Kind::kNumber: out += v.number; return;
+    case BodyValue::Kind::kText: {
+      // Literal text never holds "{{" (the compiler refuses it), so this is unambiguous.
+      std::string t;
+      for (const TemplatePiece& p : v.text) {
+        if (p.field == AlertField::kLiteral) t += p.text;
+        else if (p.field == AlertField::kEvidenceItem) t += "{{evidence." + p.text + "}}";
+        else t += std::string("{{") + toString(p.field) + "}}";
+      }
+      out += quoted(t);
+      return;
+    }
+    case BodyValue::Kind::kObject:
+      out += "{";
+      for (size_t i = 0; i < v.items.size() && i < v.keys.size(); ++i) {
+        if (i) out += ",";
+        out += quoted(v.keys[i]) + ":";
+        bodyText(v.items[i], out);
+      }
+      out += "}";
+      return;
+    case BodyValue::Kind::kArray:
+      out += "[";
+      for (size_t i = 0; i < v.items.size(); ++i) {
+        if (i) out += ",";
+        bodyText(v.items[i], out);
+      }
+      out += "]";
+      return;
+    case BodyValue::Kind::kBySeverity: {
+      static const char* kNames[] = {"info", "warning", "critical"};
+      out += "by_severity{";
+      for (size_t i = 0; i < v.items.size() && i < 3; ++i) {
+        if (i) out += ",";
+        out += std::string(kNames[i]) + ":";
+        bodyText(v.items[i], out);
+      }
+      out += "}";
+      return;
+    }
+  }
+}
+
 std::string minuteText(uint16_t m) {
   std::string hh = std::to_string(m / 60), mm = std::to_string(m % 60);
   return (hh.size() < 2 ? "0" + hh : hh) + ":" + (mm.size() < 2 ? "0" + mm : mm);
 }
 
 }  // namespace
+
+std::string toString(const BodyValue& v) {
+  std::string out;
+  bodyText(v, out);
+  return out;
+}
 
 std::string CompiledPolicy::dumpCanonical() const {
   std::ostringstream o;
@@ -183,7 +264,11 @@ std::string CompiledPolicy::dumpCanonical() const {
   }
   for (const Sink& s : sinks) {
     o << "sink " << s.name << " kind=" << toString(s.kind) << " target=" << quoted(s.target)
-      << " transport=" << (s.transport.empty() ? "-" : s.transport) << "\n";
+      << " transport=" << (s.transport.empty() ? "-" : s.transport);
+    // Written only when set, so policies without them keep their hash.
+    if (s.format != SinkFormat::kNative) o << " format=" << formatName(s);
+    if (s.body) o << " body=" << toString(*s.body);
+    o << "\n";
   }
   for (const AlertRoute& a : alerts) {
     o << "alert " << a.event << " severity=" << toString(a.severity) << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";

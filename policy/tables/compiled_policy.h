@@ -123,14 +123,67 @@ struct Invariant {
   std::vector<std::string> classes;  // kOnlyClasses
 };
 
+// A field of an alert that a webhook body template can name ({{severity}}).
+enum class AlertField : uint8_t {
+  kLiteral,            // not a field: literal text
+  kId,                 // {{id}}
+  kEvent,              // {{event}}
+  kSeverity,           // {{severity}}
+  kSite,               // {{site}}
+  kPort,               // {{port}}
+  kVlan,               // {{vlan}}
+  kDevice,             // {{device}}
+  kCount,              // {{count}}
+  kTime,               // {{time}}
+  kEnd,                // {{end}}
+  kSummary,            // {{summary}}
+  kMaintenanceWindow,  // {{maintenance_window}}
+  kHostname,           // {{hostname}}
+  kEvidence,           // {{evidence}}: every item
+  kEvidenceItem,       // {{evidence.KEY}}
+};
+// The placeholder's name ("severity", "evidence" for both evidence forms); "" for kLiteral.
+const char* toString(AlertField f);
+
+// One piece of a text template: literal text, or a field (text holds the
+// evidence key for kEvidenceItem).
+struct TemplatePiece {
+  AlertField field = AlertField::kLiteral;
+  std::string text;
+  bool operator==(const TemplatePiece&) const = default;
+};
+
+// A JSON value the policy writes as a webhook body. Text is a template of
+// pieces; kBySeverity picks one of its three items (info, warning, critical)
+// by the alert's severity. No JSON library here: control/alerts renders it.
+struct BodyValue {
+  enum class Kind : uint8_t { kNull, kBool, kNumber, kText, kObject, kArray, kBySeverity };
+  Kind kind = Kind::kNull;
+  bool boolean = false;
+  std::string number;               // kNumber: a JSON number as written
+  std::vector<TemplatePiece> text;  // kText
+  std::vector<std::string> keys;    // kObject: member names, in written order
+  std::vector<BodyValue> items;     // kObject: member values; kArray: elements; kBySeverity: info, warning, critical
+};
+// Canonical one-line text of a body (JSON-like; placeholders as {{name}}).
+std::string toString(const BodyValue& v);
+
+// What a sink writes. kNative is the kind's own format: RFC 5424 for syslog,
+// ECS JSON for files and the webhook.
+enum class SinkFormat : uint8_t { kNative, kCef };
+
 struct Sink {
-  enum class Kind : uint8_t { kSyslog, kJsonLines, kWebhook };
+  enum class Kind : uint8_t { kSyslog, kJsonLines, kWebhook, kFile };
   std::string name;
   Kind kind = Kind::kSyslog;
   std::string target;  // host:port, file path or URL
   std::string transport;  // syslog: udp|tcp
+  SinkFormat format = SinkFormat::kNative;  // syslog and file: native or CEF
+  std::optional<BodyValue> body;  // webhook: the JSON body the policy shapes; none: the ECS document
 };
 const char* toString(Sink::Kind k);
+// "rfc5424", "ecs" or "cef": what the sink actually writes.
+const char* formatName(const Sink& s);
 
 struct AlertRoute {
   std::string event;
