@@ -1,4 +1,5 @@
-// Commands against a running portvaktd: status, policy plan|push|rollback|history.
+// Commands against a running portvaktd: status, policy plan|push|rollback|history
+// (devices, alerts and ports have their own files).
 // Human output by default, --json for scripts. Exit codes: 0 ok, 1 the daemon
 // refused (invalid policy, stale plan, not allowed), 2 usage, 3 daemon unreachable.
 #include <cstdlib>
@@ -11,57 +12,14 @@
 #include "control/api/unix_socket.h"
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
+#include "control/cli/daemon_client.h"
 
 namespace portvakt::cli {
 namespace {
 
 using nlohmann::json;
 
-std::string defaultSocket() {
-  const char* env = std::getenv("PORTVAKT_SOCKET");
-  return env && *env ? env : "/run/portvakt/portvakt.sock";
-}
-
-void addCommonOptions(po::options_description& options) {
-  options.add_options()("socket", po::value<std::string>()->default_value(defaultSocket()),
-                        "portvaktd's API socket (env PORTVAKT_SOCKET)")("json", "print the daemon's JSON answer");
-}
-
-// Sends the request; prints errors; returns the parsed answer or an exit code.
-std::variant<json, int> call(const po::variables_map& vm, json request) {
-  request["api"] = api::kApiVersion;
-  std::string error;
-  auto answer = api::callDaemon(vm["socket"].as<std::string>(), request.dump(), error);
-  if (!answer) {
-    std::cerr << "portvakt: " << error << "\n";
-    return kExitRuntime;
-  }
-  json parsed = json::parse(*answer, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
-    std::cerr << "portvakt: portvaktd sent a malformed answer\n";
-    return kExitRuntime;
-  }
-  if (vm.count("json")) std::cout << parsed.dump(2) << "\n";
-  if (!parsed.value("ok", false)) {
-    if (!vm.count("json")) {
-      std::cerr << "portvakt: " << parsed.value("error", std::string("request failed")) << "\n";
-      if (parsed.contains("diagnostics") && parsed["diagnostics"].is_string()) {
-        std::cerr << parsed["diagnostics"].get<std::string>();
-      }
-    }
-    return kExitInvalid;
-  }
-  return parsed;
-}
-
 std::string absolutePath(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
-
-std::string timeText(int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&tt));
-  return buf;
-}
 
 // What push and rollback print: the version now running.
 int reportInstalled(const po::variables_map& vm, const std::variant<json, int>& answer) {
@@ -77,10 +35,10 @@ int reportInstalled(const po::variables_map& vm, const std::variant<json, int>& 
 
 int cmdStatus(const std::vector<std::string>& args) {
   po::options_description options("status options");
-  addCommonOptions(options);
+  addDaemonOptions(options);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt status [--json] [--socket PATH]", options, {}, vm)) return *exit;
-  auto answer = call(vm, {{"command", "status"}});
+  auto answer = callDaemon(vm, {{"command", "status"}});
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   const json& a = std::get<json>(answer);
@@ -97,6 +55,12 @@ int cmdStatus(const std::vector<std::string>& args) {
     }
     std::cout << "\n";
   }
+  if (a.contains("dataplane")) {
+    const json& d = a["dataplane"];
+    std::cout << "dataplane runs " << d.value("policy_hash", "") << " (" << d.value("reloads", 0) << " reloads";
+    if (d.value("last_reload_us", int64_t{-1}) >= 0) std::cout << ", the last taken " << d.value("last_reload_us", 0) << " µs after the push";
+    std::cout << ")\n";
+  }
   if (!a.value("forwarding", false)) std::cout << "(not forwarding: portvaktd runs with --forward no)\n";
   return kExitOk;
 }
@@ -104,12 +68,12 @@ int cmdStatus(const std::vector<std::string>& args) {
 int cmdPolicyPlan(const std::vector<std::string>& args) {
   po::options_description options("policy plan options");
   options.add_options()("file", po::value<std::string>()->required(), "the site policy to plan");
-  addCommonOptions(options);
+  addDaemonOptions(options);
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy plan FILE [--json]", options, positional, vm)) return *exit;
-  auto answer = call(vm, {{"command", "policy.plan"}, {"path", absolutePath(vm["file"].as<std::string>())}});
+  auto answer = callDaemon(vm, {{"command", "policy.plan"}, {"path", absolutePath(vm["file"].as<std::string>())}});
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   const json& a = std::get<json>(answer);
@@ -128,12 +92,12 @@ int cmdPolicyPush(const std::vector<std::string>& args) {
   po::options_description options("policy push options");
   options.add_options()("file", po::value<std::string>()->required(), "the site policy to run")(
       "plan", po::value<std::string>()->default_value(""), "refuse unless the plan is still this one");
-  addCommonOptions(options);
+  addDaemonOptions(options);
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy push FILE [--plan ID] [--json]", options, positional, vm)) return *exit;
-  auto answer = call(vm, {{"command", "policy.push"},
+  auto answer = callDaemon(vm, {{"command", "policy.push"},
                           {"path", absolutePath(vm["file"].as<std::string>())},
                           {"plan_id", vm["plan"].as<std::string>()}});
   return reportInstalled(vm, answer);
@@ -142,21 +106,21 @@ int cmdPolicyPush(const std::vector<std::string>& args) {
 int cmdPolicyRollback(const std::vector<std::string>& args) {
   po::options_description options("policy rollback options");
   options.add_options()("version", po::value<int>()->default_value(0), "version to return to (default: the one before)");
-  addCommonOptions(options);
+  addDaemonOptions(options);
   po::positional_options_description positional;
   positional.add("version", 1);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy rollback [VERSION] [--json]", options, positional, vm)) return *exit;
-  auto answer = call(vm, {{"command", "policy.rollback"}, {"version", vm["version"].as<int>()}});
+  auto answer = callDaemon(vm, {{"command", "policy.rollback"}, {"version", vm["version"].as<int>()}});
   return reportInstalled(vm, answer);
 }
 
 int cmdPolicyHistory(const std::vector<std::string>& args) {
   po::options_description options("policy history options");
-  addCommonOptions(options);
+  addDaemonOptions(options);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy history [--json]", options, {}, vm)) return *exit;
-  auto answer = call(vm, {{"command", "policy.history"}});
+  auto answer = callDaemon(vm, {{"command", "policy.history"}});
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   for (const json& v : std::get<json>(answer)["history"]) {

@@ -17,6 +17,12 @@ int cmdPolicyPlan(const std::vector<std::string>& args);
 int cmdPolicyPush(const std::vector<std::string>& args);
 int cmdPolicyRollback(const std::vector<std::string>& args);
 int cmdPolicyHistory(const std::vector<std::string>& args);
+int cmdDevices(const std::vector<std::string>& args);
+int cmdDevicesShow(const std::vector<std::string>& args);
+int cmdDevicesForget(const std::vector<std::string>& args);
+int cmdAlerts(const std::vector<std::string>& args);
+int cmdAlertsAck(const std::vector<std::string>& args);
+int cmdPorts(const std::vector<std::string>& args);
 
 const std::vector<Command>& commandTable() {
   static const std::vector<Command> kCommands = {
@@ -33,6 +39,12 @@ const std::vector<Command>& commandTable() {
       {"policy push", "validate, compile and swap in a policy (atomically)", cmdPolicyPush},
       {"policy rollback", "return to an earlier policy version", cmdPolicyRollback},
       {"policy history", "who pushed what, when, with which hash", cmdPolicyHistory},
+      {"devices", "the devices the daemon knows: port, class, zone, last seen", cmdDevices},
+      {"devices show", "one device with its evidence and why it is where it is", cmdDevicesShow},
+      {"devices forget", "drop a device; its next frame starts it over", cmdDevicesForget},
+      {"alerts", "alert history with delivery state per sink", cmdAlerts},
+      {"alerts ack", "acknowledge an alert (your uid is recorded)", cmdAlertsAck},
+      {"ports", "ports with link state, switch and kernel counters", cmdPorts},
   };
   return kCommands;
 }

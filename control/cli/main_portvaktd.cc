@@ -1,6 +1,7 @@
-// portvaktd: the appliance daemon. Today it holds the running policy and serves
-// the management API on a Unix socket; live ports, the device table and the
-// alert feed plug into its loop as they land.
+// portvaktd: the appliance daemon. It holds the running policy, forwards on
+// the policy's ports (DataplaneRunner's thread), keeps devices, policy history
+// and the alert spool in SQLite, feeds alerts to the service desk, and serves
+// the management API on a Unix socket (docs/operations.md).
 #include <csignal>
 #include <filesystem>
 #include <ctime>
@@ -13,6 +14,8 @@
 #include "control/daemon/api_handler.h"
 #include "control/alerts/alert_service.h"
 #include "control/daemon/dataplane_runner.h"
+#include "control/daemon/device_json.h"
+#include "control/daemon/device_persister.h"
 #include "control/store/store.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
@@ -20,6 +23,9 @@
 namespace {
 
 volatile std::sig_atomic_t gStop = 0;
+// How stale the stored device table may be after a kill -9 (a clean stop
+// flushes): short enough that a restart finds the devices of the last minute.
+constexpr int64_t kDeviceFlushSeconds = 5;
 void onSignal(int) { gStop = 1; }
 
 }  // namespace
@@ -54,23 +60,25 @@ int main(int argc, char** argv) {
   std::unique_ptr<store::Store> db = std::move(opened.value());
   control::PolicyManager policies(db.get());
   if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
-  std::string startPolicy;
   if (vm.count("policy")) {
-    startPolicy = vm["policy"].as<std::string>();
-  } else if (!policies.history().empty()) {
-    startPolicy = policies.history().back().source;  // restart with what ran last
-    std::cerr << "portvaktd: restarting with the last pushed policy " << startPolicy << "\n";
-  } else {
+    const std::string startPolicy = vm["policy"].as<std::string>();
+    auto plan = policies.plan(startPolicy);
+    if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash) {
+      policies.resume(plan.compiled);  // the same tables as before the restart: no new history entry
+    } else if (auto error = policies.push(startPolicy, ::getuid(), "", std::time(nullptr))) {
+      std::cerr << "portvaktd: " << *error;
+      return cli::kExitInvalid;
+    }
+  } else if (policies.history().empty()) {
     std::cerr << "portvaktd: no --policy given and no earlier policy in " << stateDir << "\n";
     return cli::kExitUsage;
-  }
-  const bool samePolicy = !policies.history().empty() && policies.history().back().source == startPolicy;
-  if (auto plan = policies.plan(startPolicy); plan.ok && samePolicy && plan.compiled->contentHash == policies.history().back().hash) {
-    // The same tables as before the restart: run them without a new history entry.
-    policies.resume(plan.compiled);
-  } else if (auto error = policies.push(startPolicy, ::getuid(), "", std::time(nullptr))) {
-    std::cerr << "portvaktd: " << *error;
-    return cli::kExitInvalid;
+  } else if (auto error = policies.resumeLatest()) {
+    // Rebuilt from the files recorded with it, not from disk (they may have changed since).
+    std::cerr << "portvaktd: cannot restart with the last policy: " << *error << "\n";
+    return cli::kExitRuntime;
+  } else {
+    std::cerr << "portvaktd: restarting with the last pushed policy, version " << policies.history().back().version
+              << " " << policies.history().back().hash << " (" << policies.history().back().source << ")\n";
   }
   api::UnixSocketServer server;
   if (auto error = api::UnixSocketServer::listen(vm["socket"].as<std::string>(), vm["group"].as<std::string>(), server)) {
@@ -92,8 +100,19 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<control::DataplaneRunner> dataplane;
   if (vm["forward"].as<bool>()) {
+    // Devices known before a restart are placed again before the first frame.
+    std::vector<control::DeviceSeed> seeds;
+    if (auto stored = db->devices()) {
+      for (const store::DeviceRecord& r : *stored) {
+        std::string problem;
+        if (auto seed = control::toSeed(r, problem)) seeds.push_back(std::move(*seed));
+        else std::cerr << "portvaktd: stored device skipped: " << problem << "\n";
+      }
+    } else {
+      std::cerr << "portvaktd: cannot read the stored devices: " << stored.error().message << "\n";
+    }
     std::string error;
-    dataplane = control::DataplaneRunner::start(policies, &metrics, error);
+    dataplane = control::DataplaneRunner::start(policies, &metrics, error, seeds);
     if (!dataplane) {
       std::cerr << "portvaktd: " << error << "\n";
       return cli::kExitRuntime;
@@ -126,7 +145,15 @@ int main(int argc, char** argv) {
     if (!detail.empty()) e.evidence.push_back({"detail", detail.substr(0, alerts::kMaxEvidenceValue)});
     if (auto r = alertFeed->raise(e); !r) std::cerr << "portvaktd: alert not recorded: " << r.error().message << "\n";
   };
-  control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics, dataplane.get());
+  control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics, dataplane.get(), db.get());
+  control::DevicePersister devices(*db);
+  int64_t lastDeviceFlush = std::time(nullptr);
+  auto flushDevices = [&] {
+    if (!dataplane) return;
+    if (auto written = devices.flush(dataplane->devices()); !written) {
+      std::cerr << "portvaktd: devices not saved: " << written.error().message << "\n";
+    }
+  };
   size_t knownVersions = policies.history().size();
   std::cerr << "portvaktd: running " << current->name << " " << current->contentHash << ", API on "
             << vm["socket"].as<std::string>() << "\n";
@@ -149,10 +176,15 @@ int main(int argc, char** argv) {
             v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
+    if (std::time(nullptr) - lastDeviceFlush >= kDeviceFlushSeconds) {
+      flushDevices();
+      lastDeviceFlush = std::time(nullptr);
+    }
     server.serveOnce([&](const std::string& request, const api::Caller& caller) {
       return handler.handle(request, caller, std::time(nullptr));
     }, 200);
   }
+  flushDevices();
   if (alertFeed) alertFeed->stop();
   std::cerr << "portvaktd: stopping\n";
   return cli::kExitOk;

@@ -3,8 +3,13 @@
 #include <grp.h>
 #include <pwd.h>
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
+#include <set>
 #include <vector>
+
+#include "control/daemon/device_json.h"
+#include "control/link/link_manager.h"
+#include "control/store/store.h"
 
 namespace portvakt::control {
 
@@ -12,7 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-std::string failure(const std::string& message) { return json{{"ok", false}, {"error", message}}.dump(-1, ' ', false, json::error_handler_t::replace); }
+json failure(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
 const char* kindName(PolicyChange::Kind k) {
   switch (k) {
@@ -26,6 +31,34 @@ const char* kindName(PolicyChange::Kind k) {
 json versionJson(const PolicyVersion& v) {
   return {{"version", v.version}, {"hash", v.hash}, {"name", v.name}, {"source", v.source},
           {"uid", v.uid},         {"time", v.unixTime}, {"summary", v.summary}, {"kind", v.kind}};
+}
+
+std::string text(const json& req, const char* key) {
+  return req.contains(key) && req[key].is_string() ? req[key].get<std::string>() : std::string();
+}
+
+json alertJson(const store::AlertRecord& a, const std::vector<store::DeliveryRecord>& deliveries) {
+  json sinks = json::object();
+  for (const store::DeliveryRecord& d : deliveries) {
+    sinks[d.sink] = {{"state", store::toString(d.state)}, {"attempts", d.attempts}, {"last_error", d.lastError}};
+  }
+  json evidence = json::parse(a.evidenceJson, nullptr, false);
+  return {{"id", a.id},
+          {"time_ms", a.timeMs},
+          {"last_time_ms", a.lastTimeMs},
+          {"event", a.event},
+          {"severity", a.severity},
+          {"site", a.site},
+          {"port", a.port},
+          {"vlan", a.vlan},
+          {"device", a.device},
+          {"evidence", evidence.is_discarded() ? json::object() : evidence},
+          {"count", a.count},
+          {"maintenance_window", a.maintenanceWindow},
+          {"suppressed", a.suppressed},
+          {"acked_by", a.ackedBy ? json(*a.ackedBy) : json(nullptr)},
+          {"acked_at_ms", a.ackedAtMs},
+          {"deliveries", sinks}};
 }
 
 }  // namespace
@@ -46,89 +79,242 @@ bool ApiHandler::mayChange(const api::Caller& caller) const {
 
 std::string ApiHandler::handle(const std::string& request, const api::Caller& caller, int64_t now) {
   json req = json::parse(request, nullptr, /*allow_exceptions=*/false);
-  if (req.is_discarded() || !req.is_object()) return failure("malformed request: not a JSON object");
-  if (!req.contains("api") || !req["api"].is_number_integer() || req["api"].get<int>() != api::kApiVersion) {
-    return failure("unsupported API version (this portvaktd speaks api " + std::to_string(api::kApiVersion) + ")");
+  json answer;
+  if (req.is_discarded() || !req.is_object()) {
+    answer = failure("malformed request: not a JSON object");
+  } else if (!req.contains("api") || !req["api"].is_number_integer() || req["api"].get<int>() != api::kApiVersion) {
+    answer = failure("unsupported API version (this portvaktd speaks api " + std::to_string(api::kApiVersion) + ")");
+  } else if (!req.contains("command") || !req["command"].is_string()) {
+    answer = failure("malformed request: no 'command'");
+  } else {
+    const std::string command = req["command"].get<std::string>();
+    const bool changes = command == "policy.push" || command == "policy.rollback" || command == "devices.forget" ||
+                         command == "alerts.ack";
+    if (changes && !mayChange(caller)) {
+      answer = failure("uid " + std::to_string(caller.uid) + " may not use " + command + " (needs root or group '" +
+                       adminGroup_ + "')");
+    } else if (command == "status") {
+      answer = status(now);
+    } else if (command == "policy.history") {
+      json versions = json::array();
+      for (const PolicyVersion& v : policies_.history()) versions.push_back(versionJson(v));
+      answer = {{"ok", true}, {"history", versions}};
+    } else if (command == "policy.plan") {
+      answer = plan(req);
+    } else if (command == "policy.push" || command == "policy.rollback") {
+      answer = changePolicy(command, req, caller, now);
+    } else if (command == "devices") {
+      answer = devices();
+    } else if (command == "devices.show") {
+      answer = showDevice(text(req, "mac"));
+    } else if (command == "devices.forget") {
+      answer = forgetDevice(text(req, "mac"));
+    } else if (command == "alerts") {
+      answer = alerts(req);
+    } else if (command == "alerts.ack") {
+      answer = ackAlert(text(req, "id"), caller, now);
+    } else if (command == "ports") {
+      answer = ports();
+    } else {
+      answer = failure("unknown command '" + command + "'");
+    }
   }
-  if (!req.contains("command") || !req["command"].is_string()) return failure("malformed request: no 'command'");
-  const std::string command = req["command"].get<std::string>();
-  auto text = [&](const char* key) -> std::string {
-    return req.contains(key) && req[key].is_string() ? req[key].get<std::string>() : std::string();
-  };
+  return answer.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
-  if (command == "status") {
-    auto p = policies_.current();
-    json ports = json::array();
-    std::vector<PortSnapshot> live = dataplane_ ? dataplane_->ports() : std::vector<PortSnapshot>{};
-    if (p) {
-      for (const auto& port : p->ports) {
-        json zones = json::array();
-        for (auto z : port.zones) zones.push_back(p->zoneName(z));
-        json entry = {{"interface", port.interface}, {"group", port.group}, {"role", tables::toString(port.role)},
-                      {"zones", zones}, {"default_zone", p->zoneName(port.defaultZone)},
-                      {"mode", tables::toString(port.mode)}};
-        for (const PortSnapshot& s : live) {
-          if (s.interface != port.interface) continue;
-          entry["up"] = s.up;
-          entry["rx_frames"] = s.rxFrames;
-          entry["rx_dropped"] = s.rxDropped;
-          entry["tx_frames"] = s.txFrames;
-          entry["learned_macs"] = s.learnedMacs;
-        }
-        ports.push_back(entry);
+json ApiHandler::status(int64_t now) const {
+  auto p = policies_.current();
+  json ports = json::array();
+  std::vector<PortSnapshot> live = dataplane_ ? dataplane_->ports() : std::vector<PortSnapshot>{};
+  if (p) {
+    for (const auto& port : p->ports) {
+      json zones = json::array();
+      for (auto z : port.zones) zones.push_back(p->zoneName(z));
+      json entry = {{"interface", port.interface}, {"group", port.group}, {"role", tables::toString(port.role)},
+                    {"zones", zones}, {"default_zone", p->zoneName(port.defaultZone)},
+                    {"mode", tables::toString(port.mode)}};
+      for (const PortSnapshot& s : live) {
+        if (s.interface != port.interface) continue;
+        entry["up"] = s.up;
+        entry["rx_frames"] = s.rxFrames;
+        entry["rx_dropped"] = s.rxDropped;
+        entry["tx_frames"] = s.txFrames;
+        entry["learned_macs"] = s.learnedMacs;
+      }
+      ports.push_back(entry);
+    }
+  }
+  const auto& h = policies_.history();
+  json answer = {{"ok", true},
+                 {"policy", p ? json{{"name", p->name}, {"hash", p->contentHash}, {"mode", tables::toString(p->mode)},
+                                     {"version", h.empty() ? 0 : h.back().version}}
+                              : json(nullptr)},
+                 {"uptime_s", now - startedAt_},
+                 {"forwarding", dataplane_ != nullptr},
+                 {"ports", ports}};
+  if (dataplane_) {
+    const DataplaneStatus s = dataplane_->status();
+    answer["dataplane"] = {{"policy_hash", s.policyHash},
+                           {"reloads", s.reloads},
+                           {"port_reopens", s.portReopens},
+                           {"last_reload_us", s.lastReloadUs}};
+  }
+  return answer;
+}
+
+json ApiHandler::plan(const json& req) const {
+  std::string path = text(req, "path");
+  if (path.empty()) return failure("policy.plan needs 'path'");
+  PlanResult plan = policies_.plan(path);
+  if (!plan.ok) return {{"ok", false}, {"error", "policy invalid"}, {"diagnostics", plan.diagnostics}};
+  json changes = json::array();
+  for (const PolicyChange& c : plan.changes) {
+    changes.push_back({{"kind", kindName(c.kind)}, {"section", c.section}, {"key", c.key}});
+  }
+  return {{"ok", true},         {"plan_id", plan.planId},
+          {"hash", plan.compiled->contentHash}, {"changes", changes},
+          {"summary", changeSummary(plan.changes)}, {"diagnostics", plan.diagnostics}};
+}
+
+json ApiHandler::changePolicy(const std::string& command, const json& req, const api::Caller& caller, int64_t now) {
+  std::optional<std::string> error;
+  if (command == "policy.push") {
+    std::string path = text(req, "path");
+    if (path.empty()) return failure("policy.push needs 'path'");
+    error = policies_.push(path, caller.uid, text(req, "plan_id"), now);
+  } else {
+    int version = req.contains("version") && req["version"].is_number_integer() ? req["version"].get<int>() : 0;
+    error = policies_.rollback(version, caller.uid, now);
+  }
+  if (error) {
+    if (metrics_) metrics_->policyRejected();
+    return failure(*error);
+  }
+  const PolicyVersion& installed = policies_.history().back();
+  if (metrics_) metrics_->policyLoaded(installed.version, installed.hash, installed.name);
+  return {{"ok", true}, {"version", versionJson(installed)}};
+}
+
+// Live devices first (what the dataplane sees now), then those only the
+// store remembers (seen before, not since this start or forgotten by the
+// profiler's bound).
+json ApiHandler::devices() const {
+  json list = json::array();
+  std::set<std::string> live;
+  if (dataplane_) {
+    for (const DeviceSnapshot& d : dataplane_->devices()) {
+      live.insert(d.evidence.mac.toString());
+      list.push_back(deviceToJson(d, false));
+    }
+  }
+  if (store_) {
+    auto stored = store_->devices();
+    if (!stored) return failure("cannot read the device table: " + stored.error().message);
+    for (const store::DeviceRecord& r : *stored) {
+      if (!live.count(r.mac)) list.push_back(deviceToJson(r, false));
+    }
+  }
+  return {{"ok", true}, {"devices", list}};
+}
+
+json ApiHandler::showDevice(const std::string& text) const {
+  auto mac = tables::MacAddress::parse(text);
+  if (!mac) return failure("'" + text + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+  if (dataplane_) {
+    for (const DeviceSnapshot& d : dataplane_->devices()) {
+      if (d.evidence.mac == *mac) return {{"ok", true}, {"device", deviceToJson(d, true)}};
+    }
+  }
+  if (store_) {
+    if (auto r = store_->device(mac->toString())) return {{"ok", true}, {"device", deviceToJson(*r, true)}};
+  }
+  return failure("no device " + mac->toString() + " is known");
+}
+
+json ApiHandler::forgetDevice(const std::string& text) {
+  auto mac = tables::MacAddress::parse(text);
+  if (!mac) return failure("'" + text + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+  bool known = false;
+  if (dataplane_) {
+    for (const DeviceSnapshot& d : dataplane_->devices()) known = known || d.evidence.mac == *mac;
+  }
+  if (store_) {
+    auto gone = store_->forgetDevice(mac->toString());
+    if (gone) known = true;
+    else if (gone.error().code != store::ErrorCode::kNotFound) return failure("cannot forget: " + gone.error().message);
+  }
+  if (!known) return failure("no device " + mac->toString() + " is known");
+  if (dataplane_) dataplane_->forget(*mac);
+  return {{"ok", true}, {"forgotten", mac->toString()}};
+}
+
+json ApiHandler::alerts(const json& req) const {
+  if (!store_) return failure("this portvaktd keeps no alert history");
+  int limit = 50;
+  if (req.contains("limit")) {
+    if (!req["limit"].is_number_integer() || req["limit"].get<int64_t>() < 1 || req["limit"].get<int64_t>() > 10000) {
+      return failure("'limit' must be a number from 1 to 10000");
+    }
+    limit = req["limit"].get<int>();
+  }
+  const bool unacked = req.contains("unacked") && req["unacked"].is_boolean() && req["unacked"].get<bool>();
+  auto recent = store_->recentAlerts(limit, unacked);
+  if (!recent) return failure("cannot read the alerts: " + recent.error().message);
+  json list = json::array();
+  for (const store::AlertRecord& a : *recent) {
+    auto deliveries = store_->deliveries(a.id);
+    list.push_back(alertJson(a, deliveries ? *deliveries : std::vector<store::DeliveryRecord>{}));
+  }
+  json answer = {{"ok", true}, {"alerts", list}};
+  if (auto spool = store_->spoolStats()) {
+    answer["spool"] = {{"pending", spool->pending}, {"rejected", spool->rejected},
+                       {"oldest_pending_ms", spool->oldestPendingMs}};
+  }
+  return answer;
+}
+
+json ApiHandler::ackAlert(const std::string& id, const api::Caller& caller, int64_t now) {
+  if (!store_) return failure("this portvaktd keeps no alert history");
+  if (id.empty()) return failure("alerts.ack needs 'id'");
+  if (auto acked = store_->ackAlert(id, caller.uid, now * 1000); !acked) {
+    return failure(acked.error().code == store::ErrorCode::kNotFound ? "no alert " + id : acked.error().message);
+  }
+  return {{"ok", true}, {"acked", id}, {"uid", caller.uid}};
+}
+
+// The policy's ports with the switch's counters and the kernel's (libnl).
+json ApiHandler::ports() const {
+  auto p = policies_.current();
+  if (!p) return failure("no policy is running");
+  std::vector<PortSnapshot> live = dataplane_ ? dataplane_->ports() : std::vector<PortSnapshot>{};
+  auto links = link::LinkManager::open();
+  json list = json::array();
+  for (const tables::Port& port : p->ports) {
+    json zones = json::array();
+    for (auto z : port.zones) zones.push_back(p->zoneName(z));
+    json entry = {{"interface", port.interface}, {"role", tables::toString(port.role)}, {"zones", zones},
+                  {"default_zone", p->zoneName(port.defaultZone)}, {"mode", tables::toString(port.mode)}};
+    for (const PortSnapshot& s : live) {
+      if (s.interface != port.interface) continue;
+      entry["switch"] = {{"up", s.up},           {"rx_frames", s.rxFrames}, {"rx_dropped", s.rxDropped},
+                         {"tx_frames", s.txFrames}, {"tx_errors", s.txErrors}, {"learned_macs", s.learnedMacs}};
+    }
+    if (links) {
+      if (auto info = links.value()->find(port.interface)) {
+        entry["link"] = {{"exists", true},           {"admin_up", info->adminUp}, {"carrier", info->lowerUp},
+                         {"promiscuous", info->promiscuous}, {"mtu", info->mtu}, {"kind", info->kind}};
+      } else {
+        entry["link"] = {{"exists", false}, {"error", info.error().message}};
+      }
+      if (auto c = links.value()->counters(port.interface)) {
+        entry["kernel"] = {{"rx_packets", c->rxPackets}, {"tx_packets", c->txPackets}, {"rx_bytes", c->rxBytes},
+                           {"tx_bytes", c->txBytes},     {"rx_errors", c->rxErrors},   {"tx_errors", c->txErrors},
+                           {"rx_dropped", c->rxDropped}, {"tx_dropped", c->txDropped}};
       }
     }
-    const auto& h = policies_.history();
-    return json{{"ok", true},
-                {"policy", p ? json{{"name", p->name}, {"hash", p->contentHash}, {"mode", tables::toString(p->mode)},
-                                    {"version", h.empty() ? 0 : h.back().version}}
-                             : json(nullptr)},
-                {"uptime_s", now - startedAt_},
-                {"forwarding", dataplane_ != nullptr},
-                {"ports", ports}}
-        .dump(-1, ' ', false, json::error_handler_t::replace);
+    list.push_back(entry);
   }
-  if (command == "policy.history") {
-    json versions = json::array();
-    for (const PolicyVersion& v : policies_.history()) versions.push_back(versionJson(v));
-    return json{{"ok", true}, {"history", versions}}.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  if (command == "policy.plan") {
-    std::string path = text("path");
-    if (path.empty()) return failure("policy.plan needs 'path'");
-    PlanResult plan = policies_.plan(path);
-    if (!plan.ok) return json{{"ok", false}, {"error", "policy invalid"}, {"diagnostics", plan.diagnostics}}.dump(-1, ' ', false, json::error_handler_t::replace);
-    json changes = json::array();
-    for (const PolicyChange& c : plan.changes) {
-      changes.push_back({{"kind", kindName(c.kind)}, {"section", c.section}, {"key", c.key}});
-    }
-    return json{{"ok", true}, {"plan_id", plan.planId}, {"hash", plan.compiled->contentHash},
-                {"changes", changes}, {"summary", changeSummary(plan.changes)}, {"diagnostics", plan.diagnostics}}
-        .dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  if (command == "policy.push" || command == "policy.rollback") {
-    if (!mayChange(caller)) {
-      return failure("uid " + std::to_string(caller.uid) + " may not change the policy (needs root or group '" +
-                     adminGroup_ + "')");
-    }
-    std::optional<std::string> error;
-    if (command == "policy.push") {
-      std::string path = text("path");
-      if (path.empty()) return failure("policy.push needs 'path'");
-      error = policies_.push(path, caller.uid, text("plan_id"), now);
-    } else {
-      int version = req.contains("version") && req["version"].is_number_integer() ? req["version"].get<int>() : 0;
-      error = policies_.rollback(version, caller.uid, now);
-    }
-    if (error) {
-      if (metrics_) metrics_->policyRejected();
-      return failure(*error);
-    }
-    const PolicyVersion& installed = policies_.history().back();
-    if (metrics_) metrics_->policyLoaded(installed.version, installed.hash, installed.name);
-    return json{{"ok", true}, {"version", versionJson(installed)}}.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
-  return failure("unknown command '" + command + "'");
+  return {{"ok", true}, {"ports", list}};
 }
 
 }  // namespace portvakt::control

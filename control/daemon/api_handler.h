@@ -1,39 +1,61 @@
 #pragma once
 // The management API's request handler: one JSON request in, one JSON response
-// out. Requests: {"api":1,"command":"status"}, "policy.plan" {path},
-// "policy.push" {path, plan_id?}, "policy.rollback" {version?},
-// "policy.history". Responses always carry "ok"; failures carry "error" and
-// change nothing. Mutating commands need uid 0 or membership in the
-// configured group (default "portvakt"); the caller's uid comes from
-// SO_PEERCRED and goes into the policy history.
+// out (docs/operations.md lists every command). Requests look like
+// {"api":1,"command":"status"}; "policy.plan" {path}, "policy.push" {path,
+// plan_id?}, "policy.rollback" {version?}, "policy.history", "devices",
+// "devices.show" {mac}, "devices.forget" {mac}, "alerts" {limit?, unacked?},
+// "alerts.ack" {id}, "ports". Responses always carry "ok"; failures carry
+// "error" and change nothing. Mutating commands need uid 0 or membership in
+// the configured group (default "portvakt"); the caller's uid comes from
+// SO_PEERCRED and goes into the policy history and the alert's ack.
 
 #include <cstdint>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "control/api/unix_socket.h"
 #include "control/daemon/dataplane_runner.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
 
+namespace portvakt::store {
+class Store;
+}
+
 namespace portvakt::control {
 
 class ApiHandler {
  public:
+  // `dataplane` is null when the daemon does not forward, `store` when it
+  // keeps no database (tests); the commands that need them say so.
   ApiHandler(PolicyManager& policies, std::string adminGroup, int64_t startedAt, Metrics* metrics = nullptr,
-             const DataplaneRunner* dataplane = nullptr)
+             DataplaneRunner* dataplane = nullptr, store::Store* store = nullptr)
       : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics),
-        dataplane_(dataplane) {}
+        dataplane_(dataplane), store_(store) {}
 
+  // `now` is Unix time in seconds.
   std::string handle(const std::string& request, const api::Caller& caller, int64_t now);
 
  private:
   bool mayChange(const api::Caller& caller) const;
+  nlohmann::json status(int64_t now) const;
+  nlohmann::json plan(const nlohmann::json& req) const;
+  nlohmann::json changePolicy(const std::string& command, const nlohmann::json& req, const api::Caller& caller,
+                              int64_t now);
+  nlohmann::json devices() const;
+  nlohmann::json showDevice(const std::string& mac) const;
+  nlohmann::json forgetDevice(const std::string& mac);
+  nlohmann::json alerts(const nlohmann::json& req) const;
+  nlohmann::json ackAlert(const std::string& id, const api::Caller& caller, int64_t now);
+  nlohmann::json ports() const;
 
   PolicyManager& policies_;
   std::string adminGroup_;
   int64_t startedAt_;
   Metrics* metrics_;
-  const DataplaneRunner* dataplane_;  // null when the daemon does not forward
+  DataplaneRunner* dataplane_;
+  store::Store* store_;
 };
 
 }  // namespace portvakt::control

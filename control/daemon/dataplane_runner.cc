@@ -1,5 +1,6 @@
 #include "control/daemon/dataplane_runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace portvakt::control {
@@ -86,12 +87,15 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
   return plane;
 }
 
-std::unique_ptr<DataplaneRunner> DataplaneRunner::start(PolicyManager& policies, Metrics* metrics, std::string& error) {
+std::unique_ptr<DataplaneRunner> DataplaneRunner::start(PolicyManager& policies, Metrics* metrics, std::string& error,
+                                                        const std::vector<DeviceSeed>& seeds) {
   std::unique_ptr<DataplaneRunner> runner(new DataplaneRunner(policies, metrics));
   runner->applied_ = policies.current();
   runner->plane_ = open(runner->applied_, nullptr, error);
   if (!runner->plane_) return nullptr;
-  runner->publish();
+  runner->status_.policyHash = runner->applied_->contentHash;
+  runner->restore(seeds);
+  runner->publish(true);
   runner->thread_ = std::thread([r = runner.get()] { r->run(); });
   return runner;
 }
@@ -101,10 +105,32 @@ DataplaneRunner::~DataplaneRunner() {
   if (thread_.joinable()) thread_.join();
 }
 
+void DataplaneRunner::restore(const std::vector<DeviceSeed>& seeds) {
+  std::vector<const DeviceSeed*> order;
+  for (const DeviceSeed& s : seeds) order.push_back(&s);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const DeviceSeed* a, const DeviceSeed* b) { return a->lastSeenNs < b->lastSeenNs; });
+  const int64_t now = nowNs();
+  for (const DeviceSeed* s : order) {
+    for (size_t i = 0; i < applied_->ports.size(); ++i) {
+      if (applied_->ports[i].interface != s->port) continue;
+      (void)plane_->decider->profiler().restore(s->evidence, static_cast<uint16_t>(i), s->firstSeenNs, s->lastSeenNs, now);
+    }
+  }
+}
+
 void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now) {
+  auto noteReload = [&](bool reopened) {
+    std::lock_guard lock(mutex_);
+    ++status_.reloads;
+    if (reopened) ++status_.portReopens;
+    status_.lastReloadUs = (nowNs() - policies_.installedAtNs()) / 1000;
+    status_.policyHash = applied_->contentHash;
+  };
   if (samePlane(*applied_, *policy)) {
     plane_->decider->setPolicy(policy, now);
     applied_ = std::move(policy);
+    noteReload(false);
     return;
   }
   // Ports or zones changed: close the old ports first (the same interfaces
@@ -121,11 +147,21 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
     return;
   }
   applied_ = std::move(policy);
+  noteReload(true);
 }
 
 void DataplaneRunner::run() {
   auto lastPublish = std::chrono::steady_clock::now();
+  auto lastDevices = lastPublish;
   while (!stop_) {
+    std::vector<tables::MacAddress> forget;
+    {
+      std::lock_guard lock(mutex_);
+      forget.swap(forgetQueue_);
+    }
+    for (const tables::MacAddress& mac : forget) {
+      if (plane_) (void)plane_->decider->profiler().forget(mac);
+    }
     if (!plane_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
@@ -136,9 +172,11 @@ void DataplaneRunner::run() {
     }
     if (plane_ && plane_->links) watchLinks();
     if (auto current = policies_.current(); current != applied_) applyPolicy(std::move(current), nowNs());
-    if (auto t = std::chrono::steady_clock::now(); t - lastPublish >= std::chrono::milliseconds(500)) {
-      publish();
+    if (auto t = std::chrono::steady_clock::now(); t - lastPublish >= std::chrono::milliseconds(500) || !forget.empty()) {
+      const bool withDevices = t - lastDevices >= std::chrono::milliseconds(kDevicePublishMs) || !forget.empty();
+      publish(withDevices);
       lastPublish = t;
+      if (withDevices) lastDevices = t;
     }
   }
 }
@@ -158,8 +196,39 @@ void DataplaneRunner::watchLinks() {
   }
 }
 
-void DataplaneRunner::publish() {
+namespace {
+
+DeviceSnapshot snapshotOf(const fingerprint::DeviceRecord& r, const tables::CompiledPolicy& policy) {
+  DeviceSnapshot d;
+  d.evidence = r.evidence;
+  d.port = r.port < policy.ports.size() ? policy.ports[r.port].interface : "";
+  d.deviceClass = std::string(r.committed.className);
+  d.zone = r.zone == tables::kNoZone ? "" : std::string(policy.zoneName(r.zone));
+  d.source = fingerprint::toString(r.committed.source);
+  d.explanation = r.committed.explain(policy);
+  d.spoofReasons = r.spoofReasons ? fingerprint::spoofReasonsToString(r.spoofReasons) : "";
+  d.confidence = r.committed.confidence;
+  d.pinned = r.committed.pinned;
+  d.inventoried = r.inventoried;
+  d.randomized = r.randomized;
+  d.quarantinedAsSuspect = r.quarantinedAsSuspect;
+  d.firstSeenNs = r.firstSeenNs;
+  d.lastSeenNs = r.lastSeenNs;
+  d.frames = r.frames;
+  return d;
+}
+
+}  // namespace
+
+void DataplaneRunner::publish(bool withDevices) {
   if (!plane_) return;
+  std::vector<DeviceSnapshot> devices;
+  if (withDevices) {
+    // Off the per-frame path: once a second, bounded by the profiler's table.
+    const fingerprint::DeviceProfiler& profiler = plane_->decider->profiler();
+    devices.reserve(profiler.size());
+    profiler.forEach([&](const fingerprint::DeviceRecord& r) { devices.push_back(snapshotOf(r, *applied_)); });
+  }
   std::vector<PortSnapshot> ports;
   for (size_t i = 0; i < plane_->vlanSwitch->portCount(); ++i) {
     const auto& c = plane_->vlanSwitch->portCounters(static_cast<forward::PortIndex>(i));
@@ -175,6 +244,13 @@ void DataplaneRunner::publish() {
   while (plane_->decider->popEvent(e)) fresh.push_back(std::move(e));
   std::lock_guard lock(mutex_);
   snapshot_ = std::move(ports);
+  if (withDevices) {
+    // A forget queued while this snapshot was being taken must not bring the device back.
+    std::erase_if(devices, [&](const DeviceSnapshot& d) {
+      return std::find(forgetQueue_.begin(), forgetQueue_.end(), d.evidence.mac) != forgetQueue_.end();
+    });
+    devices_ = std::move(devices);
+  }
   for (auto& f : fresh) {
     if (events_.size() < 10000) events_.push_back(std::move(f));
   }
@@ -183,6 +259,22 @@ void DataplaneRunner::publish() {
 std::vector<PortSnapshot> DataplaneRunner::ports() const {
   std::lock_guard lock(mutex_);
   return snapshot_;
+}
+
+std::vector<DeviceSnapshot> DataplaneRunner::devices() const {
+  std::lock_guard lock(mutex_);
+  return devices_;
+}
+
+DataplaneStatus DataplaneRunner::status() const {
+  std::lock_guard lock(mutex_);
+  return status_;
+}
+
+void DataplaneRunner::forget(const tables::MacAddress& mac) {
+  std::lock_guard lock(mutex_);
+  forgetQueue_.push_back(mac);
+  std::erase_if(devices_, [&](const DeviceSnapshot& d) { return d.evidence.mac == mac; });
 }
 
 std::vector<engine::EngineEvent> DataplaneRunner::takeEvents() {

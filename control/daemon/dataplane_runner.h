@@ -35,14 +35,53 @@ struct PortSnapshot {
   uint32_t learnedMacs = 0;
 };
 
+// One device as the profiler sees it, copied out for the control thread.
+struct DeviceSnapshot {
+  fingerprint::DeviceEvidence evidence;  // evidence.mac is the device
+  std::string port;                      // interface
+  std::string deviceClass;               // committed class, empty: none
+  std::string zone;                      // the zone its frames get now
+  std::string source;                    // pin | class | default-zone
+  std::string explanation;               // ClassDecision::explain of the committed decision
+  std::string spoofReasons;              // empty: not a suspect
+  double confidence = 0;
+  bool pinned = false, inventoried = false, randomized = false, quarantinedAsSuspect = false;
+  int64_t firstSeenNs = 0, lastSeenNs = 0;
+  uint64_t frames = 0;
+};
+
+// A device from the store, to be placed again after a restart.
+struct DeviceSeed {
+  fingerprint::DeviceEvidence evidence;
+  std::string port;
+  int64_t firstSeenNs = 0, lastSeenNs = 0;
+};
+
+// What the forwarding thread runs (for status and the reload measurement).
+struct DataplaneStatus {
+  std::string policyHash;
+  uint64_t reloads = 0;         // policies taken since start
+  uint64_t portReopens = 0;     // of which needed the ports reopened
+  int64_t lastReloadUs = -1;    // from PolicyManager's swap to the dataplane running it; -1: none yet
+};
+
+inline constexpr int kDevicePublishMs = 1000;
+
 class DataplaneRunner {
  public:
   // Opens the ports of the running policy. On failure returns null and names
   // the interface in `error`.
-  static std::unique_ptr<DataplaneRunner> start(PolicyManager& policies, Metrics* metrics, std::string& error);
+  // `seeds` (devices from the store) are placed before the first frame.
+  static std::unique_ptr<DataplaneRunner> start(PolicyManager& policies, Metrics* metrics, std::string& error,
+                                                const std::vector<DeviceSeed>& seeds = {});
   ~DataplaneRunner();
 
   std::vector<PortSnapshot> ports() const;
+  // As of the last publish (at most kDevicePublishMs old), most recently seen first.
+  std::vector<DeviceSnapshot> devices() const;
+  DataplaneStatus status() const;
+  // Queued; the forwarding thread forgets the device before its next burst.
+  void forget(const tables::MacAddress& mac);
   std::vector<engine::EngineEvent> takeEvents();
   std::string lastError() const;
 
@@ -53,7 +92,8 @@ class DataplaneRunner {
                                      std::string& error);
   void run();
   void applyPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
-  void publish();
+  void publish(bool withDevices);
+  void restore(const std::vector<DeviceSeed>& seeds);
   void watchLinks();
 
   PolicyManager& policies_;
@@ -62,8 +102,11 @@ class DataplaneRunner {
   tables::CompiledPolicyPtr applied_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
-  mutable std::mutex mutex_;  // guards the three below
+  mutable std::mutex mutex_;  // guards the members below
   std::vector<PortSnapshot> snapshot_;
+  std::vector<DeviceSnapshot> devices_;
+  DataplaneStatus status_;
+  std::vector<tables::MacAddress> forgetQueue_;
   std::vector<engine::EngineEvent> events_;
   std::string lastError_;
 };

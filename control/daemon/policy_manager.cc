@@ -1,12 +1,69 @@
 #include "control/daemon/policy_manager.h"
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "control/store/store.h"
 #include "policy/compiler/compiler.h"
 
 namespace portvakt::control {
+
+namespace {
+int64_t systemNowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+store::PolicyRecord toRecord(const PolicyVersion& v) {
+  store::PolicyRecord r;
+  r.version = v.version;
+  r.hash = v.hash;
+  r.name = v.name;
+  r.kind = v.kind;
+  r.source = v.source;
+  r.uid = v.uid;
+  r.unixTime = v.unixTime;
+  r.summary = v.summary;
+  r.canonical = v.canonical;
+  r.sourcesJson = v.sourcesJson;
+  return r;
+}
+
+PolicyVersion fromRecord(const store::PolicyRecord& r) {
+  PolicyVersion v;
+  v.version = r.version;
+  v.hash = r.hash;
+  v.name = r.name;
+  v.source = r.source;
+  v.uid = r.uid;
+  v.unixTime = r.unixTime;
+  v.summary = r.summary;
+  v.kind = r.kind;
+  return v;
+}
+
+std::string sourcesToJson(const std::vector<policy::SourceText>& sources) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const policy::SourceText& s : sources) list.push_back({{"path", s.path}, {"text", s.text}});
+  return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<std::vector<policy::SourceText>> sourcesFromJson(const std::string& text) {
+  nlohmann::json list = nlohmann::json::parse(text, nullptr, false);
+  if (list.is_discarded() || !list.is_array()) return std::nullopt;
+  std::vector<policy::SourceText> out;
+  for (const auto& item : list) {
+    if (!item.is_object() || !item.contains("path") || !item["path"].is_string() || !item.contains("text") ||
+        !item["text"].is_string()) {
+      return std::nullopt;
+    }
+    out.push_back({item["path"].get<std::string>(), item["text"].get<std::string>()});
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string changeSummary(const std::vector<PolicyChange>& changes) {
   int added = 0, changed = 0, removed = 0;
@@ -25,18 +82,7 @@ PolicyManager::PolicyManager(store::Store* store) : store_(store) {
     lastError_ = "cannot read the policy history: " + records.error().message;
     return;
   }
-  for (const store::PolicyRecord& r : *records) {
-    PolicyVersion v;
-    v.version = r.version;
-    v.hash = r.hash;
-    v.name = r.name;
-    v.source = r.source;
-    v.uid = r.uid;
-    v.unixTime = r.unixTime;
-    v.summary = r.summary;
-    v.kind = r.kind;
-    history_.push_back(std::move(v));
-  }
+  for (const store::PolicyRecord& r : *records) history_.push_back(fromRecord(r));
 }
 
 PlanResult PolicyManager::plan(const std::string& path) const {
@@ -46,6 +92,7 @@ PlanResult PolicyManager::plan(const std::string& path) const {
   if (!compiled.ok()) return result;
   result.ok = true;
   result.compiled = compiled.policy;
+  result.sources = std::move(compiled.sources);
   auto running = current();
   tables::CompiledPolicy empty;
   empty.seal();
@@ -59,20 +106,11 @@ PlanResult PolicyManager::plan(const std::string& path) const {
 void PolicyManager::install(PolicyVersion v) {
   v.version = history_.empty() ? 1 : history_.back().version + 1;
   if (store_) {
-    store::PolicyRecord r;
-    r.hash = v.hash;
-    r.name = v.name;
-    r.kind = v.kind;
-    r.source = v.source;
-    r.uid = v.uid;
-    r.unixTime = v.unixTime;
-    r.summary = v.summary;
-    r.canonical = v.canonical;
+    store::PolicyRecord r = toRecord(v);
     if (v.kind == "push") {
-      std::ifstream in(v.source);
-      std::stringstream text;
-      text << in.rdbuf();
-      r.policyText = text.str();  // the site file as pushed; its base is named by `extends`
+      // The site file as compiled (read first; its bases follow in sourcesJson).
+      auto sources = sourcesFromJson(v.sourcesJson);
+      if (sources && !sources->empty()) r.policyText = sources->front().text;
     }
     if (auto stored = store_->appendPolicy(r)) {
       v.version = *stored;
@@ -81,6 +119,7 @@ void PolicyManager::install(PolicyVersion v) {
       lastError_ = "the policy runs, but the audit trail could not record it: " + stored.error().message;
     }
   }
+  installedAtNs_.store(systemNowNs());
   current_.store(v.policy);  // the one step the dataplane sees
   history_.push_back(std::move(v));
 }
@@ -101,6 +140,7 @@ std::optional<std::string> PolicyManager::push(const std::string& path, uid_t ui
   v.unixTime = now;
   v.summary = changeSummary(p.changes);
   v.canonical = p.compiled->dumpCanonical();
+  v.sourcesJson = sourcesToJson(p.sources);
   v.policy = p.compiled;
   install(std::move(v));
   return std::nullopt;
@@ -111,23 +151,55 @@ void PolicyManager::resume(std::shared_ptr<const tables::CompiledPolicy> policy)
     history_.back().policy = policy;
     history_.back().canonical = policy->dumpCanonical();
   }
+  installedAtNs_.store(systemNowNs());
   current_.store(std::move(policy));
+}
+
+std::optional<std::string> PolicyManager::resumeLatest() {
+  if (history_.empty()) return "there is no earlier policy in the store";
+  if (auto error = rebuild(history_.back())) return error;
+  installedAtNs_.store(systemNowNs());
+  current_.store(history_.back().policy);
+  return std::nullopt;
+}
+
+std::optional<std::string> PolicyManager::rebuild(PolicyVersion& v) const {
+  const std::string what = "version " + std::to_string(v.version) + " (" + v.source + ")";
+  if (!store_) return what + " ran before portvaktd last started and there is no store to rebuild it from";
+  auto record = store_->policyVersion(v.version);
+  if (!record) return "cannot read " + what + " from the store: " + record.error().message;
+  auto sources = sourcesFromJson(record->sourcesJson);
+  if (!sources) return what + ": its recorded files are not readable JSON";
+  if (sources->empty()) {
+    return what + " was pushed by a portvaktd that did not record its files; push " + v.source + " again";
+  }
+  policy::CompileResult compiled = policy::compilePolicySources(v.source, *sources);
+  if (!compiled.ok()) return what + " no longer compiles from its recorded files:\n" + compiled.diagnostics.format();
+  if (compiled.policy->contentHash != v.hash) {
+    // This build compiles the same files to other tables (a newer compiler):
+    // running them would not be the version the engineer chose.
+    return what + " rebuilds to " + compiled.policy->contentHash + ", not the recorded " + v.hash +
+           "; push " + v.source + " again";
+  }
+  v.policy = compiled.policy;
+  v.canonical = compiled.policy->dumpCanonical();
+  v.sourcesJson = record->sourcesJson;
+  return std::nullopt;
 }
 
 std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64_t now) {
   if (history_.size() < 2 && version == 0) return "there is no earlier version to roll back to";
-  const PolicyVersion* target = nullptr;
+  PolicyVersion* target = nullptr;
   if (version == 0) {
     target = &history_[history_.size() - 2];
   } else {
-    for (const PolicyVersion& v : history_) {
+    for (PolicyVersion& v : history_) {
       if (v.version == version) target = &v;
     }
   }
   if (!target) return "no policy version " + std::to_string(version) + " in the history";
   if (!target->policy) {
-    return "version " + std::to_string(target->version) + " ran before portvaktd last started and its tables are not loaded; push " +
-           target->source + " again";
+    if (auto error = rebuild(*target)) return *error;
   }
   auto running = current();
   PolicyVersion v = *target;

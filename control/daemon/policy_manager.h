@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "control/policy_views/policy_diff.h"
+#include "policy/compiler/source_file.h"
 #include "policy/tables/compiled_policy.h"
 
 namespace portvakt::store {
@@ -35,7 +36,8 @@ struct PolicyVersion {
   std::string summary;  // "+2 ~1 -0 items" against the version before
   std::string canonical;  // the compiled tables, for rollback and audit
   std::string kind = "push";  // push | rollback
-  std::shared_ptr<const tables::CompiledPolicy> policy;
+  std::string sourcesJson = "[]";  // every file compiled, with its text (policy::SourceText as JSON)
+  std::shared_ptr<const tables::CompiledPolicy> policy;  // null for versions from before the last start, until needed
 };
 
 struct PlanResult {
@@ -44,6 +46,7 @@ struct PlanResult {
   std::string planId;       // sha256 of (running hash, new hash): a push can insist on it
   std::vector<PolicyChange> changes;
   std::shared_ptr<const tables::CompiledPolicy> compiled;
+  std::vector<policy::SourceText> sources;  // the files compiled, as read
 };
 
 class PolicyManager {
@@ -53,6 +56,9 @@ class PolicyManager {
   // history() then starts with what the store already holds.
   explicit PolicyManager(store::Store* store);
   std::shared_ptr<const tables::CompiledPolicy> current() const { return current_.load(); }
+  // When current() last changed (system clock, ns): the dataplane measures
+  // its reload latency against it.
+  int64_t installedAtNs() const { return installedAtNs_.load(); }
   const std::vector<PolicyVersion>& history() const { return history_; }
 
   PlanResult plan(const std::string& path) const;
@@ -63,13 +69,21 @@ class PolicyManager {
   // Runs `policy` as the last version of the history (a restart with the same
   // tables): no new history entry.
   void resume(std::shared_ptr<const tables::CompiledPolicy> policy);
-  // Swaps back to a previous version's tables (as a new version).
+  // Runs the last version of the history again, rebuilt from its recorded
+  // files (a restart without --policy). Returns an error text, or nullopt.
+  std::optional<std::string> resumeLatest();
+  // Swaps back to a previous version's tables (as a new version). A version
+  // from before the last start is rebuilt from the files recorded with it
+  // (not from disk, where they may have changed) and must come out with its
+  // recorded hash.
   std::optional<std::string> rollback(int version, uid_t uid, int64_t now);
 
  private:
   void install(PolicyVersion v);
+  std::optional<std::string> rebuild(PolicyVersion& v) const;
 
   std::atomic<std::shared_ptr<const tables::CompiledPolicy>> current_;
+  std::atomic<int64_t> installedAtNs_{0};
   std::vector<PolicyVersion> history_;  // versions from earlier runs have no `policy` (not loaded)
   store::Store* store_ = nullptr;
   std::string lastError_;

@@ -207,11 +207,17 @@ CREATE TABLE policy_history (
 );
 )sql";
 
+// Version 2: every file a pushed policy was compiled from (JSON list of
+// {path, text}), so a version can be rebuilt exactly after a restart.
+constexpr const char* kSchemaV2 = R"sql(
+ALTER TABLE policy_history ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
+)sql";
+
 struct Migration {
   int toVersion;
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{1, kSchemaV1}};
+constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 std::string hex32(int64_t v) {
@@ -259,7 +265,7 @@ DeliveryRecord readDelivery(const Stmt& s, int c) {
 }
 
 constexpr const char* kPolicyColumns =
-    "version, hash, name, kind, source, uid, unix_time, summary, policy_text, canonical";
+    "version, hash, name, kind, source, uid, unix_time, summary, policy_text, canonical, sources";
 
 PolicyRecord readPolicy(const Stmt& s, bool withText) {
   PolicyRecord p;
@@ -274,6 +280,7 @@ PolicyRecord readPolicy(const Stmt& s, bool withText) {
   if (withText) {
     p.policyText = s.text(8);
     p.canonical = s.text(9);
+    p.sourcesJson = s.text(10);
   }
   return p;
 }
@@ -682,10 +689,10 @@ Result<int> Store::appendPolicy(const PolicyRecord& p) {
     int version = static_cast<int>(*last) + 1;
     Stmt s(db_,
            "INSERT INTO policy_history (version, hash, name, kind, source, uid, unix_time, summary, policy_text, "
-           "canonical) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+           "canonical, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s.prepared()) return sqlError(db_, s.rc(), "append policy");
     s.bind(version).bind(p.hash).bind(p.name).bind(p.kind).bind(p.source).bind(static_cast<int64_t>(p.uid));
-    s.bind(p.unixTime).bind(p.summary).bind(p.policyText).bind(p.canonical);
+    s.bind(p.unixTime).bind(p.summary).bind(p.policyText).bind(p.canonical).bind(p.sourcesJson);
     if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "append policy");
     return version;
   });

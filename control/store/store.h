@@ -47,7 +47,7 @@ namespace portvakt::store {
 inline constexpr int32_t kApplicationId = 0x50564B54;
 // PRAGMA user_version this build writes. Bump it and add a migration step in
 // store.cc when the schema changes; an older file is upgraded at open.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct OpenOptions {
   // FULL: a commit survives a power cut (fsync per commit). NORMAL: survives
@@ -123,7 +123,8 @@ struct PolicyRecord {
   int64_t unixTime = 0;       // when, seconds
   std::string summary;        // diff summary against the version before
   std::string policyText;     // the YAML as pushed (audit)
-  std::string canonical;      // the compiled tables' canonical dump (rollback)
+  std::string canonical;      // the compiled tables' canonical dump (audit)
+  std::string sourcesJson = "[]";  // every file compiled, [{"path","text"}]: rebuilds the version (rollback)
 };
 
 class Store {
@@ -177,7 +178,7 @@ class Store {
   // --- policy history (R9)
   // Assigns the next version number and returns it.
   Result<int> appendPolicy(const PolicyRecord& record);
-  // Oldest first. Without text, policyText and canonical are left empty.
+  // Oldest first. Without text, policyText, canonical and sourcesJson are left empty.
   Result<std::vector<PolicyRecord>> policyHistory(bool withText = false);
   Result<PolicyRecord> policyVersion(int version);
   // The last appended version (what the daemon restarts with), or nullopt.

@@ -7,6 +7,7 @@
 #include "policy/compiler/inventory_csv.h"
 #include "policy/compiler/names.h"
 #include "policy/compiler/policy_builder.h"
+#include "policy/compiler/source_file.h"
 #include "policy/compiler/webhook_body.h"
 #include "policy/compiler/yaml_walker.h"
 
@@ -362,8 +363,7 @@ void PolicyBuilder::buildInventory() {
       std::filesystem::path base = std::filesystem::path(f.path).parent_path();
       std::filesystem::path display = std::filesystem::path(f.display).parent_path() / csv;
       std::filesystem::path open = csv.is_absolute() ? csv : base / csv;
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(open, ec)) {
+      if (!sourceFileExists(open.string())) {
         diags_.error(f.inventoryCsv->at, "file-unreadable", "inventory file '" + f.inventoryCsv->value + "' not found (looked for " + open.string() + ")");
       } else {
       Diagnostics csvDiags;

@@ -42,7 +42,7 @@ bool loadChain(const std::string& path, Diagnostics& diags, std::vector<PolicyFi
       diags.error(current.extends->at, "extends-cycle", "'" + current.extends->value + "' extends itself through this file");
       return false;
     }
-    if (!fs::exists(open, ec)) {
+    if (!sourceFileExists(open.string())) {
       diags.error(current.extends->at, "extends-missing", "base policy '" + current.extends->value + "' not found (looked for " + open.string() + ")");
       return false;
     }
@@ -76,8 +76,9 @@ tables::CompiledPolicy PolicyBuilder::build() {
   return std::move(out_);
 }
 
-CompileResult compilePolicyFile(const std::string& path) {
-  CompileResult result;
+namespace {
+
+CompileResult compileChain(const std::string& path, CompileResult result) {
   std::vector<PolicyFile> chain;
   if (!loadChain(path, result.diagnostics, chain)) return result;
   PolicyBuilder builder(chain, result.diagnostics);
@@ -85,6 +86,26 @@ CompileResult compilePolicyFile(const std::string& path) {
   if (!result.diagnostics.hasErrors()) {
     result.policy = std::make_shared<const tables::CompiledPolicy>(std::move(compiled));
   }
+  return result;
+}
+
+}  // namespace
+
+CompileResult compilePolicyFile(const std::string& path) {
+  CompileResult result;
+  std::vector<SourceText> sources;
+  {
+    SourceScope scope = SourceScope::record(sources);
+    result = compileChain(path, std::move(result));
+  }
+  result.sources = std::move(sources);
+  return result;
+}
+
+CompileResult compilePolicySources(const std::string& path, const std::vector<SourceText>& sources) {
+  SourceScope scope = SourceScope::replay(sources);
+  CompileResult result = compileChain(path, CompileResult{});
+  result.sources = sources;
   return result;
 }
 

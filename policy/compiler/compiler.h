@@ -8,8 +8,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "policy/compiler/diagnostics.h"
+#include "policy/compiler/source_file.h"
 #include "policy/tables/compiled_policy.h"
 
 namespace portvakt::policy {
@@ -17,10 +19,17 @@ namespace portvakt::policy {
 struct CompileResult {
   Diagnostics diagnostics;
   std::shared_ptr<const tables::CompiledPolicy> policy;  // null when there are errors
+  // Every file read (the extends chain, inventory CSVs) with its text: what
+  // compilePolicySources needs to rebuild exactly these tables later.
+  std::vector<SourceText> sources;
   bool ok() const { return policy != nullptr; }
 };
 
 // `path` is opened as given and also used as its display name in diagnostics.
 [[nodiscard]] CompileResult compilePolicyFile(const std::string& path);
+// The same compilation from recorded texts only (nothing is read from disk):
+// a rollback to a version pushed before the last restart, whose files may
+// have changed since.
+[[nodiscard]] CompileResult compilePolicySources(const std::string& path, const std::vector<SourceText>& sources);
 
 }  // namespace portvakt::policy

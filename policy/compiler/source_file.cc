@@ -79,8 +79,51 @@ std::optional<SourceLocation> findExcessiveNesting(const std::string& text, cons
 
 }  // namespace
 
+namespace {
+thread_local std::vector<SourceText>* tRecording = nullptr;
+thread_local const std::vector<SourceText>* tReplaying = nullptr;
+
+const SourceText* replayed(const std::string& path) {
+  for (const SourceText& s : *tReplaying) {
+    if (s.path == path) return &s;
+  }
+  return nullptr;
+}
+}  // namespace
+
+SourceScope::SourceScope(std::vector<SourceText>* record, const std::vector<SourceText>* replay) {
+  tRecording = record;
+  tReplaying = replay;
+}
+
+SourceScope::~SourceScope() {
+  tRecording = nullptr;
+  tReplaying = nullptr;
+}
+
+bool sourceFileExists(const std::string& path) {
+  if (tReplaying) return replayed(path) != nullptr;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(path, ec);
+}
+
+static std::optional<std::string> readTextFromDisk(const std::string& path, const std::string& display,
+                                                   Diagnostics& diags);
+
 std::optional<std::string> readTextFile(const std::string& path, const std::string& display,
                                         Diagnostics& diags) {
+  if (tReplaying) {
+    if (const SourceText* s = replayed(path)) return s->text;
+    diags.error({display, 0, 0}, "file-unreadable", "'" + path + "' is not among the files this version was pushed with");
+    return std::nullopt;
+  }
+  auto text = readTextFromDisk(path, display, diags);
+  if (text && tRecording) tRecording->push_back({path, *text});
+  return text;
+}
+
+static std::optional<std::string> readTextFromDisk(const std::string& path, const std::string& display,
+                                                   Diagnostics& diags) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     diags.error({display, 0, 0}, "file-unreadable",

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "policy/compiler/diagnostics.h"
 
@@ -17,6 +18,33 @@ namespace portvakt::policy {
 
 inline constexpr size_t kMaxPolicyFileBytes = 8u << 20;  // 8 MiB: a policy is hand-written
 inline constexpr int kMaxNestingDepth = 64;              // the schema needs 6
+
+// One file a compilation read (a policy in the `extends` chain or an
+// inventory CSV), by the path it was opened with.
+struct SourceText {
+  std::string path;
+  std::string text;
+};
+
+// Why: a policy version must be rebuildable exactly as it was pushed, after a
+// restart and after its files changed on disk (rollback, audit). While a
+// SourceScope is alive on this thread, readTextFile either records every file
+// it reads (record) or reads only from the given texts (replay; a file not
+// among them does not exist). Scopes do not nest.
+class SourceScope {
+ public:
+  static SourceScope record(std::vector<SourceText>& into) { return SourceScope(&into, nullptr); }
+  static SourceScope replay(const std::vector<SourceText>& from) { return SourceScope(nullptr, &from); }
+  ~SourceScope();
+  SourceScope(const SourceScope&) = delete;
+  SourceScope& operator=(const SourceScope&) = delete;
+
+ private:
+  SourceScope(std::vector<SourceText>* record, const std::vector<SourceText>* replay);
+};
+
+// Whether readTextFile would find `path` (a regular file, or a replayed text).
+bool sourceFileExists(const std::string& path);
 
 // Reads a whole text file. On failure reports at `display` and returns nullopt.
 std::optional<std::string> readTextFile(const std::string& path, const std::string& display,

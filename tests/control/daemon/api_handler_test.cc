@@ -9,6 +9,8 @@
 
 #include "control/api/unix_socket.h"
 #include "control/daemon/api_handler.h"
+#include "control/store/store.h"
+#include "tests/control/store/temp_dir.h"
 
 namespace portvakt::control {
 namespace {
@@ -51,7 +53,7 @@ TEST_F(ApiHandlerTest, UnprivilegedCallersCannotChangeThePolicy) {
   auto before = policies_.current();
   json answer = call(R"({"api":1,"command":"policy.push","path":"examples/fysioterapi-arvika.yaml"})", 65534);
   EXPECT_FALSE(answer["ok"].get<bool>());
-  EXPECT_NE(answer["error"].get<std::string>().find("may not change the policy"), std::string::npos);
+  EXPECT_NE(answer["error"].get<std::string>().find("may not use policy.push"), std::string::npos);
   EXPECT_EQ(policies_.current(), before);
   json rollback = call(R"({"api":1,"command":"policy.rollback"})", 65534);
   EXPECT_FALSE(rollback["ok"].get<bool>());
@@ -99,6 +101,107 @@ TEST(UnixSocket, OversizedRequestIsRefusedAndTheServerLivesOn) {
   EXPECT_NE(big->find("larger than 1 MiB"), std::string::npos);
   ASSERT_TRUE(small) << error;
   EXPECT_EQ(json::parse(*small)["uid"], ::getuid());  // SO_PEERCRED, not anything the client said
+}
+
+// devices, alerts and ports against a real SQLite store (no dataplane: what the
+// store remembers).
+class ApiHandlerStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(dir_.ok());
+    auto opened = store::Store::open(dir_.file("portvakt.db"));
+    ASSERT_TRUE(opened) << opened.error().message;
+    store_ = std::move(opened.value());
+    ASSERT_FALSE(policies_.push("examples/vardcentral-karlstad.yaml", 0, "", 1000));
+    handler_ = std::make_unique<ApiHandler>(policies_, "portvakt-test-group-that-does-not-exist", 1000, nullptr, nullptr,
+                                            store_.get());
+    store::DeviceRecord eklient;
+    eklient.mac = "3c:52:82:1a:2b:3c";
+    eklient.port = "eth3";
+    eklient.deviceClass = "eklient";
+    eklient.zone = "region";
+    eklient.confidence = 1;
+    eklient.evidenceJson = R"({"dhcp.vendor_class":"MSFT 5.0"})";
+    eklient.firstSeen = 100;
+    eklient.lastSeen = 200;
+    ASSERT_TRUE(store_->upsertDevice(eklient));
+    store::AlertRecord alert;
+    alert.id = "a-1";
+    alert.timeMs = alert.lastTimeMs = 150000;
+    alert.event = "rogue_dhcp";
+    alert.severity = "critical";
+    alert.port = "eth5";
+    alert.device = "02:00:00:00:00:01";
+    ASSERT_TRUE(store_->spoolAlert(alert, {"servicedesk"}, 0));
+  }
+  json call(const json& request, uid_t uid = 0) {
+    json r = request;
+    r["api"] = 1;
+    return json::parse(handler_->handle(r.dump(), api::Caller{uid, uid, 1}, 2000));
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  PolicyManager policies_;
+  std::unique_ptr<ApiHandler> handler_;
+};
+
+TEST_F(ApiHandlerStoreTest, DevicesListShowAndForget) {
+  json list = call({{"command", "devices"}});
+  ASSERT_TRUE(list["ok"].get<bool>()) << list.dump();
+  ASSERT_EQ(list["devices"].size(), 1u);
+  EXPECT_EQ(list["devices"][0]["mac"], "3c:52:82:1a:2b:3c");
+  EXPECT_EQ(list["devices"][0]["zone"], "region");
+  EXPECT_EQ(list["devices"][0]["live"], false);
+  json shown = call({{"command", "devices.show"}, {"mac", "3C-52-82-1A-2B-3C"}});
+  ASSERT_TRUE(shown["ok"].get<bool>()) << shown.dump();
+  EXPECT_EQ(shown["device"]["evidence"]["dhcp.vendor_class"], "MSFT 5.0");
+  EXPECT_EQ(call({{"command", "devices.show"}, {"mac", "nonsense"}})["error"],
+            "'nonsense' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+  EXPECT_EQ(call({{"command", "devices.show"}, {"mac", "00:11:22:33:44:55"}})["error"],
+            "no device 00:11:22:33:44:55 is known");
+
+  json refused = call({{"command", "devices.forget"}, {"mac", "3c:52:82:1a:2b:3c"}}, 65534);
+  EXPECT_FALSE(refused["ok"].get<bool>());
+  EXPECT_NE(refused["error"].get<std::string>().find("may not use devices.forget"), std::string::npos);
+  EXPECT_TRUE(store_->device("3c:52:82:1a:2b:3c")) << "a refused request changes nothing";
+  json forgot = call({{"command", "devices.forget"}, {"mac", "3c:52:82:1a:2b:3c"}});
+  ASSERT_TRUE(forgot["ok"].get<bool>()) << forgot.dump();
+  EXPECT_FALSE(store_->device("3c:52:82:1a:2b:3c"));
+  EXPECT_FALSE(call({{"command", "devices.forget"}, {"mac", "3c:52:82:1a:2b:3c"}})["ok"].get<bool>());
+  EXPECT_TRUE(call({{"command", "devices"}})["devices"].empty());
+}
+
+TEST_F(ApiHandlerStoreTest, AlertsListAndAck) {
+  json list = call({{"command", "alerts"}});
+  ASSERT_TRUE(list["ok"].get<bool>()) << list.dump();
+  ASSERT_EQ(list["alerts"].size(), 1u);
+  EXPECT_EQ(list["alerts"][0]["event"], "rogue_dhcp");
+  EXPECT_EQ(list["alerts"][0]["deliveries"]["servicedesk"]["state"], "pending");
+  EXPECT_TRUE(list["alerts"][0]["acked_by"].is_null());
+  EXPECT_EQ(list["spool"]["pending"], 1);
+  EXPECT_FALSE(call({{"command", "alerts"}, {"limit", 0}})["ok"].get<bool>());
+  EXPECT_FALSE(call({{"command", "alerts"}, {"limit", "ten"}})["ok"].get<bool>());
+
+  EXPECT_FALSE(call({{"command", "alerts.ack"}, {"id", "a-1"}}, 65534)["ok"].get<bool>());
+  EXPECT_EQ(call({{"command", "alerts.ack"}, {"id", "no-such"}})["error"], "no alert no-such");
+  EXPECT_EQ(call({{"command", "alerts.ack"}})["error"], "alerts.ack needs 'id'");
+  ASSERT_TRUE(call({{"command", "alerts.ack"}, {"id", "a-1"}})["ok"].get<bool>());
+  json acked = call({{"command", "alerts"}});
+  EXPECT_EQ(acked["alerts"][0]["acked_by"], 0);
+  EXPECT_EQ(acked["alerts"][0]["acked_at_ms"], 2000000);
+  EXPECT_TRUE(call({{"command", "alerts"}, {"unacked", true}})["alerts"].empty());
+}
+
+TEST_F(ApiHandlerStoreTest, PortsListsEveryPolicyPort) {
+  json ports = call({{"command", "ports"}});
+  ASSERT_TRUE(ports["ok"].get<bool>()) << ports.dump();
+  ASSERT_EQ(ports["ports"].size(), 16u);
+  EXPECT_EQ(ports["ports"][0]["interface"], "eth0");
+  EXPECT_FALSE(ports["ports"][0].contains("switch")) << "no dataplane: no switch counters";
+}
+
+TEST_F(ApiHandlerTest, WithoutAStoreAlertsSaySo) {
+  EXPECT_EQ(call(R"({"api":1,"command":"alerts"})")["error"], "this portvaktd keeps no alert history");
 }
 
 }  // namespace

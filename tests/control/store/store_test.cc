@@ -196,6 +196,35 @@ TEST(StoreTest, PolicyHistory) {
   EXPECT_EQ(store->policyVersion(9).error().code, ErrorCode::kNotFound);
 }
 
+// A database written by schema version 1 (before policy sources were kept)
+// is upgraded at open: its history stays, new versions keep their sources.
+TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
+  TempDir dir;
+  std::string path = dir.file("v1.db");
+  {
+    auto store = mustOpen(path);
+    ASSERT_TRUE(store);
+    PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "+3 ~0 -0", "zones: {}\n", "canon1"};
+    ASSERT_TRUE(store->appendPolicy(p));
+  }
+  // Make it what a version-1 build left behind: no sources column, user_version 1.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE policy_history DROP COLUMN sources; PRAGMA user_version = 1", nullptr, nullptr, nullptr),
+            SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  ASSERT_EQ(sqliteScalar(path, "SELECT count(*) FROM pragma_table_info('policy_history') WHERE name = 'sources'"), "0");
+
+  auto store = mustOpen(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(store->policyVersion(1)->sourcesJson, "[]") << "old rows read as having no recorded sources";
+  PolicyRecord q{0, "sha256:bb", "vc", "push", "site.yaml", 1000, 1700000001, "", "zones: {}\n", "canon2"};
+  q.sourcesJson = R"([{"path":"site.yaml","text":"zones: {}\n"}])";
+  ASSERT_EQ(store->appendPolicy(q).value(), 2);
+  EXPECT_EQ(store->policyVersion(2)->sourcesJson, q.sourcesJson);
+}
+
 TEST(StoreTest, GarbageFileIsAClearError) {
   TempDir dir;
   std::string path = dir.file("garbage.db");

@@ -1,0 +1,42 @@
+// portvakt ports: the policy's ports with the switch's and the kernel's view
+// (link state and counters read over rtnetlink by the daemon).
+#include <iostream>
+
+#include "control/cli/cli_options.h"
+#include "control/cli/commands.h"
+#include "control/cli/daemon_client.h"
+
+namespace portvakt::cli {
+
+using nlohmann::json;
+
+int cmdPorts(const std::vector<std::string>& args) {
+  po::options_description options("ports options");
+  addDaemonOptions(options);
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, "portvakt ports [--json]", options, {}, vm)) return *exit;
+  auto answer = callDaemon(vm, {{"command", "ports"}});
+  if (auto* code = std::get_if<int>(&answer)) return *code;
+  if (vm.count("json")) return kExitOk;
+  std::vector<std::vector<std::string>> rows = {
+      {"PORT", "ROLE", "ZONES", "MODE", "LINK", "RX", "RX DROPPED", "TX", "TX ERRORS", "MACS", "KERNEL RX/TX"}};
+  for (const json& p : std::get<json>(answer)["ports"]) {
+    std::string zones;
+    for (const json& z : p["zones"]) zones += (zones.empty() ? "" : ",") + z.get<std::string>();
+    std::string link = "-";
+    if (p.contains("link")) {
+      const json& l = p["link"];
+      link = !l.value("exists", false) ? "MISSING" : !l.value("admin_up", false) ? "admin down" : l.value("carrier", false) ? "up" : "NO CARRIER";
+    }
+    const json s = p.value("switch", json::object());
+    const json k = p.value("kernel", json::object());
+    auto n = [](const json& o, const char* key) { return o.contains(key) ? std::to_string(o[key].get<uint64_t>()) : "-"; };
+    rows.push_back({p.value("interface", ""), p.value("role", ""), zones.empty() ? "-" : zones, p.value("mode", ""), link,
+                    n(s, "rx_frames"), n(s, "rx_dropped"), n(s, "tx_frames"), n(s, "tx_errors"), n(s, "learned_macs"),
+                    n(k, "rx_packets") + "/" + n(k, "tx_packets")});
+  }
+  printTable(std::cout, rows);
+  return kExitOk;
+}
+
+}  // namespace portvakt::cli
