@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+#include "tests/control/alerts/cef_parser.h"
 #include "tests/control/alerts/test_support.h"
 #include "tests/control/store/temp_dir.h"
 
@@ -141,6 +142,71 @@ void runAgainstRsyslog(SyslogSink::Transport transport) {
     ASSERT_EQ(r.outcome, DeliveryOutcome::kAcked) << r.error;
   }
   checkReceived(rs, n, tcp ? "tcp" : "udp");
+}
+
+// CEF over syslog: rsyslog parses the RFC 5424 header (PRI, MSGID, host, no
+// structured data) and hands on the CEF line as MSG, byte for byte.
+void runCefAgainstRsyslog(SyslogSink::Transport transport) {
+  TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  Rsyslog rs(dir);
+  ASSERT_TRUE(rs.ready()) << "rsyslogd did not start listening";
+  SinkOptions options;
+  options.hostname = "clinic-switch-1";
+  bool tcp = transport == SyslogSink::Transport::kTcp;
+  auto sink = SyslogSink::create("siem", "127.0.0.1:" + std::to_string(tcp ? rs.tcpPort() : rs.udpPort()),
+                                 transport, options, tables::SinkFormat::kCef);
+  ASSERT_TRUE(sink) << sink.error().message;
+  const int n = 10;
+  for (int i = 0; i < n; ++i) {
+    Alert a = sample(i);
+    a.evidence.push_back({"path", "c:\\share|x=y"});
+    auto r = (*sink)->deliver(a);
+    ASSERT_EQ(r.outcome, DeliveryOutcome::kAcked) << r.error;
+  }
+  const char* name = tcp ? "cef/tcp" : "cef/udp";
+  ASSERT_TRUE(portvakt::testing::waitFor([&] { return static_cast<int>(rs.lines().size()) >= n; }))
+      << name << ": rsyslog wrote " << rs.lines().size() << " of " << n << " lines";
+  auto lines = rs.lines();
+  ASSERT_EQ(static_cast<int>(lines.size()), n);
+  std::printf("%s: rsyslog wrote: %s\n", name, lines[0].c_str());
+  for (int i = 0; i < n; ++i) {
+    auto f = fields(lines[i]);
+    ASSERT_EQ(f.size(), 7u) << lines[i];
+    EXPECT_EQ(f[0], "130") << "local0.crit";
+    EXPECT_EQ(f[1], "rogue_dhcp");
+    EXPECT_EQ(f[2], "portvakt");
+    EXPECT_EQ(f[3], "clinic-switch-1");
+    EXPECT_EQ(f[5], "-") << "CEF carries its fields in the extension, not in structured data";
+    Alert a = sample(i);
+    a.evidence.push_back({"path", "c:\\share|x=y"});
+    EXPECT_EQ(f[6], toCef(a, {.hostname = "clinic-switch-1"}));
+    auto cef = portvakt::testing::parseCef(f[6]);
+    ASSERT_TRUE(cef) << f[6];
+    EXPECT_EQ(cef->header, (std::vector<std::string>{"CEF:0", "portvakt", "portvakt", std::string(kPortvaktVersion),
+                                                      "rogue_dhcp", "Rogue DHCP server", "9"}));
+    EXPECT_EQ(cef->ext["externalId"], a.id);
+    EXPECT_EQ(cef->ext["rt"], std::to_string(a.timeMs));
+    EXPECT_EQ(cef->ext["smac"], "02:00:00:00:00:0a");
+    EXPECT_EQ(cef->ext["deviceInboundInterface"], "eth3");
+    EXPECT_EQ(cef->ext["deviceExternalId"], "vc-karlstad");
+    EXPECT_EQ(cef->ext["dvchost"], "clinic-switch-1");
+    EXPECT_EQ(cef->ext["cn1"], "30");
+    EXPECT_EQ(cef->ext["cnt"], "1");
+    EXPECT_EQ(cef->ext["cs1Label"], "evidence");
+    EXPECT_EQ(cef->ext["cs1"], "server_ip=192.0.2.9 note=a \"quoted\" ] \\ value " + std::to_string(i) +
+                                   " path=c:\\share|x=y");
+  }
+}
+
+TEST(SyslogSinkTest, CefOverUdpParsedByRsyslog) {
+  PORTVAKT_REQUIRE(access(kRsyslogd, X_OK) == 0, "rsyslogd not installed (Debian package rsyslog)");
+  runCefAgainstRsyslog(SyslogSink::Transport::kUdp);
+}
+
+TEST(SyslogSinkTest, CefOverOctetCountedTcpParsedByRsyslog) {
+  PORTVAKT_REQUIRE(access(kRsyslogd, X_OK) == 0, "rsyslogd not installed (Debian package rsyslog)");
+  runCefAgainstRsyslog(SyslogSink::Transport::kTcp);
 }
 
 TEST(SyslogSinkTest, Rfc5424OverUdpParsedByRsyslog) {
