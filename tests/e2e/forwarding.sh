@@ -82,6 +82,17 @@ rdnetFrames=$(tcpdump -r "$work/rdnet.pcap" 2>/dev/null | wc -l)
 grep -qE "^  eth3  access .* up  rx [1-9]" "$work/status" || { echo "FAIL: status shows no traffic on eth3"; cat "$work/status"; fail=1; }
 
 # Unplugging a jack: the port goes down in the switch and the service desk hears of it.
+# What the daemon knows about the devices (published once a second).
+sleep 1.2
+"$pv" devices > "$work/devices" || { echo "FAIL: devices"; fail=1; }
+grep -qE "^02:00:00:00:00:23 +eth3 .* region .* live" "$work/devices" || { echo "FAIL: devices lacks the pinned PC in region"; cat "$work/devices"; fail=1; }
+grep -qE "^a4:83:e7:00:00:01 +eth4 +- +quarantine .* live" "$work/devices" || { echo "FAIL: devices lacks the laptop in quarantine"; cat "$work/devices"; fail=1; }
+"$pv" devices show 80:5e:c0:00:00:05 > "$work/phone" || { echo "FAIL: devices show"; fail=1; }
+grep -qE "^  sip.user_agent|^zone +voice" "$work/phone" || { echo "FAIL: devices show lacks the phone's zone"; cat "$work/phone"; fail=1; }
+"$pv" devices forget a4:83:e7:00:00:01 >/dev/null || { echo "FAIL: devices forget"; fail=1; }
+"$pv" devices > "$work/devices"
+grep -q "^a4:83:e7:00:00:01" "$work/devices" && { echo "FAIL: a forgotten device is still listed"; cat "$work/devices"; fail=1; }
+
 ip -n "$(ns laptop)" link set lan0 down
 sleep 1
 "$pv" status > "$work/status" || { echo "FAIL: status"; fail=1; }
