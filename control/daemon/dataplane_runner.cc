@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
+
+#include "control/link/link_manager.h"
 
 namespace portvakt::control {
 
@@ -29,7 +32,7 @@ bool samePlane(const tables::CompiledPolicy& a, const tables::CompiledPolicy& b)
   for (size_t i = 0; i < a.ports.size(); ++i) {
     const tables::Port &p = a.ports[i], &q = b.ports[i];
     if (p.interface != q.interface || p.role != q.role || p.zones != q.zones || p.defaultZone != q.defaultZone ||
-        p.mode != q.mode) {
+        p.mode != q.mode || p.optional != q.optional) {
       return false;
     }
   }
@@ -57,11 +60,40 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     decider = std::make_unique<engine::PolicyDecider>(policy, fingerprint::ProfilerConfig{}, db);
   }
   else decider->setPolicy(policy, nowNs());
+  // The ports must exist (optional ones may be missing) and be up and
+  // promiscuous before libpcap opens them (libnl, control/link).
+  auto links = link::LinkManager::open();
+  if (!links) {
+    error = "cannot manage the ports: " + links.error().message;
+    return nullptr;
+  }
+  std::vector<link::PortRequest> requests;
+  for (const tables::Port& p : policy->ports) requests.push_back({p.interface, p.optional});
+  auto resolved = links.value()->resolve(requests);
+  if (!resolved) {
+    error = resolved.error().message;
+    return nullptr;
+  }
+  for (const std::string& name : resolved->missingOptional) {
+    std::cerr << "portvaktd: warning: optional port " << name << " does not exist; it stays down until a restart or "
+              << "a push that changes the ports\n";
+  }
+  for (const link::LinkInfo& found : resolved->found) {
+    if (auto prepared = links.value()->preparePort(found.name); !prepared) {
+      error = "port " + found.name + ": " + prepared.error().message;
+      return nullptr;
+    }
+  }
   plane->decider = std::move(decider);
   plane->vlanSwitch = std::make_unique<forward::VlanSwitch>(std::move(config), *plane->decider);
   plane->loop = std::make_unique<forward::ForwardLoop>(*plane->vlanSwitch);
   for (size_t i = 0; i < policy->ports.size(); ++i) {
     const std::string& name = policy->ports[i].interface;
+    if (std::find(resolved->missingOptional.begin(), resolved->missingOptional.end(), name) !=
+        resolved->missingOptional.end()) {
+      plane->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), false);
+      continue;
+    }
     auto rx = io::LivePort::open(name, static_cast<uint16_t>(i));
     if (!rx) {
       error = "port " + name + ": " + std::string(rx.error());

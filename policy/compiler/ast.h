@@ -44,6 +44,7 @@ struct PortDecl {
   TextList zones;
   std::optional<Text> defaultZone;
   std::optional<Text> mode;
+  std::optional<At<bool>> optional;
 };
 
 struct ClassDecl {

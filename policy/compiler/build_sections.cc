@@ -488,6 +488,7 @@ void PolicyBuilder::buildPorts() {
           port.zones = zones;
           port.defaultZone = defaultZone;
           port.mode = mode;
+          port.optional = p.optional && p.optional->value;
           out_.ports.push_back(std::move(port));
           portDecls_.push_back(&p);
         }

@@ -98,7 +98,7 @@ class PolicyParser {
   void port(const Node& body, const SourceLocation& at) {
     PortDecl p;
     p.at = at;
-    w_.forEachEntry(body, at, "a port entry", {"name", "interfaces", "role", "zones", "default_zone", "mode"},
+    w_.forEachEntry(body, at, "a port entry", {"name", "interfaces", "role", "zones", "default_zone", "mode", "optional"},
                     [&](const Text& k, const Node& v) {
                       if (k.value == "name") { if (auto t = w_.text(v, k.at, "port name")) p.name = *t; }
                       else if (k.value == "interfaces") p.interfaces = w_.textList(v, k.at, "port interfaces");
@@ -106,6 +106,7 @@ class PolicyParser {
                       else if (k.value == "zones") p.zones = w_.textList(v, k.at, "port zones");
                       else if (k.value == "default_zone") p.defaultZone = w_.text(v, k.at, "port default_zone");
                       else if (k.value == "mode") p.mode = w_.text(v, k.at, "port mode");
+                      else if (k.value == "optional") p.optional = w_.boolean(v, k.at, "port optional");
                     });
     if (!body.IsMap()) return;
     if (p.name.value.empty()) missing(at, "a port entry", "name");

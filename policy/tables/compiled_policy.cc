@@ -221,7 +221,7 @@ std::string CompiledPolicy::dumpCanonical() const {
   for (const Port& p : ports) {
     o << "port " << p.interface << " group=" << p.group << " role=" << toString(p.role)
       << " zones=" << joined(p.zones, zone) << " default=" << zone(p.defaultZone)
-      << " mode=" << toString(p.mode) << "\n";
+      << " mode=" << toString(p.mode) << (p.optional ? " optional=yes" : "") << "\n";
   }
   for (const DeviceClass& c : classes) {
     o << "class " << c.name << " priority=" << c.priority << " zone=" << zone(c.zone)

@@ -52,6 +52,9 @@ struct Port {
   std::vector<ZoneId> zones;  // zones the port may carry, sorted
   ZoneId defaultZone = kNoZone;  // access: where unknown devices land; uplink: its zone
   Mode mode = Mode::kEnforce;
+  // Missing at start: a warning and the port stays down, not an error (a
+  // jack that is only cabled on some days, a USB NIC for a visiting device).
+  bool optional = false;
 };
 
 // One kind of evidence a device can show. The order is the dump order.

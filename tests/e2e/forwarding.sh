@@ -48,6 +48,14 @@ link eth4 laptop lan0 a4:83:e7:00:00:01 10.20.0.99/16
 link eth5 phone lan0 80:5e:c0:00:00:05 198.18.0.5/24
 ip -n "$(ns phone)" route add 10.0.0.0/8 dev lan0   # the phone tries RDnet directly
 
+# A missing port is a clear error naming it, unless the policy marks it optional.
+sed -e 's/optional: true/optional: false/' -e "s|extends: ../../examples|extends: $PWD/examples|" tests/e2e/lab-site.yaml > "$work/required.yaml"
+if ip netns exec "$(ns sw)" "$pvd" --policy "$work/required.yaml" --socket "$work/x.sock" --metrics "" --state-dir "$work/state-x" \
+    2>"$work/required.log"; then
+  echo "FAIL: portvaktd started although the required port eth9 does not exist"; fail=1
+fi
+grep -q "eth9" "$work/required.log" || { echo "FAIL: the start error does not name eth9"; cat "$work/required.log"; fail=1; }
+
 ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/lab-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" --state-dir "$work/state" \
   2>"$work/daemon.log" &
 daemon=$!
@@ -82,6 +90,11 @@ rdnetFrames=$(tcpdump -r "$work/rdnet.pcap" 2>/dev/null | wc -l)
 grep -qE "^  eth3  access .* up  rx [1-9]" "$work/status" || { echo "FAIL: status shows no traffic on eth3"; cat "$work/status"; fail=1; }
 
 # Unplugging a jack: the port goes down in the switch and the service desk hears of it.
+grep -q "warning: optional port eth9 does not exist" "$work/daemon.log" || { echo "FAIL: no warning for the missing optional port"; fail=1; }
+"$pv" ports > "$work/ports" || { echo "FAIL: ports"; fail=1; }
+grep -qE "^eth9 +access .* MISSING" "$work/ports" || { echo "FAIL: ports does not show eth9 missing"; cat "$work/ports"; fail=1; }
+grep -qE "^eth3 +access .* up +[1-9]" "$work/ports" || { echo "FAIL: ports shows no traffic on eth3"; cat "$work/ports"; fail=1; }
+
 # What the daemon knows about the devices (published once a second).
 sleep 1.2
 "$pv" devices > "$work/devices" || { echo "FAIL: devices"; fail=1; }
