@@ -1,6 +1,7 @@
 // portvakt simulate | trace: the whole dataplane (parse, profile, classify,
 // zone, verdict, switch) over a capture, offline. simulate prints what would
 // happen to every device and frame; trace explains one frame step by step.
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -36,7 +37,10 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
   // Fingerprint knowledge as data: the project's own Windows 10/11 entries,
   // then each --fingerprints file (Fingerbank format), in that order.
   auto db = std::make_shared<fingerprint::FingerprintDb>();
-  std::vector<std::string> files = {std::string(PORTVAKT_FINGERPRINT_DATA)};
+  std::error_code ec;
+  std::vector<std::string> files = {std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec)
+                                        ? std::string(PORTVAKT_INSTALLED_FINGERPRINT_DATA)
+                                        : std::string(PORTVAKT_FINGERPRINT_DATA)};
   if (vm.count("fingerprints")) {
     for (const auto& f : vm["fingerprints"].as<std::vector<std::string>>()) files.push_back(f);
   }

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   po::options_description options("portvaktd options");
   options.add_options()("policy", po::value<std::string>(),
                         "the site policy to run at start (default: the last one pushed, from the state directory)")(
+      "initial-policy", po::value<std::string>(),
+      "the policy to run when the state directory holds none yet (first start); later starts resume the last push")(
       "state-dir", po::value<std::string>()->default_value("/var/lib/portvakt"),
       "where the database (policy history, devices, alert spool) lives")(
       "socket", po::value<std::string>()->default_value("/run/portvakt/portvakt.sock"), "management API socket")(
@@ -60,8 +62,9 @@ int main(int argc, char** argv) {
   std::unique_ptr<store::Store> db = std::move(opened.value());
   control::PolicyManager policies(db.get());
   if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
-  if (vm.count("policy")) {
-    const std::string startPolicy = vm["policy"].as<std::string>();
+  const bool firstStart = policies.history().empty();
+  if (vm.count("policy") || (firstStart && vm.count("initial-policy"))) {
+    const std::string startPolicy = vm[vm.count("policy") ? "policy" : "initial-policy"].as<std::string>();
     auto plan = policies.plan(startPolicy);
     if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash) {
       policies.resume(plan.compiled);  // the same tables as before the restart: no new history entry
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
       return cli::kExitInvalid;
     }
   } else if (policies.history().empty()) {
-    std::cerr << "portvaktd: no --policy given and no earlier policy in " << stateDir << "\n";
+    std::cerr << "portvaktd: no --policy or --initial-policy given and no earlier policy in " << stateDir << "\n";
     return cli::kExitUsage;
   } else if (auto error = policies.resumeLatest()) {
     // Rebuilt from the files recorded with it, not from disk (they may have changed since).
@@ -179,6 +182,16 @@ int main(int argc, char** argv) {
     if (std::time(nullptr) - lastDeviceFlush >= kDeviceFlushSeconds) {
       flushDevices();
       lastDeviceFlush = std::time(nullptr);
+      if (dataplane) {
+        std::map<std::pair<std::string, std::string>, int64_t> byClassAndZone;
+        for (const control::DeviceSnapshot& d : dataplane->devices()) ++byClassAndZone[{d.deviceClass, d.zone}];
+        metrics.setDeviceCounts(byClassAndZone);
+      }
+    }
+    if (auto spool = db->spoolStats()) {
+      const int64_t nowMs = std::time(nullptr) * int64_t{1000};
+      metrics.setAlertSpool(spool->pending, spool->rejected,
+                            spool->oldestPendingMs ? static_cast<double>(nowMs - spool->oldestPendingMs) / 1000.0 : 0.0);
     }
     server.serveOnce([&](const std::string& request, const api::Caller& caller) {
       return handler.handle(request, caller, std::time(nullptr));

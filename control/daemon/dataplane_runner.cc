@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "control/link/link_manager.h"
@@ -56,7 +57,10 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     // Fingerprint knowledge as data (Windows 10/11 DHCP fingerprints); without
     // it the profiler still classifies by the policy's own rules.
     auto db = std::make_shared<fingerprint::FingerprintDb>();
-    (void)db->addFingerbankFile(PORTVAKT_FINGERPRINT_DATA);
+    std::error_code ec;
+    (void)db->addFingerbankFile(std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec)
+                                    ? PORTVAKT_INSTALLED_FINGERPRINT_DATA
+                                    : PORTVAKT_FINGERPRINT_DATA);
     decider = std::make_unique<engine::PolicyDecider>(policy, fingerprint::ProfilerConfig{}, db);
   }
   else decider->setPolicy(policy, nowNs());

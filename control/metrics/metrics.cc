@@ -17,7 +17,11 @@ Metrics::Metrics(std::string site)
       reloads_(BuildCounter().Name("portvakt_policy_reloads_total").Help("Policy pushes and rollbacks by result").Register(*registry_)),
       uptime_(BuildGauge().Name("portvakt_uptime_seconds").Help("Seconds since portvaktd started").Register(*registry_)),
       anomalies_(BuildGauge().Name("portvakt_decode_anomaly_frames").Help("Frames with each decode anomaly since start").Register(*registry_)),
-      frames_(BuildGauge().Name("portvakt_frames").Help("Frames by ingress port, source zone and verdict since start").Register(*registry_)) {
+      frames_(BuildGauge().Name("portvakt_frames").Help("Frames by ingress port, source zone and verdict since start").Register(*registry_)),
+      alertQueue_(BuildGauge().Name("portvakt_alert_queue_depth").Help("Alert deliveries waiting for a receiver's acknowledgement").Register(*registry_)),
+      alertRejected_(BuildGauge().Name("portvakt_alert_deliveries_rejected").Help("Alert deliveries a receiver refused for good").Register(*registry_)),
+      alertLag_(BuildGauge().Name("portvakt_alert_delivery_lag_seconds").Help("Age of the oldest alert still waiting for delivery (0: none)").Register(*registry_)),
+      devices_(BuildGauge().Name("portvakt_devices").Help("Devices the profiler knows, by class and zone").Register(*registry_)) {
   // Both results exist from the start so rate() works before the first failure.
   reloads_.Add({{"site", site_}, {"result", "ok"}});
   reloads_.Add({{"site", site_}, {"result", "rejected"}});
@@ -42,6 +46,21 @@ void Metrics::setAnomalyCount(const std::string& anomaly, uint64_t frames) {
 
 void Metrics::setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames) {
   frames_.Add({{"site", site_}, {"port", port}, {"zone", zone}, {"verdict", verdict}}).Set(static_cast<double>(frames));
+}
+
+void Metrics::setAlertSpool(int64_t pending, int64_t rejected, double oldestPendingSeconds) {
+  alertQueue_.Add({{"site", site_}}).Set(static_cast<double>(pending));
+  alertRejected_.Add({{"site", site_}}).Set(static_cast<double>(rejected));
+  alertLag_.Add({{"site", site_}}).Set(oldestPendingSeconds);
+}
+
+void Metrics::setDeviceCounts(const std::map<std::pair<std::string, std::string>, int64_t>& counts) {
+  for (auto& [key, gauge] : deviceGauges_) gauge->Set(0);
+  for (const auto& [key, count] : counts) {
+    prometheus::Gauge*& gauge = deviceGauges_[key];
+    if (!gauge) gauge = &devices_.Add({{"site", site_}, {"class", key.first}, {"zone", key.second}});
+    gauge->Set(static_cast<double>(count));
+  }
 }
 
 std::string Metrics::exposition() const {

@@ -12,6 +12,7 @@
 #include <prometheus/registry.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,11 @@ class Metrics {
   // Frames per ingress port and verdict reason (forwarded, dropped:<reason>, ...).
   void setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames);
 
+  // The alert spool: deliveries waiting for a receiver, given up on, and how
+  // long the oldest waiting one has waited.
+  void setAlertSpool(int64_t pending, int64_t rejected, double oldestPendingSeconds);
+  // Devices by class ("" for none) and zone; pairs missing from `counts` are set to 0.
+  void setDeviceCounts(const std::map<std::pair<std::string, std::string>, int64_t>& counts);
   std::string exposition() const;
   // Serves /metrics on `address` (host:port, loopback by default). Returns an
   // error text on failure (port in use, bad address).
@@ -48,6 +54,11 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& uptime_;
   prometheus::Family<prometheus::Gauge>& anomalies_;
   prometheus::Family<prometheus::Gauge>& frames_;
+  prometheus::Family<prometheus::Gauge>& alertQueue_;
+  prometheus::Family<prometheus::Gauge>& alertRejected_;
+  prometheus::Family<prometheus::Gauge>& alertLag_;
+  prometheus::Family<prometheus::Gauge>& devices_;
+  std::map<std::pair<std::string, std::string>, prometheus::Gauge*> deviceGauges_;
   prometheus::Gauge* currentInfo_ = nullptr;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };

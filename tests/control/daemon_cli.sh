@@ -120,6 +120,15 @@ expect_exit 1 "forget an unknown device" "$pv" devices forget 00:11:22:33:44:55
 expect_output "no device 00:11:22:33:44:55 is known" "says so"
 expect_exit 2 "devices show without a MAC" "$pv" devices show
 
+# --initial-policy (what the systemd unit passes) only counts on the first
+# start: a restart resumes the last push, not the file.
+kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+"$pvd" --initial-policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon3.log" &
+daemon=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+expect_exit 0 "status after a restart with --initial-policy" "$pv" status
+expect_output "^policy   fysioterapi-arvika version 4" "the last push runs, not the initial policy"
+
 kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 expect_exit 3 "an unreachable daemon" "$pv" status
 expect_output "cannot reach portvaktd" "names the problem"

@@ -8,7 +8,7 @@ for key in "CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN" "NoNewPrivileges=ye
            "StateDirectory=portvakt" "RuntimeDirectory=portvakt"; do
   grep -qx "$key" "$unit" || { echo "FAIL: $unit lacks '$key'"; fail=1; }
 done
-grep -q '^ExecStart=/usr/bin/portvaktd --policy ' "$unit" || { echo "FAIL: ExecStart does not run portvaktd --policy"; fail=1; }
+grep -q '^ExecStart=/usr/bin/portvaktd --initial-policy ' "$unit" || { echo "FAIL: ExecStart does not run portvaktd --initial-policy (a restart must resume the last push)"; fail=1; }
 # Every option the unit passes must be one portvaktd knows.
 for opt in $(grep '^ExecStart=' "$unit" | grep -oE -- '--[a-z-]+'); do
   "${1:-build}/control/portvaktd" --help | grep -q -- "$opt" || { echo "FAIL: portvaktd has no option $opt"; fail=1; }
