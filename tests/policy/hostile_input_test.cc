@@ -3,6 +3,7 @@
 // directory, rather than committed (a 100 MB file does not belong in git).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -85,6 +86,25 @@ TEST_F(HostileInput, ExponentialAliasesStopAtTheNodeBudget) {
   // Unknown keys x0..x9 are reported, and the walk of *a9 under 'flows' ends
   // either at the node budget or at the first type error, never after 10^9 visits.
   EXPECT_LT(r.diagnostics.all().size(), 200u);
+}
+
+TEST_F(HostileInput, ExponentialAliasesInAWebhookBodyHitTheBudget) {
+  // A webhook body takes any nesting of valid values, so no type error stops
+  // the walk early: only the node budget does.
+  std::string text = "portvakt: 1\nname: laughs\nzones:\n  lan: {vlan: 10}\n  q: {vlan: 999, quarantine: true}\n"
+                     "sinks:\n  desk:\n    type: webhook\n    url: \"https://d.example/\"\n    body:\n"
+                     "      l0: &a0 [\"{{event}}\", 1, true, null, x, y, z, w, v, u]\n";
+  for (int i = 1; i < 10; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    text += "      l" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) text += prev + (k < 9 ? ", " : "");
+    text += "]\n";
+  }
+  auto start = std::chrono::steady_clock::now();
+  CompileResult r = compilePolicyFile(write("body-laughs.yaml", text));
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  expectSingleError(r, "too-many-nodes");
+  EXPECT_LT(seconds, 30.0);
 }
 
 TEST_F(HostileInput, ExponentialAliasesInAListOfStringsHitTheBudget) {

@@ -8,7 +8,6 @@
 
 #include <fstream>
 #include <random>
-#include <regex>
 #include <sstream>
 
 #include "control/alerts/json_lines_sink.h"
@@ -163,10 +162,14 @@ TEST(CefTest, DeviceVersionIsTheProjectVersion) {
   std::ifstream in(std::string(PORTVAKT_SOURCE_DIR) + "/CMakeLists.txt");
   std::stringstream text;
   text << in.rdbuf();
-  std::smatch m;
-  std::string s = text.str();
-  ASSERT_TRUE(std::regex_search(s, m, std::regex(R"(project\(portvakt VERSION ([0-9.]+))")));
-  EXPECT_EQ(m[1].str(), std::string(kPortvaktVersion));
+  const std::string s = text.str();
+  const std::string prefix = "project(portvakt VERSION ";
+  size_t at = s.find(prefix);
+  ASSERT_NE(at, std::string::npos);
+  at += prefix.size();
+  size_t end = s.find_first_not_of("0123456789.", at);
+  ASSERT_NE(end, std::string::npos);
+  EXPECT_EQ(s.substr(at, end - at), std::string(kPortvaktVersion));
 }
 
 TEST(CefTest, FileSinkWritesOneCefLinePerAlert) {
