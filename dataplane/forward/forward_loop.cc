@@ -47,24 +47,31 @@ int ForwardLoop::runOnce(int timeoutMs) {
   for (int i = 0; i < n; ++i) {
     Source& s = sources_[events[i].data.u64];
     if (!s.active) continue;
-    io::Frame frame;
-    for (size_t k = 0; k < burst_; ++k) {
-      io::ReadStatus st = s.source->next(frame);
-      if (st == io::ReadStatus::kFrame) {
-        frame.port = s.port;
-        (void)switch_.process(frame);
-        ++processed;
-        continue;
-      }
-      if (st == io::ReadStatus::kError) {
-        error_ = std::string(s.source->error());
-        if (error_.empty()) error_ = "forward loop: port " + s.name + " failed";
-        (void)epoll_ctl(epoll_, EPOLL_CTL_DEL, s.fd, nullptr);
-        s.active = false;
-        switch_.setPortUp(s.port, false);
-        failed = true;
-      }
-      break;
+    // One burst per ready port (at most burst_ frames, so a busy port cannot
+    // starve the others); LivePort reads it with one pcap_dispatch and hands
+    // the frames over in its ring, without copying them.
+    struct Context {
+      VlanSwitch* sw;
+      PortIndex port;
+    } context{&switch_, s.port};
+    size_t count = 0;
+    const io::ReadStatus st = s.source->readBurst(
+        burst_,
+        [](void* c, const io::Frame& in) {
+          auto* ctx = static_cast<Context*>(c);
+          io::Frame frame = in;
+          frame.port = ctx->port;
+          (void)ctx->sw->process(frame);
+        },
+        &context, count);
+    processed += static_cast<int>(count);
+    if (st == io::ReadStatus::kError) {
+      error_ = std::string(s.source->error());
+      if (error_.empty()) error_ = "forward loop: port " + s.name + " failed";
+      (void)epoll_ctl(epoll_, EPOLL_CTL_DEL, s.fd, nullptr);
+      s.active = false;
+      switch_.setPortUp(s.port, false);
+      failed = true;
     }
   }
   for (io::BatchingSink* sink : batching_) (void)sink->flush();

@@ -85,6 +85,39 @@ ReadStatus LivePort::next(Frame& out) {
   return ReadStatus::kError;
 }
 
+namespace {
+struct DispatchContext {
+  FrameSource::FrameHandler handler;
+  void* context;
+  uint16_t port;
+  size_t count;
+};
+
+void onDispatched(u_char* user, const struct pcap_pkthdr* header, const u_char* data) {
+  auto* ctx = reinterpret_cast<DispatchContext*>(user);
+  Frame frame;
+  frame.bytes = std::span<const uint8_t>(data, header->caplen);
+  frame.wireLength = header->len;
+  frame.timestampNs = static_cast<int64_t>(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec;
+  frame.port = ctx->port;
+  ++ctx->count;
+  ctx->handler(ctx->context, frame);
+}
+}  // namespace
+
+ReadStatus LivePort::readBurst(size_t max, FrameHandler handler, void* context, size_t& count) {
+  DispatchContext ctx{handler, context, port_, 0};
+  const int limit = max > 1'000'000 ? 1'000'000 : static_cast<int>(max == 0 ? 1 : max);
+  const int rc = pcap_dispatch(handle_, limit, onDispatched, reinterpret_cast<u_char*>(&ctx));
+  count = ctx.count;
+  received_ += ctx.count;
+  if (rc == PCAP_ERROR) {
+    error_ = portError(interface_, pcap_geterr(handle_));
+    return ReadStatus::kError;
+  }
+  return ctx.count >= static_cast<size_t>(limit) ? ReadStatus::kFrame : ReadStatus::kEnd;
+}
+
 bool LivePort::send(const Frame& frame) {
   if (pcap_inject(handle_, frame.bytes.data(), frame.bytes.size()) < 0) {
     error_ = portError(interface_, std::string("send: ") + pcap_geterr(handle_));
@@ -134,13 +167,23 @@ Result<std::unique_ptr<PacketSocketSink>> PacketSocketSink::open(const std::stri
   return std::unique_ptr<PacketSocketSink>(new PacketSocketSink(fd, interface, options));
 }
 
+namespace {
+constexpr size_t alignFrame(size_t n) { return (n + 63) & ~size_t{63}; }
+}  // namespace
+
 PacketSocketSink::PacketSocketSink(int fd, std::string interface, const PacketSocketOptions& options)
     : fd_(fd), interface_(std::move(interface)), options_(options) {
   if (options_.batch == 0) options_.batch = 1;
-  slots_.resize(options_.batch * options_.slotBytes);
-  lengths_.resize(options_.batch);
+  buffer_.resize(options_.batch * alignFrame(options_.slotBytes));
   msgs_.resize(options_.batch * sizeof(struct mmsghdr));
   iovs_.resize(options_.batch * sizeof(struct iovec));
+  auto* msgs = reinterpret_cast<struct mmsghdr*>(msgs_.data());
+  auto* iovs = reinterpret_cast<struct iovec*>(iovs_.data());
+  for (size_t i = 0; i < options_.batch; ++i) {
+    std::memset(&msgs[i], 0, sizeof msgs[i]);
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
 }
 
 PacketSocketSink::~PacketSocketSink() {
@@ -157,9 +200,13 @@ bool PacketSocketSink::send(const Frame& frame) {
     bool ok = flush();
     return sendOne(frame.bytes.data(), len) && ok;
   }
-  std::memcpy(slots_.data() + pending_ * options_.slotBytes, frame.bytes.data(), len);
-  lengths_[pending_++] = static_cast<uint32_t>(len);
-  if (pending_ == options_.batch) (void)flush();
+  // Never full here: pending_ < batch frames of at most slotBytes each.
+  auto* iov = reinterpret_cast<struct iovec*>(iovs_.data()) + pending_;
+  iov->iov_base = buffer_.data() + used_;
+  iov->iov_len = len;
+  std::memcpy(buffer_.data() + used_, frame.bytes.data(), len);
+  used_ += alignFrame(len);
+  if (++pending_ == options_.batch) (void)flush();
   return true;
 }
 
@@ -185,21 +232,13 @@ bool PacketSocketSink::sendOne(const uint8_t* data, size_t len) {
 
 bool PacketSocketSink::flush() {
   auto* msgs = reinterpret_cast<struct mmsghdr*>(msgs_.data());
-  auto* iovs = reinterpret_cast<struct iovec*>(iovs_.data());
   bool ok = true;
   size_t done = 0;
   bool waited = false;
   while (done < pending_) {
     const size_t n = pending_ - done;
-    for (size_t i = 0; i < n; ++i) {
-      iovs[i].iov_base = slots_.data() + (done + i) * options_.slotBytes;
-      iovs[i].iov_len = lengths_[done + i];
-      std::memset(&msgs[i], 0, sizeof msgs[i]);
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
     ++stats_.syscalls;
-    const int sent = sendmmsg(fd_, msgs, static_cast<unsigned>(n), MSG_DONTWAIT);
+    const int sent = sendmmsg(fd_, msgs + done, static_cast<unsigned>(n), MSG_DONTWAIT);
     if (sent > 0) {
       done += static_cast<size_t>(sent);
       stats_.sent += static_cast<uint64_t>(sent);
@@ -227,6 +266,7 @@ bool PacketSocketSink::flush() {
     ok = false;
   }
   pending_ = 0;
+  used_ = 0;
   return ok;
 }
 
