@@ -25,22 +25,28 @@
 // IP checksum is filled in, so no checksum offload is involved (the lab's
 // `ethtool -K lan0 tx off` is for the kernel's own UDP, not needed here).
 //
-// Receiver: AF_PACKET (ETH_P_IP, bound to its interface) read with recvmmsg
-// (up to 256 frames a call, only the first 64 bytes copied) in <tag>-rx.
-// It counts frames by sequence number (loss, duplicates; frames of an earlier
-// run are recognised by their run id and ignored) and takes one-way latency
-// as the CLOCK_MONOTONIC time after recvmmsg returned minus the frame's send
-// time: one host, one clock. That latency includes the receiver's own wake-up,
-// on both paths alike; "added" latency is portvaktd's minus the direct pair's.
-// The receive socket's own drops (PACKET_STATISTICS) are reported apart
+// Receiver: AF_PACKET with a TPACKET_V3 ring in <tag>-rx (a socket filter
+// admits only the bench's UDP and keeps 64 bytes of each frame). It counts
+// frames by sequence number (loss, duplicates; frames of an earlier run are
+// recognised by their run id and ignored). One-way latency is the kernel's
+// receive time of the frame at the receiver's socket minus the send time in
+// the frame: one host, one clock (the kernel stamps CLOCK_REALTIME; it is
+// converted with REALTIME - MONOTONIC read before and after the run). It ends
+// where the frame reaches the receiving host, so the receiving thread's own
+// wake-up is not in it; "added" latency is portvaktd's minus the direct
+// pair's. Frames lost because the receiver's ring was full are reported apart
 // (sock_drops) so that a slow receiver is not blamed on the daemon.
+// The receiver's interfaces do not own the MAC the frames are addressed to
+// (see kRxSwitchIfMac): its IP stack drops them before any route lookup.
 //
 // Rates per frame size, each on both paths: max (the sender as fast as it
 // can), paced at 80 % of the direct pair's measured receive rate (the median
 // of the direct max runs so far in this process), and 10 k frames/s (latency
-// at idle). Pacing sends what is due by the clock (sleeping when the next
-// frame is more than 30 µs away, spinning otherwise), so at 80 % frames go
-// out in small bursts.
+// at idle). Pacing sends what is due by the clock and sleeps (timer slack
+// 1 ns) until the next frame is due; it never spins, because on two cores a
+// spinning sender takes the CPU the daemon needs. At 80 % the frames therefore
+// go out in small bursts of what fell due while the sender slept (a timer
+// wake-up here takes some 5-50 µs, i.e. bursts of a few to ~25 frames).
 //
 // Timing: each benchmark is one run of a fixed number of frames
 // (Iterations(1), UseManualTime: the reported time is the sender's time from
@@ -52,7 +58,11 @@
 //
 // Counters: tx_fps (frames/s the sender got out), rx_fps (frames received /
 // time from the first send to the last receive), loss_pct, dup, p50_us,
-// p99_us, max_us, sock_drops (receiver socket overflow), frames.
+// p99_us, max_us, sock_drops (receiver ring overflow), frames, target_fps
+// (paced runs), sender_cpu_ns (the sending thread's CPU per frame sent) and
+// daemon_cpu_ns (portvaktd's CPU, all threads, per frame forwarded; from
+// /proc/<pid>/task/*/schedstat). The CPU figures do not depend on what else
+// runs on the machine, the rates and latencies do.
 //
 // The daemon binary is the build's portvaktd (PORTVAKTD_PATH); the environment
 // variable PORTVAKTD overrides it (e.g. to compare two builds).
@@ -67,6 +77,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <linux/filter.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -104,6 +116,15 @@ constexpr uint8_t kTxSwitchMac[6] = {0x02, 0, 0, 0x77, 0, 0x01};  // pinned in v
 constexpr uint8_t kRxSwitchMac[6] = {0x02, 0, 0, 0x77, 0, 0x02};
 constexpr uint8_t kTxDirectMac[6] = {0x02, 0, 0, 0x77, 0, 0x11};
 constexpr uint8_t kRxDirectMac[6] = {0x02, 0, 0, 0x77, 0, 0x12};
+// The receiver's interfaces have other MACs than the ones the frames are sent
+// to (the switch learns kRxSwitchMac from learnReceiver()'s frame): the frames
+// arrive as PACKET_OTHERHOST, the receiver's ring gets them and the
+// receiver's IP stack drops them at once instead of doing a route lookup per
+// frame. On a veth that work would be done by, and charged to, whoever sends
+// into the pair (the direct sender, or portvaktd); on real wires the
+// receiving host pays it on its own CPU.
+constexpr uint8_t kRxSwitchIfMac[6] = {0x02, 0, 0, 0x77, 0, 0x22};
+constexpr uint8_t kRxDirectIfMac[6] = {0x02, 0, 0, 0x77, 0, 0x32};
 constexpr uint8_t kSrcIp[4] = {10, 77, 0, 1};
 constexpr uint8_t kDstIp[4] = {10, 77, 0, 2};  // the policy's bench-sink
 constexpr uint16_t kSrcPort = 40000;
@@ -113,8 +134,7 @@ constexpr size_t kHeaders = 14 + 20 + 8;       // Ethernet, IPv4, UDP
 constexpr size_t kPayloadOffset = kHeaders;    // magic^run (4), seq (4), send time ns (8)
 constexpr size_t kMinFrame = kHeaders + 16;
 constexpr size_t kSendBatch = 64;
-constexpr size_t kRecvBatch = 256;
-constexpr size_t kRecvCopy = 64;               // bytes of each frame the receiver reads
+constexpr unsigned kRecvSnap = 64;             // bytes of each frame the receiver's ring keeps
 
 int64_t monoNs() {
   struct timespec ts;
@@ -134,6 +154,14 @@ void sleepMs(int ms) { sleepUntil(monoNs() + int64_t{ms} * 1'000'000); }
 
 // ------------------------------------------------------------- the lab itself
 
+struct RxRing {
+  int fd = -1;
+  uint8_t* map = nullptr;
+  size_t blockSize = 1 << 20;
+  size_t blockNr = 32;
+  size_t current = 0;
+};
+
 // Everything the cleanup needs is prepared before it can run, so that the
 // signal handler only calls async-signal-safe functions (kill, waitpid, fork,
 // execve, nanosleep, _exit).
@@ -152,7 +180,7 @@ struct Lab {
   int nsFd[3] = {-1, -1, -1};
   // sockets
   int txDirect = -1, txSwitch = -1;   // senders (tx namespace)
-  int rxDirect = -1, rxSwitch = -1;   // receivers (rx namespace)
+  RxRing rxDirect, rxSwitch;   // receivers (rx namespace)
   int rxLearn = -1;                   // rx namespace, sends one frame so the switch learns the receiver
 };
 Lab g_lab;
@@ -316,21 +344,46 @@ int openSender(const char* ifname) {
   return fd;
 }
 
-int openReceiver(const char* ifname) {
-  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP));
-  if (fd < 0) return -1;
+// The receiver: a TPACKET_V3 ring. The kernel copies each frame (cut to its
+// first kRecvSnap bytes by a socket filter, which also admits only the
+// bench's UDP) into the ring and stamps it; the thread is woken once per
+// filled or timed-out block, not per frame, so the receiver costs whoever
+// sends into its veth (the direct sender, or portvaktd) as little as possible.
+RxRing openReceiver(const char* ifname) {
+  RxRing ring;
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IP));
+  if (fd < 0) return ring;
+  // ldb [23] (IP protocol); jeq 17; ldh [36] (UDP destination port, IHL 5); jeq 9000; ret snap | ret 0
+  struct sock_filter code[] = {
+      {0x30, 0, 0, 23}, {0x15, 0, 3, 17}, {0x28, 0, 0, 36}, {0x15, 0, 1, kDstPort}, {0x06, 0, 0, kRecvSnap}, {0x06, 0, 0, 0},
+  };
+  struct sock_fprog prog = {static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
+  int version = TPACKET_V3, one = 1;
+  struct tpacket_req3 req = {};
+  req.tp_block_size = static_cast<unsigned>(ring.blockSize);
+  req.tp_block_nr = static_cast<unsigned>(ring.blockNr);
+  req.tp_frame_size = 256;  // V3 packs frames by their size; this only has to divide the block
+  req.tp_frame_nr = static_cast<unsigned>(ring.blockSize * ring.blockNr / 256);
+  req.tp_retire_blk_tov = 4;  // ms: a partly filled block reaches us at the latest after this
   struct sockaddr_ll a = {};
   a.sll_family = AF_PACKET;
   a.sll_protocol = htons(ETH_P_IP);
   a.sll_ifindex = static_cast<int>(if_nametoindex(ifname));
-  if (a.sll_ifindex == 0 || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+  if (a.sll_ifindex == 0 || setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) != 0 ||
+      setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0 ||
+      setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) != 0) {
     close(fd);
-    return -1;
+    return ring;
   }
-  int rcvbuf = 64 << 20, one = 1;
-  (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf);
+  void* map = mmap(nullptr, ring.blockSize * ring.blockNr, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_LOCKED, fd, 0);
+  if (map == MAP_FAILED || bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return ring;
+  }
   (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
-  return fd;
+  ring.fd = fd;
+  ring.map = static_cast<uint8_t*>(map);
+  return ring;
 }
 
 void setupLab() {
@@ -380,9 +433,9 @@ void setupLab() {
     return std::string(s);
   };
   mustRun({ip, "-n", tx, "link", "set", "lan0", "address", mac(kTxSwitchMac), "up"});
-  mustRun({ip, "-n", rx, "link", "set", "lan0", "address", mac(kRxSwitchMac), "up"});
+  mustRun({ip, "-n", rx, "link", "set", "lan0", "address", mac(kRxSwitchIfMac), "up"});
   mustRun({ip, "-n", tx, "link", "set", "d0", "address", mac(kTxDirectMac), "up"});
-  mustRun({ip, "-n", rx, "link", "set", "d1", "address", mac(kRxDirectMac), "up"});
+  mustRun({ip, "-n", rx, "link", "set", "d1", "address", mac(kRxDirectIfMac), "up"});
   mustRun({ip, "-n", sw, "link", "set", "eth0", "up"});
   mustRun({ip, "-n", sw, "link", "set", "eth1", "up"});
 
@@ -396,7 +449,7 @@ void setupLab() {
   g_lab.rxLearn = inNamespace(kRx, [] { return openSender("lan0"); });
   g_lab.rxDirect = inNamespace(kRx, [] { return openReceiver("d1"); });
   g_lab.rxSwitch = inNamespace(kRx, [] { return openReceiver("lan0"); });
-  if (g_lab.txDirect < 0 || g_lab.txSwitch < 0 || g_lab.rxLearn < 0 || g_lab.rxDirect < 0 || g_lab.rxSwitch < 0)
+  if (g_lab.txDirect < 0 || g_lab.txSwitch < 0 || g_lab.rxLearn < 0 || g_lab.rxDirect.fd < 0 || g_lab.rxSwitch.fd < 0)
     die(std::string("AF_PACKET sockets in the lab namespaces: ") + std::strerror(errno));
 
   // portvaktd in the switch namespace, through `ip netns exec` (which also
@@ -480,7 +533,35 @@ struct SendResult {
   uint64_t errors = 0;
   uint64_t syscalls = 0;
   int64_t firstNs = 0, lastNs = 0;
+  int64_t cpuNs = 0;  // the sending thread's CPU time (with the kernel work its sends trigger)
 };
+
+int64_t threadCpuNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// CPU time of every thread of a process, in ns (schedstat: time on CPU,
+// including the softirq work run in the thread's own context, e.g. a veth
+// peer's receive path inside sendmmsg; this kernel has no IRQ time accounting).
+int64_t processCpuNs(pid_t pid) {
+  int64_t total = 0;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return -1;
+  while (struct dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string path = dir + "/" + e->d_name + "/schedstat";
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      long long ns = 0;
+      if (std::fscanf(f, "%lld", &ns) == 1) total += ns;
+      std::fclose(f);
+    }
+  }
+  closedir(d);
+  return total;
+}
 
 // Sends `count` frames (copies of `tmpl`, stamped) at `rate` frames/s, or as
 // fast as possible when rate <= 0.
@@ -498,6 +579,7 @@ SendResult sendFrames(int fd, const std::vector<uint8_t>& tmpl, uint32_t run, ui
     msgs[i].msg_hdr.msg_iovlen = 1;
   }
   SendResult r;
+  const int64_t cpuStart = threadCpuNs();
   const int64_t start = monoNs();
   const double nsPerFrame = rate > 0 ? 1e9 / rate : 0;
   uint32_t seq = 0;
@@ -509,7 +591,7 @@ SendResult sendFrames(int fd, const std::vector<uint8_t>& tmpl, uint32_t run, ui
       const uint64_t due = std::min<uint64_t>(count, static_cast<uint64_t>((t - start) / nsPerFrame) + 1);
       if (due <= seq) {
         const int64_t next = start + static_cast<int64_t>(seq * nsPerFrame);
-        if (next - t > 30'000) sleepUntil(next);
+        sleepUntil(next);  // never spin: a spinning sender would take the CPU portvaktd needs
         continue;
       }
       n = std::min<size_t>(n, due - seq);
@@ -538,82 +620,124 @@ SendResult sendFrames(int fd, const std::vector<uint8_t>& tmpl, uint32_t run, ui
     r.lastNs = t;
   }
   r.sent -= r.errors;
+  r.cpuNs = threadCpuNs() - cpuStart;
   return r;
 }
 
 struct RecvResult {
   uint64_t received = 0, dups = 0, stale = 0;
   uint64_t sockDrops = 0;
-  int64_t firstNs = 0, lastNs = 0;
+  int64_t firstNs = 0, lastNs = 0;  // CLOCK_MONOTONIC
   std::vector<int64_t> latencyNs;
+  double clockStepUs = 0;           // change of CLOCK_REALTIME - CLOCK_MONOTONIC during the run
 };
 
-void drain(int fd) {
-  uint8_t buf[64];
-  while (recv(fd, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC) >= 0) {
+// CLOCK_REALTIME - CLOCK_MONOTONIC, read as a tight pair (the kernel stamps
+// received frames in CLOCK_REALTIME; the sender stamps CLOCK_MONOTONIC).
+int64_t realMinusMono() {
+  int64_t best = INT64_MAX, offset = 0;
+  for (int i = 0; i < 7; ++i) {
+    struct timespec a, r, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_REALTIME, &r);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    const int64_t an = a.tv_sec * 1'000'000'000LL + a.tv_nsec, bn = b.tv_sec * 1'000'000'000LL + b.tv_nsec;
+    if (bn - an < best) {
+      best = bn - an;
+      offset = r.tv_sec * 1'000'000'000LL + r.tv_nsec - (an + bn) / 2;
+    }
   }
-  struct tpacket_stats st;
+  return offset;
+}
+
+// Walks the ready blocks; f(frame bytes, snap length, kernel time in ns).
+template <typename F>
+size_t readBlocks(RxRing& ring, F f) {
+  size_t frames = 0;
+  for (;;) {
+    auto* block = reinterpret_cast<struct tpacket_block_desc*>(ring.map + ring.current * ring.blockSize);
+    if ((__atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) break;
+    const uint32_t n = block->hdr.bh1.num_pkts;
+    auto* h = reinterpret_cast<struct tpacket3_hdr*>(reinterpret_cast<uint8_t*>(block) + block->hdr.bh1.offset_to_first_pkt);
+    for (uint32_t i = 0; i < n; ++i) {
+      f(reinterpret_cast<const uint8_t*>(h) + h->tp_mac, h->tp_snaplen,
+        static_cast<int64_t>(h->tp_sec) * 1'000'000'000 + h->tp_nsec);
+      h = reinterpret_cast<struct tpacket3_hdr*>(reinterpret_cast<uint8_t*>(h) + h->tp_next_offset);
+    }
+    frames += n;
+    __atomic_store_n(&block->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    ring.current = (ring.current + 1) % ring.blockNr;
+  }
+  return frames;
+}
+
+void drain(RxRing& ring) {
+  readBlocks(ring, [](const uint8_t*, uint32_t, int64_t) {});
+  struct tpacket_stats_v3 st;
   socklen_t sl = sizeof st;
-  (void)getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl);  // reading resets them
+  (void)getsockopt(ring.fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl);  // reading resets them
 }
 
 // Receives until `senderDone` and then either every frame is in or nothing
-// came for `quietMs`.
-RecvResult receiveFrames(int fd, uint32_t run, uint32_t count, const std::atomic<bool>& senderDone, int quietMs) {
+// came for `quietMs`. Latency: the kernel's receive time of the frame at the
+// receiver's socket (CLOCK_REALTIME, taken when the frame is put into the
+// ring, i.e. when it reached the receiving host) converted to CLOCK_MONOTONIC,
+// minus the send time in the frame.
+RecvResult receiveFrames(RxRing& ring, uint32_t run, uint32_t count, const std::atomic<bool>& senderDone, int quietMs) {
   RecvResult r;
   r.latencyNs.reserve(count);
   std::vector<uint8_t> seen(count, 0);
-  std::vector<uint8_t> buffers(kRecvBatch * kRecvCopy);
-  struct iovec iov[kRecvBatch];
-  struct mmsghdr msgs[kRecvBatch];
-  std::memset(msgs, 0, sizeof msgs);
-  for (size_t i = 0; i < kRecvBatch; ++i) {
-    iov[i] = {&buffers[i * kRecvCopy], kRecvCopy};
-    msgs[i].msg_hdr.msg_iov = &iov[i];
-    msgs[i].msg_hdr.msg_iovlen = 1;
-  }
   const uint32_t magic = kMagic ^ run;
+  const int64_t offsetBefore = realMinusMono();
+  std::vector<int64_t> arrivals;  // realtime, converted after the run
+  arrivals.reserve(count);
+  std::vector<int64_t> sends;
+  sends.reserve(count);
   int64_t lastActivity = monoNs();
   int64_t doneSince = 0;
   for (;;) {
-    struct pollfd pfd = {fd, POLLIN, 0};
-    int pr = poll(&pfd, 1, 10);
-    const int64_t now0 = monoNs();
-    if (pr > 0) {
-      int k = recvmmsg(fd, msgs, kRecvBatch, MSG_DONTWAIT, nullptr);
-      const int64_t now = monoNs();
-      for (int i = 0; i < k; ++i) {
-        const uint8_t* f = &buffers[static_cast<size_t>(i) * kRecvCopy];
-        if (msgs[i].msg_len < kMinFrame || f[23] != 17 || f[36] != (kDstPort >> 8) || f[37] != (kDstPort & 0xff)) continue;
-        uint32_t m, seq;
-        int64_t sentAt;
-        std::memcpy(&m, f + kPayloadOffset, 4);
-        std::memcpy(&seq, f + kPayloadOffset + 4, 4);
-        std::memcpy(&sentAt, f + kPayloadOffset + 8, 8);
-        if (m != magic || seq >= count) {
-          ++r.stale;
-          continue;
-        }
-        if (seen[seq]) {
-          ++r.dups;
-          continue;
-        }
-        seen[seq] = 1;
-        if (r.received++ == 0) r.firstNs = now;
-        r.lastNs = now;
-        r.latencyNs.push_back(now - sentAt);
+    struct pollfd pfd = {ring.fd, POLLIN, 0};
+    (void)poll(&pfd, 1, 10);
+    const size_t k = readBlocks(ring, [&](const uint8_t* f, uint32_t snap, int64_t kernelNs) {
+      if (snap < kMinFrame) return;
+      uint32_t m, seq;
+      int64_t sentAt;
+      std::memcpy(&m, f + kPayloadOffset, 4);
+      std::memcpy(&seq, f + kPayloadOffset + 4, 4);
+      std::memcpy(&sentAt, f + kPayloadOffset + 8, 8);
+      if (m != magic || seq >= count) {
+        ++r.stale;
+        return;
       }
-      if (k > 0) lastActivity = now;
-    }
+      if (seen[seq]) {
+        ++r.dups;
+        return;
+      }
+      seen[seq] = 1;
+      ++r.received;
+      arrivals.push_back(kernelNs);
+      sends.push_back(sentAt);
+    });
+    const int64_t now = monoNs();
+    if (k > 0) lastActivity = now;
     if (senderDone.load(std::memory_order_acquire)) {
-      if (doneSince == 0) doneSince = now0;
+      if (doneSince == 0) doneSince = now;
       if (r.received >= count) break;
-      if (now0 - std::max(lastActivity, doneSince) > int64_t{quietMs} * 1'000'000) break;
+      if (now - std::max(lastActivity, doneSince) > int64_t{quietMs} * 1'000'000) break;
     }
   }
-  struct tpacket_stats st = {};
+  const int64_t offsetAfter = realMinusMono();
+  const int64_t offset = (offsetBefore + offsetAfter) / 2;
+  r.clockStepUs = static_cast<double>(offsetAfter - offsetBefore) / 1000.0;
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    const int64_t at = arrivals[i] - offset;
+    if (i == 0 || at < r.firstNs) r.firstNs = at;
+    r.lastNs = std::max(r.lastNs, at);
+    r.latencyNs.push_back(at - sends[i]);
+  }
+  struct tpacket_stats_v3 st = {};
   socklen_t sl = sizeof st;
-  if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0) r.sockDrops = st.tp_drops;
+  if (getsockopt(ring.fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0) r.sockDrops = st.tp_drops;
   return r;
 }
 
@@ -624,6 +748,7 @@ const char* pathName(Path p) { return p == Path::kDirect ? "direct" : "portvaktd
 
 struct RunResult {
   double txFps = 0, rxFps = 0, lossPct = 0, p50Us = 0, p99Us = 0, maxUs = 0, seconds = 0;
+  double senderCpuNsPerFrame = NAN, daemonCpuNsPerFrame = NAN, clockStepUs = 0;
   uint64_t sent = 0, received = 0, dups = 0, sockDrops = 0, sendErrors = 0, syscalls = 0;
 };
 
@@ -647,19 +772,21 @@ void learnReceiver() {
 RunResult runOnce(Path path, size_t frameLen, uint32_t count, double rate) {
   const bool direct = path == Path::kDirect;
   const int txFd = direct ? g_lab.txDirect : g_lab.txSwitch;
-  const int rxFd = direct ? g_lab.rxDirect : g_lab.rxSwitch;
+  RxRing& rxRing = direct ? g_lab.rxDirect : g_lab.rxSwitch;
   const std::vector<uint8_t> tmpl = direct ? makeFrame(frameLen, kRxDirectMac, kTxDirectMac, kSrcIp, kDstIp, kSrcPort, kDstPort)
                                            : makeFrame(frameLen, kRxSwitchMac, kTxSwitchMac, kSrcIp, kDstIp, kSrcPort, kDstPort);
   if (!direct) learnReceiver();
   sleepMs(50);  // let the previous run's stragglers arrive (they are ignored by run id anyway)
-  drain(rxFd);
+  drain(rxRing);
   const uint32_t run = ++g_run;
   std::atomic<bool> senderDone{false};
   RecvResult rr;
-  std::thread receiver([&] { rr = receiveFrames(rxFd, run, count, senderDone, 300); });
+  std::thread receiver([&] { rr = receiveFrames(rxRing, run, count, senderDone, 300); });
+  const int64_t daemonCpu0 = direct ? 0 : processCpuNs(g_lab.daemon);
   SendResult sr = sendFrames(txFd, tmpl, run, count, rate);
   senderDone.store(true, std::memory_order_release);
   receiver.join();
+  const int64_t daemonCpu1 = direct ? 0 : processCpuNs(g_lab.daemon);
 
   RunResult r;
   r.sent = sr.sent;
@@ -678,6 +805,11 @@ RunResult runOnce(Path path, size_t frameLen, uint32_t count, double rate) {
   r.p50Us = percentileUs(rr.latencyNs, 0.50);
   r.p99Us = percentileUs(rr.latencyNs, 0.99);
   r.maxUs = rr.latencyNs.empty() ? NAN : static_cast<double>(*std::max_element(rr.latencyNs.begin(), rr.latencyNs.end())) / 1000.0;
+  r.senderCpuNsPerFrame = sr.sent ? static_cast<double>(sr.cpuNs) / static_cast<double>(sr.sent) : NAN;
+  r.daemonCpuNsPerFrame = !direct && rr.received && daemonCpu0 >= 0 && daemonCpu1 >= 0
+                              ? static_cast<double>(daemonCpu1 - daemonCpu0) / static_cast<double>(rr.received)
+                              : NAN;
+  r.clockStepUs = rr.clockStepUs;
   return r;
 }
 
@@ -765,16 +897,23 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
   state.counters["max_us"] = r.maxUs;
   state.counters["sock_drops"] = static_cast<double>(r.sockDrops);
   if (rate > 0) state.counters["target_fps"] = rate;
-  if (r.sendErrors) state.SetLabel(std::to_string(r.sendErrors) + " frames refused by the kernel");
+  state.counters["sender_cpu_ns"] = r.senderCpuNsPerFrame;
+  if (path == Path::kDaemon) state.counters["daemon_cpu_ns"] = r.daemonCpuNsPerFrame;
+  std::string label;
+  if (r.sendErrors) label += std::to_string(r.sendErrors) + " frames refused by the kernel; ";
+  if (std::fabs(r.clockStepUs) > 20) label += "the wall clock moved by " + std::to_string(r.clockStepUs) + " us against the monotonic clock: latency off by up to that";
+  if (!label.empty()) state.SetLabel(label);
 }
 
 void printSummary() {
-  std::printf("\nForwarding through portvaktd vs direct veth (median of %s per cell)\n",
-              "the repetitions");
-  std::printf("%-6s %-16s | %-34s | %-42s | %-8s %-17s\n", "frame", "load", "direct veth", "through portvaktd",
-              "rx ratio", "added latency");
-  std::printf("%-6s %-16s | %9s %7s %7s %8s | %9s %9s %7s %7s %8s | %8s %8s %8s\n", "", "", "rx/s", "loss%",
-              "p50us", "p99us", "tx/s", "rx/s", "loss%", "p50us", "p99us", "", "p50us", "p99us");
+  size_t reps = 0;
+  for (const auto& [name, runs] : g_results) reps = std::max(reps, runs.size());
+  std::printf("\nForwarding through portvaktd vs direct veth (each cell: median of %zu run%s)\n", reps, reps == 1 ? "" : "s");
+  std::printf("%-5s %-15s | %-42s | %-50s | %-6s %-15s\n", "frame", "load", "direct veth", "through portvaktd", "rx",
+              "added latency");
+  std::printf("%-5s %-15s | %8s %6s %6s %7s %9s | %8s %8s %6s %6s %7s %9s | %6s %7s %7s\n", "", "", "rx/s", "loss%",
+              "p50us", "p99us", "sndCPUns", "tx/s", "rx/s", "loss%", "p50us", "p99us", "pvdCPUns", "ratio", "p50us",
+              "p99us");
   for (size_t size : {size_t{64}, size_t{512}}) {
     for (Load load : {Load::kMax, Load::kPaced80, Load::kIdle}) {
       auto d = g_results.find(caseName(size, load, Path::kDirect));
@@ -787,16 +926,20 @@ void printSummary() {
         return median(v);
       };
       const double drx = med(d, &RunResult::rxFps), dl = med(d, &RunResult::lossPct), d50 = med(d, &RunResult::p50Us),
-                   d99 = med(d, &RunResult::p99Us);
+                   d99 = med(d, &RunResult::p99Us), dcpu = med(d, &RunResult::senderCpuNsPerFrame);
       const double ptx = med(p, &RunResult::txFps), prx = med(p, &RunResult::rxFps), pl = med(p, &RunResult::lossPct),
-                   p50 = med(p, &RunResult::p50Us), p99 = med(p, &RunResult::p99Us);
-      std::printf("%-6s %-16s | %9.0f %7.3f %7.1f %8.1f | %9.0f %9.0f %7.3f %7.1f %8.1f | %7.1f%% %8.1f %8.1f\n",
-                  (std::to_string(size) + "B").c_str(), loadName(load), drx, dl, d50, d99, ptx, prx, pl, p50, p99,
-                  100.0 * prx / drx, p50 - d50, p99 - d99);
+                   p50 = med(p, &RunResult::p50Us), p99 = med(p, &RunResult::p99Us),
+                   pcpu = med(p, &RunResult::daemonCpuNsPerFrame);
+      std::printf("%-5s %-15s | %8.0f %6.2f %6.1f %7.1f %9.0f | %8.0f %8.0f %6.2f %6.1f %7.1f %9.0f | %5.1f%% %7.1f %7.1f\n",
+                  (std::to_string(size) + "B").c_str(), loadName(load), drx, dl, d50, d99, dcpu, ptx, prx, pl, p50, p99,
+                  pcpu, 100.0 * prx / drx, p50 - d50, p99 - d99);
     }
   }
-  std::printf("rx/s: frames received per second (first send to last receive); loss%%: of the frames sent;\n"
-              "latency: one-way, send call to receiving application, CLOCK_MONOTONIC; added = portvaktd - direct.\n");
+  std::printf(
+      "rx/s: frames received per second (first send to last receive); loss%%: of the frames sent; latency: one-way,\n"
+      "from the sendmmsg call to the frame's arrival in the receiver's ring (kernel time); added = portvaktd - direct;\n"
+      "sndCPUns: the direct sender's CPU ns per frame sent; pvdCPUns: portvaktd's CPU ns per frame forwarded (all its\n"
+      "threads, with the kernel work its sends trigger: both include the veth peer's receive path).\n");
 }
 
 }  // namespace
