@@ -19,7 +19,7 @@
 # Then, measured and reported but not asserted for X: pushes that change the
 # ports (reload-a-ports.yaml), which make the daemon reopen them.
 # Usage: reload_under_load.sh BUILD_DIR   (from the project root)
-#   PV_RELOAD_PUSHES (100) and PV_RELOAD_PORT_PUSHES (20) change the counts.
+#   PV_RELOAD_PUSHES (100) and PV_RELOAD_PORT_PUSHES (10) change the counts.
 set -uo pipefail
 build=${1:?usage: reload_under_load.sh BUILD_DIR}
 if [ "$(id -u)" -ne 0 ]; then
@@ -32,7 +32,7 @@ pv=$build/control/portvakt
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 here=$PWD/tests/e2e
 pushes=${PV_RELOAD_PUSHES:-100}
-portPushes=${PV_RELOAD_PORT_PUSHES:-20}
+portPushes=${PV_RELOAD_PORT_PUSHES:-10}
 for f in "$pvd" "$pv" "$probe"; do [ -x "$f" ] || { echo "FAIL: $f is not built"; exit 1; }; done
 work=$(mktemp -d)
 export PORTVAKT_SOCKET=$work/api.sock
