@@ -289,24 +289,36 @@ void mustRun(const std::vector<std::string>& args) {
   }
 }
 
-// Namespaces of earlier runs that were killed with SIGKILL (nothing could
-// clean up): pvbench<pid>-* whose process is gone.
-void removeStaleNamespaces(const std::string& ip) {
-  DIR* d = opendir("/run/netns");
-  if (d == nullptr) return;
-  std::vector<std::string> stale;
-  while (struct dirent* e = readdir(d)) {
+// What earlier runs killed with SIGKILL left behind (nothing could clean up
+// then): namespaces pvbench<pid>-* and directories /tmp/pvbench<pid>.* whose
+// process is gone. (portvaktd itself died with them: PR_SET_PDEATHSIG.)
+void removeStaleLabs(const std::string& ip) {
+  auto dead = [](const char* name, char sep) {
     int pid = 0;
-    char role[8] = {};
-    if (std::sscanf(e->d_name, "pvbench%d-%7s", &pid, role) == 2 && pid > 0 && pid != getpid() &&
-        kill(pid, 0) != 0 && errno == ESRCH) {
-      stale.push_back(e->d_name);
+    char next = 0;
+    if (std::sscanf(name, "pvbench%d%c", &pid, &next) != 2 || next != sep || pid <= 0 || pid == getpid()) return false;
+    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
+    char state = 0;  // a zombie not reaped yet is gone as well
+    const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
+    if (FILE* f = std::fopen(stat.c_str(), "r")) {
+      if (std::fscanf(f, "%*d (%*[^)]) %c", &state) != 1) state = 0;
+      std::fclose(f);
     }
-  }
-  closedir(d);
-  for (const auto& name : stale) {
-    std::fprintf(stderr, "veth_forward_bench: removing namespace %s of an earlier run that was killed\n", name.c_str());
-    run({ip, "netns", "del", name}, true);
+    return state == 'Z';
+  };
+  for (const char* dir : {"/run/netns", "/tmp"}) {
+    DIR* d = opendir(dir);
+    if (d == nullptr) continue;
+    std::vector<std::string> stale;
+    const bool namespaces = std::strcmp(dir, "/run/netns") == 0;
+    while (struct dirent* e = readdir(d))
+      if (dead(e->d_name, namespaces ? '-' : '.')) stale.push_back(e->d_name);
+    closedir(d);
+    for (const auto& name : stale) {
+      std::fprintf(stderr, "veth_forward_bench: removing %s/%s of an earlier run that was killed\n", dir, name.c_str());
+      if (namespaces) run({ip, "netns", "del", name}, true);
+      else run({"/bin/rm", "-rf", std::string(dir) + "/" + name}, true);
+    }
   }
 }
 
@@ -393,13 +405,13 @@ void setupLab() {
   g_lab.daemonPath = override && *override ? override : PORTVAKTD_PATH;
   if (access(g_lab.daemonPath.c_str(), X_OK) != 0) die("portvaktd not found at " + g_lab.daemonPath + " (build it first)");
   const std::string& ip = g_lab.ipPath;
-  removeStaleNamespaces(ip);
+  removeStaleLabs(ip);
 
   g_lab.tag = "pvbench" + std::to_string(getpid());
   const char* roles[3] = {"tx", "rx", "sw"};
   for (int i = 0; i < 3; ++i) g_lab.ns[i] = g_lab.tag + "-" + roles[i];
-  char tmpl[] = "/tmp/pvbench.XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) die(std::string("mkdtemp: ") + std::strerror(errno));
+  std::string tmpl = "/tmp/" + g_lab.tag + ".XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) die(std::string("mkdtemp: ") + std::strerror(errno));
   g_lab.work = tmpl;
 
   // The cleanup commands, prepared before anything exists.
