@@ -47,6 +47,9 @@ std::string cefEventName(std::string_view event) {
       {"policy_rejected", "Policy rejected"},
       {"sink_failed", "Alert receiver failing"},
       {"randomized_mac", "Randomized MAC address"},
+      {"device_moved", "Device moved"},
+      {"policy_rolled_back", "Policy rolled back"},
+      {"mac_limit", "Too many MAC addresses on a port"},
   };
   for (const auto& [type, name] : kNames) {
     if (type == event) return std::string(name);

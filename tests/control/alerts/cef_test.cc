@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "control/alerts/json_lines_sink.h"
+#include "policy/compiler/names.h"
 #include "tests/control/alerts/cef_parser.h"
 #include "tests/control/alerts/test_support.h"
 #include "tests/control/store/temp_dir.h"
@@ -62,6 +63,15 @@ TEST(CefTest, EmptyFieldsAreLeftOutAndTheWindowIsCs2) {
   for (const char* absent : {"dvchost=", "deviceInboundInterface=", "cn1=", "smac=", "cs1="}) {
     EXPECT_EQ(line.find(absent), std::string::npos) << absent;
   }
+}
+
+TEST(CefTest, EveryAlertTypeHasAName) {
+  for (const std::string& event : policy::alertEvents()) {
+    std::string name = cefEventName(event);
+    EXPECT_NE(name, event) << "add a CEF name for '" << event << "' in control/alerts/cef.cc";
+    EXPECT_EQ(name.find_first_of("|\\\r\n"), std::string::npos) << name;
+  }
+  EXPECT_EQ(cefEventName("something_new"), "something_new");
 }
 
 TEST(CefTest, SeverityScale) {
