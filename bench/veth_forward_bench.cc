@@ -17,7 +17,8 @@
 // lookup) and the compiled flow classifier, not only the switch.
 //
 // Sender: AF_PACKET, PACKET_QDISC_BYPASS, sendmmsg (up to 64 frames a call),
-// on a thread that setns()'d into <tag>-tx. Frames are IPv4/UDP 10.77.0.1 ->
+// in <tag>-tx (the bench's sockets are created on a short-lived thread that
+// setns()'d into their namespace; a socket stays where it was created). Frames are IPv4/UDP 10.77.0.1 ->
 // 10.77.0.2:9000 carrying a run id, a sequence number and the CLOCK_MONOTONIC
 // time at which their sendmmsg was issued. Sizes are Ethernet frame sizes as
 // RFC 2544 counts them (with the 4-byte FCS a veth does not carry): "64 B" is
@@ -48,9 +49,9 @@
 // go out in small bursts of what fell due while the sender slept (a timer
 // wake-up here takes some 5-50 µs, i.e. bursts of a few to ~25 frames).
 //
-// Timing: each benchmark is one run of a fixed number of frames
-// (Iterations(1), UseManualTime: the reported time is the sender's time from
-// the first to the last sendmmsg). Google Benchmark's automatic iteration
+// Timing: each benchmark is one run of a fixed number of frames (max:
+// 1,000,000; paced: 1.5 s worth; 10 k/s: 20,000) with Iterations(1) and
+// UseManualTime (the reported time is the sender's, first to last sendmmsg). Google Benchmark's automatic iteration
 // count would re-run a real, stateful system until a minimum time and
 // average the runs; here every counter is computed from one run's own clocks
 // and frame counts, and --benchmark_repetitions=N repeats runs honestly
@@ -61,8 +62,10 @@
 // p99_us, max_us, sock_drops (receiver ring overflow), frames, target_fps
 // (paced runs), sender_cpu_ns (the sending thread's CPU per frame sent) and
 // daemon_cpu_ns (portvaktd's CPU, all threads, per frame forwarded; from
-// /proc/<pid>/task/*/schedstat). The CPU figures do not depend on what else
-// runs on the machine, the rates and latencies do.
+// /proc/<pid>/task/*/schedstat). The CPU figures depend much less on what
+// else runs on the machine than rates and latencies do (caches are shared,
+// and a starved daemon wakes for fewer frames at a time, which costs more
+// per frame), so they are the better figure to compare two builds with.
 //
 // The daemon binary is the build's portvaktd (PORTVAKTD_PATH); the environment
 // variable PORTVAKTD overrides it (e.g. to compare two builds).
