@@ -243,6 +243,9 @@ runPhase port-change "$here/reload-a-ports.yaml" "$here/reload-a.yaml" "$portPus
 [ "$phaseHistory" -eq "$portPushes" ] || failure "ports phase: the history grew by $phaseHistory, not $portPushes"
 kill -0 "$daemon" 2>/dev/null || failure "portvaktd died"
 ping2 pc || failure "the PC cannot reach the RDnet host after the port changes"
+# A clean stop (under ASan this is where leaks are reported).
+kill -TERM "$daemon"; wait "$daemon"; rc=$?; daemon=
+[ $rc -eq 0 ] || failure "portvaktd exited $rc on SIGTERM"
 
 if [ $fail -ne 0 ]; then echo "--- daemon log"; tail -30 "$work/daemon.log"; fi
 [ $fail -eq 0 ] && echo "reload under load e2e ok"
