@@ -67,6 +67,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM  # so that the EXIT trap runs on a signal too
 failure() { echo "FAIL: $*"; fail=1; }
 nowMs() { date +%s%3N; }
 jget() { "$probe" json "$@"; }  # jget POINTER [FIELD] < json
