@@ -182,6 +182,11 @@ ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const fingerprint::D
           "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " + ruleName(v.ruleIndex));
   } else if (v.mode == tables::Mode::kMonitor) {
     ++counters_.monitorOnly;
+    // Monitor mode logs what enforcement would drop (docs/policy.md): the same
+    // verdict, named, once per device per kEventHoldNs (raise() holds repeats).
+    raise("flow_denied", in,
+          "monitor mode, passed: zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() +
+              " would be denied by " + ruleName(v.ruleIndex));
     if (why) why->add("monitor mode: passed, and counted as a would-be drop");
     return {srcZone, true, DropReason::kNone};
   }
