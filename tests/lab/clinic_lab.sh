@@ -6,11 +6,24 @@
 #   jacks     eklient  dhclient sending Windows' fingerprint (vendor class
 #                      "MSFT 5.0", Windows option-55 list), MAC in the inventory
 #             laptop   dhclient with Debian's own fingerprint, unknown MAC
-#             phone    a Yealink MAC that registers over SIP with its User-Agent
-#             videobar a Logitech MAC
+#             phone    a Yealink MAC running lldpd (LLDP-MED class III, voice
+#                      network policy), then DHCP and SIP REGISTER
+#             pc       behind the phone on the same jack (a macvlan on the
+#                      phone's interface): an inventoried eKlient laptop
+#             videobar a Logitech MAC; later a rogue dnsmasq DHCP server and
+#                      the sender of a double-tagged (802.1Q-in-802.1Q) frame
 #             spoofer  copies the eKlient's MAC, Linux fingerprint
-# It runs the scenarios, prints a reachability matrix (expected vs observed)
-# and the alerts, and removes everything again, also after a failure.
+#             speaker  a Jabra speakerphone: the DHCP client the rogue server
+#                      must never reach
+# Scenarios: admission by DHCP fingerprint (R1); the phone placed in voice by
+# its LLDP-MED announcement, with an eKlient behind it in region on the same
+# jack (R2); conference gear internet-only (R3); MAC spoofing, a rogue DHCP
+# server and VLAN hopping caught (R6, with captures proving nothing arrived);
+# monitor mode pushed to the running daemon: a default-deny flow passes and is
+# reported as flow_denied, an invariant-protected flow stays blocked; enforce
+# pushed back. It prints a reachability matrix (expected vs observed) and the
+# alerts, and removes everything again (namespaces, daemons, lldpd, temp
+# files), also after a failure.
 # Usage: clinic_lab.sh BUILD_DIR   (root; from the project root). Exit 1 on any mismatch.
 set -uo pipefail
 build=${1:?usage: clinic_lab.sh BUILD_DIR}
@@ -18,7 +31,7 @@ if [ "$(id -u)" -ne 0 ]; then
   [ "${CI:-}" = true ] && { echo "FAIL: the lab needs root, and CI runs as root"; exit 1; }
   echo "skip: the virtual clinic needs root (network namespaces)"; exit 0
 fi
-for tool in dnsmasq dhclient tcpdump ping ethtool; do
+for tool in dnsmasq dhclient tcpdump ping ethtool lldpd lldpcli mausezahn jq; do
   command -v "$tool" >/dev/null || { echo "clinic_lab: $tool is missing (./run deps installs it)"; exit 2; }
 done
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
@@ -29,37 +42,54 @@ chmod 755 "$work"
 export PORTVAKT_SOCKET=$work/api.sock
 tag=lab$$
 ns() { echo "$tag-$1"; }
-HOSTS="rdnet voice internet eklient laptop phone videobar spoofer"
+HOSTS="rdnet voice internet eklient laptop phone pc videobar spoofer speaker"
 daemon=
+# lldpd chroots its unprivileged half into /run/lldpd and creates it when it is
+# missing; remove it afterwards only if this lab made it (a host lldpd owns it).
+lldpdChroot=
+[ -d /run/lldpd ] || lldpdChroot=/run/lldpd
 
 cleanup() {
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
   for p in "$work"/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
+  if [ -n "${lldpdPid:-}" ]; then
+    # Its unprivileged half first, so the monitor reaps it and then ends.
+    pkill -TERM -P "$lldpdPid" 2>/dev/null; kill "$lldpdPid" 2>/dev/null; wait "$lldpdPid" 2>/dev/null
+  fi
   for n in sw $HOSTS; do ip netns del "$(ns $n)" 2>/dev/null; done
+  [ -n "$lldpdChroot" ] && rm -rf "$lldpdChroot"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 ip netns add "$(ns sw)" || exit 1
+hostside() {  # host, interface: what every lab host does to its interface
+  # veth leaves UDP/TCP checksums to "hardware" that does not exist; frames the
+  # switch picks up and re-sends would arrive with partial checksums, and DHCP
+  # clients drop those. Real NICs finish the checksum before the wire.
+  ip netns exec "$(ns $1)" ethtool -K "$2" tx off >/dev/null
+  ip netns exec "$(ns $1)" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+  ip -n "$(ns $1)" link set "$2" up
+  ip -n "$(ns $1)" link set lo up
+}
 link() {  # switch port, host, host MAC
   ip netns add "$(ns $2)"
   ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)"
   ip -n "$(ns $2)" link set lan0 address "$3"
-  # veth leaves UDP/TCP checksums to "hardware" that does not exist; frames the
-  # switch picks up and re-sends would arrive with partial checksums, and DHCP
-  # clients drop those. Real NICs finish the checksum before the wire.
-  ip netns exec "$(ns $2)" ethtool -K lan0 tx off >/dev/null
-  ip -n "$(ns $2)" link set lan0 up
-  ip -n "$(ns $2)" link set lo up
-  ip -n "$(ns sw)" link set "$1" up
+  hostside "$2" lan0
   ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-  ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1
+  ip -n "$(ns sw)" link set "$1" up
 }
 uplink() {  # switch port, host, MAC, address/len, DHCP range
   link "$1" "$2" "$3"
   ip -n "$(ns $2)" addr add "$4" dev lan0
-  ip netns exec "$(ns $2)" dnsmasq --port=0 --interface=lan0 --bind-interfaces --dhcp-range="$5,10m" \
-    --dhcp-leasefile="$work/$2.leases" --pid-file="$work/$2-dnsmasq.pid" --log-facility="$work/$2-dnsmasq.log"
+  dnsmasq_on "$2" "$5" "$2"
+}
+dnsmasq_on() {  # host, DHCP range, name [extra options...]: a real DHCP server on the host's lan0
+  local host=$1 range=$2 name=$3; shift 3
+  ip netns exec "$(ns $host)" dnsmasq --port=0 --interface=lan0 --bind-interfaces --dhcp-range="$range,10m" \
+    --dhcp-leasefile="$work/$name.leases" --pid-file="$work/$name-dnsmasq.pid" --log-facility="$work/$name-dnsmasq.log" \
+    --log-dhcp "$@"
 }
 uplink eth0 rdnet 02:00:00:00:01:01 10.20.0.1/16 10.20.0.100,10.20.0.200
 uplink eth1 voice 02:00:00:00:02:01 198.18.0.1/24 198.18.0.100,198.18.0.200
@@ -69,13 +99,21 @@ link eth4 laptop a4:83:e7:00:00:01
 link eth5 phone 80:5e:c0:00:00:05
 link eth6 videobar c0:28:8d:00:00:07
 link eth7 spoofer 3c:52:82:1a:2b:3c
+link eth8 speaker 30:50:75:00:00:08
+# The PC behind the phone: the phone's own switch port is a macvlan on its
+# interface (the kernel has no bridge), moved into the PC's namespace. Its
+# frames leave through the phone's jack eth5, with the PC's own MAC.
+ip netns add "$(ns pc)"
+ip -n "$(ns phone)" link add pc0 link lan0 address 98:fa:9b:44:01:10 type macvlan mode bridge
+ip -n "$(ns phone)" link set pc0 netns "$(ns pc)"
+ip -n "$(ns pc)" link set pc0 name lan0
+hostside pc lan0
 
 cat > "$work/windows.conf" <<'CONF'
 option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
 option ms-classless-static-routes code 249 = array of unsigned integer 8;
 option wpad code 252 = text;
 send vendor-class-identifier "MSFT 5.0";
-send host-name "EK-KSD-0231";
 request subnet-mask, routers, domain-name-servers, domain-name, router-discovery, static-routes,
   vendor-encapsulated-options, netbios-name-servers, netbios-node-type, netbios-scope, domain-search,
   rfc3442-classless-static-routes, ms-classless-static-routes, wpad;
@@ -85,6 +123,14 @@ send host-name "laptop";
 request subnet-mask, broadcast-address, time-offset, routers, domain-name, domain-name-servers,
   domain-search, host-name, interface-mtu, ntp-servers;
 CONF
+# What the phone's lldpd applies at start (lldpcli commands; -O below keeps the
+# host's /etc/lldpd.conf and /etc/lldpd.d out). A real phone announces every
+# 30 s; the lab's every second, so the daemon hears it at once.
+cat > "$work/lldpd.conf" <<'CONF'
+configure system hostname SIP-T54W-100
+configure lldp tx-interval 1
+configure med policy application voice vlan 20 priority voice dscp 46
+CONF
 
 ip netns exec "$(ns sw)" "$pvd" --policy tests/lab/lab-clinic.yaml --socket "$PORTVAKT_SOCKET" --metrics "" --state-dir "$work/state" \
   2>"$work/daemon.log" &
@@ -92,10 +138,14 @@ daemon=$!
 for _ in $(seq 50); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
 [ -S "$PORTVAKT_SOCKET" ] || { echo "clinic_lab: portvaktd did not start:"; cat "$work/daemon.log"; exit 1; }
 
-dhcp() {  # host, config: prints the leased address, or nothing when no server answered
-  timeout 12 ip netns exec "$(ns $1)" dhclient -1 -cf "$work/$2.conf" -lf "$work/$1.lease" -pf "$work/$1-dhclient.pid" \
-    lan0 >/dev/null 2>&1 || return 0
-  sed -n 's/^ *fixed-address \([0-9.]*\);/\1/p' "$work/$1.lease" | tail -1
+dhcp() {  # host, config, [seconds]: prints the leased address, or nothing when no server answered in time
+  local host=$1 conf=$2 secs=${3:-12}
+  sed "s/^send host-name .*/send host-name \"$host\";/" "$work/$conf.conf" > "$work/$host-dhclient.conf"
+  [ "$host" = eklient ] && echo 'send host-name "EK-KSD-0231";' >> "$work/$host-dhclient.conf"
+  [ "$host" = pc ] && echo 'send host-name "EK-KSD-0412";' >> "$work/$host-dhclient.conf"
+  timeout "$secs" ip netns exec "$(ns $host)" dhclient -1 -cf "$work/$host-dhclient.conf" -lf "$work/$host.lease" \
+    -pf "$work/$host-dhclient.pid" lan0 >/dev/null 2>&1 || return 0
+  sed -n 's/^ *fixed-address \([0-9.]*\);/\1/p' "$work/$host.lease" | tail -1
 }
 sip_register() {  # host, destination: one SIP REGISTER (one datagram) with a Yealink User-Agent
   printf 'REGISTER sip:%s SIP/2.0\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK1\r\nFrom: <sip:100@%s>;tag=1\r\nTo: <sip:100@%s>\r\nCall-ID: 1@x\r\nCSeq: 1 REGISTER\r\nUser-Agent: Yealink SIP-T54W 96.86.0.100\r\nContent-Length: 0\r\n\r\n' "$2" "$2" "$2" > "$work/register.txt"
@@ -103,14 +153,29 @@ sip_register() {  # host, destination: one SIP REGISTER (one datagram) with a Ye
   ip netns exec "$(ns $1)" bash -c "cat '$work/register.txt' > /dev/udp/$2/5060" 2>/dev/null
 }
 pings() { ip netns exec "$(ns $1)" ping -c 2 -W 1 -i 0.3 "$2" >/dev/null 2>&1 && echo reached || echo blocked; }
-captured() {  # host where to listen, tcpdump filter, command...: reached if a frame matching the filter arrives
+tcp_to() { ip netns exec "$(ns $1)" timeout 2 bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; return 0; }
+
+# Captures: tcpdump on a host's lan0, started before the test traffic and read
+# afterwards. A frame that was forwarded arrives within milliseconds; 1.5 s
+# after the traffic the capture is closed and counted.
+cap_start() {  # name, host, filter
+  rm -f "$work/$1.err" "$work/$1.pcap"  # a name is used again: wait for this tcpdump, not the last one
+  timeout 10 ip netns exec "$(ns $2)" tcpdump -n -i lan0 --immediate-mode -c 1 -w "$work/$1.pcap" "$3" 2>"$work/$1.err" &
+  echo $! > "$work/$1-tcpdump.pid"
+  for _ in $(seq 100); do grep -q 'listening on' "$work/$1.err" 2>/dev/null && return; sleep 0.05; done
+  echo "clinic_lab: tcpdump on $2 did not start within 5 s" >&2
+}
+cap_result() {  # name: reached when a matching frame arrived, else blocked
+  local pid; pid=$(cat "$work/$1-tcpdump.pid")
+  for _ in $(seq 15); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -f "$work/$1-tcpdump.pid"
+  [ "$(tcpdump -r "$work/$1.pcap" 2>/dev/null | wc -l)" -ge 1 ] && echo reached || echo blocked
+}
+captured() {  # host, filter, command...: reached if a frame matching the filter arrives at the host
   local host=$1 filter=$2; shift 2
-  ip netns exec "$(ns $host)" timeout 4 tcpdump -n -i lan0 -c 1 -w "$work/cap.pcap" "$filter" >/dev/null 2>&1 &
-  local cap=$!
-  sleep 0.7
-  "$@"
-  wait $cap
-  [ "$(tcpdump -r "$work/cap.pcap" 2>/dev/null | wc -l)" -ge 1 ] && echo reached || echo blocked
+  cap_start cap "$host" "$filter"
+  "$@" >/dev/null
+  cap_result cap
 }
 
 addr_if_none() {  # host: a fixed address when DHCP gave none, so blocked hosts still try
@@ -118,53 +183,181 @@ addr_if_none() {  # host: a fixed address when DHCP gave none, so blocked hosts 
   for net in 10.0.0.0/8 198.18.0.0/24 203.0.113.0/24; do ip -n "$(ns $1)" route add "$net" dev lan0 2>/dev/null; done
 }
 leased() { [ -n "$1" ] && echo reached || echo blocked; }
+since=1  # event() looks at the daemon's log from this line on
+event() {  # event, MAC, [text in the detail]: the daemon's log line of that event, if it was raised
+  local line
+  for _ in $(seq 12); do  # the dataplane hands its events over every 500 ms
+    line=$(tail -n "+$since" "$work/daemon.log" | grep "portvaktd: event " | grep "\"event\":\"$1\"" |
+           grep "\"mac\":\"$2\"" | grep -F -- "${3:-}" | tail -1)
+    [ -n "$line" ] && break
+    sleep 0.1
+  done
+  echo "$line"
+}
+raised() { [ -n "$(event "$@")" ] && echo raised || echo none; }
+rx_dropped() {  # interface: the switch's drop count on that port ("rx N (dropped M)" in portvakt status)
+  "$pv" status | sed -n "s/^  $1 .*(dropped \([0-9]*\)).*/\1/p"
+}
+rx_total() { "$pv" status | sed -n "s/^  eth.* rx \([0-9]*\) .*/\1/p" | awk '{ n += $1 } END { print n + 0 }'; }
+push() {  # policy file: push it to the running daemon and wait until its dataplane runs it
+  # The lab's two policies differ in the ports' mode, so the dataplane rebuilds
+  # its switch, whose counters start again from zero (status shows them, as
+  # published every 500 ms): that is the moment the new policy is in force;
+  # status itself names the new policy as soon as it is accepted.
+  local before; before=$(rx_total)
+  "$pv" policy push "$PWD/tests/lab/$1" >/dev/null || echo "clinic_lab: push of $1 refused" >&2
+  for _ in $(seq 100); do [ "$(rx_total)" -lt "$before" ] && break; sleep 0.1; done
+  "$pv" status | sed -n 's/^policy .*(\(.*\))$/\1/p'
+}
+frame() { echo "$*" | tr -d ' '  | sed 's/../&:/g; s/:$//'; }  # hex bytes for mausezahn, which sends them as one frame
 
-printf '\n%-10s %-34s %-9s %-9s %s\n' device destination expected observed ""
+section() { printf '\n%s\n' "-- $*"; }
+printf '\n%-10s %-42s %-11s %-11s %s\n' device "destination / check" expected observed ""
 mismatch=0
 row() {  # device destination expected observed
   local mark=ok colour='' reset=''
   if [ -t 1 ]; then colour=$'\e[32m'; reset=$'\e[0m'; fi
   if [ "$3" != "$4" ]; then mark=MISMATCH; mismatch=1; [ -t 1 ] && colour=$'\e[31m'; fi
-  printf '%-10s %-34s %-9s %s%-9s %s%s\n' "$1" "$2" "$3" "$colour" "$4" "$mark" "$reset"
+  printf '%-10s %-42s %-11s %s%-11s %s%s\n' "$1" "$2" "$3" "$colour" "$4" "$mark" "$reset"
 }
 
-# The eKlient: a real DHCP exchange with Windows' fingerprint admits it (R1).
+# The unknown laptop asks for the region network while the rest goes on: a
+# lease that never comes costs the lab its whole wait, so it waits in the background.
+( dhcp laptop linux 6 > "$work/laptop.ip" ) &
+laptopDhcp=$!
+
+section "admission (R1)"
+# The eKlient: a real DHCP exchange with Windows' fingerprint admits it.
 eklientIp=$(dhcp eklient windows); addr_if_none eklient 10.20.9.23/16
 row eklient "DHCP lease from RDnet" reached "$(leased "$eklientIp")"
 row eklient "RDnet server 10.20.0.1 (ping)" reached "$(pings eklient 10.20.0.1)"
+# A hostile host copies the eKlient's MAC on another jack (R6): it is caught,
+# and the MAC is blocked on both jacks until someone looks. Its DHCP attempt
+# also runs in the background; its rows and the laptop's follow the phone's.
+( dhcp spoofer linux 6 > "$work/spoofer.ip" ) &
+spooferDhcp=$!
 
-# An unknown laptop asks for the same network and gets nothing (R1).
-laptopIp=$(dhcp laptop linux); addr_if_none laptop 10.20.9.99/16
-row laptop "DHCP lease" blocked "$(leased "$laptopIp")"
-row laptop "RDnet server 10.20.0.1 (ping)" blocked "$(pings laptop 10.20.0.1)"
-
-# The phone speaks SIP first (its User-Agent and Yealink vendor prefix make it
-# an ip-phone), then gets its address from the voice network (R2). A real
-# phone would announce itself by LLDP-MED; the lab phone knows its provider's
-# MAC so its first frame is the REGISTER, not an ARP it could not complete.
+section "IP phone by LLDP-MED, PC behind it on the same jack (R2)"
+# Before it announces itself, the phone is a Yealink MAC and nothing more: one
+# piece of evidence of the two ip-phone needs, so it is quarantined.
 ip -n "$(ns phone)" addr add 198.18.0.5/24 dev lan0
-ip -n "$(ns phone)" neigh add 198.18.0.1 lladdr 02:00:00:00:02:01 dev lan0
-sip_register phone 198.18.0.1; sleep 0.3
+row phone "before LLDP: provider 198.18.0.1 (ping)" blocked "$(pings phone 198.18.0.1)"
 ip -n "$(ns phone)" addr flush dev lan0
+# lldpd as a class III endpoint (telephone), on lan0 only, with this lab's own
+# control socket, pid file and configuration (-O), so it never meets a host lldpd.
+ip netns exec "$(ns phone)" lldpd -dd -M 3 -I lan0 -u "$work/lldpd.socket" -p "$work/lldpd.pid" -O "$work/lldpd.conf" \
+  -S "Yealink SIP-T54W" 2>"$work/lldpd.log" &
+lldpdPid=$!
+for _ in $(seq 5); do why=$(event device_class_changed 80:5e:c0:00:00:05 'class ip-phone'); [ -n "$why" ] && break; done
+row phone "LLDP-MED telephone -> class ip-phone" lldp_med "$(grep -q 'lldp_med.capabilities' <<<"$why" && echo lldp_med || echo none)"
 phoneIp=$(dhcp phone linux); addr_if_none phone 198.18.0.5/24
 row phone "DHCP lease from the voice network" reached "$(leased "$phoneIp")"
-row phone "provider 198.18.0.1 SIP" reached "$(captured voice 'udp port 5060' sip_register phone 198.18.0.1)"
+# The PC behind the phone is an inventoried eKlient: it lands in region on the
+# phone's jack, while the phone stays in voice.
+pcIp=$(dhcp pc windows); addr_if_none pc 10.20.9.41/16
+row pc "DHCP lease from RDnet (same jack as phone)" reached "$(leased "$pcIp")"
+row pc "RDnet server 10.20.0.1 (ping)" reached "$(pings pc 10.20.0.1)"
+row pc "voice provider 198.18.0.1 (ping)" blocked "$(pings pc 198.18.0.1)"
+# The daemon's own device table, where this build has it (portvakt devices).
+if "$pv" devices --help >/dev/null 2>&1; then
+  placed() {  # MAC: the device's zone, +lldp when LLDP-MED evidence placed it
+    local d
+    for _ in $(seq 12); do  # the device table is published about once a second
+      d=$("$pv" devices show "$1" --json 2>/dev/null)
+      [ -n "$(jq -r '.device.class // empty' <<<"$d" 2>/dev/null)" ] && break
+      sleep 0.25
+    done
+    jq -r '.device | .zone + (if (.explanation // "" | test("lldp_med")) then "+lldp" else "" end)' <<<"$d" 2>/dev/null
+  }
+  row phone "portvakt devices: zone, by LLDP-MED" voice+lldp "$(placed 80:5e:c0:00:00:05)"
+  row pc "portvakt devices: zone" region "$(placed 98:fa:9b:44:01:10)"
+else
+  echo "           (this build has no 'portvakt devices': the phone's class is read from its device_class_changed event)"
+fi
+row phone "provider 198.18.0.1 SIP REGISTER" reached "$(captured voice 'udp port 5060' sip_register phone 198.18.0.1)"
 row phone "RDnet server 10.20.0.1 SIP" blocked "$(captured rdnet 'udp port 5060' sip_register phone 10.20.0.1)"
 
-# The video bar is recognised by its vendor and may reach the internet (R3).
-videobarIp=$(dhcp videobar linux); addr_if_none videobar 203.0.113.7/24
-row videobar "DHCP lease from the internet uplink" reached "$(leased "$videobarIp")"
-row videobar "internet 203.0.113.1 tcp/443" reached "$(captured internet 'tcp port 443' ip netns exec "$(ns videobar)" timeout 2 bash -c 'exec 3<>/dev/tcp/203.0.113.1/443' 2>/dev/null)"
-row videobar "RDnet server 10.20.0.1 (ping)" blocked "$(pings videobar 10.20.0.1)"
-
-# A hostile host copies the eKlient's MAC on another jack (R6): it is caught,
-# and the MAC is blocked on both jacks until someone looks.
-spooferIp=$(dhcp spoofer linux); addr_if_none spoofer 10.20.9.66/16
+section "an unknown laptop (R1), a MAC spoofer (R6)"
+wait "$laptopDhcp"; laptopIp=$(cat "$work/laptop.ip"); addr_if_none laptop 10.20.9.99/16
+row laptop "DHCP lease" blocked "$(leased "$laptopIp")"
+row laptop "RDnet server 10.20.0.1 (ping)" blocked "$(pings laptop 10.20.0.1)"
+wait "$spooferDhcp"; spooferIp=$(cat "$work/spoofer.ip"); addr_if_none spoofer 10.20.9.66/16
 row spoofer "DHCP lease" blocked "$(leased "$spooferIp")"
 row spoofer "RDnet server 10.20.0.1 (ping)" blocked "$(pings spoofer 10.20.0.1)"
 row eklient "RDnet after its MAC was copied" blocked "$(pings eklient 10.20.0.1)"
 
-# 3. What the service desk would hear.
+section "conference gear (R3)"
+# The video bar is recognised by its vendor and may reach the internet.
+videobarIp=$(dhcp videobar linux); addr_if_none videobar 203.0.113.7/24
+row videobar "DHCP lease from the internet uplink" reached "$(leased "$videobarIp")"
+row videobar "internet 203.0.113.1 tcp/443" reached "$(captured internet 'tcp port 443' tcp_to videobar 203.0.113.1 443)"
+row videobar "internet 203.0.113.1 tcp/80 (default deny)" blocked "$(captured internet 'tcp port 80' tcp_to videobar 203.0.113.1 80)"
+row videobar "RDnet server 10.20.0.1 (ping)" blocked "$(pings videobar 10.20.0.1)"
+
+section "rogue DHCP server on a jack (R6)"
+# The video bar runs a real dnsmasq DHCP server (same subnet, its own gateway);
+# the speakerphone on another jack of the same zone asks for an address.
+dnsmasq_on videobar 203.0.113.210,203.0.113.220 rogue --dhcp-option=3,203.0.113.66
+cap_start rogueoffer speaker 'udp src port 67 and ether src c0:28:8d:00:00:07'
+speakerIp=$(dhcp speaker linux)
+row speaker "DHCP lease from the internet uplink" reached "$(leased "$speakerIp")"
+row speaker "rogue server's offer arrives (capture)" blocked "$(cap_result rogueoffer)"
+# The rogue server did answer (else the capture above proves nothing).
+row videobar "rogue dnsmasq sent an offer (its log)" reached "$(grep -q DHCPOFFER "$work/rogue-dnsmasq.log" && echo reached || echo blocked)"
+row videobar "portvaktd alert rogue_dhcp" raised "$(raised rogue_dhcp c0:28:8d:00:00:07)"
+kill "$(cat "$work/rogue-dnsmasq.pid")" 2>/dev/null
+
+section "VLAN hopping: 802.1Q-in-802.1Q from a jack (R6)"
+# A broadcast UDP datagram to the region server (203.0.113.7:31337 ->
+# 10.20.0.1:31337, payload "hop!"), sent by mausezahn as raw bytes: once double
+# tagged (outer VLAN 30, the video bar's zone; inner VLAN 10, the region), and
+# once untagged as a control that the frame and the captures work. A switch
+# that took the inner tag would put it into region; one that ignored the tags
+# would flood it to the internet uplink.
+ipudp="45 00 00 20 00 00 00 00 40 11 34 b1 cb 00 71 07 0a 14 00 01 7a 69 7a 69 00 0c 00 00 68 6f 70 21"
+hop=$(frame "ff ff ff ff ff ff c0 28 8d 00 00 07 81 00 00 1e 81 00 00 0a 08 00 $ipudp")
+plain=$(frame "ff ff ff ff ff ff c0 28 8d 00 00 07 08 00 $ipudp")
+dropsBefore=$(rx_dropped eth6)
+cap_start hoprd rdnet 'ether src c0:28:8d:00:00:07'
+cap_start hopnet internet 'ether src c0:28:8d:00:00:07 and (udp port 31337 or vlan)'
+ip netns exec "$(ns videobar)" mausezahn lan0 -q -c 3 -d 50msec "$hop"
+row videobar "double-tagged 30/10 frame at RDnet" blocked "$(cap_result hoprd)"
+row videobar "double-tagged frame at the internet uplink" blocked "$(cap_result hopnet)"
+sleep 0.6  # the switch's counters are published every 500 ms
+row videobar "switch dropped all 3 (status rx_dropped)" counted \
+  "$([ $(( $(rx_dropped eth6) - dropsBefore )) -ge 3 ] && echo counted || echo missed)"
+row videobar "control: the same frame untagged, internet" reached \
+  "$(captured internet 'udp port 31337' ip netns exec "$(ns videobar)" mausezahn lan0 -q -c 1 "$plain")"
+# The daemon does not raise vlan_hopping yet (its switch events are not
+# wired): shown, not counted, until it does.
+hopAlert=$(raised vlan_hopping c0:28:8d:00:00:07)
+if [ "$hopAlert" = raised ]; then
+  row videobar "portvaktd alert vlan_hopping" raised "$hopAlert"
+else
+  printf '%-10s %-42s %-11s %-11s %s\n' videobar "portvaktd alert vlan_hopping" raised none "KNOWN GAP (not counted)"
+fi
+
+section "monitor mode pushed to the running daemon, then enforce again"
+# The site's mode switch (tests/lab/lab-clinic-monitor.yaml): flows and the
+# default deny only watch; the region's `never` invariants still enforce.
+since=$(( $(wc -l < "$work/daemon.log") + 1 ))
+row portvaktd "status after the push" monitor "$(push lab-clinic-monitor.yaml)"
+row videobar "monitor: tcp/80 (default deny) passes" reached "$(captured internet 'tcp port 80' tcp_to videobar 203.0.113.1 80)"
+row videobar "monitor: flow_denied 'by default deny'" raised \
+  "$(raised flow_denied c0:28:8d:00:00:07 'would be denied by default deny')"
+# The speakerphone (same zone, no RDnet attempt before: the daemon holds
+# repeats of an event per device for 10 s) routes RDnet via its internet
+# gateway: the ping leaves in a unicast frame to the uplink, which only the
+# invariant conference-never-rdnet stops, in monitor mode too.
+ip -n "$(ns speaker)" route replace 10.0.0.0/8 via 203.0.113.1 dev lan0
+row speaker "monitor: RDnet via gateway (invariant)" blocked \
+  "$(captured internet 'icmp and dst host 10.20.0.1' pings speaker 10.20.0.1)"
+row speaker "monitor: region_access_attempt" raised \
+  "$(raised region_access_attempt 30:50:75:00:00:08 'invariant:conference-never-rdnet')"
+row portvaktd "enforce again: status" enforce "$(push lab-clinic.yaml)"
+row videobar "enforce again: tcp/80 (default deny)" blocked "$(captured internet 'tcp port 80' tcp_to videobar 203.0.113.1 80)"
+
+# What the service desk would hear.
 sleep 0.6
 echo
 echo "alerts (portvaktd events):"
