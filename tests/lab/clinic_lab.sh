@@ -61,6 +61,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT  # a signal ends the script through exit, so cleanup runs then too
+trap 'exit 143' TERM
 
 ip netns add "$(ns sw)" || exit 1
 hostside() {  # host, interface: what every lab host does to its interface
