@@ -15,6 +15,7 @@ struct DataplaneRunner::Plane {
   std::vector<std::unique_ptr<io::PacketSocketSink>> senders;
   std::unique_ptr<engine::PolicyDecider> decider;
   std::unique_ptr<forward::VlanSwitch> vlanSwitch;
+  std::unique_ptr<engine::SwitchDropEvents> drops;  // VLAN hopping and MAC-limit drops as events
   std::unique_ptr<forward::ForwardLoop> loop;
 };
 
@@ -90,6 +91,8 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
   }
   plane->decider = std::move(decider);
   plane->vlanSwitch = std::make_unique<forward::VlanSwitch>(std::move(config), *plane->decider);
+  plane->drops = std::make_unique<engine::SwitchDropEvents>(*plane->decider, plane->vlanSwitch->config(), /*liveClock=*/true);
+  plane->vlanSwitch->setEvents(plane->drops.get());
   plane->loop = std::make_unique<forward::ForwardLoop>(*plane->vlanSwitch);
   for (size_t i = 0; i < policy->ports.size(); ++i) {
     const std::string& name = policy->ports[i].interface;

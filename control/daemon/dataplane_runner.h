@@ -23,6 +23,7 @@
 #include "control/link/link_watcher.h"
 #include "control/metrics/metrics.h"
 #include "dataplane/engine/policy_decider.h"
+#include "dataplane/engine/switch_drop_events.h"
 #include "dataplane/forward/forward_loop.h"
 #include "dataplane/io/live_port.h"
 

@@ -17,21 +17,13 @@ std::unique_ptr<OfflinePipeline> OfflinePipeline::create(tables::CompiledPolicyP
   std::unique_ptr<OfflinePipeline> p(new OfflinePipeline(std::move(policy), std::move(config), std::move(fingerprints)));
   p->switch_ = std::make_unique<forward::VlanSwitch>(std::move(sc), p->decider_);
   for (size_t i = 0; i < p->switch_->portCount(); ++i) p->switch_->attach(static_cast<forward::PortIndex>(i), &p->sink_);
-  p->switch_->setEvents(p.get());
+  p->drops_ = std::make_unique<SwitchDropEvents>(p->decider_, p->switch_->config(), /*liveClock=*/false);
+  p->switch_->setEvents(p->drops_.get());
   return p;
 }
 
-void OfflinePipeline::onDrop(forward::DropReason reason, forward::PortIndex port, const tables::MacAddress& src,
-                             bool enforced) {
-  // The switch's own security drop (R6) becomes an event like the decider's.
-  if (reason != forward::DropReason::kVlanHopping) return;
-  decider_.report({"vlan_hopping", src, port, nowNs_,
-                   "double-tagged frame on access port " + switch_->config().ports[port].name +
-                       (enforced ? "" : " (monitor mode: forwarded)")});
-}
-
 PipelineResult OfflinePipeline::process(const io::Frame& frame, Explanation* why) {
-  nowNs_ = frame.timestampNs;
+  drops_->setNow(frame.timestampNs);
   decider_.explainNext(why);
   PipelineResult r;
   r.forward = switch_->process(frame);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dataplane/engine/policy_decider.h"
+#include "dataplane/engine/switch_drop_events.h"
 #include "dataplane/forward/vlan_switch.h"
 #include "dataplane/io/frame_io.h"
 
@@ -35,7 +36,7 @@ struct PipelineResult {
   std::string verdict;  // "forwarded", "dropped:<reason>", "monitor:<reason>" (forwarded, would drop)
 };
 
-class OfflinePipeline : private forward::SwitchEvents {
+class OfflinePipeline {
  public:
   // Fails (returns null, sets error) when the policy's ports do not make a valid switch.
   static std::unique_ptr<OfflinePipeline> create(tables::CompiledPolicyPtr policy, std::string& error,
@@ -56,13 +57,12 @@ class OfflinePipeline : private forward::SwitchEvents {
   OfflinePipeline(tables::CompiledPolicyPtr policy, fingerprint::ProfilerConfig config,
                   std::shared_ptr<const fingerprint::FingerprintDb> fingerprints)
       : decider_(std::move(policy), std::move(config), std::move(fingerprints)) {}
-  void onDrop(forward::DropReason reason, forward::PortIndex port, const tables::MacAddress& src, bool enforced) override;
 
   PolicyDecider decider_;
   std::unique_ptr<forward::VlanSwitch> switch_;
+  std::unique_ptr<SwitchDropEvents> drops_;
   CountingSink sink_;
   std::map<std::pair<std::string, std::string>, uint64_t> tally_;
-  int64_t nowNs_ = 0;
 };
 
 }  // namespace portvakt::engine

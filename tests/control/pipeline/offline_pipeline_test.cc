@@ -128,6 +128,11 @@ TEST_F(PipelineTest, DoubleTaggedFramesAreVlanHopping) {  // R6
                         ipv4("10.0.0.66", "10.20.0.5", kIpProtoUdp, udp(1, 2, Writer())), {{0x8100, 30}, {0x8100, 10}});
   EXPECT_EQ(send(hop).verdict, "dropped:vlan_hopping");
   EXPECT_TRUE(has(events(), "vlan_hopping 02:00:00:00:00:66"));
+  // A burst of them is one event per hold time (10 s; frames here are 1 s apart).
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(send(hop).verdict, "dropped:vlan_hopping");
+  EXPECT_TRUE(events().empty());
+  for (int i = 0; i < 6; ++i) send(hop);
+  EXPECT_EQ(events(), std::vector<std::string>{"vlan_hopping 02:00:00:00:00:66"}) << "after the hold it is news again";
 }
 
 TEST_F(PipelineTest, AHostCopyingAnEklientMacWithALinuxFingerprintIsNotAdmitted) {  // R1, R6
@@ -190,6 +195,38 @@ TEST_F(PipelineTest, TallyCountsEveryFrameByZoneAndVerdict) {
   uint64_t total = 0;
   for (const auto& [key, n] : pipeline_->tally()) total += n;
   EXPECT_EQ(total, 2u);
+}
+
+// In enforce mode a flood of unknown MACs is quarantined before the switch
+// learns them; on a monitor port they are learned, so the MAC limit is what
+// stops them, and the switch's drop becomes a mac_limit event.
+TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {  // R6
+  policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
+  ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
+  std::string error;
+  auto pipeline = OfflinePipeline::create(compiled.policy, error);
+  ASSERT_TRUE(pipeline) << error;
+  std::deque<Bytes> keep;
+  std::vector<std::string> events;
+  for (int i = 0; i < 12; ++i) {
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "02:00:00:00:01:%02x", i);
+    keep.push_back(discover(mac, kLinuxParams, "", "dock").data);
+    io::Frame f;
+    f.bytes = keep.back();
+    f.wireLength = static_cast<uint32_t>(keep.back().size());
+    f.port = 2;  // eth3, the watched jack
+    f.timestampNs = (i + 1) * int64_t{1'000'000'000};
+    (void)pipeline->process(f);
+    EngineEvent e;
+    while (pipeline->decider().popEvent(e)) {
+      if (e.event == "mac_limit") events.push_back(e.mac.toString() + " " + e.detail);
+    }
+  }
+  // The switch allows 8 MACs per access port (SwitchConfigOptions): the 9th to 12th are over.
+  ASSERT_EQ(events.size(), 4u) << ::testing::PrintToString(events);
+  EXPECT_EQ(events[0], "02:00:00:00:01:08 a new MAC on access port eth3, which already has its maximum number of MACs "
+                       "(monitor mode: forwarded)");
 }
 
 }  // namespace
