@@ -330,14 +330,7 @@ row videobar "switch dropped all 3 (status rx_dropped)" counted \
   "$([ $(( $(rx_dropped eth6) - dropsBefore )) -ge 3 ] && echo counted || echo missed)"
 row videobar "control: the same frame untagged, internet" reached \
   "$(captured internet 'udp port 31337' ip netns exec "$(ns videobar)" mausezahn lan0 -q -c 1 "$plain")"
-# The daemon does not raise vlan_hopping yet (its switch events are not
-# wired): shown, not counted, until it does.
-hopAlert=$(raised vlan_hopping c0:28:8d:00:00:07)
-if [ "$hopAlert" = raised ]; then
-  row videobar "portvaktd alert vlan_hopping" raised "$hopAlert"
-else
-  printf '%-10s %-42s %-11s %-11s %s\n' videobar "portvaktd alert vlan_hopping" raised none "KNOWN GAP (not counted)"
-fi
+row videobar "portvaktd alert vlan_hopping" raised "$(raised vlan_hopping c0:28:8d:00:00:07)"
 
 section "monitor mode pushed to the running daemon, then enforce again"
 # The site's mode switch (tests/lab/lab-clinic-monitor.yaml): flows and the
