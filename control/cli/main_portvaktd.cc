@@ -7,6 +7,7 @@
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "control/api/unix_socket.h"
 #include "control/cli/cli_options.h"
@@ -27,6 +28,24 @@ volatile std::sig_atomic_t gStop = 0;
 // flushes): short enough that a restart finds the devices of the last minute.
 constexpr int64_t kDeviceFlushSeconds = 5;
 void onSignal(int) { gStop = 1; }
+
+// The part of a policy the alert feed is built from (sinks, routes,
+// maintenance windows, the site name), from the canonical dump.
+std::string alertConfig(const portvakt::tables::CompiledPolicy& policy) {
+  std::string out, line;
+  std::istringstream in(policy.dumpCanonical());
+  bool inItem = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("  ", 0) == 0) {
+      if (inItem) out += line + "\n";
+      continue;
+    }
+    inItem = line.rfind("sink ", 0) == 0 || line.rfind("alert ", 0) == 0 || line.rfind("maintenance ", 0) == 0 ||
+             line.rfind("name ", 0) == 0;
+    if (inItem) out += line + "\n";
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -120,6 +139,8 @@ int main(int argc, char** argv) {
       std::cerr << "portvaktd: " << error << "\n";
       return cli::kExitRuntime;
     }
+    // A push whose ports this host does not have is refused before the swap.
+    policies.setPreflight(&control::DataplaneRunner::checkPorts);
   }
   // The alert feed (spool in the store, sinks from the policy). A sink it cannot
   // use is reported and the daemon runs on: enforcement must not depend on it.
@@ -136,6 +157,7 @@ int main(int argc, char** argv) {
     alertFeed->start();
   };
   startAlerts(*current);
+  std::string runningAlertConfig = alertConfig(*current);
   auto raise = [&](const std::string& type, const std::string& port, const std::string& mac, const std::string& detail) {
     std::cerr << "portvaktd: event " << nlohmann::json{{"event", type}, {"port", port}, {"mac", mac}, {"detail", detail}}
                                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
@@ -174,11 +196,17 @@ int main(int argc, char** argv) {
       // A push or rollback went through: announce it and rebuild the feed for the new sinks.
       knownVersions = policies.history().size();
       const control::PolicyVersion& v = policies.history().back();
-      startAlerts(*policies.current());
+      if (alertConfig(*policies.current()) != runningAlertConfig) {
+        // New sinks or routes: a feed for them (the spool keeps what is pending).
+        // Otherwise the running feed stays, with its retry backoff.
+        startAlerts(*policies.current());
+        runningAlertConfig = alertConfig(*policies.current());
+      }
       raise(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
             v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
+    for (const std::string& why : handler.takeRejections()) raise("policy_rejected", "", "", why);
     if (std::time(nullptr) - lastDeviceFlush >= kDeviceFlushSeconds) {
       flushDevices();
       lastDeviceFlush = std::time(nullptr);

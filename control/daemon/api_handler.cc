@@ -157,7 +157,8 @@ json ApiHandler::status(int64_t now) const {
     answer["dataplane"] = {{"policy_hash", s.policyHash},
                            {"reloads", s.reloads},
                            {"port_reopens", s.portReopens},
-                           {"last_reload_us", s.lastReloadUs}};
+                           {"last_reload_us", s.lastReloadUs},
+                           {"error", dataplane_->lastError()}};
   }
   return answer;
 }
@@ -188,6 +189,9 @@ json ApiHandler::changePolicy(const std::string& command, const json& req, const
   }
   if (error) {
     if (metrics_) metrics_->policyRejected();
+    std::string why = error->substr(0, 400);
+    std::replace(why.begin(), why.end(), '\n', ' ');
+    rejections_.push_back(command + " by uid " + std::to_string(caller.uid) + ": " + why);
     return failure(*error);
   }
   const PolicyVersion& installed = policies_.history().back();

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +38,9 @@ class ApiHandler {
 
   // `now` is Unix time in seconds.
   std::string handle(const std::string& request, const api::Caller& caller, int64_t now);
+  // Pushes and rollbacks refused since the last call, one line each (who and
+  // why): the daemon raises policy_rejected for them.
+  std::vector<std::string> takeRejections() { return std::exchange(rejections_, {}); }
 
  private:
   bool mayChange(const api::Caller& caller) const;
@@ -56,6 +61,7 @@ class ApiHandler {
   Metrics* metrics_;
   DataplaneRunner* dataplane_;
   store::Store* store_;
+  std::vector<std::string> rejections_;
 };
 
 }  // namespace portvakt::control

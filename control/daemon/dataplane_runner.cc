@@ -41,12 +41,18 @@ bool samePlane(const tables::CompiledPolicy& a, const tables::CompiledPolicy& b)
   return true;
 }
 
+std::vector<link::PortRequest> portRequests(const tables::CompiledPolicy& policy) {
+  std::vector<link::PortRequest> requests;
+  for (const tables::Port& p : policy.ports) requests.push_back({p.interface, p.optional});
+  return requests;
+}
+
 }  // namespace
 
 DataplaneRunner::DataplaneRunner(PolicyManager& policies, Metrics* metrics) : policies_(policies), metrics_(metrics) {}
 
 std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPolicyPtr policy,
-                                                              std::unique_ptr<engine::PolicyDecider> decider,
+                                                              std::unique_ptr<engine::PolicyDecider>& decider,
                                                               std::string& error) {
   auto plane = std::make_unique<Plane>();
   forward::SwitchConfig config = forward::switchConfigFromPolicy(*policy);
@@ -72,9 +78,7 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     error = "cannot manage the ports: " + links.error().message;
     return nullptr;
   }
-  std::vector<link::PortRequest> requests;
-  for (const tables::Port& p : policy->ports) requests.push_back({p.interface, p.optional});
-  auto resolved = links.value()->resolve(requests);
+  auto resolved = links.value()->resolve(portRequests(*policy));
   if (!resolved) {
     error = resolved.error().message;
     return nullptr;
@@ -89,9 +93,10 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
       return nullptr;
     }
   }
-  plane->decider = std::move(decider);
-  plane->vlanSwitch = std::make_unique<forward::VlanSwitch>(std::move(config), *plane->decider);
-  plane->drops = std::make_unique<engine::SwitchDropEvents>(*plane->decider, plane->vlanSwitch->config(), /*liveClock=*/true);
+  // The decider stays the caller's until every port is open: a failed open
+  // hands it back with its devices' evidence.
+  plane->vlanSwitch = std::make_unique<forward::VlanSwitch>(std::move(config), *decider);
+  plane->drops = std::make_unique<engine::SwitchDropEvents>(*decider, plane->vlanSwitch->config(), /*liveClock=*/true);
   plane->vlanSwitch->setEvents(plane->drops.get());
   plane->loop = std::make_unique<forward::ForwardLoop>(*plane->vlanSwitch);
   for (size_t i = 0; i < policy->ports.size(); ++i) {
@@ -123,14 +128,23 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
   std::vector<std::string> names;
   for (const tables::Port& p : policy->ports) names.push_back(p.interface);
   if (auto watcher = link::LinkWatcher::open(names)) plane->links = std::move(watcher.value());
+  plane->decider = std::move(decider);
   return plane;
+}
+
+std::optional<std::string> DataplaneRunner::checkPorts(const tables::CompiledPolicy& policy) {
+  auto links = link::LinkManager::open();
+  if (!links) return "cannot check the ports: " + links.error().message;
+  if (auto resolved = links.value()->resolve(portRequests(policy)); !resolved) return resolved.error().message;
+  return std::nullopt;
 }
 
 std::unique_ptr<DataplaneRunner> DataplaneRunner::start(PolicyManager& policies, Metrics* metrics, std::string& error,
                                                         const std::vector<DeviceSeed>& seeds) {
   std::unique_ptr<DataplaneRunner> runner(new DataplaneRunner(policies, metrics));
   runner->applied_ = policies.current();
-  runner->plane_ = open(runner->applied_, nullptr, error);
+  std::unique_ptr<engine::PolicyDecider> decider;
+  runner->plane_ = open(runner->applied_, decider, error);
   if (!runner->plane_) return nullptr;
   runner->status_.policyHash = runner->applied_->contentHash;
   runner->restore(seeds);
@@ -177,12 +191,20 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
   std::unique_ptr<engine::PolicyDecider> decider = std::move(plane_->decider);
   plane_.reset();
   std::string error;
-  plane_ = open(policy, std::move(decider), error);
+  plane_ = open(policy, decider, error);
   if (!plane_) {
-    // The new ports cannot be opened: go back to the ports that worked.
-    std::lock_guard lock(mutex_);
-    lastError_ = "policy applied to the decider failed on ports: " + error;
-    plane_ = open(applied_, nullptr, error);
+    // The new ports cannot be opened (an interface vanished after the push
+    // was checked): go back to the ports and tables that worked, and do not
+    // retry this policy every turn.
+    const std::string message = "the pushed policy " + policy->contentHash + " could not open its ports (" + error +
+                                "); forwarding continues with " + applied_->contentHash;
+    std::cerr << "portvaktd: " << message << "\n";
+    {
+      std::lock_guard lock(mutex_);
+      lastError_ = message;
+    }
+    refused_ = std::move(policy);
+    plane_ = open(applied_, decider, error);
     return;
   }
   applied_ = std::move(policy);
@@ -210,7 +232,9 @@ void DataplaneRunner::run() {
       lastError_ = plane_->loop->error();
     }
     if (plane_ && plane_->links) watchLinks();
-    if (auto current = policies_.current(); current != applied_) applyPolicy(std::move(current), nowNs());
+    if (auto current = policies_.current(); current != applied_ && current != refused_) {
+      applyPolicy(std::move(current), nowNs());
+    }
     if (auto t = std::chrono::steady_clock::now(); t - lastPublish >= std::chrono::milliseconds(500) || !forget.empty()) {
       const bool withDevices = t - lastDevices >= std::chrono::milliseconds(kDevicePublishMs) || !forget.empty();
       publish(withDevices);

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -72,6 +73,9 @@ class DataplaneRunner {
  public:
   // Opens the ports of the running policy. On failure returns null and names
   // the interface in `error`.
+  // Whether this host can run `policy`'s ports: every required interface
+  // exists (what a push is checked against before the swap). The reason, or nullopt.
+  static std::optional<std::string> checkPorts(const tables::CompiledPolicy& policy);
   // `seeds` (devices from the store) are placed before the first frame.
   static std::unique_ptr<DataplaneRunner> start(PolicyManager& policies, Metrics* metrics, std::string& error,
                                                 const std::vector<DeviceSeed>& seeds = {});
@@ -89,7 +93,9 @@ class DataplaneRunner {
  private:
   struct Plane;  // ports, switch, decider and loop for one port configuration
   DataplaneRunner(PolicyManager& policies, Metrics* metrics);
-  static std::unique_ptr<Plane> open(tables::CompiledPolicyPtr policy, std::unique_ptr<engine::PolicyDecider> decider,
+  // `decider` (null: a new one) moves into the plane on success and stays
+  // with the caller on failure.
+  static std::unique_ptr<Plane> open(tables::CompiledPolicyPtr policy, std::unique_ptr<engine::PolicyDecider>& decider,
                                      std::string& error);
   void run();
   void applyPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
@@ -101,6 +107,7 @@ class DataplaneRunner {
   Metrics* metrics_;
   std::unique_ptr<Plane> plane_;
   tables::CompiledPolicyPtr applied_;
+  tables::CompiledPolicyPtr refused_;  // a policy whose ports failed to open: not retried every turn
   std::atomic<bool> stop_{false};
   std::thread thread_;
   mutable std::mutex mutex_;  // guards the members below

@@ -132,6 +132,9 @@ std::optional<std::string> PolicyManager::push(const std::string& path, uid_t ui
     return "plan " + expectedPlanId + " is stale: the plan is now " + p.planId +
            " (the running policy or the files changed); run policy plan again";
   }
+  if (preflight_) {
+    if (auto refused = preflight_(*p.compiled)) return "policy rejected, the running policy is unchanged: " + *refused;
+  }
   PolicyVersion v;
   v.hash = p.compiled->contentHash;
   v.name = p.compiled->name;
@@ -200,6 +203,9 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
   if (!target) return "no policy version " + std::to_string(version) + " in the history";
   if (!target->policy) {
     if (auto error = rebuild(*target)) return *error;
+  }
+  if (preflight_) {
+    if (auto refused = preflight_(*target->policy)) return "rollback refused, the running policy is unchanged: " + *refused;
   }
   auto running = current();
   PolicyVersion v = *target;

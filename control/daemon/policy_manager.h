@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -62,6 +63,11 @@ class PolicyManager {
   const std::vector<PolicyVersion>& history() const { return history_; }
 
   PlanResult plan(const std::string& path) const;
+  // A check every push and rollback must pass before the swap, beyond
+  // compiling: the daemon's is "the policy's ports exist on this host".
+  // Returns the reason to refuse, or nullopt.
+  using Preflight = std::function<std::optional<std::string>(const tables::CompiledPolicy&)>;
+  void setPreflight(Preflight check) { preflight_ = std::move(check); }
   // Compiles and swaps in `path`. With `expectedPlanId`, refuses unless the plan
   // computed now has that id (nothing changed since the engineer looked).
   // Returns an error text, or nullopt on success.
@@ -87,6 +93,7 @@ class PolicyManager {
   std::vector<PolicyVersion> history_;  // versions from earlier runs have no `policy` (not loaded)
   store::Store* store_ = nullptr;
   std::string lastError_;
+  Preflight preflight_;
 
  public:
   // Set when the store refused a write (the swap itself still happened).

@@ -90,6 +90,12 @@ rdnetFrames=$(tcpdump -r "$work/rdnet.pcap" 2>/dev/null | wc -l)
 grep -qE "^  eth3  access .* up  rx [1-9]" "$work/status" || { echo "FAIL: status shows no traffic on eth3"; cat "$work/status"; fail=1; }
 
 # Unplugging a jack: the port goes down in the switch and the service desk hears of it.
+# A push naming a port this host does not have is refused before the swap.
+"$pv" policy push "$work/required.yaml" > "$work/push" 2>&1 && { echo "FAIL: a push with a missing port was accepted"; fail=1; }
+grep -q "running policy is unchanged: link eth9" "$work/push" || grep -q "running policy is unchanged: .*eth9" "$work/push" || { echo "FAIL: the refusal does not name eth9"; cat "$work/push"; fail=1; }
+"$pv" policy history | grep -c . | grep -qx 1 || { echo "FAIL: the refused push is in the history"; fail=1; }
+sleep 0.5
+grep -q 'eth9.*"event":"policy_rejected"' "$work/daemon.log" || { echo "FAIL: no policy_rejected event naming eth9"; grep event "$work/daemon.log" | tail -5; fail=1; }
 grep -q "warning: optional port eth9 does not exist" "$work/daemon.log" || { echo "FAIL: no warning for the missing optional port"; fail=1; }
 "$pv" ports > "$work/ports" || { echo "FAIL: ports"; fail=1; }
 grep -qE "^eth9 +access .* MISSING" "$work/ports" || { echo "FAIL: ports does not show eth9 missing"; cat "$work/ports"; fail=1; }
