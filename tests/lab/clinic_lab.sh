@@ -15,14 +15,21 @@
 #             spoofer  copies the eKlient's MAC, Linux fingerprint
 #             speaker  a Jabra speakerphone: the DHCP client the rogue server
 #                      must never reach
+#             printer  a Brother MAC running avahi-daemon, announcing _ipp._tcp
+#                      and _printer._tcp by mDNS (the video bar runs one too,
+#                      announcing _airplay._tcp); each avahi-daemon runs in its
+#                      host's network namespace and its own mount namespace,
+#                      with this lab's config, service files and /run
 # Scenarios: admission by DHCP fingerprint (R1); the phone placed in voice by
 # its LLDP-MED announcement, with an eKlient behind it in region on the same
 # jack (R2); conference gear internet-only (R3); MAC spoofing, a rogue DHCP
 # server and VLAN hopping caught (R6, with captures proving nothing arrived);
+# mDNS announcements counted as evidence (the printer placed in printers by
+# them, the video bar's _airplay._tcp in its device record);
 # monitor mode pushed to the running daemon: a default-deny flow passes and is
 # reported as flow_denied, an invariant-protected flow stays blocked; enforce
 # pushed back. It prints a reachability matrix (expected vs observed) and the
-# alerts, and removes everything again (namespaces, daemons, lldpd, temp
+# alerts, and removes everything again (namespaces, daemons, lldpd, avahi, temp
 # files), also after a failure.
 # Usage: clinic_lab.sh BUILD_DIR   (root; from the project root). Exit 1 on any mismatch.
 set -uo pipefail
@@ -31,7 +38,7 @@ if [ "$(id -u)" -ne 0 ]; then
   [ "${CI:-}" = true ] && { echo "FAIL: the lab needs root, and CI runs as root"; exit 1; }
   echo "skip: the virtual clinic needs root (network namespaces)"; exit 0
 fi
-for tool in dnsmasq dhclient tcpdump ping ethtool lldpd lldpcli mausezahn jq; do
+for tool in dnsmasq dhclient tcpdump ping ethtool lldpd lldpcli mausezahn jq avahi-daemon unshare; do
   command -v "$tool" >/dev/null || { echo "clinic_lab: $tool is missing (./run deps installs it)"; exit 2; }
 done
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
@@ -42,8 +49,9 @@ chmod 755 "$work"
 export PORTVAKT_SOCKET=$work/api.sock
 tag=lab$$
 ns() { echo "$tag-$1"; }
-HOSTS="rdnet voice internet eklient laptop phone pc videobar spoofer speaker"
+HOSTS="rdnet voice internet eklient laptop phone pc videobar spoofer speaker printer"
 daemon=
+avahiPids=  # avahi-daemon per host: ip netns exec, unshare and sh exec it, so $! is avahi itself
 # lldpd chroots its unprivileged half into /run/lldpd and creates it when it is
 # missing; remove it afterwards only if this lab made it (a host lldpd owns it).
 lldpdChroot=
@@ -51,6 +59,7 @@ lldpdChroot=
 
 cleanup() {
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  for p in $avahiPids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   for p in "$work"/*.pid; do [ -f "$p" ] && kill "$(cat "$p")" 2>/dev/null; done
   if [ -n "${lldpdPid:-}" ]; then
     # Its unprivileged half first, so the monitor reaps it and then ends.
@@ -102,6 +111,7 @@ link eth5 phone 80:5e:c0:00:00:05
 link eth6 videobar c0:28:8d:00:00:07
 link eth7 spoofer 3c:52:82:1a:2b:3c
 link eth8 speaker 30:50:75:00:00:08
+link eth9 printer 00:80:77:00:00:09
 # The PC behind the phone: the phone's own switch port is a macvlan on its
 # interface (the kernel has no bridge), moved into the PC's namespace. Its
 # frames leave through the phone's jack eth5, with the PC's own MAC.
@@ -133,6 +143,25 @@ configure system hostname SIP-T54W-100
 configure lldp tx-interval 1
 configure med policy application voice vlan 20 priority voice dscp 46
 CONF
+
+avahi_on() {  # host, then service type/port pairs: a real avahi-daemon announcing them by mDNS
+  # Its own mount namespace (unshare -m, private propagation): this lab's
+  # service files over /etc/avahi/services and a lab directory over /run (for
+  # its pid file and socket), so it never meets the host's avahi; no D-Bus,
+  # lan0 only, IPv4 only, no privilege drop or chroot (no avahi user needed).
+  local host=$1 dir=$work/$1-avahi; shift
+  mkdir -p "$dir/services" "$dir/run"
+  printf '[server]\nhost-name=%s\nuse-ipv4=yes\nuse-ipv6=no\nallow-interfaces=lan0\nenable-dbus=no\n[wide-area]\nenable-wide-area=no\n[publish]\npublish-hinfo=no\npublish-workstation=no\n[reflector]\nenable-reflector=no\n' \
+    "$host" > "$dir/avahi-daemon.conf"
+  { echo '<?xml version="1.0" standalone="no"?>'; echo '<!DOCTYPE service-group SYSTEM "avahi-service.dtd">'
+    echo "<service-group><name>lab $host</name>"
+    while [ $# -ge 2 ]; do echo "<service><type>$1</type><port>$2</port></service>"; shift 2; done
+    echo '</service-group>'; } > "$dir/services/lab.service"
+  ip netns exec "$(ns $host)" unshare -m sh -c 'mount --bind "$1/services" /etc/avahi/services && mount --bind "$1/run" /run &&
+    exec avahi-daemon -f "$1/avahi-daemon.conf" --no-drop-root --no-chroot --no-rlimits --no-proc-title' sh "$dir" \
+    >"$work/$host-avahi.log" 2>&1 &
+  avahiPids="$avahiPids $!"
+}
 
 ip netns exec "$(ns sw)" "$pvd" --policy tests/lab/lab-clinic.yaml --socket "$PORTVAKT_SOCKET" --metrics "" --state-dir "$work/state" \
   2>"$work/daemon.log" &
@@ -227,6 +256,10 @@ row() {  # device destination expected observed
 # lease that never comes costs the lab its whole wait, so it waits in the background.
 ( dhcp laptop linux 6 > "$work/laptop.ip" ) &
 laptopDhcp=$!
+# The printer (no DHCP for it: its zone has no uplink) announces its services
+# from the start; its rows come after the VLAN hopping.
+addr_if_none printer 10.20.9.80/16
+avahi_on printer _ipp._tcp 631 _printer._tcp 515
 
 section "admission (R1)"
 # The eKlient: a real DHCP exchange with Windows' fingerprint admits it.
@@ -331,6 +364,25 @@ row videobar "switch dropped all 3 (status rx_dropped)" counted \
 row videobar "control: the same frame untagged, internet" reached \
   "$(captured internet 'udp port 31337' ip netns exec "$(ns videobar)" mausezahn lan0 -q -c 1 "$plain")"
 row videobar "portvaktd alert vlan_hopping" raised "$(raised vlan_hopping c0:28:8d:00:00:07)"
+
+section "mDNS announcements: avahi-daemon on the printer and the video bar"
+# The daemon's own view (portvakt devices): the zone, and the mDNS services in
+# the device's evidence. The video bar's avahi starts only now, so its
+# announcements stay out of the drop counts and captures above.
+avahi_on videobar _airplay._tcp 7000
+mdns() {  # MAC: zone:services, once the device's evidence has mDNS services
+  local d
+  for _ in $(seq 24); do  # probing and the first announcement take about 1.5 s; the table is published about once a second
+    d=$("$pv" devices show "$1" --json 2>/dev/null)
+    [ -n "$(jq -r '.device.evidence["mdns.services"] // empty' <<<"$d" 2>/dev/null)" ] && break
+    sleep 0.25
+  done
+  jq -r '.device | .zone + ":" + ((.evidence["mdns.services"] // []) | sort | join(","))' <<<"$d" 2>/dev/null
+}
+row printer "portvakt devices: zone:mdns.services" printers:_ipp._tcp,_printer._tcp "$(mdns 00:80:77:00:00:09)"
+row printer "RDnet server 10.20.0.1 (ping)" blocked "$(pings printer 10.20.0.1)"
+row printer "internet 203.0.113.1 (ping)" blocked "$(pings printer 203.0.113.1)"
+row videobar "portvakt devices: zone:mdns.services" conference:_airplay._tcp "$(mdns c0:28:8d:00:00:07)"
 
 section "monitor mode pushed to the running daemon, then enforce again"
 # The site's mode switch (tests/lab/lab-clinic-monitor.yaml): flows and the
