@@ -301,7 +301,8 @@ json ApiHandler::ports() const {
     for (const PortSnapshot& s : live) {
       if (s.interface != port.interface) continue;
       entry["switch"] = {{"up", s.up},           {"rx_frames", s.rxFrames}, {"rx_dropped", s.rxDropped},
-                         {"tx_frames", s.txFrames}, {"tx_errors", s.txErrors}, {"learned_macs", s.learnedMacs}};
+                         {"tx_frames", s.txFrames}, {"tx_errors", s.txErrors}, {"learned_macs", s.learnedMacs},
+                         {"rx_bytes", s.rxBytes}, {"tx_bytes", s.txBytes}};
     }
     if (links) {
       if (auto info = links.value()->find(port.interface)) {

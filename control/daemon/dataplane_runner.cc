@@ -304,10 +304,12 @@ void DataplaneRunner::publish(bool withDevices) {
   for (size_t i = 0; i < plane_->vlanSwitch->portCount(); ++i) {
     const auto& c = plane_->vlanSwitch->portCounters(static_cast<forward::PortIndex>(i));
     ports.push_back({plane_->vlanSwitch->config().ports[i].name, plane_->vlanSwitch->portUp(static_cast<forward::PortIndex>(i)),
-                     c.rxFrames, c.rxDropped, c.txFrames, c.txErrors, c.learnedMacs});
+                     c.rxFrames, c.rxDropped, c.txFrames, c.txErrors, c.rxBytes, c.txBytes, c.learnedMacs});
     if (metrics_) {
       metrics_->setFrameCount(ports.back().interface, "-", "received", c.rxFrames);
       metrics_->setFrameCount(ports.back().interface, "-", "dropped", c.rxDropped);
+      metrics_->setPortBytes(ports.back().interface, "rx", c.rxBytes);
+      metrics_->setPortBytes(ports.back().interface, "tx", c.txBytes);
     }
   }
   std::vector<engine::EngineEvent> fresh;

@@ -33,9 +33,10 @@ namespace portvakt::control {
 struct PortSnapshot {
   std::string interface;
   bool up = true;
-  uint64_t rxFrames = 0, rxDropped = 0, txFrames = 0, txErrors = 0;
+  uint64_t rxFrames = 0, rxDropped = 0, txFrames = 0, txErrors = 0, rxBytes = 0, txBytes = 0;
   uint32_t learnedMacs = 0;
 };
+
 
 // One device as the profiler sees it, copied out for the control thread.
 struct DeviceSnapshot {

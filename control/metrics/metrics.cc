@@ -18,6 +18,7 @@ Metrics::Metrics(std::string site)
       uptime_(BuildGauge().Name("portvakt_uptime_seconds").Help("Seconds since portvaktd started").Register(*registry_)),
       anomalies_(BuildGauge().Name("portvakt_decode_anomaly_frames").Help("Frames with each decode anomaly since start").Register(*registry_)),
       frames_(BuildGauge().Name("portvakt_frames").Help("Frames by ingress port, source zone and verdict since start").Register(*registry_)),
+      portBytes_(BuildGauge().Name("portvakt_port_bytes").Help("Bytes through the switch by port and direction since start").Register(*registry_)),
       alertQueue_(BuildGauge().Name("portvakt_alert_queue_depth").Help("Alert deliveries waiting for a receiver's acknowledgement").Register(*registry_)),
       alertRejected_(BuildGauge().Name("portvakt_alert_deliveries_rejected").Help("Alert deliveries a receiver refused for good").Register(*registry_)),
       alertLag_(BuildGauge().Name("portvakt_alert_delivery_lag_seconds").Help("Age of the oldest alert still waiting for delivery (0: none)").Register(*registry_)),
@@ -46,6 +47,10 @@ void Metrics::setAnomalyCount(const std::string& anomaly, uint64_t frames) {
 
 void Metrics::setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames) {
   frames_.Add({{"site", site_}, {"port", port}, {"zone", zone}, {"verdict", verdict}}).Set(static_cast<double>(frames));
+}
+
+void Metrics::setPortBytes(const std::string& port, const std::string& direction, uint64_t bytes) {
+  portBytes_.Add({{"site", site_}, {"port", port}, {"direction", direction}}).Set(static_cast<double>(bytes));
 }
 
 void Metrics::setAlertSpool(int64_t pending, int64_t rejected, double oldestPendingSeconds) {

@@ -36,6 +36,8 @@ class Metrics {
   // Frames per ingress port and verdict reason (forwarded, dropped:<reason>, ...).
   void setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames);
 
+  // Bytes through the switch per port, direction "rx" or "tx".
+  void setPortBytes(const std::string& port, const std::string& direction, uint64_t bytes);
   // The alert spool: deliveries waiting for a receiver, given up on, and how
   // long the oldest waiting one has waited.
   void setAlertSpool(int64_t pending, int64_t rejected, double oldestPendingSeconds);
@@ -54,6 +56,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& uptime_;
   prometheus::Family<prometheus::Gauge>& anomalies_;
   prometheus::Family<prometheus::Gauge>& frames_;
+  prometheus::Family<prometheus::Gauge>& portBytes_;
   prometheus::Family<prometheus::Gauge>& alertQueue_;
   prometheus::Family<prometheus::Gauge>& alertRejected_;
   prometheus::Family<prometheus::Gauge>& alertLag_;

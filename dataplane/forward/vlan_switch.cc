@@ -263,6 +263,7 @@ bool VlanSwitch::emit(PortIndex egress, ZoneId zone, const Parsed& p) {
   f.port = egress;
   if (ps.sink->send(f)) {
     ++ps.counters.txFrames;
+    ps.counters.txBytes += out.size();
   } else {
     ++ps.counters.txErrors;
   }
@@ -280,6 +281,7 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
   PortState& ps = ports_[p.port];
   const SwitchPortConfig& cfg = config_.ports[p.port];
   ++ps.counters.rxFrames;
+  ps.counters.rxBytes += frame.wireLength;
 
   const int64_t nowNs = std::max(frame.timestampNs, lastNowNs_);
   lastNowNs_ = nowNs;

@@ -148,6 +148,8 @@ struct PortCounters {
   uint64_t rxDropped = 0;
   uint64_t txFrames = 0;
   uint64_t txErrors = 0;  // the sink refused the frame
+  uint64_t rxBytes = 0;   // wire length of every frame received
+  uint64_t txBytes = 0;   // as sent (a pushed or popped tag counts)
   uint32_t learnedMacs = 0;
 };
 

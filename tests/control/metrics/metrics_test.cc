@@ -25,6 +25,7 @@ void fill(Metrics& m) {
   m.setAnomalyCount("decode.lldp.tlv_overrun", 3);
   m.setFrameCount("eth3", "quarantine", "dropped:zone.quarantine", 17);
   m.setAlertSpool(4, 1, 12.5);
+  m.setPortBytes("eth3", "rx", 1514);
   m.setDeviceCounts({{{"eklient", "region"}, 3}, {{"", "quarantine"}, 2}});
   m.setDeviceCounts({{{"eklient", "region"}, 5}});  // the unknowns left
 }
@@ -39,6 +40,7 @@ TEST(Metrics, ExpositionHasTheDocumentedNamesAndLabels) {
   EXPECT_EQ(text.find("version=\"1\""), std::string::npos) << "the old policy's info series must go";
   EXPECT_NE(text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.lldp.tlv_overrun\",site=\"vardcentral-karlstad\"} 3"), std::string::npos);
   EXPECT_NE(text.find("portvakt_uptime_seconds{site=\"vardcentral-karlstad\"} 42"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_port_bytes{direction=\"rx\",port=\"eth3\",site=\"vardcentral-karlstad\"} 1514"), std::string::npos);
   EXPECT_NE(text.find("portvakt_alert_queue_depth{site=\"vardcentral-karlstad\"} 4"), std::string::npos) << text;
   EXPECT_NE(text.find("portvakt_alert_deliveries_rejected{site=\"vardcentral-karlstad\"} 1"), std::string::npos);
   EXPECT_NE(text.find("portvakt_alert_delivery_lag_seconds{site=\"vardcentral-karlstad\"} 12.5"), std::string::npos);

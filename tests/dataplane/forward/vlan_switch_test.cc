@@ -115,6 +115,11 @@ TEST_F(VlanSwitchTest, AccessBroadcastIsTaggedOnTrunkAndUntaggedOnUplinkByteForB
   EXPECT_EQ(o[kTrunk], tagged);
   EXPECT_EQ(o[kTrunkNative], tagged);
   EXPECT_EQ(o[kUpRegion], in);
+  // Byte counters count what crossed each port: the tag the trunk got included.
+  EXPECT_EQ(sw_.portCounters(kAcc0).rxBytes, in.size());
+  EXPECT_EQ(sw_.portCounters(kTrunk).txBytes, tagged.size());
+  EXPECT_EQ(sw_.portCounters(kUpRegion).txBytes, in.size());
+  EXPECT_EQ(sw_.portCounters(kAcc1).txBytes, 0u);
 }
 
 TEST_F(VlanSwitchTest, TrunkTagIsPoppedForUplinkAndPcpKeptOnRewrite) {
