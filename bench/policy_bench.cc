@@ -73,7 +73,7 @@ std::vector<Prefix> notInternet() {
 tables::CompiledPolicy clinicPolicy() {
   tables::CompiledPolicy p;
   p.name = "vardcentral-karlstad";
-  for (const char* z : {"region", "voice", "conference", "quarantine", "printers"}) p.zones.push_back({z, 0, "", false, false, {}});
+  for (const char* z : {"region", "voice", "conference", "quarantine", "printers"}) p.zones.push_back({z, 0, "", false, false, {}, {}});
   enum : ZoneId { kRegion, kVoice, kConference, kQuarantine, kPrinters };
   auto& f = p.flows;
   f.push_back(flow("invariant:voice-never-region", kVoice, kRegion, {}, {}, Protocol::kAny, {}, Action::kDeny));
@@ -101,7 +101,7 @@ tables::CompiledPolicy regionPolicy() {
   tables::CompiledPolicy p;
   p.name = "synthetic-region";
   constexpr int kZones = 48;
-  for (int z = 0; z < kZones; ++z) p.zones.push_back({"zone" + std::to_string(z), 0, "", false, false, {}});
+  for (int z = 0; z < kZones; ++z) p.zones.push_back({"zone" + std::to_string(z), 0, "", false, false, {}, {}});
   std::mt19937_64 rng(4711);
   auto pick = [&](uint64_t n) { return rng() % n; };
   const uint16_t services[] = {443, 80, 53, 389, 636, 88, 445, 3389, 1433, 8080, 8443, 9100, 631, 123, 514, 5060};

@@ -55,6 +55,15 @@ bool PolicyDecider::popEvent(EngineEvent& out) {
   return true;
 }
 
+bool PolicyDecider::claimsGateway(const packet::IpAddress& address) const {
+  for (const tables::Zone& z : policy_->zones) {
+    for (const tables::Prefix& g : z.gateways) {
+      if (g.containsAddress(address.v6, address.bytes.data())) return true;
+    }
+  }
+  return false;
+}
+
 void PolicyDecider::report(EngineEvent event) {
   if (events_.size() >= kMaxQueuedEvents) {
     ++counters_.eventsDropped;
@@ -122,6 +131,14 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
     raise("rogue_dhcp", in, "DHCP server message from access port " + policy_->ports[in.port].interface);
     if (why) why->add("blocked: a DHCP server message from an access port (rogue DHCP)");
     return {zone, false, DropReason::kRogueDhcp};
+  }
+  if (frame_.has(packet::Layer::kArp) && frame_.arp.hasIps && claimsGateway(frame_.arp.senderIp)) {
+    // A device on a wall jack announcing a router's address: classic ARP
+    // poisoning, whatever MAC it uses. The gateways are named in the policy.
+    raise("arp_spoof", in, "ARP from access port " + policy_->ports[in.port].interface + " claims gateway address " +
+                               frame_.arp.senderIp.toString());
+    if (why) why->add("blocked: ARP claims the gateway address " + frame_.arp.senderIp.toString() + " (ARP spoofing)");
+    return {zone, false, DropReason::kArpSpoofing};
   }
   if (frame_.has(packet::Layer::kArp) && frame_.arp.hasMacs && frame_.arp.senderMac != in.src) {
     raise("arp_spoof", in, "ARP sender " + frame_.arp.senderMac.toString() + " differs from the frame's source");

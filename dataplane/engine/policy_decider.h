@@ -102,6 +102,7 @@ class PolicyDecider final : public forward::ForwardDecider {
                                         const forward::IngressFrame& in, Explanation* why);
   std::string ruleName(int32_t ruleIndex) const;
   void raise(const char* event, const forward::IngressFrame& in, std::string detail);
+  bool claimsGateway(const packet::IpAddress& address) const;  // a zone gateway of the policy
   void drainProfilerEvents();
 
   tables::CompiledPolicyPtr policy_;

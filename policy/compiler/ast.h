@@ -28,6 +28,7 @@ struct ZoneDecl {
   bool quarantine = false;
   bool isolated = false;
   TextList prefixes;
+  TextList gateways;
 };
 
 struct DestinationDecl {

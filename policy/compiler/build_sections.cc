@@ -136,6 +136,11 @@ void PolicyBuilder::buildZones() {
         if (auto prefix = Prefix::parse(p.value)) zone.prefixes.push_back(*prefix);
         else diags_.error(p.at, "bad-prefix", "'" + p.value + "' is not a prefix (like 10.20.0.0/16 or 2001:db8::/32, host bits zero)");
       }
+      for (const Text& g : z.gateways) {
+        auto address = Prefix::parse(g.value);
+        if (address && address->length == address->maxLength()) zone.gateways.push_back(*address);
+        else diags_.error(g.at, "bad-address", "'" + g.value + "' is not an IP address (like 10.20.0.1): a gateway is one host");
+      }
       if (zone.quarantine && zone.isolated) {
         // A quarantine zone is isolated by definition; saying so is fine.
       }

@@ -216,7 +216,9 @@ std::string CompiledPolicy::dumpCanonical() const {
   for (const Zone& z : zones) {
     o << "zone " << z.name << " vlan=" << z.vlan << " quarantine=" << (z.quarantine ? "yes" : "no")
       << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)
-      << " purpose=" << quoted(z.purpose) << "\n";
+      << " purpose=" << quoted(z.purpose);
+    if (!z.gateways.empty()) o << " gateways=" << joined(z.gateways, prefixText);  // only when set: older hashes stay
+    o << "\n";
   }
   for (const Port& p : ports) {
     o << "port " << p.interface << " group=" << p.group << " role=" << toString(p.role)

@@ -43,6 +43,9 @@ struct Zone {
   bool quarantine = false;  // reaches nothing, nothing reaches it
   bool isolated = false;    // no traffic between two devices of this zone
   std::vector<Prefix> prefixes;  // the zone's own subnets (may be empty)
+  // Addresses only the zone's router may claim: ARP from an access port that
+  // claims one is dropped as ARP spoofing (R6).
+  std::vector<Prefix> gateways;  // host prefixes
 };
 
 struct Port {

@@ -123,6 +123,21 @@ TEST_F(PipelineTest, RogueDhcpServerOnAnAccessPortIsDroppedAndAlerted) {  // R6
   EXPECT_TRUE(has(events(), "rogue_dhcp " + std::string(kSwitchMac)));
 }
 
+// An ARP reply from a wall jack claiming the printer VLAN's router (a zone
+// gateway in the policy) is poisoning, whatever MAC it is sent with.
+Writer arpReply(std::string_view mac, const char* claimedIp) {
+  Writer arp;
+  arp.u16(1).u16(0x0800).u8(6).u8(4).u16(2).mac(mac).ip4(claimedIp).mac(kGatewayMac).ip4("10.40.0.20");
+  return ethernet(kGatewayMac, mac, packet::kEtherTypeArp, arp);
+}
+
+TEST_F(PipelineTest, ArpClaimingAZoneGatewayIsDroppedAndAlerted) {  // R6
+  const std::string laptop = "a4:83:e7:00:00:07";
+  EXPECT_EQ(send(arpReply(laptop, "10.40.0.1")).verdict, "dropped:arp_spoofing");
+  EXPECT_TRUE(has(events(), "arp_spoof " + laptop));
+  EXPECT_NE(send(arpReply(laptop, "10.40.0.77")).verdict, "dropped:arp_spoofing") << "its own address is no claim";
+}
+
 TEST_F(PipelineTest, DoubleTaggedFramesAreVlanHopping) {  // R6
   Writer hop = ethernet(kBroadcast, "02:00:00:00:00:66", kEtherTypeIpv4,
                         ipv4("10.0.0.66", "10.20.0.5", kIpProtoUdp, udp(1, 2, Writer())), {{0x8100, 30}, {0x8100, 10}});

@@ -343,7 +343,7 @@ class RandomPolicies {
   tables::CompiledPolicy policy() {
     tables::CompiledPolicy p;
     zones_ = 2 + static_cast<int>(pick(5));
-    for (int z = 0; z < zones_; ++z) p.zones.push_back(tables::Zone{"z" + std::to_string(z), 0, "", false, false, {}});
+    for (int z = 0; z < zones_; ++z) p.zones.push_back(tables::Zone{"z" + std::to_string(z), 0, "", false, false, {}, {}});
     p.mode = pick(2) ? Mode::kEnforce : Mode::kMonitor;
     bases4_.clear();
     bases6_.clear();

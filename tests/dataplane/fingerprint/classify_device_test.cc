@@ -162,7 +162,7 @@ TEST(ClassifyDevice, PinByZoneOnly) {
 
 TEST(ClassifyDevice, TiesGoByNameAndRequiredSignalsMustFire) {
   tables::CompiledPolicy policy;
-  policy.zones = {{"a", 10, "", false, false, {}}, {"b", 20, "", false, false, {}}, {"q", 999, "", true, false, {}}};
+  policy.zones = {{"a", 10, "", false, false, {}, {}}, {"b", 20, "", false, false, {}, {}}, {"q", 999, "", true, false, {}, {}}};
   tables::DeviceClass beta;
   beta.name = "beta";
   beta.zone = 1;

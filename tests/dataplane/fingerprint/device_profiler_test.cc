@@ -87,7 +87,7 @@ TEST(DeviceProfiler, UnknownThenPhoneMovesAtOnce) {
 // Two classes told apart only by the option-55 list, like Windows and Xbox.
 tables::CompiledPolicyPtr flappingPolicy() {
   tables::CompiledPolicy p;
-  p.zones = {{"pcs", 10, "", false, false, {}}, {"games", 50, "", false, false, {}}, {"quarantine", 999, "", true, false, {}}};
+  p.zones = {{"pcs", 10, "", false, false, {}, {}}, {"games", 50, "", false, false, {}, {}}, {"quarantine", 999, "", true, false, {}, {}}};
   p.ports = {{"eth0", "jacks", tables::PortRole::kAccess, {0, 1, 2}, 2, tables::Mode::kEnforce}};
   tables::DeviceClass windows;
   windows.name = "windows";

@@ -395,8 +395,8 @@ TEST(DropReasons, NamesAreUniqueSnakeCase) {
 
 TEST(SwitchConfig, FromPolicyAndValidation) {
   tables::CompiledPolicy policy;
-  policy.zones.push_back({"quarantine", 99, "", true, false, {}});
-  policy.zones.push_back({"region", 10, "", false, false, {}});
+  policy.zones.push_back({"quarantine", 99, "", true, false, {}, {}});
+  policy.zones.push_back({"region", 10, "", false, false, {}, {}});
   tables::Port access;
   access.interface = "eth1";
   access.role = PortRole::kAccess;
