@@ -28,15 +28,7 @@
 # (counted by Idempotency-Key) and be marked delivered.
 # Usage: crash_restart.sh BUILD_DIR   (from the project root)
 #   PV_CRASH_SEED fixes the random delays (the seed is printed).
-set -uo pipefail
-build=${1:?usage: crash_restart.sh BUILD_DIR}
-if [ "$(id -u)" -ne 0 ]; then
-  [ "${CI:-}" = true ] && { echo "FAIL: needs root, and CI runs as root"; exit 1; }
-  echo "skip: needs root (network namespaces)"; exit 0
-fi
-case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
-pvd=$build/control/portvaktd
-pv=$build/control/portvakt
+source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 here=$PWD/tests/e2e
 A=$here/crash-a.yaml B=$here/crash-b.yaml

@@ -8,15 +8,7 @@
 # (R1); the phone reaches its provider but never the region network (R2); a
 # push that removes the PC's pin takes effect on the running switch.
 # Usage: forwarding.sh BUILD_DIR   (from the project root)
-set -uo pipefail
-build=${1:?usage: forwarding.sh BUILD_DIR}
-if [ "$(id -u)" -ne 0 ]; then
-  [ "${CI:-}" = true ] && { echo "FAIL: needs root, and CI runs as root"; exit 1; }
-  echo "skip: needs root (network namespaces)"; exit 0
-fi
-case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
-pvd=$build/control/portvaktd
-pv=$build/control/portvakt
+source "$(dirname "$0")/common.bash"
 work=$(mktemp -d)
 export PORTVAKT_SOCKET=$work/api.sock
 tag=pv$$

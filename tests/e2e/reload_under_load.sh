@@ -20,15 +20,7 @@
 # ports (reload-a-ports.yaml), which make the daemon reopen them.
 # Usage: reload_under_load.sh BUILD_DIR   (from the project root)
 #   PV_RELOAD_PUSHES (100) and PV_RELOAD_PORT_PUSHES (10) change the counts.
-set -uo pipefail
-build=${1:?usage: reload_under_load.sh BUILD_DIR}
-if [ "$(id -u)" -ne 0 ]; then
-  [ "${CI:-}" = true ] && { echo "FAIL: needs root, and CI runs as root"; exit 1; }
-  echo "skip: needs root (network namespaces)"; exit 0
-fi
-case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
-pvd=$build/control/portvaktd
-pv=$build/control/portvakt
+source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 here=$PWD/tests/e2e
 pushes=${PV_RELOAD_PUSHES:-100}
