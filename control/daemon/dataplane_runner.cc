@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "control/daemon/wall_clock.h"
 #include "control/link/link_manager.h"
 
 namespace portvakt::control {
@@ -21,9 +22,6 @@ struct DataplaneRunner::Plane {
 
 namespace {
 
-int64_t nowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Same ports and zones: the switch can keep running and only the decider changes.
 bool samePlane(const tables::CompiledPolicy& a, const tables::CompiledPolicy& b) {
@@ -70,7 +68,7 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
                                     : PORTVAKT_FINGERPRINT_DATA);
     decider = std::make_unique<engine::PolicyDecider>(policy, fingerprint::ProfilerConfig{}, db);
   }
-  else decider->setPolicy(policy, nowNs());
+  else decider->setPolicy(policy, wallClockNs());
   // The ports must exist (optional ones may be missing) and be up and
   // promiscuous before libpcap opens them (libnl, control/link).
   auto links = link::LinkManager::open();
@@ -163,7 +161,7 @@ void DataplaneRunner::restore(const std::vector<DeviceSeed>& seeds) {
   for (const DeviceSeed& s : seeds) order.push_back(&s);
   std::stable_sort(order.begin(), order.end(),
                    [](const DeviceSeed* a, const DeviceSeed* b) { return a->lastSeenNs < b->lastSeenNs; });
-  const int64_t now = nowNs();
+  const int64_t now = wallClockNs();
   for (const DeviceSeed* s : order) {
     for (size_t i = 0; i < applied_->ports.size(); ++i) {
       if (applied_->ports[i].interface != s->port) continue;
@@ -177,7 +175,7 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
     std::lock_guard lock(mutex_);
     ++status_.reloads;
     if (reopened) ++status_.portReopens;
-    status_.lastReloadUs = (nowNs() - policies_.installedAtNs()) / 1000;
+    status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
     status_.policyHash = applied_->contentHash;
   };
   if (samePlane(*applied_, *policy)) {
@@ -241,7 +239,7 @@ void DataplaneRunner::run() {
       lastLinkPoll = t;
     }
     if (auto current = policies_.current(); current != applied_ && current != refused_) {
-      applyPolicy(std::move(current), nowNs());
+      applyPolicy(std::move(current), wallClockNs());
     }
     if (auto t = std::chrono::steady_clock::now(); t - lastPublish >= std::chrono::milliseconds(500) || !forget.empty()) {
       const bool withDevices = t - lastDevices >= std::chrono::milliseconds(kDevicePublishMs) || !forget.empty();
@@ -261,7 +259,7 @@ void DataplaneRunner::watchLinks() {
       const bool up = e.kind == link::LinkEvent::Kind::kUp;
       // Down: the switch forgets the port's MACs and leaves it out of flooding.
       plane_->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), up);
-      plane_->decider->report({up ? "link_up" : "link_down", tables::MacAddress{}, static_cast<uint16_t>(i), nowNs(),
+      plane_->decider->report({up ? "link_up" : "link_down", tables::MacAddress{}, static_cast<uint16_t>(i), wallClockNs(),
                                "port " + e.name + " " + link::toString(e.kind)});
     }
   }

@@ -1,20 +1,18 @@
 #include "control/daemon/policy_manager.h"
 
-#include <chrono>
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "control/daemon/wall_clock.h"
 #include "control/store/store.h"
 #include "policy/compiler/compiler.h"
 
 namespace portvakt::control {
 
 namespace {
-int64_t systemNowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+
 store::PolicyRecord toRecord(const PolicyVersion& v) {
   store::PolicyRecord r;
   r.version = v.version;
@@ -119,7 +117,7 @@ void PolicyManager::install(PolicyVersion v) {
       lastError_ = "the policy runs, but the audit trail could not record it: " + stored.error().message;
     }
   }
-  installedAtNs_.store(systemNowNs());
+  installedAtNs_.store(wallClockNs());
   current_.store(v.policy);  // the one step the dataplane sees
   history_.push_back(std::move(v));
 }
@@ -154,14 +152,14 @@ void PolicyManager::resume(std::shared_ptr<const tables::CompiledPolicy> policy)
     history_.back().policy = policy;
     history_.back().canonical = policy->dumpCanonical();
   }
-  installedAtNs_.store(systemNowNs());
+  installedAtNs_.store(wallClockNs());
   current_.store(std::move(policy));
 }
 
 std::optional<std::string> PolicyManager::resumeLatest() {
   if (history_.empty()) return "there is no earlier policy in the store";
   if (auto error = rebuild(history_.back())) return error;
-  installedAtNs_.store(systemNowNs());
+  installedAtNs_.store(wallClockNs());
   current_.store(history_.back().policy);
   return std::nullopt;
 }

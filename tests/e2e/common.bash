@@ -10,3 +10,17 @@ fi
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
 pvd=$build/control/portvaktd
 pv=$build/control/portvakt
+
+# Kills everything still running in the lab's namespaces (this script started
+# all of it), removes the namespaces and the work dir. $1: the host names,
+# ns() maps a name to its namespace.
+remove_lab() {
+  local n pids
+  for n in $1; do
+    pids=$(ip netns pids "$(ns $n)" 2>/dev/null)
+    [ -n "$pids" ] && kill $pids 2>/dev/null
+  done
+  wait 2>/dev/null
+  for n in $1; do ip netns del "$(ns $n)" 2>/dev/null; done
+  rm -rf "$work"
+}

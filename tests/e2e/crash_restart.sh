@@ -49,14 +49,7 @@ daemon=
 cleanup() {
   touch "$work/stop" "$work/stop-push"
   [ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  # Everything still running in the lab's namespaces was started by this script.
-  for n in $hosts; do
-    pids=$(ip netns pids "$(ns $n)" 2>/dev/null)
-    [ -n "$pids" ] && kill $pids 2>/dev/null
-  done
-  wait 2>/dev/null
-  for n in $hosts; do ip netns del "$(ns $n)" 2>/dev/null; done
-  rm -rf "$work"
+  remove_lab "$hosts"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM  # so that the EXIT trap runs on a signal too
