@@ -167,10 +167,13 @@ void UnixSocketServer::refuse(Connection& c, const std::string& error) {
 }
 
 void UnixSocketServer::admit(std::unique_ptr<Connection> c) {
-  if (connections_.size() >= limits_.maxConnections) {
+  const std::string busy = "portvaktd is busy: more than " + std::to_string(limits_.maxConnections) +
+                           " API connections at once; this one was the oldest waiting and is closed, try again";
+  while (connections_.size() >= limits_.maxConnections) {
     // Evict the oldest connection still waiting for its request, else the
-    // oldest still taking its answer; a connection whose request is complete
-    // is answered this turn and never evicted.
+    // oldest still taking its answer. A request that is complete is answered
+    // this turn and never evicted; a candidate is read once more first, so a
+    // client whose request arrived since the last read is not taken for a slow one.
     Connection* victim = nullptr;
     for (Connection::State wanted : {Connection::State::kReading, Connection::State::kWriting}) {
       for (auto& other : connections_) {
@@ -178,14 +181,16 @@ void UnixSocketServer::admit(std::unique_ptr<Connection> c) {
       }
       if (victim) break;
     }
-    const std::string busy = "portvaktd is busy: more than " + std::to_string(limits_.maxConnections) +
-                             " API connections at once; this one was the oldest and is closed, try again";
     if (!victim) {
       refuse(*c, busy);
       return;
     }
-    if (victim->state == Connection::State::kReading) refuse(*victim, busy);
-    else victim->close();  // in the middle of its answer: a line now would corrupt it
+    if (victim->state == Connection::State::kReading) {
+      readFrom(*victim);
+      if (victim->state == Connection::State::kReading) refuse(*victim, busy);
+    } else {
+      victim->close();  // in the middle of its answer: a line now would corrupt it
+    }
     std::erase_if(connections_, [](const auto& x) { return x->state == Connection::State::kClosed; });
   }
   Connection& added = *connections_.emplace_back(std::move(c));
