@@ -211,10 +211,10 @@ int main(int argc, char** argv) {
   std::cerr << "portvaktd: running " << current->name << " " << current->contentHash << ", API on "
             << vm["socket"].as<std::string>() << "\n";
   // Dataplane events become alerts on a thread of their own, so that nothing
-  // the control thread does (an API request, a long policy compile, a device
-  // flush) delays them: an event reaches raise() within kEventTick of the
-  // dataplane queueing it. raise() itself waits only for the store (one
-  // SQLite transaction of whichever thread holds it) and for feedMutex, which
+  // the control thread does (an API request, a long policy compile) delays
+  // them: an event reaches raise() within kEventTick of the dataplane queueing
+  // it. raise() itself waits only for the store (one SQLite transaction of
+  // whichever thread holds it, e.g. the device flush) and for feedMutex, which
   // is never held across a delivery or a request.
   std::atomic<bool> stopEvents{false};
   std::thread eventThread;
@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
         runningAlertConfig = alertConfig(*policies.current());
       }
       raiseLocked(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
-            v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
+                  v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
     for (const std::string& why : handler.takeRejections()) raiseLocked("policy_rejected", "", "", why);
