@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -139,6 +140,18 @@ TEST(UnixSocketHostileClients, NormalRequestsAreAnsweredWhileClientsDripHoldAndR
     }
     ::close(fd);
   });
+  // On a failed assertion below: the dripping client stops at once (the
+  // jthread then joins) and the held connections are closed.
+  struct OnExit {
+    std::function<void()> run;
+    ~OnExit() { run(); }
+  } cleanup{[&] {
+    stopDrip = true;
+    for (int& fd : held) {
+      if (fd >= 0) ::close(fd);
+      fd = -1;
+    }
+  }};
   int nonReader = connectTo(path, false);
   ASSERT_GE(nonReader, 0);
   ASSERT_EQ(::send(nonReader, "big\n", 4, MSG_NOSIGNAL), 4);
@@ -178,12 +191,13 @@ TEST(UnixSocketHostileClients, NormalRequestsAreAnsweredWhileClientsDripHoldAndR
   // Every held connection was closed: most at once with "busy" (beyond the
   // limit), the rest at the deadline with the timeout error.
   int busy = 0, timedOut = 0, stillOpen = 0;
-  for (int fd : held) {
+  for (int& fd : held) {
     auto said = readUntilClosed(fd, 1000);
     if (!said) ++stillOpen;
     else if (said->find("busy") != std::string::npos) ++busy;
     else if (said->find("no complete request") != std::string::npos) ++timedOut;
     ::close(fd);
+    fd = -1;
   }
   EXPECT_EQ(stillOpen, 0);
   EXPECT_GE(busy, kHeld - static_cast<int>(kMaxConnections));
@@ -225,6 +239,24 @@ TEST(UnixSocketHostileClients, ASlowHandlerDoesNotExpireRequestsThatArrivedMeanw
   ASSERT_TRUE(slowAnswer) << slowError;
   ASSERT_TRUE(answer);
   EXPECT_NE(answer->find("\"echo\":\"quick\""), std::string::npos) << *answer;
+}
+
+// A client that shuts down its side after the request, without the newline
+// (as `printf '{...}' | socat - UNIX:...` does), is answered all the same.
+TEST(UnixSocketHostileClients, ARequestEndedByShutdownInsteadOfNewlineIsAnswered) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir.file("api.sock");
+  ServerThread server(path);
+  ASSERT_FALSE(server.error()) << *server.error();
+  int fd = connectTo(path, false);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::send(fd, "no-newline", 10, MSG_NOSIGNAL), 10);
+  ASSERT_EQ(::shutdown(fd, SHUT_WR), 0);
+  auto answer = readUntilClosed(fd, 5000);
+  ::close(fd);
+  ASSERT_TRUE(answer);
+  EXPECT_NE(answer->find("\"echo\":\"no-newline\""), std::string::npos) << *answer;
 }
 
 }  // namespace
