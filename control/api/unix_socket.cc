@@ -8,8 +8,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 namespace portvakt::api {
 namespace {
@@ -22,14 +25,17 @@ bool fillAddress(const std::string& path, sockaddr_un& addr) {
   return true;
 }
 
-// Reads until a newline, EOF, the size limit or the deadline.
+// The client's side: reads until a newline, EOF, the size limit or a read
+// that waits longer than timeoutMs.
 std::optional<std::string> readLine(int fd, size_t limit, int timeoutMs, bool& tooLong) {
   std::string data;
-  char buf[4096];
+  char buf[65536];
   tooLong = false;
+  size_t searched = 0;  // a large answer is scanned once, not once per read
   while (true) {
-    size_t nl = data.find('\n');
+    size_t nl = data.find('\n', searched);
     if (nl != std::string::npos) return data.substr(0, nl);
+    searched = data.size();
     if (data.size() > limit) {
       tooLong = true;
       return std::nullopt;
@@ -44,6 +50,22 @@ std::optional<std::string> readLine(int fd, size_t limit, int timeoutMs, bool& t
   }
 }
 
+int64_t monotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string sizeText(size_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+std::string durationText(int ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
+}
+
+// The client's side (callDaemon) blocks; the server never calls this.
 bool writeAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
@@ -58,10 +80,11 @@ bool writeAll(int fd, const std::string& data) {
 }  // namespace
 
 std::optional<std::string> UnixSocketServer::listen(const std::string& path, const std::string& group,
-                                                    UnixSocketServer& out) {
+                                                    UnixSocketServer& out, ServerLimits limits) {
   sockaddr_un addr;
   if (!fillAddress(path, addr)) return "socket path too long: " + path;
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking: a turn accepts until the queue is empty and must not wait there.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return std::string("socket: ") + std::strerror(errno);
   struct stat st;
   if (::lstat(path.c_str(), &st) == 0) {
@@ -82,55 +105,201 @@ std::optional<std::string> UnixSocketServer::listen(const std::string& path, con
       // Not fatal: root still reaches it; the operator guide explains the group.
     }
   }
-  if (::listen(fd, 16) != 0) {
+  if (::listen(fd, SOMAXCONN) != 0) {
     std::string e = std::string("listen: ") + std::strerror(errno);
     ::close(fd);
     return e;
   }
   out.fd_ = fd;
   out.path_ = path;
+  out.limits_ = limits;
   return std::nullopt;
 }
 
+// ---- the server: one event loop turn per serveOnce() ----
+
+struct UnixSocketServer::Connection {
+  enum class State {
+    kReading,  // waiting for the request line
+    kReady,    // the request is complete; the handler runs this turn
+    kWriting,  // the answer is queued; waiting for the socket to take it
+    kClosed,
+  };
+  int fd = -1;
+  Caller caller;
+  int64_t acceptedMs = 0;
+  int64_t deadlineMs = 0;  // reading: request deadline; writing: answer deadline
+  State state = State::kReading;
+  std::string in;     // what arrived so far (reading), the request (ready)
+  std::string out;    // the answer line
+  size_t sent = 0;
+
+  ~Connection() {
+    if (fd >= 0) ::close(fd);
+  }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+    state = State::kClosed;
+  }
+};
+
+UnixSocketServer::UnixSocketServer() = default;
+
 UnixSocketServer::~UnixSocketServer() {
+  connections_.clear();
   if (fd_ >= 0) {
     ::close(fd_);
     ::unlink(path_.c_str());
   }
 }
 
-void UnixSocketServer::serveOnce(const Handler& handler, int timeoutMs) {
-  pollfd p{fd_, POLLIN, 0};
-  if (::poll(&p, 1, timeoutMs) <= 0) return;
-  while (true) {
+size_t UnixSocketServer::connectionCount() const { return connections_.size(); }
+
+// A transport-level refusal: one best-effort, non-blocking write of the error
+// line (an empty socket buffer always takes it), then close. What the client
+// sent and we did not read stays unread: the kernel still delivers our line
+// before it reports the reset.
+void UnixSocketServer::refuse(Connection& c, const std::string& error) {
+  const std::string line = nlohmann::json{{"ok", false}, {"error", error}}.dump() + "\n";
+  (void)::send(c.fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  c.close();
+}
+
+void UnixSocketServer::admit(std::unique_ptr<Connection> c) {
+  const std::string busy = "portvaktd is busy: more than " + std::to_string(limits_.maxConnections) +
+                           " API connections at once; this one was the oldest waiting and is closed, try again";
+  while (connections_.size() >= limits_.maxConnections) {
+    // Evict the oldest connection still waiting for its request, else the
+    // oldest still taking its answer. A request that is complete is answered
+    // this turn and never evicted; a candidate is read once more first, so a
+    // client whose request arrived since the last read is not taken for a slow one.
+    Connection* victim = nullptr;
+    for (Connection::State wanted : {Connection::State::kReading, Connection::State::kWriting}) {
+      for (auto& other : connections_) {
+        if (other->state == wanted && (!victim || other->acceptedMs < victim->acceptedMs)) victim = other.get();
+      }
+      if (victim) break;
+    }
+    if (!victim) {
+      refuse(*c, busy);
+      return;
+    }
+    if (victim->state == Connection::State::kReading) {
+      readFrom(*victim);
+      if (victim->state == Connection::State::kReading) refuse(*victim, busy);
+    } else {
+      victim->close();  // in the middle of its answer: a line now would corrupt it
+    }
+    std::erase_if(connections_, [](const auto& x) { return x->state == Connection::State::kClosed; });
+  }
+  Connection& added = *connections_.emplace_back(std::move(c));
+  // A normal client has sent its request before we accept it: read it now so
+  // it is answered this turn, whatever else is connecting.
+  readFrom(added);
+}
+
+void UnixSocketServer::acceptPending(int64_t nowMs) {
+  for (int i = 0; i < kMaxAcceptsPerTurn; ++i) {
     int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (client < 0) return;
+    if (client < 0) return;  // EAGAIN: none left; anything else (EMFILE...): next turn
+    auto c = std::make_unique<Connection>();
+    c->fd = client;
     ucred cred{};
     socklen_t len = sizeof cred;
-    Caller caller;
-    if (::getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-      caller = {cred.uid, cred.gid, cred.pid};
-    } else {
-      ::close(client);
-      continue;  // no credentials, no service
-    }
-    bool tooLong = false;
-    auto request = readLine(client, kMaxRequestBytes, 5000, tooLong);
-    std::string response;
-    if (tooLong) {
-      response = R"({"ok":false,"error":"request larger than 1 MiB"})";
-    } else if (!request) {
-      ::close(client);
-      continue;
-    } else {
-      response = handler(*request, caller);
-    }
-    writeAll(client, response + "\n");
-    ::close(client);
-    // Serve what else is already waiting, but never block here.
-    pollfd again{fd_, POLLIN, 0};
-    if (::poll(&again, 1, 0) <= 0) return;
+    if (::getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) continue;  // no credentials, no service
+    c->caller = {cred.uid, cred.gid, cred.pid};
+    c->acceptedMs = nowMs;
+    c->deadlineMs = nowMs + limits_.requestDeadlineMs;
+    admit(std::move(c));
   }
+}
+
+void UnixSocketServer::readFrom(Connection& c) {
+  char buf[65536];
+  while (c.state == Connection::State::kReading) {
+    ssize_t n = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      // End of input: a request without its newline still counts (a client
+      // that shut down its side after writing); nothing at all is a hang-up.
+      if (n == 0 && !c.in.empty()) c.state = Connection::State::kReady;
+      else c.close();
+      return;
+    }
+    const size_t searchFrom = c.in.size();
+    c.in.append(buf, static_cast<size_t>(n));
+    if (size_t nl = c.in.find('\n', searchFrom); nl != std::string::npos) {
+      c.in.resize(nl);  // one request per connection: anything after it is ignored
+      c.state = Connection::State::kReady;
+    }
+    if (c.in.size() > limits_.maxRequestBytes) {
+      refuse(c, "request larger than " + sizeText(limits_.maxRequestBytes));
+      return;
+    }
+  }
+}
+
+void UnixSocketServer::writeTo(Connection& c) {
+  while (c.sent < c.out.size()) {
+    ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) break;  // the client went away
+    c.sent += static_cast<size_t>(n);
+  }
+  c.close();  // answered (or gone): one request per connection
+}
+
+void UnixSocketServer::serveOnce(const Handler& handler, int timeoutMs) {
+  int64_t nowMs = monotonicMs();
+  std::vector<pollfd> fds;
+  fds.reserve(connections_.size() + 1);
+  fds.push_back({fd_, POLLIN, 0});
+  int64_t waitMs = std::max(timeoutMs, 0);
+  for (const auto& c : connections_) {
+    fds.push_back({c->fd, static_cast<short>(c->state == Connection::State::kWriting ? POLLOUT : POLLIN), 0});
+    waitMs = std::min(waitMs, std::max<int64_t>(c->deadlineMs - nowMs, 0));
+  }
+  int ready = ::poll(fds.data(), fds.size(), static_cast<int>(waitMs));
+  if (ready < 0 && errno != EINTR) ready = 0;
+  const int64_t polledMs = monotonicMs();
+  nowMs = polledMs;
+  // The connections polled are the first fds.size() - 1; accepting below only
+  // appends (and evicts, so the I/O comes first).
+  if (ready > 0) {
+    for (size_t i = 1; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      Connection& c = *connections_[i - 1];
+      if (c.state == Connection::State::kReading) readFrom(c);
+      else if (c.state == Connection::State::kWriting) writeTo(c);
+    }
+    if (fds[0].revents & POLLIN) acceptPending(nowMs);
+  }
+  // Requests in the order they were accepted, one at a time on this thread.
+  for (size_t i = 0; i < connections_.size(); ++i) {
+    Connection& c = *connections_[i];
+    if (c.state != Connection::State::kReady) continue;
+    c.out = handler(c.in, c.caller) + "\n";
+    std::string().swap(c.in);
+    c.state = Connection::State::kWriting;
+    // The deadline to take the answer starts now: a slow handler (a policy
+    // compile) does not eat into it.
+    c.deadlineMs = monotonicMs() + limits_.answerDeadlineMs;
+    writeTo(c);
+  }
+  // Deadlines against the time of the poll, not after the handlers: a request
+  // that arrived while a long one was handled is read next turn, not refused.
+  for (auto& c : connections_) {
+    if (c->state == Connection::State::kReading && polledMs >= c->deadlineMs) {
+      refuse(*c, "no complete request within " + durationText(limits_.requestDeadlineMs) +
+                     " of connecting (one JSON line of at most " + sizeText(limits_.maxRequestBytes) + ")");
+    } else if (c->state == Connection::State::kWriting && polledMs >= c->deadlineMs) {
+      c->close();  // the answer was not taken in time
+    }
+  }
+  std::erase_if(connections_, [](const auto& x) { return x->state == Connection::State::kClosed; });
 }
 
 std::optional<std::string> callDaemon(const std::string& path, const std::string& request, std::string& error,

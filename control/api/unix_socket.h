@@ -1,23 +1,57 @@
 #pragma once
 // The management API's transport: newline-delimited JSON over a Unix stream
-// socket. One request per line, one response per line. The server learns the
-// caller's uid from SO_PEERCRED (it goes into the audit trail) and never trusts
-// anything the client says about itself.
+// socket. One request line per connection, one answer line back, then the
+// server closes. The server learns the caller's uid from SO_PEERCRED (it goes
+// into the audit trail) and never trusts anything the client says about itself.
 //
-// Limits: a request line is at most kMaxRequestBytes; a longer one gets an
-// error response and the connection is closed. Thread-safety: a server is
-// driven from one thread (the daemon's control loop).
+// How one slow or hostile client is kept from stalling the others: the server
+// is an event loop (poll over the listening socket and every connection, all
+// non-blocking, a buffer per connection), driven one turn at a time by the
+// daemon's control loop. Nothing waits for one client:
+//  - a request line must be complete within ServerLimits::requestDeadlineMs
+//    of the accept (a client that drips bytes or says nothing is closed then,
+//    after a one-line error when its socket takes it);
+//  - an answer must be taken within answerDeadlineMs of being ready (a client
+//    that never reads cannot hold the loop: writes never block, the rest of a
+//    large answer waits in that connection's buffer until the deadline);
+//  - a request line longer than maxRequestBytes gets an error and is closed;
+//  - at most maxConnections are open. One more evicts the oldest connection
+//    still waiting for its request (or, if none waits, the oldest still
+//    taking its answer) with a "busy" error: a client holding connections
+//    open cannot lock the others out, and a normal client, whose request
+//    follows its connect at once, is read in the turn it is accepted.
+// The listen backlog is SOMAXCONN, and one turn accepts at most
+// kMaxAcceptsPerTurn connections so a connect flood cannot keep the loop from
+// answering. Memory held is at most maxConnections x maxRequestBytes of
+// requests plus the answers not yet taken.
+//
+// Thread-safety: a server is driven from one thread (the daemon's control
+// loop), and the handler runs on that thread, one request at a time.
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace portvakt::api {
 
 inline constexpr size_t kMaxRequestBytes = 1u << 20;
 inline constexpr int kApiVersion = 1;
+inline constexpr size_t kMaxConnections = 64;
+inline constexpr int kRequestDeadlineMs = 5000;
+inline constexpr int kAnswerDeadlineMs = 10000;
+inline constexpr int kMaxAcceptsPerTurn = 256;
+
+struct ServerLimits {
+  size_t maxConnections = kMaxConnections;
+  int requestDeadlineMs = kRequestDeadlineMs;  // from accept to the request's newline
+  int answerDeadlineMs = kAnswerDeadlineMs;    // from the answer being ready to its last byte taken
+  size_t maxRequestBytes = kMaxRequestBytes;
+};
 
 struct Caller {
   uid_t uid = 0;
@@ -29,19 +63,39 @@ class UnixSocketServer {
  public:
   using Handler = std::function<std::string(const std::string& request, const Caller& caller)>;
 
+  UnixSocketServer();
+  ~UnixSocketServer();
+  UnixSocketServer(const UnixSocketServer&) = delete;
+  UnixSocketServer& operator=(const UnixSocketServer&) = delete;
+
   // Binds `path` (removing a stale socket file first), mode 0660, and group
   // `group` when that group exists. Returns an error text on failure.
-  static std::optional<std::string> listen(const std::string& path, const std::string& group, UnixSocketServer& out);
-  ~UnixSocketServer();
+  static std::optional<std::string> listen(const std::string& path, const std::string& group, UnixSocketServer& out,
+                                           ServerLimits limits = {});
 
   int fd() const { return fd_; }
-  // Accepts and serves every pending connection (one request each), without
-  // blocking longer than `timeoutMs` waiting for the first one.
+  const ServerLimits& limits() const { return limits_; }
+  // One turn of the event loop: waits at most `timeoutMs` (less when a
+  // deadline falls due sooner) for any socket to be ready, then accepts, reads,
+  // calls `handler` for every request that is complete, writes what the
+  // sockets take, and closes what is done or past its deadline. Returns after
+  // that one turn; the time spent in `handler` comes on top of `timeoutMs`.
   void serveOnce(const Handler& handler, int timeoutMs);
+  // Connections open now (tests, metrics).
+  size_t connectionCount() const;
 
  private:
+  struct Connection;
+  void acceptPending(int64_t nowMs);
+  void admit(std::unique_ptr<Connection> c);
+  void readFrom(Connection& c);
+  void writeTo(Connection& c);
+  void refuse(Connection& c, const std::string& error);
+
   int fd_ = -1;
   std::string path_;
+  ServerLimits limits_;
+  std::vector<std::unique_ptr<Connection>> connections_;
 };
 
 // Sends one request and waits for the response line. Returns nullopt and sets

@@ -2,12 +2,16 @@
 // the policy's ports (DataplaneRunner's thread), keeps devices, policy history
 // and the alert spool in SQLite, feeds alerts to the service desk, and serves
 // the management API on a Unix socket (docs/operations.md).
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <ctime>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "control/api/unix_socket.h"
 #include "control/cli/cli_options.h"
@@ -28,6 +32,14 @@ volatile std::sig_atomic_t gStop = 0;
 // flushes): short enough that a restart finds the devices of the last minute.
 constexpr int64_t kDeviceFlushSeconds = 5;
 void onSignal(int) { gStop = 1; }
+// How often the event thread takes the dataplane's events to the alert feed:
+// the longest an event waits before raise() (delivery then follows the feed's
+// group wait, AlertServiceOptions::groupWaitMs).
+constexpr auto kEventTick = std::chrono::milliseconds(50);
+// How long one turn of the API's event loop waits for a socket when nothing
+// happens (the control loop's tick for the metrics, the device flush and
+// policy-change announcements).
+constexpr int kApiTurnMs = 200;
 
 // The part of a policy the alert feed is built from (sinks, routes,
 // maintenance windows, the site name), from the canonical dump.
@@ -144,16 +156,27 @@ int main(int argc, char** argv) {
   }
   // The alert feed (spool in the store, sinks from the policy). A sink it cannot
   // use is reported and the daemon runs on: enforcement must not depend on it.
+  // The event thread raises into it while the control thread may replace it
+  // (a push with new sinks): feedMutex guards the pointer.
+  std::mutex feedMutex;
   std::unique_ptr<alerts::AlertService> alertFeed;
   auto startAlerts = [&](const tables::CompiledPolicy& policy) {
-    if (alertFeed) alertFeed->stop();
-    alertFeed.reset();
     auto created = alerts::AlertService::create(*db, policy, {});
+    std::unique_ptr<alerts::AlertService> old;
+    {
+      std::lock_guard lock(feedMutex);
+      old = std::move(alertFeed);
+      if (created) alertFeed = std::move(created.value());
+    }
+    // Stopped outside the lock (it waits for a delivery in flight) and before
+    // the new dispatcher starts: two would send the same spool rows. Events
+    // raised meanwhile wait in the spool.
+    if (old) old->stop();
     if (!created) {
       std::cerr << "portvaktd: alerts are not delivered: " << created.error().message << "\n";
       return;
     }
-    alertFeed = std::move(created.value());
+    std::lock_guard lock(feedMutex);
     alertFeed->start();
   };
   startAlerts(*current);
@@ -170,6 +193,11 @@ int main(int argc, char** argv) {
     if (!detail.empty()) e.evidence.push_back({"detail", detail.substr(0, alerts::kMaxEvidenceValue)});
     if (auto r = alertFeed->raise(e); !r) std::cerr << "portvaktd: alert not recorded: " << r.error().message << "\n";
   };
+  auto raiseLocked = [&](const std::string& type, const std::string& port, const std::string& mac,
+                         const std::string& detail) {
+    std::lock_guard lock(feedMutex);
+    raise(type, port, mac, detail);
+  };
   control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics, dataplane.get(), db.get());
   control::DevicePersister devices(*db);
   int64_t lastDeviceFlush = std::time(nullptr);
@@ -182,16 +210,31 @@ int main(int argc, char** argv) {
   size_t knownVersions = policies.history().size();
   std::cerr << "portvaktd: running " << current->name << " " << current->contentHash << ", API on "
             << vm["socket"].as<std::string>() << "\n";
+  // Dataplane events become alerts on a thread of their own, so that nothing
+  // the control thread does (an API request, a long policy compile) delays
+  // them: an event reaches raise() within kEventTick of the dataplane queueing
+  // it. raise() itself waits only for the store (one SQLite transaction of
+  // whichever thread holds it, e.g. the device flush) and for feedMutex, which
+  // is never held across a delivery or a request.
+  std::atomic<bool> stopEvents{false};
+  std::thread eventThread;
+  if (dataplane) {
+    eventThread = std::thread([&] {
+      while (true) {
+        const bool last = stopEvents.load();  // one more round after the stop: nothing queued is lost
+        auto running = policies.current();
+        for (const engine::EngineEvent& e : dataplane->takeEvents()) {
+          const bool noDevice = e.mac == tables::MacAddress{};  // link events concern a port, not a device
+          raiseLocked(e.event, e.port < running->ports.size() ? running->ports[e.port].interface : "",
+                      noDevice ? std::string() : e.mac.toString(), e.detail);
+        }
+        if (last) return;
+        std::this_thread::sleep_for(kEventTick);
+      }
+    });
+  }
   while (!gStop) {
     metrics.setUptime(std::time(nullptr) - started);
-    if (dataplane) {
-      auto running = policies.current();
-      for (const engine::EngineEvent& e : dataplane->takeEvents()) {
-        const bool noDevice = e.mac == tables::MacAddress{};  // link events concern a port, not a device
-        raise(e.event, e.port < running->ports.size() ? running->ports[e.port].interface : "",
-              noDevice ? std::string() : e.mac.toString(), e.detail);
-      }
-    }
     if (policies.history().size() != knownVersions) {
       // A push or rollback went through: announce it and rebuild the feed for the new sinks.
       knownVersions = policies.history().size();
@@ -202,11 +245,11 @@ int main(int argc, char** argv) {
         startAlerts(*policies.current());
         runningAlertConfig = alertConfig(*policies.current());
       }
-      raise(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
-            v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
+      raiseLocked(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
+                  v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
-    for (const std::string& why : handler.takeRejections()) raise("policy_rejected", "", "", why);
+    for (const std::string& why : handler.takeRejections()) raiseLocked("policy_rejected", "", "", why);
     if (std::time(nullptr) - lastDeviceFlush >= kDeviceFlushSeconds) {
       flushDevices();
       lastDeviceFlush = std::time(nullptr);
@@ -221,10 +264,14 @@ int main(int argc, char** argv) {
       metrics.setAlertSpool(spool->pending, spool->rejected,
                             spool->oldestPendingMs ? static_cast<double>(nowMs - spool->oldestPendingMs) / 1000.0 : 0.0);
     }
+    // Every client is served by the API's event loop (control/api/unix_socket.h):
+    // no client, however slow, holds this loop longer than its own request's handling.
     server.serveOnce([&](const std::string& request, const api::Caller& caller) {
       return handler.handle(request, caller, std::time(nullptr));
-    }, 200);
+    }, kApiTurnMs);
   }
+  stopEvents = true;
+  if (eventThread.joinable()) eventThread.join();
   flushDevices();
   if (alertFeed) alertFeed->stop();
   std::cerr << "portvaktd: stopping\n";

@@ -12,8 +12,25 @@
 //   spool DB SINK                       the daemon's alert spool, read-only: one
 //       line per alert that has a delivery row for SINK: "ID STATE EVENT".
 //       Exit 3 when the database cannot be read.
+//   api-hold SOCKET N SECONDS           hostile API clients (issue 14): keeps N
+//       connections to the daemon's socket open that never send anything,
+//       opening again every 500 ms those the daemon closed, for SECONDS; then
+//       prints "opened O busy B deadline D other X connect-failed F" (what the
+//       daemon said when it closed them). Exit 0.
+//   api-drip SOCKET SECONDS             one client that sends one byte every
+//       200 ms and never a newline, reconnecting when the daemon closes it,
+//       for SECONDS; then prints "cut C after-ms A1,A2,... last LINE" (how often
+//       and how long after its connect the daemon cut it off, and its last words).
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -21,6 +38,7 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "control/store/store.h"
@@ -28,7 +46,8 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: portvakt_e2e_probe webhook-receiver PORT LOG [READY] | json POINTER [FIELD] | spool DB SINK\n";
+  std::cerr << "usage: portvakt_e2e_probe webhook-receiver PORT LOG [READY] | json POINTER [FIELD] | spool DB SINK"
+               " | api-hold SOCKET N SECONDS | api-drip SOCKET SECONDS\n";
   return 2;
 }
 
@@ -116,6 +135,111 @@ int spool(const std::string& path, const std::string& sink) {
   return 0;
 }
 
+using Clock = std::chrono::steady_clock;
+
+int64_t msSince(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+// Non-blocking: a daemon that does not accept shows as a failed connect, not a hang.
+int connectTo(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// What the daemon sent before closing `fd`: nullopt while it is still open.
+std::optional<std::string> closedWith(int fd, std::string& said) {
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+      said.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return std::nullopt;
+    return said;
+  }
+}
+
+int apiHold(const std::string& path, int count, int seconds) {
+  struct Held {
+    int fd = -1;
+    std::string said;
+  };
+  std::vector<Held> held(static_cast<size_t>(count));
+  int opened = 0, busy = 0, deadline = 0, other = 0, failed = 0;
+  const auto start = Clock::now();
+  while (msSince(start) < seconds * 1000) {
+    for (Held& h : held) {
+      if (h.fd >= 0) {
+        auto said = closedWith(h.fd, h.said);
+        if (!said) continue;
+        if (said->find("busy") != std::string::npos) ++busy;
+        else if (said->find("no complete request") != std::string::npos) ++deadline;
+        else ++other;
+        ::close(h.fd);
+        h = Held{};
+      }
+      h.fd = connectTo(path);
+      if (h.fd >= 0) ++opened;
+      else ++failed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  for (Held& h : held) {
+    if (h.fd >= 0) ::close(h.fd);
+  }
+  std::cout << "opened " << opened << " busy " << busy << " deadline " << deadline << " other " << other
+            << " connect-failed " << failed << "\n";
+  return 0;
+}
+
+int apiDrip(const std::string& path, int seconds) {
+  int cut = 0;
+  std::string afterMs, last;
+  const auto start = Clock::now();
+  while (msSince(start) < seconds * 1000) {
+    int fd = connectTo(path);
+    if (fd < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    const auto connected = Clock::now();
+    std::string said;
+    while (msSince(start) < seconds * 1000) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 200) > 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the rest of its line
+        if (auto words = closedWith(fd, said)) {
+          ++cut;
+          afterMs += (afterMs.empty() ? "" : ",") + std::to_string(msSince(connected));
+          last = *words;
+          break;
+        }
+      }
+      if (::send(fd, "x", 1, MSG_NOSIGNAL) != 1 && errno != EAGAIN) {
+        (void)closedWith(fd, said);
+        ++cut;
+        afterMs += (afterMs.empty() ? "" : ",") + std::to_string(msSince(connected));
+        last = said;
+        break;
+      }
+    }
+    ::close(fd);
+  }
+  while (!last.empty() && last.back() == '\n') last.pop_back();
+  std::cout << "cut " << cut << " after-ms " << (afterMs.empty() ? "-" : afterMs) << " last " << last << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,5 +250,7 @@ int main(int argc, char** argv) {
   }
   if (command == "json" && (argc == 3 || argc == 4)) return json(argv[2], argc == 4 ? argv[3] : nullptr);
   if (command == "spool" && argc == 4) return spool(argv[2], argv[3]);
+  if (command == "api-hold" && argc == 5) return apiHold(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
+  if (command == "api-drip" && argc == 4) return apiDrip(argv[2], std::atoi(argv[3]));
   return usage();
 }
