@@ -9,6 +9,7 @@
 // tests/control/pipeline/hostile-frames.yaml.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <string>
 #include <vector>
@@ -205,6 +206,13 @@ TEST_F(HostileFramesTest, GroupFramesToAServerAreJudgedByTheFlowRulesAndTheTrace
   EXPECT_EQ(denied.flowRule, classify::kDefaultDeny);
   ASSERT_FALSE(denied.steps.empty());
   EXPECT_NE(denied.steps.back().find("default deny"), std::string::npos) << denied.steps.back();
+
+  // A flow in monitor mode judges group frames as it judges unicast: passed,
+  // and reported as flow_denied.
+  (void)events();
+  EXPECT_EQ(send(udpToServer(kBroadcast, kSender, false, Header::kValid, 123)), "forwarded");
+  const std::vector<std::string> reported = events();
+  EXPECT_NE(std::find(reported.begin(), reported.end(), "flow_denied"), reported.end());
 
   Explanation ssdp;
   Writer notify = ethernet("01:00:5e:7f:ff:fa", kSender, kEtherTypeIpv4,
