@@ -1,6 +1,8 @@
 #include "dataplane/engine/policy_decider.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <optional>
 
 namespace portvakt::engine {
 
@@ -12,13 +14,124 @@ using tables::ZoneId;
 
 namespace {
 
-// IEEE 802.1D reserved group addresses (STP, LLDP, EAPOL, ...) and Cisco's CDP
-// address: frames for the switch itself, never forwarded.
-bool isLinkControl(const tables::MacAddress& dst) {
+// IEEE 802.1D reserved group addresses (STP, LLDP, EAPOL, LACP, ...) and
+// Cisco's CDP/VTP/DTP and PVST+ addresses: frames for the switch itself,
+// never forwarded.
+bool isLinkControlAddress(const tables::MacAddress& dst) {
   static constexpr uint8_t kIeee[5] = {0x01, 0x80, 0xc2, 0x00, 0x00};
-  static constexpr uint8_t kCdp[6] = {0x01, 0x00, 0x0c, 0xcc, 0xcc, 0xcc};
+  static constexpr uint8_t kCisco[5] = {0x01, 0x00, 0x0c, 0xcc, 0xcc};
   return (std::equal(kIeee, kIeee + 5, dst.bytes.begin()) && dst.bytes[5] <= 0x0f) ||
-         std::equal(kCdp, kCdp + 6, dst.bytes.begin());
+         (std::equal(kCisco, kCisco + 5, dst.bytes.begin()) && (dst.bytes[5] == 0xcc || dst.bytes[5] == 0xcd));
+}
+
+constexpr uint16_t kEtherTypeSlowProtocols = 0x8809;  // LACP, marker, OAM
+
+// Link control by address, and also by what the frame is: EAPOL sent unicast
+// to the authenticator (hostapd reads it from the port itself), LLDP or LACP
+// to any address, CDP in SNAP. None of it is ever forwarded.
+bool isLinkControl(const packet::ParsedFrame& f, const tables::MacAddress& dst) {
+  if (isLinkControlAddress(dst) || f.has(packet::Layer::kCdp)) return true;
+  if (f.eth.encapsulation == packet::Encapsulation::kLlc) return false;
+  const uint16_t type = f.eth.etherType;
+  return type == packet::kEtherTypeEapol || type == packet::kEtherTypeLldp || type == kEtherTypeSlowProtocols;
+}
+
+// 802.3 frames without an EtherType: plain LLC (STP, NetBIOS, raw IPX) and
+// SNAP with a vendor OUI. A SNAP header with OUI 0 carries an EtherType
+// (RFC 1042) and is judged by it.
+bool isLlcFrame(const packet::EthernetInfo& eth) {
+  return eth.encapsulation == packet::Encapsulation::kLlc ||
+         (eth.encapsulation == packet::Encapsulation::kSnap && eth.snapOui != 0);
+}
+
+// The anomalies of the IP header itself. A frame whose EtherType says IP and
+// that has one of them has no header the flow rules could judge honestly (no
+// addresses, a version that is not the EtherType's, options or extension
+// headers that run past the packet, a length that lies): it is dropped as
+// malformed_ip. Anomalies above IP (a truncated UDP header, bad DHCP) are
+// left to the flow rules and the protocol checks.
+constexpr packet::Anomaly kIpHeaderAnomalies[] = {
+    packet::Anomaly::kIpv4Truncated,       packet::Anomaly::kIpv4BadVersion,
+    packet::Anomaly::kIpv4BadHeaderLength, packet::Anomaly::kIpv4BadTotalLength,
+    packet::Anomaly::kIpv4TotalLengthOverrun, packet::Anomaly::kIpv4OptionOverrun,
+    packet::Anomaly::kIpv6Truncated,       packet::Anomaly::kIpv6BadVersion,
+    packet::Anomaly::kIpv6PayloadLengthOverrun, packet::Anomaly::kIpv6ExtTruncated,
+    packet::Anomaly::kIpv6TooManyExtHeaders,
+};
+
+// True when the frame's EtherType (after its tags, or in SNAP) is IPv4 or
+// IPv6 and the IP header is missing or has one of the anomalies above.
+bool isMalformedIp(const packet::ParsedFrame& f) {
+  if (isLlcFrame(f.eth)) return false;
+  const uint16_t type = f.eth.etherType;
+  if (type != packet::kEtherTypeIpv4 && type != packet::kEtherTypeIpv6) return false;
+  if (!f.has(type == packet::kEtherTypeIpv4 ? packet::Layer::kIpv4 : packet::Layer::kIpv6)) return true;
+  for (packet::Anomaly a : kIpHeaderAnomalies) {
+    if (f.anomalies.contains(a)) return true;
+  }
+  return false;
+}
+
+std::string malformedIpDetail(const packet::ParsedFrame& f) {
+  for (packet::Anomaly a : kIpHeaderAnomalies) {
+    if (f.anomalies.contains(a)) return std::string(packet::anomalyName(a));
+  }
+  return "no IP header";
+}
+
+bool isIpv4(const packet::IpAddress& a, uint8_t b0, uint8_t b1, uint8_t b2, uint8_t b3) {
+  return !a.v6 && a.bytes[0] == b0 && a.bytes[1] == b1 && a.bytes[2] == b2 && a.bytes[3] == b3;
+}
+
+// ff02::<last two bytes as given>, all other bytes zero.
+bool isIpv6LinkGroup(const packet::IpAddress& a, uint8_t b13, uint8_t b15) {
+  if (!a.v6 || a.bytes[0] != 0xff || a.bytes[1] != 0x02) return false;
+  for (size_t i = 2; i < 16; ++i) {
+    const uint8_t want = i == 13 ? b13 : i == 15 ? b15 : 0;
+    if (a.bytes[i] != want) return false;
+  }
+  return true;
+}
+
+constexpr uint8_t kIpProtoIgmp = 2;
+constexpr uint8_t kIcmpv6RouterSolicitation = 133;
+constexpr uint8_t kIcmpv6RouterAdvertisement = 134;
+constexpr uint8_t kIcmpv6NeighborSolicitation = 135;
+constexpr uint8_t kIcmpv6NeighborAdvertisement = 136;
+
+// The link-local service an IP frame with a group destination MAC belongs to
+// (docs/policy.md, `link_local`), if any. ARP is decided by its EtherType.
+std::optional<tables::LinkLocalService> linkLocalService(const packet::ParsedFrame& f) {
+  using tables::LinkLocalService;
+  const packet::IpAddress& dst = f.ip.dst;
+  if (f.has(packet::Layer::kIpv4)) {
+    if (f.ip.protocol == kIpProtoIgmp && (dst.bytes[0] & 0xf0) == 0xe0) return LinkLocalService::kIgmp;
+    if (!f.has(packet::Layer::kUdp)) return std::nullopt;
+    if (f.l4.srcPort == 68 && f.l4.dstPort == 67 && isIpv4(dst, 255, 255, 255, 255)) return LinkLocalService::kDhcp;
+    if (f.l4.dstPort == 5353 && isIpv4(dst, 224, 0, 0, 251)) return LinkLocalService::kMdns;
+    return std::nullopt;
+  }
+  if (!f.has(packet::Layer::kIpv6) || dst.bytes[0] != 0xff) return std::nullopt;
+  if (f.has(packet::Layer::kIcmpv6)) {
+    const uint8_t type = f.l4.icmpType;
+    const bool linkScope = dst.bytes[1] == 0x02;
+    if (linkScope && (type == kIcmpv6RouterSolicitation || type == kIcmpv6NeighborSolicitation ||
+                      type == kIcmpv6NeighborAdvertisement))
+      return LinkLocalService::kNd;
+    if (type == 130 || type == 131 || type == 132 || type == 143) return LinkLocalService::kMld;
+    return std::nullopt;
+  }
+  if (!f.has(packet::Layer::kUdp)) return std::nullopt;
+  if (f.l4.srcPort == 546 && f.l4.dstPort == 547 && isIpv6LinkGroup(dst, 0x01, 0x02)) return LinkLocalService::kDhcpv6;
+  if (f.l4.dstPort == 5353 && isIpv6LinkGroup(dst, 0x00, 0xfb)) return LinkLocalService::kMdns;
+  return std::nullopt;
+}
+
+std::string etherTypeText(const packet::EthernetInfo& eth) {
+  if (isLlcFrame(eth)) return "802.3 LLC";
+  char hex[24];
+  std::snprintf(hex, sizeof hex, "EtherType 0x%04x", eth.etherType);
+  return hex;
 }
 
 ZoneId onlyInvariantZone(const tables::CompiledPolicy& policy) {
@@ -103,6 +216,18 @@ std::string PolicyDecider::ruleName(int32_t ruleIndex) const {
 ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) {
   ++counters_.frames;
   decoder_.decode(in.frame->bytes, frame_, in.frame->wireLength);
+  // Frame-level checks that hold on every port and in every mode: a broken IP
+  // header has no meaningful place to go, and link control is for the switch.
+  // Counted by the switch's drop counters only (no event: a flood of broken
+  // frames must not become a flood of alerts).
+  if (isMalformedIp(frame_)) {
+    if (why) why->add("blocked: EtherType says IP but the IP header is broken (" + malformedIpDetail(frame_) + ")");
+    return {in.portZone, false, DropReason::kMalformedIp, true};
+  }
+  if (isLinkControl(frame_, in.dst) && in.role != tables::PortRole::kAccess) {
+    if (why) why->add("link-control frame for the switch itself: not forwarded");
+    return {in.portZone, false, DropReason::kLinkControl, true};
+  }
   if (in.role != tables::PortRole::kAccess) {
     if (why) why->add("arrived on a " + std::string(tables::toString(in.role)) + " port: zone " +
                       policy_->zoneName(in.portZone) + " from the port, not filtered (flow rules apply where devices connect)");
@@ -145,35 +270,84 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
     if (why) why->add("blocked: ARP sender MAC " + frame_.arp.senderMac.toString() + " is not the frame's source (ARP spoofing)");
     return {zone, false, DropReason::kArpSpoofing};
   }
-  if (isLinkControl(in.dst)) {
-    // LLDP, CDP, STP and EAPOL are for the switch: learned from, never forwarded.
+  if (isLinkControl(frame_, in.dst)) {
+    // LLDP, CDP, STP, LACP and EAPOL are for the switch: learned from, never
+    // forwarded, in every mode.
     if (why) why->add("link-control frame for the switch itself: used as evidence, not forwarded");
-    return {zone, false, DropReason::kLinkControl};
+    return {zone, false, DropReason::kLinkControl, true};
   }
   if (zone == kNoZone) return {zone, false, DropReason::kNoZone};
-  if (policy_->zones[zone].quarantine) {
+  const tables::Zone& z = policy_->zones[zone];
+  if (z.quarantine) {
     if (why) why->add("blocked: zone " + policy_->zoneName(zone) + " is a quarantine zone and reaches nothing");
     return {zone, false, DropReason::kQuarantine};
   }
-  if (in.dst.isMulticast()) {
-    if (why) why->add("broadcast/multicast: flooded within zone " + policy_->zoneName(zone));
-    return {zone, true, DropReason::kNone};
+  const fingerprint::DeviceRecord* target = in.dst.isMulticast() ? nullptr : profiler_.find(in.dst);
+  const bool sameZone = target && target->zone == zone;
+  if (sameZone && z.isolated) {
+    if (why) why->add("blocked: both devices are in zone " + policy_->zoneName(zone) + ", which is isolated");
+    return {zone, false, DropReason::kPolicyDenied};
   }
-  const fingerprint::DeviceRecord* target = profiler_.find(in.dst);
   const bool ip = frame_.has(packet::Layer::kIpv4) || frame_.has(packet::Layer::kIpv6);
-  if (target && target->zone == zone) {
-    if (policy_->zones[zone].isolated) {
-      if (why) why->add("blocked: both devices are in zone " + policy_->zoneName(zone) + ", which is isolated");
-      return {zone, false, DropReason::kPolicyDenied};
-    }
+  if (!ip) return nonIpDecision(zone, why);
+  if (in.dst.isMulticast()) return groupDecision(zone, in, why);
+  if (sameZone) {
     if (why) why->add("unicast to " + in.dst.toString() + " in the same zone " + policy_->zoneName(zone));
     return {zone, true, DropReason::kNone};
   }
-  if (!ip) {
-    if (why) why->add("non-IP unicast within zone " + policy_->zoneName(zone));
+  return flowDecision(zone, target, in, why);
+}
+
+// ARP is the link-local service `arp`; every other non-IP frame passes only
+// with an EtherType (or `llc`) the zone lists in `ethertypes`. Within the
+// zone, like any frame: the switch never carries it to another zone.
+ForwardDecision PolicyDecider::nonIpDecision(ZoneId zone, Explanation* why) {
+  const tables::Zone& z = policy_->zones[zone];
+  const packet::EthernetInfo& eth = frame_.eth;
+  if (!isLlcFrame(eth) && (eth.etherType == packet::kEtherTypeArp)) {
+    if (z.linkLocal & tables::linkLocalBit(tables::LinkLocalService::kArp)) {
+      if (why) why->add("ARP: link-local service 'arp' of zone " + z.name + ", within the zone");
+      return {zone, true, DropReason::kNone};
+    }
+    if (why) why->add("blocked: ARP is not among zone " + z.name + "'s link_local services");
+    return {zone, false, DropReason::kPolicyDenied};
+  }
+  const bool allowed = isLlcFrame(eth) ? z.llcFrames : z.allowsEtherType(eth.etherType);
+  if (allowed) {
+    if (why) why->add(etherTypeText(eth) + ": allowed by zone " + z.name + "'s ethertypes, within the zone");
     return {zone, true, DropReason::kNone};
   }
-  return flowDecision(zone, target, in, why);
+  if (why) why->add("blocked: " + etherTypeText(eth) + " is not IP and zone " + z.name + " does not allow it (ethertypes)");
+  return {zone, false, DropReason::kEtherTypeDenied};
+}
+
+// IP to a broadcast or multicast MAC. The link-local services of the zone
+// flood without a flow rule; everything else is judged by the flow rules with
+// its IP destination (255.255.255.255, a subnet broadcast, 239.x, ff0x::, or a
+// unicast address hidden in a group frame) and, if allowed, floods within the
+// zone like any group frame.
+ForwardDecision PolicyDecider::groupDecision(ZoneId zone, const IngressFrame& in, Explanation* why) {
+  const tables::Zone& z = policy_->zones[zone];
+  if (frame_.has(packet::Layer::kIcmpv6) && frame_.l4.icmpType == kIcmpv6RouterAdvertisement) {
+    // Router advertisements from wall jacks keep their old behaviour (flooded
+    // within the zone) until rogue-RA detection decides them; they are not
+    // put through the flow rules.
+    if (why) why->add("ICMPv6 router advertisement: flooded within zone " + z.name + " (not judged here; see docs/forwarding.md)");
+    return {zone, true, DropReason::kNone};
+  }
+  if (std::optional<tables::LinkLocalService> service = linkLocalService(frame_)) {
+    if (z.linkLocal & tables::linkLocalBit(*service)) {
+      if (why) why->add(std::string("link-local service '") + tables::toString(*service) + "' of zone " + z.name +
+                        ": flooded within the zone");
+      return {zone, true, DropReason::kNone};
+    }
+    if (why) why->add(std::string("'") + tables::toString(*service) + "' is not among zone " + z.name +
+                      "'s link_local services: the flow rules decide");
+  } else if (why) {
+    why->add("broadcast/multicast " + in.dst.toString() + " to " + frame_.ip.dst.toString() +
+             " is no link-local service: the flow rules decide");
+  }
+  return flowDecision(zone, nullptr, in, why);
 }
 
 ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const fingerprint::DeviceRecord* target,

@@ -10,9 +10,14 @@
 //   switch (dataplane/forward): frame shape, VLAN tags (hopping), MAC limits,
 //     port state, flooding within the zone, port-level monitor mode;
 //   this decider: the device's zone, R6 frame checks, flow rules (with their
-//     own monitor mode), quarantine, isolation.
+//     own monitor mode), quarantine, isolation; deny by default for every
+//     frame shape (docs/forwarding.md, "What a wall jack may send"): IP in
+//     broadcast/multicast frames goes through the flow rules unless it is one
+//     of the zone's link-local services, non-IP needs the zone's
+//     `ethertypes`, and a broken IP header is dropped as malformed_ip.
 // Frames from uplinks and trunks are not filtered here: the flow rules say
-// what a zone may reach, and replies come back on the zone's own VLAN.
+// what a zone may reach, and replies come back on the zone's own VLAN. Only
+// malformed IP and link control are dropped on every port.
 //
 // Threads: one decider per switch thread. No exceptions; no allocation per
 // frame except when an explanation is requested (trace) or an event is queued.
@@ -98,6 +103,8 @@ class PolicyDecider final : public forward::ForwardDecider {
 
  private:
   forward::ForwardDecision decideAccess(const forward::IngressFrame& in, Explanation* why);
+  forward::ForwardDecision nonIpDecision(tables::ZoneId zone, Explanation* why);
+  forward::ForwardDecision groupDecision(tables::ZoneId zone, const forward::IngressFrame& in, Explanation* why);
   forward::ForwardDecision flowDecision(tables::ZoneId srcZone, const fingerprint::DeviceRecord* target,
                                         const forward::IngressFrame& in, Explanation* why);
   std::string ruleName(int32_t ruleIndex) const;

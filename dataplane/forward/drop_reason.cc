@@ -27,6 +27,8 @@ constexpr DropReasonInfo kInfos[] = {
     {DropReason::kRogueDhcp, "rogue_dhcp", "DHCP server message from an access port"},
     {DropReason::kArpSpoofing, "arp_spoofing", "ARP reply claiming a protected address from an access port"},
     {DropReason::kLinkControl, "link_control", "LLDP/CDP/STP/EAPOL frame for the switch itself: used as evidence, not forwarded"},
+    {DropReason::kMalformedIp, "malformed_ip", "EtherType says IPv4/IPv6 but the IP header is missing, truncated or invalid"},
+    {DropReason::kEtherTypeDenied, "ethertype_denied", "non-IP EtherType (or 802.3 LLC frame) the zone does not allow"},
 };
 static_assert(std::size(kInfos) == kDropReasonCount - 1, "every DropReason needs a name");
 

@@ -41,8 +41,10 @@ enum class DropReason : uint8_t {
   kRogueDhcp,      // DHCP server message from an access port
   kArpSpoofing,    // ARP reply claiming a protected address from an access port
   kLinkControl,    // LLDP, CDP, STP, EAPOL: frames for the switch itself (evidence, never forwarded)
+  kMalformedIp,        // EtherType IPv4/IPv6 whose IP header is missing, truncated or invalid
+  kEtherTypeDenied,    // a non-IP EtherType (or 802.3 LLC) the zone does not allow
 };
-inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kLinkControl) + 1;
+inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kEtherTypeDenied) + 1;
 
 struct DropReasonInfo {
   DropReason reason;

@@ -29,6 +29,9 @@ struct ZoneDecl {
   bool isolated = false;
   TextList prefixes;
   TextList gateways;
+  // Given or not: an absent `link_local` means the default set, `[]` none.
+  std::optional<At<TextList>> linkLocal;
+  std::optional<At<TextList>> etherTypes;
 };
 
 struct DestinationDecl {

@@ -1,6 +1,7 @@
 // Resolving each section of the composed policy: names to ids, text to values,
 // with a diagnostic at the exact place of every bad value.
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <set>
 
@@ -141,6 +142,7 @@ void PolicyBuilder::buildZones() {
         if (address && address->length == address->maxLength()) zone.gateways.push_back(*address);
         else diags_.error(g.at, "bad-address", "'" + g.value + "' is not an IP address (like 10.20.0.1): a gateway is one host");
       }
+      buildZoneFrames(z, zone);
       if (zone.quarantine && zone.isolated) {
         // A quarantine zone is isolated by definition; saying so is fine.
       }
@@ -149,6 +151,98 @@ void PolicyBuilder::buildZones() {
     }
   }
   if (out_.zones.size() > 4094) diags_.error(chain_.back().top, "too-many", "more than 4094 zones");
+}
+
+namespace {
+
+// Named non-IP EtherTypes a zone may allow (docs/policy.md, `ethertypes`).
+struct NamedEtherType {
+  std::string_view name;
+  uint16_t types[2];
+  int count;
+};
+constexpr NamedEtherType kNamedEtherTypes[] = {
+    {"pppoe", {0x8863, 0x8864}, 2},  // discovery and session
+    {"ipx", {0x8137, 0x8138}, 2},
+    {"wol", {0x0842, 0}, 1},  // Wake-on-LAN magic packets sent as their own EtherType
+};
+
+// EtherTypes a zone cannot allow, and why: IP and ARP have their own rules,
+// link control is for the switch, tags are the switch's business.
+const char* reservedEtherType(long type) {
+  switch (type) {
+    case 0x0800: case 0x86dd: return "IP is decided by the flows";
+    case 0x0806: return "ARP is the link_local service 'arp'";
+    case 0x888e: case 0x88cc: case 0x8809: return "it is link control (EAPOL, LLDP, LACP), for the switch itself";
+    case 0x8100: case 0x88a8: case 0x9100: case 0x9200: return "it is a VLAN tag, which the ports' roles decide";
+    default: return nullptr;
+  }
+}
+
+std::optional<long> parseEtherTypeNumber(std::string_view text) {
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    text.remove_prefix(2);
+    base = 16;
+  }
+  long value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || text[0] == '-') return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+void PolicyBuilder::buildZoneFrames(const ZoneDecl& z, Zone& zone) {
+  if (z.linkLocal) {
+    zone.linkLocal = 0;
+    for (const Text& t : z.linkLocal->value) {
+      if (auto s = linkLocalServiceFromName(t.value)) {
+        zone.linkLocal |= linkLocalBit(*s);
+      } else {
+        std::string hint = closestMatch(t.value, {"arp", "dhcp", "dhcpv6", "mdns", "nd", "igmp", "mld"});  // mdns first: it wins ties
+        diags_.error(t.at, "bad-value", "'" + t.value + "' is not a link-local service (arp, dhcp, dhcpv6, nd, mdns, igmp, mld)" +
+                                            (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      }
+    }
+    if (z.quarantine && zone.linkLocal != 0) {
+      diags_.error(z.linkLocal->at, "quarantine-reaches",
+                   "zone '" + z.name.value + "' is a quarantine zone: it reaches nothing, so link_local must be empty or absent");
+    }
+  }
+  if (!z.etherTypes) return;
+  for (const Text& t : z.etherTypes->value) {
+    if (t.value == "llc") {
+      zone.llcFrames = true;
+      continue;
+    }
+    bool named = false;
+    for (const NamedEtherType& n : kNamedEtherTypes) {
+      if (t.value != n.name) continue;
+      named = true;
+      for (int i = 0; i < n.count; ++i) zone.etherTypes.push_back(n.types[i]);
+    }
+    if (named) continue;
+    std::optional<long> number = parseEtherTypeNumber(t.value);
+    if (!number) {
+      std::string hint = closestMatch(t.value, {"llc", "pppoe", "ipx", "wol"});
+      diags_.error(t.at, "bad-value", "'" + t.value + "' is not an EtherType (like 0x8863, or llc, pppoe, ipx, wol)" +
+                                          (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    } else if (*number < 0x0600 || *number > 0xffff) {
+      diags_.error(t.at, "bad-value", "'" + t.value + "' is not an EtherType: they run from 0x0600 to 0xffff (below is an 802.3 length; "
+                                          "those frames are 'llc')");
+    } else if (const char* why = reservedEtherType(*number)) {
+      diags_.error(t.at, "bad-value", "EtherType '" + t.value + "' cannot be allowed here: " + why);
+    } else {
+      zone.etherTypes.push_back(static_cast<uint16_t>(*number));
+    }
+  }
+  std::sort(zone.etherTypes.begin(), zone.etherTypes.end());
+  zone.etherTypes.erase(std::unique(zone.etherTypes.begin(), zone.etherTypes.end()), zone.etherTypes.end());
+  if (z.quarantine && (!zone.etherTypes.empty() || zone.llcFrames)) {
+    diags_.error(z.etherTypes->at, "quarantine-reaches",
+                 "zone '" + z.name.value + "' is a quarantine zone: it reaches nothing, so it cannot allow EtherTypes");
+  }
 }
 
 void PolicyBuilder::buildDestinations() {

@@ -39,6 +39,7 @@ class PolicyBuilder {
   // build_sections.cc
   void buildHeader();
   void buildZones();
+  void buildZoneFrames(const ZoneDecl& z, tables::Zone& zone);  // link_local, ethertypes
   void buildDestinations();
   void buildClasses();
   void buildInventory();

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <sstream>
 
 namespace portvakt::tables {
@@ -55,6 +57,31 @@ const char* toString(Signal s) {
     case Signal::kLldpMedApplication: return "lldp_med.applications";
   }
   return "?";
+}
+
+const char* toString(LinkLocalService s) {
+  switch (s) {
+    case LinkLocalService::kArp: return "arp";
+    case LinkLocalService::kDhcp: return "dhcp";
+    case LinkLocalService::kDhcpv6: return "dhcpv6";
+    case LinkLocalService::kNd: return "nd";
+    case LinkLocalService::kMdns: return "mdns";
+    case LinkLocalService::kIgmp: return "igmp";
+    case LinkLocalService::kMld: return "mld";
+  }
+  return "?";
+}
+
+std::optional<LinkLocalService> linkLocalServiceFromName(std::string_view name) {
+  for (int i = 0; i < kLinkLocalServiceCount; ++i) {
+    auto s = static_cast<LinkLocalService>(i);
+    if (name == toString(s)) return s;
+  }
+  return std::nullopt;
+}
+
+bool Zone::allowsEtherType(uint16_t type) const {
+  return std::binary_search(etherTypes.begin(), etherTypes.end(), type);
 }
 
 const char* toString(RandomizedMacs r) { return r == RandomizedMacs::kClassify ? "classify" : "quarantine"; }
@@ -218,6 +245,23 @@ std::string CompiledPolicy::dumpCanonical() const {
       << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)
       << " purpose=" << quoted(z.purpose);
     if (!z.gateways.empty()) o << " gateways=" << joined(z.gateways, prefixText);  // only when set: older hashes stay
+    if (z.linkLocal != kDefaultLinkLocal) {  // likewise
+      std::vector<LinkLocalService> services;
+      for (int i = 0; i < kLinkLocalServiceCount; ++i) {
+        if (z.linkLocal & linkLocalBit(static_cast<LinkLocalService>(i))) services.push_back(static_cast<LinkLocalService>(i));
+      }
+      o << " link_local=" << (services.empty() ? std::string("none") : joined(services, [](LinkLocalService s) { return std::string(toString(s)); }));
+    }
+    if (!z.etherTypes.empty() || z.llcFrames) {
+      std::vector<std::string> types;
+      for (uint16_t t : z.etherTypes) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "0x%04x", t);
+        types.emplace_back(hex);
+      }
+      if (z.llcFrames) types.emplace_back("llc");
+      o << " ethertypes=" << joined(types, [](const std::string& t) { return t; });
+    }
     o << "\n";
   }
   for (const Port& p : ports) {

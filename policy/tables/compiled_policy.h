@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/tables/addresses.h"
@@ -36,6 +37,27 @@ const char* toString(Protocol p);
 const char* toString(Action a);
 const char* toString(Severity s);
 
+// Link-local services: the frames with a broadcast/multicast destination MAC
+// that flood within a zone without a flow rule (docs/policy.md, `link_local`).
+// Every other IP frame with a group destination goes through the flow rules.
+enum class LinkLocalService : uint8_t {
+  kArp,     // ARP requests and replies (EtherType 0x0806), unicast ones too
+  kDhcp,    // DHCPv4 client messages: UDP 68 -> 67 to 255.255.255.255
+  kDhcpv6,  // DHCPv6 client messages: UDP 546 -> 547 to ff02::1:2
+  kNd,      // ICMPv6 router solicitation, neighbour solicitation/advertisement to ff02::/16
+  kMdns,    // UDP to port 5353 at 224.0.0.251 / ff02::fb
+  kIgmp,    // IGMP membership messages (IPv4 protocol 2) to 224.0.0.0/4
+  kMld,     // MLD queries, reports, done (ICMPv6 130-132, 143) to ff00::/8
+};
+inline constexpr int kLinkLocalServiceCount = 7;
+using LinkLocalSet = uint8_t;  // bit (1 << service)
+inline constexpr LinkLocalSet linkLocalBit(LinkLocalService s) { return static_cast<LinkLocalSet>(1u << static_cast<unsigned>(s)); }
+inline constexpr LinkLocalSet kAllLinkLocal = (1u << kLinkLocalServiceCount) - 1;
+// A zone without `link_local` gets all of them.
+inline constexpr LinkLocalSet kDefaultLinkLocal = kAllLinkLocal;
+const char* toString(LinkLocalService s);
+std::optional<LinkLocalService> linkLocalServiceFromName(std::string_view name);
+
 struct Zone {
   std::string name;
   uint16_t vlan = 0;
@@ -46,6 +68,13 @@ struct Zone {
   // Addresses only the zone's router may claim: ARP from an access port that
   // claims one is dropped as ARP spoofing (R6).
   std::vector<Prefix> gateways;  // host prefixes
+  LinkLocalSet linkLocal = kDefaultLinkLocal;
+  // Non-IP EtherTypes devices of the zone may send (sorted, unique), and
+  // whether 802.3 LLC frames (no EtherType; SNAP with a vendor OUI) may pass.
+  // Everything else that is not IP, ARP or link control is dropped.
+  std::vector<uint16_t> etherTypes{};
+  bool llcFrames = false;
+  bool allowsEtherType(uint16_t type) const;
 };
 
 struct Port {

@@ -343,18 +343,20 @@ row videobar "portvaktd alert rogue_dhcp" raised "$(raised rogue_dhcp c0:28:8d:0
 kill "$(cat "$work/rogue-dnsmasq.pid")" 2>/dev/null
 
 section "VLAN hopping: 802.1Q-in-802.1Q from a jack (R6)"
-# A broadcast UDP datagram to the region server (203.0.113.7:31337 ->
-# 10.20.0.1:31337, payload "hop!"), sent by mausezahn as raw bytes: once double
-# tagged (outer VLAN 30, the video bar's zone; inner VLAN 10, the region), and
-# once untagged as a control that the frame and the captures work. A switch
-# that took the inner tag would put it into region; one that ignored the tags
-# would flood it to the internet uplink.
-ipudp="45 00 00 20 00 00 00 00 40 11 34 b1 cb 00 71 07 0a 14 00 01 7a 69 7a 69 00 0c 00 00 68 6f 70 21"
-hop=$(frame "ff ff ff ff ff ff c0 28 8d 00 00 07 81 00 00 1e 81 00 00 0a 08 00 $ipudp")
-plain=$(frame "ff ff ff ff ff ff c0 28 8d 00 00 07 08 00 $ipudp")
+# A TCP SYN in a broadcast frame (203.0.113.7:31337 -> 203.0.113.1:443, what
+# the video bar's zone may send: flow conference-web), sent by mausezahn as raw
+# bytes: once double tagged (outer VLAN 30, the video bar's zone; inner VLAN
+# 10, the region), and once untagged as a control that the frame and the
+# captures work. A switch that took the inner tag would put it into region;
+# one that ignored the tags would flood it to the internet uplink. (The
+# control is what the flows allow: IP in a broadcast frame goes through the
+# flow rules like unicast, docs/forwarding.md "What a wall jack may send".)
+iptcp="45 00 00 28 00 00 00 00 40 06 02 c7 cb 00 71 07 cb 00 71 01 7a 69 01 bb 00 00 00 01 00 00 00 00 50 02 ff ff bb b3 00 00"
+hop=$(frame "ff ff ff ff ff ff c0 28 8d 00 00 07 81 00 00 1e 81 00 00 0a 08 00 $iptcp")
+plain=$(frame "ff ff ff ff ff ff c0 28 8d 00 00 07 08 00 $iptcp")
 dropsBefore=$(rx_dropped eth6)
 cap_start hoprd rdnet 'ether src c0:28:8d:00:00:07'
-cap_start hopnet internet 'ether src c0:28:8d:00:00:07 and (udp port 31337 or vlan)'
+cap_start hopnet internet 'ether src c0:28:8d:00:00:07 and (tcp port 31337 or vlan)'
 ip netns exec "$(ns videobar)" mausezahn lan0 -q -c 3 -d 50msec "$hop"
 row videobar "double-tagged 30/10 frame at RDnet" blocked "$(cap_result hoprd)"
 row videobar "double-tagged frame at the internet uplink" blocked "$(cap_result hopnet)"
@@ -362,7 +364,7 @@ sleep 0.6  # the switch's counters are published every 500 ms
 row videobar "switch dropped all 3 (status rx_dropped)" counted \
   "$([ $(( $(rx_dropped eth6) - dropsBefore )) -ge 3 ] && echo counted || echo missed)"
 row videobar "control: the same frame untagged, internet" reached \
-  "$(captured internet 'udp port 31337' ip netns exec "$(ns videobar)" mausezahn lan0 -q -c 1 "$plain")"
+  "$(captured internet 'tcp port 31337' ip netns exec "$(ns videobar)" mausezahn lan0 -q -c 1 "$plain")"
 row videobar "portvaktd alert vlan_hopping" raised "$(raised vlan_hopping c0:28:8d:00:00:07)"
 
 section "mDNS announcements: avahi-daemon on the printer and the video bar"

@@ -21,10 +21,15 @@
 //       200 ms and never a newline, reconnecting when the daemon closes it,
 //       for SECONDS; then prints "cut C after-ms A1,A2,... last LINE" (how often
 //       and how long after its connect the daemon cut it off, and its last words).
+//   udp-count PORT SECONDS [READY]      a real UDP socket on 0.0.0.0:PORT:
+//       counts the datagrams it receives for SECONDS, then prints the count.
+//       Writes READY once it is bound.
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -47,7 +52,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: portvakt_e2e_probe webhook-receiver PORT LOG [READY] | json POINTER [FIELD] | spool DB SINK"
-               " | api-hold SOCKET N SECONDS | api-drip SOCKET SECONDS\n";
+               " | api-hold SOCKET N SECONDS | api-drip SOCKET SECONDS | udp-count PORT SECONDS [READY]\n";
   return 2;
 }
 
@@ -240,6 +245,37 @@ int apiDrip(const std::string& path, int seconds) {
   return 0;
 }
 
+int udpCount(int port, int seconds, const std::string& readyPath) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_ANY);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    std::perror("portvakt_e2e_probe: udp-count");
+    return 3;
+  }
+  if (!readyPath.empty()) {
+    if (FILE* f = std::fopen(readyPath.c_str(), "w")) std::fclose(f);
+  }
+  timespec start{};
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  const long deadlineMs = long{start.tv_sec} * 1000 + start.tv_nsec / 1'000'000 + long{seconds} * 1000;
+  long count = 0;
+  for (;;) {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    const long left = deadlineMs - (long{now.tv_sec} * 1000 + now.tv_nsec / 1'000'000);
+    if (left <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    char buffer[2048];
+    while (::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT) >= 0) ++count;
+  }
+  std::cout << count << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -252,5 +288,8 @@ int main(int argc, char** argv) {
   if (command == "spool" && argc == 4) return spool(argv[2], argv[3]);
   if (command == "api-hold" && argc == 5) return apiHold(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
   if (command == "api-drip" && argc == 4) return apiDrip(argv[2], std::atoi(argv[3]));
+  if (command == "udp-count" && (argc == 4 || argc == 5)) {
+    return udpCount(std::atoi(argv[2]), std::atoi(argv[3]), argc == 5 ? argv[4] : "");
+  }
   return usage();
 }
