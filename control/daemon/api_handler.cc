@@ -70,6 +70,13 @@ bool hasControlCharacter(const std::string& s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
+// File names in a bundle are labels that end up in the history and in
+// diagnostics: bounded, and without line breaks that could fake lines there.
+constexpr const char* kFileLabelRule = "must be a file name of 1 to 4096 bytes without control characters";
+bool isFileLabel(const std::string& s) {
+  return !s.empty() && s.size() <= kMaxBundleNameBytes && !hasControlCharacter(s);
+}
+
 std::string normalName(const std::string& path) { return std::filesystem::path(path).lexically_normal().string(); }
 
 // The bundle of a policy.plan or policy.push request, every field checked.
@@ -100,17 +107,12 @@ std::optional<std::string> readBundle(const json& req, const std::string& comman
     const std::string field = "'bundle.files[" + std::to_string(i) + "]";
     const json& f = files[i];
     if (!f.is_object()) return field + "' must be an object {\"path\", \"text\"}, not " + kindOf(f);
-    if (!f.contains("path") || !f["path"].is_string()) {
-      return field + ".path' must be a string, not " + (f.contains("path") ? kindOf(f["path"]) : "missing");
-    }
-    if (!f.contains("text") || !f["text"].is_string()) {
-      return field + ".text' must be a string, not " + (f.contains("text") ? kindOf(f["text"]) : "missing");
+    for (const char* key : {"path", "text"}) {
+      if (!f.contains(key)) return field + "." + key + "' is missing";
+      if (!f[key].is_string()) return field + "." + key + "' must be a string, not " + kindOf(f[key]);
     }
     std::string path = f["path"].get<std::string>();
-    if (path.empty() || path.size() > kMaxBundleNameBytes || hasControlCharacter(path)) {
-      return field + ".path' must be a file name of 1 to " + std::to_string(kMaxBundleNameBytes) +
-             " bytes without control characters";
-    }
+    if (!isFileLabel(path)) return field + ".path' " + kFileLabelRule;
     if (!names.insert(normalName(path)).second) return field + ".path' names " + normalName(path) + " a second time";
     totalBytes += f["text"].get_ref<const std::string&>().size();
     out.files.push_back({std::move(path), f["text"].get<std::string>()});
@@ -120,6 +122,7 @@ std::optional<std::string> readBundle(const json& req, const std::string& comman
            std::to_string(api::kMaxRequestBytes) + " bytes (1 MiB) per request";
   }
   out.site = bundle["site"].get<std::string>();
+  if (!isFileLabel(out.site)) return std::string("'bundle.site' ") + kFileLabelRule;
   if (!names.count(normalName(out.site))) return "'bundle.site' names " + out.site + ", which is not among bundle.files";
   return std::nullopt;
 }

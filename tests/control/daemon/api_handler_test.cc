@@ -188,10 +188,14 @@ TEST_F(ApiHandlerTest, BundlesAreCheckedFieldByField) {
   EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files[1].text' must be a string, not a number with a fraction");
   b = good;
   b["files"][1].erase("path");
-  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files[1].path' must be a string, not missing");
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files[1].path' is missing");
   b = good;
   b["files"][1]["path"] = "evil\nversion 9";
-  EXPECT_NE(errorOf(withBundle(b)).find("'bundle.files[1].path' must be a file name"), std::string::npos);
+  EXPECT_EQ(errorOf(withBundle(b)),
+            "'bundle.files[1].path' must be a file name of 1 to 4096 bytes without control characters");
+  b = good;
+  b["site"] = std::string(5000, 'a');
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.site' must be a file name of 1 to 4096 bytes without control characters");
   b = good;
   b["files"].push_back(b["files"][0]);
   EXPECT_NE(errorOf(withBundle(b)).find("a second time"), std::string::npos);
