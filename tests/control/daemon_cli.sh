@@ -79,6 +79,10 @@ expect_output "push .*$PWD/examples/fysioterapi-arvika.yaml$" "history names the
 mkdir -m 700 "$work/private"
 cp examples/fysioterapi-arvika.yaml examples/fysioterapi-arvika-inventory.csv examples/region-base.yaml "$work/private/"
 expect_exit 0 "plan a policy from the caller's own directory" "$pv" policy plan "$work/private/fysioterapi-arvika.yaml"
+# The request must fit the socket's 1 MiB: the CLI says so before sending.
+{ cat "$work/private/fysioterapi-arvika.yaml"; for i in $(seq 20000); do echo "# padding line $i of a policy far too large to send in one request"; done; } > "$work/private/huge.yaml"
+expect_exit 1 "a bundle over 1 MiB is refused by the CLI" "$pv" policy plan "$work/private/huge.yaml"
+expect_output "is larger than the 1048576 bytes \(1 MiB\) portvaktd accepts per request" "and says why"
 expect_exit 3 "a base that is missing is named" "$pv" policy plan tests/policy/invalid/extends-missing.yaml
 expect_output "base policy .no-such-base.yaml. not found" "and the CLI says which, before sending anything"
 
