@@ -24,6 +24,7 @@
 #include "control/store/store.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
+#include "policy/compiler/compiler.h"
 
 namespace {
 
@@ -95,12 +96,19 @@ int main(int argc, char** argv) {
   if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
   const bool firstStart = policies.history().empty();
   if (vm.count("policy") || (firstStart && vm.count("initial-policy"))) {
+    // The operator's own file, read by the daemon (the one place it opens a policy file).
     const std::string startPolicy = vm[vm.count("policy") ? "policy" : "initial-policy"].as<std::string>();
-    auto plan = policies.plan(startPolicy);
+    policy::BundleRead read = policy::readPolicyBundle(startPolicy);
+    if (!read.bundle) {
+      std::cerr << "portvaktd: " << read.diagnostics.format();
+      return cli::kExitInvalid;
+    }
+    auto plan = policies.plan(*read.bundle);
     if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash) {
       policies.resume(plan.compiled);  // the same tables as before the restart: no new history entry
-    } else if (auto error = policies.push(startPolicy, ::getuid(), "", std::time(nullptr))) {
-      std::cerr << "portvaktd: " << *error;
+    } else if (auto error = policies.push(*read.bundle, ::getuid(), "", std::time(nullptr))) {
+      // Also when the state directory cannot record it: never run unrecorded.
+      std::cerr << "portvaktd: " << *error << (error->ends_with("\n") ? "" : "\n");
       return cli::kExitInvalid;
     }
   } else if (policies.history().empty()) {
