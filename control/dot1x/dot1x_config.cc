@@ -31,13 +31,13 @@ bool isPrintableAscii(std::string_view text) {
 // line, a file name and a RADIUS attribute.
 std::string interfaceProblem(const std::string& name) {
   if (name.empty()) return "is empty";
-  if (name.size() > kMaxInterfaceBytes) return "is longer than 15 bytes";
-  if (name == "." || name == "..") return "is not an interface name";
   for (unsigned char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
                     c == '_' || c == '.';
     if (!ok) return "contains a byte other than letters, digits, '-', '_', '.'";
   }
+  if (name.size() > kMaxInterfaceBytes) return "is longer than 15 bytes";
+  if (name == "." || name == "..") return "is not an interface name";
   return "";
 }
 
