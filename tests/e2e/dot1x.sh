@@ -15,6 +15,9 @@
 #      ("hostapd restarted") and are re-established (NEW_STA) without
 #      touching the supplicants.
 #   5. DEAUTHENTICATE ends a session (AP-STA-DISCONNECTED).
+#   6. A second configured port whose interface does not exist: its hostapd
+#      exits, is restarted with backoff and said so, and the real port is
+#      not affected (one hostapd per port).
 # The host's own freeradius service is never used: own config dir, own
 # namespace. Deadlines here are functional (generous), nothing is timed.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +37,7 @@ id=$$
 ns() { echo "pvd1x$id-$1"; }
 work=$(mktemp -d /tmp/pvdot1x.XXXXXX)
 port=d1x$id          # the switch's access port (veth, in the switch namespace)
+missing=nx$id        # a configured port with no interface behind it
 mac1=02:00:00:d1:00:01 mac2=02:00:00:d1:00:02 mac3=02:00:00:d1:00:03
 failures=0
 cleanup() {
@@ -205,7 +209,7 @@ wait_for 30 "FreeRADIUS is ready in the switch namespace" grep -q "Ready to proc
 # --- the supervisor, commands on a FIFO
 mkfifo "$work/commands"
 ip netns exec "$(ns sw)" "$probe" --runtime-dir "$work/rt" --secret-file "$work/radius.secret" \
-  --server 127.0.0.1:1812 --port "$port" --state "$work/state" < "$work/commands" > "$work/probe.log" 2>&1 &
+  --server 127.0.0.1:1812 --port "$port" --port "$missing" --state "$work/state" < "$work/commands" > "$work/probe.log" 2>&1 &
 probe_pid=$!
 exec 3> "$work/commands"
 wait_for 30 "the supervisor started hostapd on $port and attached" logged "^hostapd-started $port pid=" ||
@@ -286,6 +290,14 @@ echo "deauth $port $mac2" >&3
 wait_for 10 "DEAUTHENTICATE $mac2 answered OK" logged "^deauth-ok $port $mac2\$"
 wait_for 10 "AP-STA-DISCONNECTED $mac2" logged "^event $port AP-STA-DISCONNECTED $mac2\$"
 wait_for 10 "session $mac2 ended: disconnected" logged "^session $port $mac2 authorised->ended .*reason=disconnected"
+
+# --- 6. the port without an interface
+wait_for 30 "hostapd for $missing (no such interface) exited and is restarted with backoff" \
+  state_has "^port $missing pid=[0-9]+ attached=0 starts=([3-9]|[1-9][0-9]+)\$"
+logged "^hostapd-exited $missing .*exited with status [1-9].*starting it again in [0-9]+ ms" &&
+  ok "the supervisor says why and when it restarts it" || fail "no hostapd-exited notice for $missing"
+state_has "^port $port pid=[1-9][0-9]* attached=1 starts=2\$" && ok "$port was not affected by $missing" ||
+  fail "$port was restarted or detached because of $missing"
 
 # --- the supervisor stops its hostapd when it stops
 hostapd_pid=$(sed -n "s/^port $port pid=\([0-9]*\) .*/\1/p" "$work/state")
