@@ -67,6 +67,7 @@ dump() {
   echo "--- probe.log"; tail -40 "$work/probe.log"
   echo "--- state"; cat "$work/state" 2>/dev/null
   echo "--- hostapd log"; tail -20 "$work/rt/hostapd-$port.log" 2>/dev/null
+  [ -n "${DOT1X_KEEP:-}" ] && cp -r "$work" "$DOT1X_KEEP"
   echo "--- radius (errors)"; grep -E "ERROR|Login incorrect" "$work/radius.log" | tail -10
 }
 
@@ -194,12 +195,20 @@ EOF
 # --- namespaces: the switch (hostapd, FreeRADIUS, the supervisor) and the PCs
 ip netns add "$(ns sw)" && ip netns add "$(ns pc)" || { echo "FAIL: cannot create namespaces"; exit 1; }
 for n in sw pc; do ip -n "$(ns $n)" link set lo up; done
-ip -n "$(ns sw)" link add "$port" type veth peer name eth0 netns "$(ns pc)" &&
-  ip -n "$(ns pc)" link set eth0 address $mac1 &&
-  ip -n "$(ns pc)" link add link eth0 name eth1 address $mac2 type macvlan mode bridge &&
-  ip -n "$(ns pc)" link add link eth0 name eth2 address $mac3 type macvlan mode bridge ||
+# Each supplicant on a macvlan of the jack's veth, none on the veth itself,
+# and the macvlans in private mode, so each behaves as a host of its own. Seen
+# here otherwise: a supplicant on the lower device receives its macvlans'
+# EAPOL frames and answers them (after the hostapd restart it answered the
+# other station's Identity request and its own session stalled); in bridge
+# mode each supplicant receives the others' EAPOL-Starts (sent to the PAE
+# group address) and restarts its own state machine, then re-authenticates
+# 30 s later by itself, which hid whether the supervisor's NEW_STA worked.
+ip -n "$(ns sw)" link add "$port" type veth peer name jack netns "$(ns pc)" &&
+  ip -n "$(ns pc)" link add link jack name eth1 address $mac1 type macvlan mode private &&
+  ip -n "$(ns pc)" link add link jack name eth2 address $mac2 type macvlan mode private &&
+  ip -n "$(ns pc)" link add link jack name eth3 address $mac3 type macvlan mode private ||
   { echo "FAIL: cannot create the veth and macvlans"; exit 1; }
-for d in eth0 eth1 eth2; do ip -n "$(ns pc)" link set "$d" up; done
+for d in jack eth1 eth2 eth3; do ip -n "$(ns pc)" link set "$d" up; done
 ip -n "$(ns sw)" link set "$port" up
 
 ip netns exec "$(ns sw)" freeradius -X -d "$rad" > "$work/radius.log" 2>&1 &
@@ -239,7 +248,7 @@ EOF
 }
 
 # --- 1. EK-0001
-supplicant eth0 client1 EK-0001
+supplicant eth1 client1 EK-0001
 wait_for 60 "EK-0001 ($mac1) authorised in the session table, identity from STA" \
   state_has "^session $port $mac1 authorised identity=EK-0001 " || dump
 for e in CTRL-EVENT-EAP-STARTED CTRL-EVENT-EAP-SUCCESS2 AP-STA-CONNECTED; do
@@ -249,14 +258,14 @@ echo "sta $port $mac1" >&3
 wait_for 10 "STA $mac1 reports identity EK-0001, authorised" logged "^sta $port $mac1 identity=EK-0001 authorized=1\$"
 
 # --- 2. a second supplicant behind the same jack
-supplicant eth1 client2 EK-0002
+supplicant eth2 client2 EK-0002
 wait_for 60 "EK-0002 ($mac2, macvlan on the same veth) authorised separately" \
   state_has "^session $port $mac2 authorised identity=EK-0002 " || dump
 state_has "^session $port $mac1 authorised identity=EK-0001 " && ok "EK-0001 is still authorised" ||
   fail "EK-0001 lost its session when EK-0002 authenticated"
 
 # --- 3. the revoked certificate
-supplicant eth2 revoked EK-0666
+supplicant eth3 revoked EK-0666
 wait_for 60 "the revoked certificate fails: EAP-FAILURE2 $mac3" logged "^event $port CTRL-EVENT-EAP-FAILURE2 $mac3\$" || dump
 wait_for 10 "session $mac3 failed" state_has "^session $port $mac3 failed .*failures=[1-9]"
 grep -qE "certificate revoked" "$work/radius.log" && ok "FreeRADIUS refused it for the CRL" ||
