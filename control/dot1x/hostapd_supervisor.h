@@ -5,7 +5,8 @@
 // files): a port's hostapd can then die, be restarted or be reconfigured
 // without touching the sessions of any other port, its log and its control
 // socket are its own, and a crash that some frame on one jack provokes stays
-// on that jack. The cost is a few MB of memory per port (measured in
+// on that jack. The cost is about 1 MB of private memory per port (an idle
+// hostapd 2.10: Private_Clean + Private_Dirty in /proc/PID/smaps_rollup,
 // docs/dot1x.md), small against a switch's 8 to 48 access ports.
 //
 // One supervisor thread does everything that changes state, in a poll()
