@@ -18,6 +18,9 @@ namespace {
 constexpr size_t kMaxSecretBytes = 128;
 constexpr size_t kMaxInterfaceBytes = 15;  // IFNAMSIZ - 1
 constexpr size_t kMaxNasIdentifierBytes = 64;
+// The longest socket path under it is the client's,
+// <dir>/client/portvakt-<pid>-<n> (36 bytes more), in sun_path's 107.
+constexpr size_t kMaxRuntimeDirBytes = 64;
 
 bool isPrintableAscii(std::string_view text) {
   for (unsigned char c : text) {
@@ -55,7 +58,11 @@ std::string secretProblem(const std::string& secret) {
 }
 
 void collectProblems(const Dot1xConfig& config, std::vector<std::string>& problems) {
-  if (config.runtimeDir.empty() || config.runtimeDir.front() != '/') {
+  if (config.runtimeDir.size() > kMaxRuntimeDirBytes) {
+    problems.push_back("runtime directory \"" + escapeForMessage(config.runtimeDir) + "\" is longer than " +
+                       std::to_string(kMaxRuntimeDirBytes) +
+                       " bytes (the Unix socket paths under it must fit in 108 bytes)");
+  } else if (config.runtimeDir.empty() || config.runtimeDir.front() != '/') {
     problems.push_back("runtime directory \"" + escapeForMessage(config.runtimeDir) + "\" is not an absolute path");
   } else if (!isPrintableAscii(config.runtimeDir) || config.runtimeDir.find(' ') != std::string::npos) {
     problems.push_back("runtime directory \"" + escapeForMessage(config.runtimeDir) +

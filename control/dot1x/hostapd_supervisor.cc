@@ -200,7 +200,10 @@ void HostapdSupervisor::tryAttach(PortRuntime& port) {
   auto monitor = HostapdControl::open(hostapdControlSocket(config_, name), clientSocketDir(config_));
   if (!monitor) return;
   if (auto attached = (*monitor)->attach(options_.requestTimeout); !attached) {
-    problem(port, "ATTACH to hostapd for " + name + " failed: " + attached.error().message);
+    // Retried in 50 ms; only recorded, since a notice per try would flood.
+    // If it never works, the start timeout kills hostapd and says so.
+    std::lock_guard lock(mutex_);
+    port.status.lastProblem = "ATTACH to hostapd for " + name + " failed: " + attached.error().message;
     return;
   }
   port.monitor = std::move(*monitor);

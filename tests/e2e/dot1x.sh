@@ -310,7 +310,10 @@ state_has "^port $port pid=[1-9][0-9]* attached=1 starts=2\$" && ok "$port was n
 
 # --- the supervisor stops its hostapd when it stops
 hostapd_pid=$(sed -n "s/^port $port pid=\([0-9]*\) .*/\1/p" "$work/state")
-kill "$probe_pid"; wait "$probe_pid" 2>/dev/null; probe_pid=
+kill "$probe_pid"; wait "$probe_pid"; probe_status=$?; probe_pid=
+[ "$probe_status" -eq 0 ] && ok "the supervisor program exited cleanly on SIGTERM" ||
+  fail "the supervisor program exited with status $probe_status"
+grep -qE "Sanitizer|runtime error" "$work/probe.log" && fail "sanitizer report in the supervisor's output" || true
 if [ -n "$hostapd_pid" ] && [ "$hostapd_pid" != 0 ] && kill -0 "$hostapd_pid" 2>/dev/null; then
   fail "hostapd $hostapd_pid still runs after the supervisor stopped"
 else

@@ -76,6 +76,8 @@ TEST(HostapdConfig, InjectionThroughAnyValueIsRefusedAndNamed) {
       {"newline in NAS identifier", [](Dot1xConfig& c) { c.nasIdentifier = "vc\nieee8021x=0"; }, "NAS identifier"},
       {"relative runtime dir", [](Dot1xConfig& c) { c.runtimeDir = "run/x"; }, "not an absolute path"},
       {"newline in runtime dir", [](Dot1xConfig& c) { c.runtimeDir = "/run/x\ndriver=nl80211"; }, "runtime directory"},
+      {"runtime dir too long for socket paths", [](Dot1xConfig& c) { c.runtimeDir = "/" + std::string(70, 'r'); },
+       "must fit in 108 bytes"},
       {"no server", [](Dot1xConfig& c) { c.servers.clear(); }, "no RADIUS server"},
       {"no port", [](Dot1xConfig& c) { c.ports.clear(); }, "no 802.1X port"},
       {"reauth too short", [](Dot1xConfig& c) { c.ports[0].reauthPeriod = std::chrono::seconds(5); },
