@@ -14,8 +14,10 @@
 #   4. hostapd killed: the supervisor restarts it, the sessions end
 #      ("hostapd restarted") and are re-established (NEW_STA) without
 #      touching the supplicants.
-#   5. DEAUTHENTICATE ends a session (AP-STA-DISCONNECTED).
-#   6. A second configured port whose interface does not exist: its hostapd
+#   5. hostapd hung (SIGSTOP): after 3 unanswered PINGs the supervisor kills
+#      it, starts another, and the sessions come back.
+#   6. DEAUTHENTICATE ends a session (AP-STA-DISCONNECTED).
+#   7. A second configured port whose interface does not exist: its hostapd
 #      exits, is restarted with backoff and said so, and the real port is
 #      not affected (one hostapd per port).
 # The host's own freeradius service is never used: own config dir, own
@@ -218,7 +220,8 @@ wait_for 30 "FreeRADIUS is ready in the switch namespace" grep -q "Ready to proc
 # --- the supervisor, commands on a FIFO
 mkfifo "$work/commands"
 ip netns exec "$(ns sw)" "$probe" --runtime-dir "$work/rt" --secret-file "$work/radius.secret" \
-  --server 127.0.0.1:1812 --port "$port" --port "$missing" --state "$work/state" < "$work/commands" > "$work/probe.log" 2>&1 &
+  --server 127.0.0.1:1812 --port "$port" --port "$missing" --state "$work/state" \
+  --ping-interval 500 --request-timeout 1000 < "$work/commands" > "$work/probe.log" 2>&1 &
 probe_pid=$!
 exec 3> "$work/commands"
 wait_for 30 "the supervisor started hostapd on $port and attached" logged "^hostapd-started $port pid=" ||
@@ -294,18 +297,32 @@ else
   state_has "^session $port $mac3 authorised" && fail "the revoked station is authorised after the restart" || true
 fi
 
-# --- 5. DEAUTHENTICATE ends a session
+# --- 5. hostapd hung: killed after 3 unanswered PINGs, then restarted
+hung_pid=$(sed -n "s/^port $port pid=\([0-9]*\) .*/\1/p" "$work/state")
+if [ -z "$hung_pid" ] || [ "$hung_pid" = 0 ]; then
+  fail "no hostapd pid in the state file"
+else
+  kill -STOP "$hung_pid"
+  wait_for 30 "the supervisor noticed hostapd $hung_pid stopped answering PING" \
+    logged "^problem $port .*pid $hung_pid.*did not answer PING 3 times" || dump
+  wait_for 10 "and killed it" logged "^hostapd-exited $port .*pid $hung_pid.*killed by signal"
+  wait_for 60 "a third hostapd runs and is attached" state_has "^port $port pid=[1-9][0-9]* attached=1 starts=3\$"
+  wait_for 30 "EK-0001 re-established after the hang" state_has "^session $port $mac1 authorised identity=EK-0001 "
+  wait_for 30 "EK-0002 re-established after the hang" state_has "^session $port $mac2 authorised identity=EK-0002 "
+fi
+
+# --- 6. DEAUTHENTICATE ends a session
 echo "deauth $port $mac2" >&3
 wait_for 10 "DEAUTHENTICATE $mac2 answered OK" logged "^deauth-ok $port $mac2\$"
 wait_for 10 "AP-STA-DISCONNECTED $mac2" logged "^event $port AP-STA-DISCONNECTED $mac2\$"
 wait_for 10 "session $mac2 ended: disconnected" logged "^session $port $mac2 authorised->ended .*reason=disconnected"
 
-# --- 6. the port without an interface
+# --- 7. the port without an interface
 wait_for 30 "hostapd for $missing (no such interface) exited and is restarted with backoff" \
   state_has "^port $missing pid=[0-9]+ attached=0 starts=([3-9]|[1-9][0-9]+)\$"
 logged "^hostapd-exited $missing .*exited with status [1-9].*starting it again in [0-9]+ ms" &&
   ok "the supervisor says why and when it restarts it" || fail "no hostapd-exited notice for $missing"
-state_has "^port $port pid=[1-9][0-9]* attached=1 starts=2\$" && ok "$port was not affected by $missing" ||
+state_has "^port $port pid=[1-9][0-9]* attached=1 starts=3\$" && ok "$port was not affected by $missing" ||
   fail "$port was restarted or detached because of $missing"
 
 # --- the supervisor stops its hostapd when it stops

@@ -3,6 +3,7 @@
 //
 //   portvakt_dot1x_probe --runtime-dir DIR --secret-file FILE --server ADDR[:PORT]...
 //                        --port IF... --state FILE [--reauth SECONDS] [--hostapd PATH]
+//                        [--ping-interval MS] [--request-timeout MS]
 //
 // stdout, one line per notice of the supervisor:
 //   event PORT NAME MAC                     a hostapd event with a station
@@ -44,7 +45,7 @@ void say(const std::string& line) {
 int usage(const std::string& why) {
   std::cerr << "portvakt_dot1x_probe: " << why
             << "\nusage: portvakt_dot1x_probe --runtime-dir DIR --secret-file FILE --server ADDR[:PORT]... --port IF..."
-               " --state FILE [--reauth SECONDS] [--hostapd PATH]\n";
+               " --state FILE [--reauth SECONDS] [--hostapd PATH] [--ping-interval MS] [--request-timeout MS]\n";
   return 2;
 }
 
@@ -125,6 +126,10 @@ int main(int argc, char** argv) {
       reauth = std::stol(value);
     } else if (arg == "--hostapd") {
       options.hostapdBinary = value;
+    } else if (arg == "--ping-interval") {
+      options.pingInterval = std::chrono::milliseconds(std::stol(value));
+    } else if (arg == "--request-timeout") {
+      options.requestTimeout = std::chrono::milliseconds(std::stol(value));
     } else {
       return usage("unknown option " + arg);
     }
