@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ struct HostapdSupervisor::PortRuntime {
   Clock::time_point startedAt{};
   Clock::time_point nextAction{};  // kBackoff: start; kWaitingForSocket: next try
   Clock::time_point nextPing{};
+  Clock::time_point nextLogCheck{};
   milliseconds backoff{0};
   int missedPings = 0;
   std::unique_ptr<HostapdControl> monitor;
@@ -125,7 +127,10 @@ void HostapdSupervisor::startHostapd(PortRuntime& port) {
   const std::string configPath = hostapdConfigPath(config_, name);
   const std::string logPath = hostapdLogPath(config_, name);
   ::rename(logPath.c_str(), (logPath + ".1").c_str());  // keep the log of the run before
-  const int logFd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  // O_APPEND: after trimLog() truncates the file, hostapd writes at the new
+  // end instead of at its old offset (which would leave a sparse file).
+  const int logFd =
+      ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   const int nullFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (logFd < 0 || nullFd < 0) {
     const std::string why = std::strerror(errno);
@@ -360,6 +365,32 @@ void HostapdSupervisor::pingIfDue(PortRuntime& port) {
   }
 }
 
+void HostapdSupervisor::trimLog(PortRuntime& port) {
+  const auto now = Clock::now();
+  if (now < port.nextLogCheck) return;
+  port.nextLogCheck = now + milliseconds(1000);
+  const std::string logPath = hostapdLogPath(config_, port.config.interface);
+  struct stat info {};
+  if (::stat(logPath.c_str(), &info) != 0 || static_cast<uint64_t>(info.st_size) <= options_.maxLogBytes) return;
+  // Keep the last maxLogBytes written so far as .log.1, then start the file again.
+  const std::string previous = logPath + ".1";
+  const int in = ::open(logPath.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const int out = ::open(previous.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (in >= 0 && out >= 0 &&
+      ::lseek(in, static_cast<off_t>(static_cast<uint64_t>(info.st_size) - options_.maxLogBytes), SEEK_SET) >= 0) {
+    char buffer[65536];
+    ssize_t n;
+    while ((n = ::read(in, buffer, sizeof buffer)) > 0) {
+      if (::write(out, buffer, static_cast<size_t>(n)) != n) break;
+    }
+  }
+  if (in >= 0) ::close(in);
+  if (out >= 0) ::close(out);
+  if (::truncate(logPath.c_str(), 0) != 0) {
+    problem(port, "cannot truncate " + logPath + ": " + std::strerror(errno));
+  }
+}
+
 void HostapdSupervisor::run() {
   std::vector<pollfd> fds;
   // Per pollfd entry: which port and what it is (0 wake, 1 pidfd, 2 monitor).
@@ -374,6 +405,7 @@ void HostapdSupervisor::run() {
       }
       // Without a pidfd (an old kernel), exits are found by asking.
       if (port->pid > 0 && port->pidfd < 0) handleExit(*port);
+      if (port->pid > 0) trimLog(*port);
       if (port->phase == PortRuntime::Phase::kAttached) {
         pingIfDue(*port);
         wakeAt = std::min(wakeAt, port->nextPing);

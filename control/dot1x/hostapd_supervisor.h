@@ -15,7 +15,8 @@
 // eventfd that stop() writes. Per port it:
 //   1. writes the config (writeHostapdConfigs) and starts hostapd
 //      (fork + exec, PR_SET_PDEATHSIG so hostapd never outlives portvaktd,
-//      stdout/stderr to <runtimeDir>/hostapd-<port>.log);
+//      stdout/stderr to <runtimeDir>/hostapd-<port>.log, kept under
+//      maxLogBytes, the part before in .log.1);
 //   2. waits for hostapd's control socket (PING -> PONG), opens the command
 //      connection and the monitor connection and ATTACHes;
 //   3. asks hostapd to start authentication (NEW_STA) for every MAC whose
@@ -58,6 +59,9 @@ struct SupervisorOptions {
   std::chrono::milliseconds backoffMax{30000};
   std::chrono::milliseconds healthyAfter{60000};   // running this long resets the backoff
   std::chrono::milliseconds pingInterval{10000};   // a hostapd that misses 3 PINGs in a row is killed
+  // hostapd's log lives in the runtime directory (tmpfs, RAM): past this
+  // size it is copied to .log.1 and emptied, checked once a second.
+  uint64_t maxLogBytes = 1 << 20;
 };
 
 // What happened, for the daemon (alerts, audit) and the tests.
@@ -119,6 +123,7 @@ class HostapdSupervisor {
   void handleExit(PortRuntime& port);
   void handleEvents(PortRuntime& port);
   void pingIfDue(PortRuntime& port);
+  void trimLog(PortRuntime& port);
   void killHostapd(PortRuntime& port, const std::string& why);
   void stopAll();
   void notify(const SupervisorNotice& notice);

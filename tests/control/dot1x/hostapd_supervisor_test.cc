@@ -4,7 +4,11 @@
 // hostapd, killed, hung and restarted, is in tests/e2e/dot1x.sh.
 #include "control/dot1x/hostapd_supervisor.h"
 
+#include <sys/stat.h>
+
 #include <condition_variable>
+#include <fstream>
+#include <thread>
 #include <gtest/gtest.h>
 #include <mutex>
 #include <vector>
@@ -86,6 +90,42 @@ TEST(HostapdSupervisor, AHostapdThatExitsIsRestartedWithADoublingBackoff) {
   auto unknown = (*supervisor)->station("acc9", mac);
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("port acc9 is not an 802.1X port"), std::string::npos);
+}
+
+// The log is in RAM (/run): a chatty hostapd must not grow it without bound.
+// The stand-in writes 3 MB and then keeps running without a control socket.
+TEST(HostapdSupervisor, KeepsHostapdsLogBounded) {
+  portvakt::testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string chatty = dir.file("chatty-hostapd");
+  std::ofstream(chatty) << "#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' x\nexec sleep 60\n";
+  ASSERT_EQ(::chmod(chatty.c_str(), 0700), 0);
+  SupervisorOptions options;
+  options.hostapdBinary = chatty;
+  options.maxLogBytes = 100000;
+  options.startTimeout = milliseconds(120000);
+  const Dot1xConfig config = configIn(dir.file("rt"));
+  auto supervisor = HostapdSupervisor::start(config, options, nullptr);
+  ASSERT_TRUE(supervisor) << supervisor.error().message;
+  const std::string log = hostapdLogPath(config, "acc1");
+  auto size = [](const std::string& path) {
+    struct stat info {};
+    return ::stat(path.c_str(), &info) == 0 ? static_cast<uint64_t>(info.st_size) : 0;
+  };
+  // Functional deadline: the 3 MB are written and trimmed well within it.
+  bool trimmed = false;
+  for (int i = 0; i < 300 && !trimmed; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    trimmed = size(log + ".1") > 0 && size(log) <= options.maxLogBytes;
+  }
+  EXPECT_TRUE(trimmed) << "log " << size(log) << " bytes, log.1 " << size(log + ".1") << " bytes";
+  // Keep watching until the writer is done: the file never stays above the bound.
+  std::this_thread::sleep_for(milliseconds(2500));
+  EXPECT_LE(size(log), options.maxLogBytes);
+  EXPECT_LE(size(log + ".1"), options.maxLogBytes);
+  struct stat info {};
+  ASSERT_EQ(::stat(log.c_str(), &info), 0);
+  EXPECT_LE(static_cast<uint64_t>(info.st_blocks) * 512, options.maxLogBytes + 65536) << "not sparse";
 }
 
 }  // namespace
