@@ -74,7 +74,8 @@ int cmdStatus(const std::vector<std::string>& args) {
   const json& a = std::get<json>(answer);
   const json& p = a["policy"];
   std::cout << "policy   " << p.value("name", "") << " version " << p.value("version", 0) << " (" << p.value("mode", "")
-            << ")\nhash     " << p.value("hash", "") << "\nuptime   " << a.value("uptime_s", 0) << " s\nports\n";
+            << ")\nhash     " << p.value("hash", "") << "\nuptime   " << a.value("uptime_s", 0) << " s (portvaktd "
+            << a.value("version", "?") << ")\nports\n";
   for (const json& port : a["ports"]) {
     std::cout << "  " << port.value("interface", "") << "  " << port.value("role", "") << "  default "
               << port.value("default_zone", "") << "  " << port.value("mode", "");

@@ -25,6 +25,7 @@
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
 #include "policy/compiler/compiler.h"
+#include "control/version.h"
 
 namespace {
 
@@ -76,12 +77,17 @@ int main(int argc, char** argv) {
       "group", po::value<std::string>()->default_value("portvakt"), "group that may push and roll back")(
       "metrics", po::value<std::string>()->default_value("127.0.0.1:9120"), "Prometheus /metrics address ('' for none)")(
       "forward", po::value<bool>()->default_value(true),
-      "open the policy's ports and forward frames (no: API and policy only, for checks and tests)");
+      "open the policy's ports and forward frames (no: API and policy only, for checks and tests)")(
+      "version", "print the version and exit");
   po::variables_map vm;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (auto exit = cli::parseOptions(args, "portvaktd --policy FILE [--socket PATH] [--group NAME]", options,
                                     po::positional_options_description(), vm)) {
     return *exit;
+  }
+  if (vm.count("version")) {
+    std::cout << "portvaktd " << kVersion << "\n";
+    return cli::kExitOk;
   }
   const std::string stateDir = vm["state-dir"].as<std::string>();
   std::error_code ec;

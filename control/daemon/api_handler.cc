@@ -12,6 +12,7 @@
 #include "control/daemon/device_json.h"
 #include "control/link/link_manager.h"
 #include "control/store/store.h"
+#include "control/version.h"
 
 namespace portvakt::control {
 
@@ -238,6 +239,7 @@ json ApiHandler::status(int64_t now) const {
   }
   const auto& h = policies_.history();
   json answer = {{"ok", true},
+                 {"version", std::string(kVersion)},
                  {"policy", p ? json{{"name", p->name}, {"hash", p->contentHash}, {"mode", tables::toString(p->mode)},
                                      {"version", h.empty() ? 0 : h.back().version}}
                               : json(nullptr)},

@@ -64,6 +64,7 @@ TEST_F(ApiHandlerTest, StatusAndHistory) {
   ASSERT_TRUE(status["ok"].get<bool>());
   EXPECT_EQ(status["policy"]["name"], "vardcentral-karlstad");
   EXPECT_EQ(status["uptime_s"], 1000);
+  EXPECT_EQ(status["version"], PORTVAKT_VERSION);  // the build's project(VERSION)
   EXPECT_EQ(status["ports"].size(), 16u);
   json history = call(R"({"api":1,"command":"policy.history"})");
   ASSERT_EQ(history["history"].size(), 1u);
