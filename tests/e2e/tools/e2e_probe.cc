@@ -12,6 +12,10 @@
 //   spool DB SINK                       the daemon's alert spool, read-only: one
 //       line per alert that has a delivery row for SINK: "ID STATE EVENT".
 //       Exit 3 when the database cannot be read.
+//   rows DB                             the daemon's table sizes, read-only:
+//       "devices N alerts M". Exit 3 when the database cannot be read.
+//   metrics HOST PORT                   GET /metrics from the daemon's
+//       Prometheus endpoint and print it. Exit 3 when it does not answer.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -28,7 +32,8 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: portvakt_e2e_probe webhook-receiver PORT LOG [READY] | json POINTER [FIELD] | spool DB SINK\n";
+  std::cerr << "usage: portvakt_e2e_probe webhook-receiver PORT LOG [READY] | json POINTER [FIELD] | spool DB SINK | "
+               "rows DB | metrics HOST PORT\n";
   return 2;
 }
 
@@ -116,6 +121,36 @@ int spool(const std::string& path, const std::string& sink) {
   return 0;
 }
 
+int rows(const std::string& path) {
+  portvakt::store::OpenOptions options;
+  options.readOnly = true;
+  options.quickCheck = false;
+  auto db = portvakt::store::Store::open(path, options);
+  if (!db) {
+    std::cerr << "portvakt_e2e_probe: " << db.error().message << "\n";
+    return 3;
+  }
+  auto devices = db.value()->deviceCount();
+  auto alerts = db.value()->recentAlerts(1000000);
+  if (!devices || !alerts) {
+    std::cerr << "portvakt_e2e_probe: cannot count rows\n";
+    return 3;
+  }
+  std::cout << "devices " << *devices << " alerts " << alerts->size() << "\n";
+  return 0;
+}
+
+int metrics(const std::string& host, int port) {
+  httplib::Client client(host, port);
+  auto res = client.Get("/metrics");
+  if (!res || res->status != 200) {
+    std::cerr << "portvakt_e2e_probe: no metrics from " << host << ":" << port << "\n";
+    return 3;
+  }
+  std::cout << res->body;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,5 +161,7 @@ int main(int argc, char** argv) {
   }
   if (command == "json" && (argc == 3 || argc == 4)) return json(argv[2], argc == 4 ? argv[3] : nullptr);
   if (command == "spool" && argc == 4) return spool(argv[2], argv[3]);
+  if (command == "rows" && argc == 3) return rows(argv[2]);
+  if (command == "metrics" && argc == 4) return metrics(argv[2], std::atoi(argv[3]));
   return usage();
 }
