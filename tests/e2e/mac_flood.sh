@@ -96,6 +96,11 @@ grep -q 'portvakt_frames{.*port="eth1".*verdict="dropped"' "$work/metrics" || { 
 # After the flood: the PC still works.
 ip netns exec "$(ns pc)" ping -c 3 -i 0.2 -W 1 10.78.0.2 >/dev/null || { echo "FAIL: the PC lost its path after the flood"; fail=1; }
 
+# Under a sanitizer build (build-asan), what it found during the flood.
+if grep -qE "runtime error:|ERROR: AddressSanitizer" "$work/daemon.log"; then
+  echo "FAIL: the sanitizer reported an error"; grep -E -A5 "runtime error:|ERROR: AddressSanitizer" "$work/daemon.log" | head -20; fail=1
+fi
+
 if [ $fail -ne 0 ]; then echo "--- daemon log"; tail -30 "$work/daemon.log"; fi
 [ $fail -eq 0 ] && echo "mac flood e2e ok ($limits mac_limit events, $known devices, $stored stored rows, $lines log lines)"
 exit $fail
