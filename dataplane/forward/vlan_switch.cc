@@ -195,11 +195,7 @@ ForwardResult VlanSwitch::drop(DropReason reason, PortIndex port, const MacAddre
 
 bool VlanSwitch::admitSourceMac(const Parsed& p, int64_t nowNs) {
   PortState& ps = ports_[p.port];
-  PortIndex previous = kNoPort;
-  if (portMacs_.peek(p.port, p.src) != kNoPort) {
-    (void)portMacs_.learn(p.port, p.src, p.port, nowNs, previous);  // refresh
-    return true;
-  }
+  if (portMacs_.touch(p.port, p.src, nowNs)) return true;  // counted already: one probe per frame
   if (ps.counters.sourceMacs >= config_.ports[p.port].maxMacs) {
     // Not counted: a vouched-for device does not take a stranger's place.
     if (decider_.exemptFromMacLimit(p.src, p.port)) {
@@ -208,6 +204,7 @@ bool VlanSwitch::admitSourceMac(const Parsed& p, int64_t nowNs) {
     }
     return false;
   }
+  PortIndex previous = kNoPort;
   if (portMacs_.learn(p.port, p.src, p.port, nowNs, previous) == MacTable::LearnResult::kLearned)
     ++ps.counters.sourceMacs;
   return true;
