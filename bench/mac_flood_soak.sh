@@ -9,11 +9,13 @@
 # run within the tolerance) and whether the legitimate flow lost nothing.
 #
 #   sudo bench/mac_flood_soak.sh BUILD_DIR [--duration S] [--interval S]
-#                                [--portvaktd PATH] [--tolerance-kib K]
+#                                [--portvaktd PATH] [--tolerance-kib K] [--policy FILE]
 #
 # Defaults: 600 s, 60 s intervals, the build's portvaktd, 2048 KiB tolerance
 # (for each of RSS and state dir; the log must not grow by more than 64 KiB per
-# interval, i.e. the rate-limited summaries). Exit 0 when flat and lossless,
+# interval, i.e. the rate-limited summaries); bench/mac-flood.yaml, or FILE
+# with the same ports (bench/mac-flood-monitor.yaml: the flood jack in
+# monitor mode, so the flood reaches the profiler). Exit 0 when flat and lossless,
 # 1 otherwise, 0 with "skip:" without root. Everything it creates (namespaces
 # pvflood<pid>-*, a temp dir) is removed at exit, also on failure or a signal.
 # Lab:
@@ -23,13 +25,14 @@
 set -uo pipefail
 build=${1:?usage: mac_flood_soak.sh BUILD_DIR [--duration S] [--interval S] [--portvaktd PATH] [--tolerance-kib K]}
 shift
-duration=600 interval=60 tolerance=2048 pvd=
+duration=600 interval=60 tolerance=2048 pvd= policy=
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) duration=$2; shift 2 ;;
     --interval) interval=$2; shift 2 ;;
     --portvaktd) pvd=$2; shift 2 ;;
     --tolerance-kib) tolerance=$2; shift 2 ;;
+    --policy) policy=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     *) echo "unknown option $1"; exit 2 ;;
   esac
 done
@@ -38,6 +41,7 @@ command -v mausezahn >/dev/null || { echo "skip: mausezahn (netsniff-ng) is not 
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac
 [ -n "$pvd" ] || pvd=$build/control/portvaktd
 src=$(cd "$(dirname "$0")/.." && pwd)
+[ -n "$policy" ] || policy=$src/bench/mac-flood.yaml
 tag=pvflood$$
 ns() { echo "$tag-$1"; }
 work=$(mktemp -d)
@@ -65,7 +69,7 @@ link eth0 pc 02:00:00:78:00:01 10.78.0.1/24
 link eth1 flood 02:00:00:78:00:99 ""
 link eth2 up 02:00:00:78:00:02 10.78.0.2/24
 
-ip netns exec "$(ns sw)" "$pvd" --policy "$src/bench/mac-flood.yaml" --socket "$work/api.sock" --metrics "" \
+ip netns exec "$(ns sw)" "$pvd" --policy "$policy" --socket "$work/api.sock" --metrics "" \
   --state-dir "$work/state" 2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 100); do [ -S "$work/api.sock" ] && break; sleep 0.1; done
@@ -79,7 +83,7 @@ wal_kib() { if [ -f "$work/state/portvakt.db-wal" ]; then du -k "$work/state/por
 log_bytes() { stat -c %s "$work/daemon.log"; }
 rx_frames() { ip netns exec "$(ns sw)" cat /sys/class/net/eth1/statistics/rx_packets; }
 
-echo "mac-flood soak: $duration s, $(nproc) cores, $(basename "$pvd") $(git -C "$src" rev-parse --short HEAD 2>/dev/null)"
+echo "mac-flood soak: $duration s, $(nproc) cores, $(basename "$pvd") $(git -C "$src" rev-parse --short HEAD 2>/dev/null), $(basename "$policy")"
 echo "legitimate flow: ping 10.78.0.1 -> 10.78.0.2 every 0.1 s on eth0; flood: mausezahn -a rand on eth1"
 ip netns exec "$(ns flood)" mausezahn lan0 -q -a rand -b ff:ff:ff:ff:ff:ff -c 0 -d 0 -t udp "sp=1234,dp=9" \
   -A 10.78.0.66 -B 10.78.0.2 >/dev/null 2>&1 &

@@ -138,5 +138,6 @@ class PolicyDecider final : public forward::ForwardDecider {
 inline constexpr int64_t kEventHoldNs = 10'000'000'000;  // 10 s
 
 inline constexpr size_t kMaxQueuedEvents = 4096;
+inline constexpr size_t kMaxQueuedDeviceEvents = kMaxQueuedEvents / 2;  // the profiler's share
 
 }  // namespace portvakt::engine

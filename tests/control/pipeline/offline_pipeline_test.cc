@@ -248,6 +248,38 @@ TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {  // R6
   EXPECT_EQ(pipeline->vlanSwitch().wouldDrops().get(forward::DropReason::kMacLimit), 4u);
 }
 
+// A monitor-mode jack lets a flood reach the profiler: thousands of
+// device_new events. They may take only half of the decider's queue, so the
+// switch's mac_limit still gets through while nobody has drained it yet.
+TEST(PipelineMonitorMode, AFloodOfNewDevicesLeavesRoomForMacLimit) {
+  policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
+  ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
+  std::string error;
+  auto pipeline = OfflinePipeline::create(compiled.policy, error);
+  ASSERT_TRUE(pipeline) << error;
+  std::deque<Bytes> keep;
+  for (int i = 0; i < 5000; ++i) {  // 3 ms apart: 15 s, two mac_limit holds
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "06:00:00:00:%02x:%02x", i >> 8, i & 0xff);
+    keep.push_back(discover(mac, kLinuxParams, "", "").data);
+    io::Frame f;
+    f.bytes = keep.back();
+    f.wireLength = static_cast<uint32_t>(keep.back().size());
+    f.port = 2;  // eth3, the watched jack
+    f.timestampNs = int64_t{1'000'000'000} + i * int64_t{3'000'000};
+    (void)pipeline->process(f);
+  }
+  EngineEvent e;
+  size_t macLimit = 0, queued = 0;
+  while (pipeline->decider().popEvent(e)) {
+    ++queued;
+    if (e.event == "mac_limit") ++macLimit;
+  }
+  EXPECT_EQ(macLimit, 2u) << "one per 10 s hold, the second after the queue had filled with device events";
+  EXPECT_LE(queued, kMaxQueuedEvents);
+  EXPECT_GT(pipeline->decider().counters().eventsDropped, 0u) << "the device events beyond their share are counted";
+}
+
 // Issue 14: a random-MAC flood on an enforcing jack. Unknown MACs land in
 // quarantine and are never learned, yet each counts against the port's MAC
 // limit; past it they are dropped before the device profiler (no device
