@@ -21,6 +21,7 @@
 #include "control/daemon/dataplane_runner.h"
 #include "control/daemon/device_json.h"
 #include "control/daemon/device_persister.h"
+#include "control/daemon/event_log_limiter.h"
 #include "control/store/store.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
@@ -33,6 +34,12 @@ volatile std::sig_atomic_t gStop = 0;
 // How stale the stored device table may be after a kill -9 (a clean stop
 // flushes): short enough that a restart finds the devices of the last minute.
 constexpr int64_t kDeviceFlushSeconds = 5;
+// Alert history retention (docs/operations.md, "Bounds"): alerts whose
+// deliveries are finished go after 90 days, and beyond 100 000 rows the oldest
+// finished ones go; checked hourly.
+constexpr int64_t kAlertRetentionMs = int64_t{90} * 24 * 3600 * 1000;
+constexpr int64_t kMaxAlertRows = 100'000;
+constexpr int64_t kAlertPruneSeconds = 3600;
 void onSignal(int) { gStop = 1; }
 // How often the event thread takes the dataplane's events to the alert feed:
 // the longest an event waits before raise() (delivery then follows the feed's
@@ -195,17 +202,26 @@ int main(int argc, char** argv) {
   };
   startAlerts(*current);
   std::string runningAlertConfig = alertConfig(*current);
+  // stderr is rate limited per event type and port like the alert feed
+  // (a MAC flood once wrote 45 MB of event lines a minute); what is held back
+  // is summarised every window and counted in the metrics.
+  control::EventLogLimiter logLimiter;
+  auto nowMs = [] { return static_cast<int64_t>(std::time(nullptr)) * 1000; };
+  auto logLine = [&](const std::string& type, const std::string& port, const std::string& line) {
+    if (logLimiter.admit(type, port, nowMs())) std::cerr << "portvaktd: " << line << "\n";
+    else metrics.addLogLinesSuppressed(type, 1);
+  };
   auto raise = [&](const std::string& type, const std::string& port, const std::string& mac, const std::string& detail) {
-    std::cerr << "portvaktd: event " << nlohmann::json{{"event", type}, {"port", port}, {"mac", mac}, {"detail", detail}}
-                                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    logLine(type, port,
+            "event " + nlohmann::json{{"event", type}, {"port", port}, {"mac", mac}, {"detail", detail}}.dump(
+                           -1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!alertFeed) return;
     alerts::Event e;
     e.type = type;
     e.port = port;
     e.mac = mac;
     if (!detail.empty()) e.evidence.push_back({"detail", detail.substr(0, alerts::kMaxEvidenceValue)});
-    if (auto r = alertFeed->raise(e); !r) std::cerr << "portvaktd: alert not recorded: " << r.error().message << "\n";
+    if (auto r = alertFeed->raise(e); !r) logLine("alert_not_recorded", port, "alert not recorded: " + r.error().message);
   };
   auto raiseLocked = [&](const std::string& type, const std::string& port, const std::string& mac,
                          const std::string& detail) {
@@ -217,8 +233,16 @@ int main(int argc, char** argv) {
   int64_t lastDeviceFlush = std::time(nullptr);
   auto flushDevices = [&] {
     if (!dataplane) return;
-    if (auto written = devices.flush(dataplane->devices()); !written) {
-      std::cerr << "portvaktd: devices not saved: " << written.error().message << "\n";
+    if (auto written = devices.flush(dataplane->devices(), std::time(nullptr)); !written) {
+      logLine("devices_not_saved", "", "devices not saved: " + written.error().message);
+    }
+  };
+  int64_t lastAlertPrune = 0;
+  auto pruneAlerts = [&] {
+    auto aged = db->pruneAlerts(nowMs() - kAlertRetentionMs);
+    auto capped = db->capAlerts(kMaxAlertRows);
+    if (!aged || !capped) {
+      logLine("alerts_not_pruned", "", "alert history not pruned: " + (!aged ? aged.error() : capped.error()).message);
     }
   };
   size_t knownVersions = policies.history().size();
@@ -264,6 +288,11 @@ int main(int argc, char** argv) {
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
     for (const std::string& why : handler.takeRejections()) raiseLocked("policy_rejected", "", "", why);
+    for (const std::string& summary : logLimiter.takeSummaries(nowMs())) std::cerr << "portvaktd: " << summary << "\n";
+    if (std::time(nullptr) - lastAlertPrune >= kAlertPruneSeconds) {
+      pruneAlerts();
+      lastAlertPrune = std::time(nullptr);
+    }
     if (std::time(nullptr) - lastDeviceFlush >= kDeviceFlushSeconds) {
       flushDevices();
       lastDeviceFlush = std::time(nullptr);
@@ -272,6 +301,7 @@ int main(int argc, char** argv) {
         for (const control::DeviceSnapshot& d : dataplane->devices()) ++byClassAndZone[{d.deviceClass, d.zone}];
         metrics.setDeviceCounts(byClassAndZone);
       }
+      if (auto rows = db->deviceCount()) metrics.setDeviceTable(-1, -1, *rows);
     }
     if (auto spool = db->spoolStats()) {
       const int64_t nowMs = std::time(nullptr) * int64_t{1000};
