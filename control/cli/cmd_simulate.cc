@@ -51,7 +51,13 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
     }
   }
   std::string error;
-  s.pipeline = engine::OfflinePipeline::create(s.policy, error, {}, db);
+  // A capture may span hours with long quiet gaps: an offline run keeps every
+  // device it saw (the table's bound still holds) instead of forgetting the
+  // never-classified ones after the daemon's idle time, which would drop
+  // evidence an analyst wants to see.
+  fingerprint::ProfilerConfig profiler;
+  profiler.unclassifiedIdleNs = 0;
+  s.pipeline = engine::OfflinePipeline::create(s.policy, error, profiler, db);
   if (!s.pipeline) {
     std::cerr << "portvakt: cannot build the switch for this policy: " << error << "\n";
     return kExitInvalid;

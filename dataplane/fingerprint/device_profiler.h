@@ -90,10 +90,12 @@ struct ProfilerConfig {
   // option-55 list known only as something else is a spoof reason.
   std::vector<std::string> inventoryCategories{"Windows"};
   // A record that was never classified, pinned or inventoried is forgotten
-  // after this long without a frame (0: never). Why 120 s: an unknown device
-  // still there renews DHCP or ARPs well within it, and a flood's MACs are
-  // gone two minutes after the flood.
-  int64_t unclassifiedIdleNs = 120 * kNsPerSecond;
+  // after this long without a frame (0: never). Why 15 min: an unknown
+  // laptop that is quiet for a few minutes keeps its evidence and is not
+  // announced as device_new again (with 120 s, a DHCP client of the shared
+  // captures lost its fingerprint between renewals); flood pressure does not
+  // wait for it, the probation list is evicted first when the table is full.
+  int64_t unclassifiedIdleNs = 15 * 60 * kNsPerSecond;
   EvidenceOptions evidence;
 };
 

@@ -343,10 +343,13 @@ TEST(DeviceProfiler, FloodNeverEvictsIdleKnownDevicesWhileStrangersCanGo) {
   for (const std::string& m : phones) EXPECT_NE(p.find(mac(m.c_str())), nullptr) << m << " was evicted by the flood";
 }
 
-// Never-classified records age out after unclassifiedIdleNs (120 s by
-// default), on the frame path and by expireUnclassified(); classified ones stay.
+// Never-classified records age out after unclassifiedIdleNs (15 min by
+// default, 120 s here), on the frame path and by expireUnclassified();
+// classified ones stay.
 TEST(DeviceProfiler, NeverClassifiedRecordsAgeOutQuickly) {
-  DeviceProfiler p({}, karlstadPolicyPtr());
+  ProfilerConfig config;
+  config.unclassifiedIdleNs = 120 * kSec;
+  DeviceProfiler p(config, karlstadPolicyPtr());
   (void)p.observe(*dataFrame("00:de:ad:00:00:01"), kWallJack, 0);
   (void)p.observe(*dataFrame("00:de:ad:00:00:02"), kWallJack, 60 * kSec);
   (void)p.observe(*lldpFrame("80:5e:c0:00:00:01", 0x20), kWallJack2, 0);
