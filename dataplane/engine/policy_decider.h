@@ -2,8 +2,8 @@
 // The policy side of the dataplane: the ForwardDecider the VLAN switch calls
 // for every frame. It parses the frame (packet::Decoder), lets the device
 // profiler learn from it and place the source device in a zone, applies the
-// frame-level security checks of DESIGN.md R6 (rogue DHCP, ARP spoofing,
-// spoofed MACs), and asks the compiled flow classifier whether an IP frame may
+// frame-level security checks of DESIGN.md R6 (rogue DHCP and DHCPv6, RA
+// guard, ARP and ND spoofing, spoofed MACs), and asks the compiled flow classifier whether an IP frame may
 // leave its zone. The switch then does what the decision says within the zone.
 //
 // What is checked where:
@@ -25,6 +25,7 @@
 #include <array>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,11 @@ class PolicyDecider final : public forward::ForwardDecider {
   forward::ForwardDecision flowDecision(tables::ZoneId srcZone, const fingerprint::DeviceRecord* target,
                                         const forward::IngressFrame& in, Explanation* why);
   std::string ruleName(int32_t ruleIndex) const;
+  std::optional<forward::ForwardDecision> firstHopGuard(tables::ZoneId zone, const forward::IngressFrame& in,
+                                                        Explanation* why);
+  // True when `event` from this source MAC was not raised within
+  // kEventHoldNs; records it as raised now. Call before building the detail.
+  bool admitEvent(const char* event, const forward::IngressFrame& in);
   void raise(const char* event, const forward::IngressFrame& in, std::string detail);
   bool claimsGateway(const packet::IpAddress& address) const;  // a zone gateway of the policy
   void drainProfilerEvents();

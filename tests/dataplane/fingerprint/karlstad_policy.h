@@ -51,8 +51,11 @@ inline tables::CompiledPolicy karlstadPolicy() {
   eklient.inventory = true;
   eklient.dhcpVendorClass = {"MSFT 5.0"};
   eklient.dhcpParameterLists = {kWindows10};
-  eklient.configuredSignals = 3;
+  eklient.dhcpv6VendorClass = {{311, "MSFT 5.0"}};
+  eklient.dhcpv6OptionRequests = {{24, 23, 17, 39}, {24, 23, 17}};
+  eklient.configuredSignals = 5;
   eklient.evidenceRequired = 3;
+  eklient.required = {tables::Signal::kInventory};
 
   DeviceClass phone;
   phone.name = "ip-phone";
