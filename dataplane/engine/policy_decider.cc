@@ -285,13 +285,19 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
   if (frame_.has(packet::Layer::kArp) && frame_.arp.hasIps && claimsGateway(frame_.arp.senderIp)) {
     // A device on a wall jack announcing a router's address: classic ARP
     // poisoning, whatever MAC it uses. The gateways are named in the policy.
-    raise("arp_spoof", in, "ARP from access port " + policy_->ports[in.port].interface + " claims gateway address " +
-                               frame_.arp.senderIp.toString());
+    if (admitEvent("arp_spoof", in)) {
+      report({"arp_spoof", in.src, in.port, in.nowNs,
+              "ARP from access port " + policy_->ports[in.port].interface + " claims gateway address " +
+                  frame_.arp.senderIp.toString()});
+    }
     if (why) why->add("blocked: ARP claims the gateway address " + frame_.arp.senderIp.toString() + " (ARP spoofing)");
     return {zone, false, DropReason::kArpSpoofing};
   }
   if (frame_.has(packet::Layer::kArp) && frame_.arp.hasMacs && frame_.arp.senderMac != in.src) {
-    raise("arp_spoof", in, "ARP sender " + frame_.arp.senderMac.toString() + " differs from the frame's source");
+    if (admitEvent("arp_spoof", in)) {
+      report({"arp_spoof", in.src, in.port, in.nowNs,
+              "ARP sender " + frame_.arp.senderMac.toString() + " differs from the frame's source"});
+    }
     if (why) why->add("blocked: ARP sender MAC " + frame_.arp.senderMac.toString() + " is not the frame's source (ARP spoofing)");
     return {zone, false, DropReason::kArpSpoofing};
   }
@@ -324,7 +330,7 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
 }
 
 // What only routers and DHCP servers send, from a wall jack (R6; docs/forwarding.md,
-// "First-hop security"): DHCP/DHCPv6 server messages (DHCP guard), IPv6
+// "IPv6 first-hop security"): DHCP/DHCPv6 server messages (DHCP guard), IPv6
 // router advertisements and redirects (RA guard, also behind extension
 // headers and in first fragments), and neighbour advertisements claiming a
 // zone gateway's IPv6 address (ND inspection). The port's `trust` exempts

@@ -2,7 +2,8 @@
 // the first frame of an attack has raised its alert, every further frame from
 // the same MAC within the hold time is dropped without a heap allocation (the
 // alert is held before its text is built), and the next alert comes once the
-// hold time has passed. The decider is driven directly, as the switch does.
+// hold time has passed; the ARP gateway check, which predates them, holds its
+// alert the same way. The decider is driven directly, as the switch does.
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -28,6 +29,7 @@ tables::CompiledPolicyPtr guardPolicy() {
   office.name = "office";
   office.vlan = 10;
   office.gateways.push_back(*tables::Prefix::parse("fe80::1"));
+  office.gateways.push_back(*tables::Prefix::parse("10.0.0.1"));
   tables::Zone quarantine;
   quarantine.name = "quarantine";
   quarantine.vlan = 999;
@@ -71,6 +73,8 @@ std::vector<Attack> attacks() {
   reply.u8(7).u24(0x1234).u16(1).u16(4).u32(0x00030001);
   Writer hidden;  // fragment header, then destination options filling the fragment
   hidden.u8(60).u8(0).u16(1).u32(9).u8(packet::kIpProtoIcmpv6).u8(1).u8(1).u8(12).u32(0).u32(0).u32(0);
+  Writer arp;  // a gratuitous ARP for the IPv4 gateway (the check that predates these)
+  arp.u16(1).u16(0x0800).u8(6).u8(4).u16(2).mac(kAttacker).ip4("10.0.0.1").mac("ff:ff:ff:ff:ff:ff").ip4("10.0.0.1");
   std::vector<Attack> out;
   out.push_back({"router advertisement",
                  ethernet("33:33:00:00:00:01", kAttacker, packet::kEtherTypeIpv6,
@@ -87,6 +91,8 @@ std::vector<Attack> attacks() {
   out.push_back({"first fragment hiding its ICMPv6 header",
                  ethernet("33:33:00:00:00:01", kAttacker, packet::kEtherTypeIpv6, ipv6("fe80::66", "ff02::1", 44, hidden)),
                  forward::DropReason::kRaGuard, "rogue_ra"});
+  out.push_back({"ARP claiming the IPv4 gateway", ethernet("ff:ff:ff:ff:ff:ff", kAttacker, packet::kEtherTypeArp, arp),
+                 forward::DropReason::kArpSpoofing, "arp_spoof"});
   return out;
 }
 
@@ -113,8 +119,8 @@ TEST(FirstHopGuard, AFloodAllocatesNothingAfterItsFirstAlert) {
     in.role = tables::PortRole::kAccess;
     in.portZone = 1;
     in.src = *tables::MacAddress::parse(kAttacker);
-    in.dst = *tables::MacAddress::parse("33:33:00:00:00:01");
-    in.etherType = packet::kEtherTypeIpv6;
+    in.dst = *tables::MacAddress::parse(attack.reason == forward::DropReason::kArpSpoofing ? "ff:ff:ff:ff:ff:ff" : "33:33:00:00:00:01");
+    in.etherType = attack.reason == forward::DropReason::kArpSpoofing ? packet::kEtherTypeArp : packet::kEtherTypeIpv6;
     in.nowNs = 1'700'000'000'000'000'000;
 
     forward::ForwardDecision d = decider.decide(in);
