@@ -115,6 +115,15 @@ bool isDhcpv6ServerMessage(const packet::ParsedFrame& f) {
          f.l4.dstPort == packet::kDhcpv6ClientPort;
 }
 
+// Router/neighbour solicitation or neighbour advertisement that a receiver
+// would accept (hop limit 255, RFC 4861 6.1, 7.1): link-scoped whatever its
+// IP destination.
+bool isUnicastNd(const packet::ParsedFrame& f) {
+  if (!f.has(packet::Layer::kNeighborDiscovery) || f.ip.ttl != 255) return false;
+  const uint8_t type = f.l4.icmpType;
+  return type == kIcmpv6RouterSolicitation || type == kIcmpv6NeighborSolicitation || type == kIcmpv6NeighborAdvertisement;
+}
+
 const char* upperLayerName(uint8_t protocol) {
   switch (protocol) {
     case packet::kIpProtoIcmpv6: return "ICMPv6";
@@ -324,6 +333,15 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
   if (in.dst.isMulticast()) return groupDecision(zone, in, why);
   if (sameZone) {
     if (why) why->add("unicast to " + in.dst.toString() + " in the same zone " + policy_->zoneName(zone));
+    return {zone, true, DropReason::kNone};
+  }
+  if (isUnicastNd(frame_) && (z.linkLocal & tables::linkLocalBit(tables::LinkLocalService::kNd))) {
+    // Neighbour unreachability detection and solicited advertisements are
+    // unicast, to the router behind the uplink too: without them no IPv6
+    // packet reaches the router (its ADVERTISEs and replies are never sent).
+    // Hop limit 255 keeps them on the link (RFC 4861); the gateway claims
+    // were checked above.
+    if (why) why->add("ICMPv6 neighbour discovery, unicast with hop limit 255: link-local service 'nd' of zone " + z.name);
     return {zone, true, DropReason::kNone};
   }
   return flowDecision(zone, target, in, why);

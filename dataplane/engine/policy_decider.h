@@ -13,7 +13,8 @@
 //     own monitor mode), quarantine, isolation; deny by default for every
 //     frame shape (docs/forwarding.md, "What a wall jack may send"): IP in
 //     broadcast/multicast frames goes through the flow rules unless it is one
-//     of the zone's link-local services, non-IP needs the zone's
+//     of the zone's link-local services (unicast ND with hop limit 255 is
+//     `nd` too), non-IP needs the zone's
 //     `ethertypes`, and a broken IP header is dropped as malformed_ip.
 // Frames from uplinks and trunks are not filtered here: the flow rules say
 // what a zone may reach, and replies come back on the zone's own VLAN. Only

@@ -604,6 +604,17 @@ TEST_F(HostileFramesTest, FirstHopSecurity) {
       "nd_spoof");
   row("uplink: NA from the gateway", v6Frame(kAllNodes, kGateway, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "up0",
       "forwarded", "");
+  // Unicast ND to the router behind the uplink is the zone's 'nd' service
+  // (hop limit 255); without it no IPv6 reply from the router is ever sent.
+  row("solicited NA, unicast to the router", v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66"))),
+      "lan1", "forwarded", "");
+  row("NS for unreachability detection, unicast to the router",
+      v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(135, ns)), "lan1", "forwarded", "");
+  Writer forwardedNa = v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66")));
+  forwardedNa.data[kEth + 7] = 64;  // hop limit: not ND a receiver accepts, so the flow rules
+  row("NA with hop limit 64, unicast to the router", forwardedNa, "lan1", "dropped:policy_denied", "");
+  row("ICMPv6 echo, unicast to the router", v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(128, echo)), "lan1",
+      "dropped:policy_denied", "");
 
   (void)events();
   for (const GuardRow& r : rows) {
