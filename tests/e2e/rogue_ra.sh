@@ -23,7 +23,8 @@ ns() { echo "$tag-$1"; }
 hosts="sw rdnet pc rogue"
 fail=0
 
-cleanup() { [ -n "${KEEP_WORK:-}" ] && cp -r "$work" /tmp/ipv6-e2e-work; remove_lab "$hosts"; }
+# KEEP_WORK=DIR keeps a copy of the work dir (logs, captures) for debugging.
+cleanup() { [ -n "${KEEP_WORK:-}" ] && cp -r "$work" "$KEEP_WORK"; remove_lab "$hosts"; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
