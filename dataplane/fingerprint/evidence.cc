@@ -344,6 +344,12 @@ DeviceEvidence evidenceFromExpectedOutcome(const tables::ExpectedOutcome& t) {
   if (!t.cdpPlatform.empty()) mark(e, ignored, Trait::kCdpPlatform, e.cdpPlatform.assign(t.cdpPlatform), 0);
   if (!t.sipUserAgent.empty()) mark(e, ignored, Trait::kSipUserAgent, e.sipUserAgent.assign(t.sipUserAgent), 0);
   for (const std::string& s : t.mdnsServices) (void)e.addMdnsService(s, 0);
+  if (t.dhcpv6VendorClass) {
+    e.dhcpv6Enterprise = t.dhcpv6VendorClass->enterprise;
+    mark(e, ignored, Trait::kDhcpv6VendorClass, e.dhcpv6VendorClass.assign(t.dhcpv6VendorClass->pattern), 0);
+  }
+  if (!t.dhcpv6OptionRequest.empty())
+    mark(e, ignored, Trait::kDhcpv6OptionRequest, e.dhcpv6OptionRequest.assign(t.dhcpv6OptionRequest), 0);
   return e;
 }
 

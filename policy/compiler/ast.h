@@ -162,6 +162,8 @@ struct TestDecl {
   std::optional<Text> mac;
   std::optional<Text> dhcpVendorClass, dhcpHostname, cdpPlatform, sipUserAgent;
   std::optional<At<std::vector<At<long>>>> dhcpParameterList;
+  std::optional<Text> dhcpv6VendorClass;  // "ENTERPRISE:DATA"
+  std::optional<At<std::vector<At<long>>>> dhcpv6OptionRequest;
   TextList lldpMedCapabilities, mdnsServices;
   std::optional<At<long>> lldpMedVoiceVlan;
   std::optional<Text> expectZone, expectClass;

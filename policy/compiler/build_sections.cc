@@ -193,6 +193,22 @@ std::optional<long> parseEtherTypeNumber(std::string_view text) {
 
 }  // namespace
 
+// ENTERPRISE:DATA, as a class matcher (DATA a glob) and in a test device
+// (DATA the literal value). The enterprise number is the IANA one the client
+// sends in DHCPv6 option 16 (311 Microsoft, 4491 CableLabs, ...).
+std::optional<DeviceClass::Dhcpv6VendorClass> PolicyBuilder::dhcpv6VendorClass(const Text& t) {
+  const size_t colon = t.value.find(':');
+  const std::string_view number = std::string_view(t.value).substr(0, colon);
+  uint32_t enterprise = 0;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), enterprise);
+  if (colon == std::string::npos || number.empty() || ec != std::errc() || end != number.data() + number.size()) {
+    diags_.error(t.at, "bad-value", "'" + t.value + "' is not a DHCPv6 vendor class: write ENTERPRISE:DATA, the IANA "
+                                    "enterprise number and a pattern for the data (like \"311:MSFT 5.0\")");
+    return std::nullopt;
+  }
+  return DeviceClass::Dhcpv6VendorClass{enterprise, t.value.substr(colon + 1)};
+}
+
 void PolicyBuilder::buildZoneFrames(const ZoneDecl& z, Zone& zone) {
   if (z.linkLocal) {
     zone.linkLocal = 0;
@@ -408,18 +424,7 @@ void PolicyBuilder::buildClasses() {
       }
       if (!dc.ouis.empty()) configured.push_back(Signal::kOui);
       for (const Text& t : c.dhcpv6VendorClass) {
-        // ENTERPRISE:GLOB. The enterprise number is the IANA one the client
-        // sends in option 16 (311 Microsoft, 4491 CableLabs, ...).
-        const size_t colon = t.value.find(':');
-        const std::string_view number = std::string_view(t.value).substr(0, colon);
-        uint32_t enterprise = 0;
-        auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), enterprise);
-        if (colon == std::string::npos || number.empty() || ec != std::errc() || end != number.data() + number.size()) {
-          diags_.error(t.at, "bad-value", "'" + t.value + "' is not a DHCPv6 vendor class: write ENTERPRISE:DATA, the IANA "
-                                          "enterprise number and a pattern for the data (like \"311:MSFT 5.0\")");
-        } else {
-          dc.dhcpv6VendorClass.push_back({enterprise, t.value.substr(colon + 1)});
-        }
+        if (auto v = dhcpv6VendorClass(t)) dc.dhcpv6VendorClass.push_back(std::move(*v));
       }
       if (!dc.dhcpv6VendorClass.empty()) configured.push_back(Signal::kDhcpv6VendorClass);
       for (const auto& list : c.dhcpv6OptionRequests) {
@@ -1049,6 +1054,13 @@ void PolicyBuilder::buildTests() {
           for (const At<long>& v : t.dhcpParameterList->value) {
             if (v.value < 1 || v.value > 254) diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
             else out.dhcpParameterList.push_back(static_cast<uint8_t>(v.value));
+          }
+        }
+        if (t.dhcpv6VendorClass) out.dhcpv6VendorClass = dhcpv6VendorClass(*t.dhcpv6VendorClass);
+        if (t.dhcpv6OptionRequest) {
+          for (const At<long>& v : t.dhcpv6OptionRequest->value) {
+            if (v.value < 1 || v.value > 65535) diags_.error(v.at, "bad-value", "DHCPv6 option code " + std::to_string(v.value) + " is out of range 1-65535");
+            else out.dhcpv6OptionRequest.push_back(static_cast<uint16_t>(v.value));
           }
         }
         for (const Text& c : t.lldpMedCapabilities) out.lldpMedCapabilities.push_back(c.value);

@@ -401,8 +401,13 @@ class PolicyParser {
   }
 
   void testDevice(TestDecl& t, const Node& v, const SourceLocation& at) {
-    w_.forEachEntry(v, at, "test device", {"mac", "dhcp", "lldp_med", "cdp", "sip", "mdns"}, [&](const Text& k, const Node& d) {
+    w_.forEachEntry(v, at, "test device", {"mac", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns"}, [&](const Text& k, const Node& d) {
       if (k.value == "mac") t.mac = w_.text(d, k.at, "test mac");
+      else if (k.value == "dhcpv6") w_.forEachEntry(d, k.at, "test device dhcpv6", {"vendor_class", "option_request"},
+                                                   [&](const Text& dk, const Node& dv) {
+        if (dk.value == "vendor_class") t.dhcpv6VendorClass = w_.text(dv, dk.at, "dhcpv6 vendor_class");
+        else t.dhcpv6OptionRequest = w_.integerList(dv, dk.at, "dhcpv6 option_request");
+      });
       else if (k.value == "dhcp") w_.forEachEntry(d, k.at, "test device dhcp", {"vendor_class", "hostname", "parameter_list"},
                                                  [&](const Text& dk, const Node& dv) {
         if (dk.value == "vendor_class") t.dhcpVendorClass = w_.text(dv, dk.at, "dhcp vendor_class");

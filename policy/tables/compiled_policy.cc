@@ -367,8 +367,13 @@ std::string CompiledPolicy::dumpCanonical() const {
         << " lldp_med=" << quotedList(t.lldpMedCapabilities)
         << " voice_vlan=" << (t.lldpMedVoiceVlan ? std::to_string(*t.lldpMedVoiceVlan) : "-")
         << " cdp=" << quoted(t.cdpPlatform) << " sip=" << quoted(t.sipUserAgent)
-        << " mdns=" << quotedList(t.mdnsServices) << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass)
-        << " expect_zone=" << zone(t.expectZone) << "\n";
+        << " mdns=" << quotedList(t.mdnsServices);
+      // Only when set, so tests without DHCPv6 keep their hash.
+      if (t.dhcpv6VendorClass) o << " dhcpv6_vendor_class=" << t.dhcpv6VendorClass->enterprise << ":" << quoted(t.dhcpv6VendorClass->pattern);
+      if (!t.dhcpv6OptionRequest.empty()) {
+        o << " dhcpv6_option_request=" << joined(t.dhcpv6OptionRequest, [](uint16_t v) { return std::to_string(v); });
+      }
+      o << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass) << " expect_zone=" << zone(t.expectZone) << "\n";
     } else {
       o << "test " << quoted(t.name) << " flow from=" << zone(t.from) << " to_zone=" << zone(t.toZone)
         << " to=" << (t.toAddress ? t.toAddress->toString() : "-") << " proto=" << toString(t.protocol)

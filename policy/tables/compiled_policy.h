@@ -287,6 +287,8 @@ struct ExpectedOutcome {
   std::vector<uint8_t> dhcpParameterList;
   std::vector<std::string> lldpMedCapabilities, mdnsServices;
   std::optional<uint16_t> lldpMedVoiceVlan;
+  std::optional<DeviceClass::Dhcpv6VendorClass> dhcpv6VendorClass;  // pattern holds the literal data
+  std::vector<uint16_t> dhcpv6OptionRequest;
   std::string expectClass;
   ZoneId expectZone = kNoZone;
   // kFlow: a packet from a zone to an address, and whether it passes.
