@@ -25,12 +25,12 @@
 #include <string_view>
 
 #include "control/alerts/alert.h"
+#include "control/version.h"
 
 namespace portvakt::alerts {
 
-// The product version in the CEF header (Device Version). Kept equal to
-// project(VERSION) in the top-level CMakeLists.txt by a test.
-inline constexpr std::string_view kPortvaktVersion = "0.1.0";
+// The product version in the CEF header (Device Version).
+inline constexpr std::string_view kPortvaktVersion = kVersion;
 
 struct CefFormat {
   std::string hostname;  // dvchost; empty or "-": left out

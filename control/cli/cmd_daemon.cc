@@ -1,7 +1,8 @@
 // Commands against a running portvaktd: status, policy plan|push|rollback|history
 // (devices, alerts and ports have their own files).
 // Human output by default, --json for scripts. Exit codes: 0 ok, 1 the daemon
-// refused (invalid policy, stale plan, not allowed), 2 usage, 3 daemon unreachable.
+// refused (invalid policy, stale plan, not allowed, not recorded), 2 usage,
+// 3 daemon unreachable or a policy file unreadable (read with the caller's rights).
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/cli/daemon_client.h"
+#include "policy/compiler/compiler.h"
 
 namespace portvakt::cli {
 namespace {
@@ -20,6 +22,34 @@ namespace {
 using nlohmann::json;
 
 std::string absolutePath(const std::string& path) { return std::filesystem::absolute(path).lexically_normal().string(); }
+
+// policy.plan and policy.push carry the policy itself, not its path: this
+// process reads the site file and every file it names (bases, inventory CSVs)
+// with the caller's own rights, and portvaktd (root) never opens a path a
+// client names. Returns the request, or an exit code after saying why not.
+std::variant<json, int> policyRequest(const std::string& command, const std::string& file) {
+  policy::BundleRead read = policy::readPolicyBundle(absolutePath(file));
+  if (!read.bundle) {
+    std::cerr << read.diagnostics.format();
+    return kExitRuntime;
+  }
+  json files = json::array();
+  size_t textBytes = 0;
+  for (const policy::SourceText& s : read.bundle->files) {
+    files.push_back({{"path", s.path}, {"text", s.text}});
+    textBytes += s.text.size();
+  }
+  json request = {{"command", command}, {"api", api::kApiVersion},
+                  {"bundle", {{"site", read.bundle->site}, {"files", files}}}};
+  const size_t size = request.dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;  // + newline
+  if (size > api::kMaxRequestBytes) {
+    std::cerr << "portvakt: the policy bundle (" << files.size() << " files, " << textBytes << " bytes of text, "
+              << size << " bytes as a request) is larger than the " << api::kMaxRequestBytes
+              << " bytes (1 MiB) portvaktd accepts per request\n";
+    return kExitInvalid;
+  }
+  return request;
+}
 
 // What push and rollback print: the version now running.
 int reportInstalled(const po::variables_map& vm, const std::variant<json, int>& answer) {
@@ -44,7 +74,8 @@ int cmdStatus(const std::vector<std::string>& args) {
   const json& a = std::get<json>(answer);
   const json& p = a["policy"];
   std::cout << "policy   " << p.value("name", "") << " version " << p.value("version", 0) << " (" << p.value("mode", "")
-            << ")\nhash     " << p.value("hash", "") << "\nuptime   " << a.value("uptime_s", 0) << " s\nports\n";
+            << ")\nhash     " << p.value("hash", "") << "\nuptime   " << a.value("uptime_s", 0) << " s (portvaktd "
+            << a.value("version", "?") << ")\nports\n";
   for (const json& port : a["ports"]) {
     std::cout << "  " << port.value("interface", "") << "  " << port.value("role", "") << "  default "
               << port.value("default_zone", "") << "  " << port.value("mode", "");
@@ -73,7 +104,9 @@ int cmdPolicyPlan(const std::vector<std::string>& args) {
   positional.add("file", 1);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy plan FILE [--json]", options, positional, vm)) return *exit;
-  auto answer = callDaemon(vm, {{"command", "policy.plan"}, {"path", absolutePath(vm["file"].as<std::string>())}});
+  auto request = policyRequest("policy.plan", vm["file"].as<std::string>());
+  if (auto* code = std::get_if<int>(&request)) return *code;
+  auto answer = callDaemon(vm, std::get<json>(request));
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   const json& a = std::get<json>(answer);
@@ -97,21 +130,24 @@ int cmdPolicyPush(const std::vector<std::string>& args) {
   positional.add("file", 1);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy push FILE [--plan ID] [--json]", options, positional, vm)) return *exit;
-  auto answer = callDaemon(vm, {{"command", "policy.push"},
-                          {"path", absolutePath(vm["file"].as<std::string>())},
-                          {"plan_id", vm["plan"].as<std::string>()}});
-  return reportInstalled(vm, answer);
+  auto request = policyRequest("policy.push", vm["file"].as<std::string>());
+  if (auto* code = std::get_if<int>(&request)) return *code;
+  json& push = std::get<json>(request);
+  if (!vm["plan"].as<std::string>().empty()) push["plan_id"] = vm["plan"].as<std::string>();
+  return reportInstalled(vm, callDaemon(vm, push));
 }
 
 int cmdPolicyRollback(const std::vector<std::string>& args) {
   po::options_description options("policy rollback options");
-  options.add_options()("version", po::value<int>()->default_value(0), "version to return to (default: the one before)");
+  options.add_options()("version", po::value<int>(), "version to return to (default: the one before)");
   addDaemonOptions(options);
   po::positional_options_description positional;
   positional.add("version", 1);
   po::variables_map vm;
   if (auto exit = parseOptions(args, "portvakt policy rollback [VERSION] [--json]", options, positional, vm)) return *exit;
-  auto answer = callDaemon(vm, {{"command", "policy.rollback"}, {"version", vm["version"].as<int>()}});
+  json request = {{"command", "policy.rollback"}};
+  if (vm.count("version")) request["version"] = vm["version"].as<int>();
+  auto answer = callDaemon(vm, request);
   return reportInstalled(vm, answer);
 }
 

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include "control/version.h"
+
 namespace portvakt::cli {
 
 int cmdPolicyCheck(const std::vector<std::string>& args);
@@ -58,13 +60,18 @@ void printOverview(std::ostream& out) {
     out << "  " << c.path << std::string(18 - std::min<size_t>(17, std::string(c.path).size()), ' ')
         << c.summary << "\n";
   }
-  out << "\nexit codes: 0 ok, 1 policy invalid or check failed, 2 usage error, 3 runtime failure\n";
+  out << "\nportvakt --version prints the version (" << kVersion << ").\n"
+         "exit codes: 0 ok, 1 policy invalid or check failed, 2 usage error, 3 runtime failure\n";
 }
 
 }  // namespace
 
 int runCli(int argc, char** argv) {
   std::vector<std::string> words(argv + 1, argv + argc);
+  if (!words.empty() && (words[0] == "--version" || words[0] == "version")) {
+    std::cout << "portvakt " << kVersion << "\n";
+    return kExitOk;
+  }
   if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
     printOverview(words.empty() ? std::cerr : std::cout);
     return words.empty() ? kExitUsage : kExitOk;

@@ -29,7 +29,9 @@ void addDaemonOptions(po::options_description& options) {
 std::variant<json, int> callDaemon(const po::variables_map& vm, json request) {
   request["api"] = api::kApiVersion;
   std::string error;
-  auto answer = api::callDaemon(vm["socket"].as<std::string>(), request.dump(), error);
+  // replace: a file name that is not UTF-8 must not abort the CLI.
+  auto answer = api::callDaemon(vm["socket"].as<std::string>(), request.dump(-1, ' ', false, json::error_handler_t::replace),
+                                error);
   if (!answer) {
     std::cerr << "portvakt: " << error << "\n";
     return kExitRuntime;

@@ -21,9 +21,12 @@
 #include "control/daemon/dataplane_runner.h"
 #include "control/daemon/device_json.h"
 #include "control/daemon/device_persister.h"
+#include "control/daemon/event_log_limiter.h"
 #include "control/store/store.h"
 #include "control/daemon/policy_manager.h"
 #include "control/metrics/metrics.h"
+#include "policy/compiler/compiler.h"
+#include "control/version.h"
 
 namespace {
 
@@ -31,6 +34,12 @@ volatile std::sig_atomic_t gStop = 0;
 // How stale the stored device table may be after a kill -9 (a clean stop
 // flushes): short enough that a restart finds the devices of the last minute.
 constexpr int64_t kDeviceFlushSeconds = 5;
+// Alert history retention (docs/operations.md, "Bounds"): alerts whose
+// deliveries are finished go after 90 days, and beyond 100 000 rows the oldest
+// finished ones go; checked hourly.
+constexpr int64_t kAlertRetentionMs = int64_t{90} * 24 * 3600 * 1000;
+constexpr int64_t kMaxAlertRows = 100'000;
+constexpr int64_t kAlertPruneSeconds = 3600;
 void onSignal(int) { gStop = 1; }
 // How often the event thread takes the dataplane's events to the alert feed:
 // the longest an event waits before raise() (delivery then follows the feed's
@@ -75,12 +84,17 @@ int main(int argc, char** argv) {
       "group", po::value<std::string>()->default_value("portvakt"), "group that may push and roll back")(
       "metrics", po::value<std::string>()->default_value("127.0.0.1:9120"), "Prometheus /metrics address ('' for none)")(
       "forward", po::value<bool>()->default_value(true),
-      "open the policy's ports and forward frames (no: API and policy only, for checks and tests)");
+      "open the policy's ports and forward frames (no: API and policy only, for checks and tests)")(
+      "version", "print the version and exit");
   po::variables_map vm;
   std::vector<std::string> args(argv + 1, argv + argc);
   if (auto exit = cli::parseOptions(args, "portvaktd --policy FILE [--socket PATH] [--group NAME]", options,
                                     po::positional_options_description(), vm)) {
     return *exit;
+  }
+  if (vm.count("version")) {
+    std::cout << "portvaktd " << kVersion << "\n";
+    return cli::kExitOk;
   }
   const std::string stateDir = vm["state-dir"].as<std::string>();
   std::error_code ec;
@@ -95,12 +109,19 @@ int main(int argc, char** argv) {
   if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
   const bool firstStart = policies.history().empty();
   if (vm.count("policy") || (firstStart && vm.count("initial-policy"))) {
+    // The operator's own file, read by the daemon (the one place it opens a policy file).
     const std::string startPolicy = vm[vm.count("policy") ? "policy" : "initial-policy"].as<std::string>();
-    auto plan = policies.plan(startPolicy);
+    policy::BundleRead read = policy::readPolicyBundle(startPolicy);
+    if (!read.bundle) {
+      std::cerr << "portvaktd: " << read.diagnostics.format();
+      return cli::kExitInvalid;
+    }
+    auto plan = policies.plan(*read.bundle);
     if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash) {
       policies.resume(plan.compiled);  // the same tables as before the restart: no new history entry
-    } else if (auto error = policies.push(startPolicy, ::getuid(), "", std::time(nullptr))) {
-      std::cerr << "portvaktd: " << *error;
+    } else if (auto error = policies.push(*read.bundle, ::getuid(), "", std::time(nullptr))) {
+      // Also when the state directory cannot record it: never run unrecorded.
+      std::cerr << "portvaktd: " << *error << (error->ends_with("\n") ? "" : "\n");
       return cli::kExitInvalid;
     }
   } else if (policies.history().empty()) {
@@ -181,17 +202,26 @@ int main(int argc, char** argv) {
   };
   startAlerts(*current);
   std::string runningAlertConfig = alertConfig(*current);
+  // stderr is rate limited per event type and port like the alert feed
+  // (a MAC flood once wrote 45 MB of event lines a minute); what is held back
+  // is summarised every window and counted in the metrics.
+  control::EventLogLimiter logLimiter;
+  auto nowMs = [] { return static_cast<int64_t>(std::time(nullptr)) * 1000; };
+  auto logLine = [&](const std::string& type, const std::string& port, const std::string& line) {
+    if (logLimiter.admit(type, port, nowMs())) std::cerr << "portvaktd: " << line << "\n";
+    else metrics.addLogLinesSuppressed(type, 1);
+  };
   auto raise = [&](const std::string& type, const std::string& port, const std::string& mac, const std::string& detail) {
-    std::cerr << "portvaktd: event " << nlohmann::json{{"event", type}, {"port", port}, {"mac", mac}, {"detail", detail}}
-                                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n";
+    logLine(type, port,
+            "event " + nlohmann::json{{"event", type}, {"port", port}, {"mac", mac}, {"detail", detail}}.dump(
+                           -1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!alertFeed) return;
     alerts::Event e;
     e.type = type;
     e.port = port;
     e.mac = mac;
     if (!detail.empty()) e.evidence.push_back({"detail", detail.substr(0, alerts::kMaxEvidenceValue)});
-    if (auto r = alertFeed->raise(e); !r) std::cerr << "portvaktd: alert not recorded: " << r.error().message << "\n";
+    if (auto r = alertFeed->raise(e); !r) logLine("alert_not_recorded", port, "alert not recorded: " + r.error().message);
   };
   auto raiseLocked = [&](const std::string& type, const std::string& port, const std::string& mac,
                          const std::string& detail) {
@@ -203,8 +233,16 @@ int main(int argc, char** argv) {
   int64_t lastDeviceFlush = std::time(nullptr);
   auto flushDevices = [&] {
     if (!dataplane) return;
-    if (auto written = devices.flush(dataplane->devices()); !written) {
-      std::cerr << "portvaktd: devices not saved: " << written.error().message << "\n";
+    if (auto written = devices.flush(dataplane->devices(), std::time(nullptr)); !written) {
+      logLine("devices_not_saved", "", "devices not saved: " + written.error().message);
+    }
+  };
+  int64_t lastAlertPrune = 0;
+  auto pruneAlerts = [&] {
+    auto aged = db->pruneAlerts(nowMs() - kAlertRetentionMs);
+    auto capped = db->capAlerts(kMaxAlertRows);
+    if (!aged || !capped) {
+      logLine("alerts_not_pruned", "", "alert history not pruned: " + (!aged ? aged.error() : capped.error()).message);
     }
   };
   size_t knownVersions = policies.history().size();
@@ -250,6 +288,11 @@ int main(int argc, char** argv) {
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
     for (const std::string& why : handler.takeRejections()) raiseLocked("policy_rejected", "", "", why);
+    for (const std::string& summary : logLimiter.takeSummaries(nowMs())) std::cerr << "portvaktd: " << summary << "\n";
+    if (std::time(nullptr) - lastAlertPrune >= kAlertPruneSeconds) {
+      pruneAlerts();
+      lastAlertPrune = std::time(nullptr);
+    }
     if (std::time(nullptr) - lastDeviceFlush >= kDeviceFlushSeconds) {
       flushDevices();
       lastDeviceFlush = std::time(nullptr);
@@ -258,6 +301,7 @@ int main(int argc, char** argv) {
         for (const control::DeviceSnapshot& d : dataplane->devices()) ++byClassAndZone[{d.deviceClass, d.zone}];
         metrics.setDeviceCounts(byClassAndZone);
       }
+      if (auto rows = db->deviceCount()) metrics.setDeviceTable(-1, -1, *rows);
     }
     if (auto spool = db->spoolStats()) {
       const int64_t nowMs = std::time(nullptr) * int64_t{1000};

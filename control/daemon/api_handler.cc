@@ -4,12 +4,15 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <climits>
+#include <filesystem>
 #include <set>
 #include <vector>
 
 #include "control/daemon/device_json.h"
 #include "control/link/link_manager.h"
 #include "control/store/store.h"
+#include "control/version.h"
 
 namespace portvakt::control {
 
@@ -33,8 +36,96 @@ json versionJson(const PolicyVersion& v) {
           {"uid", v.uid},         {"time", v.unixTime}, {"summary", v.summary}, {"kind", v.kind}};
 }
 
-std::string text(const json& req, const char* key) {
-  return req.contains(key) && req[key].is_string() ? req[key].get<std::string>() : std::string();
+// A client's bundle holds a site, its bases (extends: at most 3 deep) and
+// their inventory files: 16 is room to spare, not a real policy's need.
+constexpr size_t kMaxBundleFiles = 16;
+constexpr size_t kMaxBundleNameBytes = 4096;  // PATH_MAX
+
+// What a JSON value is, for "must be X, not Y" errors.
+std::string kindOf(const json& v) {
+  if (v.is_string()) return "a string";
+  if (v.is_boolean()) return "true/false";
+  if (v.is_number_float()) return "a number with a fraction";
+  if (v.is_number_integer()) return "an integer";
+  if (v.is_object()) return "an object";
+  if (v.is_array()) return "a list";
+  return "null";
+}
+
+// An optional string field: absent leaves `out`; any other type is an error
+// naming the field.
+std::optional<std::string> optionalString(const json& req, const char* key, std::string& out) {
+  if (!req.contains(key)) return std::nullopt;
+  if (!req[key].is_string()) return "'" + std::string(key) + "' must be a string, not " + kindOf(req[key]);
+  out = req[key].get<std::string>();
+  return std::nullopt;
+}
+
+std::optional<std::string> requiredString(const json& req, const char* key, const std::string& command,
+                                          std::string& out) {
+  if (!req.contains(key)) return command + " needs '" + key + "'";
+  return optionalString(req, key, out);
+}
+
+bool hasControlCharacter(const std::string& s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+// File names in a bundle are labels that end up in the history and in
+// diagnostics: bounded, and without line breaks that could fake lines there.
+constexpr const char* kFileLabelRule = "must be a file name of 1 to 4096 bytes without control characters";
+bool isFileLabel(const std::string& s) {
+  return !s.empty() && s.size() <= kMaxBundleNameBytes && !hasControlCharacter(s);
+}
+
+std::string normalName(const std::string& path) { return std::filesystem::path(path).lexically_normal().string(); }
+
+// The bundle of a policy.plan or policy.push request, every field checked.
+// Returns the error text, or nullopt with `out` filled.
+std::optional<std::string> readBundle(const json& req, const std::string& command, policy::PolicyBundle& out) {
+  if (req.contains("path")) {
+    return command + ": 'path' is refused: portvaktd does not open files for its clients; send the policy itself "
+                     "as 'bundle' (the portvakt CLI does since this version; upgrade it)";
+  }
+  if (!req.contains("bundle")) {
+    return command + " needs 'bundle': {\"site\": NAME, \"files\": [{\"path\": NAME, \"text\": TEXT}, ...]}";
+  }
+  const json& bundle = req["bundle"];
+  if (!bundle.is_object()) return "'bundle' must be an object, not " + kindOf(bundle);
+  if (!bundle.contains("site")) return "'bundle.site' is missing (the site file's name among bundle.files)";
+  if (!bundle["site"].is_string()) return "'bundle.site' must be a string, not " + kindOf(bundle["site"]);
+  if (!bundle.contains("files")) return "'bundle.files' is missing";
+  if (!bundle["files"].is_array()) return "'bundle.files' must be a list, not " + kindOf(bundle["files"]);
+  const json& files = bundle["files"];
+  if (files.empty()) return "'bundle.files' is empty";
+  if (files.size() > kMaxBundleFiles) {
+    return "'bundle.files' holds " + std::to_string(files.size()) + " files; a bundle holds at most " +
+           std::to_string(kMaxBundleFiles) + " (a site file, its bases and their inventory files)";
+  }
+  size_t totalBytes = 0;
+  std::set<std::string> names;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string field = "'bundle.files[" + std::to_string(i) + "]";
+    const json& f = files[i];
+    if (!f.is_object()) return field + "' must be an object {\"path\", \"text\"}, not " + kindOf(f);
+    for (const char* key : {"path", "text"}) {
+      if (!f.contains(key)) return field + "." + key + "' is missing";
+      if (!f[key].is_string()) return field + "." + key + "' must be a string, not " + kindOf(f[key]);
+    }
+    std::string path = f["path"].get<std::string>();
+    if (!isFileLabel(path)) return field + ".path' " + kFileLabelRule;
+    if (!names.insert(normalName(path)).second) return field + ".path' names " + normalName(path) + " a second time";
+    totalBytes += f["text"].get_ref<const std::string&>().size();
+    out.files.push_back({std::move(path), f["text"].get<std::string>()});
+  }
+  if (totalBytes > api::kMaxRequestBytes) {
+    return "the bundle's files hold " + std::to_string(totalBytes) + " bytes; portvaktd accepts at most " +
+           std::to_string(api::kMaxRequestBytes) + " bytes (1 MiB) per request";
+  }
+  out.site = bundle["site"].get<std::string>();
+  if (!isFileLabel(out.site)) return std::string("'bundle.site' ") + kFileLabelRule;
+  if (!names.count(normalName(out.site))) return "'bundle.site' names " + out.site + ", which is not among bundle.files";
+  return std::nullopt;
 }
 
 json alertJson(const store::AlertRecord& a, const std::vector<store::DeliveryRecord>& deliveries) {
@@ -100,19 +191,21 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
       for (const PolicyVersion& v : policies_.history()) versions.push_back(versionJson(v));
       answer = {{"ok", true}, {"history", versions}};
     } else if (command == "policy.plan") {
-      answer = plan(req);
+      answer = plan(req, command);
     } else if (command == "policy.push" || command == "policy.rollback") {
       answer = changePolicy(command, req, caller, now);
     } else if (command == "devices") {
       answer = devices();
-    } else if (command == "devices.show") {
-      answer = showDevice(text(req, "mac"));
-    } else if (command == "devices.forget") {
-      answer = forgetDevice(text(req, "mac"));
+    } else if (command == "devices.show" || command == "devices.forget") {
+      std::string mac;
+      if (auto bad = requiredString(req, "mac", command, mac)) answer = failure(*bad);
+      else answer = command == "devices.show" ? showDevice(mac) : forgetDevice(mac);
     } else if (command == "alerts") {
       answer = alerts(req);
     } else if (command == "alerts.ack") {
-      answer = ackAlert(text(req, "id"), caller, now);
+      std::string id;
+      if (auto bad = requiredString(req, "id", command, id)) answer = failure(*bad);
+      else answer = ackAlert(id, caller, now);
     } else if (command == "ports") {
       answer = ports();
     } else {
@@ -146,6 +239,7 @@ json ApiHandler::status(int64_t now) const {
   }
   const auto& h = policies_.history();
   json answer = {{"ok", true},
+                 {"version", std::string(kVersion)},
                  {"policy", p ? json{{"name", p->name}, {"hash", p->contentHash}, {"mode", tables::toString(p->mode)},
                                      {"version", h.empty() ? 0 : h.back().version}}
                               : json(nullptr)},
@@ -163,10 +257,10 @@ json ApiHandler::status(int64_t now) const {
   return answer;
 }
 
-json ApiHandler::plan(const json& req) const {
-  std::string path = text(req, "path");
-  if (path.empty()) return failure("policy.plan needs 'path'");
-  PlanResult plan = policies_.plan(path);
+json ApiHandler::plan(const json& req, const std::string& command) const {
+  policy::PolicyBundle bundle;
+  if (auto bad = readBundle(req, command, bundle)) return failure(*bad);
+  PlanResult plan = policies_.plan(bundle);
   if (!plan.ok) return {{"ok", false}, {"error", "policy invalid"}, {"diagnostics", plan.diagnostics}};
   json changes = json::array();
   for (const PolicyChange& c : plan.changes) {
@@ -180,12 +274,27 @@ json ApiHandler::plan(const json& req) const {
 json ApiHandler::changePolicy(const std::string& command, const json& req, const api::Caller& caller, int64_t now) {
   std::optional<std::string> error;
   if (command == "policy.push") {
-    std::string path = text(req, "path");
-    if (path.empty()) return failure("policy.push needs 'path'");
-    error = policies_.push(path, caller.uid, text(req, "plan_id"), now);
+    policy::PolicyBundle bundle;
+    std::string planId;
+    if (auto bad = readBundle(req, command, bundle)) error = *bad;
+    else if (auto badPlan = optionalString(req, "plan_id", planId)) error = *badPlan;
+    else error = policies_.push(bundle, caller.uid, planId, now);
   } else {
-    int version = req.contains("version") && req["version"].is_number_integer() ? req["version"].get<int>() : 0;
-    error = policies_.rollback(version, caller.uid, now);
+    int version = 0;  // the version before the running one
+    if (req.contains("version")) {
+      const json& v = req["version"];
+      // Only a JSON integer: "1", 1.0 and true are a client's mistake, not a version.
+      if (!v.is_number_integer()) {
+        error = "'version' must be a positive integer (like 3), not " + kindOf(v);
+      } else if (v.is_number_unsigned() ? v.get<uint64_t>() < 1 || v.get<uint64_t>() > uint64_t{INT_MAX}
+                                        : v.get<int64_t>() < 1 || v.get<int64_t>() > INT_MAX) {
+        error = "'version' must be a positive integer (like 3), not " + v.dump() +
+                "; leave it out to return to the version before the running one";
+      } else {
+        version = v.get<int>();
+      }
+    }
+    if (!error) error = policies_.rollback(version, caller.uid, now);
   }
   if (error) {
     if (metrics_) metrics_->policyRejected();
@@ -261,7 +370,10 @@ json ApiHandler::alerts(const json& req) const {
     }
     limit = req["limit"].get<int>();
   }
-  const bool unacked = req.contains("unacked") && req["unacked"].is_boolean() && req["unacked"].get<bool>();
+  if (req.contains("unacked") && !req["unacked"].is_boolean()) {
+    return failure("'unacked' must be true or false, not " + kindOf(req["unacked"]));
+  }
+  const bool unacked = req.contains("unacked") && req["unacked"].get<bool>();
   auto recent = store_->recentAlerts(limit, unacked);
   if (!recent) return failure("cannot read the alerts: " + recent.error().message);
   json list = json::array();

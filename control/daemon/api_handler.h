@@ -1,13 +1,21 @@
 #pragma once
 // The management API's request handler: one JSON request in, one JSON response
 // out (docs/operations.md lists every command). Requests look like
-// {"api":1,"command":"status"}; "policy.plan" {path}, "policy.push" {path,
+// {"api":1,"command":"status"}; "policy.plan" {bundle}, "policy.push" {bundle,
 // plan_id?}, "policy.rollback" {version?}, "policy.history", "devices",
 // "devices.show" {mac}, "devices.forget" {mac}, "alerts" {limit?, unacked?},
 // "alerts.ack" {id}, "ports". Responses always carry "ok"; failures carry
 // "error" and change nothing. Mutating commands need uid 0 or membership in
 // the configured group (default "portvakt"); the caller's uid comes from
 // SO_PEERCRED and goes into the policy history and the alert's ack.
+//
+// A bundle is {"site": NAME, "files": [{"path": NAME, "text": TEXT}, ...]}:
+// the client read the files with its own rights and sends their texts. The
+// daemon, running as root, never opens a path a client names (a "path" field
+// is refused), compiles the bundle without touching the disk, and answers
+// with diagnostics that quote at most the offending line of a file. Every
+// field is type-checked: a wrong type is an error naming the field, never a
+// silent default.
 
 #include <cstdint>
 #include <string>
@@ -45,7 +53,7 @@ class ApiHandler {
  private:
   bool mayChange(const api::Caller& caller) const;
   nlohmann::json status(int64_t now) const;
-  nlohmann::json plan(const nlohmann::json& req) const;
+  nlohmann::json plan(const nlohmann::json& req, const std::string& command) const;
   nlohmann::json changePolicy(const std::string& command, const nlohmann::json& req, const api::Caller& caller,
                               int64_t now);
   nlohmann::json devices() const;

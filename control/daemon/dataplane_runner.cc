@@ -187,6 +187,7 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
   // Ports or zones changed: close the old ports first (the same interfaces
   // are reopened), keep the decider and its device evidence.
   std::unique_ptr<engine::PolicyDecider> decider = std::move(plane_->decider);
+  heldBySwitchBefore_ += plane_->drops->suppressed();
   plane_.reset();
   std::string error;
   plane_ = open(policy, decider, error);
@@ -310,9 +311,18 @@ void DataplaneRunner::publish(bool withDevices) {
       metrics_->setPortBytes(ports.back().interface, "tx", c.txBytes);
     }
   }
+  // Never-classified devices idle past the profiler's timeout go even when no
+  // frame arrives to expire them.
+  (void)plane_->decider->profiler().expireUnclassified(wallClockNs());
   std::vector<engine::EngineEvent> fresh;
   engine::EngineEvent e;
   while (plane_->decider->popEvent(e)) fresh.push_back(std::move(e));
+  const fingerprint::ProfilerStats& ps = plane_->decider->profiler().stats();
+  const engine::DeciderCounters& dc = plane_->decider->counters();
+  if (metrics_) {
+    metrics_->setDeviceTable(static_cast<int64_t>(plane_->decider->profiler().size()),
+                             static_cast<int64_t>(plane_->decider->profiler().probationSize()), -1);
+  }
   std::lock_guard lock(mutex_);
   snapshot_ = std::move(ports);
   if (withDevices) {
@@ -323,8 +333,27 @@ void DataplaneRunner::publish(bool withDevices) {
     devices_ = std::move(devices);
   }
   for (auto& f : fresh) {
-    if (events_.size() < 10000) events_.push_back(std::move(f));
+    if (events_.size() < kMaxRunnerEvents) events_.push_back(std::move(f));
+    else ++loss_.runnerQueueFull;
   }
+  loss_.profilerRingFull = ps.eventsDropped;
+  loss_.deciderQueueFull = dc.eventsDropped;
+  loss_.repeatHeld = dc.eventsSuppressed + heldBySwitchBefore_ + plane_->drops->suppressed();
+  if (metrics_) {
+    auto add = [&](const char* reason, uint64_t now, uint64_t& before) {
+      if (now > before) metrics_->addEventsDropped(reason, now - before);
+      before = now;
+    };
+    add("profiler_ring_full", loss_.profilerRingFull, reported_.profilerRingFull);
+    add("decider_queue_full", loss_.deciderQueueFull, reported_.deciderQueueFull);
+    add("runner_queue_full", loss_.runnerQueueFull, reported_.runnerQueueFull);
+    add("repeat_held", loss_.repeatHeld, reported_.repeatHeld);
+  }
+}
+
+EventLoss DataplaneRunner::eventLoss() const {
+  std::lock_guard lock(mutex_);
+  return loss_;
 }
 
 std::vector<PortSnapshot> DataplaneRunner::ports() const {

@@ -69,6 +69,17 @@ struct DataplaneStatus {
 };
 
 inline constexpr int kDevicePublishMs = 1000;
+// Events waiting for the control thread (it takes them every 200 ms); more are
+// dropped and counted (portvakt_events_dropped_total{reason="runner_queue_full"}).
+inline constexpr size_t kMaxRunnerEvents = 10000;
+
+// Events lost on their way to the control plane, since start.
+struct EventLoss {
+  uint64_t profilerRingFull = 0;  // the profiler's event ring was full
+  uint64_t deciderQueueFull = 0;  // the decider's queue was full
+  uint64_t runnerQueueFull = 0;   // the runner's queue for the control thread was full
+  uint64_t repeatHeld = 0;        // a repeat within the 10 s hold at the source (not an error)
+};
 
 class DataplaneRunner {
  public:
@@ -89,6 +100,7 @@ class DataplaneRunner {
   // Queued; the forwarding thread forgets the device before its next burst.
   void forget(const tables::MacAddress& mac);
   std::vector<engine::EngineEvent> takeEvents();
+  EventLoss eventLoss() const;
   std::string lastError() const;
 
  private:
@@ -117,6 +129,9 @@ class DataplaneRunner {
   DataplaneStatus status_;
   std::vector<tables::MacAddress> forgetQueue_;
   std::vector<engine::EngineEvent> events_;
+  EventLoss loss_;           // as published
+  EventLoss reported_;       // as last added to the metrics (dataplane thread only)
+  uint64_t heldBySwitchBefore_ = 0;  // repeats held by switch drop events of planes closed before
   std::string lastError_;
 };
 

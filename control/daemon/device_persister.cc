@@ -1,5 +1,7 @@
 #include "control/daemon/device_persister.h"
 
+#include <unordered_set>
+
 #include "control/daemon/device_json.h"
 
 namespace portvakt::control {
@@ -13,17 +15,26 @@ bool sameRow(const store::DeviceRecord& a, const store::DeviceRecord& b) {
 
 }  // namespace
 
-store::Result<size_t> DevicePersister::flush(const std::vector<DeviceSnapshot>& devices) {
+store::Result<size_t> DevicePersister::flush(const std::vector<DeviceSnapshot>& devices, int64_t nowSeconds) {
   std::vector<store::DeviceRecord> changed;
+  std::unordered_set<std::string> live;
+  live.reserve(devices.size());
   for (const DeviceSnapshot& d : devices) {
     store::DeviceRecord r = toRecord(d);
+    live.insert(r.mac);
     auto it = written_.find(r.mac);
     if (it != written_.end() && sameRow(it->second, r)) continue;
     changed.push_back(std::move(r));
   }
-  if (changed.empty()) return size_t{0};
-  if (auto stored = store_.upsertDevices(changed); !stored) return stored.error();
-  for (store::DeviceRecord& r : changed) written_[r.mac] = std::move(r);
+  // Only what the profiler still holds is worth remembering.
+  std::erase_if(written_, [&](const auto& kv) { return !live.count(kv.first); });
+  if (!changed.empty()) {
+    if (auto stored = store_.upsertDevices(changed); !stored) return stored.error();
+    for (store::DeviceRecord& r : changed) written_[r.mac] = std::move(r);
+  }
+  auto pruned = store_.pruneDevices(nowSeconds - options_.unclassifiedRetentionSeconds, options_.maxRows);
+  if (!pruned) return pruned.error();
+  pruned_ += *pruned;
   return changed.size();
 }
 

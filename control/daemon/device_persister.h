@@ -7,10 +7,18 @@
 // transaction (one fsync): a clinic's hundred devices cost one small write
 // every flush interval, not one per frame. last_seen is kept to the second.
 //
+// Bounds (issue 14: a MAC flood made a row, and an entry here, per MAC, for
+// ever). What was last written is remembered only for devices in the current
+// snapshot, which is the profiler's table (at most maxDevices): a device that
+// left it is written again if it comes back. After each write the store's
+// devices table is pruned: rows without a class not seen for
+// unclassifiedRetentionSeconds go, then the least recently seen beyond maxRows.
+//
 // Thread-safety: the control thread only.
 
-#include <map>
+#include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "control/daemon/dataplane_runner.h"
@@ -18,15 +26,30 @@
 
 namespace portvakt::control {
 
+struct DevicePersisterOptions {
+  // Why 15 min: a quarantined laptop that went away is of no interest after
+  // a restart, and a flood's MACs leave the table within this time.
+  int64_t unclassifiedRetentionSeconds = 15 * 60;
+  // Twice the profiler's table (4096): room for every live device plus the
+  // classified ones that went quiet; a clinic has a few hundred.
+  int64_t maxRows = 8192;
+};
+
 class DevicePersister {
  public:
-  explicit DevicePersister(store::Store& store) : store_(store) {}
-  // Returns how many rows were written, or the store's error.
-  store::Result<size_t> flush(const std::vector<DeviceSnapshot>& devices);
+  explicit DevicePersister(store::Store& store, DevicePersisterOptions options = {})
+      : store_(store), options_(options) {}
+  // Writes what changed and prunes; `nowSeconds` is the wall clock. Returns
+  // how many rows were written, or the store's error.
+  store::Result<size_t> flush(const std::vector<DeviceSnapshot>& devices, int64_t nowSeconds);
+  size_t remembered() const { return written_.size(); }
+  int64_t pruned() const { return pruned_; }  // rows deleted by pruning since start
 
  private:
   store::Store& store_;
-  std::map<std::string, store::DeviceRecord> written_;  // by MAC, as last written
+  DevicePersisterOptions options_;
+  std::unordered_map<std::string, store::DeviceRecord> written_;  // by MAC, as last written
+  int64_t pruned_ = 0;
 };
 
 }  // namespace portvakt::control

@@ -41,9 +41,13 @@ PolicyVersion fromRecord(const store::PolicyRecord& r) {
   return v;
 }
 
+// The sha256 of each file lets an auditor check a copy on disk against what
+// was pushed (`sha256sum FILE`).
 std::string sourcesToJson(const std::vector<policy::SourceText>& sources) {
   nlohmann::json list = nlohmann::json::array();
-  for (const policy::SourceText& s : sources) list.push_back({{"path", s.path}, {"text", s.text}});
+  for (const policy::SourceText& s : sources) {
+    list.push_back({{"path", s.path}, {"text", s.text}, {"sha256", tables::sha256Hex(s.text)}});
+  }
   return list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -83,9 +87,9 @@ PolicyManager::PolicyManager(store::Store* store) : store_(store) {
   for (const store::PolicyRecord& r : *records) history_.push_back(fromRecord(r));
 }
 
-PlanResult PolicyManager::plan(const std::string& path) const {
+PlanResult PolicyManager::plan(const policy::PolicyBundle& bundle) const {
   PlanResult result;
-  policy::CompileResult compiled = policy::compilePolicyFile(path);
+  policy::CompileResult compiled = policy::compilePolicySources(bundle.site, bundle.files);
   if (!compiled.ok() || compiled.diagnostics.warningCount() > 0) result.diagnostics = compiled.diagnostics.format();
   if (!compiled.ok()) return result;
   result.ok = true;
@@ -101,7 +105,7 @@ PlanResult PolicyManager::plan(const std::string& path) const {
   return result;
 }
 
-void PolicyManager::install(PolicyVersion v) {
+std::optional<std::string> PolicyManager::install(PolicyVersion v) {
   v.version = history_.empty() ? 1 : history_.back().version + 1;
   if (store_) {
     store::PolicyRecord r = toRecord(v);
@@ -110,21 +114,25 @@ void PolicyManager::install(PolicyVersion v) {
       auto sources = sourcesFromJson(v.sourcesJson);
       if (sources && !sources->empty()) r.policyText = sources->front().text;
     }
-    if (auto stored = store_->appendPolicy(r)) {
-      v.version = *stored;
-      lastError_.clear();
-    } else {
-      lastError_ = "the policy runs, but the audit trail could not record it: " + stored.error().message;
+    // Committed (and with synchronous=FULL on disk) before anything runs: a
+    // version the audit trail lacks must never run, or a restart would
+    // silently go back to the one before it.
+    auto stored = store_->appendPolicy(r);
+    if (!stored) {
+      return "cannot record " + v.kind + " of " + v.hash + " in the audit trail: " + stored.error().message +
+             "; the running policy is unchanged";
     }
+    v.version = *stored;
   }
   installedAtNs_.store(wallClockNs());
   current_.store(v.policy);  // the one step the dataplane sees
   history_.push_back(std::move(v));
+  return std::nullopt;
 }
 
-std::optional<std::string> PolicyManager::push(const std::string& path, uid_t uid, const std::string& expectedPlanId,
-                                               int64_t now) {
-  PlanResult p = plan(path);
+std::optional<std::string> PolicyManager::push(const policy::PolicyBundle& bundle, uid_t uid,
+                                               const std::string& expectedPlanId, int64_t now) {
+  PlanResult p = plan(bundle);
   if (!p.ok) return "policy rejected, the running policy is unchanged:\n" + p.diagnostics;
   if (!expectedPlanId.empty() && expectedPlanId != p.planId) {
     return "plan " + expectedPlanId + " is stale: the plan is now " + p.planId +
@@ -136,15 +144,14 @@ std::optional<std::string> PolicyManager::push(const std::string& path, uid_t ui
   PolicyVersion v;
   v.hash = p.compiled->contentHash;
   v.name = p.compiled->name;
-  v.source = path;
+  v.source = bundle.site;
   v.uid = uid;
   v.unixTime = now;
   v.summary = changeSummary(p.changes);
   v.canonical = p.compiled->dumpCanonical();
   v.sourcesJson = sourcesToJson(p.sources);
   v.policy = p.compiled;
-  install(std::move(v));
-  return std::nullopt;
+  return install(std::move(v));
 }
 
 void PolicyManager::resume(std::shared_ptr<const tables::CompiledPolicy> policy) {
@@ -212,8 +219,7 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
   v.kind = "rollback";  // source stays the file that version was pushed from
   v.summary = "rollback to version " + std::to_string(target->version) +
               (running ? ": " + changeSummary(diffPolicies(*running, *target->policy)) : "");
-  install(std::move(v));
-  return std::nullopt;
+  return install(std::move(v));
 }
 
 }  // namespace portvakt::control

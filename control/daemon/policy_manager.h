@@ -4,6 +4,18 @@
 // reads between frames, so no frame ever sees half a policy. A failed push
 // leaves the running policy untouched and says why.
 //
+// Record first, then swap: with a store, a version runs only after the audit
+// trail holds it durably (the append committed, synchronous=FULL). A push or
+// rollback the store refuses (disk full, read-only, damaged) is refused with
+// the store's reason, and nothing changes: not the running policy, not the
+// history, not the version numbers. Before this order, a full state
+// directory let a push run unrecorded, and a restart silently went back to
+// the version before it.
+//
+// Policies come as bundles (policy::PolicyBundle: the site file's name and
+// every file it reads, with their texts), compiled without reading the disk:
+// the daemon runs as root and must never open a file a client names.
+//
 // Thread-safety: plan/push/rollback/history are called from the control thread
 // only; current() may be called from any thread.
 
@@ -18,6 +30,7 @@
 #include <vector>
 
 #include "control/policy_views/policy_diff.h"
+#include "policy/compiler/compiler.h"
 #include "policy/compiler/source_file.h"
 #include "policy/tables/compiled_policy.h"
 
@@ -31,13 +44,13 @@ struct PolicyVersion {
   int version = 0;  // 1, 2, ... in push order; a rollback is a new version
   std::string hash;
   std::string name;
-  std::string source;  // the site file pushed
+  std::string source;  // the site file pushed, as the client named it (a label, never opened)
   uid_t uid = 0;       // who pushed (SO_PEERCRED)
   int64_t unixTime = 0;
   std::string summary;  // "+2 ~1 -0 items" against the version before
   std::string canonical;  // the compiled tables, for rollback and audit
   std::string kind = "push";  // push | rollback
-  std::string sourcesJson = "[]";  // every file compiled, with its text (policy::SourceText as JSON)
+  std::string sourcesJson = "[]";  // every file compiled: [{path, text, sha256}], the bundle as used
   std::shared_ptr<const tables::CompiledPolicy> policy;  // null for versions from before the last start, until needed
 };
 
@@ -62,16 +75,18 @@ class PolicyManager {
   int64_t installedAtNs() const { return installedAtNs_.load(); }
   const std::vector<PolicyVersion>& history() const { return history_; }
 
-  PlanResult plan(const std::string& path) const;
+  // Compiles `bundle` (no disk access) and compares it with the running policy.
+  PlanResult plan(const policy::PolicyBundle& bundle) const;
   // A check every push and rollback must pass before the swap, beyond
   // compiling: the daemon's is "the policy's ports exist on this host".
   // Returns the reason to refuse, or nullopt.
   using Preflight = std::function<std::optional<std::string>(const tables::CompiledPolicy&)>;
   void setPreflight(Preflight check) { preflight_ = std::move(check); }
-  // Compiles and swaps in `path`. With `expectedPlanId`, refuses unless the plan
-  // computed now has that id (nothing changed since the engineer looked).
-  // Returns an error text, or nullopt on success.
-  std::optional<std::string> push(const std::string& path, uid_t uid, const std::string& expectedPlanId, int64_t now);
+  // Compiles `bundle`, records it and swaps it in. With `expectedPlanId`,
+  // refuses unless the plan computed now has that id (nothing changed since
+  // the engineer looked). Returns an error text, or nullopt on success.
+  std::optional<std::string> push(const policy::PolicyBundle& bundle, uid_t uid, const std::string& expectedPlanId,
+                                  int64_t now);
   // Runs `policy` as the last version of the history (a restart with the same
   // tables): no new history entry.
   void resume(std::shared_ptr<const tables::CompiledPolicy> policy);
@@ -81,11 +96,13 @@ class PolicyManager {
   // Swaps back to a previous version's tables (as a new version). A version
   // from before the last start is rebuilt from the files recorded with it
   // (not from disk, where they may have changed) and must come out with its
-  // recorded hash.
+  // recorded hash. `version` 0 means the version before the running one.
   std::optional<std::string> rollback(int version, uid_t uid, int64_t now);
 
  private:
-  void install(PolicyVersion v);
+  // Appends `v` to the store, then swaps; on a store error returns it and
+  // changes nothing.
+  std::optional<std::string> install(PolicyVersion v);
   std::optional<std::string> rebuild(PolicyVersion& v) const;
 
   std::atomic<std::shared_ptr<const tables::CompiledPolicy>> current_;
@@ -96,7 +113,7 @@ class PolicyManager {
   Preflight preflight_;
 
  public:
-  // Set when the store refused a write (the swap itself still happened).
+  // Set when the history could not be read from the store at construction.
   const std::string& lastStoreError() const { return lastError_; }
 };
 

@@ -22,7 +22,14 @@ Metrics::Metrics(std::string site)
       alertQueue_(BuildGauge().Name("portvakt_alert_queue_depth").Help("Alert deliveries waiting for a receiver's acknowledgement").Register(*registry_)),
       alertRejected_(BuildGauge().Name("portvakt_alert_deliveries_rejected").Help("Alert deliveries a receiver refused for good").Register(*registry_)),
       alertLag_(BuildGauge().Name("portvakt_alert_delivery_lag_seconds").Help("Age of the oldest alert still waiting for delivery (0: none)").Register(*registry_)),
-      devices_(BuildGauge().Name("portvakt_devices").Help("Devices the profiler knows, by class and zone").Register(*registry_)) {
+      devices_(BuildGauge().Name("portvakt_devices").Help("Devices the profiler knows, by class and zone").Register(*registry_)),
+      eventsDropped_(BuildCounter().Name("portvakt_events_dropped_total").Help("Dataplane events that raised no alert, by reason (a full queue, a repeat held at the source)").Register(*registry_)),
+      logSuppressed_(BuildCounter().Name("portvakt_log_lines_suppressed_total").Help("stderr event lines held back by the log rate limit, by event").Register(*registry_)),
+      deviceTable_(BuildGauge().Name("portvakt_device_table").Help("Bounded device state: profiler records (all, unclassified) and stored rows").Register(*registry_)) {
+  // The reasons exist from the start, at 0, so rate() and alerts on them work.
+  for (const char* reason : {"profiler_ring_full", "decider_queue_full", "runner_queue_full", "repeat_held"}) {
+    eventsDropped_.Add({{"site", site_}, {"reason", reason}});
+  }
   // Both results exist from the start so rate() works before the first failure.
   reloads_.Add({{"site", site_}, {"result", "ok"}});
   reloads_.Add({{"site", site_}, {"result", "rejected"}});
@@ -66,6 +73,21 @@ void Metrics::setDeviceCounts(const std::map<std::pair<std::string, std::string>
     if (!gauge) gauge = &devices_.Add({{"site", site_}, {"class", key.first}, {"zone", key.second}});
     gauge->Set(static_cast<double>(count));
   }
+}
+
+void Metrics::addEventsDropped(const std::string& reason, uint64_t n) {
+  eventsDropped_.Add({{"site", site_}, {"reason", reason}}).Increment(static_cast<double>(n));
+}
+
+void Metrics::addLogLinesSuppressed(const std::string& event, uint64_t n) {
+  logSuppressed_.Add({{"site", site_}, {"event", event}}).Increment(static_cast<double>(n));
+}
+
+void Metrics::setDeviceTable(int64_t records, int64_t unclassified, int64_t storedRows) {
+  if (records >= 0) deviceTable_.Add({{"site", site_}, {"what", "profiler_records"}}).Set(static_cast<double>(records));
+  if (unclassified >= 0)
+    deviceTable_.Add({{"site", site_}, {"what", "profiler_unclassified"}}).Set(static_cast<double>(unclassified));
+  if (storedRows >= 0) deviceTable_.Add({{"site", site_}, {"what", "stored_rows"}}).Set(static_cast<double>(storedRows));
 }
 
 std::string Metrics::exposition() const {

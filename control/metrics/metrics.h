@@ -43,6 +43,16 @@ class Metrics {
   void setAlertSpool(int64_t pending, int64_t rejected, double oldestPendingSeconds);
   // Devices by class ("" for none) and zone; pairs missing from `counts` are set to 0.
   void setDeviceCounts(const std::map<std::pair<std::string, std::string>, int64_t>& counts);
+  // Events that never became an alert or log line, by where they were lost:
+  // profiler_ring_full, decider_queue_full, runner_queue_full (a queue was
+  // full), repeat_held (a repeat within the dataplane's 10 s hold). Adds `n`.
+  void addEventsDropped(const std::string& reason, uint64_t n);
+  // stderr event lines held back by the daemon's log rate limit, by event. Adds `n`.
+  void addLogLinesSuppressed(const std::string& event, uint64_t n);
+  // Gauges of the bounded per-MAC state: devices the profiler holds (and how
+  // many of them are never-classified strangers), rows of the devices table;
+  // a negative value leaves that gauge as it is.
+  void setDeviceTable(int64_t records, int64_t unclassified, int64_t storedRows);
   std::string exposition() const;
   // Serves /metrics on `address` (host:port, loopback by default). Returns an
   // error text on failure (port in use, bad address).
@@ -61,6 +71,9 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& alertRejected_;
   prometheus::Family<prometheus::Gauge>& alertLag_;
   prometheus::Family<prometheus::Gauge>& devices_;
+  prometheus::Family<prometheus::Counter>& eventsDropped_;
+  prometheus::Family<prometheus::Counter>& logSuppressed_;
+  prometheus::Family<prometheus::Gauge>& deviceTable_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> deviceGauges_;
   prometheus::Gauge* currentInfo_ = nullptr;
   std::unique_ptr<prometheus::Exposer> exposer_;

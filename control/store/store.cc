@@ -482,6 +482,37 @@ Status Store::forgetDevice(const std::string& macText) {
   });
 }
 
+Result<int64_t> Store::pruneDevices(int64_t unclassifiedSeenBefore, int64_t maxRows) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result<int64_t> {
+    int64_t removed = 0;
+    {
+      Stmt s(db_, "DELETE FROM devices WHERE class = '' AND last_seen < ?");
+      if (!s.prepared()) return sqlError(db_, s.rc(), "prune devices");
+      s.bind(unclassifiedSeenBefore);
+      if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "prune devices");
+      removed += sqlite3_changes(db_);
+    }
+    auto count = pragmaInt(db_, "SELECT count(*) FROM devices");
+    if (!count) return count.error();
+    if (*count > maxRows) {
+      Stmt s(db_,
+             "DELETE FROM devices WHERE mac IN "
+             "(SELECT mac FROM devices ORDER BY last_seen ASC, mac ASC LIMIT ?)");
+      if (!s.prepared()) return sqlError(db_, s.rc(), "prune devices");
+      s.bind(*count - std::max<int64_t>(maxRows, 0));
+      if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "prune devices");
+      removed += sqlite3_changes(db_);
+    }
+    return removed;
+  });
+}
+
+Result<int64_t> Store::deviceCount() {
+  std::lock_guard lock(mu_);
+  return pragmaInt(db_, "SELECT count(*) FROM devices");
+}
+
 // --- alerts and the spool
 
 Result<bool> Store::spoolAlert(const AlertRecord& a, const std::vector<std::string>& sinks, int64_t notBeforeMs) {
@@ -675,6 +706,23 @@ Result<int64_t> Store::pruneAlerts(int64_t olderThanMs) {
     if (!s.prepared()) return sqlError(db_, s.rc(), "prune alerts");
     s.bind(olderThanMs);
     if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "prune alerts");
+    return static_cast<int64_t>(sqlite3_changes(db_));
+  });
+}
+
+Result<int64_t> Store::capAlerts(int64_t maxRows) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result<int64_t> {
+    auto count = pragmaInt(db_, "SELECT count(*) FROM alerts");
+    if (!count) return count.error();
+    if (*count <= maxRows) return int64_t{0};
+    Stmt s(db_,
+           "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE NOT EXISTS "
+           "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending') "
+           "ORDER BY last_time_ms ASC, id ASC LIMIT ?)");
+    if (!s.prepared()) return sqlError(db_, s.rc(), "cap alerts");
+    s.bind(*count - std::max<int64_t>(maxRows, 0));
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "cap alerts");
     return static_cast<int64_t>(sqlite3_changes(db_));
   });
 }

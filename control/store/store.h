@@ -147,6 +147,12 @@ class Store {
   Result<DeviceRecord> device(const std::string& mac);  // kNotFound if unknown
   Result<std::vector<DeviceRecord>> devices();          // sorted by MAC
   Status forgetDevice(const std::string& mac);          // kNotFound if unknown
+  // Bounds the devices table (issue 14: a MAC flood wrote a row per MAC, for
+  // ever): deletes rows without a class last seen before unclassifiedSeenBefore
+  // (seconds), then, while more than maxRows remain, the least recently seen.
+  // One transaction; returns how many rows went.
+  Result<int64_t> pruneDevices(int64_t unclassifiedSeenBefore, int64_t maxRows);
+  Result<int64_t> deviceCount();
 
   // --- alerts and the spool
   // Writes the alert and one pending delivery row per sink (not before
@@ -174,6 +180,10 @@ class Store {
   // Deletes alerts older than olderThanMs whose deliveries are all finished.
   // Returns how many went.
   Result<int64_t> pruneAlerts(int64_t olderThanMs);
+  // Keeps at most maxRows alerts: deletes the oldest (by last occurrence)
+  // beyond that whose deliveries are all finished; pending ones are never
+  // deleted (R7). Returns how many went.
+  Result<int64_t> capAlerts(int64_t maxRows);
 
   // --- policy history (R9)
   // Assigns the next version number and returns it.

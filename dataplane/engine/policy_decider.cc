@@ -238,7 +238,10 @@ void PolicyDecider::raise(const char* event, const IngressFrame& in, std::string
 void PolicyDecider::drainProfilerEvents() {
   fingerprint::DeviceEvent e;
   while (profiler_.popEvent(e)) {
-    if (events_.size() >= kMaxQueuedEvents) {
+    // Device events may fill half the queue: a flood of new devices (a
+    // monitor-mode jack) must leave room for the rarer security events the
+    // switch and the checks report (mac_limit, rogue_dhcp, ...).
+    if (events_.size() >= kMaxQueuedDeviceEvents) {
       ++counters_.eventsDropped;
       continue;
     }

@@ -81,6 +81,17 @@ class PolicyDecider final : public forward::ForwardDecider {
     return d;
   }
   forward::ForwardDecision decide(const forward::IngressFrame& in, Explanation* why);
+  // Over an access port's MAC limit, a device the policy or the profiler
+  // vouches for still gets in: pinned or inventoried by the policy, or
+  // classified before (it moved here, or its count aged out). Strangers,
+  // including never-classified records of the profiler, do not.
+  bool exemptFromMacLimit(const tables::MacAddress& src, forward::PortIndex) override {
+    if (const fingerprint::DeviceRecord* r = profiler_.find(src);
+        r && (r->committed.classIndex != fingerprint::kNoClass || r->committed.pinned || r->inventoried)) {
+      return true;
+    }
+    return fingerprint::findPin(*policy_, src) != nullptr || fingerprint::findInventory(*policy_, src) != nullptr;
+  }
   // The next decide() call (made by the switch) records its steps in `why`.
   void explainNext(Explanation* why) {
     explainNext_ = why;
@@ -141,5 +152,6 @@ class PolicyDecider final : public forward::ForwardDecider {
 inline constexpr int64_t kEventHoldNs = 10'000'000'000;  // 10 s
 
 inline constexpr size_t kMaxQueuedEvents = 4096;
+inline constexpr size_t kMaxQueuedDeviceEvents = kMaxQueuedEvents / 2;  // the profiler's share
 
 }  // namespace portvakt::engine

@@ -16,25 +16,41 @@ int64_t wallClockNs() {
 
 void SwitchDropEvents::onDrop(forward::DropReason reason, forward::PortIndex port, const tables::MacAddress& src,
                               bool enforced) {
-  const char* event = reason == forward::DropReason::kVlanHopping ? "vlan_hopping"
-                      : reason == forward::DropReason::kMacLimit  ? "mac_limit"
-                                                                  : nullptr;
-  if (!event) return;
+  size_t kind = 0;
+  const char* event = nullptr;
+  if (reason == forward::DropReason::kVlanHopping) {
+    event = "vlan_hopping";
+    kind = 0;
+  } else if (reason == forward::DropReason::kMacLimit) {
+    event = "mac_limit";
+    kind = 1;
+  }
+  if (!event || port >= config_.ports.size()) return;
   const int64_t now = liveClock_ ? wallClockNs() : nowNs_;
-  uint64_t key = static_cast<uint64_t>(reason) * 1'000'003 + port;
-  for (uint8_t b : src.bytes) key = key * 131 + b;
-  Recent& slot = recent_[key % recent_.size()];
-  if (slot.key == key && now - slot.timeNs < kEventHoldNs && now >= slot.timeNs) {
+  Held& h = held_[size_t{port} * kReasons + kind];
+  if (h.raised && now - h.raisedNs < kEventHoldNs && now >= h.raisedNs) {
+    ++h.since;
     ++suppressed_;
     return;
   }
-  slot = {key, now};
-  const std::string portName = port < config_.ports.size() ? config_.ports[port].name : std::to_string(port);
-  std::string detail = reason == forward::DropReason::kVlanHopping
-                           ? "double-tagged frame on port " + portName
-                           : "a new MAC on access port " + portName + ", which already has its maximum number of MACs";
+  const uint64_t heldBefore = h.since;
+  h = {now, true, 0};
+  const forward::SwitchPortConfig& cfg = config_.ports[port];
+  std::string detail =
+      reason == forward::DropReason::kVlanHopping
+          ? "double-tagged frame on port " + cfg.name
+          : "a new MAC (" + src.toString() + ") on access port " + cfg.name + ", which already has its maximum of " +
+                std::to_string(cfg.maxMacs) + " MACs; new MACs are dropped until one has been idle for " +
+                std::to_string(config_.macLimitAgeingNs / 1'000'000'000) + " s";
+  if (heldBefore > 0) {
+    detail += " (" + std::to_string(heldBefore) + " more such drops on this port since the last event)";
+  }
   if (!enforced) detail += " (monitor mode: forwarded)";
-  decider_.report({event, src, port, now, std::move(detail)});
+  // mac_limit concerns the port, not a device: without a MAC the alert feed
+  // folds a flood's events into one alert per port and time bucket (its id
+  // has no device), instead of a row per random MAC that happened to trigger one.
+  const tables::MacAddress device = reason == forward::DropReason::kMacLimit ? tables::MacAddress{} : src;
+  decider_.report({event, device, port, now, std::move(detail)});
 }
 
 }  // namespace portvakt::engine

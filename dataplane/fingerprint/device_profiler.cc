@@ -158,10 +158,41 @@ void DeviceProfiler::linkFront(uint32_t ref) {
   if (!tail_) tail_ = ref;
 }
 
+void DeviceProfiler::probationUnlink(uint32_t ref) {
+  DeviceRecord& r = records_[ref - 1];
+  if (!r.onProbation_) return;
+  if (r.probationPrev_) records_[r.probationPrev_ - 1].probationNext_ = r.probationNext_;
+  else probationHead_ = r.probationNext_;
+  if (r.probationNext_) records_[r.probationNext_ - 1].probationPrev_ = r.probationPrev_;
+  else probationTail_ = r.probationPrev_;
+  r.probationPrev_ = r.probationNext_ = 0;
+  r.onProbation_ = false;
+  --probationSize_;
+}
+
+void DeviceProfiler::probationLinkFront(uint32_t ref) {
+  DeviceRecord& r = records_[ref - 1];
+  r.probationPrev_ = 0;
+  r.probationNext_ = probationHead_;
+  if (probationHead_) records_[probationHead_ - 1].probationPrev_ = ref;
+  probationHead_ = ref;
+  if (!probationTail_) probationTail_ = ref;
+  r.onProbation_ = true;
+  ++probationSize_;
+}
+
+void DeviceProfiler::leaveProbationIfVouched(DeviceRecord& r, uint32_t ref) {
+  if (r.committed.classIndex != kNoClass || r.committed.pinned || r.inventoried) {
+    r.everVouched = true;
+    probationUnlink(ref);
+  }
+}
+
 void DeviceProfiler::forget(uint32_t ref) {
   DeviceRecord& r = records_[ref - 1];
   indexErase(r.evidence.mac);
   unlink(ref);
+  probationUnlink(ref);
   r.used_ = false;
   free_.push_back(ref);  // capacity reserved up front: no allocation
   --size_;
@@ -170,18 +201,11 @@ void DeviceProfiler::forget(uint32_t ref) {
 uint32_t DeviceProfiler::create(const MacAddress& mac, int64_t nowNs) {
   if (free_.empty()) {
     // Evict the least recently seen record that nothing vouches for; a MAC
-    // flood then recycles its own records.
-    uint32_t victim = tail_;
-    size_t scanned = 0;
-    for (uint32_t ref = tail_; ref != 0 && scanned < config_.evictionScan; ref = records_[ref - 1].prev_, ++scanned) {
-      const DeviceRecord& r = records_[ref - 1];
-      if (r.committed.classIndex == kNoClass && !r.committed.pinned && !r.inventoried) {
-        victim = ref;
-        break;
-      }
-    }
+    // flood then recycles its own records. Only a table full of vouched-for
+    // devices gives up its oldest one.
+    const uint32_t victim = probationTail_ ? probationTail_ : tail_;
     const DeviceRecord& v = records_[victim - 1];
-    if (v.committed.classIndex != kNoClass || v.committed.pinned || v.inventoried) ++stats_.evictionsOfKnown;
+    if (!v.onProbation_) ++stats_.evictionsOfKnown;
     ++stats_.evictions;
     forget(victim);
   }
@@ -195,6 +219,7 @@ uint32_t DeviceProfiler::create(const MacAddress& mac, int64_t nowNs) {
   r.randomized = isLocallyAdministered(mac);
   indexInsert(mac, ref);
   linkFront(ref);
+  probationLinkFront(ref);
   ++size_;
   ++stats_.devicesCreated;
   return ref;
@@ -211,6 +236,18 @@ size_t DeviceProfiler::expireIdle(int64_t nowNs, int64_t idleNs) {
     forget(tail_);
     ++n;
   }
+  return n;
+}
+
+size_t DeviceProfiler::expireUnclassified(int64_t nowNs, size_t limit) {
+  if (config_.unclassifiedIdleNs <= 0) return 0;
+  size_t n = 0;
+  while (n < limit && probationTail_ != 0 &&
+         nowNs - records_[probationTail_ - 1].lastSeenNs > config_.unclassifiedIdleNs) {
+    forget(probationTail_);
+    ++n;
+  }
+  stats_.expiredUnclassified += n;
   return n;
 }
 
@@ -356,6 +393,7 @@ void DeviceProfiler::commit(DeviceRecord& r, int64_t nowNs, bool announce) {
   r.pending = false;
   r.pendingCount = 0;
   placeZone(r);
+  leaveProbationIfVouched(r, static_cast<uint32_t>(&r - records_.data()) + 1);
   if (announce && (oldClass != r.committed.classIndex || oldZone != r.committed.zone)) {
     DeviceEvent ev = makeEvent(DeviceEventKind::kClassChanged, r, nowNs);
     ev.fromClass = oldName;
@@ -374,13 +412,22 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
     ++stats_.ignoredFrames;
     return nullptr;
   }
+  // A few idle strangers go per frame (bounded work); the runner's periodic
+  // expireUnclassified() takes the rest when traffic is sparse.
+  (void)expireUnclassified(nowNs, 2);
   uint32_t ref = lookup(mac);
   const bool isNew = ref == 0;
   if (isNew) {
     ref = create(mac, nowNs);
-  } else if (head_ != ref) {
-    unlink(ref);
-    linkFront(ref);
+  } else {
+    if (head_ != ref) {
+      unlink(ref);
+      linkFront(ref);
+    }
+    if (records_[ref - 1].onProbation_ && probationHead_ != ref) {
+      probationUnlink(ref);
+      probationLinkFront(ref);
+    }
   }
   DeviceRecord& r = records_[ref - 1];
   r.lastSeenNs = nowNs;
@@ -420,6 +467,7 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
     } else if (r.latest.sameOutcome(r.committed)) {
       r.committed = r.latest;  // same placement, fresher explanation
       r.pending = false;
+      leaveProbationIfVouched(r, ref);
     } else if (r.latest.pinned || r.committed.pinned || r.committed.classIndex == kNoClass) {
       commit(r, nowNs, true);
     } else if (!r.pending || r.pendingClass != r.latest.classIndex || r.pendingZone != r.latest.zone) {
@@ -436,6 +484,7 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
       emit(std::move(ev));
     }
     placeZone(r);
+    leaveProbationIfVouched(r, ref);
     if (newSuspicion) announceSpoof(r, nowNs);
   } else if (u.seen && r.pending) {
     ++r.pendingCount;

@@ -41,15 +41,24 @@
 // Evidence-based reasons are re-evaluated with the evidence; the two-port
 // reason sticks until the record is forgotten.
 //
-// Bounds. At most maxDevices records: a new MAC in a full table evicts the
-// least recently seen record among the `evictionScan` oldest that has no
-// class, pin or inventory entry (else the oldest), so a MAC flood recycles its
-// own records rather than the clinic's devices. Events go to a ring of
-// eventCapacity; when it is full new events are dropped and counted.
+// Bounds. At most maxDevices records, preallocated. Records that nothing
+// vouches for yet (never classified, pinned or inventoried: strangers, a MAC
+// flood) are also on a second LRU list, the probation list. A new MAC in a
+// full table evicts the least recently seen record on probation, and only
+// when there is none the least recently seen record of all (counted as
+// evictionsOfKnown: the table is too small for the site), so a MAC flood
+// recycles its own records rather than the clinic's devices however many of
+// those sit idle at the old end. Records on probation are also forgotten
+// after unclassifiedIdleNs without a frame (observe() forgets a few per call,
+// expireUnclassified() the rest), so a flood's records do not linger for the
+// persister and the device list. A record leaves probation for good the first
+// time it is vouched for. Events go to a ring of eventCapacity; when it is
+// full new events are dropped and counted.
 //
 // Thread-safety: one profiler per dataplane thread; observe, setPolicy and
 // the readers are called from that thread only. Pointers to records stay
-// valid until the next observe(), setPolicy() or expireIdle().
+// valid until the next observe(), setPolicy(), expireIdle() or
+// expireUnclassified().
 
 #include <cstdint>
 #include <memory>
@@ -80,7 +89,11 @@ struct ProfilerConfig {
   // Fingerprint-database categories an inventoried device may show; an
   // option-55 list known only as something else is a spoof reason.
   std::vector<std::string> inventoryCategories{"Windows"};
-  size_t evictionScan = 16;
+  // A record that was never classified, pinned or inventoried is forgotten
+  // after this long without a frame (0: never). Why 120 s: an unknown device
+  // still there renews DHCP or ARPs well within it, and a flood's MACs are
+  // gone two minutes after the flood.
+  int64_t unclassifiedIdleNs = 120 * kNsPerSecond;
   EvidenceOptions evidence;
 };
 
@@ -140,12 +153,15 @@ struct DeviceRecord {
   uint64_t frames = 0;
   bool randomized = false;   // locally administered MAC
   bool inventoried = false;
+  bool everVouched = false;  // was classified, pinned or inventoried at some point (off probation)
   uint32_t spoofReasons = 0;
   TraitText<240> spoofDetail;
 
  private:
   friend class DeviceProfiler;
   uint32_t prev_ = 0, next_ = 0;  // LRU links (record index + 1; 0: none)
+  uint32_t probationPrev_ = 0, probationNext_ = 0;  // probation LRU links, while onProbation_
+  bool onProbation_ = false;
   bool used_ = false;
 };
 
@@ -156,6 +172,7 @@ struct ProfilerStats {
   uint64_t devicesCreated = 0;
   uint64_t evictions = 0;
   uint64_t evictionsOfKnown = 0; // evicted while classified, pinned or inventoried (the table is too small)
+  uint64_t expiredUnclassified = 0;  // never-vouched records forgotten after unclassifiedIdleNs
   uint64_t eventsDropped = 0;
 };
 
@@ -199,6 +216,10 @@ class DeviceProfiler {
   bool forget(const MacAddress& mac);
   // Forgets records not seen for idleNs; returns how many.
   size_t expireIdle(int64_t nowNs, int64_t idleNs);
+  // Forgets records on probation (never classified, pinned or inventoried)
+  // not seen for config().unclassifiedIdleNs, at most `limit`; returns how many.
+  size_t expireUnclassified(int64_t nowNs, size_t limit = SIZE_MAX);
+  size_t probationSize() const { return probationSize_; }
 
   // Events, oldest first.
   bool popEvent(DeviceEvent& out);
@@ -212,6 +233,9 @@ class DeviceProfiler {
   void forget(uint32_t ref);
   void unlink(uint32_t ref);
   void linkFront(uint32_t ref);
+  void probationUnlink(uint32_t ref);
+  void probationLinkFront(uint32_t ref);
+  void leaveProbationIfVouched(DeviceRecord& r, uint32_t ref);
   void indexInsert(const MacAddress& mac, uint32_t ref);
   void indexErase(const MacAddress& mac);
   size_t slotOf(const MacAddress& mac) const;
@@ -233,7 +257,9 @@ class DeviceProfiler {
   std::vector<uint32_t> index_;  // open addressing, linear probing; record index + 1, 0 empty
   std::vector<uint32_t> free_;   // unused record refs
   uint32_t head_ = 0, tail_ = 0; // most / least recently seen
+  uint32_t probationHead_ = 0, probationTail_ = 0;
   size_t size_ = 0;
+  size_t probationSize_ = 0;
   std::vector<DeviceEvent> events_;
   size_t eventHead_ = 0, eventCount_ = 0;
   ProfilerStats stats_;

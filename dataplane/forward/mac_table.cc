@@ -70,6 +70,13 @@ MacTable::LearnResult MacTable::learn(ZoneId zone, const MacAddress& mac, PortIn
   return LearnResult::kLearned;
 }
 
+bool MacTable::touch(ZoneId zone, const MacAddress& mac, int64_t nowNs) {
+  size_t i = find(makeKey(zone, mac));
+  if (i == kNpos) return false;
+  slots_[i].lastSeenNs = nowNs;
+  return true;
+}
+
 PortIndex MacTable::peek(ZoneId zone, const MacAddress& mac) const {
   size_t i = find(makeKey(zone, mac));
   return i == kNpos ? kNoPort : slots_[i].port;

@@ -52,6 +52,9 @@ class MacTable {
     return lookup(zone, mac, nowNs) != kNoPort;
   }
 
+  // Refreshes a present entry's time (aged out or not); false if absent.
+  bool touch(ZoneId zone, const MacAddress& mac, int64_t nowNs);
+
   // The port of a present entry, aged out or not (kNoPort if absent).
   PortIndex peek(ZoneId zone, const MacAddress& mac) const;
 

@@ -34,6 +34,15 @@ bool isZeroMac(const MacAddress& m) {
 
 uint64_t packMac(const MacAddress& m) { return MacTable::makeKey(0, m); }
 
+// Room for every access port's limit at once, so the MAC-limit table never
+// refuses an entry the per-port count allows.
+size_t macLimitEntries(const SwitchConfig& c) {
+  size_t n = 0;
+  for (const SwitchPortConfig& p : c.ports)
+    if (p.role == PortRole::kAccess) n += p.maxMacs;
+  return n == 0 ? 1 : n;
+}
+
 }  // namespace
 
 struct VlanSwitch::Parsed {
@@ -52,6 +61,7 @@ SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const 
   SwitchConfig config;
   config.maxMacEntries = options.maxMacEntries;
   config.ageingNs = options.ageingNs;
+  config.macLimitAgeingNs = options.macLimitAgeingNs;
   for (const tables::Zone& z : policy.zones) config.zoneVlans.push_back(z.vlan);
   for (const tables::Port& p : policy.ports) {
     SwitchPortConfig port;
@@ -102,6 +112,7 @@ VlanSwitch::VlanSwitch(SwitchConfig config, ForwardDecider& decider)
     : config_(std::move(config)),
       decider_(decider),
       table_(config_.maxMacEntries, config_.ageingNs),
+      portMacs_(macLimitEntries(config_), config_.macLimitAgeingNs),
       zoneCount_(config_.zoneVlans.size()),
       ports_(config_.ports.size()),
       carries_(config_.ports.size() * config_.zoneVlans.size(), 0),
@@ -134,6 +145,8 @@ void VlanSwitch::setPortUp(PortIndex port, bool up) {
   ports_[port].up = up;
   if (!up) {
     table_.flushPort(port, [&](ZoneId z, const MacAddress& mac, PortIndex p) { accountForgotten(z, mac, p); });
+    portMacs_.flushPort(port, [&](ZoneId, const MacAddress&, PortIndex) {});
+    ports_[port].counters.sourceMacs = 0;
   }
 }
 
@@ -155,6 +168,9 @@ void VlanSwitch::accountForgotten(ZoneId zone, const MacAddress& mac, PortIndex 
 
 size_t VlanSwitch::age(int64_t nowNs) {
   lastSweepNs_ = nowNs;
+  portMacs_.sweep(nowNs, [&](ZoneId, const MacAddress&, PortIndex p) {
+    if (p < ports_.size() && ports_[p].counters.sourceMacs > 0) --ports_[p].counters.sourceMacs;
+  });
   return table_.sweep(nowNs, [&](ZoneId z, const MacAddress& mac, PortIndex p) { accountForgotten(z, mac, p); });
 }
 
@@ -177,7 +193,24 @@ ForwardResult VlanSwitch::drop(DropReason reason, PortIndex port, const MacAddre
   return result;
 }
 
-bool VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs, DropReason& limitDrop) {
+bool VlanSwitch::admitSourceMac(const Parsed& p, int64_t nowNs) {
+  PortState& ps = ports_[p.port];
+  if (portMacs_.touch(p.port, p.src, nowNs)) return true;  // counted already: one probe per frame
+  if (ps.counters.sourceMacs >= config_.ports[p.port].maxMacs) {
+    // Not counted: a vouched-for device does not take a stranger's place.
+    if (decider_.exemptFromMacLimit(p.src, p.port)) {
+      ++counters_.macLimitExempt;
+      return true;
+    }
+    return false;
+  }
+  PortIndex previous = kNoPort;
+  if (portMacs_.learn(p.port, p.src, p.port, nowNs, previous) == MacTable::LearnResult::kLearned)
+    ++ps.counters.sourceMacs;
+  return true;
+}
+
+void VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
   const SwitchPortConfig& cfg = config_.ports[p.port];
   PortState& ps = ports_[p.port];
   if (cfg.role == PortRole::kAccess && table_.peek(zone, p.src) != p.port) {
@@ -186,10 +219,6 @@ bool VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs, DropRe
     // unicast to the old zone stops and it does not count twice.
     for (ZoneId other : cfg.zones)
       if (other != zone && table_.peek(other, p.src) == p.port) forgetEntry(other, p.src, p.port);
-    if (cfg.maxMacs != 0 && ps.counters.learnedMacs >= cfg.maxMacs) {
-      limitDrop = DropReason::kMacLimit;
-      return false;
-    }
   }
   PortIndex previous = kNoPort;
   switch (table_.learn(zone, p.src, p.port, nowNs, previous)) {
@@ -216,7 +245,6 @@ bool VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs, DropRe
       ++counters_.tableFull;
       break;
   }
-  return true;
 }
 
 bool VlanSwitch::emit(PortIndex egress, ZoneId zone, const Parsed& p) {
@@ -335,6 +363,12 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
       break;
   }
 
+  const bool monitor = cfg.mode == Mode::kMonitor;
+  // The MAC limit comes before admission, so a flood of new MACs past it
+  // costs a hash probe each and never reaches the device profiler.
+  const bool overMacLimit = cfg.role == PortRole::kAccess && cfg.maxMacs != 0 && !admitSourceMac(p, nowNs);
+  if (overMacLimit && !monitor) return drop(DropReason::kMacLimit, p.port, p.src, result);
+
   IngressFrame in;
   in.frame = &frame;
   in.port = p.port;
@@ -346,7 +380,6 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
   in.payload = p.bytes.subspan(p.headerLen);
   in.nowNs = nowNs;
   const ForwardDecision d = decider_.decide(in);
-  const bool monitor = cfg.mode == Mode::kMonitor;
 
   ZoneId zone = d.zone;
   auto softDrop = [&](DropReason reason) {
@@ -371,11 +404,8 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
   // those MACs at the mirror.
   if (cfg.role == PortRole::kMonitor) return drop(DropReason::kMonitorPort, p.port, p.src, result);
 
-  DropReason limit = DropReason::kNone;
-  if (!learnSource(p, zone, nowNs, limit)) {
-    if (!monitor) return drop(limit, p.port, p.src, result);
-    softDrop(limit);
-  }
+  if (overMacLimit) softDrop(DropReason::kMacLimit);  // monitor mode: after the decider's own verdict
+  learnSource(p, zone, nowNs);
 
   if (!p.dst.isMulticast()) {
     const PortIndex out = table_.lookup(zone, p.dst, nowNs);

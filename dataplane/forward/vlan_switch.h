@@ -20,8 +20,16 @@
 //     live behind it). The ingress port must carry that zone; this is how
 //     two devices on one access port (a phone and the PC behind it) are in
 //     two zones: the zone belongs to the source MAC, not to the port.
-//  4. Learning: (zone, source MAC) -> port, with ageing. A MAC new on an
-//     access port that already has maxMacs entries is `mac_limit`. A MAC that
+//  3a. MAC limit (port security), before admission: an access port counts
+//     every source MAC it sees, whatever zone the decider will put it in
+//     (quarantined devices included: they are never learned, so counting
+//     learned entries let a random-MAC flood through uncounted). A MAC new on
+//     a port that already counts maxMacs is dropped as `mac_limit` before the
+//     decider (and the device profiler behind it) ever sees it, unless the
+//     decider vouches for it (a classified, pinned or inventoried device).
+//     Counted MACs age out after macLimitAgeingNs idle, so the limit is not a
+//     permanent lock-out.
+//  4. Learning: (zone, source MAC) -> port, with ageing. A MAC that
 //     changes zone on the same port drops its entry in the old zone at once.
 //  5. Forwarding within the zone only: a known unicast destination goes to
 //     its port; broadcast, multicast and unknown unicast flood to the ports
@@ -67,7 +75,7 @@ struct SwitchPortConfig {
   PortRole role = PortRole::kAccess;
   std::vector<ZoneId> zones;     // zones the port may carry
   ZoneId defaultZone = kNoZone;  // access: unknown devices; uplink: its zone; trunk: native (untagged) zone
-  uint16_t maxMacs = 0;          // access ports: learned entries allowed (0 = no limit)
+  uint16_t maxMacs = 0;          // access ports: distinct source MACs allowed, any zone (0 = no limit)
   Mode mode = Mode::kEnforce;
 };
 
@@ -76,6 +84,9 @@ struct SwitchConfig {
   std::vector<SwitchPortConfig> ports;  // index = PortIndex = io::Frame::port
   size_t maxMacEntries = 16384;
   int64_t ageingNs = 300'000'000'000;   // 300 s, the 802.1D default
+  // A source MAC counted against its port's maxMacs is released after this
+  // long without a frame (then a new MAC may take its place).
+  int64_t macLimitAgeingNs = 300'000'000'000;
   size_t maxFrameBytes = 65535;         // largest frame rewritten (tag push/pop)
 };
 
@@ -83,6 +94,7 @@ struct SwitchConfigOptions {
   uint16_t maxMacsPerAccessPort = 8;  // why 8: a phone, a PC behind it, and room for docks/VMs
   size_t maxMacEntries = 16384;
   int64_t ageingNs = 300'000'000'000;
+  int64_t macLimitAgeingNs = 300'000'000'000;
 };
 // Ports in the policy's order (port index = position in policy.ports).
 SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const SwitchConfigOptions& options = {});
@@ -120,6 +132,11 @@ class ForwardDecider {
  public:
   virtual ~ForwardDecider() = default;
   virtual ForwardDecision decide(const IngressFrame& in) = 0;
+  // Asked only when a MAC new to an access port finds the port at its MAC
+  // limit: true lets this device through anyway (it is classified, pinned or
+  // inventoried: the limit is for strangers). Must be cheap (a lookup, no
+  // allocation): during a MAC flood it is asked for every frame.
+  virtual bool exemptFromMacLimit(const MacAddress& /*src*/, PortIndex /*port*/) { return false; }
 };
 
 // Learning and drop events for alerts and the device inventory. Called on
@@ -151,6 +168,7 @@ struct PortCounters {
   uint64_t rxBytes = 0;   // wire length of every frame received
   uint64_t txBytes = 0;   // as sent (a pushed or popped tag counts)
   uint32_t learnedMacs = 0;
+  uint32_t sourceMacs = 0;  // distinct source MACs counted against the port's maxMacs (any zone)
 };
 
 struct SwitchCounters {
@@ -161,6 +179,7 @@ struct SwitchCounters {
   uint64_t moved = 0;
   uint64_t forgotten = 0;
   uint64_t tableFull = 0;     // could not learn: table at maxMacEntries
+  uint64_t macLimitExempt = 0;  // new MACs over a port's limit the decider vouched for
 };
 
 class VlanSwitch {
@@ -207,7 +226,9 @@ class VlanSwitch {
   bool portCarries(PortIndex port, ZoneId zone) const {
     return zone < zoneCount_ && carries_[size_t{port} * zoneCount_ + zone];
   }
-  bool learnSource(const Parsed& p, ZoneId zone, int64_t nowNs, DropReason& limitDrop);
+  // MAC limit: counts p.src against its access port; false: over the limit.
+  bool admitSourceMac(const Parsed& p, int64_t nowNs);
+  void learnSource(const Parsed& p, ZoneId zone, int64_t nowNs);
   void forgetEntry(ZoneId zone, const MacAddress& mac, PortIndex port);
   void accountForgotten(ZoneId zone, const MacAddress& mac, PortIndex port);
   bool emit(PortIndex egress, ZoneId zone, const Parsed& p);
@@ -217,6 +238,10 @@ class VlanSwitch {
   ForwardDecider& decider_;
   SwitchEvents* events_ = nullptr;
   MacTable table_;
+  // (port, MAC) -> port for the MAC limit: every source MAC an access port
+  // with a limit has seen lately, in any zone. At most the sum of the ports'
+  // limits (checked before insertion), so it never fills.
+  MacTable portMacs_;
   size_t zoneCount_ = 0;
   std::vector<PortState> ports_;
   std::vector<uint8_t> carries_;              // [port * zoneCount + zone]

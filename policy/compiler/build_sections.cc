@@ -500,7 +500,7 @@ void PolicyBuilder::buildInventory() {
       std::filesystem::path display = std::filesystem::path(f.display).parent_path() / csv;
       std::filesystem::path open = csv.is_absolute() ? csv : base / csv;
       if (!sourceFileExists(open.string())) {
-        diags_.error(f.inventoryCsv->at, "file-unreadable", "inventory file '" + f.inventoryCsv->value + "' not found (looked for " + open.string() + ")");
+        diags_.error(f.inventoryCsv->at, "file-unreadable", "inventory file '" + f.inventoryCsv->value + "' " + sourceMissingText(open.string()));
       } else {
       Diagnostics csvDiags;
       auto rows = readInventoryCsv(open.string(), display.lexically_normal().string(), csvDiags);

@@ -20,9 +20,7 @@ bool loadChain(const std::string& path, Diagnostics& diags, std::vector<PolicyFi
   std::vector<std::string> seen;
   std::string nextPath = path, nextDisplay = path;
   for (int depth = 0;; ++depth) {
-    std::error_code ec;
-    fs::path canonical = fs::weakly_canonical(nextPath, ec);
-    std::string key = ec ? nextPath : canonical.string();
+    std::string key = sourceIdentity(nextPath);
     auto file = parsePolicyFile(nextPath, nextDisplay, diags);
     if (!file) return false;
     seen.push_back(key);
@@ -37,13 +35,12 @@ bool loadChain(const std::string& path, Diagnostics& diags, std::vector<PolicyFi
     fs::path relative = current.extends->value;
     fs::path open = relative.is_absolute() ? relative : fs::path(current.path).parent_path() / relative;
     fs::path display = relative.is_absolute() ? relative : fs::path(current.display).parent_path() / relative;
-    fs::path openCanonical = fs::weakly_canonical(open, ec);
-    if (std::find(seen.begin(), seen.end(), ec ? open.string() : openCanonical.string()) != seen.end()) {
+    if (std::find(seen.begin(), seen.end(), sourceIdentity(open.string())) != seen.end()) {
       diags.error(current.extends->at, "extends-cycle", "'" + current.extends->value + "' extends itself through this file");
       return false;
     }
     if (!sourceFileExists(open.string())) {
-      diags.error(current.extends->at, "extends-missing", "base policy '" + current.extends->value + "' not found (looked for " + open.string() + ")");
+      diags.error(current.extends->at, "extends-missing", "base policy '" + current.extends->value + "' " + sourceMissingText(open.string()));
       return false;
     }
     nextPath = open.string();
@@ -103,10 +100,30 @@ CompileResult compilePolicyFile(const std::string& path) {
 }
 
 CompileResult compilePolicySources(const std::string& path, const std::vector<SourceText>& sources) {
-  SourceScope scope = SourceScope::replay(sources);
-  CompileResult result = compileChain(path, CompileResult{});
-  result.sources = sources;
+  CompileResult result;
+  std::vector<SourceText> used;
+  {
+    SourceScope scope = SourceScope::replay(sources, &used);
+    result = compileChain(path, std::move(result));
+  }
+  result.sources = std::move(used);
   return result;
+}
+
+BundleRead readPolicyBundle(const std::string& path) {
+  BundleRead out;
+  CompileResult compiled = compilePolicyFile(path);
+  // The codes of a file that is missing or could not be read as text; the
+  // rest (syntax, schema, semantics) is the compilation's business.
+  static const char* const kReadErrors[] = {"file-unreadable", "extends-missing", "file-too-large", "not-text"};
+  for (const Diagnostic& d : compiled.diagnostics.all()) {
+    if (d.severity != DiagnosticSeverity::kError) continue;
+    if (std::find(std::begin(kReadErrors), std::end(kReadErrors), d.code) == std::end(kReadErrors)) continue;
+    out.diagnostics.error(d.where, d.code, d.message).notes = d.notes;
+  }
+  if (out.diagnostics.hasErrors()) return out;
+  out.bundle = PolicyBundle{path, std::move(compiled.sources)};
+  return out;
 }
 
 }  // namespace portvakt::policy

@@ -1,5 +1,8 @@
 #include "policy/compiler/parse_policy.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include "policy/compiler/source_file.h"
 #include "policy/compiler/yaml_walker.h"
 
@@ -8,31 +11,62 @@ namespace {
 
 using Node = YAML::Node;
 
+// The top-level keys of a policy (the same list parseTop hands the walker).
+constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs",
+                                         "zones",    "destinations", "ports",     "classes", "inventory", "flows",
+                                         "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests"};
+
 class PolicyParser {
  public:
   PolicyParser(YamlWalker& w, PolicyFile& out) : w_(w), out_(out) {}
 
-  void parseTop(const Node& root) {
+  // False when the file is not a portvakt policy at all (nothing else is checked).
+  bool parseTop(const Node& root) {
     SourceLocation top{w_.display(), 1, 1};
     out_.top = top;
     if (root.IsNull()) {
       w_.diags().error(top, "empty-policy", "the policy file is empty");
-      return;
+      return true;
+    }
+    if (!looksLikeAPolicy(root)) {
+      // Not a portvakt policy at all (someone named /etc/shadow, a key file,
+      // another program's YAML): one error, and nothing of it quoted, since
+      // every unknown key would quote a line of it.
+      w_.visit(root, top);
+      w_.diags().error(top, "not-a-policy",
+                       "this is not a portvakt policy: it has no 'portvakt: 1' and keys the policy schema does not "
+                       "know (its content is not shown)");
+      return false;
     }
     w_.forEachEntry(root, top, "the policy",
                     {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "zones", "destinations", "ports",
                      "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
                      "tests"},
                     [&](const Text& key, const Node& v) { topEntry(key, v); });
+    return true;
   }
 
  private:
+  // A mapping with a 'portvakt' key, or whose keys are all top-level policy
+  // keys (a policy that merely forgot 'portvakt: 1' gets its full diagnostics).
+  static bool looksLikeAPolicy(const Node& root) {
+    if (!root.IsMap()) return true;  // the walker reports the type without quoting
+    bool allKnown = true;
+    for (auto it = root.begin(); it != root.end(); ++it) {
+      const Node key = it->first;
+      if (!key.IsScalar()) continue;
+      if (key.Scalar() == "portvakt") return true;
+      if (std::find(std::begin(kTopKeys), std::end(kTopKeys), key.Scalar()) == std::end(kTopKeys)) allKnown = false;
+    }
+    return allKnown;
+  }
+
   void topEntry(const Text& key, const Node& v) {
     const std::string& k = key.value;
     const SourceLocation& at = key.at;
     if (k == "portvakt") out_.schemaVersion = w_.integer(v, at, "'portvakt' (the schema version)");
     else if (k == "name") out_.name = w_.text(v, at, "'name'");
-    else if (k == "description") w_.text(v, at, "'description'");
+    else if (k == "description") w_.freeText(v, at, "'description'");
     else if (k == "extends") out_.extends = w_.text(v, at, "'extends'");
     else if (k == "mode") out_.mode = w_.text(v, at, "'mode'");
     else if (k == "randomized_macs") out_.randomizedMacs = w_.text(v, at, "'randomized_macs'");
@@ -74,7 +108,7 @@ class PolicyParser {
     w_.forEachEntry(body, name.at, what, {"vlan", "purpose", "quarantine", "isolated", "prefixes", "gateways", "link_local", "ethertypes"},
                     [&](const Text& k, const Node& v) {
                       if (k.value == "vlan") { vlanGiven = true; z.vlan = w_.integer(v, k.at, what + " vlan"); }
-                      else if (k.value == "purpose") { if (auto t = w_.text(v, k.at, what + " purpose")) z.purpose = t->value; }
+                      else if (k.value == "purpose") { if (auto t = w_.freeText(v, k.at, what + " purpose")) z.purpose = t->value; }
                       else if (k.value == "quarantine") { if (auto b = w_.boolean(v, k.at, what + " quarantine")) z.quarantine = b->value; }
                       else if (k.value == "isolated") { if (auto b = w_.boolean(v, k.at, what + " isolated")) z.isolated = b->value; }
                       else if (k.value == "prefixes") z.prefixes = w_.textList(v, k.at, what + " prefixes");
@@ -454,8 +488,8 @@ std::optional<PolicyFile> parsePolicyFile(const std::string& path, const std::st
   PolicyFile file;
   file.path = path;
   file.display = display;
-  YamlWalker walker(diags, display);
-  PolicyParser(walker, file).parseTop(*root);
+  YamlWalker walker(diags, display, *text);
+  if (!PolicyParser(walker, file).parseTop(*root)) return std::nullopt;
   return file;
 }
 

@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -83,9 +85,12 @@ namespace {
 thread_local std::vector<SourceText>* tRecording = nullptr;
 thread_local const std::vector<SourceText>* tReplaying = nullptr;
 
+std::string normalPath(const std::string& path) { return std::filesystem::path(path).lexically_normal().string(); }
+
 const SourceText* replayed(const std::string& path) {
+  const std::string wanted = normalPath(path);
   for (const SourceText& s : *tReplaying) {
-    if (s.path == path) return &s;
+    if (s.path == path || normalPath(s.path) == wanted) return &s;
   }
   return nullptr;
 }
@@ -107,19 +112,57 @@ bool sourceFileExists(const std::string& path) {
   return std::filesystem::is_regular_file(path, ec);
 }
 
+std::string sourceMissingText(const std::string& path) {
+  if (tReplaying) return "is not in the bundle (it holds no file " + normalPath(path) + ")";
+  return "not found (looked for " + path + ")";
+}
+
+std::string sourceIdentity(const std::string& path) {
+  if (tReplaying) return normalPath(path);
+  std::error_code ec;
+  std::filesystem::path canonical = std::filesystem::weakly_canonical(path, ec);
+  return ec ? path : canonical.string();
+}
+
 static std::optional<std::string> readTextFromDisk(const std::string& path, const std::string& display,
                                                    Diagnostics& diags);
+static bool checkText(const std::string& text, const std::string& display, Diagnostics& diags);
 
 std::optional<std::string> readTextFile(const std::string& path, const std::string& display,
                                         Diagnostics& diags) {
+  std::optional<std::string> text;
   if (tReplaying) {
-    if (const SourceText* s = replayed(path)) return s->text;
-    diags.error({display, 0, 0}, "file-unreadable", "'" + path + "' is not among the files this version was pushed with");
-    return std::nullopt;
+    const SourceText* s = replayed(path);
+    if (!s) {
+      diags.error({display, 0, 0}, "file-unreadable", "'" + path + "' is not in the bundle");
+      return std::nullopt;
+    }
+    if (!checkText(s->text, display, diags)) return std::nullopt;
+    text = s->text;
+  } else {
+    text = readTextFromDisk(path, display, diags);
   }
-  auto text = readTextFromDisk(path, display, diags);
   if (text && tRecording) tRecording->push_back({path, *text});
   return text;
+}
+
+// The size cap and the text check, for a file read from disk and for a text
+// sent in a bundle alike.
+static bool checkText(const std::string& text, const std::string& display, Diagnostics& diags) {
+  if (text.size() > kMaxPolicyFileBytes) {
+    diags.error({display, 1, 1}, "file-too-large",
+                "file is " + std::to_string(text.size()) + " bytes; a policy or inventory file may be at most " +
+                    std::to_string(kMaxPolicyFileBytes) + " bytes");
+    return false;
+  }
+  if (size_t bad = findNonText(text); bad != std::string::npos) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
+    diags.error(locationOf(text, bad, display), "not-text",
+                std::string("not a UTF-8 text file: byte ") + byte + " at offset " + std::to_string(bad));
+    return false;
+  }
+  return true;
 }
 
 static std::optional<std::string> readTextFromDisk(const std::string& path, const std::string& display,
@@ -130,9 +173,12 @@ static std::optional<std::string> readTextFromDisk(const std::string& path, cons
                 std::filesystem::exists(path, ec) ? "'" + path + "' is not a regular file" : "'" + path + "' does not exist");
     return std::nullopt;
   }
+  errno = 0;
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
-    diags.error({display, 0, 0}, "file-unreadable", "cannot open '" + path + "'");
+    // The OS's reason: "Permission denied" when the caller may not read it.
+    diags.error({display, 0, 0}, "file-unreadable",
+                "cannot open '" + path + "'" + (errno ? std::string(": ") + std::strerror(errno) : std::string()));
     return std::nullopt;
   }
   auto size = static_cast<long long>(in.tellg());
@@ -153,13 +199,7 @@ static std::optional<std::string> readTextFromDisk(const std::string& path, cons
     diags.error({display, 0, 0}, "file-unreadable", "short read from '" + path + "'");
     return std::nullopt;
   }
-  if (size_t bad = findNonText(text); bad != std::string::npos) {
-    char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[bad]));
-    diags.error(locationOf(text, bad, display), "not-text",
-                std::string("not a UTF-8 text file: byte ") + byte + " at offset " + std::to_string(bad));
-    return std::nullopt;
-  }
+  if (!checkText(text, display, diags)) return std::nullopt;
   return text;
 }
 

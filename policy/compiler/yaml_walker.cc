@@ -58,6 +58,18 @@ SourceLocation YamlWalker::at(const YAML::Node& node, const SourceLocation& fall
   return {display_, mark.line + 1, mark.column + 1};
 }
 
+bool YamlWalker::spansLines(const YAML::Node& scalar) const {
+  const std::string& value = scalar.Scalar();
+  if (value.find('\n') != std::string::npos || value.find('\r') != std::string::npos) return true;
+  YAML::Mark mark = scalar.Mark();
+  if (source_.empty() || mark.pos < 0 || static_cast<size_t>(mark.pos) >= source_.size()) return false;
+  size_t lineEnd = source_.find('\n', static_cast<size_t>(mark.pos));
+  if (lineEnd == std::string_view::npos) lineEnd = source_.size();
+  // Escapes only shrink a quoted scalar, so a value longer than the rest of
+  // its first line took text from the lines below (folding).
+  return value.size() > lineEnd - static_cast<size_t>(mark.pos);
+}
+
 bool YamlWalker::visit(const YAML::Node& node, const SourceLocation& where) {
   if (exhausted_) return false;
   if (++visits_ > kMaxNodeVisits) {
@@ -92,6 +104,10 @@ bool YamlWalker::forEachEntry(const YAML::Node& map, const SourceLocation& where
     SourceLocation keyAt = at(keyNode, at(map, where));
     if (!keyNode.IsScalar()) {
       diags_.error(keyAt, "type", std::string("keys of ") + std::string(what) + " must be plain names");
+      continue;
+    }
+    if (spansLines(keyNode)) {
+      diags_.error(keyAt, "multi-line", std::string("keys of ") + std::string(what) + " must be on one line");
       continue;
     }
     Text key{keyNode.Scalar(), keyAt};
@@ -135,6 +151,19 @@ bool YamlWalker::forEachItem(const YAML::Node& seq, const SourceLocation& where,
 }
 
 std::optional<Text> YamlWalker::text(const YAML::Node& node, const SourceLocation& where, std::string_view what) {
+  if (!visit(node, where)) return std::nullopt;
+  if (!node.IsScalar()) {
+    typeError(node, where, what, "a single value");
+    return std::nullopt;
+  }
+  if (spansLines(node)) {
+    diags_.error(at(node, where), "multi-line", std::string(what) + " must be on one line");
+    return std::nullopt;
+  }
+  return Text{node.Scalar(), at(node, where)};
+}
+
+std::optional<Text> YamlWalker::freeText(const YAML::Node& node, const SourceLocation& where, std::string_view what) {
   if (!visit(node, where)) return std::nullopt;
   if (!node.IsScalar()) {
     typeError(node, where, what, "a single value");

@@ -20,9 +20,18 @@ namespace portvakt::policy {
 
 inline constexpr long kMaxNodeVisits = 1'000'000;
 
+// Diagnostics quote a value at most from its own line: a scalar that spans
+// several lines (a folded plain scalar, a block scalar, a quoted "\n") is an
+// error in every field but free text (description, purpose), which is never
+// quoted. So no message can carry several lines of a file, whatever the file
+// is; and a file that is not a portvakt policy at all (no 'portvakt:' key,
+// keys the schema does not know: /etc/shadow) gets one error that quotes
+// nothing of it (parse_policy.cc).
 class YamlWalker {
  public:
-  YamlWalker(Diagnostics& diags, std::string display) : diags_(diags), display_(std::move(display)) {}
+  // `source` is the text `display` was parsed from (for the one-line check).
+  YamlWalker(Diagnostics& diags, std::string display, std::string_view source = {})
+      : diags_(diags), display_(std::move(display)), source_(source) {}
 
   SourceLocation at(const YAML::Node& node, const SourceLocation& fallback) const;
   Diagnostics& diags() { return diags_; }
@@ -42,7 +51,10 @@ class YamlWalker {
   bool forEachItem(const YAML::Node& seq, const SourceLocation& where, std::string_view what,
                    const std::function<void(const YAML::Node& item, const SourceLocation& itemAt)>& onItem);
 
+  // A scalar on one line.
   std::optional<Text> text(const YAML::Node& node, const SourceLocation& where, std::string_view what);
+  // A scalar that may span lines; never quoted in a diagnostic.
+  std::optional<Text> freeText(const YAML::Node& node, const SourceLocation& where, std::string_view what);
   std::optional<At<long>> integer(const YAML::Node& node, const SourceLocation& where, std::string_view what);
   std::optional<At<bool>> boolean(const YAML::Node& node, const SourceLocation& where, std::string_view what);
   // A scalar or a sequence of scalars.
@@ -53,9 +65,12 @@ class YamlWalker {
  private:
   void typeError(const YAML::Node& node, const SourceLocation& where, std::string_view what,
                  std::string_view expected);
+  // Whether a scalar's value reaches beyond the line it starts on.
+  bool spansLines(const YAML::Node& scalar) const;
 
   Diagnostics& diags_;
   std::string display_;
+  std::string_view source_;
   long visits_ = 0;
   bool exhausted_ = false;
 };

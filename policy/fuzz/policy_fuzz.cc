@@ -1,11 +1,14 @@
-// libFuzzer target for the policy front end: arbitrary bytes as a policy file.
-// The compiler must end every input with diagnostics or a policy, never crash,
-// and stay within its limits (size, depth, node budget).
+// libFuzzer target for the policy front end: arbitrary bytes as a policy file,
+// and the same bytes as the site file of a bundle (what portvaktd compiles
+// from a client's request, without the disk). The compiler must end every
+// input with diagnostics or a policy, never crash, and stay within its limits
+// (size, depth, node budget).
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "policy/compiler/compiler.h"
 
@@ -20,5 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   portvakt::policy::CompileResult result = portvakt::policy::compilePolicyFile(path);
   if (!result.ok() && result.diagnostics.errorCount() == 0) __builtin_trap();  // invalid must say why
   std::remove(path.c_str());
+  const std::vector<portvakt::policy::SourceText> bundle{
+      {"site.yaml", size > 0 ? std::string(reinterpret_cast<const char*>(data), size) : std::string()}};
+  portvakt::policy::CompileResult fromBundle = portvakt::policy::compilePolicySources("site.yaml", bundle);
+  if (!fromBundle.ok() && fromBundle.diagnostics.errorCount() == 0) __builtin_trap();
   return 0;
 }

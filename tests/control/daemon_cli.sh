@@ -71,12 +71,33 @@ expect_output "^policy   vardcentral-karlstad version 3" "rollback is a new vers
 expect_exit 0 "history" "$pv" policy history
 [ "$(grep -c . "$work/out")" -eq 3 ] || { echo "FAIL: history should have 3 versions"; cat "$work/out"; fail=1; }
 expect_output "uid 0" "history records the caller's uid"
+expect_output "push .*$PWD/examples/fysioterapi-arvika.yaml$" "history names the site file as the CLI sent it"
+
+# A policy in a directory only the caller can read: the CLI reads it and sends
+# the texts (as under the unit's ProtectHome=yes/PrivateTmp=yes, where the
+# daemon would not see the file at all).
+mkdir -m 700 "$work/private"
+cp examples/fysioterapi-arvika.yaml examples/fysioterapi-arvika-inventory.csv examples/region-base.yaml "$work/private/"
+expect_exit 0 "plan a policy from the caller's own directory" "$pv" policy plan "$work/private/fysioterapi-arvika.yaml"
+# The request must fit the socket's 1 MiB: the CLI says so before sending.
+{ cat "$work/private/fysioterapi-arvika.yaml"; for i in $(seq 20000); do echo "# padding line $i of a policy far too large to send in one request"; done; } > "$work/private/huge.yaml"
+expect_exit 1 "a bundle over 1 MiB is refused by the CLI" "$pv" policy plan "$work/private/huge.yaml"
+expect_output "is larger than the 1048576 bytes \(1 MiB\) portvaktd accepts per request" "and says why"
+expect_exit 3 "a base that is missing is named" "$pv" policy plan tests/policy/invalid/extends-missing.yaml
+expect_output "base policy .no-such-base.yaml. not found" "and the CLI says which, before sending anything"
 
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
   chmod 755 "$work"; chmod 666 "$sock"  # let an unprivileged user connect, to test the daemon's own check
   expect_exit 1 "an unprivileged user may not push" runuser -u nobody -- "$pv" policy push "$PWD/examples/fysioterapi-arvika.yaml" --socket "$sock"
   expect_output "may not use policy.push" "the refusal says why"
   expect_exit 0 "an unprivileged user may read status" runuser -u nobody -- "$pv" status --socket "$sock"
+  # The CLI reads the policy with the caller's rights; portvaktd (root) never
+  # opens a path a client names, so /etc/shadow stays unreadable to nobody.
+  expect_exit 3 "an unprivileged user cannot plan a file it may not read" runuser -u nobody -- "$pv" policy plan /etc/shadow --socket "$sock"
+  expect_output "cannot open '/etc/shadow': Permission denied" "the CLI gives the system's reason"
+  if grep -qE '^root:' /etc/shadow && grep -q "$(head -1 /etc/shadow | cut -d: -f1-2)" "$work/out" "$work/err"; then
+    echo "FAIL: a line of /etc/shadow reached an unprivileged user"; fail=1
+  fi
 elif [ "${CI:-}" = true ]; then
   echo "FAIL: the unprivileged-caller check needs root, and CI runs as root"; fail=1
 else

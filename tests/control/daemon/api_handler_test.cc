@@ -17,12 +17,33 @@ namespace {
 
 using nlohmann::json;
 
+// What the CLI sends for `portvakt policy plan|push FILE`: the files, read here.
+policy::PolicyBundle bundleOf(const std::string& path) {
+  policy::BundleRead read = policy::readPolicyBundle(path);
+  EXPECT_TRUE(read.bundle) << read.diagnostics.format();
+  return read.bundle ? *read.bundle : policy::PolicyBundle{};
+}
+
+json bundleJson(const policy::PolicyBundle& bundle) {
+  json files = json::array();
+  for (const policy::SourceText& f : bundle.files) files.push_back({{"path", f.path}, {"text", f.text}});
+  return {{"site", bundle.site}, {"files", files}};
+}
+
+json bundleJson(const std::string& path) { return bundleJson(bundleOf(path)); }
+
+json request(const std::string& command, const std::string& path) {
+  return {{"api", 1}, {"command", command}, {"bundle", bundleJson(path)}};
+}
+
 class ApiHandlerTest : public ::testing::Test {
  protected:
-  void SetUp() override { ASSERT_FALSE(policies_.push("examples/vardcentral-karlstad.yaml", 0, "", 1000)); }
+  void SetUp() override { ASSERT_FALSE(policies_.push(bundleOf("examples/vardcentral-karlstad.yaml"), 0, "", 1000)); }
   json call(const std::string& request, uid_t uid = 0) {
     return json::parse(handler_.handle(request, api::Caller{uid, uid, 1}, 2000));
   }
+  json call(const char* request, uid_t uid = 0) { return call(std::string(request), uid); }
+  json call(const json& request, uid_t uid = 0) { return call(request.dump(), uid); }
   PolicyManager policies_;
   ApiHandler handler_{policies_, "portvakt-test-group-that-does-not-exist", 1000};
 };
@@ -43,6 +64,7 @@ TEST_F(ApiHandlerTest, StatusAndHistory) {
   ASSERT_TRUE(status["ok"].get<bool>());
   EXPECT_EQ(status["policy"]["name"], "vardcentral-karlstad");
   EXPECT_EQ(status["uptime_s"], 1000);
+  EXPECT_EQ(status["version"], PORTVAKT_VERSION);  // the build's project(VERSION)
   EXPECT_EQ(status["ports"].size(), 16u);
   json history = call(R"({"api":1,"command":"policy.history"})");
   ASSERT_EQ(history["history"].size(), 1u);
@@ -51,7 +73,7 @@ TEST_F(ApiHandlerTest, StatusAndHistory) {
 
 TEST_F(ApiHandlerTest, UnprivilegedCallersCannotChangeThePolicy) {
   auto before = policies_.current();
-  json answer = call(R"({"api":1,"command":"policy.push","path":"examples/fysioterapi-arvika.yaml"})", 65534);
+  json answer = call(request("policy.push", "examples/fysioterapi-arvika.yaml"), 65534);
   EXPECT_FALSE(answer["ok"].get<bool>());
   EXPECT_NE(answer["error"].get<std::string>().find("may not use policy.push"), std::string::npos);
   EXPECT_EQ(policies_.current(), before);
@@ -61,17 +83,19 @@ TEST_F(ApiHandlerTest, UnprivilegedCallersCannotChangeThePolicy) {
 
 TEST_F(ApiHandlerTest, InvalidPushLeavesTheRunningPolicy) {
   auto before = policies_.current();
-  json answer = call(R"({"api":1,"command":"policy.push","path":"tests/policy/invalid/duplicate-vlan.yaml"})");
+  json answer = call(request("policy.push", "tests/policy/invalid/duplicate-vlan.yaml"));
   EXPECT_FALSE(answer["ok"].get<bool>());
+  EXPECT_NE(answer["error"].get<std::string>().find("error[duplicate-vlan]"), std::string::npos) << answer.dump();
   EXPECT_EQ(policies_.current(), before);
   EXPECT_EQ(policies_.history().size(), 1u);
 }
 
 TEST_F(ApiHandlerTest, PushAndRollbackSwapTheWholePolicy) {
-  json plan = call(R"({"api":1,"command":"policy.plan","path":"examples/fysioterapi-arvika.yaml"})");
+  json plan = call(request("policy.plan", "examples/fysioterapi-arvika.yaml"));
   ASSERT_TRUE(plan["ok"].get<bool>());
-  json push = call(json{{"api", 1}, {"command", "policy.push"}, {"path", "examples/fysioterapi-arvika.yaml"},
-                        {"plan_id", plan["plan_id"]}}.dump());
+  json pushRequest = request("policy.push", "examples/fysioterapi-arvika.yaml");
+  pushRequest["plan_id"] = plan["plan_id"];
+  json push = call(pushRequest);
   ASSERT_TRUE(push["ok"].get<bool>()) << push.dump();
   EXPECT_EQ(policies_.current()->name, "fysioterapi-arvika");
   EXPECT_EQ(push["version"]["hash"], plan["hash"]);
@@ -80,6 +104,137 @@ TEST_F(ApiHandlerTest, PushAndRollbackSwapTheWholePolicy) {
   EXPECT_EQ(policies_.current()->name, "vardcentral-karlstad");
   EXPECT_EQ(policies_.history().back().version, 3);
   EXPECT_FALSE(call(R"({"api":1,"command":"policy.rollback","version":42})")["ok"].get<bool>());
+  // The history names the site file as the client did: a label, not a path portvaktd opened.
+  json history = call(R"({"api":1,"command":"policy.history"})");
+  EXPECT_EQ(history["history"][1]["source"], "examples/fysioterapi-arvika.yaml");
+}
+
+// Old clients sent a path that the daemon (root) opened: /etc/shadow came back
+// in the diagnostics. A path is refused now, without opening it.
+TEST_F(ApiHandlerTest, APathIsRefusedNotOpened) {
+  for (const char* command : {"policy.plan", "policy.push"}) {
+    json answer = call(json{{"api", 1}, {"command", command}, {"path", "/etc/shadow"}});
+    EXPECT_FALSE(answer["ok"].get<bool>());
+    EXPECT_EQ(answer["error"], std::string(command) +
+                                   ": 'path' is refused: portvaktd does not open files for its clients; send the "
+                                   "policy itself as 'bundle' (the portvakt CLI does since this version; upgrade it)");
+    EXPECT_FALSE(answer.contains("diagnostics"));
+    // Also next to a bundle: the daemon never decides to open it.
+    json both = request(command, "examples/fysioterapi-arvika.yaml");
+    both["path"] = "/etc/shadow";
+    EXPECT_FALSE(call(both)["ok"].get<bool>());
+  }
+  EXPECT_EQ(policies_.history().size(), 1u);
+}
+
+// A shadow-like file sent as the site file (what a client could have made the
+// old daemon read): the answer quotes none of its lines.
+TEST_F(ApiHandlerTest, DiagnosticsQuoteAtMostOneLineOfAFile) {
+  std::string secret;
+  for (int i = 0; i < 40; ++i) {
+    secret += "user" + std::to_string(i) + ":$y$j9T$Secret" + std::to_string(i * 7919) + "$Hash0123:19700:0:99999:7:::\n";
+  }
+  auto countQuoted = [&](const std::string& answer) {
+    int found = 0;
+    for (int i = 0; i < 40; ++i) found += answer.find("user" + std::to_string(i) + ":$y$j9T$Secret" + std::to_string(i * 7919)) != std::string::npos;
+    return found;
+  };
+  const std::vector<json> bundles = {
+      {{"site", "/etc/shadow"}, {"files", {{{"path", "/etc/shadow"}, {"text", secret}}}}},
+      {{"site", "s.yaml"}, {"files", {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\nextends: shadow\n"}},
+                                      {{"path", "shadow"}, {"text", secret}}}}},
+      {{"site", "s.yaml"}, {"files", {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\ninventory:\n  csv: shadow\n"}},
+                                      {{"path", "shadow"}, {"text", secret}}}}},
+      {{"site", "s.yaml"}, {"files", {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\nmode: " + secret}}}}}};
+  for (const json& bundle : bundles) {
+    for (const char* command : {"policy.plan", "policy.push"}) {
+      const std::string answer = handler_.handle(json{{"api", 1}, {"command", command}, {"bundle", bundle}}.dump(),
+                                                 api::Caller{0, 0, 1}, 2000);
+      EXPECT_FALSE(json::parse(answer)["ok"].get<bool>()) << answer;
+      EXPECT_LE(countQuoted(answer), 1) << answer;
+    }
+  }
+  EXPECT_EQ(policies_.history().size(), 1u);
+}
+
+TEST_F(ApiHandlerTest, BundlesAreCheckedFieldByField) {
+  const json good = bundleJson("examples/fysioterapi-arvika.yaml");
+  auto withBundle = [](json bundle) { return json{{"api", 1}, {"command", "policy.plan"}, {"bundle", bundle}}; };
+  auto errorOf = [&](const json& req) {
+    json answer = call(req);
+    EXPECT_FALSE(answer["ok"].get<bool>()) << req.dump().substr(0, 200);
+    return answer.value("error", std::string());
+  };
+  EXPECT_NE(errorOf({{"api", 1}, {"command", "policy.plan"}}).find("policy.plan needs 'bundle'"), std::string::npos);
+  EXPECT_EQ(errorOf(withBundle("examples/fysioterapi-arvika.yaml")), "'bundle' must be an object, not a string");
+  json b = good;
+  b.erase("site");
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.site' is missing (the site file's name among bundle.files)");
+  b = good;
+  b["site"] = 7;
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.site' must be a string, not an integer");
+  b = good;
+  b["site"] = "elsewhere.yaml";
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.site' names elsewhere.yaml, which is not among bundle.files");
+  b = good;
+  b["files"] = json::object();
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files' must be a list, not an object");
+  b["files"] = json::array();
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files' is empty");
+  b = good;
+  b["files"][0] = "text";
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files[0]' must be an object {\"path\", \"text\"}, not a string");
+  b = good;
+  b["files"][1]["text"] = 1.5;
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files[1].text' must be a string, not a number with a fraction");
+  b = good;
+  b["files"][1].erase("path");
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.files[1].path' is missing");
+  b = good;
+  b["files"][1]["path"] = "evil\nversion 9";
+  EXPECT_EQ(errorOf(withBundle(b)),
+            "'bundle.files[1].path' must be a file name of 1 to 4096 bytes without control characters");
+  b = good;
+  b["site"] = std::string(5000, 'a');
+  EXPECT_EQ(errorOf(withBundle(b)), "'bundle.site' must be a file name of 1 to 4096 bytes without control characters");
+  b = good;
+  b["files"].push_back(b["files"][0]);
+  EXPECT_NE(errorOf(withBundle(b)).find("a second time"), std::string::npos);
+  b = good;
+  for (int i = 0; i < 20; ++i) b["files"].push_back({{"path", "extra" + std::to_string(i)}, {"text", ""}});
+  EXPECT_NE(errorOf(withBundle(b)).find(" files; a bundle holds at most 16"), std::string::npos) << errorOf(withBundle(b));
+  b = good;
+  b["files"].push_back({{"path", "big.csv"}, {"text", std::string(api::kMaxRequestBytes, 'x')}});
+  EXPECT_NE(errorOf(withBundle(b)).find("portvaktd accepts at most 1048576 bytes (1 MiB) per request"), std::string::npos);
+  json push = request("policy.push", "examples/fysioterapi-arvika.yaml");
+  push["plan_id"] = 1234;
+  EXPECT_EQ(errorOf(push), "'plan_id' must be a string, not an integer");
+  EXPECT_EQ(policies_.history().size(), 1u);
+  // The same bundle, well-formed, is fine.
+  EXPECT_TRUE(call(withBundle(good))["ok"].get<bool>());
+}
+
+TEST_F(ApiHandlerTest, RollbackVersionMustBeAPositiveInteger) {
+  ASSERT_TRUE(call(request("policy.push", "examples/fysioterapi-arvika.yaml"))["ok"].get<bool>());
+  auto before = policies_.current();
+  for (const char* version : {R"("1")", "1.0", "-1", "0", "true", "{}", "[1]", "null", "4294967297", "1e3"}) {
+    json answer = call(std::string(R"({"api":1,"command":"policy.rollback","version":)") + version + "}");
+    EXPECT_FALSE(answer["ok"].get<bool>()) << version;
+    EXPECT_EQ(answer.value("error", std::string()).rfind("'version' must be a positive integer (like 3), not ", 0), 0u)
+        << version << ": " << answer.dump();
+  }
+  EXPECT_EQ(policies_.current(), before);
+  EXPECT_EQ(policies_.history().size(), 2u);
+  json back = call(R"({"api":1,"command":"policy.rollback","version":1})");
+  ASSERT_TRUE(back["ok"].get<bool>()) << back.dump();
+  EXPECT_EQ(policies_.current()->name, "vardcentral-karlstad");
+}
+
+TEST_F(ApiHandlerTest, StringFieldsMustBeStrings) {
+  EXPECT_EQ(call(R"({"api":1,"command":"devices.show","mac":7})")["error"], "'mac' must be a string, not an integer");
+  EXPECT_EQ(call(R"({"api":1,"command":"devices.show"})")["error"], "devices.show needs 'mac'");
+  EXPECT_EQ(call(R"({"api":1,"command":"devices.forget","mac":["a"]})")["error"], "'mac' must be a string, not a list");
+  EXPECT_EQ(call(R"({"api":1,"command":"alerts.ack","id":1})")["error"], "'id' must be a string, not an integer");
 }
 
 TEST(UnixSocket, OversizedRequestIsRefusedAndTheServerLivesOn) {
@@ -112,7 +267,7 @@ class ApiHandlerStoreTest : public ::testing::Test {
     auto opened = store::Store::open(dir_.file("portvakt.db"));
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(opened.value());
-    ASSERT_FALSE(policies_.push("examples/vardcentral-karlstad.yaml", 0, "", 1000));
+    ASSERT_FALSE(policies_.push(bundleOf("examples/vardcentral-karlstad.yaml"), 0, "", 1000));
     handler_ = std::make_unique<ApiHandler>(policies_, "portvakt-test-group-that-does-not-exist", 1000, nullptr, nullptr,
                                             store_.get());
     store::DeviceRecord eklient;
@@ -190,6 +345,7 @@ TEST_F(ApiHandlerStoreTest, AlertsListAndAck) {
   EXPECT_EQ(acked["alerts"][0]["acked_by"], 0);
   EXPECT_EQ(acked["alerts"][0]["acked_at_ms"], 2000000);
   EXPECT_TRUE(call({{"command", "alerts"}, {"unacked", true}})["alerts"].empty());
+  EXPECT_EQ(call({{"command", "alerts"}, {"unacked", "yes"}})["error"], "'unacked' must be true or false, not a string");
 }
 
 TEST_F(ApiHandlerStoreTest, PortsListsEveryPolicyPort) {

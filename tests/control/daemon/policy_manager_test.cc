@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
 #include "control/store/store.h"
 #include "tests/control/store/temp_dir.h"
 
@@ -15,6 +18,12 @@ namespace portvakt::control {
 namespace {
 
 namespace fs = std::filesystem;
+
+policy::PolicyBundle bundleOf(const std::string& path) {
+  policy::BundleRead read = policy::readPolicyBundle(path);
+  EXPECT_TRUE(read.bundle) << read.diagnostics.format();
+  return read.bundle ? *read.bundle : policy::PolicyBundle{};
+}
 
 class PolicyManagerRestartTest : public ::testing::Test {
  protected:
@@ -39,8 +48,8 @@ TEST_F(PolicyManagerRestartTest, RollbackAcrossARestartRebuildsTheRecordedFiles)
   std::string v1Hash, v2Hash;
   {
     PolicyManager before(store_.get());
-    ASSERT_EQ(before.push(site("vardcentral-karlstad.yaml"), 0, "", 100), std::nullopt);
-    ASSERT_EQ(before.push(site("fysioterapi-arvika.yaml"), 0, "", 200), std::nullopt);
+    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+    ASSERT_EQ(before.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200), std::nullopt);
     v1Hash = before.history()[0].hash;
     v2Hash = before.history()[1].hash;
     ASSERT_NE(v1Hash, v2Hash);
@@ -70,7 +79,7 @@ TEST_F(PolicyManagerRestartTest, VersionsWithoutRecordedFilesAreRefusedClearly) 
   store::PolicyRecord old{0, "sha256:00", "vc", "push", site("vardcentral-karlstad.yaml"), 0, 100, "", "", ""};
   ASSERT_TRUE(store_->appendPolicy(old));  // as a schema-1 store left it: no sources
   PolicyManager manager(store_.get());
-  ASSERT_EQ(manager.push(site("fysioterapi-arvika.yaml"), 0, "", 200), std::nullopt);
+  ASSERT_EQ(manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200), std::nullopt);
   auto error = manager.rollback(1, 0, 300);
   ASSERT_TRUE(error);
   EXPECT_EQ(*error, "version 1 (" + site("vardcentral-karlstad.yaml") +
@@ -81,7 +90,7 @@ TEST_F(PolicyManagerRestartTest, VersionsWithoutRecordedFilesAreRefusedClearly) 
 
 TEST_F(PolicyManagerRestartTest, ARecordedVersionThatRebuildsDifferentlyIsRefused) {
   PolicyManager before(store_.get());
-  ASSERT_EQ(before.push(site("vardcentral-karlstad.yaml"), 0, "", 100), std::nullopt);
+  ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
   // Tamper with the recorded hash: the rebuilt tables no longer match it.
   store::PolicyRecord forged{0, "sha256:forged", "vc", "push", site("vardcentral-karlstad.yaml"), 0, 150, "", "", ""};
   forged.sourcesJson = store_->policyVersion(1)->sourcesJson;
@@ -91,6 +100,104 @@ TEST_F(PolicyManagerRestartTest, ARecordedVersionThatRebuildsDifferentlyIsRefuse
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("not the recorded sha256:forged"), std::string::npos) << *error;
   EXPECT_EQ(after.current(), nullptr);
+}
+
+// A bundle is compiled from its texts only: the names it gives its files are
+// labels (here of files that exist nowhere), recorded as given.
+TEST_F(PolicyManagerRestartTest, ABundleIsCompiledAndRecordedWithoutTheDisk) {
+  policy::PolicyBundle bundle = bundleOf(site("vardcentral-karlstad.yaml"));
+  const std::string dir = dir_.file("site/");
+  for (policy::SourceText& f : bundle.files) f.path = "/clinic/laptop/" + f.path.substr(dir.size());
+  bundle.site = "/clinic/laptop/vardcentral-karlstad.yaml";
+  {
+    PolicyManager manager(store_.get());
+    ASSERT_EQ(manager.push(bundle, 1000, "", 100), std::nullopt);
+    EXPECT_EQ(manager.history().back().source, "/clinic/laptop/vardcentral-karlstad.yaml");
+  }
+  auto recorded = store_->policyVersion(1);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->source, "/clinic/laptop/vardcentral-karlstad.yaml");
+  auto files = nlohmann::json::parse(recorded->sourcesJson);
+  ASSERT_EQ(files.size(), bundle.files.size());
+  EXPECT_EQ(files[0]["path"], bundle.files[0].path);
+  EXPECT_EQ(files[0]["text"], bundle.files[0].text);
+  EXPECT_EQ(files[0]["sha256"], tables::sha256Hex(bundle.files[0].text)) << "an auditor can check a copy with sha256sum";
+  EXPECT_EQ(recorded->policyText, bundle.files[0].text);
+  // And it is rebuilt from those texts after a restart.
+  PolicyManager after(store_.get());
+  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  EXPECT_EQ(after.current()->contentHash, recorded->hash);
+}
+
+TEST_F(PolicyManagerRestartTest, AMissingIncludeIsNamed) {
+  policy::PolicyBundle bundle = bundleOf(site("vardcentral-karlstad.yaml"));
+  bundle.files.resize(1);  // the site file only
+  PolicyManager manager(store_.get());
+  auto error = manager.push(bundle, 0, "", 100);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("base policy 'region-base.yaml' is not in the bundle (it holds no file " + site("region-base.yaml") + ")"),
+            std::string::npos)
+      << *error;
+  EXPECT_EQ(manager.current(), nullptr);
+  EXPECT_TRUE(manager.history().empty());
+}
+
+// Record first, then swap: a store that cannot take the new version (here
+// another connection holds the write lock, or the file is read-only) refuses
+// the push and the rollback, and nothing changes; once it can write again
+// the next version gets the next number, never one twice.
+TEST_F(PolicyManagerRestartTest, APushTheStoreCannotRecordIsRefusedAndChangesNothing) {
+  store::OpenOptions impatient;
+  impatient.busyTimeoutMs = 50;
+  auto opened = store::Store::open(dir_.file("portvakt.db"), impatient);
+  ASSERT_TRUE(opened) << opened.error().message;
+  std::unique_ptr<store::Store> store = std::move(opened.value());
+  PolicyManager manager(store.get());
+  ASSERT_EQ(manager.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+  ASSERT_EQ(manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200), std::nullopt);
+  auto running = manager.current();
+
+  sqlite3* blocker = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.file("portvakt.db").c_str(), &blocker), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(blocker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto refused = manager.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 300);
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->find("cannot record push of sha256:"), std::string::npos) << *refused;
+  EXPECT_NE(refused->find("; the running policy is unchanged"), std::string::npos) << *refused;
+  auto rollback = manager.rollback(1, 0, 300);
+  ASSERT_TRUE(rollback);
+  EXPECT_NE(rollback->find("cannot record rollback of"), std::string::npos) << *rollback;
+  EXPECT_EQ(manager.current(), running);
+  EXPECT_EQ(manager.history().size(), 2u);
+  sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(blocker);
+
+  ASSERT_EQ(manager.rollback(1, 0, 400), std::nullopt);
+  EXPECT_EQ(manager.history().back().version, 3) << "no number was used by the refused attempts";
+  auto stored = store->policyHistory();
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->size(), 3u);
+  for (size_t i = 0; i < stored->size(); ++i) {
+    EXPECT_EQ((*stored)[i].version, manager.history()[i].version);
+    EXPECT_EQ((*stored)[i].hash, manager.history()[i].hash);
+  }
+}
+
+TEST_F(PolicyManagerRestartTest, AReadOnlyStoreRefusesThePushClearly) {
+  { PolicyManager first(store_.get()); ASSERT_EQ(first.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt); }
+  store::OpenOptions readOnly;
+  readOnly.readOnly = true;
+  auto opened = store::Store::open(dir_.file("portvakt.db"), readOnly);
+  ASSERT_TRUE(opened) << opened.error().message;
+  PolicyManager manager(opened.value().get());
+  ASSERT_EQ(manager.resumeLatest(), std::nullopt);
+  auto running = manager.current();
+  auto error = manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200);
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("readonly"), std::string::npos) << *error;
+  EXPECT_NE(error->find("the running policy is unchanged"), std::string::npos) << *error;
+  EXPECT_EQ(manager.current(), running);
+  EXPECT_EQ(manager.history().size(), 1u);
 }
 
 }  // namespace

@@ -28,6 +28,30 @@ void fill(Metrics& m) {
   m.setPortBytes("eth3", "rx", 1514);
   m.setDeviceCounts({{{"eklient", "region"}, 3}, {{"", "quarantine"}, 2}});
   m.setDeviceCounts({{{"eklient", "region"}, 5}});  // the unknowns left
+  m.addEventsDropped("runner_queue_full", 7);
+  m.addEventsDropped("runner_queue_full", 3);
+  m.addLogLinesSuppressed("device_new", 9995);
+  m.setDeviceTable(4096, 4000, 812);
+  m.setDeviceTable(-1, -1, 800);  // the daemon's loop sets only the stored rows
+}
+
+// Issue 14: nothing a flood makes the daemon drop is silent. Every reason is
+// exported from the start (0), so rate() and alert rules work before the first loss.
+TEST(Metrics, DroppedEventsAndSuppressedLogLinesAreCounted) {
+  Metrics fresh("site");
+  std::string text = fresh.exposition();
+  for (const char* reason : {"profiler_ring_full", "decider_queue_full", "runner_queue_full", "repeat_held"}) {
+    EXPECT_NE(text.find(std::string("portvakt_events_dropped_total{reason=\"") + reason + "\",site=\"site\"} 0"),
+              std::string::npos)
+        << reason << "\n" << text;
+  }
+  Metrics m("site");
+  fill(m);
+  text = m.exposition();
+  EXPECT_NE(text.find("portvakt_events_dropped_total{reason=\"runner_queue_full\",site=\"site\"} 10"), std::string::npos) << text;
+  EXPECT_NE(text.find("portvakt_log_lines_suppressed_total{event=\"device_new\",site=\"site\"} 9995"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_device_table{site=\"site\",what=\"profiler_records\"} 4096"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_device_table{site=\"site\",what=\"stored_rows\"} 800"), std::string::npos);
 }
 
 TEST(Metrics, ExpositionHasTheDocumentedNamesAndLabels) {

@@ -212,9 +212,9 @@ TEST_F(PipelineTest, TallyCountsEveryFrameByZoneAndVerdict) {
   EXPECT_EQ(total, 2u);
 }
 
-// In enforce mode a flood of unknown MACs is quarantined before the switch
-// learns them; on a monitor port they are learned, so the MAC limit is what
-// stops them, and the switch's drop becomes a mac_limit event.
+// A monitor port forwards what enforcement would drop; the MAC limit still
+// counts, and the switch's drop becomes one mac_limit event per port per hold
+// (kEventHoldNs), not one per MAC.
 TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {  // R6
   policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
@@ -238,10 +238,112 @@ TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {  // R6
       if (e.event == "mac_limit") events.push_back(e.mac.toString() + " " + e.detail);
     }
   }
-  // The switch allows 8 MACs per access port (SwitchConfigOptions): the 9th to 12th are over.
-  ASSERT_EQ(events.size(), 4u) << ::testing::PrintToString(events);
-  EXPECT_EQ(events[0], "02:00:00:00:01:08 a new MAC on access port eth3, which already has its maximum number of MACs "
-                       "(monitor mode: forwarded)");
+  // The switch allows 8 MACs per access port (SwitchConfigOptions): the 9th to
+  // 12th are over, 1 s apart, so within one hold: one event, for the 9th.
+  ASSERT_EQ(events.size(), 1u) << ::testing::PrintToString(events);
+  EXPECT_EQ(events[0], "00:00:00:00:00:00 a new MAC (02:00:00:00:01:08) on access port eth3, which already has its "
+                       "maximum of 8 MACs; new MACs are dropped until one has been idle for 300 s (monitor mode: "
+                       "forwarded)")
+      << "a port event: no device MAC, the first MAC over the limit in the detail";
+  EXPECT_EQ(pipeline->vlanSwitch().wouldDrops().get(forward::DropReason::kMacLimit), 4u);
+}
+
+// A monitor-mode jack lets a flood reach the profiler: thousands of
+// device_new events. They may take only half of the decider's queue, so the
+// switch's mac_limit still gets through while nobody has drained it yet.
+TEST(PipelineMonitorMode, AFloodOfNewDevicesLeavesRoomForMacLimit) {
+  policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
+  ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
+  std::string error;
+  auto pipeline = OfflinePipeline::create(compiled.policy, error);
+  ASSERT_TRUE(pipeline) << error;
+  std::deque<Bytes> keep;
+  for (int i = 0; i < 5000; ++i) {  // 3 ms apart: 15 s, two mac_limit holds
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "06:00:00:00:%02x:%02x", i >> 8, i & 0xff);
+    keep.push_back(discover(mac, kLinuxParams, "", "").data);
+    io::Frame f;
+    f.bytes = keep.back();
+    f.wireLength = static_cast<uint32_t>(keep.back().size());
+    f.port = 2;  // eth3, the watched jack
+    f.timestampNs = int64_t{1'000'000'000} + i * int64_t{3'000'000};
+    (void)pipeline->process(f);
+  }
+  EngineEvent e;
+  size_t macLimit = 0, queued = 0;
+  while (pipeline->decider().popEvent(e)) {
+    ++queued;
+    if (e.event == "mac_limit") ++macLimit;
+  }
+  EXPECT_EQ(macLimit, 2u) << "one per 10 s hold, the second after the queue had filled with device events";
+  EXPECT_LE(queued, kMaxQueuedEvents);
+  EXPECT_GT(pipeline->decider().counters().eventsDropped, 0u) << "the device events beyond their share are counted";
+}
+
+// Issue 14: a random-MAC flood on an enforcing jack. Unknown MACs land in
+// quarantine and are never learned, yet each counts against the port's MAC
+// limit; past it they are dropped before the device profiler (no device
+// records, no device_new events), mac_limit is raised once per hold, and
+// known devices on the port keep working: those counted before the flood, and
+// pinned or inventoried ones that arrive during it.
+TEST(PipelineMacFlood, QuarantinedMacsCountAgainstTheLimitAndAreDroppedBeforeTheProfiler) {  // R6
+  policy::CompileResult compiled = policy::compilePolicyFile("examples/vardcentral-karlstad.yaml");
+  ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
+  std::string error;
+  auto pipeline = OfflinePipeline::create(compiled.policy, error);
+  ASSERT_TRUE(pipeline) << error;
+  uint16_t eth3 = 0;
+  for (size_t i = 0; i < compiled.policy->ports.size(); ++i)
+    if (compiled.policy->ports[i].interface == "eth3") eth3 = static_cast<uint16_t>(i);
+  std::deque<Bytes> keep;
+  int64_t now = 1'000'000'000;
+  auto send = [&](std::string_view mac, const Bytes& params = kLinuxParams, std::string_view vendor = "",
+                  std::string_view hostname = "") {
+    keep.push_back(discover(mac, params, vendor, hostname).data);
+    io::Frame f;
+    f.bytes = keep.back();
+    f.wireLength = static_cast<uint32_t>(keep.back().size());
+    f.port = eth3;
+    f.timestampNs = now;
+    now += 1'000'000;  // 1 ms apart: the whole flood is within one hold
+    return pipeline->process(f);
+  };
+  auto zoneOf = [&](std::string_view mac) {
+    const fingerprint::DeviceRecord* r = pipeline->decider().profiler().find(*tables::MacAddress::parse(mac));
+    return r ? compiled.policy->zoneName(r->zone) : std::string("(none)");
+  };
+  // An unknown laptop first: quarantined, and counted.
+  EXPECT_EQ(send("a4:83:e7:00:00:01").verdict, "dropped:quarantine");
+  std::vector<std::string> macLimitEvents;
+  size_t deviceNew = 0;
+  for (int i = 0; i < 1000; ++i) {
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "06:%02x:%02x:00:00:01", i >> 8, i & 0xff);
+    (void)send(mac);
+    EngineEvent e;
+    while (pipeline->decider().popEvent(e)) {
+      if (e.event == "mac_limit") macLimitEvents.push_back(e.detail);
+      if (e.event == "device_new") ++deviceNew;
+    }
+  }
+  // 8 per access port: the laptop and the first 7 flood MACs.
+  EXPECT_EQ(pipeline->vlanSwitch().drops().get(forward::DropReason::kMacLimit), 993u);
+  EXPECT_EQ(pipeline->vlanSwitch().portCounters(eth3).sourceMacs, 8u);
+  EXPECT_EQ(pipeline->decider().profiler().size(), 8u) << "the flood past the limit never reached the profiler";
+  EXPECT_EQ(deviceNew, 8u) << "the laptop and the 7 flood MACs under the limit";
+  ASSERT_EQ(macLimitEvents.size(), 1u) << "one event per port per hold, not one per MAC";
+  EXPECT_NE(macLimitEvents[0].find("eth3"), std::string::npos) << macLimitEvents[0];
+  // Known devices keep working: the laptop counted before the flood is still
+  // profiled (quarantined, as before); the inventoried eKlient arriving now
+  // is placed in the region zone despite the full port.
+  EXPECT_EQ(send("a4:83:e7:00:00:01").verdict, "dropped:quarantine");
+  EXPECT_NE(send(kEklientMac, kWindowsParams, "MSFT 5.0", "EK-KSD-0231").verdict, "dropped:mac_limit");
+  EXPECT_EQ(zoneOf(kEklientMac), "region");
+  // A stranger is still kept out; after the counted MACs idle out (300 s) the
+  // port takes new MACs again.
+  EXPECT_EQ(send("06:ff:ff:00:00:01").verdict, "dropped:mac_limit");
+  now += 301'000'000'000;
+  EXPECT_EQ(send("06:ff:ff:00:00:01").verdict, "dropped:quarantine");
 }
 
 }  // namespace

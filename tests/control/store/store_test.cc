@@ -332,5 +332,65 @@ TEST(StoreTest, ReadOnlyOpenSeesTheDaemonsWrites) {
   EXPECT_FALSE(reader->upsertDevice({"02:00:00:00:00:02", "eth1", "x", "y", 1.0, "{}", 1, 1}));
 }
 
+// Issue 14: the devices table grew by a row per MAC of a flood, for ever.
+// pruneDevices drops rows without a class not seen lately, then the least
+// recently seen beyond the row limit; classified rows only go to the limit.
+TEST(StoreTest, PruneDevicesBoundsTheTableOldestFirst) {
+  TempDir dir;
+  std::string path = dir.file("prune.db");
+  auto store = mustOpen(path);
+  ASSERT_TRUE(store);
+  std::vector<DeviceRecord> rows;
+  for (int i = 0; i < 300; ++i) {
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "06:00:00:00:%02x:%02x", i >> 8, i & 0xff);
+    rows.push_back({mac, "eth3", "", "quarantine", 0, "{}", 1000 + i, 1000 + i});  // a flood, one second apart
+  }
+  rows.push_back({"02:00:00:00:00:01", "eth1", "eklient", "region", 1.0, "{}", 10, 10});  // classified, long idle
+  rows.push_back({"02:00:00:00:00:02", "eth2", "ip-phone", "voice", 1.0, "{}", 1200, 1200});
+  ASSERT_TRUE(store->upsertDevices(rows));
+  ASSERT_EQ(*store->deviceCount(), 302);
+  // Unclassified rows last seen before 1250 go (250 of them); 52 stay, under the limit.
+  auto pruned = store->pruneDevices(1250, 100);
+  ASSERT_TRUE(pruned) << pruned.error().message;
+  EXPECT_EQ(*pruned, 250);
+  EXPECT_EQ(*store->deviceCount(), 52);
+  EXPECT_TRUE(store->device("02:00:00:00:00:01")) << "a classified device is not pruned by age";
+  // The row limit: the least recently seen go first, whatever their class.
+  pruned = store->pruneDevices(0, 10);
+  ASSERT_TRUE(pruned);
+  EXPECT_EQ(*pruned, 42);
+  auto left = store->devices();
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 10u);
+  EXPECT_FALSE(store->device("02:00:00:00:00:01")) << "the oldest row went first";
+  EXPECT_FALSE(store->device("02:00:00:00:00:02"));
+  for (const DeviceRecord& d : *left) EXPECT_GE(d.lastSeen, 1290) << d.mac;
+  // The file itself: what SQLite reads without this code.
+  store.reset();
+  EXPECT_EQ(sqliteScalar(path, "SELECT count(*) FROM devices"), "10");
+}
+
+TEST(StoreTest, CapAlertsKeepsPendingDeliveries) {
+  TempDir dir;
+  auto store = mustOpen(dir.file("cap.db"));
+  ASSERT_TRUE(store);
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(store->spoolAlert(sampleAlert("a" + std::to_string(100 + i), 1000 + i), {"desk"}, 0));
+    if (i >= 2) {
+      ASSERT_TRUE(store->markDelivered("a" + std::to_string(100 + i), "desk", 5000));
+    }
+  }
+  // 20 alerts, the two oldest still pending: the limit of 5 takes the 15 oldest finished ones.
+  auto capped = store->capAlerts(5);
+  ASSERT_TRUE(capped) << capped.error().message;
+  EXPECT_EQ(*capped, 15);
+  EXPECT_TRUE(store->alert("a100")) << "pending: never deleted";
+  EXPECT_TRUE(store->alert("a101"));
+  EXPECT_FALSE(store->alert("a102"));
+  EXPECT_TRUE(store->alert("a119"));
+  EXPECT_EQ(*store->capAlerts(5), 0);
+}
+
 }  // namespace
 }  // namespace portvakt::store

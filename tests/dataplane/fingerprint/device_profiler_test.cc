@@ -315,6 +315,54 @@ TEST(DeviceProfiler, MacFloodIsBounded) {
   EXPECT_EQ(p.find(mac(ek.c_str())), nullptr);
 }
 
+// Issue 14: more idle clinic devices than the old eviction scan looked at
+// (16) sat at the old end of the LRU list, so a flood evicted them. The
+// probation list finds the flood's own records wherever they are.
+TEST(DeviceProfiler, FloodNeverEvictsIdleKnownDevicesWhileStrangersCanGo) {
+  ProfilerConfig config;
+  config.maxDevices = 64;
+  DeviceProfiler p(config, karlstadPolicyPtr());
+  std::vector<std::string> phones;
+  for (int i = 0; i < 40; ++i) {
+    char m[18];
+    std::snprintf(m, sizeof m, "80:5e:c0:00:01:%02x", i);
+    phones.push_back(m);
+    const DeviceRecord* r = p.observe(*lldpFrame(m, 0x20), kWallJack2, 0);
+    ASSERT_NE(r, nullptr);
+    ASSERT_NE(r->committed.classIndex, kNoClass) << m;
+  }
+  EXPECT_EQ(p.probationSize(), 0u) << "classified devices are not on probation";
+  for (uint32_t i = 0; i < 5000; ++i) {
+    char m[18];
+    std::snprintf(m, sizeof m, "00:de:ad:%02x:%02x:%02x", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff);
+    (void)p.observe(*dataFrame(m), kWallJack, (i + 1) * kMs);
+  }
+  EXPECT_EQ(p.size(), 64u);
+  EXPECT_EQ(p.probationSize(), 24u);
+  EXPECT_EQ(p.stats().evictionsOfKnown, 0u);
+  for (const std::string& m : phones) EXPECT_NE(p.find(mac(m.c_str())), nullptr) << m << " was evicted by the flood";
+}
+
+// Never-classified records age out after unclassifiedIdleNs (120 s by
+// default), on the frame path and by expireUnclassified(); classified ones stay.
+TEST(DeviceProfiler, NeverClassifiedRecordsAgeOutQuickly) {
+  DeviceProfiler p({}, karlstadPolicyPtr());
+  (void)p.observe(*dataFrame("00:de:ad:00:00:01"), kWallJack, 0);
+  (void)p.observe(*dataFrame("00:de:ad:00:00:02"), kWallJack, 60 * kSec);
+  (void)p.observe(*lldpFrame("80:5e:c0:00:00:01", 0x20), kWallJack2, 0);
+  EXPECT_EQ(p.probationSize(), 2u);
+  // 121 s after the first stranger's last frame: a frame from anyone expires it.
+  (void)p.observe(*lldpFrame("80:5e:c0:00:00:01", 0x20), kWallJack2, 121 * kSec);
+  EXPECT_EQ(p.find(mac("00:de:ad:00:00:01")), nullptr);
+  EXPECT_NE(p.find(mac("00:de:ad:00:00:02")), nullptr);
+  EXPECT_EQ(p.stats().expiredUnclassified, 1u);
+  // With no traffic at all, the periodic call takes the rest.
+  EXPECT_EQ(p.expireUnclassified(181 * kSec), 1u);
+  EXPECT_EQ(p.size(), 1u);
+  EXPECT_NE(p.find(mac("80:5e:c0:00:00:01")), nullptr) << "a classified device idle for 3 minutes stays";
+  EXPECT_EQ(p.expireUnclassified(3600 * kSec), 0u);
+}
+
 TEST(DeviceProfiler, RandomizedMacIsFlagged) {
   DeviceProfiler p({}, karlstadPolicyPtr());
   const DeviceRecord* r = p.observe(*dhcpFrame("da:a1:19:00:00:01", "android-dhcp-13", {1, 3, 6, 15, 26, 28, 51, 58, 59, 43}),

@@ -22,6 +22,17 @@ TEST(MacTable, KeyPacksZoneAndMac) {
   EXPECT_EQ(MacTable::macOf(key), m);
 }
 
+TEST(MacTable, TouchRefreshesOnlyPresentEntries) {
+  MacTable t(4, 10);
+  PortIndex previous = kNoPort;
+  EXPECT_FALSE(t.touch(1, mac(1), 0)) << "absent: not inserted";
+  EXPECT_EQ(t.size(), 0u);
+  ASSERT_EQ(t.learn(1, mac(1), 3, 0, previous), MacTable::LearnResult::kLearned);
+  EXPECT_TRUE(t.touch(1, mac(1), 8));
+  EXPECT_EQ(t.lookup(1, mac(1), 15), 3) << "the touch at 8 keeps it alive until 18";
+  EXPECT_FALSE(t.touch(2, mac(1), 8)) << "another zone's key";
+}
+
 TEST(MacTable, LearnLookupMoveAndZonesAreSeparate) {
   MacTable t(16, 1000);
   PortIndex prev = 0;

@@ -256,6 +256,67 @@ TEST_F(VlanSwitchTest, MacLimitPerAccessPort) {
     EXPECT_TRUE(send(kUpRegion, l2Frame(kBroadcast, "02:00:00:00:20:0" + std::to_string(i))).forwarded());
 }
 
+// Issue 14: quarantined MACs are never learned, and the limit used to count
+// learned entries, so a random-MAC flood in quarantine never hit it. Every
+// source MAC counts now, whatever zone, and the decider is not even asked for
+// the MACs past the limit; counted MACs are released when idle or when the
+// port goes down.
+TEST_F(VlanSwitchTest, MacLimitCountsEveryZoneIncludingQuarantineAndAgesOut) {
+  class CountingDecider : public ForwardDecider {
+   public:
+    ForwardDecision decide(const IngressFrame& in) override {
+      ++asked;
+      return macs.decide(in);
+    }
+    bool exemptFromMacLimit(const MacAddress& src, PortIndex) override { return src == mac("02:00:00:00:00:99"); }
+    StaticMacDecider macs;
+    int asked = 0;
+  } decider;
+  decider.macs.setUnknown(kQuarantine, false);
+  decider.macs.assign(mac(kPc), kRegion);
+  decider.macs.assign(mac("02:00:00:00:00:99"), kRegion);
+  SwitchConfig c = clinicConfig();
+  c.macLimitAgeingNs = 60'000'000'000;
+  VlanSwitch sw(c, decider);
+  CountingEvents events;
+  sw.setEvents(&events);
+  io::MemorySink sink;
+  for (PortIndex p = 0; p < kPortCount; ++p) sw.attach(p, &sink);
+  auto send = [&](const char* src, int64_t nowNs = 1'000'000'000) {
+    Bytes b = l2Frame(kBroadcast, src);
+    io::Frame f;
+    f.bytes = b;
+    f.wireLength = static_cast<uint32_t>(b.size());
+    f.timestampNs = nowNs;
+    f.port = kAcc1;
+    return sw.process(f);
+  };
+  ASSERT_TRUE(send(kPc).forwarded());
+  EXPECT_EQ(send("02:00:00:00:10:01").drop, DropReason::kQuarantine);
+  EXPECT_EQ(send("02:00:00:00:10:02").drop, DropReason::kQuarantine);
+  EXPECT_EQ(sw.portCounters(kAcc1).learnedMacs, 1u) << "quarantined MACs are not learned";
+  EXPECT_EQ(sw.portCounters(kAcc1).sourceMacs, 3u) << "... but they count";
+  const int askedBefore = decider.asked;
+  for (int i = 0; i < 100; ++i) {
+    char m[18];
+    std::snprintf(m, sizeof m, "06:00:00:00:20:%02x", i);
+    EXPECT_EQ(send(m).drop, DropReason::kMacLimit) << m;
+  }
+  EXPECT_EQ(decider.asked, askedBefore) << "the decider (and the profiler behind it) never saw the flood";
+  EXPECT_EQ(sw.drops().get(DropReason::kMacLimit), 100u);
+  EXPECT_TRUE(send(kPc).forwarded()) << "a counted device keeps working";
+  EXPECT_TRUE(send("02:00:00:00:00:99").forwarded()) << "a device the decider vouches for gets in past the limit";
+  EXPECT_EQ(sw.portCounters(kAcc1).sourceMacs, 3u) << "without taking a stranger's place";
+  EXPECT_EQ(sw.counters().macLimitExempt, 1u);
+  // 61 s later the quarantined MACs have aged out of the count; the PC, refreshed, has not.
+  ASSERT_TRUE(send(kPc, 50'000'000'000).forwarded());
+  EXPECT_EQ(send("06:00:00:00:30:01", 62'000'000'000).drop, DropReason::kQuarantine);
+  EXPECT_EQ(sw.portCounters(kAcc1).sourceMacs, 2u);
+  // A port going down releases its count.
+  sw.setPortUp(kAcc1, false);
+  EXPECT_EQ(sw.portCounters(kAcc1).sourceMacs, 0u);
+}
+
 TEST_F(VlanSwitchTest, AdmissionMovesADeviceToItsZoneWithoutReconnecting) {
   const char* laptop = "02:00:00:00:00:50";
   decider_.setUnknown(kQuarantine, true);  // this policy lets quarantine send (e.g. DHCP)

@@ -24,6 +24,10 @@
 //   udp-count PORT SECONDS [READY]      a real UDP socket on 0.0.0.0:PORT:
 //       counts the datagrams it receives for SECONDS, then prints the count.
 //       Writes READY once it is bound.
+//   rows DB                             the daemon's table sizes, read-only:
+//       "devices N alerts M". Exit 3 when the database cannot be read.
+//   metrics HOST PORT                   GET /metrics from the daemon's
+//       Prometheus endpoint and print it. Exit 3 when it does not answer.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -52,7 +56,8 @@ namespace {
 
 int usage() {
   std::cerr << "usage: portvakt_e2e_probe webhook-receiver PORT LOG [READY] | json POINTER [FIELD] | spool DB SINK"
-               " | api-hold SOCKET N SECONDS | api-drip SOCKET SECONDS | udp-count PORT SECONDS [READY]\n";
+               " | api-hold SOCKET N SECONDS | api-drip SOCKET SECONDS | udp-count PORT SECONDS [READY]"
+               " | rows DB | metrics HOST PORT\n";
   return 2;
 }
 
@@ -276,6 +281,36 @@ int udpCount(int port, int seconds, const std::string& readyPath) {
   return 0;
 }
 
+int rows(const std::string& path) {
+  portvakt::store::OpenOptions options;
+  options.readOnly = true;
+  options.quickCheck = false;
+  auto db = portvakt::store::Store::open(path, options);
+  if (!db) {
+    std::cerr << "portvakt_e2e_probe: " << db.error().message << "\n";
+    return 3;
+  }
+  auto devices = db.value()->deviceCount();
+  auto alerts = db.value()->recentAlerts(1000000);
+  if (!devices || !alerts) {
+    std::cerr << "portvakt_e2e_probe: cannot count rows\n";
+    return 3;
+  }
+  std::cout << "devices " << *devices << " alerts " << alerts->size() << "\n";
+  return 0;
+}
+
+int metrics(const std::string& host, int port) {
+  httplib::Client client(host, port);
+  auto res = client.Get("/metrics");
+  if (!res || res->status != 200) {
+    std::cerr << "portvakt_e2e_probe: no metrics from " << host << ":" << port << "\n";
+    return 3;
+  }
+  std::cout << res->body;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -291,5 +326,7 @@ int main(int argc, char** argv) {
   if (command == "udp-count" && (argc == 4 || argc == 5)) {
     return udpCount(std::atoi(argv[2]), std::atoi(argv[3]), argc == 5 ? argv[4] : "");
   }
+  if (command == "rows" && argc == 3) return rows(argv[2]);
+  if (command == "metrics" && argc == 4) return metrics(argv[2], std::atoi(argv[3]));
   return usage();
 }
