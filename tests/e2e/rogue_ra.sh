@@ -30,7 +30,15 @@ trap 'exit 1' INT TERM
 
 for n in $hosts; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
 link() {  # switch-side name, host ns, host MAC
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
+  # Retried: with other tests creating and removing namespaces at the same
+  # time, iproute2 now and then cannot open a fresh one ("Peer netns
+  # reference is invalid").
+  local try
+  for try in 1 2 3; do
+    ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" 2>"$work/ip-link.err" && break
+    [ $try = 3 ] && { echo "FAIL: veth $1: $(cat "$work/ip-link.err")"; exit 1; }
+    sleep 0.2
+  done
   ip -n "$(ns $2)" link set lan0 address "$3"
   ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=0
   # Without this, veth leaves UDP checksums for "hardware" to finish; frames
