@@ -50,6 +50,8 @@ std::string cefEventName(std::string_view event) {
       {"device_moved", "Device moved"},
       {"policy_rolled_back", "Policy rolled back"},
       {"mac_limit", "Too many MAC addresses on a port"},
+      {"rogue_ra", "Rogue IPv6 router advertisement"},
+      {"nd_spoof", "IPv6 neighbour spoofing"},
   };
   for (const auto& [type, name] : kNames) {
     if (type == event) return std::string(name);

@@ -98,6 +98,40 @@ constexpr uint8_t kIcmpv6RouterSolicitation = 133;
 constexpr uint8_t kIcmpv6RouterAdvertisement = 134;
 constexpr uint8_t kIcmpv6NeighborSolicitation = 135;
 constexpr uint8_t kIcmpv6NeighborAdvertisement = 136;
+constexpr uint8_t kIcmpv6Redirect = 137;
+
+// DHCPv6 messages only a server or relay agent sends to clients: ADVERTISE,
+// REPLY, RECONFIGURE, RELAY-REPL (RFC 8415, 7.3).
+bool isDhcpv6ServerType(uint8_t type) { return type == 2 || type == 7 || type == 10 || type == 13; }
+
+// A DHCPv6 server or relay reply: by its message type (outer or relayed), or,
+// where the parser did not reach the message (a first fragment, no
+// reassembly), by its ports: server/relay port 547 to the client port 546.
+bool isDhcpv6ServerMessage(const packet::ParsedFrame& f) {
+  if (f.has(packet::Layer::kDhcpv6) &&
+      (isDhcpv6ServerType(f.dhcpv6.outerMessageType) || isDhcpv6ServerType(f.dhcpv6.messageType)))
+    return true;
+  return f.has(packet::Layer::kIpv6) && f.has(packet::Layer::kUdp) && f.l4.srcPort == packet::kDhcpv6ServerPort &&
+         f.l4.dstPort == packet::kDhcpv6ClientPort;
+}
+
+// Router/neighbour solicitation or neighbour advertisement that a receiver
+// would accept (hop limit 255, RFC 4861 6.1, 7.1): link-scoped whatever its
+// IP destination.
+bool isUnicastNd(const packet::ParsedFrame& f) {
+  if (!f.has(packet::Layer::kNeighborDiscovery) || f.ip.ttl != 255) return false;
+  const uint8_t type = f.l4.icmpType;
+  return type == kIcmpv6RouterSolicitation || type == kIcmpv6NeighborSolicitation || type == kIcmpv6NeighborAdvertisement;
+}
+
+const char* upperLayerName(uint8_t protocol) {
+  switch (protocol) {
+    case packet::kIpProtoIcmpv6: return "ICMPv6";
+    case packet::kIpProtoUdp: return "UDP";
+    case packet::kIpProtoTcp: return "TCP";
+  }
+  return "upper-layer";
+}
 
 // The link-local service an IP frame with a group destination MAC belongs to
 // (docs/policy.md, `link_local`), if any. ARP is decided by its EtherType.
@@ -185,16 +219,20 @@ void PolicyDecider::report(EngineEvent event) {
   events_.push_back(std::move(event));
 }
 
-void PolicyDecider::raise(const char* event, const IngressFrame& in, std::string detail) {
+bool PolicyDecider::admitEvent(const char* event, const IngressFrame& in) {
   uint64_t key = std::hash<std::string_view>{}(event);
   for (uint8_t b : in.src.bytes) key = key * 131 + b;
   RecentEvent& slot = recent_[key % recent_.size()];
   if (slot.key == key && in.nowNs - slot.timeNs < kEventHoldNs && in.nowNs >= slot.timeNs) {
     ++counters_.eventsSuppressed;
-    return;
+    return false;
   }
   slot = {key, in.nowNs};
-  report({event, in.src, in.port, in.nowNs, std::move(detail)});
+  return true;
+}
+
+void PolicyDecider::raise(const char* event, const IngressFrame& in, std::string detail) {
+  if (admitEvent(event, in)) report({event, in.src, in.port, in.nowNs, std::move(detail)});
 }
 
 void PolicyDecider::drainProfilerEvents() {
@@ -255,21 +293,23 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
     if (why) why->add("blocked: spoofing suspect (" + fingerprint::spoofReasonsToString(device->spoofReasons) + ")");
     return {zone, false, DropReason::kMacSpoofing};
   }
-  if (frame_.has(packet::Layer::kDhcp) && frame_.dhcp.op == 2) {
-    raise("rogue_dhcp", in, "DHCP server message from access port " + policy_->ports[in.port].interface);
-    if (why) why->add("blocked: a DHCP server message from an access port (rogue DHCP)");
-    return {zone, false, DropReason::kRogueDhcp};
-  }
+  if (std::optional<ForwardDecision> guarded = firstHopGuard(zone, in, why)) return *guarded;
   if (frame_.has(packet::Layer::kArp) && frame_.arp.hasIps && claimsGateway(frame_.arp.senderIp)) {
     // A device on a wall jack announcing a router's address: classic ARP
     // poisoning, whatever MAC it uses. The gateways are named in the policy.
-    raise("arp_spoof", in, "ARP from access port " + policy_->ports[in.port].interface + " claims gateway address " +
-                               frame_.arp.senderIp.toString());
+    if (admitEvent("arp_spoof", in)) {
+      report({"arp_spoof", in.src, in.port, in.nowNs,
+              "ARP from access port " + policy_->ports[in.port].interface + " claims gateway address " +
+                  frame_.arp.senderIp.toString()});
+    }
     if (why) why->add("blocked: ARP claims the gateway address " + frame_.arp.senderIp.toString() + " (ARP spoofing)");
     return {zone, false, DropReason::kArpSpoofing};
   }
   if (frame_.has(packet::Layer::kArp) && frame_.arp.hasMacs && frame_.arp.senderMac != in.src) {
-    raise("arp_spoof", in, "ARP sender " + frame_.arp.senderMac.toString() + " differs from the frame's source");
+    if (admitEvent("arp_spoof", in)) {
+      report({"arp_spoof", in.src, in.port, in.nowNs,
+              "ARP sender " + frame_.arp.senderMac.toString() + " differs from the frame's source"});
+    }
     if (why) why->add("blocked: ARP sender MAC " + frame_.arp.senderMac.toString() + " is not the frame's source (ARP spoofing)");
     return {zone, false, DropReason::kArpSpoofing};
   }
@@ -298,7 +338,94 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
     if (why) why->add("unicast to " + in.dst.toString() + " in the same zone " + policy_->zoneName(zone));
     return {zone, true, DropReason::kNone};
   }
+  if (isUnicastNd(frame_) && (z.linkLocal & tables::linkLocalBit(tables::LinkLocalService::kNd))) {
+    // Neighbour unreachability detection and solicited advertisements are
+    // unicast, to the router behind the uplink too: without them no IPv6
+    // packet reaches the router (its ADVERTISEs and replies are never sent).
+    // Hop limit 255 keeps them on the link (RFC 4861); the gateway claims
+    // were checked above.
+    if (why) why->add("ICMPv6 neighbour discovery, unicast with hop limit 255: link-local service 'nd' of zone " + z.name);
+    return {zone, true, DropReason::kNone};
+  }
   return flowDecision(zone, target, in, why);
+}
+
+// What only routers and DHCP servers send, from a wall jack (R6; docs/forwarding.md,
+// "IPv6 first-hop security"): DHCP/DHCPv6 server messages (DHCP guard), IPv6
+// router advertisements and redirects (RA guard, also behind extension
+// headers and in first fragments), and neighbour advertisements claiming a
+// zone gateway's IPv6 address (ND inspection). The port's `trust` exempts
+// it from the first two. Alerts are held per (event, MAC) before any detail
+// text is built, so a flood of them allocates nothing.
+std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const IngressFrame& in, Explanation* why) {
+  const tables::Port& port = policy_->ports[in.port];
+  const bool trustDhcp = (port.trust & tables::trustBit(tables::TrustedRole::kDhcp)) != 0;
+  const bool trustRa = (port.trust & tables::trustBit(tables::TrustedRole::kRa)) != 0;
+  if (!trustDhcp && frame_.has(packet::Layer::kDhcp) && frame_.dhcp.op == 2) {
+    if (admitEvent("rogue_dhcp", in))
+      report({"rogue_dhcp", in.src, in.port, in.nowNs, "DHCP server message from access port " + port.interface});
+    if (why) why->add("blocked: a DHCP server message from an access port (rogue DHCP)");
+    return ForwardDecision{zone, false, DropReason::kRogueDhcp};
+  }
+  if (!frame_.has(packet::Layer::kIpv6)) return std::nullopt;
+  if (!trustDhcp && isDhcpv6ServerMessage(frame_)) {
+    if (admitEvent("rogue_dhcp", in)) {
+      const unsigned type = frame_.has(packet::Layer::kDhcpv6) ? frame_.dhcpv6.outerMessageType : 0;
+      report({"rogue_dhcp", in.src, in.port, in.nowNs,
+              "DHCPv6 server message" + (type ? " (type " + std::to_string(type) + ")" : std::string(" (UDP 547 -> 546)")) +
+                  " from access port " + port.interface});
+    }
+    if (why) why->add("blocked: a DHCPv6 server message (advertise, reply, reconfigure or relay-reply) from an access port (rogue DHCPv6)");
+    return ForwardDecision{zone, false, DropReason::kRogueDhcp};
+  }
+  if (frame_.anomalies.contains(packet::Anomaly::kIpv6IncompleteHeaderChain)) {
+    // RFC 7112/7113: whatever follows could be a router advertisement or a
+    // DHCPv6 reply; no legitimate sender fragments before the upper-layer header.
+    if (admitEvent("rogue_ra", in)) {
+      report({"rogue_ra", in.src, in.port, in.nowNs,
+              std::string("IPv6 first fragment from access port ") + port.interface + " ends before its " +
+                  upperLayerName(frame_.ip.protocol) + " header: it could hide a router advertisement (RFC 7113)"});
+    }
+    if (why) {
+      why->add(std::string("blocked: an IPv6 first fragment that ends before its ") + upperLayerName(frame_.ip.protocol) +
+               " header (RFC 7112), the RA-guard evasion of RFC 7113");
+    }
+    return ForwardDecision{zone, false, DropReason::kRaGuard};
+  }
+  if (!frame_.has(packet::Layer::kIcmpv6)) return std::nullopt;
+  const uint8_t type = frame_.l4.icmpType;
+  if ((type == kIcmpv6RouterAdvertisement || type == kIcmpv6Redirect) && !trustRa) {
+    const char* what = type == kIcmpv6RouterAdvertisement ? "router advertisement" : "ICMPv6 redirect";
+    if (admitEvent("rogue_ra", in)) {
+      std::string detail = std::string(what) + " from access port " + port.interface + ", source " + frame_.ip.src.toString();
+      if (frame_.ip.fragmented) detail += ", fragmented";
+      if (frame_.ip.extHeaderCount > 0) detail += ", behind " + std::to_string(frame_.ip.extHeaderCount) + " extension header(s)";
+      if (type == kIcmpv6RouterAdvertisement && frame_.has(packet::Layer::kNeighborDiscovery)) {
+        detail += ", router lifetime " + std::to_string(frame_.nd.routerLifetime) + " s, " +
+                  std::to_string(frame_.nd.prefixCount) + " prefix(es)";
+      }
+      report({"rogue_ra", in.src, in.port, in.nowNs, std::move(detail)});
+    }
+    if (why) {
+      why->add(std::string("blocked: ") + what + " from access port " + port.interface +
+               ", which the policy does not trust for 'ra' (RA guard)");
+    }
+    return ForwardDecision{zone, false, DropReason::kRaGuard};
+  }
+  if (type == kIcmpv6NeighborAdvertisement && frame_.has(packet::Layer::kNeighborDiscovery) && frame_.nd.hasTarget &&
+      claimsGateway(frame_.nd.target)) {
+    if (admitEvent("nd_spoof", in)) {
+      report({"nd_spoof", in.src, in.port, in.nowNs,
+              "neighbour advertisement from access port " + port.interface + " claims gateway address " +
+                  frame_.nd.target.toString()});
+    }
+    if (why) {
+      why->add("blocked: neighbour advertisement claims the gateway address " + frame_.nd.target.toString() +
+               " (ND spoofing)");
+    }
+    return ForwardDecision{zone, false, DropReason::kNdSpoofing};
+  }
+  return std::nullopt;
 }
 
 // ARP is the link-local service `arp`; every other non-IP frame passes only
@@ -332,13 +459,18 @@ ForwardDecision PolicyDecider::nonIpDecision(ZoneId zone, Explanation* why) {
 ForwardDecision PolicyDecider::groupDecision(ZoneId zone, const IngressFrame& in, Explanation* why) {
   const tables::Zone& z = policy_->zones[zone];
   if (frame_.has(packet::Layer::kIcmpv6) && frame_.l4.icmpType == kIcmpv6RouterAdvertisement) {
-    // Router advertisements from wall jacks keep their old behaviour (flooded
-    // within the zone) until rogue-RA detection decides them; they are not
-    // put through the flow rules.
-    if (why) why->add("ICMPv6 router advertisement: flooded within zone " + z.name + " (not judged here; see docs/forwarding.md)");
+    // Only a port trusted for 'ra' gets here (firstHopGuard): a router on a
+    // jack, which advertises to the zone like one behind the uplink.
+    if (why) why->add("ICMPv6 router advertisement from a port trusted for 'ra': flooded within zone " + z.name);
     return {zone, true, DropReason::kNone};
   }
-  if (std::optional<tables::LinkLocalService> service = linkLocalService(frame_)) {
+  // A DHCP server on a port trusted for 'dhcp' (untrusted ones were dropped
+  // in firstHopGuard) answers as part of the zone's dhcp/dhcpv6 service.
+  const bool trustedServer = (policy_->ports[in.port].trust & tables::trustBit(tables::TrustedRole::kDhcp)) != 0 &&
+                             ((frame_.has(packet::Layer::kDhcp) && frame_.dhcp.op == 2) || isDhcpv6ServerMessage(frame_));
+  std::optional<tables::LinkLocalService> service = linkLocalService(frame_);
+  if (trustedServer) service = frame_.has(packet::Layer::kIpv6) ? tables::LinkLocalService::kDhcpv6 : tables::LinkLocalService::kDhcp;
+  if (service) {
     if (z.linkLocal & tables::linkLocalBit(*service)) {
       if (why) why->add(std::string("link-local service '") + tables::toString(*service) + "' of zone " + z.name +
                         ": flooded within the zone");

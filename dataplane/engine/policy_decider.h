@@ -2,8 +2,8 @@
 // The policy side of the dataplane: the ForwardDecider the VLAN switch calls
 // for every frame. It parses the frame (packet::Decoder), lets the device
 // profiler learn from it and place the source device in a zone, applies the
-// frame-level security checks of DESIGN.md R6 (rogue DHCP, ARP spoofing,
-// spoofed MACs), and asks the compiled flow classifier whether an IP frame may
+// frame-level security checks of DESIGN.md R6 (rogue DHCP and DHCPv6, RA
+// guard, ARP and ND spoofing, spoofed MACs), and asks the compiled flow classifier whether an IP frame may
 // leave its zone. The switch then does what the decision says within the zone.
 //
 // What is checked where:
@@ -13,7 +13,8 @@
 //     own monitor mode), quarantine, isolation; deny by default for every
 //     frame shape (docs/forwarding.md, "What a wall jack may send"): IP in
 //     broadcast/multicast frames goes through the flow rules unless it is one
-//     of the zone's link-local services, non-IP needs the zone's
+//     of the zone's link-local services (unicast ND with hop limit 255 is
+//     `nd` too), non-IP needs the zone's
 //     `ethertypes`, and a broken IP header is dropped as malformed_ip.
 // Frames from uplinks and trunks are not filtered here: the flow rules say
 // what a zone may reach, and replies come back on the zone's own VLAN. Only
@@ -25,6 +26,7 @@
 #include <array>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,6 +121,11 @@ class PolicyDecider final : public forward::ForwardDecider {
   forward::ForwardDecision flowDecision(tables::ZoneId srcZone, const fingerprint::DeviceRecord* target,
                                         const forward::IngressFrame& in, Explanation* why);
   std::string ruleName(int32_t ruleIndex) const;
+  std::optional<forward::ForwardDecision> firstHopGuard(tables::ZoneId zone, const forward::IngressFrame& in,
+                                                        Explanation* why);
+  // True when `event` from this source MAC was not raised within
+  // kEventHoldNs; records it as raised now. Call before building the detail.
+  bool admitEvent(const char* event, const forward::IngressFrame& in);
   void raise(const char* event, const forward::IngressFrame& in, std::string detail);
   bool claimsGateway(const packet::IpAddress& address) const;  // a zone gateway of the policy
   void drainProfilerEvents();

@@ -87,6 +87,22 @@ tables::ZoneId commonAccessDefaultZone(const tables::CompiledPolicy& policy) {
 
 SignalMask firedSignals(const tables::CompiledPolicy& policy, const DeviceClass& c, const DeviceEvidence& e) {
   SignalMask fired = 0;
+  if (!c.dhcpv6VendorClass.empty() && e.has(Trait::kDhcpv6VendorClass)) {
+    for (const DeviceClass::Dhcpv6VendorClass& v : c.dhcpv6VendorClass) {
+      if (v.enterprise == e.dhcpv6Enterprise && globMatch(v.pattern, e.dhcpv6VendorClass.view(), GlobCase::kSensitive)) {
+        fired |= signalBit(Signal::kDhcpv6VendorClass);
+        break;
+      }
+    }
+  }
+  if (!c.dhcpv6OptionRequests.empty() && e.has(Trait::kDhcpv6OptionRequest)) {
+    for (const auto& list : c.dhcpv6OptionRequests) {
+      if (e.dhcpv6OptionRequest.equals(list)) {
+        fired |= signalBit(Signal::kDhcpv6OptionRequest);
+        break;
+      }
+    }
+  }
   if (c.inventory && findInventory(policy, e.mac)) fired |= signalBit(Signal::kInventory);
   if (!c.dhcpVendorClass.empty() && e.has(Trait::kDhcpVendorClass) &&
       anyGlob(c.dhcpVendorClass, e.dhcpVendorClass.view(), GlobCase::kSensitive))

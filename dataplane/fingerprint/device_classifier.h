@@ -16,7 +16,9 @@
 // both); the option-55 list must equal one configured list exactly, in order;
 // every listed LLDP capability must be advertised; the voice network policy
 // must name the VLAN; mDNS service types compare case-insensitively (DNS);
-// the OUI is the MAC's first three bytes, listed.
+// the OUI is the MAC's first three bytes, listed; the DHCPv6 vendor class
+// must have the enterprise number and its data match the (case-sensitive)
+// glob; the DHCPv6 option request list must equal one list exactly, in order.
 //
 // It is a pure function of (policy, evidence, default zone): the profiler
 // calls it when a device's evidence changes, and `portvakt policy test` calls

@@ -32,6 +32,8 @@ SignalMask contradictedSignals(const tables::DeviceClass& c, SignalMask fired, c
   if (!c.cdpPlatform.empty() && e.has(Trait::kCdpPlatform)) observed |= signalBit(Signal::kCdpPlatform);
   if (!c.sipUserAgent.empty() && e.has(Trait::kSipUserAgent)) observed |= signalBit(Signal::kSipUserAgent);
   if (!c.mdnsServices.empty() && e.has(Trait::kMdnsServices)) observed |= signalBit(Signal::kMdnsService);
+  if (!c.dhcpv6VendorClass.empty() && e.has(Trait::kDhcpv6VendorClass)) observed |= signalBit(Signal::kDhcpv6VendorClass);
+  if (!c.dhcpv6OptionRequests.empty() && e.has(Trait::kDhcpv6OptionRequest)) observed |= signalBit(Signal::kDhcpv6OptionRequest);
   return static_cast<SignalMask>(observed & ~fired);
 }
 

@@ -1,5 +1,6 @@
 #include "dataplane/fingerprint/evidence.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "dataplane/fingerprint/glob.h"
@@ -84,8 +85,34 @@ const char* toString(Trait t) {
     case Trait::kSipUserAgent: return "sip.user_agent";
     case Trait::kMdnsServices: return "mdns.services";
     case Trait::kSsdpServer: return "ssdp.server";
+    case Trait::kDhcpv6VendorClass: return "dhcpv6.vendor_class";
+    case Trait::kDhcpv6OptionRequest: return "dhcpv6.option_request";
   }
   return "?";
+}
+
+static_assert(tables::kMaxDhcpv6OptionRequest == packet::kMaxDhcpv6RequestedOptions,
+              "the policy's longest option request list is what the parser keeps");
+
+bool OptionRequestList::assign(std::span<const uint16_t> codes) {
+  if (codes.size() > codes_.size()) codes = codes.first(codes_.size());
+  if (codes.size() == size_ && std::equal(codes.begin(), codes.end(), codes_.begin())) return false;
+  std::copy(codes.begin(), codes.end(), codes_.begin());
+  size_ = static_cast<uint8_t>(codes.size());
+  return true;
+}
+
+bool OptionRequestList::equals(std::span<const uint16_t> other) const {
+  return other.size() == size_ && std::equal(other.begin(), other.end(), codes_.begin());
+}
+
+std::string OptionRequestList::toString() const {
+  std::string s;
+  for (size_t i = 0; i < size_; ++i) {
+    if (i) s += ',';
+    s += std::to_string(codes_[i]);
+  }
+  return s;
 }
 
 bool ParameterList::assign(std::span<const uint8_t> codes) {
@@ -189,6 +216,11 @@ std::string DeviceEvidence::describe() const {
     o << " ssdp.server=";
     quoted(o, ssdpServer.view(), ssdpServer.truncated());
   }
+  if (has(Trait::kDhcpv6VendorClass)) {
+    o << " dhcpv6.vendor_class=" << dhcpv6Enterprise << ':';
+    quoted(o, dhcpv6VendorClass.view(), dhcpv6VendorClass.truncated());
+  }
+  if (has(Trait::kDhcpv6OptionRequest)) o << " dhcpv6.option_request=" << dhcpv6OptionRequest.toString();
   return o.str();
 }
 
@@ -215,6 +247,30 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
         mark(e, u, Trait::kDhcpParameterList, e.dhcpParameterList.assign(d.parameterList), nowNs);
       if (!d.hostname.empty())
         mark(e, u, Trait::kDhcpHostname, e.dhcpHostname.assign(packet::trimNul(d.hostname)), nowNs);
+    }
+  }
+  if (frame.has(Layer::kDhcpv6)) {
+    const packet::Dhcpv6Info& d = frame.dhcpv6;
+    // Client messages the client sent itself: SOLICIT, REQUEST, CONFIRM,
+    // RENEW, REBIND, INFORMATION-REQUEST (RFC 8415, 7.3), not relayed.
+    const uint8_t t = d.messageType;
+    const bool clientMessage = d.relayDepth == 0 && (t == 1 || t == 3 || t == 4 || t == 5 || t == 6 || t == 11);
+    // Boot firmware (a PXE client's DHCPv6 vendor class is "PXEClient:Arch:..."),
+    // as for DHCPv4: neither its vendor class nor its option list is the OS's.
+    bool bootFirmware = false;
+    for (const std::string& prefix : options.ignoredVendorClassPrefixes) {
+      if (!prefix.empty() && d.hasVendorClass && startsWith(d.vendorClass, prefix)) bootFirmware = true;
+    }
+    if (bootFirmware) {
+      // not evidence
+    } else if (clientMessage && d.hasVendorClass) {
+      bool changed = setIfDifferent(e.dhcpv6Enterprise, d.vendorClassEnterprise);
+      changed |= e.dhcpv6VendorClass.assign(packet::trimNul(d.vendorClass));
+      mark(e, u, Trait::kDhcpv6VendorClass, changed, nowNs);
+    }
+    if (clientMessage && !bootFirmware && d.requestedOptionCount > 0) {
+      mark(e, u, Trait::kDhcpv6OptionRequest,
+           e.dhcpv6OptionRequest.assign(std::span<const uint16_t>(d.requestedOptions.data(), d.requestedOptionCount)), nowNs);
     }
   }
   if (frame.has(Layer::kLldp)) {
@@ -288,6 +344,12 @@ DeviceEvidence evidenceFromExpectedOutcome(const tables::ExpectedOutcome& t) {
   if (!t.cdpPlatform.empty()) mark(e, ignored, Trait::kCdpPlatform, e.cdpPlatform.assign(t.cdpPlatform), 0);
   if (!t.sipUserAgent.empty()) mark(e, ignored, Trait::kSipUserAgent, e.sipUserAgent.assign(t.sipUserAgent), 0);
   for (const std::string& s : t.mdnsServices) (void)e.addMdnsService(s, 0);
+  if (t.dhcpv6VendorClass) {
+    e.dhcpv6Enterprise = t.dhcpv6VendorClass->enterprise;
+    mark(e, ignored, Trait::kDhcpv6VendorClass, e.dhcpv6VendorClass.assign(t.dhcpv6VendorClass->pattern), 0);
+  }
+  if (!t.dhcpv6OptionRequest.empty())
+    mark(e, ignored, Trait::kDhcpv6OptionRequest, e.dhcpv6OptionRequest.assign(t.dhcpv6OptionRequest), 0);
   return e;
 }
 

@@ -74,6 +74,20 @@ class TraitText {
   bool truncated_ = false;
 };
 
+// DHCPv6 option 6 (option request) in the client's order.
+class OptionRequestList {
+ public:
+  std::span<const uint16_t> codes() const { return std::span<const uint16_t>(codes_.data(), size_); }
+  bool empty() const { return size_ == 0; }
+  bool assign(std::span<const uint16_t> codes);  // same contract as TraitText::assign (the parser caps the list)
+  bool equals(std::span<const uint16_t> other) const;  // exact, ordered
+  std::string toString() const;  // "24,23,17,39"
+
+ private:
+  std::array<uint16_t, tables::kMaxDhcpv6OptionRequest> codes_{};
+  uint8_t size_ = 0;
+};
+
 // DHCP option 55 in the client's order (the order is the fingerprint).
 class ParameterList {
  public:
@@ -105,8 +119,10 @@ enum class Trait : uint8_t {
   kSipUserAgent,
   kMdnsServices,
   kSsdpServer,
+  kDhcpv6VendorClass,
+  kDhcpv6OptionRequest,
 };
-inline constexpr int kTraitCount = 10;
+inline constexpr int kTraitCount = 12;
 const char* toString(Trait t);
 constexpr uint16_t traitBit(Trait t) { return static_cast<uint16_t>(1u << static_cast<unsigned>(t)); }
 
@@ -126,6 +142,9 @@ struct DeviceEvidence {
   uint8_t mdnsServiceCount = 0;
   uint8_t mdnsServicesDropped = 0;           // announced beyond the cap
   TraitText<kMaxTraitText> ssdpServer;
+  uint32_t dhcpv6Enterprise = 0;                // option 16's enterprise number
+  TraitText<kMaxTraitText> dhcpv6VendorClass;   // option 16's first data item
+  OptionRequestList dhcpv6OptionRequest;        // option 6
 
   uint16_t present = 0;                      // traitBit()s seen at least once
   std::array<int64_t, kTraitCount> lastSeenNs{};
@@ -147,7 +166,7 @@ struct DeviceEvidence {
 inline bool isLocallyAdministered(const MacAddress& mac) { return (mac.bytes[0] & 0x02) != 0; }
 
 struct EvidenceOptions {
-  // DHCP messages whose vendor class starts with one of these describe boot
+  // DHCP and DHCPv6 messages whose vendor class starts with one of these describe boot
   // firmware, not the device's OS (a PXE boot of an eKlient must not read as
   // "this eKlient changed its fingerprint"), so they are not evidence.
   std::vector<std::string> ignoredVendorClassPrefixes{"PXEClient"};
@@ -160,7 +179,8 @@ struct EvidenceUpdate {
 
 // Folds what `frame` says about its source into `evidence` (the caller has
 // matched evidence.mac to frame.eth.src). Only what a device says about
-// itself counts: DHCP client requests (not replies), mDNS responses (queries
+// itself counts: DHCP and DHCPv6 client requests (not replies, and not
+// relayed: a relay agent speaks for someone else), mDNS responses (queries
 // carry known answers about other devices), SIP User-Agent, or Server in a
 // response. No allocation, no exceptions.
 EvidenceUpdate updateEvidence(DeviceEvidence& evidence, const packet::ParsedFrame& frame, int64_t nowNs,

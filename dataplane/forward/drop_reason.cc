@@ -29,6 +29,10 @@ constexpr DropReasonInfo kInfos[] = {
     {DropReason::kLinkControl, "link_control", "LLDP/CDP/STP/EAPOL frame for the switch itself: used as evidence, not forwarded"},
     {DropReason::kMalformedIp, "malformed_ip", "EtherType says IPv4/IPv6 but the IP header is missing, truncated or invalid"},
     {DropReason::kEtherTypeDenied, "ethertype_denied", "non-IP EtherType (or 802.3 LLC frame) the zone does not allow"},
+    {DropReason::kRaGuard, "ra_guard",
+     "IPv6 router advertisement or redirect from an access port not trusted for them, or an IPv6 first fragment that "
+     "hides its upper-layer header"},
+    {DropReason::kNdSpoofing, "nd_spoofing", "neighbour advertisement claiming a zone gateway's IPv6 address from an access port"},
 };
 static_assert(std::size(kInfos) == kDropReasonCount - 1, "every DropReason needs a name");
 

@@ -43,8 +43,10 @@ enum class DropReason : uint8_t {
   kLinkControl,    // LLDP, CDP, STP, EAPOL: frames for the switch itself (evidence, never forwarded)
   kMalformedIp,        // EtherType IPv4/IPv6 whose IP header is missing, truncated or invalid
   kEtherTypeDenied,    // a non-IP EtherType (or 802.3 LLC) the zone does not allow
+  kRaGuard,            // IPv6 router advertisement/redirect from an untrusted access port, or a first fragment hiding its header
+  kNdSpoofing,         // neighbour advertisement claiming a zone gateway's IPv6 address from an access port
 };
-inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kEtherTypeDenied) + 1;
+inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kNdSpoofing) + 1;
 
 struct DropReasonInfo {
   DropReason reason;

@@ -27,6 +27,8 @@ constexpr AnomalyInfo kAnomalies[] = {
     {kIpv6ExtTruncated, "decode.ipv6.ext_truncated", "IPv6 extension header cut off"},
     {kIpv6TooManyExtHeaders, "decode.ipv6.too_many_ext_headers",
      "IPv6 extension header chain longer than the parser follows"},
+    {kIpv6IncompleteHeaderChain, "decode.ipv6.incomplete_header_chain",
+     "IPv6 first fragment that ends before its ICMPv6/UDP/TCP header (RFC 7112: it could hide a router advertisement)"},
     {kIcmpTruncated, "decode.icmp.truncated", "ICMP header cut off"},
     {kIcmpv6Truncated, "decode.icmpv6.truncated", "ICMPv6 header or neighbour-discovery body cut off"},
     {kIcmpv6NdOptionOverrun, "decode.icmpv6.nd_option_overrun", "neighbour-discovery option runs past the packet"},

@@ -42,6 +42,7 @@ enum class Anomaly : uint8_t {
   kIpv6PayloadLengthOverrun,
   kIpv6ExtTruncated,
   kIpv6TooManyExtHeaders,
+  kIpv6IncompleteHeaderChain,
   kIcmpTruncated,
   kIcmpv6Truncated,
   kIcmpv6NdOptionOverrun,

@@ -160,6 +160,7 @@ void parseDhcpv6Message(Cursor c, ParsedFrame& out, size_t depth) {
     return;
   }
   v6.messageType = type;
+  if (depth == 0) v6.outerMessageType = type;
   out.add(Layer::kDhcpv6);
   if (type == 12 || type == 13) {  // relay-forward / relay-reply: hop count, link, peer
     if (depth == kMaxDhcpv6RelayDepth) {

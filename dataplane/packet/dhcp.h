@@ -87,6 +87,7 @@ inline constexpr size_t kMaxDhcpv6RelayDepth = 4;  // RFC 8415 allows 8 hops, 4 
 
 struct Dhcpv6Info {
   uint8_t messageType = 0;      // innermost message (after relay-forw/reply)
+  uint8_t outerMessageType = 0; // the outermost: 12/13 for a relayed message, else messageType
   uint32_t transactionId = 0;   // 24 bits
   uint8_t relayDepth = 0;       // number of relay envelopes around the message
   std::span<const uint8_t> clientId;  // option 1 (DUID)

@@ -66,7 +66,7 @@ void parseTcpApplication(Cursor c, ParsedFrame& out) {
 
 void parseIpPayload(Cursor c, ParsedFrame& out) {
   // The first fragment has the transport header but not the whole message:
-  // parse ports, not the application (no reassembly).
+  // parse ports (and the ICMPv6 type), not the application (no reassembly).
   const bool wholeDatagram = !out.ip.fragmented;
   switch (out.ip.protocol) {
     case kIpProtoTcp:
@@ -79,10 +79,21 @@ void parseIpPayload(Cursor c, ParsedFrame& out) {
       if (out.has(Layer::kIpv4)) parseIcmp(c, out);
       break;
     case kIpProtoIcmpv6:
-      if (out.has(Layer::kIpv6) && wholeDatagram) parseIcmpv6(c, out);
+      if (!out.has(Layer::kIpv6)) break;
+      if (wholeDatagram) parseIcmpv6(c, out);
+      else parseIcmpv6Header(c, out);  // RA guard must see the type of a fragmented RA
       break;
     default:
       break;
+  }
+  // RFC 7112: a first fragment carries the whole header chain, upper-layer
+  // header included. One that ends before it hides what it is from every
+  // check that reads it (the RA-guard evasion of RFC 7113).
+  if (out.has(Layer::kIpv6) && out.ip.fragmented) {
+    const uint8_t p = out.ip.protocol;
+    const bool missing = (p == kIpProtoTcp && !out.has(Layer::kTcp)) || (p == kIpProtoUdp && !out.has(Layer::kUdp)) ||
+                         (p == kIpProtoIcmpv6 && !out.has(Layer::kIcmpv6));
+    if (missing) out.flag(Anomaly::kIpv6IncompleteHeaderChain);
   }
 }
 

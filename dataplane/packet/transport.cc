@@ -100,6 +100,16 @@ void parseNdOptions(Cursor c, ParsedFrame& out) {
 
 }  // namespace
 
+void parseIcmpv6Header(Cursor c, ParsedFrame& out) {
+  uint16_t checksum = 0;
+  if (!c.readU8(out.l4.icmpType) || !c.readU8(out.l4.icmpCode) || !c.readU16(checksum)) {
+    out.flag(Anomaly::kIcmpv6Truncated);
+    return;
+  }
+  out.add(Layer::kIcmpv6);
+  out.payload = c.rest();
+}
+
 void parseIcmpv6(Cursor c, ParsedFrame& out) {
   out.touch(Layer::kNeighborDiscovery);
   uint16_t checksum = 0;

@@ -50,5 +50,8 @@ bool parseTcp(Cursor& c, ParsedFrame& out);
 bool parseUdp(Cursor& c, ParsedFrame& out);
 void parseIcmp(Cursor c, ParsedFrame& out);
 void parseIcmpv6(Cursor c, ParsedFrame& out);
+// Type and code only: for the first fragment of a fragmented ICMPv6 message,
+// whose body is not all there.
+void parseIcmpv6Header(Cursor c, ParsedFrame& out);
 
 }  // namespace portvakt::packet

@@ -49,6 +49,7 @@ struct PortDecl {
   std::optional<Text> defaultZone;
   std::optional<Text> mode;
   std::optional<At<bool>> optional;
+  std::optional<At<TextList>> trust;
 };
 
 struct ClassDecl {
@@ -68,6 +69,8 @@ struct ClassDecl {
   TextList sipUserAgent;
   TextList mdnsServices;
   TextList ouis;
+  TextList dhcpv6VendorClass;  // "ENTERPRISE:GLOB"
+  std::vector<At<std::vector<At<long>>>> dhcpv6OptionRequests;
   std::optional<Text> evidence;  // "all", "any" or a count
   TextList require;
 };
@@ -159,6 +162,8 @@ struct TestDecl {
   std::optional<Text> mac;
   std::optional<Text> dhcpVendorClass, dhcpHostname, cdpPlatform, sipUserAgent;
   std::optional<At<std::vector<At<long>>>> dhcpParameterList;
+  std::optional<Text> dhcpv6VendorClass;  // "ENTERPRISE:DATA"
+  std::optional<At<std::vector<At<long>>>> dhcpv6OptionRequest;
   TextList lldpMedCapabilities, mdnsServices;
   std::optional<At<long>> lldpMedVoiceVlan;
   std::optional<Text> expectZone, expectClass;

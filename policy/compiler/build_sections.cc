@@ -140,7 +140,7 @@ void PolicyBuilder::buildZones() {
       for (const Text& g : z.gateways) {
         auto address = Prefix::parse(g.value);
         if (address && address->length == address->maxLength()) zone.gateways.push_back(*address);
-        else diags_.error(g.at, "bad-address", "'" + g.value + "' is not an IP address (like 10.20.0.1): a gateway is one host");
+        else diags_.error(g.at, "bad-address", "'" + g.value + "' is not an IP address (like 10.20.0.1 or fe80::1): a gateway is one host");
       }
       buildZoneFrames(z, zone);
       if (zone.quarantine && zone.isolated) {
@@ -192,6 +192,22 @@ std::optional<long> parseEtherTypeNumber(std::string_view text) {
 }
 
 }  // namespace
+
+// ENTERPRISE:DATA, as a class matcher (DATA a glob) and in a test device
+// (DATA the literal value). The enterprise number is the IANA one the client
+// sends in DHCPv6 option 16 (311 Microsoft, 4491 CableLabs, ...).
+std::optional<DeviceClass::Dhcpv6VendorClass> PolicyBuilder::dhcpv6VendorClass(const Text& t) {
+  const size_t colon = t.value.find(':');
+  const std::string_view number = std::string_view(t.value).substr(0, colon);
+  uint32_t enterprise = 0;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), enterprise);
+  if (colon == std::string::npos || number.empty() || ec != std::errc() || end != number.data() + number.size()) {
+    diags_.error(t.at, "bad-value", "'" + t.value + "' is not a DHCPv6 vendor class: write ENTERPRISE:DATA, the IANA "
+                                    "enterprise number and a pattern for the data (like \"311:MSFT 5.0\")");
+    return std::nullopt;
+  }
+  return DeviceClass::Dhcpv6VendorClass{enterprise, t.value.substr(colon + 1)};
+}
 
 void PolicyBuilder::buildZoneFrames(const ZoneDecl& z, Zone& zone) {
   if (z.linkLocal) {
@@ -407,6 +423,27 @@ void PolicyBuilder::buildClasses() {
         else diags_.error(t.at, "bad-oui", "'" + t.value + "' is not a vendor prefix (OUI) like 00:04:f2");
       }
       if (!dc.ouis.empty()) configured.push_back(Signal::kOui);
+      for (const Text& t : c.dhcpv6VendorClass) {
+        if (auto v = dhcpv6VendorClass(t)) dc.dhcpv6VendorClass.push_back(std::move(*v));
+      }
+      if (!dc.dhcpv6VendorClass.empty()) configured.push_back(Signal::kDhcpv6VendorClass);
+      for (const auto& list : c.dhcpv6OptionRequests) {
+        std::vector<uint16_t> codes;
+        for (const At<long>& v : list.value) {
+          if (v.value < 1 || v.value > 65535) diags_.error(v.at, "bad-value", "DHCPv6 option code " + std::to_string(v.value) + " is out of range 1-65535");
+          else codes.push_back(static_cast<uint16_t>(v.value));
+        }
+        if (codes.empty()) {
+          diags_.error(list.at, "bad-value", "a DHCPv6 option request list needs at least one option code");
+        } else if (codes.size() > kMaxDhcpv6OptionRequest) {
+          diags_.error(list.at, "bad-value", "a DHCPv6 option request list of " + std::to_string(codes.size()) +
+                                                 " codes can never match: the dataplane keeps the first " +
+                                                 std::to_string(kMaxDhcpv6OptionRequest));
+        } else {
+          dc.dhcpv6OptionRequests.push_back(std::move(codes));
+        }
+      }
+      if (!dc.dhcpv6OptionRequests.empty()) configured.push_back(Signal::kDhcpv6OptionRequest);
       dc.configuredSignals = static_cast<int>(configured.size());
       dc.evidenceRequired = dc.configuredSignals;
       if (c.evidence) {
@@ -562,6 +599,24 @@ void PolicyBuilder::buildPorts() {
       } else if (role == PortRole::kMonitor && !zones.empty()) {
         diags_.error(p.zones.front().at, "bad-value", what + " is a monitor port: it carries a copy of traffic, not zones");
       }
+      TrustSet trust = 0;
+      if (p.trust) {
+        for (const Text& t : p.trust->value) {
+          if (auto r = trustedRoleFromName(t.value)) {
+            trust |= trustBit(*r);
+          } else {
+            std::string hint = closestMatch(t.value, {"ra", "dhcp"});
+            diags_.error(t.at, "bad-value", "'" + t.value + "' is not a first-hop role a port can be trusted for (ra, dhcp)" +
+                                                (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+          }
+        }
+        if (role && *role != PortRole::kAccess) {
+          diags_.error(p.trust->at, "trust-not-access",
+                       what + " has role " + toString(*role) +
+                           ": only access ports are checked for router advertisements and DHCP servers, so 'trust' belongs on an "
+                           "access port");
+        }
+      }
       for (const Text& pattern : p.interfaces) {
         auto names = expandInterfacePattern(pattern.value, 4096);
         if (!names) {
@@ -588,6 +643,7 @@ void PolicyBuilder::buildPorts() {
           port.defaultZone = defaultZone;
           port.mode = mode;
           port.optional = p.optional && p.optional->value;
+          port.trust = trust;
           out_.ports.push_back(std::move(port));
           portDecls_.push_back(&p);
         }
@@ -998,6 +1054,13 @@ void PolicyBuilder::buildTests() {
           for (const At<long>& v : t.dhcpParameterList->value) {
             if (v.value < 1 || v.value > 254) diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
             else out.dhcpParameterList.push_back(static_cast<uint8_t>(v.value));
+          }
+        }
+        if (t.dhcpv6VendorClass) out.dhcpv6VendorClass = dhcpv6VendorClass(*t.dhcpv6VendorClass);
+        if (t.dhcpv6OptionRequest) {
+          for (const At<long>& v : t.dhcpv6OptionRequest->value) {
+            if (v.value < 1 || v.value > 65535) diags_.error(v.at, "bad-value", "DHCPv6 option code " + std::to_string(v.value) + " is out of range 1-65535");
+            else out.dhcpv6OptionRequest.push_back(static_cast<uint16_t>(v.value));
           }
         }
         for (const Text& c : t.lldpMedCapabilities) out.lldpMedCapabilities.push_back(c.value);

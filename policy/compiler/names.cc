@@ -65,7 +65,8 @@ const std::vector<std::string>& alertEvents() {
       "vlan_hopping",      "rogue_dhcp",       "arp_spoof",            "region_access_attempt",
       "flow_denied",       "invariant_blocked", "link_down",           "link_up",
       "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac",
-      "device_moved",      "policy_rolled_back", "mac_limit"};
+      "device_moved",      "policy_rolled_back", "mac_limit",
+      "rogue_ra",          "nd_spoof"};
   return kEvents;
 }
 

@@ -135,7 +135,7 @@ class PolicyParser {
   void port(const Node& body, const SourceLocation& at) {
     PortDecl p;
     p.at = at;
-    w_.forEachEntry(body, at, "a port entry", {"name", "interfaces", "role", "zones", "default_zone", "mode", "optional"},
+    w_.forEachEntry(body, at, "a port entry", {"name", "interfaces", "role", "zones", "default_zone", "mode", "optional", "trust"},
                     [&](const Text& k, const Node& v) {
                       if (k.value == "name") { if (auto t = w_.text(v, k.at, "port name")) p.name = *t; }
                       else if (k.value == "interfaces") p.interfaces = w_.textList(v, k.at, "port interfaces");
@@ -144,6 +144,7 @@ class PolicyParser {
                       else if (k.value == "default_zone") p.defaultZone = w_.text(v, k.at, "port default_zone");
                       else if (k.value == "mode") p.mode = w_.text(v, k.at, "port mode");
                       else if (k.value == "optional") p.optional = w_.boolean(v, k.at, "port optional");
+                      else if (k.value == "trust") p.trust = At<TextList>{w_.textList(v, k.at, "port trust"), k.at};
                     });
     if (!body.IsMap()) return;
     if (p.name.value.empty()) missing(at, "a port entry", "name");
@@ -174,7 +175,7 @@ class PolicyParser {
 
   void match(ClassDecl& c, const Node& body, const SourceLocation& at, const std::string& owner) {
     std::string what = owner + " match";
-    w_.forEachEntry(body, at, what, {"inventory", "dhcp", "lldp_med", "cdp", "sip", "mdns", "oui"},
+    w_.forEachEntry(body, at, what, {"inventory", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns", "oui"},
                     [&](const Text& k, const Node& v) {
       if (k.value == "inventory") c.inventory = w_.boolean(v, k.at, what + " inventory");
       else if (k.value == "oui") c.ouis = w_.textList(v, k.at, what + " oui");
@@ -192,6 +193,19 @@ class PolicyParser {
             } else if (auto l = w_.integerList(dv, dk.at, "dhcp parameter_list")) {
               c.dhcpParameterLists.push_back(*l);
             }
+          }
+        });
+      } else if (k.value == "dhcpv6") {
+        w_.forEachEntry(v, k.at, what + " dhcpv6", {"vendor_class", "option_request"}, [&](const Text& dk, const Node& dv) {
+          if (dk.value == "vendor_class") {
+            c.dhcpv6VendorClass = w_.textList(dv, dk.at, "dhcpv6 vendor_class");
+          } else if (dv.IsSequence() && dv.size() > 0 && dv[0].IsSequence()) {
+            // One list of option codes, or a list of such lists (several OS versions).
+            w_.forEachItem(dv, dk.at, "dhcpv6 option_request", [&](const Node& item, const SourceLocation& ia) {
+              if (auto l = w_.integerList(item, ia, "dhcpv6 option_request")) c.dhcpv6OptionRequests.push_back(*l);
+            });
+          } else if (auto l = w_.integerList(dv, dk.at, "dhcpv6 option_request")) {
+            c.dhcpv6OptionRequests.push_back(*l);
           }
         });
       } else if (k.value == "lldp_med") {
@@ -421,8 +435,13 @@ class PolicyParser {
   }
 
   void testDevice(TestDecl& t, const Node& v, const SourceLocation& at) {
-    w_.forEachEntry(v, at, "test device", {"mac", "dhcp", "lldp_med", "cdp", "sip", "mdns"}, [&](const Text& k, const Node& d) {
+    w_.forEachEntry(v, at, "test device", {"mac", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns"}, [&](const Text& k, const Node& d) {
       if (k.value == "mac") t.mac = w_.text(d, k.at, "test mac");
+      else if (k.value == "dhcpv6") w_.forEachEntry(d, k.at, "test device dhcpv6", {"vendor_class", "option_request"},
+                                                   [&](const Text& dk, const Node& dv) {
+        if (dk.value == "vendor_class") t.dhcpv6VendorClass = w_.text(dv, dk.at, "dhcpv6 vendor_class");
+        else t.dhcpv6OptionRequest = w_.integerList(dv, dk.at, "dhcpv6 option_request");
+      });
       else if (k.value == "dhcp") w_.forEachEntry(d, k.at, "test device dhcp", {"vendor_class", "hostname", "parameter_list"},
                                                  [&](const Text& dk, const Node& dv) {
         if (dk.value == "vendor_class") t.dhcpVendorClass = w_.text(dv, dk.at, "dhcp vendor_class");

@@ -40,6 +40,7 @@ class PolicyBuilder {
   void buildHeader();
   void buildZones();
   void buildZoneFrames(const ZoneDecl& z, tables::Zone& zone);  // link_local, ethertypes
+  std::optional<tables::DeviceClass::Dhcpv6VendorClass> dhcpv6VendorClass(const Text& t);  // "311:MSFT 5.0"; error if not
   void buildDestinations();
   void buildClasses();
   void buildInventory();

@@ -55,6 +55,8 @@ const char* toString(Signal s) {
     case Signal::kMdnsService: return "mdns.services";
     case Signal::kOui: return "oui";
     case Signal::kLldpMedApplication: return "lldp_med.applications";
+    case Signal::kDhcpv6VendorClass: return "dhcpv6.vendor_class";
+    case Signal::kDhcpv6OptionRequest: return "dhcpv6.option_request";
   }
   return "?";
 }
@@ -76,6 +78,16 @@ std::optional<LinkLocalService> linkLocalServiceFromName(std::string_view name) 
   for (int i = 0; i < kLinkLocalServiceCount; ++i) {
     auto s = static_cast<LinkLocalService>(i);
     if (name == toString(s)) return s;
+  }
+  return std::nullopt;
+}
+
+const char* toString(TrustedRole r) { return r == TrustedRole::kRa ? "ra" : "dhcp"; }
+
+std::optional<TrustedRole> trustedRoleFromName(std::string_view name) {
+  for (int i = 0; i < kTrustedRoleCount; ++i) {
+    auto r = static_cast<TrustedRole>(i);
+    if (name == toString(r)) return r;
   }
   return std::nullopt;
 }
@@ -267,7 +279,15 @@ std::string CompiledPolicy::dumpCanonical() const {
   for (const Port& p : ports) {
     o << "port " << p.interface << " group=" << p.group << " role=" << toString(p.role)
       << " zones=" << joined(p.zones, zone) << " default=" << zone(p.defaultZone)
-      << " mode=" << toString(p.mode) << (p.optional ? " optional=yes" : "") << "\n";
+      << " mode=" << toString(p.mode) << (p.optional ? " optional=yes" : "");
+    if (p.trust != 0) {  // only when set: older hashes stay
+      std::vector<TrustedRole> roles;
+      for (int i = 0; i < kTrustedRoleCount; ++i) {
+        if (p.trust & trustBit(static_cast<TrustedRole>(i))) roles.push_back(static_cast<TrustedRole>(i));
+      }
+      o << " trust=" << joined(roles, [](TrustedRole r) { return std::string(toString(r)); });
+    }
+    o << "\n";
   }
   for (const DeviceClass& c : classes) {
     o << "class " << c.name << " priority=" << c.priority << " zone=" << zone(c.zone)
@@ -288,6 +308,12 @@ std::string CompiledPolicy::dumpCanonical() const {
     if (!c.sipUserAgent.empty()) o << "  match sip.user_agent " << quotedList(c.sipUserAgent) << "\n";
     if (!c.mdnsServices.empty()) o << "  match mdns.services " << quotedList(c.mdnsServices) << "\n";
     if (!c.ouis.empty()) o << "  match oui " << joined(c.ouis, ouiToString) << "\n";
+    for (const DeviceClass::Dhcpv6VendorClass& v : c.dhcpv6VendorClass) {
+      o << "  match dhcpv6.vendor_class " << v.enterprise << " " << quoted(v.pattern) << "\n";
+    }
+    for (const auto& list : c.dhcpv6OptionRequests) {
+      o << "  match dhcpv6.option_request " << joined(list, [](uint16_t v) { return std::to_string(v); }) << "\n";
+    }
   }
   for (const InventoryDevice& d : inventory) {
     o << "inventory " << d.mac.toString() << " asset=" << quoted(d.assetId) << " hostname=" << quoted(d.hostname) << "\n";
@@ -345,8 +371,13 @@ std::string CompiledPolicy::dumpCanonical() const {
         << " lldp_med=" << quotedList(t.lldpMedCapabilities)
         << " voice_vlan=" << (t.lldpMedVoiceVlan ? std::to_string(*t.lldpMedVoiceVlan) : "-")
         << " cdp=" << quoted(t.cdpPlatform) << " sip=" << quoted(t.sipUserAgent)
-        << " mdns=" << quotedList(t.mdnsServices) << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass)
-        << " expect_zone=" << zone(t.expectZone) << "\n";
+        << " mdns=" << quotedList(t.mdnsServices);
+      // Only when set, so tests without DHCPv6 keep their hash.
+      if (t.dhcpv6VendorClass) o << " dhcpv6_vendor_class=" << t.dhcpv6VendorClass->enterprise << ":" << quoted(t.dhcpv6VendorClass->pattern);
+      if (!t.dhcpv6OptionRequest.empty()) {
+        o << " dhcpv6_option_request=" << joined(t.dhcpv6OptionRequest, [](uint16_t v) { return std::to_string(v); });
+      }
+      o << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass) << " expect_zone=" << zone(t.expectZone) << "\n";
     } else {
       o << "test " << quoted(t.name) << " flow from=" << zone(t.from) << " to_zone=" << zone(t.toZone)
         << " to=" << (t.toAddress ? t.toAddress->toString() : "-") << " proto=" << toString(t.protocol)

@@ -58,6 +58,20 @@ inline constexpr LinkLocalSet kDefaultLinkLocal = kAllLinkLocal;
 const char* toString(LinkLocalService s);
 std::optional<LinkLocalService> linkLocalServiceFromName(std::string_view name);
 
+// First-hop roles only routers and DHCP servers play (docs/policy.md, ports
+// `trust`). An access port that is not trusted for one has those frames
+// dropped and alerted (R6: RA guard, DHCP/DHCPv6 guard); uplinks and trunks
+// face the routers and are not checked.
+enum class TrustedRole : uint8_t {
+  kRa,    // IPv6 router advertisements and redirects (ICMPv6 134, 137)
+  kDhcp,  // DHCPv4 and DHCPv6 server and relay-reply messages
+};
+inline constexpr int kTrustedRoleCount = 2;
+using TrustSet = uint8_t;  // bit (1 << role)
+inline constexpr TrustSet trustBit(TrustedRole r) { return static_cast<TrustSet>(1u << static_cast<unsigned>(r)); }
+const char* toString(TrustedRole r);
+std::optional<TrustedRole> trustedRoleFromName(std::string_view name);
+
 struct Zone {
   std::string name;
   uint16_t vlan = 0;
@@ -65,8 +79,9 @@ struct Zone {
   bool quarantine = false;  // reaches nothing, nothing reaches it
   bool isolated = false;    // no traffic between two devices of this zone
   std::vector<Prefix> prefixes;  // the zone's own subnets (may be empty)
-  // Addresses only the zone's router may claim: ARP from an access port that
-  // claims one is dropped as ARP spoofing (R6).
+  // Addresses only the zone's router may claim: ARP, or an IPv6 neighbour
+  // advertisement, from an access port that claims one is dropped as ARP/ND
+  // spoofing (R6). IPv4 and IPv6 (link-local ones included).
   std::vector<Prefix> gateways;  // host prefixes
   LinkLocalSet linkLocal = kDefaultLinkLocal;
   // Non-IP EtherTypes devices of the zone may send (sorted, unique), and
@@ -87,6 +102,9 @@ struct Port {
   // Missing at start: a warning and the port stays down, not an error (a
   // jack that is only cabled on some days, a USB NIC for a visiting device).
   bool optional = false;
+  // Access ports: the first-hop roles a device on it may play (a router on
+  // a jack); empty for the usual wall jack.
+  TrustSet trust = 0;
 };
 
 // One kind of evidence a device can show. The order is the dump order.
@@ -102,9 +120,16 @@ enum class Signal : uint8_t {
   kMdnsService,
   kOui,
   kLldpMedApplication,
+  kDhcpv6VendorClass,
+  kDhcpv6OptionRequest,
 };
-inline constexpr int kSignalCount = 11;
+inline constexpr int kSignalCount = 13;
 const char* toString(Signal s);
+
+// The longest DHCPv6 option request list the dataplane keeps (the packet
+// parser's cap; dataplane/fingerprint/evidence.cc checks they agree). A
+// policy list longer than this could never match.
+inline constexpr size_t kMaxDhcpv6OptionRequest = 32;
 
 struct DeviceClass {
   std::string name;
@@ -122,6 +147,15 @@ struct DeviceClass {
   std::vector<std::string> sipUserAgent;            // glob patterns
   std::vector<std::string> mdnsServices;            // e.g. "_airplay._tcp"
   std::vector<uint32_t> ouis;
+  // DHCPv6 (RFC 8415) client messages: vendor class (option 16) as an
+  // enterprise number and a case-sensitive glob over its first data item,
+  // and option request lists (option 6), exact order.
+  struct Dhcpv6VendorClass {
+    uint32_t enterprise = 0;
+    std::string pattern;
+  };
+  std::vector<Dhcpv6VendorClass> dhcpv6VendorClass;
+  std::vector<std::vector<uint16_t>> dhcpv6OptionRequests;
   int configuredSignals = 0;  // how many matchers are set
   int evidenceRequired = 0;   // how many must fire (1..configuredSignals)
   std::vector<Signal> required;  // these must be among the fired ones
@@ -253,6 +287,8 @@ struct ExpectedOutcome {
   std::vector<uint8_t> dhcpParameterList;
   std::vector<std::string> lldpMedCapabilities, mdnsServices;
   std::optional<uint16_t> lldpMedVoiceVlan;
+  std::optional<DeviceClass::Dhcpv6VendorClass> dhcpv6VendorClass;  // pattern holds the literal data
+  std::vector<uint16_t> dhcpv6OptionRequest;
   std::string expectClass;
   ZoneId expectZone = kNoZone;
   // kFlow: a packet from a zone to an address, and whether it passes.

@@ -76,3 +76,61 @@ zones:
 
 }  // namespace
 }  // namespace portvakt::policy
+
+namespace portvakt::policy {
+namespace {
+
+// IPv6 first-hop security (issue 13): IPv6 gateways, a port's `trust`, and
+// the DHCPv6 matchers reach the tables and the canonical dump; a policy
+// without them dumps as before (no trust= on its ports).
+TEST(PolicyKeys, Ipv6GatewaysTrustAndDhcpv6MatchersCompile) {
+  auto path = std::filesystem::temp_directory_path() / ("pv-fhs-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(path) << R"(portvakt: 1
+name: fhs
+zones:
+  office: {vlan: 10, gateways: [10.10.0.1, "fe80::1", "2001:db8:10::fffe"]}
+  quarantine: {vlan: 999, quarantine: true}
+ports:
+  - {name: up, interfaces: eth0, role: uplink, zones: [office]}
+  - {name: jacks, interfaces: "eth[1-2]", role: access, zones: [office, quarantine], default_zone: quarantine}
+  - {name: router-jack, interfaces: eth3, role: access, zones: [office, quarantine], default_zone: quarantine, trust: [dhcp, ra]}
+classes:
+  windows:
+    zone: office
+    match:
+      dhcpv6:
+        vendor_class: ["311:MSFT 5.0", "311:MSFT*"]
+        option_request: [[24, 23, 17, 39], [24, 23, 17]]
+    evidence: all
+    require: [dhcpv6.vendor_class]
+)";
+  CompileResult r = compilePolicyFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(r.ok()) << r.diagnostics.format();
+  const tables::Zone& office = r.policy->zones[r.policy->findZone("office")];
+  ASSERT_EQ(office.gateways.size(), 3u);
+  EXPECT_TRUE(office.gateways[1].v6);
+  ASSERT_EQ(r.policy->ports.size(), 4u);
+  EXPECT_EQ(r.policy->ports[1].trust, 0);
+  EXPECT_EQ(r.policy->ports[3].trust,
+            tables::trustBit(tables::TrustedRole::kRa) | tables::trustBit(tables::TrustedRole::kDhcp));
+  ASSERT_EQ(r.policy->classes.size(), 1u);
+  const tables::DeviceClass& c = r.policy->classes[0];
+  ASSERT_EQ(c.dhcpv6VendorClass.size(), 2u);
+  EXPECT_EQ(c.dhcpv6VendorClass[0].enterprise, 311u);
+  EXPECT_EQ(c.dhcpv6VendorClass[1].pattern, "MSFT*");
+  EXPECT_EQ(c.dhcpv6OptionRequests, (std::vector<std::vector<uint16_t>>{{24, 23, 17, 39}, {24, 23, 17}}));
+  EXPECT_EQ(c.configuredSignals, 2);
+  EXPECT_EQ(c.required, std::vector<tables::Signal>{tables::Signal::kDhcpv6VendorClass});
+  const std::string dump = r.policy->dumpCanonical();
+  EXPECT_NE(dump.find(" gateways=10.10.0.1/32,fe80::1/128,2001:db8:10::fffe/128"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("port eth3 group=router-jack role=access zones=office,quarantine default=quarantine mode=enforce trust=ra,dhcp\n"),
+            std::string::npos)
+      << dump;
+  EXPECT_NE(dump.find("port eth1 group=jacks role=access zones=office,quarantine default=quarantine mode=enforce\n"), std::string::npos);
+  EXPECT_NE(dump.find("  match dhcpv6.vendor_class 311 \"MSFT 5.0\"\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("  match dhcpv6.option_request 24,23,17\n"), std::string::npos) << dump;
+}
+
+}  // namespace
+}  // namespace portvakt::policy

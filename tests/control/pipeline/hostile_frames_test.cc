@@ -344,9 +344,9 @@ TEST_F(HostileFramesTest, LinkLocalServicesNonIpEtherTypesAndLinkControl) {
       "lan1", "forwarded");
   row("IGMPv3 report", igmpReport(kSender), "lan1", "forwarded");
   row("MLDv2 report", mldReport(kSender), "lan1", "forwarded");
-  // Router advertisements from a jack keep their old behaviour (another issue's check).
-  row("ND: router advertisement (unchanged)", v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)),
-      "lan1", "forwarded");
+  // Router advertisements from a jack: RA guard (FirstHopSecurity below).
+  row("ND: router advertisement from a jack", v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)),
+      "lan1", "dropped:ra_guard");
   // Group frames that are no link-local service: the flow rules.
   row("SSDP to 239.255.255.250:1900 (flow office-ssdp)",
       v4Udp("01:00:5e:7f:ff:fa", kSender, "10.10.0.1", "239.255.255.250", 1900, 1900), "lan1", "forwarded");
@@ -433,6 +433,272 @@ TEST_F(HostileFramesTest, LinkLocalServicesNonIpEtherTypesAndLinkControl) {
     Explanation why;
     EXPECT_EQ(send(r.frame, r.port, &why), r.expected) << r.what << "\n  why: " << ::testing::PrintToString(why.steps);
   }
+}
+
+constexpr std::string_view kRouter = "02:00:00:00:00:04";  // office, on lan4 (trusted: ra, dhcp)
+constexpr std::string_view kAllNodes = "33:33:00:00:00:01";
+
+Writer raBody() {
+  Writer ra;
+  ra.u8(64).u8(0xc0).u16(1800).u32(0).u32(0);  // M and O set: "ask my DHCPv6 server", as mitm6 wants
+  return ra;
+}
+
+Writer redirectBody() {
+  Writer r;
+  r.u32(0).ip6("fe80::99").ip6("2001:db8:5::10");
+  return r;
+}
+
+Writer naBody(const char* target) {
+  Writer na;
+  na.u32(0x20000000).ip6(target);  // override
+  return na;
+}
+
+// An IPv6 extension header (hop-by-hop 0 or destination options 60) of 8
+// bytes, padded with PadN, followed by `next` and `rest`.
+Writer optionsHeader(uint8_t next, const Writer& rest) {
+  Writer h;
+  h.u8(next).u8(0).u8(1).u8(4).u32(0);
+  h.append(rest);
+  return h;
+}
+
+// A fragment header: `offset` in bytes (a multiple of 8), more fragments set.
+Writer fragmentHeader(uint8_t next, uint16_t offset, const Writer& rest) {
+  Writer h;
+  h.u8(next).u8(0).u16(static_cast<uint16_t>(offset | 1)).u32(0x5eed);
+  h.append(rest);
+  return h;
+}
+
+// The RFC 7113 evasion: a first fragment whose destination-options header
+// fills it, so the ICMPv6 (or UDP) header is only in the second fragment.
+Writer fragmentHidingItsHeader(uint8_t upper) {
+  Writer dest;
+  dest.u8(upper).u8(1).u8(1).u8(12);  // 16 bytes: PadN of 12
+  zeroBytes(dest, 12);
+  return fragmentHeader(60, 0, dest);
+}
+
+Writer dhcpv6(uint8_t type) {
+  Writer w;
+  w.u8(type).u24(0x1234).u16(1).u16(4).u32(0x00030001);  // client id (a stub DUID)
+  return w;
+}
+
+// RELAY-REPL carrying `inner` in a relay-message option (9).
+Writer dhcpv6RelayReply(uint8_t inner) {
+  Writer msg = dhcpv6(inner);
+  Writer w;
+  w.u8(13).u8(0).ip6("2001:db8:10::fffe").ip6("fe80::2").u16(9).u16(static_cast<uint16_t>(msg.size())).append(msg);
+  return w;
+}
+
+Writer dhcpOffer(std::string_view from, std::string_view client) {
+  return v4Udp(kBroadcast, from, "10.10.0.254", "255.255.255.255", 67, 68,
+               dhcp(2, 0x1234, client, {dhcpOption(53, Bytes{2})}, "10.10.0.50"));
+}
+
+struct GuardRow {
+  const char* what;
+  Writer frame;
+  std::string_view port;
+  const char* expected;
+  const char* event;  // raised by this frame, or "" for none
+};
+
+// RA guard, DHCPv6 guard and ND inspection (issue 13, "IPv6 first-hop
+// security"): from a wall jack, router advertisements and redirects (also
+// behind extension headers and in fragments), DHCPv6 server messages and
+// neighbour advertisements claiming an office gateway are dropped and
+// alerted; from the uplink, the trunk and the jack the policy trusts they
+// pass. Each row is 11 s after the last, past the alert hold time, so each
+// shows its own event.
+TEST_F(HostileFramesTest, FirstHopSecurity) {
+  const Writer ra = raBody();
+  Writer ns;
+  ns.u32(0).ip6("fe80::1");
+  Writer echo;
+  echo.u32(0);
+  std::vector<GuardRow> rows;
+  auto row = [&rows](const char* what, Writer frame, std::string_view port, const char* expected, const char* event) {
+    rows.push_back({what, std::move(frame), port, expected, event});
+  };
+  // RA guard.
+  row("RA to all nodes", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("RA unicast to a device of the zone", v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(134, ra)), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("RA behind a hop-by-hop header", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra))),
+      "lan1", "dropped:ra_guard", "rogue_ra");
+  row("RA behind destination options", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 60, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra))),
+      "lan1", "dropped:ra_guard", "rogue_ra");
+  row("RA behind hop-by-hop and destination options",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0, optionsHeader(60, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra)))), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("RA in a first fragment", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHeader(kIpProtoIcmpv6, 0, icmpv6(134, ra))),
+      "lan1", "dropped:ra_guard", "rogue_ra");
+  row("first fragment ending before its ICMPv6 header (RFC 7113)",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHidingItsHeader(kIpProtoIcmpv6)), "lan1", "dropped:ra_guard", "rogue_ra");
+  row("first fragment ending before its UDP header, unicast in the zone",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", 44, fragmentHidingItsHeader(kIpProtoUdp)), "lan1", "dropped:ra_guard", "rogue_ra");
+  row("ICMPv6, a later fragment (nothing to reassemble it with): the flow rules",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHeader(kIpProtoIcmpv6, 8, ra)), "lan1", "dropped:policy_denied", "");
+  row("redirect", v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(137, redirectBody())), "lan1", "dropped:ra_guard",
+      "rogue_ra");
+  row("RA on the monitor-mode jack: passed and counted", v6Frame(kAllNodes, kWatched, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)),
+      "lan9", "monitor:ra_guard", "rogue_ra");
+  row("RS from a jack (not guarded)", v6Frame("33:33:00:00:00:02", kSender, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, echo)), "lan1",
+      "forwarded", "");
+  row("uplink: RA", v6Frame(kAllNodes, kGateway, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "up0", "forwarded", "");
+  row("trunk: RA, VLAN 10",
+      ethernet(kAllNodes, "02:00:00:00:00:77", kEtherTypeIpv6, ipv6("fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), {{0x8100, 10}}),
+      "tr0", "forwarded", "");
+  row("trusted jack: RA", v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "lan4", "forwarded", "");
+  row("trusted jack: redirect", v6Frame(kKnown, kRouter, "fe80::4", "fe80::2", kIpProtoIcmpv6, icmpv6(137, redirectBody())), "lan4",
+      "forwarded", "");
+  row("trusted jack: RA in a fragment hiding its header",
+      v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", 44, fragmentHidingItsHeader(kIpProtoIcmpv6)), "lan4", "dropped:ra_guard", "rogue_ra");
+  // DHCPv6 guard.
+  for (uint8_t type : {2, 7, 10}) {
+    row(type == 2 ? "DHCPv6 ADVERTISE" : type == 7 ? "DHCPv6 REPLY" : "DHCPv6 RECONFIGURE",
+        v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 546, dhcpv6(type))), "lan1", "dropped:rogue_dhcp", "rogue_dhcp");
+  }
+  row("DHCPv6 REPLY to all nodes", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoUdp, udp(547, 546, dhcpv6(7))), "lan1",
+      "dropped:rogue_dhcp", "rogue_dhcp");
+  row("DHCPv6 RELAY-REPL with a REPLY", v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 547, dhcpv6RelayReply(7))),
+      "lan1", "dropped:rogue_dhcp", "rogue_dhcp");
+  row("DHCPv6 RELAY-REPL with a client message inside",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 547, dhcpv6RelayReply(1))), "lan1", "dropped:rogue_dhcp",
+      "rogue_dhcp");
+  row("DHCPv6 server port to client port, first fragment",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", 44, fragmentHeader(kIpProtoUdp, 0, udp(547, 546, dhcpv6(7)))), "lan1",
+      "dropped:rogue_dhcp", "rogue_dhcp");
+  row("DHCPv6 SOLICIT (a client)", v6Frame("33:33:00:01:00:02", kSender, "fe80::66", "ff02::1:2", kIpProtoUdp, udp(546, 547, dhcpv6(1))),
+      "lan1", "forwarded", "");
+  row("DHCPv4 OFFER from a jack", dhcpOffer(kSender, kKnown), "lan1", "dropped:rogue_dhcp", "rogue_dhcp");
+  row("uplink: DHCPv6 ADVERTISE", v6Frame(kSender, kGateway, "fe80::1", "fe80::66", kIpProtoUdp, udp(547, 546, dhcpv6(2))), "up0",
+      "forwarded", "");
+  row("trusted jack: DHCPv6 ADVERTISE", v6Frame(kKnown, kRouter, "fe80::4", "fe80::2", kIpProtoUdp, udp(547, 546, dhcpv6(2))), "lan4",
+      "forwarded", "");
+  row("trusted jack: DHCPv6 REPLY to all nodes",
+      v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoUdp, udp(547, 546, dhcpv6(7))), "lan4", "forwarded", "");
+  row("trusted jack: DHCPv4 OFFER, broadcast", dhcpOffer(kRouter, kKnown), "lan4", "forwarded", "");
+  // ND inspection: office's gateways are fe80::1 and 2001:db8:10::fffe.
+  row("NA claiming the link-local gateway", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))),
+      "lan1", "dropped:nd_spoofing", "nd_spoof");
+  row("NA claiming the global gateway, unicast",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(136, naBody("2001:db8:10::fffe"))), "lan1", "dropped:nd_spoofing",
+      "nd_spoof");
+  row("NA claiming the gateway behind a hop-by-hop header",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0, optionsHeader(kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1")))), "lan1",
+      "dropped:nd_spoofing", "nd_spoof");
+  row("NA for the device's own address", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66"))),
+      "lan1", "forwarded", "");
+  row("NS asking for the gateway", v6Frame("33:33:ff:00:00:01", kSender, "fe80::66", "ff02::1:ff00:1", kIpProtoIcmpv6, icmpv6(135, ns)),
+      "lan1", "forwarded", "");
+  row("trusted jack: NA claiming the gateway (trust is for ra and dhcp only)",
+      v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "lan4", "dropped:nd_spoofing",
+      "nd_spoof");
+  row("uplink: NA from the gateway", v6Frame(kAllNodes, kGateway, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "up0",
+      "forwarded", "");
+  // Unicast ND to the router behind the uplink is the zone's 'nd' service
+  // (hop limit 255); without it no IPv6 reply from the router is ever sent.
+  row("solicited NA, unicast to the router", v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66"))),
+      "lan1", "forwarded", "");
+  row("NS for unreachability detection, unicast to the router",
+      v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(135, ns)), "lan1", "forwarded", "");
+  Writer forwardedNa = v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66")));
+  forwardedNa.data[kEth + 7] = 64;  // hop limit: not ND a receiver accepts, so the flow rules
+  row("NA with hop limit 64, unicast to the router", forwardedNa, "lan1", "dropped:policy_denied", "");
+  row("ICMPv6 echo, unicast to the router", v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(128, echo)), "lan1",
+      "dropped:policy_denied", "");
+
+  (void)events();
+  for (const GuardRow& r : rows) {
+    now_ += 11'000'000'000;
+    Explanation why;
+    EXPECT_EQ(send(r.frame, r.port, &why), r.expected) << r.what << "\n  why: " << ::testing::PrintToString(why.steps);
+    // The profiler's own events for a MAC's first frame (device_new,
+    // randomized_mac: the test MACs are locally administered) are not these checks'.
+    std::vector<std::string> raised = events();
+    std::erase_if(raised, [](const std::string& e) { return e == "device_new" || e == "randomized_mac"; });
+    if (*r.event) {
+      EXPECT_EQ(raised, std::vector<std::string>{r.event}) << r.what;
+    } else {
+      EXPECT_TRUE(raised.empty()) << r.what << ": " << ::testing::PrintToString(raised);
+    }
+  }
+  const forward::DropCounters& drops = pipeline_->vlanSwitch().drops();
+  EXPECT_EQ(drops.get(forward::DropReason::kRaGuard), 10u);
+  EXPECT_EQ(drops.get(forward::DropReason::kNdSpoofing), 4u);
+}
+
+// The alert for one rogue router names the port and what it announced, and a
+// flood of its RAs is one alert per hold time, counted as suppressed.
+TEST_F(HostileFramesTest, RogueRaAlertIsHeldPerMac) {
+  Writer raWithPrefix = raBody();
+  raWithPrefix.u8(3).u8(4).u8(64).u8(0xc0).u32(86400).u32(14400).u32(0);
+  raWithPrefix.ip6("2001:db8:66::");
+  const Writer frame = v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(134, raWithPrefix));
+  (void)events();
+  const uint64_t suppressedBefore = pipeline_->decider().counters().eventsSuppressed;
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(send(frame), "dropped:ra_guard");
+  std::vector<EngineEvent> raised;
+  EngineEvent e;
+  while (pipeline_->decider().popEvent(e)) {
+    if (e.event != "device_new" && e.event != "randomized_mac") raised.push_back(e);
+  }
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].event, "rogue_ra");
+  EXPECT_EQ(raised[0].mac.toString(), kSender);
+  EXPECT_NE(raised[0].detail.find("router advertisement from access port lan1"), std::string::npos) << raised[0].detail;
+  EXPECT_NE(raised[0].detail.find("router lifetime 1800 s, 1 prefix"), std::string::npos) << raised[0].detail;
+  EXPECT_EQ(pipeline_->decider().counters().eventsSuppressed - suppressedBefore, 99u);
+}
+
+// Quarantine and IPv6 (docs/policy.md, "Quarantine"): a quarantined device
+// reaches nothing over IPv6 either, link-local included (router and
+// neighbour solicitation, DAD, MLD, DHCPv6 solicit, unicast to a neighbour).
+// The profiler still learns from what it drops, so an IPv6-only eKlient's
+// DHCPv6 SOLICIT (vendor class 311 "MSFT 5.0", option request 24,23,17,39)
+// classifies it, and from then on its frames pass.
+TEST_F(HostileFramesTest, QuarantineBlocksIpv6LinkLocalButDhcpv6EvidenceClassifies) {
+  constexpr std::string_view kStranger = "02:00:00:00:00:66";
+  constexpr std::string_view kV6Client = "02:00:00:00:00:67";
+  Writer rs, dad, echo;
+  rs.u32(0);
+  dad.u32(0).ip6("fe80::66");
+  echo.u32(0);
+  auto solicit = [](bool windows) {
+    Writer w;
+    w.u8(1).u24(0x77).u16(1).u16(4).u32(0x00030001);
+    if (windows) {
+      w.u16(16).u16(14).u32(311).u16(8).bytes(Bytes{'M', 'S', 'F', 'T', ' ', '5', '.', '0'});
+      w.u16(6).u16(8).u16(24).u16(23).u16(17).u16(39);
+    } else {
+      w.u16(6).u16(4).u16(23).u16(24);
+    }
+    return udp(546, 547, w);
+  };
+  for (std::string_view mac : {kStranger, kV6Client}) {
+    const std::vector<std::pair<const char*, Writer>> frames = {
+        {"router solicitation", v6Frame("33:33:00:00:00:02", mac, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs))},
+        {"DAD neighbour solicitation", v6Frame("33:33:ff:00:00:66", mac, "::", "ff02::1:ff00:66", kIpProtoIcmpv6, icmpv6(135, dad))},
+        {"MLDv2 report", mldReport(mac)},
+        {"echo to a neighbour's link-local address", v6Frame(kKnown, mac, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(128, echo))},
+        {"DHCPv6 SOLICIT without a known fingerprint", v6Frame("33:33:00:01:00:02", mac, "fe80::66", "ff02::1:2", kIpProtoUdp, solicit(false))},
+    };
+    for (const auto& [what, frame] : frames) EXPECT_EQ(send(frame, "lan2"), "dropped:quarantine") << mac << " " << what;
+  }
+  Explanation why;
+  EXPECT_EQ(send(v6Frame("33:33:00:01:00:02", kV6Client, "fe80::67", "ff02::1:2", kIpProtoUdp, solicit(true)), "lan2", &why), "forwarded")
+      << ::testing::PrintToString(why.steps);
+  EXPECT_EQ(pipeline_->decider().lastZone(), policy_->findZone("office"));
+  EXPECT_EQ(send(v6Frame("33:33:00:00:00:02", kV6Client, "fe80::67", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)), "lan2"), "forwarded");
+  EXPECT_EQ(send(v6Frame("33:33:00:00:00:02", kStranger, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)), "lan2"), "dropped:quarantine");
 }
 
 }  // namespace

@@ -118,7 +118,7 @@ TEST(ClassifyDevice, PolicyExpectedOutcomesPass) {
   const tables::CompiledPolicy policy = karlstadPolicy();
   const tables::ZoneId defaultZone = commonAccessDefaultZone(policy);
   ASSERT_EQ(defaultZone, kQuarantine);
-  ASSERT_EQ(policy.tests.size(), 5u);
+  ASSERT_EQ(policy.tests.size(), 6u);
   for (const tables::ExpectedOutcome& t : policy.tests) {
     const DeviceTestResult r = runDeviceTest(policy, t, defaultZone);
     EXPECT_TRUE(r.passed) << t.name << ": " << r.message;

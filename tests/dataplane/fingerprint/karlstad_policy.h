@@ -51,8 +51,11 @@ inline tables::CompiledPolicy karlstadPolicy() {
   eklient.inventory = true;
   eklient.dhcpVendorClass = {"MSFT 5.0"};
   eklient.dhcpParameterLists = {kWindows10};
-  eklient.configuredSignals = 3;
+  eklient.dhcpv6VendorClass = {{311, "MSFT 5.0"}};
+  eklient.dhcpv6OptionRequests = {{24, 23, 17, 39}, {24, 23, 17}};
+  eklient.configuredSignals = 5;
   eklient.evidenceRequired = 3;
+  eklient.required = {tables::Signal::kInventory};
 
   DeviceClass phone;
   phone.name = "ip-phone";
@@ -107,6 +110,10 @@ inline tables::CompiledPolicy karlstadPolicy() {
                               "eklient", kRegion);
   t1.dhcpVendorClass = "MSFT 5.0";
   t1.dhcpParameterList = kWindows10;
+  ExpectedOutcome t1v6 = device("an inventoried IPv6-only eKlient lands in region by its DHCPv6 fingerprint",
+                                "3c:52:82:1a:2b:3d", "eklient", kRegion);
+  t1v6.dhcpv6VendorClass = DeviceClass::Dhcpv6VendorClass{311, "MSFT 5.0"};
+  t1v6.dhcpv6OptionRequest = {24, 23, 17, 39};
   ExpectedOutcome t2 = device("a device copying an eKlient MAC with a Linux fingerprint is quarantined",
                               "3c:52:82:1a:2b:3c", "", kQuarantine);
   t2.dhcpParameterList = kDebianLinux;
@@ -118,7 +125,7 @@ inline tables::CompiledPolicy karlstadPolicy() {
   t4.sipUserAgent = "Yealink SIP-T54W 96.86.0.100";
   ExpectedOutcome t5 = device("the pinned speakerphone stays in conference", "30:50:75:aa:10:01", "conference", kConference);
   t5.sipUserAgent = "Jabra Speak2";
-  p.tests = {t1, t2, t3, t4, t5};
+  p.tests = {t1, t1v6, t2, t3, t4, t5};
   return p;
 }
 

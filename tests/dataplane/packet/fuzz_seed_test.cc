@@ -94,6 +94,28 @@ std::vector<testing::NamedFrame> extraFrames() {
     frames.push_back({"mdns_services", ethernet("01:00:5e:00:00:fb", "00:80:77:01:02:03", kEtherTypeIpv4,
                                                 ipv4("192.168.10.50", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns)))});
   }
+  {
+    // RA guard's shapes: an RA in a first fragment behind hop-by-hop options,
+    // and a first fragment that ends before its ICMPv6 header (RFC 7113).
+    Writer ra;
+    ra.u8(134).u8(0).u16(0).u8(64).u8(0xc0).u16(1800).u32(0).u32(0);
+    Writer frag;
+    frag.u8(kIpProtoIcmpv6).u8(0).u16(1).u32(9).append(ra);
+    Writer hbh;
+    hbh.u8(44).u8(0).u8(1).u8(4).u32(0).append(frag);
+    frames.push_back({"ra_fragment", ethernet("33:33:00:00:00:01", kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 0, hbh))});
+    Writer hidden;
+    hidden.u8(60).u8(0).u16(1).u32(9).u8(kIpProtoIcmpv6).u8(1).u8(1).u8(12).u32(0).u32(0).u32(0);
+    frames.push_back({"ra_hidden_fragment", ethernet("33:33:00:00:00:01", kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 44, hidden))});
+  }
+  {
+    Writer reply;
+    reply.u8(7).u24(0x42).u16(2).u16(2).u16(0xabcd);
+    Writer relay;
+    relay.u8(13).u8(0).ip6("2001:db8::1").ip6("fe80::2").u16(9).u16(static_cast<uint16_t>(reply.size())).append(reply);
+    frames.push_back({"dhcpv6_relay_reply", ethernet(kPcMac, "00:00:5e:00:01:0a", kEtherTypeIpv6,
+                                                     ipv6("fe80::1", "fe80::2", kIpProtoUdp, udp(547, 547, relay)))});
+  }
   return frames;
 }
 

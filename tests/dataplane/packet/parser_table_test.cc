@@ -280,6 +280,51 @@ std::vector<Case> cases() {
                  Anomaly::kDhcpv6Truncated});
   }
   {
+    // RA guard reads the ICMPv6 type of a first fragment (no reassembly).
+    Writer frag;
+    frag.u8(kIpProtoIcmpv6).u8(0).u16(1).u32(9).u8(134).u8(0).u16(0).u8(64).u8(0xc0).u16(1800).zeros(8);
+    t.push_back({"IPv6 first fragment of a router advertisement: the ICMPv6 type, not the body",
+                 ethernet(kBroadcast, kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 44, frag)).data,
+                 [](const ParsedFrame& f) {
+                   EXPECT_TRUE(f.ip.firstFragment());
+                   EXPECT_TRUE(f.has(Layer::kIcmpv6));
+                   EXPECT_EQ(f.l4.icmpType, 134);
+                   EXPECT_FALSE(f.has(Layer::kNeighborDiscovery));
+                 },
+                 std::nullopt});
+  }
+  for (uint8_t upper : {kIpProtoIcmpv6, kIpProtoUdp, kIpProtoTcp}) {
+    // RFC 7113's evasion: destination options fill the first fragment, the
+    // upper-layer header is in the second.
+    Writer frag;
+    frag.u8(60).u8(0).u16(1).u32(9).u8(upper).u8(1).u8(1).u8(12).zeros(12);
+    t.push_back({"IPv6 first fragment that ends before its upper-layer header (protocol " + std::to_string(upper) + ")",
+                 ethernet(kBroadcast, kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 44, frag)).data,
+                 [upper](const ParsedFrame& f) {
+                   EXPECT_EQ(f.ip.protocol, upper);
+                   EXPECT_EQ(f.ip.extHeaderCount, 2);
+                   EXPECT_TRUE(f.anomalies.contains(Anomaly::kIpv6IncompleteHeaderChain));
+                   EXPECT_FALSE(f.has(Layer::kIcmpv6) || f.has(Layer::kUdp) || f.has(Layer::kTcp));
+                 },
+                 upper == kIpProtoIcmpv6 ? Anomaly::kIcmpv6Truncated : upper == kIpProtoUdp ? Anomaly::kUdpTruncated : Anomaly::kTcpTruncated});
+  }
+  {
+    Writer reply;
+    reply.u8(7).u24(0x42).u16(2).u16(2).u16(0xabcd);
+    Writer relay;
+    relay.u8(13).u8(0).ip6("2001:db8::1").ip6("fe80::2").u16(9).u16(static_cast<uint16_t>(reply.size())).append(reply);
+    t.push_back({"DHCPv6 RELAY-REPL around a REPLY: outer and inner message types",
+                 ethernet(kBroadcast, kPcMac, kEtherTypeIpv6, ipv6("fe80::1", "fe80::2", kIpProtoUdp, udp(547, 547, relay))).data,
+                 [](const ParsedFrame& f) {
+                   ASSERT_TRUE(f.has(Layer::kDhcpv6));
+                   EXPECT_EQ(f.dhcpv6.outerMessageType, 13);
+                   EXPECT_EQ(f.dhcpv6.messageType, 7);
+                   EXPECT_EQ(f.dhcpv6.relayDepth, 1);
+                   EXPECT_EQ(hexOf(f.dhcpv6.serverId), "abcd");
+                 },
+                 std::nullopt});
+  }
+  {
     Writer frag;
     frag.u8(kIpProtoUdp).u8(0).u16(185 << 3).u32(7).zeros(16);
     t.push_back({"IPv6 non-first fragment: no transport parse",

@@ -158,6 +158,10 @@ std::vector<Field> fields() {
       {"icmpv6.type", Shape::kFirstNumber, kTransport, [](F f) { return f.has(Layer::kIcmpv6) ? num(f.l4.icmpType) : ""; }},
       {"icmpv6.nd.ns.target_address", Shape::kFirst, kTransport,
        [](F f) { return f.has(Layer::kNeighborDiscovery) && f.l4.icmpType == 135 ? f.nd.target.toString() : ""; }},
+      {"icmpv6.nd.na.target_address", Shape::kFirst, kTransport,
+       [](F f) { return f.has(Layer::kNeighborDiscovery) && f.l4.icmpType == 136 ? f.nd.target.toString() : ""; }},
+      {"icmpv6.nd.ra.router_lifetime", Shape::kFirstNumber, kTransport,
+       [](F f) { return f.has(Layer::kNeighborDiscovery) && f.l4.icmpType == 134 ? num(f.nd.routerLifetime) : ""; }},
       {"dhcp.option.dhcp", Shape::kFirstNumber, kApplication,
        [](F f) { return f.has(Layer::kDhcp) && f.dhcp.messageType != 0 ? num(f.dhcp.messageType) : ""; }},
       {"dhcp.hw.mac_addr", Shape::kFirst, kApplication,
@@ -177,6 +181,12 @@ std::vector<Field> fields() {
        [](F f) { return f.has(Layer::kDhcpv6) ? num(f.dhcpv6.messageType) : ""; }},
       {"dhcpv6.vendorclass.enterprise", Shape::kFirstNumber, kApplication,
        [](F f) { return f.dhcpv6.hasVendorClass ? num(f.dhcpv6.vendorClassEnterprise) : ""; }},
+      {"dhcpv6.vendorclass.data", Shape::kText, kApplication,
+       [](F f) { return f.dhcpv6.hasVendorClass ? escapeText(f.dhcpv6.vendorClass) : ""; }},
+      {"dhcpv6.requested_option_code", Shape::kNumberList, kApplication,
+       [](F f) {
+         return joinList(f.dhcpv6.requestedOptionCount, f.dhcpv6.requestedOptions, [](uint16_t v) { return num(v); });
+       }},
       {"dhcpv6.client_domain", Shape::kFirst, kApplication,
        [](F f) { return f.dhcpv6.hasFqdn ? escapeText(f.dhcpv6.fqdn.view()) : ""; }},
       {"lldp.chassis.id.mac", Shape::kFirst, kApplication,
