@@ -112,13 +112,8 @@ void parseIcmpv6Header(Cursor c, ParsedFrame& out) {
 
 void parseIcmpv6(Cursor c, ParsedFrame& out) {
   out.touch(Layer::kNeighborDiscovery);
-  uint16_t checksum = 0;
-  if (!c.readU8(out.l4.icmpType) || !c.readU8(out.l4.icmpCode) || !c.readU16(checksum)) {
-    out.flag(Anomaly::kIcmpv6Truncated);
-    return;
-  }
-  out.add(Layer::kIcmpv6);
-  out.payload = c.rest();
+  parseIcmpv6Header(c, out);
+  if (!out.has(Layer::kIcmpv6) || !c.skip(4)) return;  // past the header parseIcmpv6Header read
   uint8_t type = out.l4.icmpType;
   if (type < 133 || type > 137) return;
 
