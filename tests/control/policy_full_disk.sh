@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Record first, then swap: with the state directory full, a push and a
-# rollback are refused (exit 1, "cannot record ... the running policy is
-# unchanged") and the running policy stays; a daemon start with --policy on a
-# full disk fails instead of running unrecorded; once space is freed a push
-# goes through with the next version number, and a restart resumes exactly
-# the last acknowledged push with no version listed twice.
+# rollback that cannot be recorded are refused (exit 1, "cannot record ...
+# the running policy is unchanged") and the running policy stays; a daemon
+# start with --policy on a full disk fails instead of running unrecorded; once
+# space is freed a push goes through with the next version number, and a
+# restart resumes exactly the last acknowledged push with no version listed
+# twice.
+# The store's WAL is reused after each checkpoint, so a full file system does
+# not stop the first pushes: they are written durably into log pages the file
+# already has. The script pushes until the log has no room left and the store
+# refuses, and then checks that every acknowledged push was recorded and the
+# refused one changed nothing.
 # The state directory is a 3 MiB tmpfs in this script's own mount namespace
 # (gone with the script, whatever happens).
 # Usage: policy_full_disk.sh BUILD_DIR   (run from the project root; needs root)
@@ -75,30 +81,56 @@ expect_exit 0 "push version 2" "$pv" policy push examples/fysioterapi-arvika.yam
 hash2=$(running_hash)
 [ -n "$hash2" ] || { echo "FAIL: no running hash"; fail=1; }
 
+# Pushes the two example sites in turn on a full disk until one is refused
+# (at most 60: the WAL holds at most 1 MiB, a push record a few KiB). Sets
+# accepted_hash/accepted_version to the last push the daemon acknowledged.
+accepted_version=2
+accepted_hash=$hash2
+push_until_refused() {
+  local site n
+  for n in $(seq 60); do
+    if [ $((n % 2)) -eq 1 ]; then site=examples/vardcentral-karlstad.yaml; else site=examples/fysioterapi-arvika.yaml; fi
+    "$pv" policy push "$site" >"$work/out" 2>"$work/err"
+    case $? in
+      0) accepted_version=$((accepted_version + 1)); accepted_hash=$(running_hash)
+         grep -q "^running version $accepted_version sha256:" "$work/out" ||
+           { echo "FAIL: an accepted push is not version $accepted_version"; cat "$work/out"; fail=1; } ;;
+      1) echo "full disk: $((n - 1)) pushes went into the WAL's room, push $n was refused"; return 0 ;;
+      *) echo "FAIL: push on a full disk: unexpected exit"; cat "$work/out" "$work/err"; fail=1; return 1 ;;
+    esac
+  done
+  echo "FAIL: 60 pushes on a full disk were all accepted: the store never ran out of room"; fail=1; return 1
+}
+
 fill_disk
-expect_exit 1 "a push on a full disk is refused" "$pv" policy push examples/vardcentral-karlstad.yaml
+push_until_refused
 expect_output "cannot record push of sha256:[0-9a-f]+ in the audit trail: .*database or disk is full; the running policy is unchanged" \
   "the refusal says the store is full and nothing changed"
-[ "$(running_hash)" = "$hash2" ] || { echo "FAIL: the refused push changed the running policy"; fail=1; }
-[ "$(running_version)" = 2 ] || { echo "FAIL: status shows version $(running_version) after the refused push, want 2"; fail=1; }
+[ "$(running_hash)" = "$accepted_hash" ] || { echo "FAIL: the refused push changed the running policy"; fail=1; }
+[ "$(running_version)" = "$accepted_version" ] || { echo "FAIL: status shows version $(running_version) after the refused push, want $accepted_version"; fail=1; }
 expect_exit 1 "a rollback on a full disk is refused" "$pv" policy rollback
 expect_output "cannot record rollback of sha256:[0-9a-f]+ in the audit trail: .*full; the running policy is unchanged" \
   "the rollback's refusal says so too"
-[ "$(running_hash)" = "$hash2" ] || { echo "FAIL: the refused rollback changed the running policy"; fail=1; }
+[ "$(running_hash)" = "$accepted_hash" ] || { echo "FAIL: the refused rollback changed the running policy"; fail=1; }
 expect_exit 0 "history during the full disk" "$pv" policy history
-[ "$(grep -c . "$work/out")" -eq 2 ] || { echo "FAIL: the refused attempts are in the history"; cat "$work/out"; fail=1; }
+[ "$(grep -c . "$work/out")" -eq "$accepted_version" ] || { echo "FAIL: history lists $(grep -c . "$work/out") entries, want the $accepted_version acknowledged pushes"; cat "$work/out"; fail=1; }
 
 free_disk
 expect_exit 0 "a push after freeing space" "$pv" policy push examples/vardcentral-karlstad.yaml
-expect_output "^running version 3 sha256:" "it is version 3: the refused attempts used no number"
-hash3=$(running_hash)
+accepted_version=$((accepted_version + 1))
+expect_output "^running version $accepted_version sha256:" "it is version $accepted_version: the refused attempts used no number"
+accepted_hash=$(running_hash)
+
+# Use up the WAL's room again and crash with the disk still full, so that
+# the restarted daemon has nowhere to record its --policy.
+fill_disk
+push_until_refused
 
 # A start with --policy on a full disk must not run the policy unrecorded.
 # kill -9 leaves the database's WAL and shared-memory files in place, so the
 # next start can open it and fails at recording the push (a clean stop
 # removes them, and then opening the database itself fails on a full disk).
 kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=; rm -f "$sock"
-fill_disk
 # (timeout: a daemon that wrongly starts would serve forever.)
 expect_exit 1 "portvaktd --policy on a full disk refuses to start" \
   timeout 30 "$pvd" --policy examples/fysioterapi-arvika.yaml --socket "$sock" --metrics "" --forward=false --state-dir "$state"
@@ -107,11 +139,11 @@ expect_output "(cannot record push .*full|database or disk is full)" "and says t
 free_disk
 
 start_daemon
-[ "$(running_hash)" = "$hash3" ] || { echo "FAIL: after the restart $(running_hash) runs, not the last acknowledged push $hash3"; fail=1; }
-[ "$(running_version)" = 3 ] || { echo "FAIL: after the restart version $(running_version) runs, want 3"; fail=1; }
+[ "$(running_hash)" = "$accepted_hash" ] || { echo "FAIL: after the restart $(running_hash) runs, not the last acknowledged push $accepted_hash"; fail=1; }
+[ "$(running_version)" = "$accepted_version" ] || { echo "FAIL: after the restart version $(running_version) runs, want $accepted_version"; fail=1; }
 expect_exit 0 "history after the restart" "$pv" policy history
-versions=$(awk '{print $1}' "$work/out")
-[ "$(echo "$versions" | tr '\n' ' ')" = "1 2 3 " ] || { echo "FAIL: history versions are '$(echo $versions)', want 1 2 3"; cat "$work/out"; fail=1; }
+versions=$(awk '{print $1}' "$work/out" | tr '\n' ' ')
+[ "$versions" = "$(seq -s ' ' 1 "$accepted_version") " ] || { echo "FAIL: history versions are '$versions', want 1..$accepted_version once each"; cat "$work/out"; fail=1; }
 stop_daemon
 
 [ $fail -eq 0 ] && echo "policy full disk ok"
