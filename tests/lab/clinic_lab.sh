@@ -28,10 +28,13 @@
 # them, the video bar's _airplay._tcp in its device record);
 # monitor mode pushed to the running daemon: a default-deny flow passes and is
 # reported as flow_denied, an invariant-protected flow stays blocked; enforce
-# pushed back. It prints a reachability matrix (expected vs observed) and the
-# alerts, and removes everything again (namespaces, daemons, lldpd, avahi, temp
+# pushed back; payloads and personal data the devices send (an HTTP body, a
+# SIP body and From URI, DHCP options, mDNS TXT records, all carrying a marker
+# string) appear nowhere the appliance writes (R10). It prints a reachability
+# matrix (expected vs observed) and the alerts, and removes everything again (namespaces, daemons, lldpd, avahi, temp
 # files), also after a failure.
 # Usage: clinic_lab.sh BUILD_DIR   (root; from the project root). Exit 1 on any mismatch.
+# Requirements: R1, R2, R3, R6, R6b, R10
 set -uo pipefail
 build=${1:?usage: clinic_lab.sh BUILD_DIR}
 if [ "$(id -u)" -ne 0 ]; then
@@ -74,6 +77,7 @@ trap 'exit 130' INT  # a signal ends the script through exit, so cleanup runs th
 trap 'exit 143' TERM
 
 ip netns add "$(ns sw)" || exit 1
+ip -n "$(ns sw)" link set lo up  # the daemon's metrics listen on the namespace's loopback
 hostside() {  # host, interface: what every lab host does to its interface
   # veth leaves UDP/TCP checksums to "hardware" that does not exist; frames the
   # switch picks up and re-sends would arrive with partial checksums, and DHCP
@@ -144,6 +148,11 @@ configure lldp tx-interval 1
 configure med policy application voice vlan 20 priority voice dscp 46
 CONF
 
+# R10: every payload and personal datum the lab's devices send carries this
+# marker; nothing the appliance writes may contain it (the last section).
+marker="PATIENT-R10-$$-$RANDOM"
+avahi_txt=  # a TXT record avahi_on adds to every service it announces
+
 avahi_on() {  # host, then service type/port pairs: a real avahi-daemon announcing them by mDNS
   # Its own mount namespace (unshare -m, private propagation): this lab's
   # service files over /etc/avahi/services and a lab directory over /run (for
@@ -155,7 +164,9 @@ avahi_on() {  # host, then service type/port pairs: a real avahi-daemon announci
     "$host" > "$dir/avahi-daemon.conf"
   { echo '<?xml version="1.0" standalone="no"?>'; echo '<!DOCTYPE service-group SYSTEM "avahi-service.dtd">'
     echo "<service-group><name>lab $host</name>"
-    while [ $# -ge 2 ]; do echo "<service><type>$1</type><port>$2</port></service>"; shift 2; done
+    while [ $# -ge 2 ]; do
+      echo "<service><type>$1</type><port>$2</port>${avahi_txt:+<txt-record>$avahi_txt</txt-record>}</service>"; shift 2
+    done
     echo '</service-group>'; } > "$dir/services/lab.service"
   ip netns exec "$(ns $host)" unshare -m sh -c 'mount --bind "$1/services" /etc/avahi/services && mount --bind "$1/run" /run &&
     exec avahi-daemon -f "$1/avahi-daemon.conf" --no-drop-root --no-chroot --no-rlimits --no-proc-title' sh "$dir" \
@@ -163,7 +174,7 @@ avahi_on() {  # host, then service type/port pairs: a real avahi-daemon announci
   avahiPids="$avahiPids $!"
 }
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/lab/lab-clinic.yaml --socket "$PORTVAKT_SOCKET" --metrics "" --state-dir "$work/state" \
+ip netns exec "$(ns sw)" "$pvd" --policy tests/lab/lab-clinic.yaml --socket "$PORTVAKT_SOCKET" --metrics 127.0.0.1:9120 --state-dir "$work/state" \
   2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 50); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
@@ -259,7 +270,11 @@ laptopDhcp=$!
 # The printer (no DHCP for it: its zone has no uplink) announces its services
 # from the start; its rows come after the VLAN hopping.
 addr_if_none printer 10.20.9.80/16
-avahi_on printer _ipp._tcp 631 _printer._tcp 515
+# (Its announcements are captured on its own wire: R10 below checks the TXT
+# record with the marker really went out.)
+timeout 15 ip netns exec "$(ns printer)" tcpdump -n -i lan0 -w "$work/printer-mdns.pcap" udp port 5353 2>/dev/null &
+sleep 0.3
+avahi_txt="note=$marker-mdns-txt" avahi_on printer _ipp._tcp 631 _printer._tcp 515
 
 section "admission (R1)"
 # The eKlient: a real DHCP exchange with Windows' fingerprint admits it.
@@ -405,6 +420,56 @@ row speaker "monitor: region_access_attempt" raised \
   "$(raised region_access_attempt 30:50:75:00:00:08 'invariant:conference-never-rdnet')"
 row portvaktd "enforce again: status" enforce "$(push lab-clinic.yaml)"
 row videobar "enforce again: tcp/80 (default deny)" blocked "$(captured internet 'tcp port 80' tcp_to videobar 203.0.113.1 80)"
+
+section "no payload or personal data stored (R10)"
+# Payloads with the marker cross the switch, each shown to arrive, so the
+# search below looks for something that really went through the appliance.
+# (The PC behind the phone sends the HTTP body: the eKlient on eth3 is held
+# out since its MAC was copied.)
+ip netns exec "$(ns rdnet)" python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("10.20.0.1", 8080)); s.listen(1); s.settimeout(8)
+c, _ = s.accept(); c.settimeout(3); data = b""
+while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+    chunk = c.recv(4096)
+    if not chunk: break
+    data += chunk
+c.sendall(b"HTTP/1.0 204 No Content\r\n\r\n"); c.close()
+open(sys.argv[1], "wb").write(data)' "$work/http-received" &
+httpServer=$!
+for _ in $(seq 50); do ip netns exec "$(ns rdnet)" ss -Hltn 'sport = :8080' | grep -q . && break; sleep 0.1; done
+ip netns exec "$(ns pc)" curl -s -m 5 -o /dev/null -H 'Content-Type: application/json' \
+  --data "{\"patient\":\"$marker-http-body\"}" http://10.20.0.1:8080/journal
+wait "$httpServer"
+row pc "HTTP body to RDnet arrives (server got it)" reached "$(grep -q -- "$marker-http-body" "$work/http-received" 2>/dev/null && echo reached || echo blocked)"
+sip_with_body() {  # a REGISTER whose From URI names a person and whose body is a note
+  local body="patient note $marker-sip-body"
+  printf 'REGISTER sip:198.18.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP x;branch=z9hG4bK2\r\nFrom: "Anna Andersson" <sip:anna.%s-sip-from@198.18.0.1>;tag=2\r\nTo: <sip:anna.%s-sip-from@198.18.0.1>\r\nCall-ID: 2@x\r\nCSeq: 2 REGISTER\r\nUser-Agent: Yealink SIP-T54W 96.86.0.100\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s' \
+    "$marker" "$marker" "${#body}" "$body" > "$work/register-r10.txt"
+  ip netns exec "$(ns phone)" bash -c "cat '$work/register-r10.txt' > /dev/udp/198.18.0.1/5060" 2>/dev/null
+}
+row phone "SIP REGISTER with a body and a From URI" reached "$(captured voice 'udp port 5060' sip_with_body)"
+# DHCP options no class needs: a user class (77) and a client FQDN (81).
+printf 'send user-class "%s-dhcp-user-class";\nsend fqdn.fqdn "%s-dhcp-fqdn.example";\n' "$marker" "$marker" >> "$work/linux.conf"
+speakerIp2=$(dhcp speaker linux)
+row speaker "DHCP with user class and FQDN: lease" reached "$(leased "$speakerIp2")"
+row printer "mDNS TXT record on its wire (capture)" reached "$(tcpdump -r "$work/printer-mdns.pcap" -A 2>/dev/null | grep -q -F -- "$marker-mdns-txt" && echo reached || echo blocked)"
+sleep 6  # the device flush (every 5 s) and the alert feed have written what they will
+ip netns exec "$(ns sw)" curl -s -m 5 http://127.0.0.1:9120/metrics > "$work/r10-metrics.txt"
+{ "$pv" devices --json; "$pv" alerts --json --limit 10000; "$pv" status --json; "$pv" policy history; } > "$work/r10-exports.json" 2>&1
+# Where the appliance writes: its state directory (SQLite database, WAL,
+# audit trail, alert spool), its log, the alert sinks' files, the metrics and
+# what the API exports.
+written="$work/state $work/daemon.log $work/r10-metrics.txt $work/r10-exports.json"
+[ -f /var/log/portvakt/alerts.jsonl ] && written="$written /var/log/portvakt/alerts.jsonl"
+found=$(grep -r -a -l -F -- "$marker" $written 2>/dev/null | tr '\n' ' ')
+row portvaktd "marker in anything it wrote" absent "${found:-absent}"
+# Control: the search does see what the appliance keeps on purpose (the
+# phone's SIP User-Agent, a class's evidence), in the database files too.
+row portvaktd "control: SIP User-Agent in the state dir" found \
+  "$(grep -r -a -q -F 'Yealink SIP-T54W' "$work/state" && echo found || echo missing)"
+[ -s "$work/r10-metrics.txt" ] || { echo "clinic_lab: no metrics scraped"; mismatch=1; }
 
 # What the service desk would hear.
 sleep 0.6
