@@ -3,6 +3,7 @@
 # (0 ok, 1 invalid/different, 2 usage), --help on every command, and the
 # outputs of check, compile, diff and graph on the shipped examples.
 # Usage: policy_cli.sh BUILD_DIR   (run from the project root)
+# Requirements: R11, R12
 set -uo pipefail
 build=${1:?usage: policy_cli.sh BUILD_DIR}
 pv=${PORTVAKT_BIN:-$build/control/portvakt}

@@ -3,6 +3,7 @@
 # plan, push (with and without a plan id), an invalid push that changes
 # nothing, history, rollback, an unauthorised caller, an unreachable daemon.
 # Usage: daemon_cli.sh BUILD_DIR   (run from the project root)
+# Requirements: R9
 set -uo pipefail
 build=${1:?usage: daemon_cli.sh BUILD_DIR}
 pv=$build/control/portvakt

@@ -14,6 +14,7 @@
 # The state directory is a 3 MiB tmpfs in this script's own mount namespace
 # (gone with the script, whatever happens).
 # Usage: policy_full_disk.sh BUILD_DIR   (run from the project root; needs root)
+# Requirements: R9
 set -uo pipefail
 build=${1:?usage: policy_full_disk.sh BUILD_DIR}
 if [ "$(id -u)" -ne 0 ]; then

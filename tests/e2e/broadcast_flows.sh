@@ -10,6 +10,7 @@
 #   pvb<pid>-rdnet  10.20.0.1/16, dnsmasq (DHCP), UDP receivers on 5000 and 6000
 #   pvb<pid>-pc     the pinned eKlient 02:00:00:00:00:23, 10.20.0.23/16
 # Usage: broadcast_flows.sh BUILD_DIR   (from the project root; needs root)
+# Requirements: R5, R6
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 [ -x "$probe" ] || { echo "FAIL: $probe is not built"; exit 1; }

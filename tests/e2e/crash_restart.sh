@@ -28,6 +28,7 @@
 # (counted by Idempotency-Key) and be marked delivered.
 # Usage: crash_restart.sh BUILD_DIR   (from the project root)
 #   PV_CRASH_SEED fixes the random delays (the seed is printed).
+# Requirements: R7, R9
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 here=$PWD/tests/e2e

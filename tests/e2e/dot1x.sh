@@ -22,6 +22,7 @@
 #      not affected (one hostapd per port).
 # The host's own freeradius service is never used: own config dir, own
 # namespace. Deadlines here are functional (generous), nothing is timed.
+# Requirements: R1a
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.bash"
 

@@ -8,6 +8,7 @@
 # (R1); the phone reaches its provider but never the region network (R2); a
 # push that removes the PC's pin takes effect on the running switch.
 # Usage: forwarding.sh BUILD_DIR   (from the project root)
+# Requirements: R1, R2, R4
 source "$(dirname "$0")/common.bash"
 work=$(mktemp -d)
 export PORTVAKT_SOCKET=$work/api.sock

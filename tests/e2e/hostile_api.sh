@@ -17,6 +17,7 @@
 # device's event must be raised before the push returns: the alert feed does
 # not wait for the API.
 # Usage: hostile_api.sh BUILD_DIR   (from the project root)
+# Requirements: R7
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 for f in "$pvd" "$pv" "$probe"; do [ -x "$f" ] || { echo "FAIL: $f is not built"; exit 1; }; done

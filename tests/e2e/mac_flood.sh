@@ -9,6 +9,7 @@
 # devices table hold a handful of devices, not one per MAC; stderr stays a few
 # dozen lines; the drops and held events are counted in the metrics.
 # Usage: mac_flood.sh BUILD_DIR   (from the project root)
+# Requirements: R6
 source "$(dirname "$0")/common.bash"
 command -v mausezahn >/dev/null || {
   [ "${CI:-}" = true ] && { echo "FAIL: mausezahn (netsniff-ng) is missing"; exit 1; }

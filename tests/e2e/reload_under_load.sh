@@ -20,6 +20,7 @@
 # ports (reload-a-ports.yaml), which make the daemon reopen them.
 # Usage: reload_under_load.sh BUILD_DIR   (from the project root)
 #   PV_RELOAD_PUSHES (100) and PV_RELOAD_PORT_PUSHES (10) change the counts.
+# Requirements: R9
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 here=$PWD/tests/e2e

@@ -14,6 +14,7 @@
 #   pvr<pid>-pc     the pinned eKlient 02:00:00:00:00:23
 #   pvr<pid>-rogue  the pinned eKlient 02:00:00:00:00:24, 2001:db8:66::1, radvd and dnsmasq for 2001:db8:66::/64
 # Usage: rogue_ra.sh BUILD_DIR   (from the project root; needs root)
+# Requirements: R6a
 source "$(dirname "$0")/common.bash"
 for tool in radvd rdisc6 tcpdump dnsmasq dhclient ethtool; do command -v $tool >/dev/null || { echo "FAIL: $tool is not installed (./run installs radvd, ndisc6, tcpdump)"; exit 1; }; done
 work=$(mktemp -d)

@@ -50,6 +50,7 @@ std::vector<SourceText> relabel(std::vector<SourceText> files, const std::string
   return files;
 }
 
+// Requirements: R11
 TEST(PolicyBundle, ReadsTheSiteAndEveryFileItNames) {
   BundleRead read = readPolicyBundle("examples/vardcentral-karlstad.yaml");
   ASSERT_TRUE(read.bundle) << read.diagnostics.format();

@@ -13,6 +13,7 @@ using tables::Invariant;
 
 const char* kSites[] = {"examples/vardcentral-karlstad.yaml", "examples/fysioterapi-arvika.yaml"};
 
+// Requirements: R12
 TEST(Examples, SitesCompileWithoutErrorsOrWarnings) {
   for (const char* site : kSites) {
     CompileResult r = compilePolicyFile(site);
@@ -33,6 +34,7 @@ TEST(Examples, CompilationIsByteIdenticalAndHashed) {
   }
 }
 
+// Requirements: R12
 TEST(Examples, DifferentSitesHashDifferently) {
   CompileResult a = compilePolicyFile(kSites[0]);
   CompileResult b = compilePolicyFile(kSites[1]);
@@ -46,6 +48,7 @@ bool hasNever(const tables::CompiledPolicy& p, const std::string& from, const st
   });
 }
 
+// Requirements: R1, R2, R3
 TEST(Examples, RegionInvariantsR1ToR3HoldInEverySite) {
   for (const char* site : kSites) {
     CompileResult r = compilePolicyFile(site);
@@ -67,6 +70,7 @@ TEST(Examples, RegionInvariantsR1ToR3HoldInEverySite) {
   }
 }
 
+// Requirements: R11, R12
 TEST(Examples, FysioterapiSwitchesEklientOffAndKeepsTheBaseInvariants) {
   CompileResult r = compilePolicyFile(kSites[1]);
   ASSERT_TRUE(r.ok());
@@ -74,6 +78,7 @@ TEST(Examples, FysioterapiSwitchesEklientOffAndKeepsTheBaseInvariants) {
   EXPECT_EQ(r.policy->sources, (std::vector<std::string>{"region-base.yaml", "fysioterapi-arvika.yaml"}));
 }
 
+// Requirements: R11
 TEST(Examples, InventoryComesFromTheCsvWithItsColumns) {
   CompileResult r = compilePolicyFile(kSites[0]);
   ASSERT_TRUE(r.ok());
@@ -83,6 +88,7 @@ TEST(Examples, InventoryComesFromTheCsvWithItsColumns) {
   EXPECT_EQ(r.policy->inventory[0].hostname, "EK-KSD-0231");
 }
 
+// Requirements: R4
 TEST(Examples, PortRangesExpandToInterfaces) {
   CompileResult r = compilePolicyFile(kSites[0]);
   ASSERT_TRUE(r.ok());

@@ -83,6 +83,7 @@ namespace {
 // IPv6 first-hop security (issue 13): IPv6 gateways, a port's `trust`, and
 // the DHCPv6 matchers reach the tables and the canonical dump; a policy
 // without them dumps as before (no trust= on its ports).
+// Requirements: R6a
 TEST(PolicyKeys, Ipv6GatewaysTrustAndDhcpv6MatchersCompile) {
   auto path = std::filesystem::temp_directory_path() / ("pv-fhs-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(path) << R"(portvakt: 1

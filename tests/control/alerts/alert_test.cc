@@ -75,6 +75,7 @@ tables::CompiledPolicy policyWith(std::vector<tables::AlertRoute> routes) {
   return p;
 }
 
+// Requirements: R7
 TEST(StormTest, TenThousandIdenticalEventsBecomeOneAlertWithACount) {
   TempDir dir;
   auto store = store::Store::open(dir.file("a.db"));
@@ -155,6 +156,7 @@ TEST(StormTest, FloodOfDistinctDevicesIsRateLimitedIntoOneStormAlert) {
   EXPECT_TRUE(r->spooled);
 }
 
+// Requirements: R8
 TEST(AlertServiceTest, MaintenanceWindowSuppressesOnlyWhatItNames) {
   TempDir dir;
   auto store = store::Store::open(dir.file("a.db"));

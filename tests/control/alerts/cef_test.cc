@@ -37,6 +37,7 @@ Alert rogue() {
   return a;
 }
 
+// Requirements: R7
 TEST(CefTest, ExactLineForAKnownAlert) {
   EXPECT_EQ(toCef(rogue(), {.hostname = "clinic-switch-1", .deviceVersion = "0.1.0"}),
             "CEF:0|portvakt|portvakt|0.1.0|rogue_dhcp|Rogue DHCP server|9|"

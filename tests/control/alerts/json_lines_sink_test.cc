@@ -33,6 +33,7 @@ Alert sample(const std::string& event, int i) {
   return a;
 }
 
+// Requirements: R7
 TEST(JsonLinesSinkTest, WritesEcsShapedDocuments) {
   TempDir dir;
   std::string path = dir.file("alerts.jsonl");

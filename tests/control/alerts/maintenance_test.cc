@@ -40,6 +40,7 @@ class ScopedTz {
   std::optional<std::string> old_;
 };
 
+// Requirements: R8
 TEST(TimeZoneTest, AgreesWithGlibcOnRandomInstantsAndEveryDstEdge) {
   for (const char* name : {"Europe/Stockholm", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC"}) {
     auto zone = TimeZone::load(name);
@@ -99,6 +100,7 @@ tables::MaintenanceWindow window(uint8_t days, int startH, int startM, int endH,
 
 constexpr uint8_t kFriday = 1 << 4, kSunday = 1 << 6;
 
+// Requirements: R8
 TEST(MaintenanceTest, SpringForwardNightIsShorterInRealTime) {
   // 2025-03-30 (Sunday): 02:00 CET jumps to 03:00 CEST at 01:00 UTC.
   auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0)});
@@ -118,6 +120,7 @@ TEST(MaintenanceTest, SpringForwardNightIsShorterInRealTime) {
   }
 }
 
+// Requirements: R8
 TEST(MaintenanceTest, FallBackNightCoversBothRepeatedHours) {
   // 2025-10-26 (Sunday): 03:00 CEST falls back to 02:00 CET at 01:00 UTC.
   auto cal = MaintenanceCalendar::build({window(kSunday, 2, 0, 3, 0)});
@@ -129,6 +132,7 @@ TEST(MaintenanceTest, FallBackNightCoversBothRepeatedHours) {
   EXPECT_FALSE(cal->at(utc(2025, 10, 26, 2, 0), "link_down"));         // 03:00 CET
 }
 
+// Requirements: R8
 TEST(MaintenanceTest, WindowCrossingMidnightBelongsToItsStartDay) {
   // Friday 22:00 -> 02:00 (winter, CET = UTC+1). 2025-01-10 is a Friday.
   auto cal = MaintenanceCalendar::build({window(kFriday, 22, 0, 2, 0)});
@@ -141,6 +145,7 @@ TEST(MaintenanceTest, WindowCrossingMidnightBelongsToItsStartDay) {
   EXPECT_FALSE(cal->at(utc(2025, 1, 9, 23, 30), "link_down"));   // Fri 00:30 belongs to Thursday's window
 }
 
+// Requirements: R8
 TEST(MaintenanceTest, OnlyListedEventsAreSuppressed) {
   auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0, {"link_down", "link_up"})});
   ASSERT_TRUE(cal);

@@ -209,16 +209,19 @@ TEST(SyslogSinkTest, CefOverOctetCountedTcpParsedByRsyslog) {
   runCefAgainstRsyslog(SyslogSink::Transport::kTcp);
 }
 
+// Requirements: R7
 TEST(SyslogSinkTest, Rfc5424OverUdpParsedByRsyslog) {
   PORTVAKT_REQUIRE(access(kRsyslogd, X_OK) == 0, "rsyslogd not installed (Debian package rsyslog)");
   runAgainstRsyslog(SyslogSink::Transport::kUdp);
 }
 
+// Requirements: R7
 TEST(SyslogSinkTest, OctetCountedTcpParsedByRsyslog) {
   PORTVAKT_REQUIRE(access(kRsyslogd, X_OK) == 0, "rsyslogd not installed (Debian package rsyslog)");
   runAgainstRsyslog(SyslogSink::Transport::kTcp);
 }
 
+// Requirements: R7
 TEST(SyslogSinkTest, TcpCollectorDownIsRetryNotAck) {
   int port = portvakt::testing::freePort(SOCK_STREAM);  // nothing listens here
   auto sink = SyslogSink::create("siem", "127.0.0.1:" + std::to_string(port), SyslogSink::Transport::kTcp, {});

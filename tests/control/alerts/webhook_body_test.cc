@@ -95,6 +95,7 @@ alerts:
   return r.ok() ? *r.policy : tables::CompiledPolicy{};
 }
 
+// Requirements: R7
 TEST(WebhookBodyTest, TheTicketApiReceivesExactlyTheShapedBody) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());

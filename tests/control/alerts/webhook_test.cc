@@ -124,6 +124,7 @@ int64_t pending(store::Store& s) {
   return st ? st->pending : -1;
 }
 
+// Requirements: R7
 TEST(WebhookTest, ExactlyOncePerIdAcrossOutageAndDispatcherRestart) {
   TempDir dir;
   std::string dbPath = dir.file("portvakt.db");
@@ -187,6 +188,7 @@ TEST(WebhookTest, ExactlyOncePerIdAcrossOutageAndDispatcherRestart) {
   EXPECT_EQ(all->size(), received.size());
 }
 
+// Requirements: R7
 TEST(WebhookTest, ServerErrorsAreRetriedWithBackoffClientErrorsRejected) {
   TempDir dir;
   int port = portvakt::testing::freePort(SOCK_STREAM);

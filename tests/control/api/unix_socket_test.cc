@@ -101,6 +101,7 @@ class ServerThread {
   std::thread thread_;
 };
 
+// Requirements: R7
 TEST(UnixSocketHostileClients, NormalRequestsAreAnsweredWhileClientsDripHoldAndRefuseToRead) {
   testing::TempDir dir;
   ASSERT_TRUE(dir.ok());

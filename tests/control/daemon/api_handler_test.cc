@@ -59,6 +59,7 @@ TEST_F(ApiHandlerTest, MalformedRequestsGetClearErrors) {
   EXPECT_EQ(policies_.history().size(), 1u);
 }
 
+// Requirements: R9
 TEST_F(ApiHandlerTest, StatusAndHistory) {
   json status = call(R"({"api":1,"command":"status"})");
   ASSERT_TRUE(status["ok"].get<bool>());
@@ -71,6 +72,7 @@ TEST_F(ApiHandlerTest, StatusAndHistory) {
   EXPECT_EQ(history["history"][0]["version"], 1);
 }
 
+// Requirements: R9
 TEST_F(ApiHandlerTest, UnprivilegedCallersCannotChangeThePolicy) {
   auto before = policies_.current();
   json answer = call(request("policy.push", "examples/fysioterapi-arvika.yaml"), 65534);
@@ -90,6 +92,7 @@ TEST_F(ApiHandlerTest, InvalidPushLeavesTheRunningPolicy) {
   EXPECT_EQ(policies_.history().size(), 1u);
 }
 
+// Requirements: R9
 TEST_F(ApiHandlerTest, PushAndRollbackSwapTheWholePolicy) {
   json plan = call(request("policy.plan", "examples/fysioterapi-arvika.yaml"));
   ASSERT_TRUE(plan["ok"].get<bool>());

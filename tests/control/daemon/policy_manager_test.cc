@@ -44,6 +44,7 @@ class PolicyManagerRestartTest : public ::testing::Test {
   std::unique_ptr<store::Store> store_;
 };
 
+// Requirements: R9
 TEST_F(PolicyManagerRestartTest, RollbackAcrossARestartRebuildsTheRecordedFiles) {
   std::string v1Hash, v2Hash;
   {
@@ -146,6 +147,7 @@ TEST_F(PolicyManagerRestartTest, AMissingIncludeIsNamed) {
 // another connection holds the write lock, or the file is read-only) refuses
 // the push and the rollback, and nothing changes; once it can write again
 // the next version gets the next number, never one twice.
+// Requirements: R9
 TEST_F(PolicyManagerRestartTest, APushTheStoreCannotRecordIsRefusedAndChangesNothing) {
   store::OpenOptions impatient;
   impatient.busyTimeoutMs = 50;

@@ -52,6 +52,7 @@ TEST(HostapdConfig, OnePortsConfig) {
   EXPECT_TRUE(hasLine(*second, "radius_auth_req_attr=87:s:acc2"));
 }
 
+// Requirements: R1a
 TEST(HostapdConfig, InjectionThroughAnyValueIsRefusedAndNamed) {
   const struct {
     const char* description;

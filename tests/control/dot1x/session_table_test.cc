@@ -37,6 +37,7 @@ TEST(SessionTable, StartedThenAuthorised) {
   EXPECT_EQ(table.find("p1", kPc)->identity, "EK-0001");
 }
 
+// Requirements: R1a
 TEST(SessionTable, TwoStationsOnOnePortAreSeparate) {
   SessionTable table;
   (void)table.apply("p1", event(HostapdEventKind::kEapSuccess, kPc), at(0));
@@ -82,6 +83,7 @@ TEST(SessionTable, DisconnectEndsAndUnknownDisconnectIsIgnored) {
   EXPECT_FALSE(table.apply("p1", event(HostapdEventKind::kStationDisconnected, kPc), at(3)));
 }
 
+// Requirements: R1a
 TEST(SessionTable, HostapdRestartEndsStartedAndAuthorisedSessionsOfThatPortOnly) {
   SessionTable table;
   (void)table.apply("p1", event(HostapdEventKind::kEapSuccess, kPc), at(0));
@@ -110,6 +112,7 @@ TEST(SessionTable, HostapdRestartEndsStartedAndAuthorisedSessionsOfThatPortOnly)
   EXPECT_EQ(table.awaitingReauthentication("p1").size(), 1u);
 }
 
+// Requirements: R1a
 TEST(SessionTable, FloodOfMadeUpMacsNeverEvictsAnAuthorisedSession) {
   SessionTable table;
   (void)table.apply("p1", event(HostapdEventKind::kEapSuccess, kPc), at(0));

@@ -46,6 +46,7 @@ class LinkTest : public ::testing::Test {
   std::unique_ptr<LinkManager> manager_;
 };
 
+// Requirements: R4
 TEST_F(LinkTest, ResolveNamesEveryMissingInterface) {
   auto one = manager_->find("eth9");
   ASSERT_FALSE(one.ok());
@@ -70,6 +71,7 @@ TEST_F(LinkTest, ResolveNamesEveryMissingInterface) {
       << vlan.error().message;
 }
 
+// Requirements: R4
 TEST_F(LinkTest, PreparePortBringsUpAndSetsPromiscuous) {
   auto before = manager_->find("port0");
   ASSERT_TRUE(before.ok());

@@ -37,6 +37,7 @@ void fill(Metrics& m) {
 
 // Issue 14: nothing a flood makes the daemon drop is silent. Every reason is
 // exported from the start (0), so rate() and alert rules work before the first loss.
+// Requirements: R7
 TEST(Metrics, DroppedEventsAndSuppressedLogLinesAreCounted) {
   Metrics fresh("site");
   std::string text = fresh.exposition();

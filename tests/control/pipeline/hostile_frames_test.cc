@@ -167,6 +167,7 @@ class HostileFramesTest : public ::testing::Test {
 // unicast to a device of the sender's own zone passes (a zone talks to
 // itself); everything else, broadcast and multicast included, is what the
 // flow rules say about its IP destination and port.
+// Requirements: R6
 TEST_F(HostileFramesTest, EveryDestinationTimesIpVersionTimesHeaderTimesPort) {
   const Dst dsts[] = {Dst::kKnownDevice, Dst::kUnknownUnicast, Dst::kBroadcast, Dst::kIpv4Multicast, Dst::kIpv6Multicast};
   const Header headers[] = {Header::kValid, Header::kCutOff, Header::kWrongVersion, Header::kBadLength, Header::kPastTheFrame};
@@ -200,6 +201,7 @@ TEST_F(HostileFramesTest, EveryDestinationTimesIpVersionTimesHeaderTimesPort) {
 
 // The report: UDP to a port no flow allows, in broadcast and
 // multicast frames, to a host behind the uplink. The trace names the rule.
+// Requirements: R5
 TEST_F(HostileFramesTest, GroupFramesToAServerAreJudgedByTheFlowRulesAndTheTraceSaysSo) {
   Explanation denied;
   EXPECT_EQ(send(udpToServer(kBroadcast, kSender, false, Header::kValid, kDeniedPort), "lan1", &denied), "dropped:policy_denied");
@@ -309,6 +311,7 @@ Writer eapolStart(std::string_view dst, std::string_view src) {
 // (office: the default set; lab: arp, dhcp, nd); every other group frame is
 // the flow rules' business; non-IP needs the zone's `ethertypes`; link
 // control is never forwarded.
+// Requirements: R6
 TEST_F(HostileFramesTest, LinkLocalServicesNonIpEtherTypesAndLinkControl) {
   Writer ns, na, rs, ra;
   ns.u32(0).ip6("2001:db8:10::2");
@@ -516,6 +519,7 @@ struct GuardRow {
 // alerted; from the uplink, the trunk and the jack the policy trusts they
 // pass. Each row is 11 s after the last, past the alert hold time, so each
 // shows its own event.
+// Requirements: R6a
 TEST_F(HostileFramesTest, FirstHopSecurity) {
   const Writer ra = raBody();
   Writer ns;
@@ -638,6 +642,7 @@ TEST_F(HostileFramesTest, FirstHopSecurity) {
 
 // The alert for one rogue router names the port and what it announced, and a
 // flood of its RAs is one alert per hold time, counted as suppressed.
+// Requirements: R6a
 TEST_F(HostileFramesTest, RogueRaAlertIsHeldPerMac) {
   Writer raWithPrefix = raBody();
   raWithPrefix.u8(3).u8(4).u8(64).u8(0xc0).u32(86400).u32(14400).u32(0);
@@ -665,6 +670,7 @@ TEST_F(HostileFramesTest, RogueRaAlertIsHeldPerMac) {
 // The profiler still learns from what it drops, so an IPv6-only eKlient's
 // DHCPv6 SOLICIT (vendor class 311 "MSFT 5.0", option request 24,23,17,39)
 // classifies it, and from then on its frames pass.
+// Requirements: R6a
 TEST_F(HostileFramesTest, QuarantineBlocksIpv6LinkLocalButDhcpv6EvidenceClassifies) {
   constexpr std::string_view kStranger = "02:00:00:00:00:66";
   constexpr std::string_view kV6Client = "02:00:00:00:00:67";

@@ -85,7 +85,8 @@ class PipelineTest : public ::testing::Test {
   int64_t now_ = 1'700'000'000'000'000'000;
 };
 
-TEST_F(PipelineTest, AnInventoriedEklientIsAdmittedToRegionAndReachesRdnet) {  // R1
+// Requirements: R1
+TEST_F(PipelineTest, AnInventoriedEklientIsAdmittedToRegionAndReachesRdnet) {
   for (int i = 0; i < 3; ++i) send(discover(kEklientMac, kWindowsParams, "MSFT 5.0", "EK-KSD-0231"));
   EXPECT_EQ(zoneOf(kEklientMac), "region");
   Explanation why;
@@ -96,7 +97,8 @@ TEST_F(PipelineTest, AnInventoriedEklientIsAdmittedToRegionAndReachesRdnet) {  /
   EXPECT_EQ(policy_->flows[static_cast<size_t>(why.flowRule)].name, "eklient-rdnet");
 }
 
-TEST_F(PipelineTest, AnUnknownLaptopIsQuarantined) {  // R1
+// Requirements: R1
+TEST_F(PipelineTest, AnUnknownLaptopIsQuarantined) {
   const std::string laptop = "a4:83:e7:00:00:01";
   send(discover(laptop, kWindowsParams, "MSFT 5.0", "my-laptop"));
   EXPECT_EQ(zoneOf(laptop), "quarantine");
@@ -104,7 +106,8 @@ TEST_F(PipelineTest, AnUnknownLaptopIsQuarantined) {  // R1
   EXPECT_TRUE(has(events(), "device_new " + laptop));
 }
 
-TEST_F(PipelineTest, APhoneLandsInVoiceAndNeverReachesTheRegion) {  // R2, R5
+// Requirements: R2, R5
+TEST_F(PipelineTest, APhoneLandsInVoiceAndNeverReachesTheRegion) {
   send(lldpMedPhoneFrame());
   EXPECT_EQ(zoneOf(kPhoneMac), "voice");
   PipelineResult r = send(tcpSyn(kPhoneMac, kGatewayMac, "10.30.0.7", "10.20.0.5", 443));
@@ -117,7 +120,8 @@ TEST_F(PipelineTest, APhoneLandsInVoiceAndNeverReachesTheRegion) {  // R2, R5
             "forwarded");
 }
 
-TEST_F(PipelineTest, RogueDhcpServerOnAnAccessPortIsDroppedAndAlerted) {  // R6
+// Requirements: R6
+TEST_F(PipelineTest, RogueDhcpServerOnAnAccessPortIsDroppedAndAlerted) {
   PipelineResult r = send(dhcpOfferFrame());
   EXPECT_EQ(r.verdict, "dropped:rogue_dhcp");
   EXPECT_TRUE(has(events(), "rogue_dhcp " + std::string(kSwitchMac)));
@@ -131,14 +135,16 @@ Writer arpReply(std::string_view mac, const char* claimedIp) {
   return ethernet(kGatewayMac, mac, packet::kEtherTypeArp, arp);
 }
 
-TEST_F(PipelineTest, ArpClaimingAZoneGatewayIsDroppedAndAlerted) {  // R6
+// Requirements: R6
+TEST_F(PipelineTest, ArpClaimingAZoneGatewayIsDroppedAndAlerted) {
   const std::string laptop = "a4:83:e7:00:00:07";
   EXPECT_EQ(send(arpReply(laptop, "10.40.0.1")).verdict, "dropped:arp_spoofing");
   EXPECT_TRUE(has(events(), "arp_spoof " + laptop));
   EXPECT_NE(send(arpReply(laptop, "10.40.0.77")).verdict, "dropped:arp_spoofing") << "its own address is no claim";
 }
 
-TEST_F(PipelineTest, DoubleTaggedFramesAreVlanHopping) {  // R6
+// Requirements: R6
+TEST_F(PipelineTest, DoubleTaggedFramesAreVlanHopping) {
   Writer hop = ethernet(kBroadcast, "02:00:00:00:00:66", kEtherTypeIpv4,
                         ipv4("10.0.0.66", "10.20.0.5", kIpProtoUdp, udp(1, 2, Writer())), {{0x8100, 30}, {0x8100, 10}});
   EXPECT_EQ(send(hop).verdict, "dropped:vlan_hopping");
@@ -150,7 +156,8 @@ TEST_F(PipelineTest, DoubleTaggedFramesAreVlanHopping) {  // R6
   EXPECT_EQ(events(), std::vector<std::string>{"vlan_hopping 02:00:00:00:00:66"}) << "after the hold it is news again";
 }
 
-TEST_F(PipelineTest, AHostCopyingAnEklientMacWithALinuxFingerprintIsNotAdmitted) {  // R1, R6
+// Requirements: R1, R6
+TEST_F(PipelineTest, AHostCopyingAnEklientMacWithALinuxFingerprintIsNotAdmitted) {
   for (int i = 0; i < 3; ++i) send(discover(kEklientMac, kLinuxParams, "", "kali"));
   EXPECT_NE(zoneOf(kEklientMac), "region");
   PipelineResult r = send(tcpSyn(kEklientMac, kGatewayMac, "10.10.0.23", "10.20.0.5", 443));
@@ -170,7 +177,8 @@ TEST_F(PipelineTest, MonitorModePortsPassWhatEnforcementWouldDrop) {
   EXPECT_EQ(send(tcpSyn(other, kGatewayMac, "10.40.0.9", "10.20.0.5", 443), "eth4").verdict, "dropped:quarantine");
 }
 
-TEST_F(PipelineTest, APrinterMayNotReachRdnetAndTheSameMacOnTwoPortsIsSuspect) {  // R6
+// Requirements: R5, R6b
+TEST_F(PipelineTest, APrinterMayNotReachRdnetAndTheSameMacOnTwoPortsIsSuspect) {
   const std::string printer = "9c:7b:ef:00:00:01";  // HP OUI: class printer
   EXPECT_EQ(send(tcpSyn(printer, kGatewayMac, "10.40.0.9", "10.20.0.5", 443), "eth4").verdict, "dropped:policy_denied");
   EXPECT_EQ(zoneOf(printer), "printers");
@@ -178,6 +186,7 @@ TEST_F(PipelineTest, APrinterMayNotReachRdnetAndTheSameMacOnTwoPortsIsSuspect) {
   EXPECT_TRUE(has(events(), "mac_spoof_suspect " + printer));
 }
 
+// Requirements: R5
 TEST(PipelineMonitorMode, InvariantsAreEnforcedEvenOnMonitorPorts) {
   policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
@@ -204,6 +213,7 @@ TEST(PipelineMonitorMode, InvariantsAreEnforcedEvenOnMonitorPorts) {
   EXPECT_EQ(laptop.forward.wouldDrop, forward::DropReason::kQuarantine) << laptop.verdict;
 }
 
+// Requirements: R9
 TEST_F(PipelineTest, TallyCountsEveryFrameByZoneAndVerdict) {
   send(dhcpOfferFrame());
   send(discover("a4:83:e7:00:00:02", kLinuxParams, "", ""));
@@ -215,7 +225,8 @@ TEST_F(PipelineTest, TallyCountsEveryFrameByZoneAndVerdict) {
 // A monitor port forwards what enforcement would drop; the MAC limit still
 // counts, and the switch's drop becomes one mac_limit event per port per hold
 // (kEventHoldNs), not one per MAC.
-TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {  // R6
+// Requirements: R6
+TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {
   policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
   std::string error;
@@ -286,7 +297,8 @@ TEST(PipelineMonitorMode, AFloodOfNewDevicesLeavesRoomForMacLimit) {
 // records, no device_new events), mac_limit is raised once per hold, and
 // known devices on the port keep working: those counted before the flood, and
 // pinned or inventoried ones that arrive during it.
-TEST(PipelineMacFlood, QuarantinedMacsCountAgainstTheLimitAndAreDroppedBeforeTheProfiler) {  // R6
+// Requirements: R6
+TEST(PipelineMacFlood, QuarantinedMacsCountAgainstTheLimitAndAreDroppedBeforeTheProfiler) {
   policy::CompileResult compiled = policy::compilePolicyFile("examples/vardcentral-karlstad.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
   std::string error;

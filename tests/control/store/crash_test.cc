@@ -77,6 +77,7 @@ using portvakt::testing::TempDir;
   }
 }
 
+// Requirements: R9
 TEST(StoreCrashTest, KillNineUnderLoadLosesNoCommittedRow) {
   TempDir dir;
   ASSERT_TRUE(dir.ok());

@@ -117,6 +117,7 @@ TEST(StoreTest, DevicesRoundTripKeepFirstSeenAndNormaliseMac) {
   EXPECT_EQ(store->forgetDevice("02:00:00:00:00:01").error().code, ErrorCode::kNotFound);
 }
 
+// Requirements: R7
 TEST(StoreTest, SpoolStateMachine) {
   TempDir dir;
   auto store = mustOpen(dir.file("s.db"));
@@ -181,6 +182,7 @@ TEST(StoreTest, SpoolStateMachine) {
   EXPECT_EQ(store->deliveries("a2")->size(), 0u);  // cascade
 }
 
+// Requirements: R9
 TEST(StoreTest, PolicyHistory) {
   TempDir dir;
   std::string path = dir.file("p.db");

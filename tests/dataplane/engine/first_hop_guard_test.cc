@@ -106,6 +106,7 @@ std::vector<std::string> guardEvents(PolicyDecider& decider) {
   return out;
 }
 
+// Requirements: R6a
 TEST(FirstHopGuard, AFloodAllocatesNothingAfterItsFirstAlert) {
   for (const Attack& attack : attacks()) {
     SCOPED_TRACE(attack.name);

@@ -160,6 +160,7 @@ TEST(ClassifyDevice, PinByZoneOnly) {
   EXPECT_EQ(d.zone, kPrinters);
 }
 
+// Requirements: R1
 TEST(ClassifyDevice, TiesGoByNameAndRequiredSignalsMustFire) {
   tables::CompiledPolicy policy;
   policy.zones = {{"a", 10, "", false, false, {}, {}}, {"b", 20, "", false, false, {}, {}}, {"q", 999, "", true, false, {}, {}}};
@@ -208,6 +209,7 @@ TEST(ClassifyDevice, ConfidenceIsFiredOverConfigured) {
   EXPECT_NE(text.find("class ip-phone zone voice confidence 0.50 (sip.user_agent,oui)"), std::string::npos) << text;
 }
 
+// Requirements: R2
 TEST(ClassifyDevice, VoiceVlanSignal) {
   tables::CompiledPolicy policy = karlstadPolicy();
   tables::DeviceClass& phone = policy.classes[1];

@@ -206,6 +206,7 @@ struct SpoofRow {
   const char* expectDetail;
 };
 
+// Requirements: R6
 TEST(DeviceProfiler, SpoofSuspects) {
   const std::string ek = "3c:52:82:1a:2b:3c";
   const SpoofRow rows[] = {
@@ -249,6 +250,7 @@ TEST(DeviceProfiler, SpoofSuspects) {
   }
 }
 
+// Requirements: R6b
 TEST(DeviceProfiler, SameMacOnTwoPortsAtOnceIsSuspectAMoveIsNot) {
   DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
   const std::string ek = "3c:52:82:1a:2b:3d";
@@ -278,6 +280,7 @@ TEST(DeviceProfiler, SameMacOnTwoPortsAtOnceIsSuspectAMoveIsNot) {
   EXPECT_EQ(r->spoofReasons & kSpoofTwoPorts, kSpoofTwoPorts);
 }
 
+// Requirements: R6
 TEST(DeviceProfiler, MacFloodIsBounded) {
   ProfilerConfig config;
   config.maxDevices = 64;
@@ -366,6 +369,7 @@ TEST(DeviceProfiler, NeverClassifiedRecordsAgeOutQuickly) {
   EXPECT_EQ(p.expireUnclassified(3600 * kSec), 0u);
 }
 
+// Requirements: R6
 TEST(DeviceProfiler, RandomizedMacIsFlagged) {
   DeviceProfiler p({}, karlstadPolicyPtr());
   const DeviceRecord* r = p.observe(*dhcpFrame("da:a1:19:00:00:01", "android-dhcp-13", {1, 3, 6, 15, 26, 28, 51, 58, 59, 43}),

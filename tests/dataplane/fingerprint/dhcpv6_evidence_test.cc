@@ -88,6 +88,7 @@ TEST(Dhcpv6Evidence, ClientMessagesAreEvidenceServerRelayedAndBootFirmwareAreNot
   EXPECT_EQ(evidenceFrom(kEklientMac, pxe).present, 0) << "boot firmware, not the OS";
 }
 
+// Requirements: R1
 TEST(Dhcpv6Evidence, AnInventoriedIpv6OnlyEklientIsClassifiedFromItsSolicit) {
   const tables::CompiledPolicy policy = testing::karlstadPolicy();
   const tables::ZoneId quarantine = quarantineZone(policy);

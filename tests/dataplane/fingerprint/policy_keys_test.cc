@@ -28,6 +28,7 @@ tables::CompiledPolicyPtr withVideoClass(bool quarantineRandomized) {
   return std::make_shared<const tables::CompiledPolicy>(p);
 }
 
+// Requirements: R2
 TEST(PolicyKeys, LldpMedApplicationTypesAreEvidence) {
   DeviceProfiler p({}, withVideoClass(false));
   const char* bar = "c0:28:8d:00:10:01";

@@ -113,6 +113,7 @@ class LiveSwitchTest : public ::testing::Test {
   std::vector<std::unique_ptr<RawSender>> senders_;
 };
 
+// Requirements: R3, R4
 TEST_F(LiveSwitchTest, TagsOnTheWireAndZoneIsolation) {
   // 1. The region PC broadcasts: the trunk carries it tagged 10, the region
   //    uplink untagged, the phone-only port never sees it.

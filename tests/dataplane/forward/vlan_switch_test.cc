@@ -99,6 +99,7 @@ class VlanSwitchTest : public ::testing::Test {
   CountingEvents events_;
 };
 
+// Requirements: R4
 TEST_F(VlanSwitchTest, AccessBroadcastIsTaggedOnTrunkAndUntaggedOnUplinkByteForByte) {
   Bytes in = l2Frame(kBroadcast, kPc, {}, 0x40);
   ForwardResult r = send(kAcc0, in);
@@ -122,6 +123,7 @@ TEST_F(VlanSwitchTest, AccessBroadcastIsTaggedOnTrunkAndUntaggedOnUplinkByteForB
   EXPECT_EQ(sw_.portCounters(kAcc1).txBytes, 0u);
 }
 
+// Requirements: R4
 TEST_F(VlanSwitchTest, TrunkTagIsPoppedForUplinkAndPcpKeptOnRewrite) {
   Bytes in = l2Frame(kBroadcast, kPbx, {{0x8100, 20, 5}}, 0x10);
   ForwardResult r = send(kTrunk, in);
@@ -150,6 +152,7 @@ TEST_F(VlanSwitchTest, TrunkTagIsPoppedForUplinkAndPcpKeptOnRewrite) {
   EXPECT_EQ(o[kUpVoice], expectUp);
 }
 
+// Requirements: R6
 TEST_F(VlanSwitchTest, IngressTagRulesHaveNamedReasons) {
   struct Case {
     const char* what;
@@ -203,6 +206,7 @@ TEST_F(VlanSwitchTest, SnappedFrameIsNotForwarded) {
   EXPECT_EQ(sw_.process(f).drop, DropReason::kSnapped);
 }
 
+// Requirements: R2
 TEST_F(VlanSwitchTest, PhoneAndPcOnOnePortAreInTheirOwnZones) {
   ASSERT_TRUE(send(kAcc0, l2Frame(kBroadcast, kPc)).forwarded());
   ASSERT_TRUE(send(kAcc0, l2Frame(kBroadcast, kPhone)).forwarded());
@@ -261,6 +265,7 @@ TEST_F(VlanSwitchTest, MacLimitPerAccessPort) {
 // source MAC counts now, whatever zone, and the decider is not even asked for
 // the MACs past the limit; counted MACs are released when idle or when the
 // port goes down.
+// Requirements: R6
 TEST_F(VlanSwitchTest, MacLimitCountsEveryZoneIncludingQuarantineAndAgesOut) {
   class CountingDecider : public ForwardDecider {
    public:
@@ -317,6 +322,7 @@ TEST_F(VlanSwitchTest, MacLimitCountsEveryZoneIncludingQuarantineAndAgesOut) {
   EXPECT_EQ(sw.portCounters(kAcc1).sourceMacs, 0u);
 }
 
+// Requirements: R1
 TEST_F(VlanSwitchTest, AdmissionMovesADeviceToItsZoneWithoutReconnecting) {
   const char* laptop = "02:00:00:00:00:50";
   decider_.setUnknown(kQuarantine, true);  // this policy lets quarantine send (e.g. DHCP)
@@ -349,6 +355,7 @@ TEST_F(VlanSwitchTest, AgeingAndPortDown) {
   EXPECT_EQ(egress(), (std::set<PortIndex>{kTrunkNative}));
 }
 
+// Requirements: R9
 TEST_F(VlanSwitchTest, DeciderDenialIsCountedWithItsReason) {
   class DenyArp : public ForwardDecider {
    public:
@@ -401,6 +408,7 @@ TEST(VlanSwitchMonitor, MonitorModeCountsButForwards) {
 
 // Random frames from every port: whatever goes out is in the frame's zone,
 // on a port that carries the zone, with the right tag for that port.
+// Requirements: R5
 TEST_F(VlanSwitchTest, RandomTrafficNeverLeavesItsZone) {
   std::mt19937 rng(7);
   const SwitchConfig& c = sw_.config();
@@ -454,6 +462,7 @@ TEST(DropReasons, NamesAreUniqueSnakeCase) {
   EXPECT_EQ(dropReasonName(DropReason::kVlanHopping), "vlan_hopping");
 }
 
+// Requirements: R4
 TEST(SwitchConfig, FromPolicyAndValidation) {
   tables::CompiledPolicy policy;
   policy.zones.push_back({"quarantine", 99, "", true, false, {}, {}});
