@@ -24,6 +24,7 @@
 #include "control/daemon/event_log_limiter.h"
 #include "control/store/store.h"
 #include "control/daemon/policy_manager.h"
+#include "control/daemon/retention.h"
 #include "control/metrics/metrics.h"
 #include "policy/compiler/compiler.h"
 #include "control/version.h"
@@ -243,6 +244,19 @@ int main(int argc, char** argv) {
     auto capped = db->capAlerts(kMaxAlertRows);
     if (!aged || !capped) {
       logLine("alerts_not_pruned", "", "alert history not pruned: " + (!aged ? aged.error() : capped.error()).message);
+    }
+    // The policy's retention (docs/policy.md "retention"), on the same hourly beat.
+    const tables::Retention retention = policies.current()->retention;
+    auto applied = control::applyRetention(*db, retention, std::chrono::system_clock::now(), [&](const tables::MacAddress& mac) {
+      if (dataplane) dataplane->forget(mac);
+    });
+    if (!applied) {
+      logLine("retention_not_applied", "", "retention not applied: " + applied.error().message);
+    } else if (!applied->forgottenDevices.empty() || applied->auditEntriesRemoved > 0) {
+      std::cerr << "portvaktd: retention: forgot " << applied->forgottenDevices.size() << " devices not seen for "
+                << std::chrono::duration_cast<std::chrono::hours>(retention.devices).count() / 24 << " days, removed "
+                << applied->auditEntriesRemoved << " policy history entries older than "
+                << std::chrono::duration_cast<std::chrono::hours>(retention.audit).count() / 24 << " days\n";
     }
   };
   size_t knownVersions = policies.history().size();

@@ -515,6 +515,26 @@ Result<int64_t> Store::pruneDevices(int64_t unclassifiedSeenBefore, int64_t maxR
   });
 }
 
+Result<std::vector<std::string>> Store::expireDevices(int64_t seenBefore) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> macs;
+    {
+      Stmt s(db_, "SELECT mac FROM devices WHERE last_seen < ? ORDER BY mac");
+      if (!s.prepared()) return sqlError(db_, s.rc(), "expire devices");
+      s.bind(seenBefore);
+      int rc;
+      while ((rc = s.step()) == SQLITE_ROW) macs.push_back(s.text(0));
+      if (rc != SQLITE_DONE) return sqlError(db_, rc, "expire devices");
+    }
+    Stmt d(db_, "DELETE FROM devices WHERE last_seen < ?");
+    if (!d.prepared()) return sqlError(db_, d.rc(), "expire devices");
+    d.bind(seenBefore);
+    if (int rc = d.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "expire devices");
+    return macs;
+  });
+}
+
 Result<int64_t> Store::deviceCount() {
   std::lock_guard lock(mu_);
   return pragmaInt(db_, "SELECT count(*) FROM devices");
@@ -783,6 +803,19 @@ Result<std::optional<PolicyRecord>> Store::latestPolicy() {
   if (rc == SQLITE_DONE) return std::optional<PolicyRecord>();
   if (rc != SQLITE_ROW) return sqlError(db_, rc, "latest policy");
   return std::optional<PolicyRecord>(readPolicy(s, true));
+}
+
+Result<int64_t> Store::prunePolicyHistory(int64_t recordedBefore) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result<int64_t> {
+    Stmt s(db_,
+           "DELETE FROM policy_history WHERE unix_time < ? "
+           "AND version < (SELECT max(version) FROM policy_history)");
+    if (!s.prepared()) return sqlError(db_, s.rc(), "prune policy history");
+    s.bind(recordedBefore);
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "prune policy history");
+    return static_cast<int64_t>(sqlite3_changes(db_));
+  });
 }
 
 Status Store::integrityCheck() {

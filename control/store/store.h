@@ -152,6 +152,10 @@ class Store {
   // (seconds), then, while more than maxRows remain, the least recently seen.
   // One transaction; returns how many rows went.
   Result<int64_t> pruneDevices(int64_t unclassifiedSeenBefore, int64_t maxRows);
+  // Retention (the policy's `retention: devices`, R10): deletes every device
+  // last seen before seenBefore (seconds), classified or not, and returns their
+  // MACs so the daemon can forget them in memory too. One transaction.
+  Result<std::vector<std::string>> expireDevices(int64_t seenBefore);
   Result<int64_t> deviceCount();
 
   // --- alerts and the spool
@@ -193,6 +197,11 @@ class Store {
   Result<PolicyRecord> policyVersion(int version);
   // The last appended version (what the daemon restarts with), or nullopt.
   Result<std::optional<PolicyRecord>> latestPolicy();
+  // Retention (the policy's `retention: audit`): deletes history entries
+  // recorded before recordedBefore (unix seconds), never the last one (the
+  // running policy, which a restart resumes). Version numbers are not reused.
+  // Returns how many went.
+  Result<int64_t> prunePolicyHistory(int64_t recordedBefore);
 
   // --- maintenance
   // PRAGMA integrity_check (full, slow on big files): ok or kCorrupt.

@@ -173,6 +173,14 @@ struct TestDecl {
   std::optional<Text> expectAction;
 };
 
+// How long the appliance keeps what it learns (R10: personal data only as
+// long as needed; R9: the audit trail as long as the region must trace).
+struct RetentionDecl {
+  SourceLocation at;
+  std::optional<Text> devices;  // "90d": a device not seen for this long is forgotten
+  std::optional<Text> audit;    // "730d": policy history entries older than this are deleted
+};
+
 struct PolicyFile {
   std::string path;     // as opened
   std::string display;  // as shown in diagnostics
@@ -182,6 +190,7 @@ struct PolicyFile {
   std::optional<Text> extends;
   std::optional<Text> mode;
   std::optional<Text> randomizedMacs;
+  std::optional<RetentionDecl> retention;
   std::vector<ZoneDecl> zones;
   std::vector<DestinationDecl> destinations;
   std::vector<PortDecl> ports;

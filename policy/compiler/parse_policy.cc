@@ -14,7 +14,7 @@ using Node = YAML::Node;
 // The top-level keys of a policy (the same list parseTop hands the walker).
 constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs",
                                          "zones",    "destinations", "ports",     "classes", "inventory", "flows",
-                                         "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests"};
+                                         "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests", "retention"};
 
 class PolicyParser {
  public:
@@ -41,7 +41,7 @@ class PolicyParser {
     w_.forEachEntry(root, top, "the policy",
                     {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "zones", "destinations", "ports",
                      "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
-                     "tests"},
+                     "tests", "retention"},
                     [&](const Text& key, const Node& v) { topEntry(key, v); });
     return true;
   }
@@ -82,6 +82,17 @@ class PolicyParser {
     else if (k == "maintenance") list(v, at, "'maintenance'", [&](const Node& m, const SourceLocation& a) { maintenance(m, a); });
     else if (k == "pins") list(v, at, "'pins'", [&](const Node& p, const SourceLocation& a) { pin(p, a); });
     else if (k == "tests") list(v, at, "'tests'", [&](const Node& t, const SourceLocation& a) { test(t, a); });
+    else if (k == "retention") retention(v, at);
+  }
+
+  void retention(const Node& body, const SourceLocation& at) {
+    RetentionDecl r;
+    r.at = at;
+    w_.forEachEntry(body, at, "'retention'", {"devices", "audit"}, [&](const Text& k, const Node& v) {
+      if (k.value == "devices") r.devices = w_.text(v, k.at, "retention devices");
+      else r.audit = w_.text(v, k.at, "retention audit");
+    });
+    out_.retention = std::move(r);
   }
 
   template <class F>

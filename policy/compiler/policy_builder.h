@@ -49,6 +49,8 @@ class PolicyBuilder {
   void buildInvariants();
   void buildSinksAndAlerts();
   void buildMaintenance();
+  // build_retention.cc
+  void buildRetention();
   void buildPins();
   void buildTests();
   // semantic_checks.cc

@@ -252,6 +252,8 @@ std::string CompiledPolicy::dumpCanonical() const {
   o << "name " << quoted(name) << "\n";
   o << "mode " << toString(mode) << "\n";
   o << "randomized_macs " << toString(randomizedMacs) << "\n";
+  if (retention != Retention{})  // only when set: older hashes stay
+    o << "retention devices=" << retention.devices.count() << "s audit=" << retention.audit.count() << "s\n";
   for (const Zone& z : zones) {
     o << "zone " << z.name << " vlan=" << z.vlan << " quarantine=" << (z.quarantine ? "yes" : "no")
       << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)

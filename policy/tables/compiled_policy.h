@@ -9,6 +9,7 @@
 // the tables, and contentHash is the SHA-256 of it; equal input gives
 // byte-identical output.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -307,6 +308,16 @@ enum class RandomizedMacs : uint8_t {
 };
 const char* toString(RandomizedMacs r);
 
+// How long the control plane keeps what it learns: a device not seen for
+// `devices` is forgotten (its stored row and its profiler record: R10), a
+// policy history entry older than `audit` is deleted, the running version
+// never (R9). The dataplane does not read it.
+struct Retention {
+  std::chrono::seconds devices = std::chrono::days{90};
+  std::chrono::seconds audit = std::chrono::days{730};
+  bool operator==(const Retention&) const = default;
+};
+
 struct CompiledPolicy {
   int formatVersion = kCompiledFormatVersion;
   std::string name;
@@ -324,6 +335,7 @@ struct CompiledPolicy {
   std::vector<MaintenanceWindow> maintenance;
   std::vector<Pin> pins;  // sorted by MAC
   std::vector<ExpectedOutcome> tests;
+  Retention retention;
   std::string contentHash;  // "sha256:<hex>" of dumpCanonical()
 
   ZoneId findZone(std::string_view name) const;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -131,6 +132,74 @@ classes:
   EXPECT_NE(dump.find("port eth1 group=jacks role=access zones=office,quarantine default=quarantine mode=enforce\n"), std::string::npos);
   EXPECT_NE(dump.find("  match dhcpv6.vendor_class 311 \"MSFT 5.0\"\n"), std::string::npos) << dump;
   EXPECT_NE(dump.find("  match dhcpv6.option_request 24,23,17\n"), std::string::npos) << dump;
+}
+
+// retention: absent means the defaults (90 days of devices, 730 days of audit)
+// and the canonical dump, so the hash, is what it was before the key existed.
+TEST(PolicyKeys, RetentionCompilesAndItsDefaultKeepsTheHash) {
+  const std::string head = "portvakt: 1\nname: r\nzones:\n  quarantine: {vlan: 999, quarantine: true}\n";
+  CompileResult none = compilePolicySources("site.yaml", {{"site.yaml", head}});
+  ASSERT_TRUE(none.ok()) << none.diagnostics.format();
+  EXPECT_EQ(none.policy->retention.devices, std::chrono::days{90});
+  EXPECT_EQ(none.policy->retention.audit, std::chrono::days{730});
+  EXPECT_EQ(none.policy->dumpCanonical().find("retention"), std::string::npos);
+
+  CompileResult set = compilePolicySources("site.yaml", {{"site.yaml", head + "retention: {devices: 30d, audit: 3650d}\n"}});
+  ASSERT_TRUE(set.ok()) << set.diagnostics.format();
+  EXPECT_EQ(set.policy->retention.devices, std::chrono::days{30});
+  EXPECT_EQ(set.policy->retention.audit, std::chrono::days{3650});
+  EXPECT_NE(set.policy->dumpCanonical().find("retention devices=2592000s audit=315360000s\n"), std::string::npos);
+  EXPECT_NE(set.policy->contentHash, none.policy->contentHash);
+
+  CompileResult hours = compilePolicySources("site.yaml", {{"site.yaml", head + "retention:\n  devices: 36h\n"}});
+  ASSERT_TRUE(hours.ok()) << hours.diagnostics.format();
+  EXPECT_EQ(hours.policy->retention.devices, std::chrono::hours{36});
+}
+
+// Bad periods are named where they stand; a site may keep devices for less
+// time than its base and the audit trail for longer, never the other way.
+TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) {
+  const std::string zones = "zones:\n  quarantine: {vlan: 999, quarantine: true}\n";
+  CompileResult bad = compilePolicySources(
+      "site.yaml", {{"site.yaml", "portvakt: 1\nname: r\n" + zones + "retention:\n  devices: 90 days\n  audit: 0d\n"}});
+  ASSERT_FALSE(bad.ok());
+  const std::string badText = bad.diagnostics.format();
+  EXPECT_NE(badText.find("site.yaml:6:12: error[bad-value]: retention devices must be a period like '90d' or '12h' "
+                         "between 1h and 36500d, not '90 days'"),
+            std::string::npos)
+      << badText;
+  EXPECT_NE(badText.find("site.yaml:7:10: error[bad-value]: retention audit must be a period"), std::string::npos) << badText;
+  for (const char* period : {"5m", "d", "-3d", "40000d", "1.5d"}) {
+    CompileResult r = compilePolicySources(
+        "site.yaml", {{"site.yaml", "portvakt: 1\nname: r\n" + zones + "retention: {devices: '" + period + "'}\n"}});
+    EXPECT_FALSE(r.ok()) << period;
+  }
+
+  const std::string base = "portvakt: 1\nname: base\n" + zones + "retention: {devices: 30d, audit: 730d}\n";
+  auto site = [&](const std::string& retention) {
+    return compilePolicySources("site.yaml", {{"base.yaml", base},
+                                              {"site.yaml", "portvakt: 1\nname: s\nextends: base.yaml\n" + retention}});
+  };
+  CompileResult stricter = site("retention: {devices: 7d, audit: 3650d}\n");
+  ASSERT_TRUE(stricter.ok()) << stricter.diagnostics.format();
+  EXPECT_EQ(stricter.policy->retention.devices, std::chrono::days{7});
+  EXPECT_EQ(stricter.policy->retention.audit, std::chrono::days{3650});
+  CompileResult inherited = site("");
+  ASSERT_TRUE(inherited.ok()) << inherited.diagnostics.format();
+  EXPECT_EQ(inherited.policy->retention.devices, std::chrono::days{30});
+
+  CompileResult longer = site("retention: {devices: 60d}\n");
+  ASSERT_FALSE(longer.ok());
+  EXPECT_NE(longer.diagnostics.format().find("site.yaml:4:22: error[base-override]: the base keeps devices for at most 30d; "
+                                             "a site may not keep them longer (60d)"),
+            std::string::npos)
+      << longer.diagnostics.format();
+  CompileResult shorterAudit = site("retention: {audit: 365d}\n");
+  ASSERT_FALSE(shorterAudit.ok());
+  EXPECT_NE(shorterAudit.diagnostics.format().find("error[base-override]: the base keeps the audit trail for 730d; a site "
+                                                   "may not keep it for less (365d)"),
+            std::string::npos)
+      << shorterAudit.diagnostics.format();
 }
 
 }  // namespace

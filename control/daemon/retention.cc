@@ -1,0 +1,25 @@
+#include "control/daemon/retention.h"
+
+namespace portvakt::control {
+
+store::Result<RetentionOutcome> applyRetention(store::Store& store, const tables::Retention& retention,
+                                               std::chrono::system_clock::time_point now,
+                                               const std::function<void(const tables::MacAddress&)>& forgetInMemory) {
+  using std::chrono::duration_cast;
+  using std::chrono::seconds;
+  const int64_t nowSeconds = duration_cast<seconds>(now.time_since_epoch()).count();
+  RetentionOutcome outcome;
+  auto expired = store.expireDevices(nowSeconds - retention.devices.count());
+  if (!expired) return expired.error();
+  for (const std::string& text : *expired) {
+    // The store holds normalised MACs; one it cannot parse has no record in memory either.
+    if (auto mac = tables::MacAddress::parse(text); mac && forgetInMemory) forgetInMemory(*mac);
+  }
+  outcome.forgottenDevices = std::move(*expired);
+  auto pruned = store.prunePolicyHistory(nowSeconds - retention.audit.count());
+  if (!pruned) return pruned.error();
+  outcome.auditEntriesRemoved = *pruned;
+  return outcome;
+}
+
+}  // namespace portvakt::control

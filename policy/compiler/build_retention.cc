@@ -1,0 +1,76 @@
+// The `retention` section: how long the control plane keeps devices and the
+// audit trail. A base sets the region's limits; a site may keep devices for
+// less time (less personal data, R10) and the audit trail for longer (more
+// traceability, R9), never the other way round.
+#include <charconv>
+#include <optional>
+#include <string>
+
+#include "policy/compiler/policy_builder.h"
+
+namespace portvakt::policy {
+namespace {
+
+using std::chrono::seconds;
+
+constexpr seconds kMinimum = std::chrono::hours{1};
+constexpr seconds kMaximum = std::chrono::days{36500};
+
+// "90d" or "12h" (days or hours: retention is never finer than the hourly
+// housekeeping that applies it).
+std::optional<seconds> parsePeriod(const std::string& text) {
+  if (text.size() < 2) return std::nullopt;
+  const char unit = text.back();
+  long long count = 0;
+  const char* end = text.data() + text.size() - 1;
+  auto [ptr, ec] = std::from_chars(text.data(), end, count);
+  if (ec != std::errc{} || ptr != end || count <= 0 || count > 36500LL * 24) return std::nullopt;
+  if (unit == 'd') return std::chrono::days{count};
+  if (unit == 'h') return std::chrono::hours{count};
+  return std::nullopt;
+}
+
+std::string describe(seconds s) {
+  if (s.count() % 86400 == 0) return std::to_string(s.count() / 86400) + "d";
+  return std::to_string(s.count() / 3600) + "h";
+}
+
+}  // namespace
+
+void PolicyBuilder::buildRetention() {
+  bool devicesFromBase = false, auditFromBase = false;
+  for (size_t i = 0; i < chain_.size(); ++i) {
+    const PolicyFile& f = chain_[i];
+    if (!f.retention) continue;
+    // One key at a time; `fromBase` is whether an earlier file (a base) set it.
+    auto apply = [&](const std::optional<Text>& given, std::string_view key, seconds& value, bool& fromBase,
+                     bool siteMayOnlyShorten) {
+      if (!given) return;
+      const auto period = parsePeriod(given->value);
+      if (!period || *period < kMinimum || *period > kMaximum) {
+        diags_.error(given->at, "bad-value",
+                     "retention " + std::string(key) + " must be a period like '90d' or '12h' between 1h and 36500d, not '" +
+                         given->value + "'");
+        return;
+      }
+      if (fromBase && siteMayOnlyShorten && *period > value) {
+        diags_.error(given->at, "base-override",
+                     "the base keeps devices for at most " + describe(value) + "; a site may not keep them longer (" +
+                         given->value + ")");
+        return;
+      }
+      if (fromBase && !siteMayOnlyShorten && *period < value) {
+        diags_.error(given->at, "base-override",
+                     "the base keeps the audit trail for " + describe(value) + "; a site may not keep it for less (" +
+                         given->value + ")");
+        return;
+      }
+      value = *period;
+      if (i + 1 < chain_.size()) fromBase = true;
+    };
+    apply(f.retention->devices, "devices", out_.retention.devices, devicesFromBase, true);
+    apply(f.retention->audit, "audit", out_.retention.audit, auditFromBase, false);
+  }
+}
+
+}  // namespace portvakt::policy
