@@ -233,6 +233,7 @@ void DataplaneRunner::noteState(const std::string& error) {
   status_.forwarding = plane_ != nullptr;
   status_.policyHash = plane_ ? applied_->contentHash : "";
   status_.refusedHash = refused_ ? refused_->contentHash : "";
+  if (!plane_) snapshot_.clear();  // no port is open: no counters to show
   if (error.empty()) {
     // Forwarding what was pushed: an earlier refusal is history.
     if (plane_ && !refused_) lastError_.clear();

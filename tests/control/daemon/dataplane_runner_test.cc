@@ -116,6 +116,7 @@ TEST_F(DataplaneRunnerTest, WhenNeitherTheNewNorThePreviousPortsOpenTheNextPushI
   EXPECT_NE(error.find(b), std::string::npos) << error;
   EXPECT_NE(error.find(a), std::string::npos) << error;
   EXPECT_NE(error.find("not forwarding"), std::string::npos) << error;
+  EXPECT_TRUE(runner_->ports().empty()) << "no port is open: no counters of closed ports";
 
   const std::string c = push("site-c", "pb0", "pa1");
   s = waitFor([&](const DataplaneStatus& st) { return st.forwarding && st.policyHash == c; });
