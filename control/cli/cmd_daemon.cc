@@ -88,11 +88,17 @@ int cmdStatus(const std::vector<std::string>& args) {
   }
   if (a.contains("dataplane")) {
     const json& d = a["dataplane"];
-    std::cout << "dataplane runs " << d.value("policy_hash", "") << " (" << d.value("reloads", 0) << " reloads";
-    if (d.value("last_reload_us", int64_t{-1}) >= 0) std::cout << ", the last taken " << d.value("last_reload_us", 0) << " µs after the push";
-    std::cout << ")\n";
+    if (d.value("forwarding", true)) {
+      std::cout << "dataplane runs " << d.value("policy_hash", "") << " (" << d.value("reloads", 0) << " reloads";
+      if (d.value("last_reload_us", int64_t{-1}) >= 0) std::cout << ", the last taken " << d.value("last_reload_us", 0) << " µs after the push";
+      std::cout << ")\n";
+    } else {
+      std::cout << "dataplane NOT FORWARDING: no ports open\n";
+    }
+    if (!d.value("error", "").empty()) std::cout << "dataplane error: " << d.value("error", "") << "\n";
+  } else if (!a.value("forwarding", false)) {
+    std::cout << "(not forwarding: portvaktd runs with --forward no)\n";
   }
-  if (!a.value("forwarding", false)) std::cout << "(not forwarding: portvaktd runs with --forward no)\n";
   return kExitOk;
 }
 

@@ -244,11 +244,13 @@ json ApiHandler::status(int64_t now) const {
                                      {"version", h.empty() ? 0 : h.back().version}}
                               : json(nullptr)},
                  {"uptime_s", now - startedAt_},
-                 {"forwarding", dataplane_ != nullptr},
+                 {"forwarding", dataplane_ != nullptr && dataplane_->status().forwarding},
                  {"ports", ports}};
   if (dataplane_) {
     const DataplaneStatus s = dataplane_->status();
-    answer["dataplane"] = {{"policy_hash", s.policyHash},
+    answer["dataplane"] = {{"forwarding", s.forwarding},
+                           {"policy_hash", s.policyHash},
+                           {"refused_hash", s.refusedHash},
                            {"reloads", s.reloads},
                            {"port_reopens", s.portReopens},
                            {"last_reload_us", s.lastReloadUs},

@@ -1,6 +1,7 @@
 #include "control/daemon/dataplane_runner.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -18,6 +19,8 @@ struct DataplaneRunner::Plane {
   std::unique_ptr<forward::VlanSwitch> vlanSwitch;
   std::unique_ptr<engine::SwitchDropEvents> drops;  // VLAN hopping and MAC-limit drops as events
   std::unique_ptr<forward::ForwardLoop> loop;
+  // This switch's drop counters as last added to the metrics (a new plane starts at 0).
+  std::array<uint64_t, forward::kDropReasonCount> dropsReported{}, wouldDropsReported{};
 };
 
 namespace {
@@ -171,43 +174,74 @@ void DataplaneRunner::restore(const std::vector<DeviceSeed>& seeds) {
 }
 
 void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now) {
-  auto noteReload = [&](bool reopened) {
-    std::lock_guard lock(mutex_);
-    ++status_.reloads;
-    if (reopened) ++status_.portReopens;
-    status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
-    status_.policyHash = applied_->contentHash;
-  };
-  if (samePlane(*applied_, *policy)) {
+  if (plane_ && samePlane(*applied_, *policy)) {
     plane_->decider->setPolicy(policy, now);
     applied_ = std::move(policy);
-    noteReload(false);
+    std::lock_guard lock(mutex_);
+    ++status_.reloads;
+    status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
+    status_.policyHash = applied_->contentHash;
     return;
   }
-  // Ports or zones changed: close the old ports first (the same interfaces
-  // are reopened), keep the decider and its device evidence.
-  std::unique_ptr<engine::PolicyDecider> decider = std::move(plane_->decider);
-  heldBySwitchBefore_ += plane_->drops->suppressed();
-  plane_.reset();
+  reopen(std::move(policy), now);
+}
+
+void DataplaneRunner::reopen(tables::CompiledPolicyPtr policy, int64_t /*now*/) {
+  // Ports or zones changed (or none are open): close the old ports first (the
+  // same interfaces are reopened), keep the decider and its device evidence.
+  std::unique_ptr<engine::PolicyDecider> decider = plane_ ? std::move(plane_->decider) : std::move(parked_);
+  if (plane_) {
+    heldBySwitchBefore_ += plane_->drops->suppressed();
+    plane_.reset();
+  }
   std::string error;
   plane_ = open(policy, decider, error);
-  if (!plane_) {
-    // The new ports cannot be opened (an interface vanished after the push
-    // was checked): go back to the ports and tables that worked, and do not
-    // retry this policy every turn.
-    const std::string message = "the pushed policy " + policy->contentHash + " could not open its ports (" + error +
-                                "); forwarding continues with " + applied_->contentHash;
-    std::cerr << "portvaktd: " << message << "\n";
+  if (plane_) {
+    applied_ = std::move(policy);
+    refused_ = nullptr;
     {
       std::lock_guard lock(mutex_);
-      lastError_ = message;
+      ++status_.reloads;
+      ++status_.portReopens;
+      status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
     }
-    refused_ = std::move(policy);
-    plane_ = open(applied_, decider, error);
+    noteState("");
     return;
   }
-  applied_ = std::move(policy);
-  noteReload(true);
+  // The new ports cannot be opened (an interface vanished after the push was
+  // checked): go back to the ports and tables that worked, and do not retry
+  // this policy every turn.
+  std::string message = "the pushed policy " + policy->contentHash + " could not open its ports (" + error + ")";
+  refused_ = std::move(policy);
+  if (refused_ != applied_) {
+    std::string previousError;
+    plane_ = open(applied_, decider, previousError);
+    if (plane_) {
+      noteState(message + "; forwarding continues with " + applied_->contentHash);
+      return;
+    }
+    message += "; the ports of the policy before it, " + applied_->contentHash + ", neither (" + previousError + ")";
+  }
+  // Nothing forwards. The decider waits with its devices; run() tries again
+  // every kPortRetryMs and at once when another policy is pushed.
+  parked_ = std::move(decider);
+  noteState(message + ": not forwarding; retrying every " + std::to_string(kPortRetryMs) + " ms and at the next push");
+}
+
+void DataplaneRunner::noteState(const std::string& error) {
+  std::lock_guard lock(mutex_);
+  status_.forwarding = plane_ != nullptr;
+  status_.policyHash = plane_ ? applied_->contentHash : "";
+  status_.refusedHash = refused_ ? refused_->contentHash : "";
+  if (!plane_) snapshot_.clear();  // no port is open: no counters to show
+  if (error.empty()) {
+    // Forwarding what was pushed: an earlier refusal is history.
+    if (plane_ && !refused_) lastError_.clear();
+    return;
+  }
+  // Said once, not every retry.
+  if (error != lastError_) std::cerr << "portvaktd: " << error << "\n";
+  lastError_ = error;
 }
 
 void DataplaneRunner::run() {
@@ -223,10 +257,19 @@ void DataplaneRunner::run() {
     }
     for (const tables::MacAddress& mac : forget) {
       if (plane_) (void)plane_->decider->profiler().forget(mac);
+      else if (parked_) (void)parked_->profiler().forget(mac);
     }
     if (!plane_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      continue;
+      // No ports open: a later push, or the ports coming back, must end it.
+      auto current = policies_.current();
+      if (auto t = std::chrono::steady_clock::now(); current != refused_ || t >= nextRetry_) {
+        nextRetry_ = t + std::chrono::milliseconds(kPortRetryMs);
+        reopen(std::move(current), wallClockNs());
+      }
+      if (!plane_) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
     }
     if (plane_->loop->runOnce(100) < 0) {
       std::lock_guard lock(mutex_);
@@ -305,8 +348,8 @@ void DataplaneRunner::publish(bool withDevices) {
     ports.push_back({plane_->vlanSwitch->config().ports[i].name, plane_->vlanSwitch->portUp(static_cast<forward::PortIndex>(i)),
                      c.rxFrames, c.rxDropped, c.txFrames, c.txErrors, c.rxBytes, c.txBytes, c.learnedMacs});
     if (metrics_) {
-      metrics_->setFrameCount(ports.back().interface, "-", "received", c.rxFrames);
-      metrics_->setFrameCount(ports.back().interface, "-", "dropped", c.rxDropped);
+      metrics_->setFrameCount(ports.back().interface, "received", c.rxFrames);
+      metrics_->setFrameCount(ports.back().interface, "dropped", c.rxDropped);
       metrics_->setPortBytes(ports.back().interface, "rx", c.rxBytes);
       metrics_->setPortBytes(ports.back().interface, "tx", c.txBytes);
     }
@@ -320,6 +363,22 @@ void DataplaneRunner::publish(bool withDevices) {
   const fingerprint::ProfilerStats& ps = plane_->decider->profiler().stats();
   const engine::DeciderCounters& dc = plane_->decider->counters();
   if (metrics_) {
+    for (const forward::DropReasonInfo& r : forward::allDropReasons()) {
+      const size_t i = static_cast<size_t>(r.reason);
+      const std::string name(r.name);
+      if (uint64_t n = plane_->vlanSwitch->drops().get(r.reason); n > plane_->dropsReported[i]) {
+        metrics_->addFramesDropped(name, n - plane_->dropsReported[i]);
+        plane_->dropsReported[i] = n;
+      }
+      if (uint64_t n = plane_->vlanSwitch->wouldDrops().get(r.reason); n > plane_->wouldDropsReported[i]) {
+        metrics_->addFramesWouldDrop(name, n - plane_->wouldDropsReported[i]);
+        plane_->wouldDropsReported[i] = n;
+      }
+    }
+    const packet::AnomalyCounters& anomalies = plane_->decider->decoder().counters();
+    for (const packet::AnomalyInfo& a : packet::allAnomalies()) {
+      if (uint64_t n = anomalies.count(a.id); n > 0) metrics_->setAnomalyCount(std::string(a.name), n);
+    }
     metrics_->setDeviceTable(static_cast<int64_t>(plane_->decider->profiler().size()),
                              static_cast<int64_t>(plane_->decider->profiler().probationSize()), -1);
   }
@@ -332,13 +391,10 @@ void DataplaneRunner::publish(bool withDevices) {
     });
     devices_ = std::move(devices);
   }
-  for (auto& f : fresh) {
-    if (events_.size() < kMaxRunnerEvents) events_.push_back(std::move(f));
-    else ++loss_.runnerQueueFull;
-  }
   loss_.profilerRingFull = ps.eventsDropped;
   loss_.deciderQueueFull = dc.eventsDropped;
   loss_.repeatHeld = dc.eventsSuppressed + heldBySwitchBefore_ + plane_->drops->suppressed();
+  queueEvents(events_, fresh, loss_, announced_, wallClockNs());
   if (metrics_) {
     auto add = [&](const char* reason, uint64_t now, uint64_t& before) {
       if (now > before) metrics_->addEventsDropped(reason, now - before);
@@ -349,6 +405,26 @@ void DataplaneRunner::publish(bool withDevices) {
     add("runner_queue_full", loss_.runnerQueueFull, reported_.runnerQueueFull);
     add("repeat_held", loss_.repeatHeld, reported_.repeatHeld);
   }
+}
+
+void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::EngineEvent>& fresh, EventLoss& loss,
+                 EventLoss& announced, int64_t nowNs, size_t bound) {
+  for (auto& f : fresh) {
+    if (queue.size() < bound) queue.push_back(std::move(f));
+    else ++loss.runnerQueueFull;
+  }
+  // Lost events are an event themselves (R7: never silent): one per call
+  // while the losses grow, in a slot kept beyond the bound; when even that is
+  // taken, a later one reports the losses since the last one that got in.
+  auto lostIn = [](const EventLoss& l) { return l.profilerRingFull + l.deciderQueueFull + l.runnerQueueFull; };
+  if (lostIn(loss) <= lostIn(announced) || queue.size() > bound) return;
+  queue.push_back({"events_lost", tables::MacAddress{}, kNoPortEvent, nowNs,
+                   std::to_string(lostIn(loss) - lostIn(announced)) + " dataplane events lost (profiler ring full " +
+                       std::to_string(loss.profilerRingFull - announced.profilerRingFull) + ", decider queue full " +
+                       std::to_string(loss.deciderQueueFull - announced.deciderQueueFull) + ", runner queue full " +
+                       std::to_string(loss.runnerQueueFull - announced.runnerQueueFull) +
+                       "); totals in portvakt_events_dropped_total"});
+  announced = loss;
 }
 
 EventLoss DataplaneRunner::eventLoss() const {

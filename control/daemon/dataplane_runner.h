@@ -13,6 +13,7 @@
 // thread. ports() and takeEvents() are safe to call from the control thread.
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -62,16 +63,27 @@ struct DeviceSeed {
 
 // What the forwarding thread runs (for status and the reload measurement).
 struct DataplaneStatus {
-  std::string policyHash;
+  // False when no ports are open: a push changed the ports and neither its
+  // ports nor the previous ones could be opened. The runner then tries the
+  // running policy again every kPortRetryMs and takes any later push.
+  bool forwarding = true;
+  std::string policyHash;       // what forwards now; empty while not forwarding
+  std::string refusedHash;      // the pushed policy whose ports could not be opened; empty: none
   uint64_t reloads = 0;         // policies taken since start
   uint64_t portReopens = 0;     // of which needed the ports reopened
   int64_t lastReloadUs = -1;    // from PolicyManager's swap to the dataplane running it; -1: none yet
 };
 
 inline constexpr int kDevicePublishMs = 1000;
+// While no ports are open, how often the runner tries to open them again.
+inline constexpr int kPortRetryMs = 1000;
 // Events waiting for the control thread (it takes them every 200 ms); more are
 // dropped and counted (portvakt_events_dropped_total{reason="runner_queue_full"}).
+// Past it, losses are also raised as an `events_lost` event, in one slot kept
+// beyond the bound.
 inline constexpr size_t kMaxRunnerEvents = 10000;
+// The port of an event that concerns no port (events_lost).
+inline constexpr uint16_t kNoPortEvent = 0xffff;
 
 // Events lost on their way to the control plane, since start.
 struct EventLoss {
@@ -80,6 +92,13 @@ struct EventLoss {
   uint64_t runnerQueueFull = 0;   // the runner's queue for the control thread was full
   uint64_t repeatHeld = 0;        // a repeat within the 10 s hold at the source (not an error)
 };
+
+// Appends `fresh` to the runner's queue for the control thread (at most
+// `bound`), counts what did not fit in loss.runnerQueueFull, and when the
+// queue-full losses (loss's profiler, decider and runner counts) grew since
+// `announced`, appends one `events_lost` event in a slot kept beyond the bound.
+void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::EngineEvent>& fresh, EventLoss& loss,
+                 EventLoss& announced, int64_t nowNs, size_t bound = kMaxRunnerEvents);
 
 class DataplaneRunner {
  public:
@@ -112,6 +131,10 @@ class DataplaneRunner {
                                      std::string& error);
   void run();
   void applyPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  // Every path ends in one of: forwarding `applied_`, or no plane with the
+  // decider parked (devices' evidence kept) and the status saying so.
+  void reopen(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  void noteState(const std::string& error);
   void publish(bool withDevices);
   void restore(const std::vector<DeviceSeed>& seeds);
   void watchLinks();
@@ -119,6 +142,8 @@ class DataplaneRunner {
   PolicyManager& policies_;
   Metrics* metrics_;
   std::unique_ptr<Plane> plane_;
+  std::unique_ptr<engine::PolicyDecider> parked_;  // the decider while plane_ is null
+  std::chrono::steady_clock::time_point nextRetry_{};
   tables::CompiledPolicyPtr applied_;
   tables::CompiledPolicyPtr refused_;  // a policy whose ports failed to open: not retried every turn
   std::atomic<bool> stop_{false};
@@ -131,6 +156,7 @@ class DataplaneRunner {
   std::vector<engine::EngineEvent> events_;
   EventLoss loss_;           // as published
   EventLoss reported_;       // as last added to the metrics (dataplane thread only)
+  EventLoss announced_;      // as last reported by an events_lost event
   uint64_t heldBySwitchBefore_ = 0;  // repeats held by switch drop events of planes closed before
   std::string lastError_;
 };

@@ -5,6 +5,10 @@
 
 #include <sstream>
 
+#include "dataplane/forward/drop_reason.h"
+#include "dataplane/packet/anomaly.h"
+#include "policy/compiler/names.h"
+
 namespace portvakt::control {
 
 using prometheus::BuildCounter;
@@ -17,7 +21,9 @@ Metrics::Metrics(std::string site)
       reloads_(BuildCounter().Name("portvakt_policy_reloads_total").Help("Policy pushes and rollbacks by result").Register(*registry_)),
       uptime_(BuildGauge().Name("portvakt_uptime_seconds").Help("Seconds since portvaktd started").Register(*registry_)),
       anomalies_(BuildGauge().Name("portvakt_decode_anomaly_frames").Help("Frames with each decode anomaly since start").Register(*registry_)),
-      frames_(BuildGauge().Name("portvakt_frames").Help("Frames by ingress port, source zone and verdict since start").Register(*registry_)),
+      frames_(BuildGauge().Name("portvakt_frames").Help("Frames by ingress port and verdict (received, dropped) since the ports were last opened").Register(*registry_)),
+      framesDropped_(BuildCounter().Name("portvakt_frames_dropped_total").Help("Frames the switch dropped, by drop reason").Register(*registry_)),
+      framesWouldDrop_(BuildCounter().Name("portvakt_frames_would_drop_total").Help("Monitor mode: frames enforce mode would have dropped, by drop reason").Register(*registry_)),
       portBytes_(BuildGauge().Name("portvakt_port_bytes").Help("Bytes through the switch by port and direction since start").Register(*registry_)),
       alertQueue_(BuildGauge().Name("portvakt_alert_queue_depth").Help("Alert deliveries waiting for a receiver's acknowledgement").Register(*registry_)),
       alertRejected_(BuildGauge().Name("portvakt_alert_deliveries_rejected").Help("Alert deliveries a receiver refused for good").Register(*registry_)),
@@ -30,6 +36,12 @@ Metrics::Metrics(std::string site)
   for (const char* reason : {"profiler_ring_full", "decider_queue_full", "runner_queue_full", "repeat_held"}) {
     eventsDropped_.Add({{"site", site_}, {"reason", reason}});
   }
+  for (const forward::DropReasonInfo& r : forward::allDropReasons()) {
+    framesDropped_.Add({{"site", site_}, {"reason", std::string(r.name)}});
+    framesWouldDrop_.Add({{"site", site_}, {"reason", std::string(r.name)}});
+  }
+  for (const packet::AnomalyInfo& a : packet::allAnomalies()) setAnomalyCount(std::string(a.name), 0);
+  for (const std::string& event : policy::alertEvents()) logSuppressed_.Add({{"site", site_}, {"event", event}});
   // Both results exist from the start so rate() works before the first failure.
   reloads_.Add({{"site", site_}, {"result", "ok"}});
   reloads_.Add({{"site", site_}, {"result", "rejected"}});
@@ -52,8 +64,16 @@ void Metrics::setAnomalyCount(const std::string& anomaly, uint64_t frames) {
   anomalies_.Add({{"site", site_}, {"anomaly", anomaly}}).Set(static_cast<double>(frames));
 }
 
-void Metrics::setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames) {
-  frames_.Add({{"site", site_}, {"port", port}, {"zone", zone}, {"verdict", verdict}}).Set(static_cast<double>(frames));
+void Metrics::setFrameCount(const std::string& port, const std::string& verdict, uint64_t frames) {
+  frames_.Add({{"site", site_}, {"port", port}, {"verdict", verdict}}).Set(static_cast<double>(frames));
+}
+
+void Metrics::addFramesDropped(const std::string& reason, uint64_t n) {
+  framesDropped_.Add({{"site", site_}, {"reason", reason}}).Increment(static_cast<double>(n));
+}
+
+void Metrics::addFramesWouldDrop(const std::string& reason, uint64_t n) {
+  framesWouldDrop_.Add({{"site", site_}, {"reason", reason}}).Increment(static_cast<double>(n));
 }
 
 void Metrics::setPortBytes(const std::string& port, const std::string& direction, uint64_t bytes) {

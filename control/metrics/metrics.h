@@ -31,10 +31,17 @@ class Metrics {
   void policyLoaded(int version, const std::string& hash, const std::string& policyName);
   void policyRejected();
   void setUptime(int64_t seconds);
-  // Decode anomalies by their stable names (decode.lldp.tlv_overrun -> label anomaly).
+  // Frames with each decode anomaly since start, by the anomaly's stable name
+  // (decode.lldp.tlv_overrun). Every anomaly exists from the start at 0.
   void setAnomalyCount(const std::string& anomaly, uint64_t frames);
-  // Frames per ingress port and verdict reason (forwarded, dropped:<reason>, ...).
-  void setFrameCount(const std::string& port, const std::string& zone, const std::string& verdict, uint64_t frames);
+  // Frames per ingress port and verdict ("received", "dropped"), as the
+  // running switch counts them (reset when a push reopens the ports).
+  void setFrameCount(const std::string& port, const std::string& verdict, uint64_t frames);
+  // Frames the switch dropped, by drop reason (forward::dropReasonName), and
+  // in monitor mode the frames enforce mode would have dropped. Adds `n`;
+  // every reason exists from the start at 0.
+  void addFramesDropped(const std::string& reason, uint64_t n);
+  void addFramesWouldDrop(const std::string& reason, uint64_t n);
 
   // Bytes through the switch per port, direction "rx" or "tx".
   void setPortBytes(const std::string& port, const std::string& direction, uint64_t bytes);
@@ -66,6 +73,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& uptime_;
   prometheus::Family<prometheus::Gauge>& anomalies_;
   prometheus::Family<prometheus::Gauge>& frames_;
+  prometheus::Family<prometheus::Counter>& framesDropped_;
+  prometheus::Family<prometheus::Counter>& framesWouldDrop_;
   prometheus::Family<prometheus::Gauge>& portBytes_;
   prometheus::Family<prometheus::Gauge>& alertQueue_;
   prometheus::Family<prometheus::Gauge>& alertRejected_;

@@ -231,9 +231,6 @@ bool PolicyDecider::admitEvent(const char* event, const IngressFrame& in) {
   return true;
 }
 
-void PolicyDecider::raise(const char* event, const IngressFrame& in, std::string detail) {
-  if (admitEvent(event, in)) report({event, in.src, in.port, in.nowNs, std::move(detail)});
-}
 
 void PolicyDecider::drainProfilerEvents() {
   fingerprint::DeviceEvent e;
@@ -256,7 +253,11 @@ std::string PolicyDecider::ruleName(int32_t ruleIndex) const {
 
 ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) {
   ++counters_.frames;
-  decoder_.decode(in.frame->bytes, frame_, in.frame->wireLength);
+  // Uplink and trunk frames are judged by their headers alone (below); their
+  // transport and application layers are decoded only for a trace.
+  const bool access = in.role == tables::PortRole::kAccess;
+  decoder_.decode(in.frame->bytes, frame_, in.frame->wireLength,
+                  access || why ? packet::ParseDepth::kFull : packet::ParseDepth::kHeaders);
   // Frame-level checks that hold on every port and in every mode: a broken IP
   // header has no meaningful place to go, and link control is for the switch.
   // Counted by the switch's drop counters only (no event: a flood of broken
@@ -269,7 +270,7 @@ ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) 
     if (why) why->add("link-control frame for the switch itself: not forwarded");
     return {in.portZone, false, DropReason::kLinkControl, true};
   }
-  if (in.role != tables::PortRole::kAccess) {
+  if (!access) {
     if (why) why->add("arrived on a " + std::string(tables::toString(in.role)) + " port: zone " +
                       policy_->zoneName(in.portZone) + " from the port, not filtered (flow rules apply where devices connect)");
     return {in.portZone, true, DropReason::kNone};
@@ -504,15 +505,17 @@ ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const fingerprint::D
   const bool byInvariant = v.ruleIndex >= 0 && policy_->flows[static_cast<size_t>(v.ruleIndex)].name.rfind("invariant:", 0) == 0;
   if (byInvariant) {
     // R5: nothing outside the region zone may reach toward it; say so every time.
-    raise(srcZone != regionZone_ ? "region_access_attempt" : "invariant_blocked", in,
-          "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " + ruleName(v.ruleIndex));
+    raise(srcZone != regionZone_ ? "region_access_attempt" : "invariant_blocked", in, [&] {
+      return "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " + ruleName(v.ruleIndex);
+    });
   } else if (v.mode == tables::Mode::kMonitor) {
     ++counters_.monitorOnly;
     // Monitor mode logs what enforcement would drop (docs/policy.md): the same
     // verdict, named, once per device per kEventHoldNs (raise() holds repeats).
-    raise("flow_denied", in,
-          "monitor mode, passed: zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() +
-              " would be denied by " + ruleName(v.ruleIndex));
+    raise("flow_denied", in, [&] {
+      return "monitor mode, passed: zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() +
+             " would be denied by " + ruleName(v.ruleIndex);
+    });
     if (why) why->add("monitor mode: passed, and counted as a would-be drop");
     return {srcZone, true, DropReason::kNone};
   }

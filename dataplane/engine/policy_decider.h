@@ -126,7 +126,12 @@ class PolicyDecider final : public forward::ForwardDecider {
   // True when `event` from this source MAC was not raised within
   // kEventHoldNs; records it as raised now. Call before building the detail.
   bool admitEvent(const char* event, const forward::IngressFrame& in);
-  void raise(const char* event, const forward::IngressFrame& in, std::string detail);
+  // Reports `event` unless it is held; `detail()` builds its text only then,
+  // so a flood of held repeats allocates nothing.
+  template <typename Detail>
+  void raise(const char* event, const forward::IngressFrame& in, Detail&& detail) {
+    if (admitEvent(event, in)) report({event, in.src, in.port, in.nowNs, detail()});
+  }
   bool claimsGateway(const packet::IpAddress& address) const;  // a zone gateway of the policy
   void drainProfilerEvents();
 

@@ -99,7 +99,7 @@ void parseIpPayload(Cursor c, ParsedFrame& out) {
 
 }  // namespace
 
-void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength) {
+void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength, ParseDepth depth) {
   out.reset(frame, wireLength);
   Cursor c(frame);
   if (!parseEthernet(c, out)) return;
@@ -111,22 +111,23 @@ void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireL
   }
   if (eth.encapsulation == Encapsulation::kLlc) return;  // STP and friends: not parsed
 
+  const bool full = depth == ParseDepth::kFull;
   switch (eth.etherType) {
     case kEtherTypeIpv4:
-      if (parseIpv4(c, out)) parseIpPayload(c, out);
+      if (parseIpv4(c, out) && full) parseIpPayload(c, out);
       break;
     case kEtherTypeIpv6:
-      if (parseIpv6(c, out)) parseIpPayload(c, out);
+      if (parseIpv6(c, out) && full) parseIpPayload(c, out);
       break;
     case kEtherTypeArp:
     case kEtherTypeRarp:
-      parseArp(c, out);
+      if (full) parseArp(c, out);
       break;
     case kEtherTypeLldp:
-      parseLldp(c, out);
+      if (full) parseLldp(c, out);
       break;
     case kEtherTypeEapol:
-      parseEapol(c, out);
+      if (full) parseEapol(c, out);
       break;
     default:
       break;

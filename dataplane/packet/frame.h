@@ -86,15 +86,23 @@ struct ParsedFrame {
   uint32_t touched_ = 0;
 };
 
+// How far parseFrame goes. kHeaders stops after Ethernet, tags, LLC/SNAP (CDP
+// included) and the IPv4/IPv6 header with its extension headers: enough to
+// judge an uplink's or trunk's frame (malformed IP, link control), whose
+// transport and application layers nobody reads.
+enum class ParseDepth : uint8_t { kFull, kHeaders };
+
 // Parses one Ethernet frame. `wireLength` is the original length (0 means the
 // frame was captured whole). Never fails: problems are in out.anomalies.
-void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength = 0);
+void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength = 0,
+                ParseDepth depth = ParseDepth::kFull);
 
 // parseFrame plus per-anomaly counters, for one dataplane thread.
 class Decoder {
  public:
-  void decode(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength = 0) {
-    parseFrame(frame, out, wireLength);
+  void decode(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength = 0,
+              ParseDepth depth = ParseDepth::kFull) {
+    parseFrame(frame, out, wireLength, depth);
     ++frames_;
     if (!out.anomalies.empty()) {
       ++framesWithAnomalies_;

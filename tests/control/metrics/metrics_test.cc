@@ -23,7 +23,9 @@ void fill(Metrics& m) {
   m.policyRejected();
   m.setUptime(42);
   m.setAnomalyCount("decode.lldp.tlv_overrun", 3);
-  m.setFrameCount("eth3", "quarantine", "dropped:zone.quarantine", 17);
+  m.setFrameCount("eth3", "dropped", 17);
+  m.addFramesDropped("quarantine", 16);
+  m.addFramesDropped("quarantine", 1);
   m.setAlertSpool(4, 1, 12.5);
   m.setPortBytes("eth3", "rx", 1514);
   m.setDeviceCounts({{{"eklient", "region"}, 3}, {{"", "quarantine"}, 2}});
@@ -65,6 +67,13 @@ TEST(Metrics, ExpositionHasTheDocumentedNamesAndLabels) {
   EXPECT_EQ(text.find("version=\"1\""), std::string::npos) << "the old policy's info series must go";
   EXPECT_NE(text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.lldp.tlv_overrun\",site=\"vardcentral-karlstad\"} 3"), std::string::npos);
   EXPECT_NE(text.find("portvakt_uptime_seconds{site=\"vardcentral-karlstad\"} 42"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_frames{port=\"eth3\",site=\"vardcentral-karlstad\",verdict=\"dropped\"} 17"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_frames_dropped_total{reason=\"quarantine\",site=\"vardcentral-karlstad\"} 17"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_frames_dropped_total{reason=\"rogue_dhcp\",site=\"vardcentral-karlstad\"} 0"), std::string::npos)
+      << "every drop reason exists from the start";
+  EXPECT_NE(text.find("portvakt_frames_would_drop_total{reason=\"quarantine\",site=\"vardcentral-karlstad\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.eth.truncated\",site=\"vardcentral-karlstad\"} 0"), std::string::npos)
+      << "every anomaly exists from the start";
   EXPECT_NE(text.find("portvakt_port_bytes{direction=\"rx\",port=\"eth3\",site=\"vardcentral-karlstad\"} 1514"), std::string::npos);
   EXPECT_NE(text.find("portvakt_alert_queue_depth{site=\"vardcentral-karlstad\"} 4"), std::string::npos) << text;
   EXPECT_NE(text.find("portvakt_alert_deliveries_rejected{site=\"vardcentral-karlstad\"} 1"), std::string::npos);

@@ -1,11 +1,15 @@
-// RA guard, DHCPv6 guard and ND inspection under a flood (issue 13): after
+// RA guard, DHCP(v6) guard and ND inspection under a flood (issue 13): after
 // the first frame of an attack has raised its alert, every further frame from
 // the same MAC within the hold time is dropped without a heap allocation (the
 // alert is held before its text is built), and the next alert comes once the
 // hold time has passed; the ARP gateway check, which predates them, holds its
-// alert the same way. The decider is driven directly, as the switch does.
+// alert the same way. So do the flow rules' alerts (a device hammering the
+// region's addresses, monitor mode's would-be drops; issue 17), and frames
+// from the uplink, which are judged by their headers and never alerted. The
+// decider is driven directly, as the switch does.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,7 +79,11 @@ std::vector<Attack> attacks() {
   hidden.u8(60).u8(0).u16(1).u32(9).u8(packet::kIpProtoIcmpv6).u8(1).u8(1).u8(12).u32(0).u32(0).u32(0);
   Writer arp;  // a gratuitous ARP for the IPv4 gateway (the check that predates these)
   arp.u16(1).u16(0x0800).u8(6).u8(4).u16(2).mac(kAttacker).ip4("10.0.0.1").mac("ff:ff:ff:ff:ff:ff").ip4("10.0.0.1");
+  Writer offer = dhcp(2, 0x1234, "02:00:00:00:00:01", {dhcpOption(53, Bytes{2})}, "10.0.0.50");
   std::vector<Attack> out;
+  out.push_back({"DHCP offer", ethernet("ff:ff:ff:ff:ff:ff", kAttacker, packet::kEtherTypeIpv4,
+                                       ipv4("10.0.0.66", "255.255.255.255", packet::kIpProtoUdp, udp(67, 68, offer))),
+                 forward::DropReason::kRogueDhcp, "rogue_dhcp"});
   out.push_back({"router advertisement",
                  ethernet("33:33:00:00:00:01", kAttacker, packet::kEtherTypeIpv6,
                           ipv6("fe80::66", "ff02::1", packet::kIpProtoIcmpv6, icmpv6(134, ra))),
@@ -106,45 +114,127 @@ std::vector<std::string> guardEvents(PolicyDecider& decider) {
   return out;
 }
 
+// `bytes` must outlive the frame (io::Frame views them).
+forward::IngressFrame ingress(io::Frame& frame, const Writer& bytes) {
+  frame.bytes = bytes.data;
+  frame.wireLength = static_cast<uint32_t>(bytes.data.size());
+  forward::IngressFrame in;
+  in.frame = &frame;
+  in.port = 0;
+  in.role = tables::PortRole::kAccess;
+  in.portZone = 1;
+  in.src = *tables::MacAddress::parse(kAttacker);
+  std::copy(bytes.data.begin(), bytes.data.begin() + 6, in.dst.bytes.begin());
+  in.etherType = static_cast<uint16_t>(bytes.data[12] << 8 | bytes.data[13]);
+  in.nowNs = 1'700'000'000'000'000'000;
+  return in;
+}
+
+// The first frame raises `event` and is dropped for `reason` (kNone: passed);
+// the next 9 999 within the hold time allocate nothing and raise nothing;
+// the one after the hold raises `event` again.
+void expectQuietFlood(PolicyDecider& decider, forward::IngressFrame& in, forward::DropReason reason, const char* event) {
+  Explanation why;
+  forward::ForwardDecision d = decider.decide(in, &why);
+  std::string steps;
+  for (const std::string& step : why.steps) steps += "\n  " + step;
+  EXPECT_EQ(d.allow, reason == forward::DropReason::kNone) << steps;
+  EXPECT_EQ(d.reason, reason) << forward::dropReasonName(d.reason) << steps;
+  EXPECT_EQ(guardEvents(decider), std::vector<std::string>{event});
+
+  constexpr int kFlood = 10'000;  // 10 s at 1 kHz: all within the hold time
+  const uint64_t suppressedBefore = decider.counters().eventsSuppressed;
+  const uint64_t before = allocationCount();
+  for (int i = 0; i < kFlood - 1; ++i) {
+    in.nowNs += 1'000'000;
+    d = decider.decide(in);
+    if (d.reason != reason) break;
+  }
+  const uint64_t allocations = allocationCount() - before;
+  EXPECT_EQ(d.reason, reason);
+  EXPECT_EQ(allocations, 0u) << "heap allocations during a flood of " << kFlood - 1 << " frames";
+  EXPECT_TRUE(guardEvents(decider).empty());
+  EXPECT_EQ(decider.counters().eventsSuppressed - suppressedBefore, static_cast<uint64_t>(kFlood - 1));
+
+  in.nowNs += kEventHoldNs;
+  (void)decider.decide(in);
+  EXPECT_EQ(guardEvents(decider), std::vector<std::string>{event}) << "a new alert after the hold time";
+}
+
 // Requirements: R6a
 TEST(FirstHopGuard, AFloodAllocatesNothingAfterItsFirstAlert) {
   for (const Attack& attack : attacks()) {
     SCOPED_TRACE(attack.name);
     PolicyDecider decider(guardPolicy());
     io::Frame frame;
-    frame.bytes = attack.frame.data;
-    frame.wireLength = static_cast<uint32_t>(attack.frame.data.size());
-    forward::IngressFrame in;
-    in.frame = &frame;
-    in.port = 0;
-    in.role = tables::PortRole::kAccess;
-    in.portZone = 1;
-    in.src = *tables::MacAddress::parse(kAttacker);
-    in.dst = *tables::MacAddress::parse(attack.reason == forward::DropReason::kArpSpoofing ? "ff:ff:ff:ff:ff:ff" : "33:33:00:00:00:01");
-    in.etherType = attack.reason == forward::DropReason::kArpSpoofing ? packet::kEtherTypeArp : packet::kEtherTypeIpv6;
-    in.nowNs = 1'700'000'000'000'000'000;
+    forward::IngressFrame in = ingress(frame, attack.frame);
+    expectQuietFlood(decider, in, attack.reason, attack.event);
+  }
+}
 
-    forward::ForwardDecision d = decider.decide(in);
-    EXPECT_FALSE(d.allow);
-    EXPECT_EQ(d.reason, attack.reason);
-    EXPECT_EQ(guardEvents(decider), std::vector<std::string>{attack.event});
+// The attacker pinned into `office`, which an invariant keeps from the
+// region's 10.9.0.0/16; `mode` is the policy's (monitor: the default deny
+// passes and is logged as flow_denied).
+tables::CompiledPolicyPtr flowPolicy(tables::Mode mode) {
+  auto q = std::make_shared<tables::CompiledPolicy>(*guardPolicy());
+  q->mode = mode;
+  q->pins.push_back({*tables::MacAddress::parse(kAttacker), "", 0, "the test's device"});
+  tables::FlowRule never;
+  never.name = "invariant:office-never-region";
+  never.from = 0;
+  never.toPrefixes.push_back(*tables::Prefix::parse("10.9.0.0/16"));
+  never.action = tables::Action::kDeny;
+  q->flows.push_back(never);
+  q->seal();
+  return q;
+}
 
-    constexpr int kFlood = 10'000;  // 10 s at 1 kHz: all within the hold time
+TEST(FlowAlerts, AFloodTowardTheRegionAllocatesNothingAfterItsFirstAlert) {
+  PolicyDecider decider(flowPolicy(tables::Mode::kEnforce));
+  const Writer bytes = ethernet("02:00:00:00:00:01", kAttacker, packet::kEtherTypeIpv4,
+                                ipv4("10.0.0.66", "10.9.0.5", packet::kIpProtoUdp, udp(4000, 445, Writer{})));
+  io::Frame frame;
+  forward::IngressFrame in = ingress(frame, bytes);
+  expectQuietFlood(decider, in, forward::DropReason::kPolicyDenied, "region_access_attempt");
+}
+
+TEST(FlowAlerts, AMonitorModeFloodAllocatesNothingAfterItsFirstAlert) {
+  PolicyDecider decider(flowPolicy(tables::Mode::kMonitor));
+  const Writer bytes = ethernet("02:00:00:00:00:01", kAttacker, packet::kEtherTypeIpv4,
+                                ipv4("10.0.0.66", "192.0.2.7", packet::kIpProtoTcp, tcp(4000, 22, 0x02, Writer{})));
+  io::Frame frame;
+  forward::IngressFrame in = ingress(frame, bytes);
+  expectQuietFlood(decider, in, forward::DropReason::kNone, "flow_denied");
+}
+
+// From the uplink, where the routers and DHCP servers are, the same frames
+// pass, raise nothing and allocate nothing; only their headers are decoded
+// (a trace still decodes all of it).
+TEST(FirstHopGuard, TheUplinksFramesAreJudgedByTheirHeadersAlone) {
+  for (const Attack& attack : attacks()) {
+    SCOPED_TRACE(attack.name);
+    PolicyDecider decider(guardPolicy());
+    io::Frame frame;
+    forward::IngressFrame in = ingress(frame, attack.frame);
+    in.port = 1;
+    in.role = tables::PortRole::kUplink;
+    in.portZone = 0;
     const uint64_t before = allocationCount();
-    for (int i = 0; i < kFlood - 1; ++i) {
+    for (int i = 0; i < 1000; ++i) {
       in.nowNs += 1'000'000;
-      d = decider.decide(in);
-      if (d.reason != attack.reason) break;
+      const forward::ForwardDecision d = decider.decide(in);
+      ASSERT_TRUE(d.allow) << forward::dropReasonName(d.reason);
     }
-    const uint64_t allocations = allocationCount() - before;
-    EXPECT_EQ(d.reason, attack.reason);
-    EXPECT_EQ(allocations, 0u) << "heap allocations during a flood of " << kFlood - 1 << " frames";
+    EXPECT_EQ(allocationCount() - before, 0u);
     EXPECT_TRUE(guardEvents(decider).empty());
-    EXPECT_EQ(decider.counters().eventsSuppressed, static_cast<uint64_t>(kFlood - 1));
-
-    in.nowNs += kEventHoldNs;
-    (void)decider.decide(in);
-    EXPECT_EQ(guardEvents(decider), std::vector<std::string>{attack.event}) << "a new alert after the hold time";
+    const packet::ParsedFrame& f = decider.lastFrame();
+    EXPECT_FALSE(f.has(packet::Layer::kUdp) || f.has(packet::Layer::kIcmpv6) || f.has(packet::Layer::kArp))
+        << "transport and application layers of an uplink frame are not decoded";
+    auto whole = std::make_unique<packet::ParsedFrame>();
+    packet::parseFrame(frame.bytes, *whole, frame.wireLength);
+    Explanation why;
+    (void)decider.decide(in, &why);
+    EXPECT_EQ(decider.lastFrame().layers, whole->layers) << "a trace decodes the whole frame";
   }
 }
 

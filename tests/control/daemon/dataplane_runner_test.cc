@@ -1,0 +1,213 @@
+// DataplaneRunner on real veth pairs in a network namespace of its own: a push
+// whose ports cannot be opened, and ports that disappear under the runner,
+// must end in a state the next push (or the ports coming back) can leave, and
+// status must say what forwards. Interfaces are removed with `ip link del`,
+// as an unplugged USB NIC or a deleted VLAN device would be.
+#include "control/daemon/dataplane_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/dataplane/forward/netns_lab.h"
+
+namespace portvakt::control {
+namespace {
+
+using portvakt::testing::NetnsLab;
+using portvakt::testing::NetnsScope;
+using portvakt::testing::sh;
+
+// A two-port site: `access` a wall jack, `uplink` the uplink.
+policy::PolicyBundle siteWith(const std::string& name, const std::string& access, const std::string& uplink) {
+  std::string text = "portvakt: 1\nname: " + name +
+                     "\nmode: enforce\n"
+                     "zones:\n"
+                     "  lab: {vlan: 10, purpose: \"test hosts\"}\n"
+                     "  quarantine: {vlan: 999, quarantine: true, purpose: \"unknown devices\"}\n"
+                     "ports:\n"
+                     "  - {name: jack, interfaces: " + access +
+                     ", role: access, zones: [lab, quarantine], default_zone: quarantine}\n"
+                     "  - {name: up, interfaces: " + uplink + ", role: uplink, zones: [lab]}\n";
+  const std::string path = "/nonexistent/" + name + ".yaml";  // never read: the bundle carries the text
+  return {path, {{path, text}}};
+}
+
+class DataplaneRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PORTVAKT_REQUIRE_ROOT();
+    ns_ = lab_.addNamespace("runner");
+    ASSERT_FALSE(ns_.empty());
+    for (const char* port : {"pa0", "pa1", "pb0"}) {
+      ASSERT_TRUE(addPort(port)) << port;
+    }
+  }
+  void TearDown() override {
+    runner_.reset();  // its thread runs in the namespace: stop it before the namespace goes
+  }
+  // One end of a veth pair is the port; the peer stays unused.
+  bool addPort(const std::string& name) { return lab_.addVeth(ns_, name, ns_, name + "p"); }
+  bool removePort(const std::string& name) { return sh("ip -n " + ns_ + " link del " + name) == 0; }
+
+  std::string push(const std::string& name, const std::string& access, const std::string& uplink) {
+    auto error = policies_.push(siteWith(name, access, uplink), 0, "", 0);
+    EXPECT_EQ(error, std::nullopt) << *error;
+    return policies_.current()->contentHash;
+  }
+  void startRunner() {
+    NetnsScope inside(ns_);  // the runner's thread starts in the namespace and stays there
+    ASSERT_TRUE(inside.ok());
+    std::string error;
+    runner_ = DataplaneRunner::start(policies_, nullptr, error);
+    ASSERT_NE(runner_, nullptr) << error;
+  }
+  // Waits (generously: the machine is shared) until `ready` holds for the status.
+  template <typename Ready>
+  DataplaneStatus waitFor(Ready ready, int seconds = 10) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    DataplaneStatus s = runner_->status();
+    while (!ready(s) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      s = runner_->status();
+    }
+    return s;
+  }
+  bool portsAre(const std::vector<std::string>& names, int seconds = 10) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    for (;;) {
+      std::vector<std::string> got;
+      for (const PortSnapshot& p : runner_->ports()) got.push_back(p.interface);
+      if (got == names) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  NetnsLab lab_;
+  std::string ns_;
+  PolicyManager policies_;  // no preflight: the tests push ports that are gone, as a race with an unplug would
+  std::unique_ptr<DataplaneRunner> runner_;
+};
+
+TEST_F(DataplaneRunnerTest, APushWhosePortsFailKeepsForwardingThePreviousPolicyAndSaysSo) {
+  const std::string a = push("site-a", "pa0", "pa1");
+  startRunner();
+  const std::string b = push("site-b", "gone0", "pa1");
+  DataplaneStatus s = waitFor([&](const DataplaneStatus& st) { return st.refusedHash == b; });
+  EXPECT_TRUE(s.forwarding);
+  EXPECT_EQ(s.policyHash, a);
+  EXPECT_EQ(s.refusedHash, b);
+  EXPECT_NE(runner_->lastError().find("forwarding continues with " + a), std::string::npos) << runner_->lastError();
+  EXPECT_TRUE(portsAre({"pa0", "pa1"}));
+}
+
+TEST_F(DataplaneRunnerTest, WhenNeitherTheNewNorThePreviousPortsOpenTheNextPushIsTaken) {
+  const std::string a = push("site-a", "pa0", "pa1");
+  startRunner();
+  ASSERT_TRUE(removePort("pa0"));  // the previous policy's jack is unplugged
+  const std::string b = push("site-b", "gone0", "pa1");
+  DataplaneStatus s = waitFor([&](const DataplaneStatus& st) { return !st.forwarding; });
+  ASSERT_FALSE(s.forwarding) << "status must say that nothing forwards";
+  EXPECT_EQ(s.policyHash, "") << "no policy forwards; the old hash would be a lie";
+  EXPECT_EQ(s.refusedHash, b);
+  const std::string error = runner_->lastError();
+  EXPECT_NE(error.find(b), std::string::npos) << error;
+  EXPECT_NE(error.find(a), std::string::npos) << error;
+  EXPECT_NE(error.find("not forwarding"), std::string::npos) << error;
+  EXPECT_TRUE(runner_->ports().empty()) << "no port is open: no counters of closed ports";
+
+  const std::string c = push("site-c", "pb0", "pa1");
+  s = waitFor([&](const DataplaneStatus& st) { return st.forwarding && st.policyHash == c; });
+  EXPECT_TRUE(s.forwarding);
+  EXPECT_EQ(s.policyHash, c) << "a later push must be taken; runner error: " << runner_->lastError();
+  EXPECT_EQ(s.refusedHash, "");
+  EXPECT_EQ(runner_->lastError(), "");
+  EXPECT_TRUE(portsAre({"pb0", "pa1"}));
+}
+
+TEST_F(DataplaneRunnerTest, WhenNothingForwardsThePortsComingBackEndIt) {
+  const std::string a = push("site-a", "pa0", "pa1");
+  startRunner();
+  ASSERT_TRUE(removePort("pa0"));
+  const std::string b = push("site-b", "gone0", "pa1");
+  ASSERT_FALSE(waitFor([&](const DataplaneStatus& st) { return !st.forwarding; }).forwarding);
+  ASSERT_TRUE(addPort("pa0"));  // replugged: the runner retries without a push
+  DataplaneStatus s = waitFor([&](const DataplaneStatus& st) { return st.forwarding; });
+  EXPECT_TRUE(s.forwarding) << runner_->lastError();
+  EXPECT_EQ(s.policyHash, a);
+  EXPECT_EQ(s.refusedHash, b) << "the pushed policy still cannot run";
+  EXPECT_TRUE(portsAre({"pa0", "pa1"}));
+}
+
+TEST_F(DataplaneRunnerTest, ARollbackWhilePortsAreMissingIsNotStuck) {
+  const std::string a = push("site-a", "pa0", "pa1");
+  startRunner();
+  ASSERT_TRUE(removePort("pa0"));
+  push("site-b", "gone0", "pa1");
+  ASSERT_FALSE(waitFor([&](const DataplaneStatus& st) { return !st.forwarding; }).forwarding);
+  // The engineer goes back to a policy whose ports exist.
+  ASSERT_EQ(policies_.rollback(0, 0, 0), std::nullopt);
+  ASSERT_TRUE(addPort("pa0"));
+  DataplaneStatus s = waitFor([&](const DataplaneStatus& st) { return st.forwarding; });
+  EXPECT_TRUE(s.forwarding) << runner_->lastError();
+  EXPECT_EQ(s.policyHash, a);
+  EXPECT_EQ(s.refusedHash, "");
+}
+
+}  // namespace
+}  // namespace portvakt::control
+
+namespace portvakt::control {
+namespace {
+
+std::vector<engine::EngineEvent> deviceEvents(size_t n) {
+  std::vector<engine::EngineEvent> events;
+  for (size_t i = 0; i < n; ++i) events.push_back({"device_new", tables::MacAddress{}, 1, 0, "a device"});
+  return events;
+}
+
+// R7: an event queue that overflows says so, as an event, never silently.
+TEST(RunnerEventQueue, AFullQueueCountsTheLossAndRaisesEventsLost) {
+  std::vector<engine::EngineEvent> queue;
+  EventLoss loss, announced;
+  auto fresh = deviceEvents(6);
+  queueEvents(queue, fresh, loss, announced, 42, /*bound=*/4);
+  EXPECT_EQ(loss.runnerQueueFull, 2u);
+  ASSERT_EQ(queue.size(), 5u) << "four events and the loss, in the slot kept beyond the bound";
+  EXPECT_EQ(queue.back().event, "events_lost");
+  EXPECT_EQ(queue.back().port, kNoPortEvent);
+  EXPECT_EQ(queue.back().timeNs, 42);
+  EXPECT_NE(queue.back().detail.find("2 dataplane events lost"), std::string::npos) << queue.back().detail;
+  EXPECT_NE(queue.back().detail.find("runner queue full 2"), std::string::npos) << queue.back().detail;
+
+  // More losses while even the kept slot is taken: counted, announced once there is room.
+  fresh = deviceEvents(1);
+  queueEvents(queue, fresh, loss, announced, 43, 4);
+  EXPECT_EQ(loss.runnerQueueFull, 3u);
+  EXPECT_EQ(queue.size(), 5u);
+  queue.clear();  // the control thread took them
+  loss.deciderQueueFull = 5;  // the decider lost some meanwhile
+  fresh.clear();
+  queueEvents(queue, fresh, loss, announced, 44, 4);
+  ASSERT_EQ(queue.size(), 1u);
+  EXPECT_NE(queue[0].detail.find("6 dataplane events lost (profiler ring full 0, decider queue full 5, runner queue full 1)"),
+            std::string::npos)
+      << queue[0].detail;
+  // Nothing more lost: no more events_lost.
+  queueEvents(queue, fresh, loss, announced, 45, 4);
+  EXPECT_EQ(queue.size(), 1u);
+}
+
+TEST(RunnerEventQueue, RepeatsHeldAtTheSourceAreNoLoss) {
+  std::vector<engine::EngineEvent> queue;
+  EventLoss loss, announced;
+  loss.repeatHeld = 1000;
+  auto fresh = deviceEvents(2);
+  queueEvents(queue, fresh, loss, announced, 0, 4);
+  EXPECT_EQ(queue.size(), 2u);
+}
+
+}  // namespace
+}  // namespace portvakt::control
