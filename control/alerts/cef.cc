@@ -52,6 +52,7 @@ std::string cefEventName(std::string_view event) {
       {"mac_limit", "Too many MAC addresses on a port"},
       {"rogue_ra", "Rogue IPv6 router advertisement"},
       {"nd_spoof", "IPv6 neighbour spoofing"},
+      {"mac_flapping", "MAC address flapping between ports"},
   };
   for (const auto& [type, name] : kNames) {
     if (type == event) return std::string(name);

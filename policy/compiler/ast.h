@@ -173,6 +173,13 @@ struct TestDecl {
   std::optional<Text> expectAction;
 };
 
+// `mac_mobility:` (docs/policy.md): durations as written ("5m"), checked by the builder.
+struct MacMobilityDecl {
+  SourceLocation at;
+  std::optional<Text> window, hold;
+  std::optional<At<long>> moves;
+};
+
 struct PolicyFile {
   std::string path;     // as opened
   std::string display;  // as shown in diagnostics
@@ -182,6 +189,7 @@ struct PolicyFile {
   std::optional<Text> extends;
   std::optional<Text> mode;
   std::optional<Text> randomizedMacs;
+  std::optional<MacMobilityDecl> macMobility;
   std::vector<ZoneDecl> zones;
   std::vector<DestinationDecl> destinations;
   std::vector<PortDecl> ports;
