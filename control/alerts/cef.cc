@@ -53,6 +53,7 @@ std::string cefEventName(std::string_view event) {
       {"rogue_ra", "Rogue IPv6 router advertisement"},
       {"nd_spoof", "IPv6 neighbour spoofing"},
       {"events_lost", "Dataplane events lost"},
+      {"mac_flapping", "MAC address flapping between ports"},
   };
   for (const auto& [type, name] : kNames) {
     if (type == event) return std::string(name);

@@ -1,6 +1,7 @@
 // portvakt simulate | trace: the whole dataplane (parse, profile, classify,
 // zone, verdict, switch) over a capture, offline. simulate prints what would
 // happen to every device and frame; trace explains one frame step by step.
+#include <ctime>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -23,6 +24,64 @@ struct Setup {
   std::shared_ptr<const tables::CompiledPolicy> policy;
   std::unique_ptr<engine::OfflinePipeline> pipeline;
   uint16_t ingress = 0;
+  // --capture IFACE=FILE: captures taken on other ports, merged by time.
+  std::vector<std::pair<uint16_t, std::string>> captures;
+};
+
+// Frames of several captures, each taken on one port, in time order (ties:
+// the order given), so `simulate` and `trace` see a device move between
+// jacks as the live switch would. A frame stays valid until the next call.
+class MergedCaptures {
+ public:
+  bool add(const std::string& path, uint16_t port) {
+    auto source = io::CaptureFileSource::open(path);
+    if (!source) {
+      error_ = source.error();
+      return false;
+    }
+    inputs_.push_back({std::move(source.value()), port, path, {}, false});
+    return true;
+  }
+  io::ReadStatus next(io::Frame& out) {
+    if (!primed_) {
+      primed_ = true;
+      for (size_t i = 0; i < inputs_.size(); ++i) {
+        if (!advance(i)) return io::ReadStatus::kError;
+      }
+    } else if (taken_ < inputs_.size() && !advance(taken_)) {
+      return io::ReadStatus::kError;
+    }
+    size_t best = inputs_.size();
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      if (inputs_[i].has && (best == inputs_.size() || inputs_[i].pending.timestampNs < inputs_[best].pending.timestampNs)) best = i;
+    }
+    taken_ = best;
+    if (best == inputs_.size()) return io::ReadStatus::kEnd;
+    out = inputs_[best].pending;
+    out.port = inputs_[best].port;
+    return io::ReadStatus::kFrame;
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Input {
+    std::unique_ptr<io::CaptureFileSource> source;
+    uint16_t port;
+    std::string path;
+    io::Frame pending;
+    bool has;
+  };
+  bool advance(size_t i) {
+    Input& in = inputs_[i];
+    const io::ReadStatus st = in.source->next(in.pending);
+    in.has = st == io::ReadStatus::kFrame;
+    if (st == io::ReadStatus::kError) error_ = "reading " + in.path + ": " + std::string(in.source->error());
+    return st != io::ReadStatus::kError;
+  }
+  std::vector<Input> inputs_;
+  size_t taken_ = SIZE_MAX;
+  bool primed_ = false;
+  std::string error_;
 };
 
 // Compiles the policy, builds the pipeline and picks the ingress port: the
@@ -63,6 +122,21 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
     return kExitInvalid;
   }
   const auto& ports = s.policy->ports;
+  if (vm.count("capture")) {
+    for (const std::string& spec : vm["capture"].as<std::vector<std::string>>()) {
+      const size_t eq = spec.find('=');
+      const std::string iface = spec.substr(0, eq == std::string::npos ? 0 : eq);
+      size_t port = 0;
+      while (port < ports.size() && ports[port].interface != iface) ++port;
+      if (eq == std::string::npos || eq + 1 == spec.size() || port == ports.size()) {
+        std::cerr << "portvakt: --capture " << spec
+                  << (eq == std::string::npos || eq + 1 == spec.size() ? ": give IFACE=FILE" : ": no port " + iface + " in the policy")
+                  << "\n";
+        return kExitUsage;
+      }
+      s.captures.push_back({static_cast<uint16_t>(port), spec.substr(eq + 1)});
+    }
+  }
   std::string wanted = vm.count("port") ? vm["port"].as<std::string>() : "";
   for (size_t i = 0; i < ports.size(); ++i) {
     if (wanted.empty() ? ports[i].role == tables::PortRole::kAccess : ports[i].interface == wanted) {
@@ -75,13 +149,60 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
   return kExitUsage;
 }
 
-std::optional<std::unique_ptr<io::CaptureFileSource>> openCapture(const std::string& path) {
-  auto source = io::CaptureFileSource::open(path);
-  if (!source) {
-    std::cerr << "portvakt: " << source.error() << "\n";
-    return std::nullopt;
+// --pcap on the ingress port, then every --capture.
+std::optional<int> openCaptures(const po::variables_map& vm, const Setup& s, MergedCaptures& out) {
+  bool ok = !vm.count("pcap") || out.add(vm["pcap"].as<std::string>(), s.ingress);
+  for (const auto& [port, path] : s.captures) ok = ok && out.add(path, port);
+  if (ok) return std::nullopt;
+  std::cerr << "portvakt: " << out.error() << "\n";
+  return kExitRuntime;
+}
+
+// "2026-12-06T13:05:01.200Z" for capture times (ns since the epoch).
+std::string utcTime(int64_t ns) {
+  const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  (void)gmtime_r(&secs, &tm);
+  char b[96];  // room for any int the format could print (-Wformat-truncation)
+  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>((ns % 1'000'000'000) / 1'000'000));
+  return b;
+}
+
+// What `trace` knows about the frame's source device: the evidence values,
+// what each trait counted for, the spoof reasons with their details, and
+// the MAC's moves between ports.
+void explainDevice(const fingerprint::DeviceRecord& d, const tables::CompiledPolicy& policy) {
+  auto portName = [&](uint16_t p) { return p < policy.ports.size() ? policy.ports[p].interface : std::string("?"); };
+  std::cout << "  device   " << d.evidence.mac.toString() << " on " << portName(d.port) << ", " << d.frames
+            << " frames, first seen " << utcTime(d.firstSeenNs) << (d.inventoried ? ", inventoried" : "")
+            << (d.randomized ? ", locally administered MAC" : "") << "\n";
+  std::cout << "  evidence " << d.evidence.describe() << "\n";
+  for (const std::string& note : fingerprint::explainTraits(policy, d.evidence)) std::cout << "  evidence " << note << "\n";
+  if (d.spoofReasons) {
+    std::cout << "  spoof    " << fingerprint::spoofReasonsToString(d.spoofReasons) << ": " << d.spoofDetail.view()
+              << (d.quarantinedAsSuspect ? " (quarantined as a suspect)" : " (pinned: not quarantined)") << "\n";
+  } else {
+    std::cout << "  spoof    no reason to suspect this MAC\n";
   }
-  return std::move(source.value());
+  if (d.moveCount == 0) {
+    std::cout << "  mobility never moved between access ports (policy: " << policy.macMobility.moves << " moves within "
+              << policy.macMobility.windowNs / 1'000'000'000 << " s is flapping)\n";
+    return;
+  }
+  std::cout << "  mobility " << d.moveCount << (d.moveCount == 1 ? " move" : " moves")
+            << (d.moveCount > tables::kMaxMobilityMoves ? ", the last " + std::to_string(tables::kMaxMobilityMoves) + ":" : ":");
+  d.forEachMove([&](const fingerprint::PortMove& m) {
+    std::cout << " " << portName(m.from) << "->" << portName(m.to) << " at " << utcTime(m.timeNs) << ";";
+  });
+  if (d.flapping) {
+    std::cout << " flapping since " << utcTime(d.flappingSinceNs) << ", held in quarantine until "
+              << utcTime(d.flappingUntilNs) << " or until forgotten (portvakt devices forget)";
+  } else {
+    std::cout << " not flapping (policy: " << policy.macMobility.moves << " moves within "
+              << policy.macMobility.windowNs / 1'000'000'000 << " s)";
+  }
+  std::cout << "\n";
 }
 
 std::string flags(const fingerprint::DeviceRecord& d) {
@@ -107,28 +228,33 @@ std::string layers(const packet::ParsedFrame& f) {
 int cmdSimulate(const std::vector<std::string>& args) {
   po::options_description options("simulate options");
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
-      "pcap", po::value<std::string>()->required(), "a capture (pcap or pcapng)")(
+      "pcap", po::value<std::string>(), "a capture (pcap or pcapng) taken on --port")(
       "port", po::value<std::string>(), "ingress interface the capture stands for (default: the first access port)")(
+      "capture", po::value<std::vector<std::string>>(), "IFACE=FILE: a capture taken on that port; repeatable, merged by time")(
       "fingerprints", po::value<std::vector<std::string>>(), "more DHCP fingerprint data (Fingerbank format), repeatable")(
       "json", "machine-readable output");
   po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt simulate --policy P --pcap F [--port IFACE] [--json]", options, {}, vm)) {
+  if (auto exit = parseOptions(args, "portvakt simulate --policy P (--pcap F [--port IFACE] | --capture IFACE=F ...) [--json]",
+                               options, {}, vm)) {
     return *exit;
+  }
+  if (!vm.count("pcap") && !vm.count("capture")) {
+    std::cerr << "portvakt: give --pcap F or --capture IFACE=F\n";
+    return kExitUsage;
   }
   Setup s;
   if (auto exit = setUp(vm, s)) return *exit;
-  auto source = openCapture(vm["pcap"].as<std::string>());
-  if (!source) return kExitRuntime;
+  MergedCaptures source;
+  if (auto exit = openCaptures(vm, s, source)) return *exit;
   io::Frame frame;
   uint64_t frames = 0;
   io::ReadStatus status;
-  while ((status = (*source)->next(frame)) == io::ReadStatus::kFrame) {
-    frame.port = s.ingress;
+  while ((status = source.next(frame)) == io::ReadStatus::kFrame) {
     s.pipeline->process(frame);
     ++frames;
   }
   if (status == io::ReadStatus::kError) {
-    std::cerr << "portvakt: reading " << vm["pcap"].as<std::string>() << ": " << (*source)->error() << "\n";
+    std::cerr << "portvakt: " << source.error() << "\n";
     return kExitRuntime;
   }
   const auto& policy = *s.policy;
@@ -172,8 +298,12 @@ int cmdSimulate(const std::vector<std::string>& args) {
               << "\n";
     return kExitOk;
   }
-  std::cout << frames << " frames from " << vm["pcap"].as<std::string>() << " on " << policy.ports[s.ingress].interface
-            << " under " << policy.name << "\n\ndevices\n";
+  if (vm.count("pcap")) {
+    std::cout << frames << " frames from " << vm["pcap"].as<std::string>() << " on " << policy.ports[s.ingress].interface;
+  } else {
+    std::cout << frames << " frames from " << s.captures.size() << " captures";
+  }
+  std::cout << " under " << policy.name << "\n\ndevices\n";
   for (const json& d : devices) {
     std::cout << "  " << d["mac"].get<std::string>() << "  " << std::left << std::setw(6) << d["port"].get<std::string>()
               << " class " << std::setw(12) << (d["class"].get<std::string>().empty() ? "-" : d["class"].get<std::string>())
@@ -202,20 +332,23 @@ int cmdSimulate(const std::vector<std::string>& args) {
 int cmdTrace(const std::vector<std::string>& args) {
   po::options_description options("trace options");
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
-      "pcap", po::value<std::string>(), "a capture (pcap or pcapng)")(
-      "frame", po::value<uint64_t>(), "frame number to explain (1 = first); earlier frames build device state")(
+      "pcap", po::value<std::string>(), "a capture (pcap or pcapng) taken on --port")(
+      "capture", po::value<std::vector<std::string>>(), "IFACE=FILE: a capture taken on that port; repeatable, merged by time")(
+      "frame", po::value<uint64_t>(), "frame number to explain (1 = first, over the merged captures); earlier frames build device state")(
       "hex", po::value<std::string>(), "explain this one frame instead, given as hex bytes (spaces and colons allowed)")(
       "port", po::value<std::string>(), "ingress interface (default: the first access port)")(
       "fingerprints", po::value<std::vector<std::string>>(), "more DHCP fingerprint data (Fingerbank format), repeatable");
   po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt trace --policy P (--pcap F --frame N | --hex BYTES) [--port IFACE]", options,
-                               {}, vm)) {
+  if (auto exit = parseOptions(args,
+                               "portvakt trace --policy P ((--pcap F | --capture IFACE=F ...) --frame N | --hex BYTES) [--port IFACE]",
+                               options, {}, vm)) {
     return *exit;
   }
   const bool fromHex = vm.count("hex") > 0;
-  const bool fromCapture = vm.count("pcap") > 0 && vm.count("frame") > 0;
-  if (fromHex == fromCapture || (fromHex && (vm.count("pcap") > 0 || vm.count("frame") > 0))) {
-    std::cerr << "portvakt: give either --pcap F --frame N, or --hex BYTES\n";
+  const bool anyCapture = vm.count("pcap") > 0 || vm.count("capture") > 0;
+  const bool fromCapture = anyCapture && vm.count("frame") > 0;
+  if (fromHex == fromCapture || (fromHex && (anyCapture || vm.count("frame") > 0))) {
+    std::cerr << "portvakt: give either --pcap F (or --capture IFACE=F) --frame N, or --hex BYTES\n";
     return kExitUsage;
   }
   std::vector<uint8_t> hexBytes;
@@ -246,22 +379,24 @@ int cmdTrace(const std::vector<std::string>& args) {
   }
   Setup s;
   if (auto exit = setUp(vm, s)) return *exit;
-  std::unique_ptr<io::CaptureFileSource> capture;
+  MergedCaptures capture;
   if (!fromHex) {
-    auto source = openCapture(vm["pcap"].as<std::string>());
-    if (!source) return kExitRuntime;
-    capture = std::move(*source);
+    if (auto exit = openCaptures(vm, s, capture)) return *exit;
   }
   io::Frame frame;
   for (uint64_t n = 1;; ++n) {
     if (fromHex) {
       frame.bytes = hexBytes;
       frame.wireLength = static_cast<uint32_t>(hexBytes.size());
-    } else if (capture->next(frame) != io::ReadStatus::kFrame) {
+      frame.port = s.ingress;
+    } else if (const io::ReadStatus st = capture.next(frame); st != io::ReadStatus::kFrame) {
+      if (st == io::ReadStatus::kError) {
+        std::cerr << "portvakt: " << capture.error() << "\n";
+        return kExitRuntime;
+      }
       std::cerr << "portvakt: the capture has " << n - 1 << " frames, no frame " << wanted << "\n";
       return kExitUsage;
     }
-    frame.port = s.ingress;
     if (n < wanted) {
       s.pipeline->process(frame);
       continue;
@@ -270,14 +405,16 @@ int cmdTrace(const std::vector<std::string>& args) {
     engine::PipelineResult r = s.pipeline->process(frame, &why);
     const packet::ParsedFrame& f = s.pipeline->decider().lastFrame();
     const auto& policy = *s.policy;
-    std::cout << "frame " << wanted << ": " << frame.bytes.size() << " bytes on " << policy.ports[s.ingress].interface
-              << " (" << tables::toString(policy.ports[s.ingress].role) << ")\n";
+    std::cout << "frame " << wanted << ": " << frame.bytes.size() << " bytes on " << policy.ports[frame.port].interface
+              << " (" << tables::toString(policy.ports[frame.port].role) << ")"
+              << (frame.timestampNs ? " at " + utcTime(frame.timestampNs) : std::string()) << "\n";
     std::cout << "  decode   " << f.eth.src.toString() << " -> " << f.eth.dst.toString() << ", layers " << layers(f);
     std::string anomalyText;
     f.anomalies.forEach([&](packet::Anomaly a) { anomalyText += " " + std::string(packet::anomalyName(a)); });
     std::cout << ", anomalies" << (anomalyText.empty() ? " none" : anomalyText) << "\n";
     if (why.steps.empty()) std::cout << "  switch   decided before the policy was asked (frame shape or VLAN tags)\n";
     for (const std::string& step : why.steps) std::cout << "  policy   " << step << "\n";
+    if (const fingerprint::DeviceRecord* d = s.pipeline->decider().profiler().find(f.eth.src)) explainDevice(*d, policy);
     const tables::ZoneId zone = r.forward.zone != tables::kNoZone ? r.forward.zone : s.pipeline->decider().lastZone();
     std::cout << "  verdict  " << r.verdict << " in zone " << policy.zoneName(zone);
     if (r.forward.forwarded()) std::cout << " to " << r.forward.egressPorts << " port(s)" << (r.forward.flooded ? " (flooded)" : "");

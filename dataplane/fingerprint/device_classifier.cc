@@ -211,9 +211,11 @@ ClassDecision classifyDevice(const tables::CompiledPolicy& policy, const DeviceE
 
 std::string ClassDecision::explain(const tables::CompiledPolicy& policy) const {
   std::ostringstream o;
-  o << toString(source);
-  if (!className.empty()) o << " class " << className;
-  o << " zone " << (zone == tables::kNoZone ? std::string("-") : policy.zoneName(zone));
+  // Said once: "class ip-phone zone voice", not "class class ip-phone".
+  if (source == DecisionSource::kPin) o << "pin: ";
+  if (source == DecisionSource::kDefaultZone) o << "no class matched: the port's default ";
+  else if (!className.empty()) o << "class " << className << ' ';
+  o << "zone " << (zone == tables::kNoZone ? std::string("-") : policy.zoneName(zone));
   char conf[16];
   std::snprintf(conf, sizeof conf, "%.2f", confidence);
   o << " confidence " << conf;

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
+#include <cstring>
+#include <ctime>
 
 #include "dataplane/fingerprint/glob.h"
 #include "dataplane/packet/frame.h"
@@ -42,10 +45,50 @@ std::string_view firstLabel(std::string_view host) {
   return dot == std::string_view::npos ? host : host.substr(0, dot);
 }
 
-const std::string& emptyString() {
-  static const std::string kEmpty;
-  return kEmpty;
-}
+// Text for spoof and mobility details, built in a fixed buffer: the move
+// path and evidence changes run per frame for a hostile device, and must not
+// allocate (what does not fit is cut, as TraitText does).
+class DetailWriter {
+ public:
+  DetailWriter& append(std::string_view s) {
+    const size_t n = std::min(s.size(), buf_.size() - len_);
+    if (n) std::memcpy(buf_.data() + len_, s.data(), n);
+    len_ += n;
+    return *this;
+  }
+  DetailWriter& number(int64_t v) {
+    char b[24];
+    auto [end, ec] = std::to_chars(b, b + sizeof b, v);
+    return append(std::string_view(b, ec == std::errc() ? static_cast<size_t>(end - b) : 0));
+  }
+  // Starts another note of a list ("a; b").
+  DetailWriter& note() { return len_ ? append("; ") : *this; }
+  DetailWriter& signals(SignalMask mask) {
+    bool first = true;
+    for (int i = 0; i < tables::kSignalCount; ++i) {
+      if (!(mask & (1u << i))) continue;
+      if (!first) append(",");
+      append(tables::toString(static_cast<tables::Signal>(i)));
+      first = false;
+    }
+    return *this;
+  }
+  // Wall-clock time of day, UTC, to the millisecond: "13:05:01.200".
+  DetailWriter& timeOfDay(int64_t ns) {
+    const std::time_t secs = static_cast<std::time_t>(ns / kNsPerSecond);
+    std::tm tm{};
+    (void)gmtime_r(&secs, &tm);
+    char b[16];
+    const int n = std::snprintf(b, sizeof b, "%02d:%02d:%02d.%03d", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                                static_cast<int>((ns % kNsPerSecond) / 1'000'000));
+    return append(std::string_view(b, n > 0 ? static_cast<size_t>(n) : 0));
+  }
+  std::string_view view() const { return std::string_view(buf_.data(), len_); }
+
+ private:
+  std::array<char, 240> buf_{};
+  size_t len_ = 0;
+};
 
 }  // namespace
 
@@ -56,8 +99,45 @@ const char* toString(DeviceEventKind k) {
     case DeviceEventKind::kSpoofSuspect: return "mac_spoof_suspect";
     case DeviceEventKind::kRandomizedMac: return "randomized_mac";
     case DeviceEventKind::kMoved: return "device_moved";
+    case DeviceEventKind::kFlapping: return "mac_flapping";
   }
   return "?";
+}
+
+std::vector<std::string> explainTraits(const tables::CompiledPolicy& policy, const DeviceEvidence& evidence) {
+  // The class matchers each trait feeds (a trait no matcher reads has none).
+  static constexpr std::pair<Trait, SignalMask> kFeeds[] = {
+      {Trait::kDhcpVendorClass, signalBit(Signal::kDhcpVendorClass)},
+      {Trait::kDhcpParameterList, signalBit(Signal::kDhcpParameterList)},
+      {Trait::kDhcpHostname, signalBit(Signal::kDhcpHostname)},
+      {Trait::kLldpCapabilities, signalBit(Signal::kLldpMedCapability)},
+      {Trait::kLldpMedCapabilities, signalBit(Signal::kLldpMedCapability)},
+      {Trait::kLldpNetworkPolicy, signalBit(Signal::kLldpMedVoiceVlan) | signalBit(Signal::kLldpMedApplication)},
+      {Trait::kCdpPlatform, signalBit(Signal::kCdpPlatform)},
+      {Trait::kSipUserAgent, signalBit(Signal::kSipUserAgent)},
+      {Trait::kMdnsServices, signalBit(Signal::kMdnsService)},
+      {Trait::kSsdpServer, 0},
+      {Trait::kDhcpv6VendorClass, signalBit(Signal::kDhcpv6VendorClass)},
+      {Trait::kDhcpv6OptionRequest, signalBit(Signal::kDhcpv6OptionRequest)},
+  };
+  std::vector<std::string> out;
+  for (const auto& [trait, feeds] : kFeeds) {
+    if (!evidence.has(trait)) continue;
+    std::string looking, counted;
+    for (const tables::DeviceClass& c : policy.classes) {
+      const SignalMask fired = firedSignals(policy, c, evidence);
+      SignalMask reads = contradictedSignals(c, 0, evidence) | fired;
+      if (!c.lldpMedApplications.empty() && evidence.has(Trait::kLldpNetworkPolicy))
+        reads |= signalBit(Signal::kLldpMedApplication);
+      if (reads & feeds) looking += (looking.empty() ? "" : ", ") + c.name;
+      if (fired & feeds) counted += (counted.empty() ? "" : ", ") + c.name;
+    }
+    const std::string name = toString(trait);
+    if (!counted.empty()) out.push_back(name + " counted for class " + counted);
+    else if (!looking.empty()) out.push_back(name + " present, but no class matches it (checked by class " + looking + ")");
+    else out.push_back(name + " present, but no class of the policy looks at it");
+  }
+  return out;
 }
 
 std::string spoofReasonsToString(uint32_t reasons) {
@@ -67,6 +147,7 @@ std::string spoofReasonsToString(uint32_t reasons) {
       {kSpoofHostnameMismatch, "hostname-mismatch"},
       {kSpoofFingerprintCategory, "fingerprint-category"},
       {kSpoofTwoPorts, "two-ports"},
+      {kSpoofFlapping, "flapping"},
   };
   std::string s;
   for (auto [bit, name] : kNames) {
@@ -296,39 +377,41 @@ void DeviceProfiler::decide(DeviceRecord& r, int64_t) {
   ++stats_.decisions;
 }
 
-uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r, uint32_t stickyReasons, std::string_view stickyDetail) {
+uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r) {
   const tables::CompiledPolicy& p = *policy_;
   const DeviceEvidence& e = r.evidence;
-  uint32_t reasons = (r.spoofReasons & kSpoofTwoPorts) | stickyReasons;
-  std::string detail;
-  auto note = [&](const std::string& s) {
-    if (!detail.empty()) detail += "; ";
-    detail += s;
-  };
+  uint32_t reasons = r.spoofReasons & kMobilityReasons;  // set and cleared by the move path
+  DetailWriter detail;
   if (r.inventoried) {
     const tables::InventoryDevice* inv = findInventory(p, e.mac);
     bool anyInventoryClass = false, allContradicted = true;
-    std::string contradiction;
+    const tables::DeviceClass* contradicted = nullptr;
+    SignalMask contradictedMask = 0;
     for (const tables::DeviceClass& c : p.classes) {
       if (!c.inventory) continue;
       anyInventoryClass = true;
       const SignalMask against = contradictedSignals(c, firedSignals(p, c, e), e);
-      if (against == 0) allContradicted = false;
-      else if (contradiction.empty()) contradiction = signalsToString(against) + " does not match class " + c.name;
+      if (against == 0) {
+        allContradicted = false;
+      } else if (!contradicted) {
+        contradicted = &c;
+        contradictedMask = against;
+      }
     }
-    if (anyInventoryClass && allContradicted) {
+    if (anyInventoryClass && allContradicted && contradicted) {
       reasons |= kSpoofContradictsClass;
-      note("inventoried MAC: " + contradiction);
+      detail.note().append("inventoried MAC: ").signals(contradictedMask).append(" does not match class ").append(contradicted->name);
     }
     const int evidenceClass = r.latest.evidenceClassIndex;
     if (anyInventoryClass && evidenceClass != kNoClass && !p.classes[static_cast<size_t>(evidenceClass)].inventory) {
       reasons |= kSpoofClassNotInventory;
-      note("inventoried MAC shows class " + p.classes[static_cast<size_t>(evidenceClass)].name);
+      detail.note().append("inventoried MAC shows class ").append(p.classes[static_cast<size_t>(evidenceClass)].name);
     }
     if (inv && !inv->hostname.empty() && e.has(Trait::kDhcpHostname) &&
         !equalsIgnoreCase(firstLabel(e.dhcpHostname.view()), inv->hostname)) {
       reasons |= kSpoofHostnameMismatch;
-      note("dhcp.hostname \"" + std::string(e.dhcpHostname.view()) + "\" is not the inventory's \"" + inv->hostname + "\"");
+      detail.note().append("dhcp.hostname \"").append(e.dhcpHostname.view()).append("\" is not the inventory's \"")
+          .append(inv->hostname).append("\"");
     }
     if (fingerprints_ && e.has(Trait::kDhcpParameterList)) {
       if (const OsFingerprint* os = fingerprints_->lookup(e.dhcpParameterList.codes()); os && !os->categories.empty()) {
@@ -336,26 +419,83 @@ uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r, uint32_t stickyReasons, std
         for (const std::string& cat : config_.inventoryCategories) expected |= inCategory(*os, cat);
         if (!expected) {
           reasons |= kSpoofFingerprintCategory;
-          note("option 55 is known as \"" + os->description + "\" (" + os->categories.front() + ")");
+          detail.note().append("option 55 is known as \"").append(os->description).append("\" (")
+              .append(os->categories.front()).append(")");
         }
       }
     }
   }
-  if (reasons & kSpoofTwoPorts) {
-    note(stickyDetail.empty() ? "active on ports " + std::to_string(r.previousPort) + " and " + std::to_string(r.port) + " at once"
-                              : std::string(stickyDetail));
-  }
+  if (reasons & kMobilityReasons) detail.note().append(r.mobilityDetail.view());
   const uint32_t added = reasons & ~r.spoofReasons;
   r.spoofReasons = reasons;
-  (void)r.spoofDetail.assign(detail);
+  (void)r.spoofDetail.assign(detail.view());
   return added;
 }
 
-void DeviceProfiler::announceSpoof(DeviceRecord& r, int64_t nowNs) {
+void DeviceProfiler::announceSpoof(DeviceRecord& r, uint32_t newReasons, int64_t nowNs) {
   placeZone(r);
-  DeviceEvent ev = makeEvent(DeviceEventKind::kSpoofSuspect, r, nowNs);
-  ev.detail = r.spoofDetail;
-  emit(std::move(ev));
+  if (newReasons & ~kMobilityReasons) {
+    DeviceEvent ev = makeEvent(DeviceEventKind::kSpoofSuspect, r, nowNs);
+    ev.detail = r.spoofDetail;
+    emit(std::move(ev));
+  }
+  if (newReasons & kSpoofFlapping) {
+    DeviceEvent ev = makeEvent(DeviceEventKind::kFlapping, r, nowNs);
+    ev.detail = r.mobilityDetail;
+    emit(std::move(ev));
+  }
+}
+
+void DeviceProfiler::describeFlapping(DeviceRecord& r, int64_t sinceOtherPortNs) {
+  const tables::MacMobility& m = policy_->macMobility;
+  auto portName = [&](uint16_t port) -> std::string_view {
+    return port < policy_->ports.size() ? std::string_view(policy_->ports[port].interface) : std::string_view("?");
+  };
+  DetailWriter d;
+  if (r.spoofReasons & kSpoofTwoPorts) {
+    d.append("active on ").append(portName(r.previousPort)).append(" ").number(sinceOtherPortNs / 1'000'000)
+        .append(" ms before it appeared on ").append(portName(r.port)).append("; ");
+  }
+  uint32_t counted = 0;
+  int64_t first = 0;
+  r.forEachMove([&](const PortMove& mv) {
+    if (mv.timeNs < r.movesCountFromNs || mv.timeNs <= r.flappingSinceNs - m.windowNs) return;
+    if (counted++ == 0) first = mv.timeNs;
+  });
+  d.number(counted).append(counted == 1 ? " move in " : " moves in ").number((r.flappingSinceNs - first) / kNsPerSecond)
+      .append(" s (window ").number(m.windowNs / kNsPerSecond).append(" s, hold ").number(m.holdNs / kNsPerSecond)
+      .append(" s):");
+  r.forEachMove([&](const PortMove& mv) {
+    if (mv.timeNs < r.movesCountFromNs || mv.timeNs <= r.flappingSinceNs - m.windowNs) return;
+    d.append(" ").append(portName(mv.from)).append("->").append(portName(mv.to)).append(" at ").timeOfDay(mv.timeNs);
+  });
+  (void)r.mobilityDetail.assign(d.view());
+}
+
+bool DeviceProfiler::recordMove(DeviceRecord& r, uint16_t from, uint16_t to, int64_t nowNs, int64_t sinceOtherPortNs) {
+  const tables::MacMobility& m = policy_->macMobility;
+  r.moves[r.moveCount % tables::kMaxMobilityMoves] = {from, to, nowNs};
+  ++r.moveCount;
+  ++stats_.moves;
+  if (r.flapping) {
+    r.flappingUntilNs = nowNs + m.holdNs;  // still flapping: the hold runs from the last move
+    return false;
+  }
+  uint32_t recent = 0;
+  r.forEachMove([&](const PortMove& mv) {
+    if (mv.timeNs >= r.movesCountFromNs && mv.timeNs > nowNs - m.windowNs) ++recent;
+  });
+  const bool atOnce = sinceOtherPortNs <= config_.twoPortWindowNs;
+  if (!atOnce && recent < m.moves) return false;
+  r.flapping = true;
+  r.flappingSinceNs = nowNs;
+  r.flappingUntilNs = nowNs + m.holdNs;
+  r.spoofReasons |= kSpoofFlapping | (atOnce ? kSpoofTwoPorts : 0u);
+  describeFlapping(r, sinceOtherPortNs);
+  ++stats_.flappingDetected;
+  // The hold is security state: a flood must not evict it to free the MAC.
+  probationUnlink(static_cast<uint32_t>(&r - records_.data()) + 1);
+  return true;
 }
 
 void DeviceProfiler::placeZone(DeviceRecord& r) {
@@ -366,7 +506,8 @@ void DeviceProfiler::placeZone(DeviceRecord& r) {
     // The policy does not admit randomised MACs: only a pin can place one.
     if (const tables::ZoneId q = quarantineZone(*policy_); q != tables::kNoZone) zone = q;
   }
-  if (!r.committed.pinned && r.spoofReasons && config_.quarantineSpoofSuspects) {
+  // A pin names one device; a flapping MAC is two, so the pin does not hold it in.
+  if ((!r.committed.pinned || r.flapping) && r.spoofReasons && config_.quarantineSpoofSuspects) {
     const tables::ZoneId q = quarantineZone(*policy_);
     if (q != tables::kNoZone) {
       zone = q;
@@ -434,8 +575,17 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
   ++r.frames;
 
   bool portChanged = false;
-  uint32_t sticky = 0;
-  std::string stickyDetail;
+  bool released = false;
+  bool startedFlapping = false;
+  if (!isNew && r.flapping && nowNs >= r.flappingUntilNs) {
+    // The hold has passed since the last move: the MAC starts over, and only
+    // moves from now on count toward flapping again.
+    r.flapping = false;
+    r.spoofReasons &= ~kMobilityReasons;
+    r.movesCountFromNs = nowNs;
+    (void)r.mobilityDetail.assign({});
+    released = true;
+  }
   if (isNew) {
     r.port = portIndex;
   } else if (portIndex != r.port) {
@@ -443,19 +593,14 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
     r.hasPreviousPort = true;
     r.port = portIndex;
     portChanged = true;
-    if (nowNs - r.portLastSeenNs <= config_.twoPortWindowNs) {
-      sticky = kSpoofTwoPorts;
-      stickyDetail = "active on port " + std::to_string(r.previousPort) + " " +
-                     std::to_string((nowNs - r.portLastSeenNs) / 1'000'000) + " ms before it appeared on port " +
-                     std::to_string(r.port);
-    }
+    startedFlapping = recordMove(r, r.previousPort, r.port, nowNs, nowNs - r.portLastSeenNs);
   }
   r.portLastSeenNs = nowNs;
 
   const EvidenceUpdate u = updateEvidence(r.evidence, frame, nowNs, config_.evidence);
-  if (isNew || u.changed || portChanged) {
+  if (isNew || u.changed || portChanged || released) {
     decide(r, nowNs);
-    const uint32_t newSuspicion = checkSpoof(r, sticky, stickyDetail);
+    const uint32_t newSuspicion = checkSpoof(r) | (startedFlapping ? kSpoofFlapping : 0u);
     if (isNew) {
       commit(r, nowNs, false);
       emit(makeEvent(DeviceEventKind::kNewDevice, r, nowNs));
@@ -469,7 +614,7 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
       r.pending = false;
       leaveProbationIfVouched(r, ref);
     } else if (r.latest.pinned || r.committed.pinned || r.committed.classIndex == kNoClass) {
-      commit(r, nowNs, true);
+      commit(r, nowNs, !r.flapping);  // a held MAC's port-default placements are not news
     } else if (!r.pending || r.pendingClass != r.latest.classIndex || r.pendingZone != r.latest.zone) {
       r.pending = true;
       r.pendingClass = r.latest.classIndex;
@@ -479,13 +624,10 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
     } else {
       ++r.pendingCount;
     }
-    if (portChanged && !sticky) {
-      DeviceEvent ev = makeEvent(DeviceEventKind::kMoved, r, nowNs);
-      emit(std::move(ev));
-    }
+    if (portChanged && !r.flapping) emit(makeEvent(DeviceEventKind::kMoved, r, nowNs));
     placeZone(r);
     leaveProbationIfVouched(r, ref);
-    if (newSuspicion) announceSpoof(r, nowNs);
+    if (newSuspicion) announceSpoof(r, newSuspicion, nowNs);
   } else if (u.seen && r.pending) {
     ++r.pendingCount;
   }
@@ -503,9 +645,9 @@ void DeviceProfiler::setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs) 
   for (uint32_t ref = head_; ref != 0; ref = records_[ref - 1].next_) {
     DeviceRecord& r = records_[ref - 1];
     decide(r, nowNs);
-    const uint32_t newSuspicion = checkSpoof(r, 0, emptyString());
+    const uint32_t newSuspicion = checkSpoof(r);
     commit(r, nowNs, true);
-    if (newSuspicion) announceSpoof(r, nowNs);
+    if (newSuspicion) announceSpoof(r, newSuspicion, nowNs);
   }
 }
 
@@ -523,7 +665,7 @@ const DeviceRecord* DeviceProfiler::restore(const DeviceEvidence& evidence, uint
   r.lastSeenNs = lastSeenNs;
   r.portLastSeenNs = 0;  // a port change while the daemon was down is a move, not two devices
   decide(r, nowNs);
-  (void)checkSpoof(r, 0, emptyString());
+  (void)checkSpoof(r);
   commit(r, nowNs, false);
   return &r;
 }

@@ -25,7 +25,7 @@
 //  - a policy swap (setPolicy) re-decides every device and commits at once:
 //    the engineer's change is not flapping.
 // The zone used for forwarding (`zone`) is the committed zone, except that an
-// unpinned spoof suspect goes to the quarantine zone (if configured) and a
+// unpinned spoof suspect (and a flapping MAC, pinned or not) goes to the quarantine zone (if configured) and a
 // zone the port may not carry falls back to the port's default zone.
 //
 // Spoof suspicion (R6). A device is a suspect, with reasons, when
@@ -36,10 +36,25 @@
 //    is not the inventory's host name, or
 //  - its MAC is inventoried and the fingerprint database knows its option-55
 //    list as something outside `inventoryCategories` (Linux, a phone), or
-//  - the MAC was active on another port less than `twoPortWindowNs` before
-//    (two devices with one MAC). A slower change of port is a move.
-// Evidence-based reasons are re-evaluated with the evidence; the two-port
-// reason sticks until the record is forgotten.
+//  - the MAC flaps between ports (below).
+// Evidence-based reasons are re-evaluated with the evidence.
+//
+// Mobility (R6, the policy's `mac_mobility`). A frame on another access port
+// than the record's is a move, kept in a small ring per record (the last
+// tables::kMaxMobilityMoves: ports and times, for `portvakt trace`). One move
+// is a replugged laptop: a `device_moved` event, placement unchanged. The MAC
+// is flapping, a spoof suspect with reason `flapping`, when
+//  - `moves` moves fall within `window` (a forger answering every few
+//    seconds on another jack than the real PC), or
+//  - it was active on the other port less than `twoPortWindowNs` before the
+//    move (reason `two-ports` as well: no replug is that fast).
+// A flapping MAC is quarantined on every port, whichever device sends it
+// (the real PC too: one record per MAC, and the profiler cannot tell which
+// sender is genuine), announced once (`mac_flapping`, with the moves' ports
+// and times), and held until `hold` has passed since its last move (moves
+// while held extend the hold and raise nothing), or until forget(). While
+// held, no `device_moved` events are raised. The move path does not
+// allocate: the ring and the detail texts are fixed-size.
 //
 // Bounds. At most maxDevices records, preallocated. Records that nothing
 // vouches for yet (never classified, pinned or inventoried: strangers, a MAC
@@ -60,6 +75,8 @@
 // valid until the next observe(), setPolicy(), expireIdle() or
 // expireUnclassified().
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -105,8 +122,9 @@ enum class DeviceEventKind : uint8_t {
   kSpoofSuspect,  // "mac_spoof_suspect"
   kRandomizedMac, // "randomized_mac"
   kMoved,         // "device_moved"
+  kFlapping,      // "mac_flapping"
 };
-// The alert event names of docs/policy.md ("device_moved" has no alert route yet).
+// The alert event names of docs/policy.md.
 const char* toString(DeviceEventKind k);
 
 // Spoof reasons, a bit set.
@@ -116,8 +134,15 @@ enum SpoofReason : uint32_t {
   kSpoofHostnameMismatch = 1u << 2,       // DHCP host name is not the inventory's
   kSpoofFingerprintCategory = 1u << 3,    // option-55 list known as another kind of device
   kSpoofTwoPorts = 1u << 4,               // the MAC is active on two ports at once
+  kSpoofFlapping = 1u << 5,               // the MAC moves back and forth between ports (held for mac_mobility.hold)
 };
+inline constexpr uint32_t kMobilityReasons = kSpoofTwoPorts | kSpoofFlapping;
 std::string spoofReasonsToString(uint32_t reasons);  // "two-ports,fingerprint-category"
+
+// For `portvakt trace`: each trait the device showed and what became of it
+// ("dhcp.vendor_class present, but no class matches it (checked by class
+// eklient)", "... counted for class ip-phone"). Allocates; not for the frame path.
+std::vector<std::string> explainTraits(const tables::CompiledPolicy& policy, const DeviceEvidence& evidence);
 
 using ClassName = TraitText<64>;  // class names are at most 63 characters (docs/policy.md)
 
@@ -125,12 +150,18 @@ struct DeviceEvent {
   DeviceEventKind kind = DeviceEventKind::kNewDevice;
   MacAddress mac;
   uint16_t port = 0;
-  uint16_t previousPort = 0;   // kMoved, kSpoofSuspect with kSpoofTwoPorts
+  uint16_t previousPort = 0;   // kMoved, kFlapping
   int64_t timeNs = 0;
   ClassName fromClass, toClass;  // kClassChanged (empty: no class); kNewDevice: toClass
   tables::ZoneId fromZone = tables::kNoZone, toZone = tables::kNoZone;
   uint32_t spoofReasons = 0;
   TraitText<240> detail;        // human-readable why
+};
+
+// One change of access port of a MAC.
+struct PortMove {
+  uint16_t from = 0, to = 0;  // port indexes of the policy
+  int64_t timeNs = 0;
 };
 
 struct DeviceRecord {
@@ -158,6 +189,21 @@ struct DeviceRecord {
   bool everVouched = false;  // was classified, pinned or inventoried at some point (off probation)
   uint32_t spoofReasons = 0;
   TraitText<240> spoofDetail;
+  // Mobility: the last moves (a ring), and the flapping hold.
+  std::array<PortMove, tables::kMaxMobilityMoves> moves{};
+  uint32_t moveCount = 0;          // moves ever recorded; the ring holds the last kMaxMobilityMoves
+  int64_t movesCountFromNs = 0;    // moves before this (a released hold) do not count toward flapping
+  bool flapping = false;
+  int64_t flappingSinceNs = 0;
+  int64_t flappingUntilNs = 0;     // the hold ends here (extended by every move while held)
+  TraitText<240> mobilityDetail;   // why it is flapping: the moves with ports and times
+
+  // Visits the recorded moves, oldest first.
+  template <class Fn>
+  void forEachMove(Fn&& fn) const {
+    const uint32_t kept = std::min<uint32_t>(moveCount, tables::kMaxMobilityMoves);
+    for (uint32_t i = moveCount - kept; i < moveCount; ++i) fn(moves[i % tables::kMaxMobilityMoves]);
+  }
 
  private:
   friend class DeviceProfiler;
@@ -176,6 +222,8 @@ struct ProfilerStats {
   uint64_t evictionsOfKnown = 0; // evicted while classified, pinned or inventoried (the table is too small)
   uint64_t expiredUnclassified = 0;  // never-vouched records forgotten after unclassifiedIdleNs
   uint64_t eventsDropped = 0;
+  uint64_t moves = 0;            // changes of access port
+  uint64_t flappingDetected = 0; // MACs that started flapping (each raised one mac_flapping)
 };
 
 class DeviceProfiler {
@@ -215,6 +263,7 @@ class DeviceProfiler {
                               int64_t lastSeenNs, int64_t nowNs);
   // An engineer's `portvakt devices forget`: the record and its evidence go;
   // the device starts over (quarantine, then classification) on its next frame.
+  // This is also how a flapping MAC is forgiven before its hold ends.
   bool forget(const MacAddress& mac);
   // Forgets records not seen for idleNs; returns how many.
   size_t expireIdle(int64_t nowNs, int64_t idleNs);
@@ -245,8 +294,11 @@ class DeviceProfiler {
   tables::ZoneId portDefaultZone(uint16_t port) const;
   void decide(DeviceRecord& r, int64_t nowNs);
   // Recomputes r.spoofReasons/spoofDetail; returns the reasons that are new.
-  uint32_t checkSpoof(DeviceRecord& r, uint32_t stickyReasons, std::string_view stickyDetail);
-  void announceSpoof(DeviceRecord& r, int64_t nowNs);
+  uint32_t checkSpoof(DeviceRecord& r);
+  void announceSpoof(DeviceRecord& r, uint32_t newReasons, int64_t nowNs);
+  // Records a move; true when it makes the MAC flapping (announce it).
+  bool recordMove(DeviceRecord& r, uint16_t from, uint16_t to, int64_t nowNs, int64_t sinceOtherPortNs);
+  void describeFlapping(DeviceRecord& r, int64_t sinceOtherPortNs);
   void commit(DeviceRecord& r, int64_t nowNs, bool announce);
   void placeZone(DeviceRecord& r);
   void emit(DeviceEvent&& event);

@@ -181,6 +181,13 @@ struct RetentionDecl {
   std::optional<Text> audit;    // "730d": policy history entries older than this are deleted
 };
 
+// `mac_mobility:` (docs/policy.md): durations as written ("5m"), checked by the builder.
+struct MacMobilityDecl {
+  SourceLocation at;
+  std::optional<Text> window, hold;
+  std::optional<At<long>> moves;
+};
+
 struct PolicyFile {
   std::string path;     // as opened
   std::string display;  // as shown in diagnostics
@@ -191,6 +198,7 @@ struct PolicyFile {
   std::optional<Text> mode;
   std::optional<Text> randomizedMacs;
   std::optional<RetentionDecl> retention;
+  std::optional<MacMobilityDecl> macMobility;
   std::vector<ZoneDecl> zones;
   std::vector<DestinationDecl> destinations;
   std::vector<PortDecl> ports;

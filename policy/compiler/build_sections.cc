@@ -31,6 +31,64 @@ std::string oneOf(std::initializer_list<std::string_view> words) {
   return out;
 }
 
+// "90s", "5m", "2h", "1d": a whole number and a unit, as nanoseconds.
+std::optional<int64_t> parseDuration(std::string_view text) {
+  if (text.size() < 2) return std::nullopt;
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return std::nullopt;
+  }
+  text.remove_suffix(1);
+  uint32_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n > 10'000'000) return std::nullopt;
+  return int64_t{n} * unit * kNsPerSecondTables;
+}
+
+// `mac_mobility` of one file of the chain; `fromBase` holds what an earlier
+// file set (a site may tighten it: a longer window, fewer moves, a longer hold).
+void buildMacMobility(const MacMobilityDecl& d, Diagnostics& diags, MacMobility& out,
+                      const std::optional<SourceLocation>& fromBase) {
+  auto duration = [&](const std::optional<Text>& t, std::string_view key, int64_t lowNs, int64_t highNs,
+                      std::string_view range, int64_t& field, bool baseWantsMore) {
+    if (!t) return;
+    const std::optional<int64_t> ns = parseDuration(t->value);
+    if (!ns) {
+      diags.error(t->at, "bad-value", "mac_mobility " + std::string(key) + " '" + t->value +
+                                          "' is not a duration (a whole number and s, m, h or d: '90s', '5m')");
+    } else if (*ns < lowNs || *ns > highNs) {
+      diags.error(t->at, "bad-value", "mac_mobility " + std::string(key) + " '" + t->value + "' is out of range (" +
+                                          std::string(range) + ")");
+    } else if (fromBase && baseWantsMore && *ns < field) {
+      diags.error(t->at, "base-override", "mac_mobility " + std::string(key) + " '" + t->value +
+                                              "' is shorter than the base policy's; a site may not loosen it")
+          .notes.push_back({*fromBase, "the base policy sets mac_mobility here"});
+    } else {
+      field = *ns;
+    }
+  };
+  duration(d.window, "window", kNsPerSecondTables, 86400 * kNsPerSecondTables, "1s to 1d", out.windowNs, true);
+  duration(d.hold, "hold", kNsPerSecondTables, 30 * 86400 * kNsPerSecondTables, "1s to 30d", out.holdNs, true);
+  if (d.moves) {
+    const long n = d.moves->value;
+    if (n < 2 || n > static_cast<long>(kMaxMobilityMoves)) {
+      diags.error(d.moves->at, "bad-value",
+                  "mac_mobility moves " + std::to_string(n) + " is out of range (2 to " + std::to_string(kMaxMobilityMoves) +
+                      "; one move is a replugged device, not flapping)");
+    } else if (fromBase && static_cast<uint32_t>(n) > out.moves) {
+      diags.error(d.moves->at, "base-override",
+                  "mac_mobility moves " + std::to_string(n) + " is more than the base policy's; a site may not loosen it")
+          .notes.push_back({*fromBase, "the base policy sets mac_mobility here"});
+    } else {
+      out.moves = static_cast<uint32_t>(n);
+    }
+  }
+}
+
 }  // namespace
 
 bool PolicyBuilder::checkName(const Text& name, std::string_view kind) {
@@ -76,6 +134,7 @@ ZoneId PolicyBuilder::zoneRef(const Text& name, std::string_view what) {
 }
 
 void PolicyBuilder::buildHeader() {
+  std::optional<SourceLocation> mobilityAt;  // where an earlier file of the chain set mac_mobility
   for (size_t i = 0; i < chain_.size(); ++i) {
     const PolicyFile& f = chain_[i];
     if (!f.schemaVersion) {
@@ -99,6 +158,10 @@ void PolicyBuilder::buildHeader() {
       } else {
         out_.randomizedMacs = r == "quarantine" ? RandomizedMacs::kQuarantine : RandomizedMacs::kClassify;
       }
+    }
+    if (f.macMobility) {
+      buildMacMobility(*f.macMobility, diags_, out_.macMobility, mobilityAt);
+      mobilityAt = f.macMobility->at;
     }
     out_.sources.push_back(std::filesystem::path(f.display).filename().string());
   }

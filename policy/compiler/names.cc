@@ -66,7 +66,7 @@ const std::vector<std::string>& alertEvents() {
       "flow_denied",       "invariant_blocked", "link_down",           "link_up",
       "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac",
       "device_moved",      "policy_rolled_back", "mac_limit",
-      "rogue_ra",          "nd_spoof",
+      "rogue_ra",          "nd_spoof",         "mac_flapping",
       "events_lost"};
   return kEvents;
 }

@@ -12,7 +12,7 @@ namespace {
 using Node = YAML::Node;
 
 // The top-level keys of a policy (the same list parseTop hands the walker).
-constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs",
+constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs", "mac_mobility",
                                          "zones",    "destinations", "ports",     "classes", "inventory", "flows",
                                          "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests", "retention"};
 
@@ -39,7 +39,7 @@ class PolicyParser {
       return false;
     }
     w_.forEachEntry(root, top, "the policy",
-                    {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "zones", "destinations", "ports",
+                    {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "mac_mobility", "zones", "destinations", "ports",
                      "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
                      "tests", "retention"},
                     [&](const Text& key, const Node& v) { topEntry(key, v); });
@@ -70,6 +70,7 @@ class PolicyParser {
     else if (k == "extends") out_.extends = w_.text(v, at, "'extends'");
     else if (k == "mode") out_.mode = w_.text(v, at, "'mode'");
     else if (k == "randomized_macs") out_.randomizedMacs = w_.text(v, at, "'randomized_macs'");
+    else if (k == "mac_mobility") macMobility(v, at);
     else if (k == "zones") namedMap(v, at, "'zones'", [&](const Text& n, const Node& z) { zone(n, z); });
     else if (k == "destinations") namedMap(v, at, "'destinations'", [&](const Text& n, const Node& d) { destination(n, d); });
     else if (k == "classes") namedMap(v, at, "'classes'", [&](const Text& n, const Node& c) { deviceClass(n, c); });
@@ -109,6 +110,18 @@ class PolicyParser {
   // A required key that was not given.
   void missing(const SourceLocation& at, std::string_view what, std::string_view key) {
     w_.diags().error(at, "missing-key", std::string(what) + " needs '" + std::string(key) + "'");
+  }
+
+  void macMobility(const Node& body, const SourceLocation& at) {
+    MacMobilityDecl m;
+    m.at = at;
+    const std::string what = "'mac_mobility'";
+    w_.forEachEntry(body, at, what, {"window", "moves", "hold"}, [&](const Text& k, const Node& v) {
+      if (k.value == "window") m.window = w_.text(v, k.at, what + " window");
+      else if (k.value == "moves") m.moves = w_.integer(v, k.at, what + " moves");
+      else if (k.value == "hold") m.hold = w_.text(v, k.at, what + " hold");
+    });
+    out_.macMobility = std::move(m);
   }
 
   void zone(const Text& name, const Node& body) {

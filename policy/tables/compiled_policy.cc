@@ -254,6 +254,10 @@ std::string CompiledPolicy::dumpCanonical() const {
   o << "randomized_macs " << toString(randomizedMacs) << "\n";
   if (retention != Retention{})  // only when set: older hashes stay
     o << "retention devices=" << retention.devices.count() << "s audit=" << retention.audit.count() << "s\n";
+  if (macMobility != MacMobility{}) {  // only when set: older hashes stay
+    o << "mac_mobility window_ns=" << macMobility.windowNs << " moves=" << macMobility.moves
+      << " hold_ns=" << macMobility.holdNs << "\n";
+  }
   for (const Zone& z : zones) {
     o << "zone " << z.name << " vlan=" << z.vlan << " quarantine=" << (z.quarantine ? "yes" : "no")
       << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)

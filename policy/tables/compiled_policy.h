@@ -318,12 +318,27 @@ struct Retention {
   bool operator==(const Retention&) const = default;
 };
 
+// MAC mobility (docs/policy.md, `mac_mobility`). A MAC seen on another access
+// port than before has moved; `moves` moves within `windowNs` make it a
+// flapping MAC (two devices sharing one MAC, one of them a forger): it is
+// quarantined, alerted once (`mac_flapping`), and held out for `holdNs` after
+// its last move, or until an engineer forgets the device.
+inline constexpr int64_t kNsPerSecondTables = 1'000'000'000;
+inline constexpr uint32_t kMaxMobilityMoves = 8;  // the profiler keeps this many moves per MAC
+struct MacMobility {
+  int64_t windowNs = 5 * 60 * kNsPerSecondTables;
+  uint32_t moves = 4;
+  int64_t holdNs = 30 * 60 * kNsPerSecondTables;
+  bool operator==(const MacMobility&) const = default;
+};
+
 struct CompiledPolicy {
   int formatVersion = kCompiledFormatVersion;
   std::string name;
   std::vector<std::string> sources;  // file names, base first (names only, not paths)
   Mode mode = Mode::kEnforce;
   RandomizedMacs randomizedMacs = RandomizedMacs::kClassify;
+  MacMobility macMobility;
   std::vector<Zone> zones;
   std::vector<Port> ports;
   std::vector<DeviceClass> classes;  // sorted by priority (high first), then name

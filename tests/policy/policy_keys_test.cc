@@ -200,6 +200,35 @@ TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) 
                                                    "may not keep it for less (365d)"),
             std::string::npos)
       << shorterAudit.diagnostics.format();
+
+// mac_mobility (issue 13): durations with units reach the tables in ns; a
+// policy that states the defaults (or says nothing) dumps and hashes as before
+// the key existed; a site may tighten a base's values.
+TEST(PolicyKeys, MacMobilityCompilesIntoTheTables) {
+  const auto dir = std::filesystem::temp_directory_path() / ("pv-mobility-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string zones = "zones:\n  lan: {vlan: 10}\n  quarantine: {vlan: 999, quarantine: true}\n";
+  auto compile = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return compilePolicyFile((dir / name).string());
+  };
+  CompileResult none = compile("none.yaml", "portvakt: 1\nname: m\n" + zones);
+  CompileResult defaults = compile("defaults.yaml", "portvakt: 1\nname: m\nmac_mobility: {window: 300s, moves: 4, hold: 30m}\n" + zones);
+  CompileResult base = compile("base.yaml", "portvakt: 1\nname: base\nmac_mobility: {window: 2m, moves: 3, hold: 1h}\n" + zones);
+  CompileResult site = compile("site.yaml", "portvakt: 1\nname: site\nextends: base.yaml\nmac_mobility: {window: 1h, moves: 2}\n");
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(none.ok()) << none.diagnostics.format();
+  ASSERT_TRUE(defaults.ok()) << defaults.diagnostics.format();
+  ASSERT_TRUE(base.ok()) << base.diagnostics.format();
+  ASSERT_TRUE(site.ok()) << site.diagnostics.format();
+  EXPECT_EQ(none.policy->macMobility, tables::MacMobility{});
+  EXPECT_EQ(none.policy->contentHash, defaults.policy->contentHash);
+  EXPECT_EQ(none.policy->dumpCanonical().find("mac_mobility"), std::string::npos);
+  constexpr int64_t kSec = 1'000'000'000;
+  EXPECT_EQ(base.policy->macMobility, (tables::MacMobility{120 * kSec, 3, 3600 * kSec}));
+  EXPECT_NE(base.policy->dumpCanonical().find("mac_mobility window_ns=120000000000 moves=3 hold_ns=3600000000000\n"),
+            std::string::npos);
+  EXPECT_EQ(site.policy->macMobility, (tables::MacMobility{3600 * kSec, 2, 3600 * kSec})) << "the hold stays the base's";
 }
 
 }  // namespace

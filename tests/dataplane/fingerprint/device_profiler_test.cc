@@ -266,18 +266,131 @@ TEST(DeviceProfiler, SameMacOnTwoPortsAtOnceIsSuspectAMoveIsNot) {
   ASSERT_EQ(kinds(events), std::vector<DeviceEventKind>{DeviceEventKind::kMoved});
   EXPECT_EQ(events[0].previousPort, kWallJack);
   EXPECT_EQ(events[0].port, kWallJack2);
-  // A copy of the MAC on the first jack 50 ms after a frame on the second.
+  // A copy of the MAC on the first jack 50 ms after a frame on the second:
+  // no replug is that fast, so the MAC is flapping at once.
   (void)p.observe(*dataFrame(ek), kWallJack2, 71 * kSec);
   r = p.observe(*dataFrame(ek), kWallJack, 71 * kSec + 50 * kMs);
-  EXPECT_EQ(r->spoofReasons, kSpoofTwoPorts) << r->spoofDetail.view();
+  EXPECT_EQ(r->spoofReasons, kSpoofTwoPorts | kSpoofFlapping) << r->spoofDetail.view();
   EXPECT_EQ(r->zone, kQuarantine);
+  EXPECT_TRUE(r->flapping);
   events = drain(p);
-  ASSERT_EQ(kinds(events), std::vector<DeviceEventKind>{DeviceEventKind::kSpoofSuspect});
-  EXPECT_NE(events[0].detail.view().find("50 ms"), std::string_view::npos) << events[0].detail.view();
-  // Ping-pong does not repeat the alert, and the reason sticks.
+  ASSERT_EQ(kinds(events), std::vector<DeviceEventKind>{DeviceEventKind::kFlapping});
+  EXPECT_EQ(std::string(toString(events[0].kind)), "mac_flapping");
+  EXPECT_NE(events[0].detail.view().find("active on eth4 50 ms before it appeared on eth3"), std::string_view::npos)
+      << events[0].detail.view();
+  // Ping-pong does not repeat the alert, and the reason holds.
   for (int i = 0; i < 10; ++i) r = p.observe(*dataFrame(ek), i % 2 ? kWallJack : kWallJack2, (72 + i) * kSec);
   EXPECT_TRUE(drain(p).empty());
   EXPECT_EQ(r->spoofReasons & kSpoofTwoPorts, kSpoofTwoPorts);
+}
+
+// Issue 13: a forger copying an eKlient's MAC answers every few seconds on
+// another jack than the real PC, never within a second of it. Each of its
+// frames is a move there and a move back; the fourth move within the window
+// makes the MAC flapping: one mac_flapping alert, and the MAC is held in
+// quarantine on both jacks, the real PC's included, until the hold passes
+// after the last move.
+TEST(DeviceProfiler, ForgerOnAnotherJackEveryFewSecondsIsFlappingAndHeld) {
+  DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
+  const std::string ek = "3c:52:82:1a:2b:3c";
+  (void)p.observe(*dhcpFrame(ek, "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 0);
+  drain(p);
+  std::vector<DeviceEvent> events;
+  const DeviceRecord* r = nullptr;
+  // The PC every 4 s on its jack, the forger every 8 s on another, 2 s apart.
+  std::vector<std::pair<int64_t, uint16_t>> frames;
+  for (int64_t t = 4 * kSec; t <= 60 * kSec; t += 4 * kSec) frames.push_back({t, kWallJack});
+  for (int64_t t = 6 * kSec; t <= 60 * kSec; t += 8 * kSec) frames.push_back({t, kWallJack2});
+  std::sort(frames.begin(), frames.end());
+  int movesBeforeFlapping = 0;
+  for (auto [t, port] : frames) {
+    r = p.observe(*dataFrame(ek), port, t);
+    for (const DeviceEvent& e : drain(p)) events.push_back(e);
+    if (!r->flapping) {
+      EXPECT_EQ(r->zone, kRegion) << "before flapping, a move keeps its placement (t=" << t / kMs << " ms)";
+      movesBeforeFlapping = static_cast<int>(r->moveCount);
+    } else {
+      EXPECT_EQ(r->zone, kQuarantine) << "held on port " << port << " at " << t / kMs << " ms";
+      EXPECT_TRUE(r->quarantinedAsSuspect);
+    }
+  }
+  EXPECT_EQ(movesBeforeFlapping, 3) << "the fourth move within 5 min is flapping";
+  std::vector<DeviceEventKind> want(3, DeviceEventKind::kMoved);
+  want.push_back(DeviceEventKind::kFlapping);
+  ASSERT_EQ(kinds(events), want);
+  const DeviceEvent& flap = events.back();
+  EXPECT_EQ(flap.toZone, kQuarantine);
+  const std::string_view detail = flap.detail.view();
+  EXPECT_NE(detail.find("4 moves in "), std::string_view::npos) << detail;
+  EXPECT_NE(detail.find("eth3->eth4 at 00:00:06.000"), std::string_view::npos) << detail;
+  EXPECT_NE(detail.find("eth4->eth3 at 00:00:16.000"), std::string_view::npos) << detail;
+  EXPECT_EQ(r->spoofReasons, kSpoofFlapping) << "slower than the two-port window: no two-ports reason";
+  EXPECT_NE(r->spoofDetail.view().find("moves in"), std::string_view::npos) << r->spoofDetail.view();
+  EXPECT_EQ(p.stats().flappingDetected, 1u);
+
+  // The forger is gone. The real PC stays out until 30 min after the last move...
+  const int64_t lastMove = r->moves[(r->moveCount - 1) % tables::kMaxMobilityMoves].timeNs;
+  r = p.observe(*dataFrame(ek), kWallJack, lastMove + 29 * 60 * kSec);
+  EXPECT_EQ(r->zone, kQuarantine);
+  // ... and then returns to region, without an event, evidence kept.
+  r = p.observe(*dataFrame(ek), kWallJack, lastMove + 30 * 60 * kSec);
+  EXPECT_FALSE(r->flapping);
+  EXPECT_EQ(r->spoofReasons, 0u) << r->spoofDetail.view();
+  EXPECT_EQ(r->zone, kRegion);
+  EXPECT_TRUE(drain(p).empty());
+  // Moves before the release do not count again: one more move is a move.
+  r = p.observe(*dataFrame(ek), kWallJack2, lastMove + 31 * 60 * kSec);
+  EXPECT_EQ(r->zone, kRegion);
+  EXPECT_EQ(kinds(drain(p)), std::vector<DeviceEventKind>{DeviceEventKind::kMoved});
+}
+
+TEST(DeviceProfiler, MovesWhileHeldExtendTheHoldAndForgetForgives) {
+  tables::CompiledPolicy policy = karlstadPolicy();
+  policy.macMobility = {10 * kSec, 2, 60 * kSec};  // two moves in 10 s; a minute's hold
+  DeviceProfiler p({}, std::make_shared<const tables::CompiledPolicy>(policy), smallDb());
+  const std::string ek = "3c:52:82:1a:2b:3c";
+  (void)p.observe(*dhcpFrame(ek, "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 0);
+  (void)p.observe(*dataFrame(ek), kWallJack2, 5 * kSec);
+  const DeviceRecord* r = p.observe(*dataFrame(ek), kWallJack, 8 * kSec);
+  ASSERT_TRUE(r->flapping) << "the policy's two moves in 10 s";
+  // A move every 50 s keeps it held well past the first minute.
+  for (int64_t t = 58; t <= 208; t += 50) {
+    r = p.observe(*dataFrame(ek), (t / 50) % 2 ? kWallJack2 : kWallJack, t * kSec);
+    EXPECT_EQ(r->zone, kQuarantine) << t;
+  }
+  EXPECT_EQ(r->flappingUntilNs, 268 * kSec);
+  EXPECT_EQ(kinds(drain(p)), (std::vector<DeviceEventKind>{DeviceEventKind::kNewDevice, DeviceEventKind::kMoved,
+                                                           DeviceEventKind::kFlapping}));
+  // An engineer forgives it: the record goes, the PC starts over with its next DHCP.
+  EXPECT_TRUE(p.forget(mac(ek.c_str())));
+  r = p.observe(*dhcpFrame(ek, "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 209 * kSec);
+  EXPECT_FALSE(r->flapping);
+  EXPECT_EQ(r->zone, kRegion);
+}
+
+TEST(DeviceProfiler, LaptopCarriedBetweenRoomsIsNotFlapping) {
+  DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
+  const std::string ek = "3c:52:82:1a:2b:3c";
+  (void)p.observe(*dhcpFrame(ek, "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 0);
+  drain(p);
+  // Three replugs within five minutes (the default allows three, the fourth is flapping).
+  const DeviceRecord* r = nullptr;
+  uint16_t port = kWallJack;
+  for (int i = 1; i <= 3; ++i) {
+    port = port == kWallJack ? kWallJack2 : kWallJack;
+    r = p.observe(*dataFrame(ek), port, i * 60 * kSec);
+    r = p.observe(*dataFrame(ek), port, i * 60 * kSec + 10 * kSec);
+  }
+  EXPECT_FALSE(r->flapping);
+  EXPECT_EQ(r->zone, kRegion);
+  EXPECT_EQ(kinds(drain(p)), std::vector<DeviceEventKind>(3, DeviceEventKind::kMoved));
+  EXPECT_EQ(r->moveCount, 3u);
+  std::vector<PortMove> moves;
+  r->forEachMove([&](const PortMove& m) { moves.push_back(m); });
+  ASSERT_EQ(moves.size(), 3u);
+  EXPECT_EQ(moves[0].from, kWallJack);
+  EXPECT_EQ(moves[0].to, kWallJack2);
+  EXPECT_EQ(moves[2].timeNs, 180 * kSec);
 }
 
 // Requirements: R6
@@ -459,6 +572,35 @@ TEST(DeviceProfiler, UnchangedFramesDoNotAllocateOrReclassify) {
   EXPECT_EQ(p.stats().decisions, decisions) << "nothing changed, so nothing was re-classified";
   EXPECT_EQ(p.pendingEvents(), 0u);
   EXPECT_EQ(p.find(mac("80:5e:c0:12:34:56"))->evidence.lastSeen(Trait::kSipUserAgent), std::optional<int64_t>(1000 * kMs));
+}
+
+// The move path (issue 13): a MAC flipping between two jacks on every frame,
+// one copy 1 ms behind the other (two ports at once) and one 2 s apart (moves
+// counted in the window), costs no allocation, before and after it is held
+// as flapping. Both are inventoried eKlients with a Windows fingerprint from
+// a Linux box's jack, so the spoof detail is rebuilt on every move too.
+TEST(DeviceProfiler, MacFlippingBetweenPortsEveryFrameDoesNotAllocate) {
+  DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
+  const TestFrame fast = dataFrame("3c:52:82:1a:2b:3c");
+  const TestFrame slow = dataFrame("98:fa:9b:44:01:10");
+  const TestFrame fastDhcp = dhcpFrame("3c:52:82:1a:2b:3c", "", kLinux, "kali");
+  const TestFrame slowDhcp = dhcpFrame("98:fa:9b:44:01:10", "MSFT 5.0", kWin10, "EK-KSD-0412");
+  (void)p.observe(*fastDhcp, kWallJack, 0);
+  (void)p.observe(*slowDhcp, kWallJack, 0);
+  drain(p);
+  const uint64_t before = allocationCount();
+  int64_t t = 0;
+  for (int i = 1; i <= 1000; ++i) {
+    t += 2 * kSec;
+    (void)p.observe(*fast, kWallJack2, t);
+    (void)p.observe(*fast, kWallJack, t + kMs);
+    (void)p.observe(*slow, i % 2 ? kWallJack2 : kWallJack, t);
+    DeviceEvent e;
+    while (p.popEvent(e)) {
+    }
+  }
+  EXPECT_EQ(allocationCount() - before, 0u);
+  EXPECT_EQ(p.stats().moves, 3000u);
 }
 
 // After a restart the control plane restores devices from the store: the
