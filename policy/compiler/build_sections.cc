@@ -354,6 +354,7 @@ void PolicyBuilder::buildFingerprints() {
                                       .string();
       if (!sourceFileExists(open.string())) {
         diags_.error(name.at, "file-unreadable", "fingerprint file '" + name.value + "' " + sourceMissingText(open.string()));
+        fingerprintDataFailed_ = true;
         continue;
       }
       Diagnostics fileDiags;
@@ -361,6 +362,7 @@ void PolicyBuilder::buildFingerprints() {
       if (auto text = readTextFile(open.string(), display, fileDiags)) entries = parseFingerbankText(*text, display, fileDiags);
       for (const Diagnostic& d : fileDiags.all()) {
         diags_.error(d.where, d.code, d.message).notes.push_back({name.at, "the fingerprint file is named here"});
+        fingerprintDataFailed_ = true;
       }
       out_.fingerprintSources.push_back(name.value);
       for (DhcpFingerprint& e : entries) {
@@ -508,16 +510,17 @@ void PolicyBuilder::buildClasses() {
       for (const Text& t : c.dhcpFingerprints) {
         bool known = false;
         for (const std::string& category : fingerprintCategories_) known = known || equalsFolded(category, t.value);
+        // On an error the category is still kept (the compilation fails
+        // anyway), so `require: [dhcp.fingerprint]` does not add a second error.
         if (out_.fingerprintSources.empty()) {
           diags_.error(t.at, "no-fingerprints", what + " matches a DHCP fingerprint category, but the policy names no "
                                                      "fingerprint data (top-level 'fingerprints: [FILE]', Fingerbank format)");
-        } else if (!known) {
+        } else if (!known && !fingerprintDataFailed_) {
           std::vector<std::string> names(fingerprintCategories_.begin(), fingerprintCategories_.end());
           diags_.error(t.at, "bad-value", "'" + t.value + "' is not a category of the policy's fingerprint data (" +
-                                              oneOf(names) + ")");
-        } else {
-          dc.dhcpFingerprints.push_back(t.value);
+                                              (names.empty() ? std::string("it has none") : oneOf(names)) + ")");
         }
+        dc.dhcpFingerprints.push_back(t.value);
       }
       if (!dc.dhcpFingerprints.empty()) configured.push_back(Signal::kDhcpFingerprint);
       dc.configuredSignals = static_cast<int>(configured.size());

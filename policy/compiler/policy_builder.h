@@ -81,6 +81,7 @@ class PolicyBuilder {
   std::map<std::string, SourceLocation> classEvidenceAt_;
   std::map<std::string, std::vector<tables::Signal>> classSignals_;  // the kinds each class has match rules for
   std::set<std::string> fingerprintCategories_;  // of the policy's fingerprint data
+  bool fingerprintDataFailed_ = false;           // a fingerprint file was missing or bad (already an error)
   std::map<std::string, bool> classEnabled_;
   std::map<std::string, SourceLocation> sinkAt_;
   std::map<std::string, SourceLocation> invariantAt_;

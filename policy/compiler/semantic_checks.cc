@@ -190,28 +190,28 @@ void PolicyBuilder::checkEvidenceBeforeAddress(const DeviceClass& c) {
     return out.empty() ? std::string("none") : out;
   };
   std::string why;
+  bool byCount = false;
   for (Signal s : c.required) {
     if (needsAddress(s)) why = "it requires " + std::string(toString(s));
   }
   for (const auto& group : c.requiredAnyOf) {
-    if (std::all_of(group.begin(), group.end(), [](Signal s) { return needsAddress(s); }))
-      why = "it requires one of " + list([&] {
-              std::vector<std::string> v;
-              for (Signal s : group) v.push_back(toString(s));
-              return v;
-            }());
+    if (std::all_of(group.begin(), group.end(), [](Signal s) { return needsAddress(s); })) {
+      std::vector<std::string> names;
+      for (Signal s : group) names.push_back(toString(s));
+      why = "it requires one of " + list(names);
+    }
   }
   if (why.empty() && c.evidenceRequired > static_cast<int>(before.size())) {
+    byCount = true;
     why = "it needs " + std::to_string(c.evidenceRequired) + " pieces of evidence and only " +
-          std::to_string(before.size()) + " of its match rules can fire before the device has an address";
+          std::to_string(before.size()) + " of its match rules (" + list(before) + ") can fire before the device has an address";
   }
   if (why.empty()) return;
   Diagnostic& d = diags_.warning(classAt_[c.name], "evidence-needs-address",
-                                 "class '" + c.name + "' can never be reached from quarantine zone '" +
-                                     out_.zoneName(waiting) + "': " + why + ". Needs an IP address: " + list(after) +
-                                     "; sent without one: " + list(before) +
-                                     ". A device there gets no address, so it never sends what it needs");
-  if (classEvidenceAt_.count(c.name)) d.notes.push_back({classEvidenceAt_[c.name], "the evidence count is set here"});
+                                 "class '" + c.name + "' is never reached by a device waiting in quarantine zone '" +
+                                     out_.zoneName(waiting) + "': " + why + "; " + list(after) +
+                                     " needs an IP address, which a device there never gets");
+  if (byCount && classEvidenceAt_.count(c.name)) d.notes.push_back({classEvidenceAt_[c.name], "the evidence count is set here"});
 }
 
 void PolicyBuilder::prependInvariantRules() {
