@@ -150,7 +150,35 @@ SignalMask firedSignals(const tables::CompiledPolicy& policy, const DeviceClass&
     }
   }
   if (std::find(c.ouis.begin(), c.ouis.end(), e.oui()) != c.ouis.end()) fired |= signalBit(Signal::kOui);
+  if (c.cdpCapabilities != 0 && e.has(Trait::kCdpCapabilities) &&
+      (e.cdpCapabilities & c.cdpCapabilities) == c.cdpCapabilities)
+    fired |= signalBit(Signal::kCdpCapability);
+  if (!c.dhcpFingerprints.empty()) {
+    if (const tables::DhcpFingerprint* known = knownFingerprint(policy, e); known && inCategories(*known, c))
+      fired |= signalBit(Signal::kDhcpFingerprint);
+  }
   return fired;
+}
+
+const tables::DhcpFingerprint* knownFingerprint(const tables::CompiledPolicy& policy, const DeviceEvidence& e) {
+  if (!e.has(Trait::kDhcpParameterList) || e.dhcpParameterList.truncated()) return nullptr;
+  const auto codes = e.dhcpParameterList.codes();
+  return policy.findDhcpFingerprint(codes.data(), codes.size());
+}
+
+bool inCategories(const tables::DhcpFingerprint& known, const tables::DeviceClass& c) {
+  for (const std::string& want : c.dhcpFingerprints) {
+    for (const std::string& category : known.categories) {
+      if (equalsIgnoreCase(category, want)) return true;
+    }
+  }
+  return false;
+}
+
+bool contradictsClass(const tables::CompiledPolicy& policy, const tables::DeviceClass& c, const DeviceEvidence& e) {
+  if (c.dhcpFingerprints.empty()) return false;
+  const tables::DhcpFingerprint* known = knownFingerprint(policy, e);
+  return known != nullptr && !inCategories(*known, c);
 }
 
 ClassDecision classifyDevice(const tables::CompiledPolicy& policy, const DeviceEvidence& evidence,
@@ -163,8 +191,16 @@ ClassDecision classifyDevice(const tables::CompiledPolicy& policy, const DeviceE
     if (fired == 0) continue;
     SignalMask requiredMask = 0;
     for (Signal s : c.required) requiredMask |= signalBit(s);
+    bool everyGroup = true;
+    for (const auto& group : c.requiredAnyOf) {
+      SignalMask groupMask = 0;
+      for (Signal s : group) groupMask |= signalBit(s);
+      everyGroup = everyGroup && (fired & groupMask) != 0;
+    }
+    const bool contradicted = contradictsClass(policy, c, evidence);
     const int count = popcount(fired);
-    const bool matched = c.evidenceRequired > 0 && count >= c.evidenceRequired && (fired & requiredMask) == requiredMask;
+    const bool matched = c.evidenceRequired > 0 && count >= c.evidenceRequired &&
+                         (fired & requiredMask) == requiredMask && everyGroup && !contradicted;
     if (d.candidateCount < kMaxCandidates) {
       Candidate& cand = d.candidates[d.candidateCount++];
       cand.classIndex = static_cast<uint16_t>(i);
@@ -173,6 +209,7 @@ ClassDecision classifyDevice(const tables::CompiledPolicy& policy, const DeviceE
       cand.configured = static_cast<uint8_t>(std::clamp(c.configuredSignals, 0, 255));
       cand.required = static_cast<uint8_t>(std::clamp(c.evidenceRequired, 0, 255));
       cand.matched = matched;
+      cand.contradicted = contradicted;
     } else if (d.candidatesDropped < 255) {
       ++d.candidatesDropped;
     }
@@ -190,6 +227,7 @@ ClassDecision classifyDevice(const tables::CompiledPolicy& policy, const DeviceE
   };
 
   d.evidenceClassIndex = best;
+  d.knownFingerprint = knownFingerprint(policy, evidence);
   if (const tables::Pin* pin = findPin(policy, evidence.mac)) {
     d.source = DecisionSource::kPin;
     d.pinned = true;
@@ -226,6 +264,14 @@ std::string ClassDecision::explain(const tables::CompiledPolicy& policy) const {
     o << "; candidate " << policy.classes[c.classIndex].name << ' ' << int{c.firedCount} << '/' << int{c.configured}
       << " need " << int{c.required} << (c.matched ? " matched" : " not matched") << " ("
       << signalsToString(c.fired) << ')';
+    if (c.contradicted && knownFingerprint) {
+      // Why a class with enough evidence still did not match.
+      o << " contradicted: dhcp.parameter_list is \"" << knownFingerprint->description << "\" (";
+      for (size_t k = 0; k < knownFingerprint->categories.size(); ++k) o << (k ? "," : "") << knownFingerprint->categories[k];
+      o << ") in the policy's fingerprints, not ";
+      const auto& want = policy.classes[c.classIndex].dhcpFingerprints;
+      for (size_t k = 0; k < want.size(); ++k) o << (k ? "," : "") << want[k];
+    }
   }
   if (candidatesDropped) o << "; +" << int{candidatesDropped} << " more candidates";
   return o.str();

@@ -11,6 +11,11 @@
 //     the highest priority wins, ties by name.
 //  3. Otherwise the device lands in the port's default zone.
 //
+// A class may also name `require` groups (at least one kind of each group
+// must fire) and DHCP fingerprint categories; a device whose option-55 list
+// the policy's fingerprint data knows as another category contradicts such
+// a class, which then does not match however much else fired.
+//
 // Matchers: vendor class and CDP platform are case-sensitive globs; host name
 // and SIP User-Agent are case-insensitive globs (clients vary the case of
 // both); the option-55 list must equal one configured list exactly, in order;
@@ -47,6 +52,7 @@ struct Candidate {
   uint8_t configured = 0;
   uint8_t required = 0;     // evidenceRequired
   bool matched = false;     // enough evidence and every required signal
+  bool contradicted = false;  // the policy's fingerprint data knows the option-55 list as another category
 };
 
 // Why 16: policies have a handful of classes; the list is for explanations.
@@ -70,6 +76,9 @@ struct ClassDecision {
   tables::ZoneId zone = tables::kNoZone;
   bool pinned = false;
   std::string_view pinReason;   // view into the policy
+  // The policy's fingerprint entry for the device's option-55 list (view into
+  // the policy), or nullptr: what explains a contradicted candidate.
+  const tables::DhcpFingerprint* knownFingerprint = nullptr;
   // The decided class's evidence: fired / configured (0 with no class). A
   // pinned class shows its own evidence score, which may be 0: the pin, not
   // the evidence, placed it.
@@ -94,6 +103,15 @@ ClassDecision classifyDevice(const tables::CompiledPolicy& policy, const DeviceE
 // and tests).
 SignalMask firedSignals(const tables::CompiledPolicy& policy, const tables::DeviceClass& deviceClass,
                         const DeviceEvidence& evidence);
+
+// The policy's fingerprint entry for the device's option-55 list, or nullptr.
+const tables::DhcpFingerprint* knownFingerprint(const tables::CompiledPolicy& policy, const DeviceEvidence& evidence);
+// Whether `known` is in one of the class's dhcp.fingerprint categories.
+bool inCategories(const tables::DhcpFingerprint& known, const tables::DeviceClass& deviceClass);
+// A class with dhcp.fingerprint categories, and a device whose option-55 list
+// the policy's data knows under none of them: the class does not match.
+bool contradictsClass(const tables::CompiledPolicy& policy, const tables::DeviceClass& deviceClass,
+                      const DeviceEvidence& evidence);
 
 // Binary searches over the policy's sorted tables.
 const tables::InventoryDevice* findInventory(const tables::CompiledPolicy& policy, const tables::MacAddress& mac);

@@ -167,6 +167,7 @@ DeviceProfiler::DeviceProfiler(ProfilerConfig config, tables::CompiledPolicyPtr 
   config_.maxDevices = std::max<size_t>(config_.maxDevices, 1);
   config_.eventCapacity = std::max<size_t>(config_.eventCapacity, 1);
   config_.holdDecisions = std::max<uint32_t>(config_.holdDecisions, 1);
+  config_.evidence.wantedMdnsServices = mdnsServicesOf(*policy_);
   records_.resize(config_.maxDevices);
   // At most half full, so probe runs stay short.
   index_.assign(std::bit_ceil(config_.maxDevices * 2), 0);
@@ -642,6 +643,7 @@ void DeviceProfiler::setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs) 
   // The old policy stays alive until every record's views into it are gone.
   const tables::CompiledPolicyPtr old = policy_;
   policy_ = policy ? std::move(policy) : std::make_shared<const tables::CompiledPolicy>();
+  config_.evidence.wantedMdnsServices = mdnsServicesOf(*policy_);
   for (uint32_t ref = head_; ref != 0; ref = records_[ref - 1].next_) {
     DeviceRecord& r = records_[ref - 1];
     decide(r, nowNs);

@@ -87,6 +87,7 @@ const char* toString(Trait t) {
     case Trait::kSsdpServer: return "ssdp.server";
     case Trait::kDhcpv6VendorClass: return "dhcpv6.vendor_class";
     case Trait::kDhcpv6OptionRequest: return "dhcpv6.option_request";
+    case Trait::kCdpCapabilities: return "cdp.capabilities";
   }
   return "?";
 }
@@ -150,17 +151,44 @@ bool DeviceEvidence::hasMdnsService(std::string_view service) const {
   return false;
 }
 
-bool DeviceEvidence::addMdnsService(std::string_view service, int64_t nowNs) {
+namespace {
+bool isWanted(std::string_view service, std::span<const std::string> wanted) {
+  for (const std::string& w : wanted) {
+    if (equalsIgnoreCase(stripLocal(w), service)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+bool DeviceEvidence::addMdnsService(std::string_view service, int64_t nowNs, std::span<const std::string> wanted) {
   present |= traitBit(Trait::kMdnsServices);
   lastSeenNs[static_cast<size_t>(Trait::kMdnsServices)] = nowNs;
   service = stripLocal(service);
   if (service.empty() || hasMdnsService(service)) return false;
   if (mdnsServiceCount == kMaxMdnsServices) {
     if (mdnsServicesDropped < 255) ++mdnsServicesDropped;
-    return false;
+    if (!isWanted(service, wanted)) return false;
+    // Full: a wanted type replaces the last stored one nobody matches.
+    for (size_t i = mdnsServiceCount; i-- > 0;) {
+      if (!isWanted(mdnsServices[i].view(), wanted)) {
+        (void)mdnsServices[i].assign(service);
+        return true;
+      }
+    }
+    return false;  // every stored type is wanted
   }
   (void)mdnsServices[mdnsServiceCount++].assign(service);
   return true;
+}
+
+std::vector<std::string> mdnsServicesOf(const tables::CompiledPolicy& policy) {
+  std::vector<std::string> out;
+  for (const tables::DeviceClass& c : policy.classes) {
+    for (const std::string& s : c.mdnsServices) {
+      if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+    }
+  }
+  return out;
 }
 
 std::string DeviceEvidence::describe() const {
@@ -203,6 +231,7 @@ std::string DeviceEvidence::describe() const {
     o << " cdp.platform=";
     quoted(o, cdpPlatform.view(), cdpPlatform.truncated());
   }
+  if (has(Trait::kCdpCapabilities)) o << " cdp.capabilities=" << tables::cdpCapabilitiesToString(cdpCapabilities);
   if (has(Trait::kSipUserAgent)) {
     o << " sip.user_agent=";
     quoted(o, sipUserAgent.view(), sipUserAgent.truncated());
@@ -298,6 +327,8 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
   }
   if (frame.has(Layer::kCdp) && !frame.cdp.platform.empty())
     mark(e, u, Trait::kCdpPlatform, e.cdpPlatform.assign(packet::trimNul(frame.cdp.platform)), nowNs);
+  if (frame.has(Layer::kCdp) && frame.cdp.hasCapabilities)
+    mark(e, u, Trait::kCdpCapabilities, setIfDifferent(e.cdpCapabilities, frame.cdp.capabilities), nowNs);
   if (frame.has(Layer::kSip)) {
     std::string_view ua = !frame.sip.userAgent.empty() ? frame.sip.userAgent
                           : frame.sip.isRequest         ? std::string_view()
@@ -307,7 +338,7 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
   if (frame.has(Layer::kMdns) && frame.mdns.isResponse && frame.mdns.services.count > 0) {
     bool changed = false;
     for (size_t i = 0; i < frame.mdns.services.count; ++i)
-      changed |= e.addMdnsService(frame.mdns.at(frame.mdns.services, i), nowNs);
+      changed |= e.addMdnsService(frame.mdns.at(frame.mdns.services, i), nowNs, options.wantedMdnsServices);
     mark(e, u, Trait::kMdnsServices, changed, nowNs);
   }
   if (frame.has(Layer::kSsdp)) {
@@ -342,6 +373,12 @@ DeviceEvidence evidenceFromExpectedOutcome(const tables::ExpectedOutcome& t) {
     mark(e, ignored, Trait::kLldpNetworkPolicy, true, 0);
   }
   if (!t.cdpPlatform.empty()) mark(e, ignored, Trait::kCdpPlatform, e.cdpPlatform.assign(t.cdpPlatform), 0);
+  for (const std::string& name : t.cdpCapabilities) {
+    if (auto bit = tables::cdpCapabilityBit(name)) {
+      e.cdpCapabilities |= *bit;
+      mark(e, ignored, Trait::kCdpCapabilities, true, 0);
+    }
+  }
   if (!t.sipUserAgent.empty()) mark(e, ignored, Trait::kSipUserAgent, e.sipUserAgent.assign(t.sipUserAgent), 0);
   for (const std::string& s : t.mdnsServices) (void)e.addMdnsService(s, 0);
   if (t.dhcpv6VendorClass) {

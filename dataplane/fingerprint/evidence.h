@@ -121,8 +121,9 @@ enum class Trait : uint8_t {
   kSsdpServer,
   kDhcpv6VendorClass,
   kDhcpv6OptionRequest,
+  kCdpCapabilities,
 };
-inline constexpr int kTraitCount = 12;
+inline constexpr int kTraitCount = 13;
 const char* toString(Trait t);
 constexpr uint16_t traitBit(Trait t) { return static_cast<uint16_t>(1u << static_cast<unsigned>(t)); }
 
@@ -137,6 +138,7 @@ struct DeviceEvidence {
   uint16_t lldpApplications = 0;             // bit n set: a network policy for MED application n
   std::optional<uint16_t> lldpVoiceVlan;     // the voice application's VLAN (known, not "unknown")
   TraitText<kMaxTraitText> cdpPlatform;
+  uint32_t cdpCapabilities = 0;              // CDP capabilities TLV (0x80 phone, 0x08 switch, ...)
   TraitText<kMaxTraitText> sipUserAgent;     // User-Agent, or Server in a response
   std::array<TraitText<kMaxServiceName>, kMaxMdnsServices> mdnsServices{};  // "_ipp._tcp" (no ".local")
   uint8_t mdnsServiceCount = 0;
@@ -156,7 +158,11 @@ struct DeviceEvidence {
   }
   bool hasMdnsService(std::string_view service) const;  // case-insensitive, ".local" optional
   // Adds one announced service type; true if it was new. Marks the trait seen.
-  bool addMdnsService(std::string_view service, int64_t nowNs);
+  // When the list is full, a service in `wanted` (the types some class of the
+  // policy matches) takes the place of one that is not wanted, so a device
+  // that announces many types first cannot push out the one that places it;
+  // otherwise the new type is counted as dropped. No allocation.
+  bool addMdnsService(std::string_view service, int64_t nowNs, std::span<const std::string> wanted = {});
   // Readable one-line form for explanations and `portvakt simulate`.
   std::string describe() const;
 };
@@ -170,7 +176,14 @@ struct EvidenceOptions {
   // firmware, not the device's OS (a PXE boot of an eKlient must not read as
   // "this eKlient changed its fingerprint"), so they are not evidence.
   std::vector<std::string> ignoredVendorClassPrefixes{"PXEClient"};
+  // The mDNS service types the policy's classes match (mdnsServicesOf): kept
+  // first when a device announces more types than kMaxMdnsServices.
+  std::vector<std::string> wantedMdnsServices;
 };
+
+// Every mDNS service type some class of `policy` matches (set it as
+// EvidenceOptions::wantedMdnsServices when the policy changes).
+std::vector<std::string> mdnsServicesOf(const tables::CompiledPolicy& policy);
 
 struct EvidenceUpdate {
   uint16_t seen = 0;     // traits the frame carried

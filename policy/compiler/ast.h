@@ -71,8 +71,11 @@ struct ClassDecl {
   TextList ouis;
   TextList dhcpv6VendorClass;  // "ENTERPRISE:GLOB"
   std::vector<At<std::vector<At<long>>>> dhcpv6OptionRequests;
+  TextList cdpCapabilities;     // CDP capability names ("phone")
+  TextList dhcpFingerprints;    // categories of the policy's fingerprint data ("Printers")
   std::optional<Text> evidence;  // "all", "any" or a count
   TextList require;
+  std::vector<At<TextList>> requireAnyOf;  // require's nested lists: one kind of each must fire
 };
 
 struct InventoryEntry {
@@ -164,7 +167,7 @@ struct TestDecl {
   std::optional<At<std::vector<At<long>>>> dhcpParameterList;
   std::optional<Text> dhcpv6VendorClass;  // "ENTERPRISE:DATA"
   std::optional<At<std::vector<At<long>>>> dhcpv6OptionRequest;
-  TextList lldpMedCapabilities, mdnsServices;
+  TextList lldpMedCapabilities, mdnsServices, cdpCapabilities;
   std::optional<At<long>> lldpMedVoiceVlan;
   std::optional<Text> expectZone, expectClass;
   // flow
@@ -205,6 +208,7 @@ struct PolicyFile {
   std::vector<ClassDecl> classes;
   std::optional<Text> inventoryCsv;
   std::vector<InventoryEntry> inventory;
+  TextList fingerprints;  // DHCP fingerprint files (Fingerbank format), relative to this file
   std::vector<FlowDecl> flows;
   std::vector<InvariantDecl> invariants;
   std::vector<SinkDecl> sinks;

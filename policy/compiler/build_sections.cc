@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "policy/compiler/fingerprint_data.h"
 #include "policy/compiler/inventory_csv.h"
 #include "policy/compiler/names.h"
 #include "policy/compiler/policy_builder.h"
@@ -87,6 +88,22 @@ void buildMacMobility(const MacMobilityDecl& d, Diagnostics& diags, MacMobility&
       out.moves = static_cast<uint32_t>(n);
     }
   }
+}
+
+std::string oneOf(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : ", ") + w;
+  return out;
+}
+
+// ASCII case-insensitive equality (fingerprint categories).
+bool equalsFolded(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -390,6 +407,42 @@ std::optional<Target> PolicyBuilder::resolveTarget(const Text& entry, std::strin
   return std::nullopt;
 }
 
+void PolicyBuilder::buildFingerprints() {
+  for (const PolicyFile& f : chain_) {
+    for (const Text& name : f.fingerprints) {
+      const std::filesystem::path file = name.value;
+      const std::filesystem::path open = file.is_absolute() ? file : std::filesystem::path(f.path).parent_path() / file;
+      const std::string display = (file.is_absolute() ? file : std::filesystem::path(f.display).parent_path() / file)
+                                      .lexically_normal()
+                                      .string();
+      if (!sourceFileExists(open.string())) {
+        diags_.error(name.at, "file-unreadable", "fingerprint file '" + name.value + "' " + sourceMissingText(open.string()));
+        fingerprintDataFailed_ = true;
+        continue;
+      }
+      Diagnostics fileDiags;
+      std::vector<DhcpFingerprint> entries;
+      if (auto text = readTextFile(open.string(), display, fileDiags)) entries = parseFingerbankText(*text, display, fileDiags);
+      for (const Diagnostic& d : fileDiags.all()) {
+        diags_.error(d.where, d.code, d.message).notes.push_back({name.at, "the fingerprint file is named here"});
+        fingerprintDataFailed_ = true;
+      }
+      out_.fingerprintSources.push_back(name.value);
+      for (DhcpFingerprint& e : entries) {
+        for (const std::string& c : e.categories) fingerprintCategories_.insert(c);
+        out_.dhcpFingerprints.push_back(std::move(e));
+      }
+    }
+  }
+  // One entry per list: the first file and entry that lists it wins (as in
+  // the dataplane's FingerprintDb).
+  std::stable_sort(out_.dhcpFingerprints.begin(), out_.dhcpFingerprints.end(),
+                   [](const DhcpFingerprint& a, const DhcpFingerprint& b) { return a.codes < b.codes; });
+  out_.dhcpFingerprints.erase(std::unique(out_.dhcpFingerprints.begin(), out_.dhcpFingerprints.end(),
+                                          [](const DhcpFingerprint& a, const DhcpFingerprint& b) { return a.codes == b.codes; }),
+                              out_.dhcpFingerprints.end());
+}
+
 void PolicyBuilder::buildClasses() {
   std::map<std::string, size_t> indexOf;  // into out_.classes
   std::map<std::string, SourceLocation> definedInBase;
@@ -507,6 +560,32 @@ void PolicyBuilder::buildClasses() {
         }
       }
       if (!dc.dhcpv6OptionRequests.empty()) configured.push_back(Signal::kDhcpv6OptionRequest);
+      for (const Text& t : c.cdpCapabilities) {
+        if (auto bit = cdpCapabilityBit(t.value)) {
+          dc.cdpCapabilities |= *bit;
+        } else {
+          std::vector<std::string> names;
+          for (const CdpCapabilityName& n : kCdpCapabilityNames) names.push_back(n.name);
+          diags_.error(t.at, "bad-value", "'" + t.value + "' is not a CDP capability (" + oneOf(names) + ")");
+        }
+      }
+      if (dc.cdpCapabilities) configured.push_back(Signal::kCdpCapability);
+      for (const Text& t : c.dhcpFingerprints) {
+        bool known = false;
+        for (const std::string& category : fingerprintCategories_) known = known || equalsFolded(category, t.value);
+        // On an error the category is still kept (the compilation fails
+        // anyway), so `require: [dhcp.fingerprint]` does not add a second error.
+        if (out_.fingerprintSources.empty()) {
+          diags_.error(t.at, "no-fingerprints", what + " matches a DHCP fingerprint category, but the policy names no "
+                                                     "fingerprint data (top-level 'fingerprints: [FILE]', Fingerbank format)");
+        } else if (!known && !fingerprintDataFailed_) {
+          std::vector<std::string> names(fingerprintCategories_.begin(), fingerprintCategories_.end());
+          diags_.error(t.at, "bad-value", "'" + t.value + "' is not a category of the policy's fingerprint data (" +
+                                              (names.empty() ? std::string("it has none") : oneOf(names)) + ")");
+        }
+        dc.dhcpFingerprints.push_back(t.value);
+      }
+      if (!dc.dhcpFingerprints.empty()) configured.push_back(Signal::kDhcpFingerprint);
       dc.configuredSignals = static_cast<int>(configured.size());
       dc.evidenceRequired = dc.configuredSignals;
       if (c.evidence) {
@@ -524,23 +603,44 @@ void PolicyBuilder::buildClasses() {
           diags_.error(c.evidence->at, "bad-value", "evidence must be all, any or a number, not '" + e + "'");
         }
       }
-      for (const Text& r : c.require) {
+      // One required kind: known, and with a match rule of this class.
+      auto requiredKind = [&](const Text& r) -> std::optional<Signal> {
         auto s = parseSignal(r.value);
         if (!s) {
-          diags_.error(r.at, "bad-value", "'" + r.value + "' is not a kind of evidence (inventory, dhcp.vendor_class, dhcp.parameter_list, dhcp.hostname, lldp_med.capabilities, lldp_med.voice_vlan, lldp_med.applications, cdp.platform, sip.user_agent, mdns.services, oui)");
+          std::vector<std::string> kinds;
+          for (int i = 0; i < kSignalCount; ++i) kinds.push_back(toString(static_cast<Signal>(i)));
+          diags_.error(r.at, "bad-value", "'" + r.value + "' is not a kind of evidence (" + oneOf(kinds) + ")");
         } else if (std::find(configured.begin(), configured.end(), *s) == configured.end()) {
           diags_.error(r.at, "class-never-matches", what + " requires " + r.value + " but has no match rule for it, so it can never match");
         } else {
-          dc.required.push_back(*s);
+          return s;
         }
+        return std::nullopt;
+      };
+      for (const Text& r : c.require) {
+        if (auto s = requiredKind(r)) dc.required.push_back(*s);
       }
       std::sort(dc.required.begin(), dc.required.end());
+      for (const At<TextList>& group : c.requireAnyOf) {
+        std::vector<Signal> kinds;
+        for (const Text& r : group.value) {
+          if (auto s = requiredKind(r)) kinds.push_back(*s);
+        }
+        if (group.value.empty()) {
+          diags_.error(group.at, "class-never-matches", what + " requires one of an empty list of kinds, so it can never match");
+        } else if (kinds.size() == group.value.size()) {
+          std::sort(kinds.begin(), kinds.end());
+          dc.requiredAnyOf.push_back(std::move(kinds));
+        }
+      }
       if (dc.configuredSignals == 0) {
         diags_.error(c.name.at, "class-never-matches", what + " has no match rules, so it can never match (use a pin to place one device)");
       }
       indexOf.emplace(dc.name, out_.classes.size());
       classAt_[dc.name] = c.name.at;
       if (c.zone) classZoneAt_[dc.name] = c.zone->at;
+      if (c.evidence) classEvidenceAt_[dc.name] = c.evidence->at;
+      classSignals_[dc.name] = configured;
       classEnabled_[dc.name] = !(c.enabled && !c.enabled->value);
       if (isBase(fi)) definedInBase[dc.name] = c.name.at;
       out_.classes.push_back(std::move(dc));
@@ -1128,6 +1228,10 @@ void PolicyBuilder::buildTests() {
         }
         for (const Text& c : t.lldpMedCapabilities) out.lldpMedCapabilities.push_back(c.value);
         for (const Text& s : t.mdnsServices) out.mdnsServices.push_back(s.value);
+        for (const Text& c : t.cdpCapabilities) {
+          if (cdpCapabilityBit(c.value)) out.cdpCapabilities.push_back(c.value);
+          else diags_.error(c.at, "bad-value", "'" + c.value + "' is not a CDP capability (phone, switch, router, host, ...)");
+        }
         if (t.lldpMedVoiceVlan) {
           if (t.lldpMedVoiceVlan->value < 1 || t.lldpMedVoiceVlan->value > 4094) diags_.error(t.lldpMedVoiceVlan->at, "vlan-range", "VLAN out of range 1-4094");
           else out.lldpMedVoiceVlan = static_cast<uint16_t>(t.lldpMedVoiceVlan->value);

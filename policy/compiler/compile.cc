@@ -56,6 +56,7 @@ tables::CompiledPolicy PolicyBuilder::build() {
   buildHeader();
   buildZones();
   buildDestinations();
+  buildFingerprints();
   buildClasses();
   buildInventory();
   buildPorts();

@@ -14,7 +14,8 @@ using Node = YAML::Node;
 // The top-level keys of a policy (the same list parseTop hands the walker).
 constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs", "mac_mobility",
                                          "zones",    "destinations", "ports",     "classes", "inventory", "flows",
-                                         "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests", "retention"};
+                                         "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests", "retention",
+                                         "fingerprints"};
 
 class PolicyParser {
  public:
@@ -41,7 +42,7 @@ class PolicyParser {
     w_.forEachEntry(root, top, "the policy",
                     {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "mac_mobility", "zones", "destinations", "ports",
                      "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
-                     "tests", "retention"},
+                     "tests", "retention", "fingerprints"},
                     [&](const Text& key, const Node& v) { topEntry(key, v); });
     return true;
   }
@@ -83,6 +84,7 @@ class PolicyParser {
     else if (k == "maintenance") list(v, at, "'maintenance'", [&](const Node& m, const SourceLocation& a) { maintenance(m, a); });
     else if (k == "pins") list(v, at, "'pins'", [&](const Node& p, const SourceLocation& a) { pin(p, a); });
     else if (k == "tests") list(v, at, "'tests'", [&](const Node& t, const SourceLocation& a) { test(t, a); });
+    else if (k == "fingerprints") out_.fingerprints = w_.textList(v, at, "'fingerprints' (DHCP fingerprint files)");
     else if (k == "retention") retention(v, at);
   }
 
@@ -190,11 +192,26 @@ class PolicyParser {
                       else if (k.value == "enabled") c.enabled = w_.boolean(v, k.at, what + " enabled");
                       else if (k.value == "match") match(c, v, k.at, what);
                       else if (k.value == "evidence") c.evidence = w_.text(v, k.at, what + " evidence");
-                      else if (k.value == "require") c.require = w_.textList(v, k.at, what + " require");
+                      else if (k.value == "require") require(c, v, k.at, what + " require");
                     });
     c.onlyEnabledKey = keys == 1 && c.enabled.has_value();
     if (body.IsMap() && !c.zone && !c.onlyEnabledKey) missing(name.at, what, "zone");
     out_.classes.push_back(std::move(c));
+  }
+
+  // `require: [kind, [kind, kind], ...]`: a kind must fire; of a nested list, one.
+  void require(ClassDecl& c, const Node& v, const SourceLocation& at, const std::string& what) {
+    if (!v.IsSequence()) {
+      c.require = w_.textList(v, at, what);
+      return;
+    }
+    w_.forEachItem(v, at, what, [&](const Node& item, const SourceLocation& itemAt) {
+      if (item.IsSequence()) {
+        c.requireAnyOf.push_back({w_.textList(item, itemAt, what + " (one of)"), itemAt});
+      } else if (auto t = w_.text(item, itemAt, what)) {
+        c.require.push_back(*t);
+      }
+    });
   }
 
   void match(ClassDecl& c, const Node& body, const SourceLocation& at, const std::string& owner) {
@@ -204,9 +221,10 @@ class PolicyParser {
       if (k.value == "inventory") c.inventory = w_.boolean(v, k.at, what + " inventory");
       else if (k.value == "oui") c.ouis = w_.textList(v, k.at, what + " oui");
       else if (k.value == "dhcp") {
-        w_.forEachEntry(v, k.at, what + " dhcp", {"vendor_class", "parameter_list", "hostname"},
+        w_.forEachEntry(v, k.at, what + " dhcp", {"vendor_class", "parameter_list", "hostname", "fingerprint"},
                         [&](const Text& dk, const Node& dv) {
           if (dk.value == "vendor_class") c.dhcpVendorClass = w_.textList(dv, dk.at, "dhcp vendor_class");
+          else if (dk.value == "fingerprint") c.dhcpFingerprints = w_.textList(dv, dk.at, "dhcp fingerprint");
           else if (dk.value == "hostname") c.dhcpHostname = w_.textList(dv, dk.at, "dhcp hostname");
           else if (dk.value == "parameter_list") {
             // One list of option codes, or a list of such lists (several OS versions).
@@ -240,8 +258,9 @@ class PolicyParser {
           else c.lldpMedVoiceVlan = w_.integer(lv, lk.at, "lldp_med voice_vlan");
         });
       } else if (k.value == "cdp") {
-        w_.forEachEntry(v, k.at, what + " cdp", {"platform"}, [&](const Text& ck, const Node& cv) {
-          c.cdpPlatform = w_.textList(cv, ck.at, "cdp platform");
+        w_.forEachEntry(v, k.at, what + " cdp", {"platform", "capabilities"}, [&](const Text& ck, const Node& cv) {
+          if (ck.value == "capabilities") c.cdpCapabilities = w_.textList(cv, ck.at, "cdp capabilities");
+          else c.cdpPlatform = w_.textList(cv, ck.at, "cdp platform");
         });
       } else if (k.value == "sip") {
         w_.forEachEntry(v, k.at, what + " sip", {"user_agent"}, [&](const Text& sk, const Node& sv) {
@@ -477,8 +496,9 @@ class PolicyParser {
         if (lk.value == "capabilities") t.lldpMedCapabilities = w_.textList(lv, lk.at, "lldp_med capabilities");
         else t.lldpMedVoiceVlan = w_.integer(lv, lk.at, "lldp_med voice_vlan");
       });
-      else if (k.value == "cdp") w_.forEachEntry(d, k.at, "test device cdp", {"platform"}, [&](const Text& ck, const Node& cv) {
-        t.cdpPlatform = w_.text(cv, ck.at, "cdp platform");
+      else if (k.value == "cdp") w_.forEachEntry(d, k.at, "test device cdp", {"platform", "capabilities"}, [&](const Text& ck, const Node& cv) {
+        if (ck.value == "capabilities") t.cdpCapabilities = w_.textList(cv, ck.at, "cdp capabilities");
+        else t.cdpPlatform = w_.text(cv, ck.at, "cdp platform");
       });
       else if (k.value == "sip") w_.forEachEntry(d, k.at, "test device sip", {"user_agent"}, [&](const Text& sk, const Node& sv) {
         t.sipUserAgent = w_.text(sv, sk.at, "sip user_agent");

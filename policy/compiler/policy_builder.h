@@ -5,6 +5,7 @@
 // section; semantic_checks.cc then checks the whole.
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ class PolicyBuilder {
   void buildZoneFrames(const ZoneDecl& z, tables::Zone& zone);  // link_local, ethertypes
   std::optional<tables::DeviceClass::Dhcpv6VendorClass> dhcpv6VendorClass(const Text& t);  // "311:MSFT 5.0"; error if not
   void buildDestinations();
+  void buildFingerprints();  // before buildClasses: classes name its categories
   void buildClasses();
   void buildInventory();
   void buildPorts();
@@ -57,6 +59,7 @@ class PolicyBuilder {
   void checkInvariants();
   void checkShadowedFlows();
   void checkClassesCanMatch();
+  void checkEvidenceBeforeAddress(const tables::DeviceClass& c);
   void prependInvariantRules();
 
   // Helpers.
@@ -77,6 +80,10 @@ class PolicyBuilder {
   std::map<std::string, std::pair<const DestinationDecl*, SourceLocation>> destinations_;
   std::map<std::string, SourceLocation> classAt_;
   std::map<std::string, SourceLocation> classZoneAt_;
+  std::map<std::string, SourceLocation> classEvidenceAt_;
+  std::map<std::string, std::vector<tables::Signal>> classSignals_;  // the kinds each class has match rules for
+  std::set<std::string> fingerprintCategories_;  // of the policy's fingerprint data
+  bool fingerprintDataFailed_ = false;           // a fingerprint file was missing or bad (already an error)
   std::map<std::string, bool> classEnabled_;
   std::map<std::string, SourceLocation> sinkAt_;
   std::map<std::string, SourceLocation> invariantAt_;

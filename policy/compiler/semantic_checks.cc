@@ -156,10 +156,62 @@ void PolicyBuilder::checkClassesCanMatch() {
       }
     }
   }
+  for (const DeviceClass& c : out_.classes) checkEvidenceBeforeAddress(c);
   if (hasAccessPorts && std::none_of(out_.zones.begin(), out_.zones.end(), [](const Zone& z) { return z.quarantine; })) {
     diags_.error(chain_.back().top, "no-quarantine",
                  "the policy has access ports but no quarantine zone (a zone with 'quarantine: true')");
   }
+}
+
+void PolicyBuilder::checkEvidenceBeforeAddress(const DeviceClass& c) {
+  // Where does a device of this class wait while it is being recognised? In
+  // the default zone of its access port; a quarantine zone reaches nothing,
+  // so no DHCP server answers and the device never gets an address. A base
+  // without ports is checked against its quarantine zone: its sites inherit it.
+  ZoneId waiting = kNoZone;
+  const bool hasAccessPorts = std::any_of(out_.ports.begin(), out_.ports.end(),
+                                          [](const Port& p) { return p.role == PortRole::kAccess; });
+  for (const Port& p : out_.ports) {
+    if (p.role != PortRole::kAccess || p.defaultZone == kNoZone || !out_.zones[p.defaultZone].quarantine) continue;
+    if (std::find(p.zones.begin(), p.zones.end(), c.zone) != p.zones.end()) waiting = p.defaultZone;
+  }
+  if (!hasAccessPorts) {
+    for (size_t z = 0; z < out_.zones.size() && waiting == kNoZone; ++z) {
+      if (out_.zones[z].quarantine) waiting = static_cast<ZoneId>(z);
+    }
+  }
+  if (waiting == kNoZone) return;
+  std::vector<std::string> before, after;
+  for (Signal s : classSignals_[c.name]) (needsAddress(s) ? after : before).push_back(toString(s));
+  if (after.empty()) return;
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+    return out.empty() ? std::string("none") : out;
+  };
+  std::string why;
+  bool byCount = false;
+  for (Signal s : c.required) {
+    if (needsAddress(s)) why = "it requires " + std::string(toString(s));
+  }
+  for (const auto& group : c.requiredAnyOf) {
+    if (std::all_of(group.begin(), group.end(), [](Signal s) { return needsAddress(s); })) {
+      std::vector<std::string> names;
+      for (Signal s : group) names.push_back(toString(s));
+      why = "it requires one of " + list(names);
+    }
+  }
+  if (why.empty() && c.evidenceRequired > static_cast<int>(before.size())) {
+    byCount = true;
+    why = "it needs " + std::to_string(c.evidenceRequired) + " pieces of evidence and only " +
+          std::to_string(before.size()) + " of its match rules (" + list(before) + ") can fire before the device has an address";
+  }
+  if (why.empty()) return;
+  Diagnostic& d = diags_.warning(classAt_[c.name], "evidence-needs-address",
+                                 "class '" + c.name + "' is never reached by a device waiting in quarantine zone '" +
+                                     out_.zoneName(waiting) + "': " + why + "; " + list(after) +
+                                     " needs an IP address, which a device there never gets");
+  if (byCount && classEvidenceAt_.count(c.name)) d.notes.push_back({classEvidenceAt_[c.name], "the evidence count is set here"});
 }
 
 void PolicyBuilder::prependInvariantRules() {

@@ -57,8 +57,37 @@ const char* toString(Signal s) {
     case Signal::kLldpMedApplication: return "lldp_med.applications";
     case Signal::kDhcpv6VendorClass: return "dhcpv6.vendor_class";
     case Signal::kDhcpv6OptionRequest: return "dhcpv6.option_request";
+    case Signal::kCdpCapability: return "cdp.capabilities";
+    case Signal::kDhcpFingerprint: return "dhcp.fingerprint";
   }
   return "?";
+}
+
+bool needsAddress(Signal s) { return s == Signal::kSipUserAgent; }
+
+std::optional<uint32_t> cdpCapabilityBit(std::string_view name) {
+  for (const CdpCapabilityName& c : kCdpCapabilityNames) {
+    if (name == c.name) return c.bit;
+  }
+  return std::nullopt;
+}
+
+std::string cdpCapabilitiesToString(uint32_t bits) {
+  std::string s;
+  for (const CdpCapabilityName& c : kCdpCapabilityNames) {
+    if (bits & c.bit) s += (s.empty() ? "" : ",") + std::string(c.name);
+  }
+  return s.empty() ? "-" : s;
+}
+
+const DhcpFingerprint* CompiledPolicy::findDhcpFingerprint(const uint8_t* codes, size_t count) const {
+  auto less = [](const DhcpFingerprint& f, std::pair<const uint8_t*, size_t> key) {
+    return std::lexicographical_compare(f.codes.begin(), f.codes.end(), key.first, key.first + key.second);
+  };
+  auto it = std::lower_bound(dhcpFingerprints.begin(), dhcpFingerprints.end(), std::make_pair(codes, count), less);
+  if (it == dhcpFingerprints.end() || it->codes.size() != count || !std::equal(it->codes.begin(), it->codes.end(), codes))
+    return nullptr;
+  return &*it;
 }
 
 const char* toString(LinkLocalService s) {
@@ -298,7 +327,12 @@ std::string CompiledPolicy::dumpCanonical() const {
   for (const DeviceClass& c : classes) {
     o << "class " << c.name << " priority=" << c.priority << " zone=" << zone(c.zone)
       << " evidence=" << c.evidenceRequired << "/" << c.configuredSignals
-      << " require=" << joined(c.required, [](Signal s) { return std::string(toString(s)); }) << "\n";
+      << " require=" << joined(c.required, [](Signal s) { return std::string(toString(s)); });
+    // Only when set, so classes without them keep their hash.
+    for (const auto& group : c.requiredAnyOf) {
+      o << " require_one_of=" << joined(group, [](Signal s) { return std::string(toString(s)); });
+    }
+    o << "\n";
     if (c.inventory) o << "  match inventory\n";
     if (!c.dhcpVendorClass.empty()) o << "  match dhcp.vendor_class " << quotedList(c.dhcpVendorClass) << "\n";
     for (const auto& list : c.dhcpParameterLists) {
@@ -320,6 +354,18 @@ std::string CompiledPolicy::dumpCanonical() const {
     for (const auto& list : c.dhcpv6OptionRequests) {
       o << "  match dhcpv6.option_request " << joined(list, [](uint16_t v) { return std::to_string(v); }) << "\n";
     }
+    if (c.cdpCapabilities) o << "  match cdp.capabilities " << cdpCapabilitiesToString(c.cdpCapabilities) << "\n";
+    if (!c.dhcpFingerprints.empty()) o << "  match dhcp.fingerprint " << quotedList(c.dhcpFingerprints) << "\n";
+  }
+  if (!dhcpFingerprints.empty() || !fingerprintSources.empty()) {
+    // The data is long (a Fingerbank file holds ~2000 lists): its hash stands for it.
+    std::string data;
+    for (const DhcpFingerprint& f : dhcpFingerprints) {
+      data += joined(f.codes, [](uint8_t v) { return std::to_string(v); }) + " " + quoted(f.description) + " " +
+              quotedList(f.categories) + "\n";
+    }
+    o << "fingerprints " << quotedList(fingerprintSources) << " lists=" << dhcpFingerprints.size()
+      << " sha256=" << sha256Hex(data) << "\n";
   }
   for (const InventoryDevice& d : inventory) {
     o << "inventory " << d.mac.toString() << " asset=" << quoted(d.assetId) << " hostname=" << quoted(d.hostname) << "\n";
@@ -383,6 +429,7 @@ std::string CompiledPolicy::dumpCanonical() const {
       if (!t.dhcpv6OptionRequest.empty()) {
         o << " dhcpv6_option_request=" << joined(t.dhcpv6OptionRequest, [](uint16_t v) { return std::to_string(v); });
       }
+      if (!t.cdpCapabilities.empty()) o << " cdp_capabilities=" << quotedList(t.cdpCapabilities);
       o << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass) << " expect_zone=" << zone(t.expectZone) << "\n";
     } else {
       o << "test " << quoted(t.name) << " flow from=" << zone(t.from) << " to_zone=" << zone(t.toZone)

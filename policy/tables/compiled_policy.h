@@ -123,9 +123,32 @@ enum class Signal : uint8_t {
   kLldpMedApplication,
   kDhcpv6VendorClass,
   kDhcpv6OptionRequest,
+  kCdpCapability,
+  kDhcpFingerprint,
 };
-inline constexpr int kSignalCount = 13;
+inline constexpr int kSignalCount = 15;
 const char* toString(Signal s);
+// Whether a device can only show this evidence once it has an IP address and
+// reaches a server (a SIP REGISTER goes to a registrar). Everything else is
+// sent before or without an address: DHCP and DHCPv6 requests, LLDP, CDP,
+// mDNS (link-local addresses), the MAC itself. A device in a quarantine zone
+// gets no address, so a class that needs such evidence to match is never
+// reached from quarantine (the compiler warns: `evidence-needs-address`).
+bool needsAddress(Signal s);
+
+// CDP capability bits (Cisco CDP specification, TLV 0x0004; the names
+// Wireshark's packet-cdp.c shows): the policy's names and bits.
+struct CdpCapabilityName {
+  const char* name;
+  uint32_t bit;
+};
+inline constexpr CdpCapabilityName kCdpCapabilityNames[] = {
+    {"router", 0x01}, {"trans-bridge", 0x02}, {"source-route-bridge", 0x04}, {"switch", 0x08},
+    {"host", 0x10},   {"igmp", 0x20},         {"repeater", 0x40},            {"phone", 0x80},
+    {"remote-managed", 0x100}, {"cvta", 0x200}, {"mac-relay", 0x400},
+};
+std::optional<uint32_t> cdpCapabilityBit(std::string_view name);
+std::string cdpCapabilitiesToString(uint32_t bits);  // "switch,igmp"; "-" for none
 
 // The longest DHCPv6 option request list the dataplane keeps (the packet
 // parser's cap; dataplane/fingerprint/evidence.cc checks they agree). A
@@ -157,9 +180,25 @@ struct DeviceClass {
   };
   std::vector<Dhcpv6VendorClass> dhcpv6VendorClass;
   std::vector<std::vector<uint16_t>> dhcpv6OptionRequests;
+  uint32_t cdpCapabilities = 0;  // CDP capability bits; every one must be announced (0x80 phone)
+  // Categories of the policy's DHCP fingerprint data (CompiledPolicy::
+  // dhcpFingerprints, e.g. "Printers"), ASCII case-insensitive: fires when
+  // the device's option-55 list is listed under one of them. A list the data
+  // knows under none of them contradicts the class: it does not match.
+  std::vector<std::string> dhcpFingerprints;
   int configuredSignals = 0;  // how many matchers are set
   int evidenceRequired = 0;   // how many must fire (1..configuredSignals)
   std::vector<Signal> required;  // these must be among the fired ones
+  std::vector<std::vector<Signal>> requiredAnyOf;  // of each group, at least one must be among the fired ones
+};
+
+// One option-55 list of the policy's DHCP fingerprint data (Fingerbank
+// format, named by the policy's `fingerprints` key and compiled in).
+struct DhcpFingerprint {
+  std::vector<uint8_t> codes;           // option 55, in the client's order
+  std::string description;              // the [os N] entry: "HP Printer"
+  std::vector<std::string> categories;  // the [class N] entries it is a member of: "Printers"
+  bool operator==(const DhcpFingerprint&) const = default;
 };
 
 struct InventoryDevice {
@@ -290,6 +329,7 @@ struct ExpectedOutcome {
   std::optional<uint16_t> lldpMedVoiceVlan;
   std::optional<DeviceClass::Dhcpv6VendorClass> dhcpv6VendorClass;  // pattern holds the literal data
   std::vector<uint16_t> dhcpv6OptionRequest;
+  std::vector<std::string> cdpCapabilities;  // names (kCdpCapabilityNames)
   std::string expectClass;
   ZoneId expectZone = kNoZone;
   // kFlow: a packet from a zone to an address, and whether it passes.
@@ -351,9 +391,15 @@ struct CompiledPolicy {
   std::vector<Pin> pins;  // sorted by MAC
   std::vector<ExpectedOutcome> tests;
   Retention retention;
+  // The DHCP fingerprint data the policy names (`fingerprints`), sorted by
+  // codes, one entry per list (the first file and entry that lists it wins).
+  std::vector<DhcpFingerprint> dhcpFingerprints;
+  std::vector<std::string> fingerprintSources;  // file names, as written
   std::string contentHash;  // "sha256:<hex>" of dumpCanonical()
 
   ZoneId findZone(std::string_view name) const;
+  // The fingerprint entry for exactly this option-55 list, or nullptr. No allocation.
+  const DhcpFingerprint* findDhcpFingerprint(const uint8_t* codes, size_t count) const;
   const std::string& zoneName(ZoneId id) const;
   // The first zone whose own prefixes hold the address (4 or 16 bytes, network
   // order), or kNoZone: an address behind an uplink.

@@ -76,7 +76,7 @@ expect_output "^- flow eklient-rdnet$" "diff names a removed flow"
 expect_output "^- inventory 3c:52:82:1a:2b:3c$" "diff names a removed inventory device"
 
 expect_exit 0 "policy test on the examples" "$pv" policy test "$site" "$fysio"
-expect_output "^18 passed, 0 failed$" "every example test passes"
+expect_output "^25 passed, 0 failed$" "every example test passes"
 cat > "$work/wrong.yaml" <<YAML
 portvakt: 1
 name: wrong-expectations

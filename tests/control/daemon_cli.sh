@@ -78,7 +78,7 @@ expect_output "push .*$PWD/examples/fysioterapi-arvika.yaml$" "history names the
 # the texts (as under the unit's ProtectHome=yes/PrivateTmp=yes, where the
 # daemon would not see the file at all).
 mkdir -m 700 "$work/private"
-cp examples/fysioterapi-arvika.yaml examples/fysioterapi-arvika-inventory.csv examples/region-base.yaml "$work/private/"
+cp examples/fysioterapi-arvika.yaml examples/fysioterapi-arvika-inventory.csv examples/region-base.yaml examples/dhcp-fingerprints.conf "$work/private/"
 expect_exit 0 "plan a policy from the caller's own directory" "$pv" policy plan "$work/private/fysioterapi-arvika.yaml"
 # The request must fit the socket's 1 MiB: the CLI says so before sending.
 { cat "$work/private/fysioterapi-arvika.yaml"; for i in $(seq 20000); do echo "# padding line $i of a policy far too large to send in one request"; done; } > "$work/private/huge.yaml"

@@ -29,6 +29,17 @@ Writer discover(std::string_view mac, const Bytes& params, std::string_view vend
                   ipv4("0.0.0.0", "255.255.255.255", kIpProtoUdp, udp(68, 67, dhcp(1, 0x1234, mac, options))));
 }
 
+// An mDNS response announcing one service type (a PTR record), from a link-local address.
+Writer mdnsAnnounce(std::string_view mac, std::string_view service) {
+  Writer dns;
+  dns.u16(0).u16(0x8400).u16(0).u16(1).u16(0).u16(0);
+  dns.append(dnsName(std::string(service) + ".local"));
+  Writer target = dnsName("Device." + std::string(service) + ".local");
+  dns.u16(12).u16(1).u32(4500).u16(static_cast<uint16_t>(target.size())).append(target);
+  return ethernet("01:00:5e:00:00:fb", mac, kEtherTypeIpv4,
+                  ipv4("169.254.7.9", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns)));
+}
+
 Writer tcpSyn(std::string_view src, std::string_view dst, const char* from, const char* to, uint16_t port) {
   return ethernet(dst, src, kEtherTypeIpv4, ipv4(from, to, kIpProtoTcp, tcp(50000, port, 0x02, Writer())));
 }
@@ -179,11 +190,44 @@ TEST_F(PipelineTest, MonitorModePortsPassWhatEnforcementWouldDrop) {
 
 // Requirements: R5, R6b
 TEST_F(PipelineTest, APrinterMayNotReachRdnetAndTheSameMacOnTwoPortsIsSuspect) {
-  const std::string printer = "9c:7b:ef:00:00:01";  // HP OUI: class printer
+  const std::string printer = "9c:7b:ef:00:00:01";  // HP OUI and IPP: class printer
+  send(mdnsAnnounce(printer, "_ipp._tcp"), "eth4");
   EXPECT_EQ(send(tcpSyn(printer, kGatewayMac, "10.40.0.9", "10.20.0.5", 443), "eth4").verdict, "dropped:policy_denied");
   EXPECT_EQ(zoneOf(printer), "printers");
   EXPECT_EQ(send(tcpSyn(printer, kGatewayMac, "10.40.0.9", "10.20.0.5", 443), "eth5").verdict, "dropped:mac_spoofing");
   EXPECT_TRUE(has(events(), "mac_flapping " + printer)) << "one MAC on two ports at once: flapping (issue 13)";
+}
+
+// Issue 13: one claim any computer can make (a Linux box announcing IPP)
+// must not place a device in the printers zone, which eKlient PCs reach.
+// Requirements: R6
+TEST_F(PipelineTest, ALinuxBoxAnnouncingIppIsNotPlacedInPrinters) {
+  const std::string linuxBox = "a4:83:e7:00:00:02";
+  send(discover(linuxBox, kLinuxParams, "", "raspberrypi"));
+  send(mdnsAnnounce(linuxBox, "_ipp._tcp"));
+  send(mdnsAnnounce(linuxBox, "_ipp._tcp"));
+  EXPECT_EQ(zoneOf(linuxBox), "quarantine");
+  // From an HP printer's OUI too: the Linux DHCP fingerprint contradicts the
+  // printer class, and the trace says so.
+  const std::string spoofedOui = "00:1e:0b:00:00:02";
+  send(discover(spoofedOui, kLinuxParams, "", ""));
+  send(mdnsAnnounce(spoofedOui, "_ipp._tcp"));
+  Explanation why;
+  PipelineResult r = send(mdnsAnnounce(spoofedOui, "_ipp._tcp"), "eth3", &why);
+  EXPECT_EQ(zoneOf(spoofedOui), "quarantine");
+  EXPECT_EQ(r.verdict, "dropped:quarantine");
+  std::string steps;
+  for (const std::string& s : why.steps) steps += s + "\n";
+  EXPECT_NE(steps.find("candidate printer 2/3 need 2 not matched (mdns.services,oui) contradicted: dhcp.parameter_list is "
+                       "\"Ubuntu/Debian 5/Knoppix 6\" (Linux)"),
+            std::string::npos)
+      << steps;
+  // A printer's own DHCP fingerprint (Fingerbank "HP Printer") with IPP: printers.
+  const std::string printer = "02:00:5e:00:00:08";
+  send(discover(printer, Bytes{1, 3, 44, 6, 7, 12, 15, 22, 54, 58, 59, 69, 18, 144}, "", "NPI1A2B3C"));
+  send(mdnsAnnounce(printer, "_ipp._tcp"));
+  send(mdnsAnnounce(printer, "_ipp._tcp"));
+  EXPECT_EQ(zoneOf(printer), "printers");
 }
 
 // Requirements: R5

@@ -22,6 +22,7 @@ struct Device {
   uint16_t medCaps = 0;
   std::optional<uint16_t> voiceVlan{};
   const char* cdp = nullptr;
+  uint32_t cdpCaps = 0;
   const char* sip = nullptr;
   std::vector<const char*> mdns{};
 };
@@ -45,6 +46,10 @@ DeviceEvidence evidenceOf(const Device& d) {
     e.lldpMedCapabilities = d.medCaps;
     e.present |= traitBit(Trait::kLldpMedCapabilities);
   }
+  if (d.cdpCaps) {
+    e.cdpCapabilities = d.cdpCaps;
+    e.present |= traitBit(Trait::kCdpCapabilities);
+  }
   return e;
 }
 
@@ -61,7 +66,8 @@ TEST(ClassifyDevice, KarlstadClassesTable) {
   const SignalMask inv = signalBit(Signal::kInventory), vc = signalBit(Signal::kDhcpVendorClass),
                    pl = signalBit(Signal::kDhcpParameterList), lldp = signalBit(Signal::kLldpMedCapability),
                    sip = signalBit(Signal::kSipUserAgent), cdp = signalBit(Signal::kCdpPlatform),
-                   oui = signalBit(Signal::kOui), mdns = signalBit(Signal::kMdnsService);
+                   oui = signalBit(Signal::kOui), mdns = signalBit(Signal::kMdnsService),
+                   cdpCaps = signalBit(Signal::kCdpCapability), fp = signalBit(Signal::kDhcpFingerprint);
   const Row rows[] = {
       {"inventoried eKlient, Windows 10 fingerprint and MSFT 5.0: region",
        {.mac = "3c:52:82:1a:2b:3c", .vendorClass = "MSFT 5.0", .params = kWindows10}, "eklient", kRegion, inv | vc | pl},
@@ -93,10 +99,26 @@ TEST(ClassifyDevice, KarlstadClassesTable) {
        {.mac = "02:00:00:00:00:05", .mdns = {"_logitech-sync._tcp.local"}}, "conference", kConference, mdns},
       {"conference gear by OUI only (evidence any)",
        {.mac = "c4:63:fb:00:00:01"}, "conference", kConference, oui},
-      {"printer by mDNS IPP (service names compare case-insensitively)",
-       {.mac = "02:00:00:00:00:06", .mdns = {"_IPP._tcp"}}, "printer", kPrinters, mdns},
-      {"HP printer OUI",
-       {.mac = "9c:7b:ef:00:00:01"}, "printer", kPrinters, oui},
+      {"mDNS IPP alone is not a printer: any computer can announce it",
+       {.mac = "02:00:00:00:00:06", .mdns = {"_ipp._tcp"}}, "", kQuarantine, 0},
+      {"an HP printer's OUI alone is not a printer either (require mdns.services)",
+       {.mac = "9c:7b:ef:00:00:01"}, "", kQuarantine, 0},
+      {"HP OUI and mDNS IPP (service names compare case-insensitively)",
+       {.mac = "9c:7b:ef:00:00:01", .mdns = {"_IPP._tcp"}}, "printer", kPrinters, mdns | oui},
+      {"mDNS IPP and a printer's DHCP fingerprint",
+       {.mac = "02:00:00:00:00:08", .params = kHpPrinter, .mdns = {"_ipp._tcp"}}, "printer", kPrinters, mdns | fp},
+      {"mDNS IPP, an HP OUI and a Linux DHCP fingerprint: contradicted, not a printer",
+       {.mac = "9c:7b:ef:00:00:02", .params = kDebianLinux, .mdns = {"_ipp._tcp"}}, "", kQuarantine, 0},
+      {"an unknown DHCP fingerprint does not contradict: mDNS IPP and the OUI",
+       {.mac = "9c:7b:ef:00:00:03", .params = {1, 3, 6}, .mdns = {"_ipp._tcp"}}, "printer", kPrinters, mdns | oui},
+      {"Cisco phone by CDP platform and the CDP phone bit, no OUI",
+       {.mac = "02:00:00:00:00:09", .cdp = "Cisco IP Phone 7841", .cdpCaps = 0x490}, "ip-phone", kVoice, cdp | cdpCaps},
+      {"the CDP phone bit beside another platform string still counts once",
+       {.mac = "02:00:00:00:00:0a", .cdp = "SEP-unknown", .cdpCaps = 0x80}, "", kQuarantine, 0},
+      {"a CDP switch (0x28) is not a phone",
+       {.mac = "00:0b:82:00:00:02", .cdp = "cisco WS-C3560G-24PS", .cdpCaps = 0x28}, "", kQuarantine, 0},
+      {"Yealink by its DHCP fingerprint and OUI, before it has an address",
+       {.mac = "80:5e:c0:00:00:03", .params = kYealinkPhone}, "ip-phone", kVoice, pl | oui},
       {"a printer that also does AirPlay: conference (40) beats printer (30)",
        {.mac = "02:00:00:00:00:07", .mdns = {"_ipp._tcp", "_airplay._tcp"}}, "conference", kConference, mdns},
       {"nothing at all: the port's default zone",
@@ -118,7 +140,7 @@ TEST(ClassifyDevice, PolicyExpectedOutcomesPass) {
   const tables::CompiledPolicy policy = karlstadPolicy();
   const tables::ZoneId defaultZone = commonAccessDefaultZone(policy);
   ASSERT_EQ(defaultZone, kQuarantine);
-  ASSERT_EQ(policy.tests.size(), 6u);
+  ASSERT_EQ(policy.tests.size(), 13u);
   for (const tables::ExpectedOutcome& t : policy.tests) {
     const DeviceTestResult r = runDeviceTest(policy, t, defaultZone);
     EXPECT_TRUE(r.passed) << t.name << ": " << r.message;
@@ -204,9 +226,9 @@ TEST(ClassifyDevice, ConfidenceIsFiredOverConfigured) {
   const DeviceEvidence e = evidenceOf({.mac = "80:5e:c0:12:34:56", .sip = "Yealink SIP-T54W"});
   const ClassDecision d = classifyDevice(policy, e, kQuarantine);
   ASSERT_EQ(d.className, "ip-phone");
-  EXPECT_DOUBLE_EQ(d.confidence, 0.5);  // sip + oui of 4 matchers
+  EXPECT_DOUBLE_EQ(d.confidence, 2.0 / 7);  // sip + oui of 7 matchers
   const std::string text = d.explain(policy);
-  EXPECT_NE(text.find("class ip-phone zone voice confidence 0.50 (sip.user_agent,oui)"), std::string::npos) << text;
+  EXPECT_NE(text.find("class ip-phone zone voice confidence 0.29 (sip.user_agent,oui)"), std::string::npos) << text;
 }
 
 // Requirements: R2

@@ -75,7 +75,7 @@ TEST(DeviceProfiler, UnknownThenPhoneMovesAtOnce) {
   EXPECT_EQ(r->evidence.lldpVoiceVlan, std::optional<uint16_t>(20));
   EXPECT_EQ(r->evidence.lldpApplications, (1u << 1) | (1u << 6)) << "voice and video-conferencing";
   r = p.observe(*sipFrame(phone, "Yealink SIP-T54W 96.86.0.70"), kWallJack, 2 * kMs);
-  EXPECT_NEAR(r->committed.confidence, 0.75, 1e-9);
+  EXPECT_NEAR(r->committed.confidence, 3.0 / 7, 1e-9);  // lldp, sip, oui of 7 matchers
   auto events = drain(p);
   ASSERT_EQ(kinds(events), (std::vector<DeviceEventKind>{DeviceEventKind::kNewDevice, DeviceEventKind::kClassChanged}));
   EXPECT_EQ(events[1].fromClass.view(), "");
@@ -500,7 +500,7 @@ TEST(DeviceProfiler, PolicySwapReevaluatesAndKeepsEvidence) {
   config.holdDecisions = 1000;  // a swap must not wait for hysteresis
   config.holdNs = 0;
   DeviceProfiler p(config, karlstadPolicyPtr());
-  const char* printer = "02:11:22:33:44:55";
+  const char* printer = "00:1e:0b:33:44:55";  // an HP OUI: mDNS alone is not a printer
   const DeviceRecord* r = p.observe(*mdnsFrame(printer, "_ipp._tcp"), kWallJack, 0);
   ASSERT_EQ(r->committed.className, "printer");
   const char* laptop = "98:fa:9b:00:00:99";

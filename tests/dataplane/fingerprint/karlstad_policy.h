@@ -22,6 +22,11 @@ inline tables::MacAddress mac(const char* text) { return *tables::MacAddress::pa
 
 inline const std::vector<uint8_t> kWindows10 = {1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252};
 inline const std::vector<uint8_t> kDebianLinux = {1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42};
+// Fingerbank os 800 "HP Printer" (examples/dhcp-fingerprints.conf).
+inline const std::vector<uint8_t> kHpPrinter = {1, 3, 44, 6, 7, 12, 15, 22, 54, 58, 59, 69, 18, 144};
+inline const std::vector<uint8_t> kCiscoPhone = {1, 3, 6, 15, 42, 66, 150};
+inline const std::vector<uint8_t> kYealinkPhone = {1, 2, 3, 4, 6, 7, 12, 15, 28, 42, 66, 67, 43, 120};
+inline const std::vector<uint8_t> kAvayaPhone = {1, 3, 6, 15, 66, 69, 43, 176};
 
 inline tables::CompiledPolicy karlstadPolicy() {
   using namespace tables;
@@ -63,9 +68,19 @@ inline tables::CompiledPolicy karlstadPolicy() {
   phone.priority = 50;
   phone.lldpMedCapabilities = {"telephone"};
   phone.cdpPlatform = {"Cisco IP Phone*"};
+  phone.cdpCapabilities = 0x80;
+  phone.dhcpVendorClass = {"Cisco Systems, Inc. IP Phone*", "ccp.avaya.com", "Poly-EdgeE220", "Poly-EdgeE320", "Poly-EdgeE550"};
+  phone.dhcpParameterLists = {kCiscoPhone,
+                              {1, 66, 6, 3, 15, 150, 35},
+                              kAvayaPhone,
+                              {1, 28, 3, 6, 15, 42, 242},
+                              {1, 28, 66, 3, 4, 42, 2, 6, 15},
+                              {1, 28, 160, 66, 3, 4, 42, 2, 6, 15},
+                              {1, 3, 6, 12, 15, 42, 66, 67, 120},
+                              kYealinkPhone};
   phone.sipUserAgent = {"Yealink SIP-*", "Poly*", "Polycom*", "snom*", "Grandstream*", "Cisco-CP*", "Avaya*", "Mitel*"};
   phone.ouis = {0x805ec0, 0x249ad8, 0x64167f, 0x0004f2, 0x000413, 0xc074ad, 0x000b82};
-  phone.configuredSignals = 4;
+  phone.configuredSignals = 7;
   phone.evidenceRequired = 2;
 
   DeviceClass conference;
@@ -73,8 +88,9 @@ inline tables::CompiledPolicy karlstadPolicy() {
   conference.zone = kConference;
   conference.priority = 40;
   conference.mdnsServices = {"_airplay._tcp", "_googlecast._tcp", "_logitech-sync._tcp"};
+  conference.dhcpVendorClass = {"Poly-StudioX70", "Poly-TrioC60"};
   conference.ouis = {0x000d44, 0xc0288d, 0xf47335, 0x305075, 0x70bf92, 0xc463fb};
-  conference.configuredSignals = 2;
+  conference.configuredSignals = 3;
   conference.evidenceRequired = 1;
 
   DeviceClass printer;
@@ -83,8 +99,14 @@ inline tables::CompiledPolicy karlstadPolicy() {
   printer.priority = 30;
   printer.mdnsServices = {"_ipp._tcp", "_pdl-datastream._tcp"};
   printer.ouis = {0x9c7bef, 0x001e0b};
-  printer.configuredSignals = 2;
-  printer.evidenceRequired = 1;
+  printer.dhcpFingerprints = {"Printers"};
+  printer.configuredSignals = 3;
+  printer.evidenceRequired = 2;
+  printer.required = {tables::Signal::kMdnsService};
+  printer.requiredAnyOf = {{tables::Signal::kOui, tables::Signal::kDhcpFingerprint}};
+  // Two entries of the example's fingerprint data, sorted by codes.
+  p.dhcpFingerprints = {{kHpPrinter, "HP Printer", {"Printers"}}, {kDebianLinux, "Ubuntu/Debian 5/Knoppix 6", {"Linux"}}};
+  p.fingerprintSources = {"dhcp-fingerprints.conf"};
 
   p.classes = {eklient, phone, conference, printer};
   p.inventory = {
@@ -123,9 +145,37 @@ inline tables::CompiledPolicy karlstadPolicy() {
   ExpectedOutcome t4 = device("a Yealink phone lands in voice", "80:5e:c0:12:34:56", "ip-phone", kVoice);
   t4.lldpMedCapabilities = {"telephone"};
   t4.sipUserAgent = "Yealink SIP-T54W 96.86.0.100";
+  ExpectedOutcome cisco = device("a Cisco phone in quarantine is recognised by CDP and DHCP, before it has an address",
+                                 "02:00:5e:10:00:01", "ip-phone", kVoice);
+  cisco.cdpPlatform = "Cisco IP Phone 8841";
+  cisco.cdpCapabilities = {"phone", "host"};
+  cisco.dhcpVendorClass = "Cisco Systems, Inc. IP Phone CP-8841";
+  cisco.dhcpParameterList = kCiscoPhone;
+  ExpectedOutcome yealink = device("a Yealink phone without LLDP is recognised by its DHCP fingerprint and OUI",
+                                   "80:5e:c0:12:34:57", "ip-phone", kVoice);
+  yealink.dhcpParameterList = kYealinkPhone;
+  ExpectedOutcome avaya = device("an Avaya phone is recognised by its DHCP vendor class and option 55", "02:00:5e:10:00:02",
+                                 "ip-phone", kVoice);
+  avaya.dhcpVendorClass = "ccp.avaya.com";
+  avaya.dhcpParameterList = kAvayaPhone;
+  ExpectedOutcome sipOnly = device(
+      "a phone that only speaks SIP stays in quarantine (it never gets an address to register from)", "02:00:5e:10:00:03",
+      "", kQuarantine);
+  sipOnly.sipUserAgent = "Yealink SIP-T54W 96.86.0.100";
+  ExpectedOutcome hp = device("an HP printer announcing IPP with a printer's DHCP fingerprint lands in printers",
+                              "02:00:5e:10:00:04", "printer", kPrinters);
+  hp.mdnsServices = {"_ipp._tcp"};
+  hp.dhcpParameterList = kHpPrinter;
+  ExpectedOutcome linuxIpp = device("a Linux box announcing IPP is not a printer", "02:00:5e:10:00:05", "", kQuarantine);
+  linuxIpp.mdnsServices = {"_ipp._tcp"};
+  ExpectedOutcome linuxHpOui = device(
+      "a Linux box announcing IPP from an HP printer's OUI is still not a printer (its DHCP fingerprint is Linux)",
+      "00:1e:0b:10:00:06", "", kQuarantine);
+  linuxHpOui.mdnsServices = {"_ipp._tcp"};
+  linuxHpOui.dhcpParameterList = kDebianLinux;
   ExpectedOutcome t5 = device("the pinned speakerphone stays in conference", "30:50:75:aa:10:01", "conference", kConference);
   t5.sipUserAgent = "Jabra Speak2";
-  p.tests = {t1, t1v6, t2, t3, t4, t5};
+  p.tests = {t1, t1v6, t2, t3, t4, cisco, yealink, avaya, sipOnly, hp, linuxIpp, linuxHpOui, t5};
   return p;
 }
 
