@@ -59,6 +59,7 @@ tables::CompiledPolicy PolicyBuilder::build() {
   buildClasses();
   buildInventory();
   buildPorts();
+  buildDot1x();
   buildSinksAndAlerts();
   buildMaintenance();
   buildPins();

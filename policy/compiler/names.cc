@@ -66,7 +66,8 @@ const std::vector<std::string>& alertEvents() {
       "flow_denied",       "invariant_blocked", "link_down",           "link_up",
       "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac",
       "device_moved",      "policy_rolled_back", "mac_limit",
-      "rogue_ra",          "nd_spoof"};
+      "rogue_ra",          "nd_spoof",
+      "dot1x_failure",     "dot1x_identity_mismatch", "dot1x_fingerprint_mismatch", "radius_unreachable"};
   return kEvents;
 }
 
