@@ -224,6 +224,12 @@ void DataplaneRunner::run() {
     for (const tables::MacAddress& mac : forget) {
       if (plane_) (void)plane_->decider->profiler().forget(mac);
     }
+    fingerprint::Dot1xSnapshotPtr dot1x;
+    {
+      std::lock_guard lock(mutex_);
+      dot1x = dot1x_;
+    }
+    if (plane_ && dot1x != plane_->decider->profiler().dot1x()) plane_->decider->setDot1x(std::move(dot1x), wallClockNs());
     if (!plane_) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
@@ -369,6 +375,11 @@ std::vector<DeviceSnapshot> DataplaneRunner::devices() const {
 DataplaneStatus DataplaneRunner::status() const {
   std::lock_guard lock(mutex_);
   return status_;
+}
+
+void DataplaneRunner::setDot1x(fingerprint::Dot1xSnapshotPtr snapshot) {
+  std::lock_guard lock(mutex_);
+  dot1x_ = std::move(snapshot);
 }
 
 void DataplaneRunner::forget(const tables::MacAddress& mac) {
