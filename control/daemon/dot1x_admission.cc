@@ -15,6 +15,7 @@ namespace {
 // seconds; the service desk needs to hear once that it fails, not each try.
 constexpr auto kFailureAlertHold = std::chrono::seconds(60);
 constexpr size_t kMaxFailureEntries = 4096;
+constexpr auto kRadiusWatchInterval = std::chrono::seconds(2);
 
 std::string describe(const dot1x::Dot1xConfig& c) {
   std::ostringstream o;
@@ -31,12 +32,62 @@ Dot1xAdmission::Dot1xAdmission(Dot1xOptions options, DataplaneRunner* dataplane,
 
 Dot1xAdmission::~Dot1xAdmission() { stop(); }
 
+void Dot1xAdmission::stopWatch() {
+  {
+    std::lock_guard lock(watchMutex_);
+    watchStop_ = true;
+  }
+  watchWake_.notify_all();
+  if (watch_.joinable()) watch_.join();
+  std::lock_guard lock(watchMutex_);
+  watchStop_ = false;
+}
+
+void Dot1xAdmission::watchRadius(std::vector<std::string> ports) {
+  std::map<std::string, dot1x::RadiusCounters> last;
+  while (true) {
+    {
+      std::unique_lock lock(watchMutex_);
+      if (watchWake_.wait_for(lock, kRadiusWatchInterval, [&] { return watchStop_; })) return;
+    }
+    bool answered = false, timedOut = false;
+    for (const std::string& port : ports) {
+      auto counters = supervisor_->radiusCounters(port);
+      if (!counters) continue;  // hostapd restarting: its counters start again
+      auto it = last.find(port);
+      if (it != last.end() && counters->responses >= it->second.responses && counters->timeouts >= it->second.timeouts) {
+        answered |= counters->responses > it->second.responses;
+        timedOut |= counters->timeouts > it->second.timeouts;
+      }
+      last[port] = *counters;
+    }
+    bool changed = false, nowUnreachable = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (answered && radiusUnreachable_) changed = true, radiusUnreachable_ = false;
+      else if (!answered && timedOut && !radiusUnreachable_) changed = true, radiusUnreachable_ = true;
+      nowUnreachable = radiusUnreachable_;
+    }
+    if (!changed) continue;
+    publish();
+    if (nowUnreachable) {
+      raise_("radius_unreachable", "", "",
+             "no RADIUS server answers hostapd's requests (they time out); authorised sessions stay, devices that "
+             "cannot authenticate go to the policy's radius_unreachable_zone");
+    } else {
+      std::cerr << "portvaktd: 802.1X: a RADIUS server answers again\n";
+    }
+  }
+}
+
 void Dot1xAdmission::stop() {
+  stopWatch();
   supervisor_.reset();
   runningConfig_.clear();
   {
     std::lock_guard lock(mutex_);
     authorised_.clear();
+    radiusUnreachable_ = false;
   }
   publish();
 }
@@ -75,18 +126,16 @@ std::string Dot1xAdmission::apply(const tables::CompiledPolicyPtr& policy) {
     publish();  // port indices may have moved with the new policy
     return "";
   }
-  supervisor_.reset();
-  {
-    std::lock_guard lock(mutex_);
-    authorised_.clear();
-  }
-  publish();
+  stop();
   dot1x::SupervisorOptions so;
   so.hostapdBinary = options_.hostapdBinary;
   auto started = dot1x::HostapdSupervisor::start(config, so, [this](const dot1x::SupervisorNotice& n) { onNotice(n); });
   if (!started) return "802.1X is not running: " + started.error().message;
   supervisor_ = std::move(started.value());
   runningConfig_ = text;
+  std::vector<std::string> ports;
+  for (const auto& p : config.ports) ports.push_back(p.interface);
+  watch_ = std::thread([this, ports] { watchRadius(ports); });
   return "";
 }
 
@@ -151,15 +200,16 @@ void Dot1xAdmission::onNotice(const dot1x::SupervisorNotice& n) {
 void Dot1xAdmission::publish() {
   if (!dataplane_) return;
   auto snapshot = std::make_shared<fingerprint::Dot1xSnapshot>();
-  {
-    std::lock_guard lock(mutex_);
-    if (policy_) {
-      for (const auto& [key, identity] : authorised_) {
-        for (size_t i = 0; i < policy_->ports.size(); ++i) {
-          if (policy_->ports[i].interface == key.first) {
-            snapshot->sessions.push_back({key.second, static_cast<uint16_t>(i), identity});
-            break;
-          }
+  // Built and handed over under the lock: two threads publishing at once
+  // (the supervisor's, the RADIUS watch) cannot leave the older one in place.
+  std::lock_guard lock(mutex_);
+  snapshot->radiusUnreachable = radiusUnreachable_;
+  if (policy_) {
+    for (const auto& [key, identity] : authorised_) {
+      for (size_t i = 0; i < policy_->ports.size(); ++i) {
+        if (policy_->ports[i].interface == key.first) {
+          snapshot->sessions.push_back({key.second, static_cast<uint16_t>(i), identity});
+          break;
         }
       }
     }

@@ -7,7 +7,12 @@
 //   dot1x_identity_mismatch  an authorised identity that is not the inventory
 //                            asset of that MAC (the device is not placed by
 //                            any dot1x class: the dataplane checks it too);
-//   dot1x_failure            EAP failure, at most one per MAC per minute.
+//   dot1x_failure            EAP failure, at most one per MAC per minute;
+//   radius_unreachable       hostapd's RADIUS requests time out and no server
+//                            answers (its MIB counters, read every 2 s): the
+//                            authorised sessions stay, unauthorised devices on
+//                            802.1X ports go to the policy's fallback zone
+//                            until a server answers again.
 // It also writes one log line per authorisation and per end (the audit
 // trail of admissions, R9).
 //
@@ -19,12 +24,16 @@
 // observer runs on the supervisor thread and only touches the session map
 // (under its mutex), the dataplane runner's setDot1x and `raise`.
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "control/dot1x/hostapd_supervisor.h"
 #include "dataplane/fingerprint/device_profiler.h"
@@ -60,17 +69,24 @@ class Dot1xAdmission {
  private:
   void onNotice(const dot1x::SupervisorNotice& notice);
   void publish();
+  void watchRadius(std::vector<std::string> ports);  // the RADIUS watch thread
+  void stopWatch();
 
   Dot1xOptions options_;
   DataplaneRunner* dataplane_;
   Raise raise_;
   std::unique_ptr<dot1x::HostapdSupervisor> supervisor_;
   std::string runningConfig_;  // the config the supervisor runs, as text, to see a change
+  std::thread watch_;
+  std::mutex watchMutex_;
+  std::condition_variable watchWake_;
+  bool watchStop_ = false;  // guarded by watchMutex_
 
   mutable std::mutex mutex_;  // guards the members below
   tables::CompiledPolicyPtr policy_;
   std::map<std::pair<std::string, tables::MacAddress>, std::string> authorised_;  // (port, MAC) -> identity
   std::map<tables::MacAddress, std::chrono::steady_clock::time_point> lastFailureAlert_;
+  bool radiusUnreachable_ = false;
 };
 
 }  // namespace portvakt::control

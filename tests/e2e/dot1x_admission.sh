@@ -18,8 +18,9 @@
 #      the uplink.
 #   6. FreeRADIUS stopped and hostapd killed: hostapd is restarted, the
 #      eKlient's session ends and cannot come back without RADIUS, and
-#      nothing of it reaches RDnet meanwhile; FreeRADIUS started again: it
-#      re-authenticates and reaches RDnet again.
+#      nothing of it reaches RDnet meanwhile; radius_unreachable is raised and
+#      the eKlient lands in the policy's fallback zone (guest); FreeRADIUS
+#      started again: it re-authenticates and reaches RDnet again.
 # Deadlines here are functional (generous), nothing is timed.
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.bash"
@@ -315,6 +316,9 @@ else
   sleep 1
   expect_blocked pc 10.20.0.1 "without RADIUS the eKlient is not re-authorised and reaches nothing of RDnet"
   expect_blocked pc 10.20.0.1 "... still"
+  wait_for 60 "radius_unreachable raised (hostapd's requests time out)" logged '"event":"radius_unreachable"' || dump
+  wait_for 10 "the eKlient that cannot re-authenticate is in the fallback zone guest" \
+    bash -c "'$pv' devices show $mac1 | grep -qE '^zone +guest'"
   kill $gap; wait $gap 2>/dev/null
   frames=$(tcpdump -r "$work/gap.pcap" 2>/dev/null | wc -l)
   [ "$frames" -eq 0 ] && ok "no frame of the eKlient reached RDnet while it was not re-authorised" ||
@@ -324,6 +328,7 @@ else
   wait_for 90 "EK-0001 re-authorised once RADIUS answers again" \
     logged_times 2 "802.1X eth3 $mac1 authorised identity EK-0001" || dump
   wait_for 20 "the eKlient reaches RDnet again" reach pc 10.20.0.1
+  wait_for 30 "portvaktd says a RADIUS server answers again" logged "a RADIUS server answers again"
 fi
 
 kill "$daemon"; wait "$daemon"; status=$?; daemon=
