@@ -67,7 +67,7 @@ const std::vector<std::string>& alertEvents() {
       "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac",
       "device_moved",      "policy_rolled_back", "mac_limit",
       "rogue_ra",          "nd_spoof",
-      "dot1x_failure",     "dot1x_identity_mismatch", "dot1x_fingerprint_mismatch", "radius_unreachable"};
+      "dot1x_failure",     "dot1x_identity_mismatch", "radius_unreachable"};
   return kEvents;
 }
 

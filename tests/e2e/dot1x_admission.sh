@@ -226,6 +226,10 @@ for p in eth3 eth4 eth5 eth6; do
   wait_for 30 "portvaktd started hostapd for $p" logged "802.1X $p: hostapd-started" || dump
 done
 
+"$pv" ports > "$work/ports" 2>&1
+grep -qE "^eth3 +access .* dot1x +up" "$work/ports" && grep -qE "^eth0 +uplink .* none +up" "$work/ports" &&
+  ok "portvakt ports shows the authentication mode" || { fail "portvakt ports lacks the authentication mode"; cat "$work/ports"; }
+
 reach() { ip netns exec "$(ns $1)" ping -c 2 -W 1 -i 0.3 "$2" >/dev/null 2>&1; }
 expect_blocked() { reach "$1" "$2" && fail "$1 reaches $2 ($3)" || ok "$3"; }
 
@@ -251,6 +255,8 @@ EOF
 supplicant pc client1 EK-0001
 wait_for 60 "EK-0001 authorised on eth3" logged "802.1X eth3 $mac1 authorised identity EK-0001" || dump
 wait_for 20 "the authenticated eKlient reaches RDnet" reach pc 10.20.0.1 || dump
+wait_for 5 "devices show: the eKlient in region, 802.1X authorised as EK-0001" \
+  bash -c "'$pv' devices show $mac1 | tr '\n' ' ' | grep -qE 'zone +region .*802.1X +authorised as EK-0001'"
 
 # --- 2. the forger: an inventoried MAC and the exact Windows DHCP fingerprint, no certificate
 dhcp_discover() {  # namespace MAC: a DHCPDISCOVER with Windows 10's option 55 and vendor class
