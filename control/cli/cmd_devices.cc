@@ -71,6 +71,9 @@ int cmdDevicesShow(const std::vector<std::string>& args) {
             << timeText(d.value("first_seen", int64_t{0})) << "\nlast seen    " << timeText(d.value("last_seen", int64_t{0}))
             << "\nstate        " << (d.value("live", false) ? "live" : "stored (not seen since portvaktd started)") << "\n";
   if (d.contains("explanation")) std::cout << "why          " << d.value("explanation", "") << "\n";
+  if (d.contains("dot1x") && d["dot1x"].is_object()) {
+    std::cout << "802.1X       " << d["dot1x"].value("state", "") << " as " << d["dot1x"].value("identity", "") << "\n";
+  }
   if (!d.value("spoof_suspect", std::string()).empty()) std::cout << "SPOOF SUSPECT " << d.value("spoof_suspect", "") << "\n";
   std::cout << "evidence\n";
   if (d.contains("evidence") && d["evidence"].is_object()) {

@@ -19,7 +19,7 @@ int cmdPorts(const std::vector<std::string>& args) {
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   std::vector<std::vector<std::string>> rows = {
-      {"PORT", "ROLE", "ZONES", "MODE", "LINK", "RX", "RX DROPPED", "TX", "TX ERRORS", "MACS", "KERNEL RX/TX"}};
+      {"PORT", "ROLE", "ZONES", "MODE", "AUTH", "LINK", "RX", "RX DROPPED", "TX", "TX ERRORS", "MACS", "KERNEL RX/TX"}};
   for (const json& p : std::get<json>(answer)["ports"]) {
     std::string zones;
     for (const json& z : p["zones"]) zones += (zones.empty() ? "" : ",") + z.get<std::string>();
@@ -31,7 +31,8 @@ int cmdPorts(const std::vector<std::string>& args) {
     const json s = p.value("switch", json::object());
     const json k = p.value("kernel", json::object());
     auto n = [](const json& o, const char* key) { return o.contains(key) ? std::to_string(o[key].get<uint64_t>()) : "-"; };
-    rows.push_back({p.value("interface", ""), p.value("role", ""), zones.empty() ? "-" : zones, p.value("mode", ""), link,
+    rows.push_back({p.value("interface", ""), p.value("role", ""), zones.empty() ? "-" : zones, p.value("mode", ""),
+                    p.value("authentication", "none"), link,
                     n(s, "rx_frames"), n(s, "rx_dropped"), n(s, "tx_frames"), n(s, "tx_errors"), n(s, "learned_macs"),
                     n(k, "rx_packets") + "/" + n(k, "tx_packets")});
   }

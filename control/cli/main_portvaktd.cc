@@ -21,6 +21,7 @@
 #include "control/daemon/dataplane_runner.h"
 #include "control/daemon/device_json.h"
 #include "control/daemon/device_persister.h"
+#include "control/daemon/dot1x_admission.h"
 #include "control/daemon/event_log_limiter.h"
 #include "control/store/store.h"
 #include "control/daemon/policy_manager.h"
@@ -86,6 +87,13 @@ int main(int argc, char** argv) {
       "metrics", po::value<std::string>()->default_value("127.0.0.1:9120"), "Prometheus /metrics address ('' for none)")(
       "forward", po::value<bool>()->default_value(true),
       "open the policy's ports and forward frames (no: API and policy only, for checks and tests)")(
+      "dot1x-secret-file", po::value<std::string>()->default_value(""),
+      "the RADIUS shared secret for 802.1X ports (a root-only file; never taken from a policy)")(
+      "dot1x-runtime-dir", po::value<std::string>()->default_value("/run/portvakt/dot1x"),
+      "hostapd configs, logs and control sockets")(
+      "dot1x-nas-ip", po::value<std::string>()->default_value("127.0.0.1"),
+      "NAS-IP-Address: the address RADIUS requests are sent from")(
+      "hostapd", po::value<std::string>()->default_value("/usr/sbin/hostapd"), "the hostapd binary")(
       "version", "print the version and exit");
   po::variables_map vm;
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -259,6 +267,13 @@ int main(int argc, char** argv) {
                 << std::chrono::duration_cast<std::chrono::hours>(retention.audit).count() / 24 << " days\n";
     }
   };
+  // 802.1X: hostapd per dot1x port, sessions into the dataplane's admission.
+  control::Dot1xAdmission dot1xAdmission({vm["dot1x-secret-file"].as<std::string>(), vm["dot1x-runtime-dir"].as<std::string>(),
+                                          vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>()},
+                                         dataplane.get(), raiseLocked);
+  if (dataplane) {
+    if (auto error = dot1xAdmission.apply(current); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
+  }
   size_t knownVersions = policies.history().size();
   std::cerr << "portvaktd: running " << current->name << " " << current->contentHash << ", API on "
             << vm["socket"].as<std::string>() << "\n";
@@ -297,6 +312,9 @@ int main(int argc, char** argv) {
         startAlerts(*policies.current());
         runningAlertConfig = alertConfig(*policies.current());
       }
+      if (dataplane) {
+        if (auto error = dot1xAdmission.apply(policies.current()); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
+      }
       raiseLocked(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
                   v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
@@ -328,6 +346,7 @@ int main(int argc, char** argv) {
       return handler.handle(request, caller, std::time(nullptr));
     }, kApiTurnMs);
   }
+  dot1xAdmission.stop();
   stopEvents = true;
   if (eventThread.joinable()) eventThread.join();
   flushDevices();

@@ -411,7 +411,8 @@ json ApiHandler::ports() const {
     json zones = json::array();
     for (auto z : port.zones) zones.push_back(p->zoneName(z));
     json entry = {{"interface", port.interface}, {"role", tables::toString(port.role)}, {"zones", zones},
-                  {"default_zone", p->zoneName(port.defaultZone)}, {"mode", tables::toString(port.mode)}};
+                  {"default_zone", p->zoneName(port.defaultZone)}, {"mode", tables::toString(port.mode)},
+                  {"authentication", tables::toString(port.authentication)}};
     for (const PortSnapshot& s : live) {
       if (s.interface != port.interface) continue;
       entry["switch"] = {{"up", s.up},           {"rx_frames", s.rxFrames}, {"rx_dropped", s.rxDropped},

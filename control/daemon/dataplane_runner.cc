@@ -259,6 +259,12 @@ void DataplaneRunner::run() {
       if (plane_) (void)plane_->decider->profiler().forget(mac);
       else if (parked_) (void)parked_->profiler().forget(mac);
     }
+    fingerprint::Dot1xSnapshotPtr dot1x;
+    {
+      std::lock_guard lock(mutex_);
+      dot1x = dot1x_;
+    }
+    if (plane_ && dot1x != plane_->decider->profiler().dot1x()) plane_->decider->setDot1x(std::move(dot1x), wallClockNs());
     if (!plane_) {
       // No ports open: a later push, or the ports coming back, must end it.
       auto current = policies_.current();
@@ -445,6 +451,11 @@ std::vector<DeviceSnapshot> DataplaneRunner::devices() const {
 DataplaneStatus DataplaneRunner::status() const {
   std::lock_guard lock(mutex_);
   return status_;
+}
+
+void DataplaneRunner::setDot1x(fingerprint::Dot1xSnapshotPtr snapshot) {
+  std::lock_guard lock(mutex_);
+  dot1x_ = std::move(snapshot);
 }
 
 void DataplaneRunner::forget(const tables::MacAddress& mac) {

@@ -118,6 +118,9 @@ class DataplaneRunner {
   DataplaneStatus status() const;
   // Queued; the forwarding thread forgets the device before its next burst.
   void forget(const tables::MacAddress& mac);
+  // The 802.1X admission snapshot (Dot1xAdmission); the forwarding thread
+  // applies it before its next burst, also to a decider built later.
+  void setDot1x(fingerprint::Dot1xSnapshotPtr snapshot);
   std::vector<engine::EngineEvent> takeEvents();
   EventLoss eventLoss() const;
   std::string lastError() const;
@@ -153,6 +156,7 @@ class DataplaneRunner {
   std::vector<DeviceSnapshot> devices_;
   DataplaneStatus status_;
   std::vector<tables::MacAddress> forgetQueue_;
+  fingerprint::Dot1xSnapshotPtr dot1x_;
   std::vector<engine::EngineEvent> events_;
   EventLoss loss_;           // as published
   EventLoss reported_;       // as last added to the metrics (dataplane thread only)

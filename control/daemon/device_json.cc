@@ -144,6 +144,8 @@ json deviceToJson(const DeviceSnapshot& d, bool withEvidence) {
               {"last_seen", seconds(d.lastSeenNs)},
               {"frames", d.frames},
               {"live", true}};
+  // 802.1X as the dataplane last took it (never stored: sessions do not outlive hostapd).
+  if (d.evidence.dot1xAuthorised) out["dot1x"] = {{"state", "authorised"}, {"identity", std::string(d.evidence.dot1xIdentity.view())}};
   if (withEvidence) {
     out["evidence"] = evidenceToJson(d.evidence);
     out["explanation"] = d.explanation;

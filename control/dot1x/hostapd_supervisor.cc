@@ -526,4 +526,40 @@ ControlResult<StationInfo> HostapdSupervisor::station(const std::string& port, c
   return command->station(mac, options_.requestTimeout);
 }
 
+ControlResult<RadiusCounters> HostapdSupervisor::radiusCounters(const std::string& port) {
+  ControlError error;
+  auto command = commandConnection(port, error);
+  if (!command) return error;
+  auto mib = command->request("MIB", options_.requestTimeout);
+  if (!mib) return mib.error();
+  return parseRadiusCounters(*mib);
+}
+
+RadiusCounters parseRadiusCounters(std::string_view mib) {
+  // One block per configured server: radiusAuthClientAccessAccepts=N, ...
+  RadiusCounters c;
+  auto add = [](std::string_view value, uint64_t& into) {
+    uint64_t v = 0;
+    for (char ch : value) {
+      if (ch < '0' || ch > '9') return;
+      v = v * 10 + static_cast<uint64_t>(ch - '0');
+    }
+    into += v;
+  };
+  while (!mib.empty()) {
+    const size_t end = mib.find('\n');
+    std::string_view line = mib.substr(0, end);
+    mib = end == std::string_view::npos ? std::string_view() : mib.substr(end + 1);
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    const std::string_view key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "radiusAuthClientAccessRequests") add(value, c.requests);
+    else if (key == "radiusAuthClientTimeouts") add(value, c.timeouts);
+    else if (key == "radiusAuthClientAccessAccepts" || key == "radiusAuthClientAccessRejects" ||
+             key == "radiusAuthClientAccessChallenges")
+      add(value, c.responses);
+  }
+  return c;
+}
+
 }  // namespace portvakt::dot1x

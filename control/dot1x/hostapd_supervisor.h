@@ -42,6 +42,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -91,6 +92,14 @@ struct PortStatus {
   std::string lastProblem;
 };
 
+// hostapd's RADIUS client counters (its MIB command), summed over the servers.
+struct RadiusCounters {
+  uint64_t requests = 0;
+  uint64_t responses = 0;  // accepts + rejects + challenges: a server answered
+  uint64_t timeouts = 0;
+};
+RadiusCounters parseRadiusCounters(std::string_view mib);
+
 class HostapdSupervisor {
  public:
   using Observer = std::function<void(const SupervisorNotice&)>;
@@ -113,6 +122,7 @@ class HostapdSupervisor {
   ControlResult<void> deauthenticate(const std::string& port, const tables::MacAddress& mac);
   ControlResult<void> startAuthentication(const std::string& port, const tables::MacAddress& mac);
   ControlResult<StationInfo> station(const std::string& port, const tables::MacAddress& mac);
+  ControlResult<RadiusCounters> radiusCounters(const std::string& port);
 
  private:
   struct PortRuntime;

@@ -278,9 +278,27 @@ ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) 
   return decideAccess(in, why);
 }
 
+void PolicyDecider::setDot1x(fingerprint::Dot1xSnapshotPtr snapshot, int64_t nowNs) {
+  profiler_.setDot1x(std::move(snapshot), nowNs);
+  if (profiler_.pendingEvents() > 0) drainProfilerEvents();
+}
+
 ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation* why) {
   const fingerprint::DeviceRecord* device = profiler_.observe(frame_, in.port, in.nowNs);
   if (profiler_.pendingEvents() > 0) drainProfilerEvents();
+  if (device && device->inventoried && !device->evidence.dot1xAuthorised && in.port < policy_->ports.size() &&
+      policy_->ports[in.port].authentication == tables::Authentication::kDot1x &&
+      in.nowNs - device->firstSeenNs > kDot1xGraceNs && admitEvent("dot1x_failure", in)) {
+    // An inventoried MAC that keeps talking on an 802.1X port without a
+    // session: the eKlient's own supplicant is done within a second, so this
+    // is a device without the certificate (a copied MAC) or a broken one.
+    const fingerprint::Dot1xSnapshotPtr& d = profiler_.dot1x();
+    const tables::InventoryDevice* inv = fingerprint::findInventory(*policy_, in.src);
+    report({"dot1x_failure", in.src, in.port, in.nowNs,
+            "inventoried MAC (asset " + (inv ? inv->assetId : std::string("?")) + ") sends traffic on 802.1X port " +
+                policy_->ports[in.port].interface + " without an authorised 802.1X session" +
+                (d && d->radiusUnreachable ? " (no RADIUS server answers)" : "") + "; kept out of the port's zones"});
+  }
   const ZoneId zone = device ? device->zone : in.portZone;
   if (why) {
     if (device) {

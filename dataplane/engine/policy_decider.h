@@ -71,6 +71,8 @@ class PolicyDecider final : public forward::ForwardDecider {
   // Swaps in a new policy between frames: a new flow classifier, and every
   // known device re-evaluated against the new classes (evidence is kept).
   void setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  // Swaps the 802.1X snapshot between frames (see DeviceProfiler::setDot1x).
+  void setDot1x(fingerprint::Dot1xSnapshotPtr snapshot, int64_t nowNs);
   const tables::CompiledPolicy& policy() const { return *policy_; }
 
   forward::ForwardDecision decide(const forward::IngressFrame& in) override {
@@ -155,6 +157,9 @@ class PolicyDecider final : public forward::ForwardDecider {
 };
 
 inline constexpr int64_t kEventHoldNs = 10'000'000'000;  // 10 s
+// How long an inventoried MAC may talk on an 802.1X port before EAP succeeds
+// without an alert (a Windows supplicant is done in well under a second).
+inline constexpr int64_t kDot1xGraceNs = 5'000'000'000;  // 5 s
 
 inline constexpr size_t kMaxQueuedEvents = 4096;
 inline constexpr size_t kMaxQueuedDeviceEvents = kMaxQueuedEvents / 2;  // the profiler's share

@@ -104,6 +104,12 @@ SignalMask firedSignals(const tables::CompiledPolicy& policy, const DeviceClass&
     }
   }
   if (c.inventory && findInventory(policy, e.mac)) fired |= signalBit(Signal::kInventory);
+  if (c.dot1x && e.dot1xAuthorised && !e.dot1xIdentity.truncated() && !e.dot1xIdentity.empty()) {
+    // The identity must be the inventory asset of this very MAC: a certificate
+    // of asset A on the MAC of asset B is no evidence at all.
+    const tables::InventoryDevice* inv = findInventory(policy, e.mac);
+    if (inv && inv->assetId == e.dot1xIdentity.view()) fired |= signalBit(Signal::kDot1x);
+  }
   if (!c.dhcpVendorClass.empty() && e.has(Trait::kDhcpVendorClass) &&
       anyGlob(c.dhcpVendorClass, e.dhcpVendorClass.view(), GlobCase::kSensitive))
     fired |= signalBit(Signal::kDhcpVendorClass);

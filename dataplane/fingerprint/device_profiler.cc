@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstring>
 #include <ctime>
+#include <tuple>
 
 #include "dataplane/fingerprint/glob.h"
 #include "dataplane/packet/frame.h"
@@ -372,7 +373,37 @@ tables::ZoneId DeviceProfiler::portDefaultZone(uint16_t port) const {
   return port < policy_->ports.size() ? policy_->ports[port].defaultZone : tables::kNoZone;
 }
 
+const Dot1xAuthorisation* Dot1xSnapshot::find(const MacAddress& mac, uint16_t port) const {
+  auto it = std::lower_bound(sessions.begin(), sessions.end(), std::make_pair(mac, port),
+                             [](const Dot1xAuthorisation& a, const std::pair<MacAddress, uint16_t>& key) {
+                               return std::tie(a.mac, a.port) < std::tie(key.first, key.second);
+                             });
+  return it != sessions.end() && it->mac == mac && it->port == port ? &*it : nullptr;
+}
+
+bool DeviceProfiler::applyDot1x(DeviceRecord& r) {
+  const Dot1xAuthorisation* a = dot1x_ ? dot1x_->find(r.evidence.mac, r.port) : nullptr;
+  bool changed = r.evidence.dot1xAuthorised != (a != nullptr);
+  r.evidence.dot1xAuthorised = a != nullptr;
+  changed |= r.evidence.dot1xIdentity.assign(a ? std::string_view(a->identity) : std::string_view());
+  return changed;
+}
+
+void DeviceProfiler::setDot1x(Dot1xSnapshotPtr snapshot, int64_t nowNs) {
+  const bool fallbackChanged = (dot1x_ && dot1x_->radiusUnreachable) != (snapshot && snapshot->radiusUnreachable);
+  dot1x_ = std::move(snapshot);
+  for (uint32_t ref = head_; ref != 0; ref = records_[ref - 1].next_) {
+    DeviceRecord& r = records_[ref - 1];
+    if (!applyDot1x(r) && !fallbackChanged) continue;
+    decide(r, nowNs);
+    const uint32_t newSuspicion = checkSpoof(r, 0, emptyString());
+    commit(r, nowNs, true);
+    if (newSuspicion) announceSpoof(r, nowNs);
+  }
+}
+
 void DeviceProfiler::decide(DeviceRecord& r, int64_t) {
+  (void)applyDot1x(r);
   r.latest = classifyDevice(*policy_, r.evidence, portDefaultZone(r.port));
   r.inventoried = findInventory(*policy_, r.evidence.mac) != nullptr;
   ++stats_.decisions;
@@ -508,7 +539,15 @@ void DeviceProfiler::placeZone(DeviceRecord& r) {
     if (const tables::ZoneId q = quarantineZone(*policy_); q != tables::kNoZone) zone = q;
   }
   // A pin names one device; a flapping MAC is two, so the pin does not hold it in.
-  if ((!r.committed.pinned || r.flapping) && r.spoofReasons && config_.quarantineSpoofSuspects) {
+  // An authenticated identity that is the inventory asset of this MAC
+  // outweighs an evidence-based doubt (a Windows update changed option 55)
+  // unless the policy quarantines such a disagreement; the alert is raised
+  // either way (mac_spoof_suspect). Two ports at once and flapping are not
+  // evidence-based.
+  const bool authenticatedAsInventory = (r.committed.winnerFired & signalBit(Signal::kDot1x)) != 0;
+  const bool keepDespiteDoubt = authenticatedAsInventory && (r.spoofReasons & kSpoofTwoPorts) == 0 && !r.flapping &&
+                                !policy_->dot1x.quarantineFingerprintMismatch;
+  if ((!r.committed.pinned || r.flapping) && r.spoofReasons && config_.quarantineSpoofSuspects && !keepDespiteDoubt) {
     const tables::ZoneId q = quarantineZone(*policy_);
     if (q != tables::kNoZone) {
       zone = q;
@@ -517,6 +556,12 @@ void DeviceProfiler::placeZone(DeviceRecord& r) {
   }
   if (r.port < policy_->ports.size()) {
     const tables::Port& port = policy_->ports[r.port];
+    if (port.authentication != tables::Authentication::kNone && !r.committed.pinned && !r.evidence.dot1xAuthorised &&
+        zone == port.defaultZone && dot1x_ && dot1x_->radiusUnreachable && policy_->dot1x.unreachableZone != tables::kNoZone) {
+      // No RADIUS server answers: a device that could not authenticate goes to
+      // the policy's fallback zone instead of the port's default zone.
+      zone = policy_->dot1x.unreachableZone;
+    }
     if (!port.zones.empty() && zone != tables::kNoZone &&
         !std::binary_search(port.zones.begin(), port.zones.end(), zone)) {
       zone = port.defaultZone;
@@ -614,7 +659,10 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
       r.committed = r.latest;  // same placement, fresher explanation
       r.pending = false;
       leaveProbationIfVouched(r, ref);
-    } else if (r.latest.pinned || r.committed.pinned || r.committed.classIndex == kNoClass) {
+    } else if (r.latest.pinned || r.committed.pinned || r.committed.classIndex == kNoClass ||
+               ((r.committed.winnerFired & signalBit(Signal::kDot1x)) != 0 && !r.evidence.dot1xAuthorised)) {
+      // Pins at once; and a device placed by 802.1X evidence that lost it
+      // (it moved to another port) leaves at once, not after the hysteresis.
       commit(r, nowNs, !r.flapping);  // a held MAC's port-default placements are not news
     } else if (!r.pending || r.pendingClass != r.latest.classIndex || r.pendingZone != r.latest.zone) {
       r.pending = true;

@@ -116,6 +116,21 @@ struct ProfilerConfig {
   EvidenceOptions evidence;
 };
 
+// The control plane's view of 802.1X (control/dot1x), handed to the dataplane
+// thread as an immutable snapshot: which MACs hold an authorised session on
+// which port, as whom, and which ports' RADIUS servers do not answer.
+struct Dot1xAuthorisation {
+  MacAddress mac;
+  uint16_t port = 0;  // index into the policy's ports
+  std::string identity;
+};
+struct Dot1xSnapshot {
+  std::vector<Dot1xAuthorisation> sessions;  // sorted by (mac, port)
+  bool radiusUnreachable = false;  // unauthorised devices on 802.1X ports go to the policy's fallback zone
+  const Dot1xAuthorisation* find(const MacAddress& mac, uint16_t port) const;
+};
+using Dot1xSnapshotPtr = std::shared_ptr<const Dot1xSnapshot>;
+
 enum class DeviceEventKind : uint8_t {
   kNewDevice,     // "device_new"
   kClassChanged,  // "device_class_changed"
@@ -243,6 +258,11 @@ class DeviceProfiler {
   // Swaps the policy; every device is re-decided with its evidence kept.
   void setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
   void setFingerprintDb(std::shared_ptr<const FingerprintDb> fingerprints);
+  // Swaps the 802.1X snapshot; every device whose authorisation changed is
+  // re-decided and committed at once (no hysteresis: an EAP success admits
+  // now, a logoff or a failed re-authentication removes now).
+  void setDot1x(Dot1xSnapshotPtr snapshot, int64_t nowNs);
+  const Dot1xSnapshotPtr& dot1x() const { return dot1x_; }
   const tables::CompiledPolicyPtr& policy() const { return policy_; }
 
   const DeviceRecord* find(const MacAddress& mac) const;
@@ -307,6 +327,9 @@ class DeviceProfiler {
   ProfilerConfig config_;
   tables::CompiledPolicyPtr policy_;
   std::shared_ptr<const FingerprintDb> fingerprints_;
+  Dot1xSnapshotPtr dot1x_;
+  // Copies the snapshot's session for (r's MAC, r.port) into r.evidence; true if that changed it.
+  bool applyDot1x(DeviceRecord& r);
   std::vector<DeviceRecord> records_;
   std::vector<uint32_t> index_;  // open addressing, linear probing; record index + 1, 0 empty
   std::vector<uint32_t> free_;   // unused record refs

@@ -148,6 +148,12 @@ struct DeviceEvidence {
   TraitText<kMaxTraitText> dhcpv6VendorClass;   // option 16's first data item
   OptionRequestList dhcpv6OptionRequest;        // option 6
 
+  // 802.1X, set by the profiler from the control plane's session snapshot
+  // (never learned from frames, never stored): an authorised session on the
+  // device's current port and the identity it authenticated as.
+  bool dot1xAuthorised = false;
+  TraitText<64> dot1xIdentity;               // asset ids are short; a cut identity equals none
+
   uint16_t present = 0;                      // traitBit()s seen at least once
   std::array<int64_t, kTraitCount> lastSeenNs{};
 

@@ -50,6 +50,8 @@ struct PortDecl {
   std::optional<Text> mode;
   std::optional<At<bool>> optional;
   std::optional<At<TextList>> trust;
+  std::optional<Text> authentication;        // dot1x | dot1x-or-profile | none
+  std::optional<At<long>> reauthPeriod;      // seconds, overrides dot1x.reauth_period
 };
 
 struct ClassDecl {
@@ -59,6 +61,7 @@ struct ClassDecl {
   std::optional<At<bool>> enabled;
   bool onlyEnabledKey = false;  // the entry is exactly {enabled: ...}: a site's way to switch a base class off
   std::optional<At<bool>> inventory;
+  std::optional<At<bool>> dot1x;  // match: {dot1x: true}: an authorised 802.1X identity that is the MAC's inventory asset
   TextList dhcpVendorClass;
   std::vector<At<std::vector<At<long>>>> dhcpParameterLists;
   TextList dhcpHostname;
@@ -82,6 +85,16 @@ struct InventoryEntry {
   Text mac;
   std::string assetId;
   std::string hostname;
+};
+
+// The top-level `dot1x:` section: how 802.1X ports reach the region's RADIUS.
+struct Dot1xDecl {
+  SourceLocation at;
+  TextList servers;  // "ADDRESS" or "ADDRESS:PORT" ([v6]:port), primary first
+  std::optional<Text> nasIdentifier;
+  std::optional<At<long>> reauthPeriod;  // seconds, the default for every dot1x port
+  std::optional<Text> unreachableZone;   // where new devices go while no RADIUS server answers
+  std::optional<Text> fingerprintMismatch;  // alert | quarantine
 };
 
 struct FlowDecl {
@@ -209,6 +222,7 @@ struct PolicyFile {
   std::optional<Text> inventoryCsv;
   std::vector<InventoryEntry> inventory;
   TextList fingerprints;  // DHCP fingerprint files (Fingerbank format), relative to this file
+  std::optional<Dot1xDecl> dot1x;
   std::vector<FlowDecl> flows;
   std::vector<InvariantDecl> invariants;
   std::vector<SinkDecl> sinks;

@@ -483,6 +483,7 @@ void PolicyBuilder::buildClasses() {
       }
       std::vector<Signal> configured;
       if (c.inventory && c.inventory->value) { dc.inventory = true; configured.push_back(Signal::kInventory); }
+      if (c.dot1x && c.dot1x->value) { dc.dot1x = true; configured.push_back(Signal::kDot1x); }
       for (const Text& t : c.dhcpVendorClass) dc.dhcpVendorClass.push_back(t.value);
       if (!dc.dhcpVendorClass.empty()) configured.push_back(Signal::kDhcpVendorClass);
       for (const auto& list : c.dhcpParameterLists) {
@@ -780,6 +781,37 @@ void PolicyBuilder::buildPorts() {
                            "access port");
         }
       }
+      Authentication authentication = Authentication::kNone;
+      if (p.authentication) {
+        const std::string& a = p.authentication->value;
+        if (a == "dot1x") authentication = Authentication::kDot1x;
+        else if (a == "dot1x-or-profile") authentication = Authentication::kDot1xOrProfile;
+        else if (a != "none") {
+          diags_.error(p.authentication->at, "bad-value",
+                       "authentication must be one of " + oneOf({"dot1x", "dot1x-or-profile", "none"}) + ", not '" + a + "'");
+        }
+        if (authentication != Authentication::kNone && role && *role != PortRole::kAccess) {
+          diags_.error(p.authentication->at, "bad-value",
+                       what + " has role " + toString(*role) + ": 802.1X authenticates the devices of access ports only");
+          authentication = Authentication::kNone;
+        }
+      }
+      uint32_t reauthPeriod = 0;
+      if (authentication != Authentication::kNone) {
+        reauthPeriod = kDefaultReauthPeriod;
+        for (const PolicyFile& pf : chain_) {
+          if (pf.dot1x && pf.dot1x->reauthPeriod) reauthPeriod = static_cast<uint32_t>(std::clamp<long>(pf.dot1x->reauthPeriod->value, 0, kMaxReauthPeriod));
+        }
+      }
+      if (p.reauthPeriod) {
+        if (p.reauthPeriod->value < 0 || p.reauthPeriod->value > kMaxReauthPeriod) {
+          diags_.error(p.reauthPeriod->at, "bad-value", "reauth_period must be 0 (never) to " + std::to_string(kMaxReauthPeriod) + " seconds");
+        } else if (authentication == Authentication::kNone) {
+          diags_.error(p.reauthPeriod->at, "bad-value", what + " has no 802.1X ('authentication: dot1x' or 'dot1x-or-profile'), so nothing is re-authenticated");
+        } else {
+          reauthPeriod = static_cast<uint32_t>(p.reauthPeriod->value);
+        }
+      }
       for (const Text& pattern : p.interfaces) {
         auto names = expandInterfacePattern(pattern.value, 4096);
         if (!names) {
@@ -807,10 +839,108 @@ void PolicyBuilder::buildPorts() {
           port.mode = mode;
           port.optional = p.optional && p.optional->value;
           port.trust = trust;
+          port.authentication = authentication;
+          port.reauthPeriodSeconds = reauthPeriod;
           out_.ports.push_back(std::move(port));
           portDecls_.push_back(&p);
         }
       }
+    }
+  }
+}
+
+// The `dot1x:` section (the site's overrides the base's, key by key) and the
+// checks that tie it to the ports and classes: a port that requires 802.1X
+// must not let any class place a device in its zones without dot1x evidence.
+void PolicyBuilder::buildDot1x() {
+  const Dot1xDecl* servers = nullptr;
+  const Dot1xDecl* nas = nullptr;
+  const Dot1xDecl* unreachable = nullptr;
+  const Dot1xDecl* mismatch = nullptr;
+  for (const PolicyFile& f : chain_) {
+    if (!f.dot1x) continue;
+    const Dot1xDecl& d = *f.dot1x;
+    if (!d.servers.empty()) servers = &d;
+    if (d.nasIdentifier) nas = &d;
+    if (d.unreachableZone) unreachable = &d;
+    if (d.fingerprintMismatch) mismatch = &d;
+    if (d.reauthPeriod && (d.reauthPeriod->value < 0 || d.reauthPeriod->value > kMaxReauthPeriod)) {
+      diags_.error(d.reauthPeriod->at, "bad-value", "reauth_period must be 0 (never) to " + std::to_string(kMaxReauthPeriod) + " seconds");
+    }
+  }
+  Dot1xSettings& out = out_.dot1x;
+  if (servers) {
+    for (const Text& t : servers->servers) {
+      // ADDRESS, ADDRESS:PORT, [V6]:PORT or a bare V6 literal.
+      std::string address = t.value;
+      long port = 1812;
+      bool ok = true;
+      if (!address.empty() && address.front() == '[') {
+        const size_t close = address.find(']');
+        ok = close != std::string::npos;
+        if (ok && close + 1 < address.size()) {
+          ok = address[close + 1] == ':' && close + 2 < address.size() && close + 7 >= address.size() &&
+               std::all_of(address.begin() + static_cast<long>(close) + 2, address.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+          if (ok) port = std::stol(address.substr(close + 2));
+        }
+        if (ok) address = address.substr(1, close - 1);
+      } else if (std::count(address.begin(), address.end(), ':') == 1) {
+        const size_t colon = address.find(':');
+        const std::string digits = address.substr(colon + 1);
+        ok = !digits.empty() && digits.size() <= 5 && std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        if (ok) port = std::stol(digits);
+        address = address.substr(0, colon);
+      }
+      const auto prefix = ok ? Prefix::parse(address) : std::nullopt;
+      if (!prefix || prefix->length != prefix->maxLength() || address.find('/') != std::string::npos || port < 1 || port > 65535) {
+        diags_.error(t.at, "bad-value", "'" + t.value + "' is not a RADIUS server (an IP address, optionally with :PORT, like 10.20.0.5:1812 or [2001:db8::5]:1812)");
+        continue;
+      }
+      out.radiusServers.push_back({address, static_cast<uint16_t>(port)});
+    }
+  }
+  if (nas) {
+    const std::string& n = nas->nasIdentifier->value;
+    const bool printable = !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
+    if (!printable) diags_.error(nas->nasIdentifier->at, "bad-value", "nas_identifier must be 1-64 printable characters without spaces");
+    else out.nasIdentifier = n;
+  }
+  if (unreachable) out.unreachableZone = zoneRef(*unreachable->unreachableZone, "zone");
+  if (mismatch) {
+    const std::string& m = mismatch->fingerprintMismatch->value;
+    if (m == "quarantine") out.quarantineFingerprintMismatch = true;
+    else if (m != "alert") diags_.error(mismatch->fingerprintMismatch->at, "bad-value", "fingerprint_mismatch must be alert or quarantine, not '" + m + "'");
+  }
+
+  std::set<const PortDecl*> checked;  // a port entry with a range is checked once
+  for (size_t i = 0; i < out_.ports.size(); ++i) {
+    const Port& port = out_.ports[i];
+    if (port.authentication == Authentication::kNone) continue;
+    const PortDecl& decl = *portDecls_[i];
+    if (!checked.insert(&decl).second) continue;
+    const std::string what = "port '" + decl.name.value + "'";
+    if (out.radiusServers.empty() && !servers) {
+      diags_.error(decl.authentication->at, "dot1x-no-radius",
+                   what + " uses 802.1X but the policy names no RADIUS server (dot1x: radius_servers: [...])");
+    }
+    if (out.unreachableZone != kNoZone &&
+        std::find(port.zones.begin(), port.zones.end(), out.unreachableZone) == port.zones.end()) {
+      diags_.error(unreachable->unreachableZone->at, "dot1x-fallback-zone",
+                   "radius_unreachable_zone '" + out_.zoneName(out.unreachableZone) + "' is not among the zones of " + what)
+          .notes.push_back({decl.authentication->at, "802.1X is asked for here"});
+    }
+    if (port.authentication != Authentication::kDot1x) continue;
+    for (const DeviceClass& c : out_.classes) {
+      if (c.zone == kNoZone || c.zone == port.defaultZone) continue;
+      if (std::find(port.zones.begin(), port.zones.end(), c.zone) == port.zones.end()) continue;
+      const bool needsDot1x = std::find(c.required.begin(), c.required.end(), Signal::kDot1x) != c.required.end() ||
+                              (c.dot1x && c.evidenceRequired == c.configuredSignals);
+      if (needsDot1x) continue;
+      auto at = classZoneAt_.count(c.name) ? classZoneAt_[c.name] : classAt_[c.name];
+      diags_.error(at, "dot1x-bypass",
+                   "class '" + c.name + "' places devices in zone '" + out_.zoneName(c.zone) + "' without 802.1X, but " + what +
+                       " requires 802.1X for it; add 'dot1x: true' to the class's match and 'dot1x' to its 'require'")
+          .notes.push_back({decl.authentication->at, "802.1X is required here"});
     }
   }
 }

@@ -60,6 +60,7 @@ tables::CompiledPolicy PolicyBuilder::build() {
   buildClasses();
   buildInventory();
   buildPorts();
+  buildDot1x();
   buildSinksAndAlerts();
   buildMaintenance();
   buildRetention();

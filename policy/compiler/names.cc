@@ -67,6 +67,7 @@ const std::vector<std::string>& alertEvents() {
       "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac",
       "device_moved",      "policy_rolled_back", "mac_limit",
       "rogue_ra",          "nd_spoof",         "mac_flapping",
+      "dot1x_failure",     "dot1x_identity_mismatch", "radius_unreachable",
       "events_lost"};
   return kEvents;
 }

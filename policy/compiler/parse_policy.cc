@@ -15,7 +15,7 @@ using Node = YAML::Node;
 constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs", "mac_mobility",
                                          "zones",    "destinations", "ports",     "classes", "inventory", "flows",
                                          "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests", "retention",
-                                         "fingerprints"};
+                                         "fingerprints", "dot1x"};
 
 class PolicyParser {
  public:
@@ -42,7 +42,7 @@ class PolicyParser {
     w_.forEachEntry(root, top, "the policy",
                     {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "mac_mobility", "zones", "destinations", "ports",
                      "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
-                     "tests", "retention", "fingerprints"},
+                     "tests", "retention", "fingerprints", "dot1x"},
                     [&](const Text& key, const Node& v) { topEntry(key, v); });
     return true;
   }
@@ -86,6 +86,7 @@ class PolicyParser {
     else if (k == "tests") list(v, at, "'tests'", [&](const Node& t, const SourceLocation& a) { test(t, a); });
     else if (k == "fingerprints") out_.fingerprints = w_.textList(v, at, "'fingerprints' (DHCP fingerprint files)");
     else if (k == "retention") retention(v, at);
+    else if (k == "dot1x") dot1x(v, at);
   }
 
   void retention(const Node& body, const SourceLocation& at) {
@@ -96,6 +97,21 @@ class PolicyParser {
       else r.audit = w_.text(v, k.at, "retention audit");
     });
     out_.retention = std::move(r);
+  }
+
+  void dot1x(const Node& body, const SourceLocation& at) {
+    Dot1xDecl d;
+    d.at = at;
+    w_.forEachEntry(body, at, "'dot1x'", {"radius_servers", "nas_identifier", "reauth_period", "radius_unreachable_zone",
+                                           "fingerprint_mismatch"},
+                    [&](const Text& k, const Node& v) {
+                      if (k.value == "radius_servers") d.servers = w_.textList(v, k.at, "dot1x radius_servers");
+                      else if (k.value == "nas_identifier") d.nasIdentifier = w_.text(v, k.at, "dot1x nas_identifier");
+                      else if (k.value == "reauth_period") d.reauthPeriod = w_.integer(v, k.at, "dot1x reauth_period");
+                      else if (k.value == "radius_unreachable_zone") d.unreachableZone = w_.text(v, k.at, "dot1x radius_unreachable_zone");
+                      else if (k.value == "fingerprint_mismatch") d.fingerprintMismatch = w_.text(v, k.at, "dot1x fingerprint_mismatch");
+                    });
+    out_.dot1x = std::move(d);
   }
 
   template <class F>
@@ -161,7 +177,7 @@ class PolicyParser {
   void port(const Node& body, const SourceLocation& at) {
     PortDecl p;
     p.at = at;
-    w_.forEachEntry(body, at, "a port entry", {"name", "interfaces", "role", "zones", "default_zone", "mode", "optional", "trust"},
+    w_.forEachEntry(body, at, "a port entry", {"name", "interfaces", "role", "zones", "default_zone", "mode", "optional", "trust", "authentication", "reauth_period"},
                     [&](const Text& k, const Node& v) {
                       if (k.value == "name") { if (auto t = w_.text(v, k.at, "port name")) p.name = *t; }
                       else if (k.value == "interfaces") p.interfaces = w_.textList(v, k.at, "port interfaces");
@@ -171,6 +187,8 @@ class PolicyParser {
                       else if (k.value == "mode") p.mode = w_.text(v, k.at, "port mode");
                       else if (k.value == "optional") p.optional = w_.boolean(v, k.at, "port optional");
                       else if (k.value == "trust") p.trust = At<TextList>{w_.textList(v, k.at, "port trust"), k.at};
+                      else if (k.value == "authentication") p.authentication = w_.text(v, k.at, "port authentication");
+                      else if (k.value == "reauth_period") p.reauthPeriod = w_.integer(v, k.at, "port reauth_period");
                     });
     if (!body.IsMap()) return;
     if (p.name.value.empty()) missing(at, "a port entry", "name");
@@ -216,9 +234,10 @@ class PolicyParser {
 
   void match(ClassDecl& c, const Node& body, const SourceLocation& at, const std::string& owner) {
     std::string what = owner + " match";
-    w_.forEachEntry(body, at, what, {"inventory", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns", "oui"},
+    w_.forEachEntry(body, at, what, {"inventory", "dot1x", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns", "oui"},
                     [&](const Text& k, const Node& v) {
       if (k.value == "inventory") c.inventory = w_.boolean(v, k.at, what + " inventory");
+      else if (k.value == "dot1x") c.dot1x = w_.boolean(v, k.at, what + " dot1x");
       else if (k.value == "oui") c.ouis = w_.textList(v, k.at, what + " oui");
       else if (k.value == "dhcp") {
         w_.forEachEntry(v, k.at, what + " dhcp", {"vendor_class", "parameter_list", "hostname", "fingerprint"},

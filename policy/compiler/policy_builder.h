@@ -29,6 +29,9 @@ struct Target {
   std::string label;  // as written
 };
 
+inline constexpr long kDefaultReauthPeriod = 3600;  // seconds, hostapd's eap_reauth_period
+inline constexpr long kMaxReauthPeriod = 86400 * 7;
+
 class PolicyBuilder {
  public:
   PolicyBuilder(std::vector<PolicyFile>& chain, Diagnostics& diags) : chain_(chain), diags_(diags) {}
@@ -47,6 +50,7 @@ class PolicyBuilder {
   void buildClasses();
   void buildInventory();
   void buildPorts();
+  void buildDot1x();  // after ports and classes
   void buildFlows();
   void buildInvariants();
   void buildSinksAndAlerts();

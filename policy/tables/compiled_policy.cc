@@ -59,6 +59,16 @@ const char* toString(Signal s) {
     case Signal::kDhcpv6OptionRequest: return "dhcpv6.option_request";
     case Signal::kCdpCapability: return "cdp.capabilities";
     case Signal::kDhcpFingerprint: return "dhcp.fingerprint";
+    case Signal::kDot1x: return "dot1x";
+  }
+  return "?";
+}
+
+const char* toString(Authentication a) {
+  switch (a) {
+    case Authentication::kNone: return "none";
+    case Authentication::kDot1x: return "dot1x";
+    case Authentication::kDot1xOrProfile: return "dot1x-or-profile";
   }
   return "?";
 }
@@ -322,6 +332,9 @@ std::string CompiledPolicy::dumpCanonical() const {
       }
       o << " trust=" << joined(roles, [](TrustedRole r) { return std::string(toString(r)); });
     }
+    if (p.authentication != Authentication::kNone) {  // only when set: older hashes stay
+      o << " authentication=" << toString(p.authentication) << " reauth=" << p.reauthPeriodSeconds;
+    }
     o << "\n";
   }
   for (const DeviceClass& c : classes) {
@@ -334,6 +347,7 @@ std::string CompiledPolicy::dumpCanonical() const {
     }
     o << "\n";
     if (c.inventory) o << "  match inventory\n";
+    if (c.dot1x) o << "  match dot1x\n";
     if (!c.dhcpVendorClass.empty()) o << "  match dhcp.vendor_class " << quotedList(c.dhcpVendorClass) << "\n";
     for (const auto& list : c.dhcpParameterLists) {
       o << "  match dhcp.parameter_list " << joined(list, [](uint8_t v) { return std::to_string(v); }) << "\n";
@@ -378,6 +392,12 @@ std::string CompiledPolicy::dumpCanonical() const {
       << " ports=" << f.ports.toString() << " mode=" << toString(f.mode) << "\n";
   }
   o << "flow default deny\n";
+  if (dot1x.enabled()) {  // only when set: older hashes stay
+    o << "dot1x radius=" << joined(dot1x.radiusServers, [](const Dot1xSettings::Server& s) {
+      return (s.address.find(':') != std::string::npos ? "[" + s.address + "]" : s.address) + ":" + std::to_string(s.port);
+    }) << " nas_identifier=" << quoted(dot1x.nasIdentifier) << " unreachable_zone=" << zone(dot1x.unreachableZone)
+      << " fingerprint_mismatch=" << (dot1x.quarantineFingerprintMismatch ? "quarantine" : "alert") << "\n";
+  }
   for (const Invariant& inv : invariants) {
     if (inv.kind == Invariant::Kind::kNeverReaches) {
       o << "invariant " << inv.name << " never from=" << zone(inv.from) << " to_zone=" << zone(inv.toZone)

@@ -93,6 +93,15 @@ struct Zone {
   bool allowsEtherType(uint16_t type) const;
 };
 
+// How a device on an access port proves what it is (docs/policy.md, ports
+// `authentication`; docs/dot1x.md).
+enum class Authentication : uint8_t {
+  kNone,            // placed by pins and profiling only
+  kDot1x,           // 802.1X required: only classes that require dot1x evidence place a device in the port's zones
+  kDot1xOrProfile,  // 802.1X offered: authenticated devices show dot1x evidence, the others are profiled
+};
+const char* toString(Authentication a);
+
 struct Port {
   std::string interface;  // one concrete interface, ranges are expanded
   std::string group;      // the policy's port entry it came from
@@ -106,6 +115,8 @@ struct Port {
   // Access ports: the first-hop roles a device on it may play (a router on
   // a jack); empty for the usual wall jack.
   TrustSet trust = 0;
+  Authentication authentication = Authentication::kNone;
+  uint32_t reauthPeriodSeconds = 0;  // dot1x ports: hostapd re-authenticates this often (0: never)
 };
 
 // One kind of evidence a device can show. The order is the dump order.
@@ -125,8 +136,9 @@ enum class Signal : uint8_t {
   kDhcpv6OptionRequest,
   kCdpCapability,
   kDhcpFingerprint,
+  kDot1x,  // an authorised 802.1X session on the device's port whose identity is the MAC's inventory asset
 };
-inline constexpr int kSignalCount = 15;
+inline constexpr int kSignalCount = 16;  // SignalMask (dataplane/fingerprint/device_classifier.h) holds 16
 const char* toString(Signal s);
 // Whether a device can only show this evidence once it has an IP address and
 // reaches a server (a SIP REGISTER goes to a registrar). Everything else is
@@ -161,6 +173,7 @@ struct DeviceClass {
   int priority = 0;  // higher wins when several classes match
   // Each matcher is an OR of patterns; a matcher that fires is one signal.
   bool inventory = false;
+  bool dot1x = false;  // match: {dot1x: true}
   std::vector<std::string> dhcpVendorClass;         // glob patterns (* and ?)
   std::vector<std::vector<uint8_t>> dhcpParameterLists;  // option 55, exact order
   std::vector<std::string> dhcpHostname;            // glob patterns
@@ -372,6 +385,21 @@ struct MacMobility {
   bool operator==(const MacMobility&) const = default;
 };
 
+// 802.1X settings shared by every dot1x port. The RADIUS shared secret is not
+// here: it is read by portvaktd from its own --dot1x-secret-file, never from
+// a policy (docs/dot1x.md).
+struct Dot1xSettings {
+  struct Server {
+    std::string address;  // IPv4 or IPv6 literal
+    uint16_t port = 1812;
+  };
+  std::vector<Server> radiusServers;  // primary first
+  std::string nasIdentifier = "portvakt";
+  ZoneId unreachableZone = kNoZone;  // while no server answers, unauthenticated devices on dot1x ports land here
+  bool quarantineFingerprintMismatch = false;  // an authenticated identity whose fingerprint disagrees: quarantined
+  bool enabled() const { return !radiusServers.empty(); }
+};
+
 struct CompiledPolicy {
   int formatVersion = kCompiledFormatVersion;
   std::string name;
@@ -395,6 +423,7 @@ struct CompiledPolicy {
   // codes, one entry per list (the first file and entry that lists it wins).
   std::vector<DhcpFingerprint> dhcpFingerprints;
   std::vector<std::string> fingerprintSources;  // file names, as written
+  Dot1xSettings dot1x;
   std::string contentHash;  // "sha256:<hex>" of dumpCanonical()
 
   ZoneId findZone(std::string_view name) const;

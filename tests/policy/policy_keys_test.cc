@@ -229,6 +229,79 @@ TEST(PolicyKeys, MacMobilityCompilesIntoTheTables) {
   EXPECT_NE(base.policy->dumpCanonical().find("mac_mobility window_ns=120000000000 moves=3 hold_ns=3600000000000\n"),
             std::string::npos);
   EXPECT_EQ(site.policy->macMobility, (tables::MacMobility{3600 * kSec, 2, 3600 * kSec})) << "the hold stays the base's";
+
+// 802.1X: the ports' modes and re-authentication periods, the RADIUS servers
+// (primary first, default port 1812), the fallback zone and the dot1x matcher
+// reach the tables, and the canonical dump shows them.
+TEST(PolicyKeys, Dot1xCompilesIntoPortsClassesAndSettings) {
+  auto path = std::filesystem::temp_directory_path() / ("pv-dot1x-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(path) << R"(portvakt: 1
+name: dot1x
+zones:
+  region: {vlan: 10}
+  guest: {vlan: 50}
+  quarantine: {vlan: 999, quarantine: true}
+classes:
+  eklient:
+    zone: region
+    match: {inventory: true, dot1x: true}
+    require: [inventory, dot1x]
+ports:
+  - name: jacks
+    interfaces: lan[1-2]
+    role: access
+    zones: [region, guest, quarantine]
+    default_zone: quarantine
+    authentication: dot1x
+  - name: reception
+    interfaces: lan3
+    role: access
+    zones: [guest, quarantine]
+    default_zone: quarantine
+    authentication: dot1x-or-profile
+    reauth_period: 600
+  - name: printer
+    interfaces: lan4
+    role: access
+    zones: [quarantine]
+    default_zone: quarantine
+dot1x:
+  radius_servers: ["10.20.0.5", "[2001:db8::5]:1645"]
+  reauth_period: 1800
+  radius_unreachable_zone: guest
+  fingerprint_mismatch: quarantine
+inventory:
+  devices:
+    - {mac: "3c:52:82:00:00:01", asset: EK-0001, hostname: ek1}
+)";
+  CompileResult r = compilePolicyFile(path.string());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(r.ok()) << r.diagnostics.format();
+  const tables::CompiledPolicy& p = *r.policy;
+  ASSERT_EQ(p.ports.size(), 4u);
+  EXPECT_EQ(p.ports[0].authentication, tables::Authentication::kDot1x);
+  EXPECT_EQ(p.ports[0].reauthPeriodSeconds, 1800u);
+  EXPECT_EQ(p.ports[2].authentication, tables::Authentication::kDot1xOrProfile);
+  EXPECT_EQ(p.ports[2].reauthPeriodSeconds, 600u);
+  EXPECT_EQ(p.ports[3].authentication, tables::Authentication::kNone);
+  ASSERT_EQ(p.dot1x.radiusServers.size(), 2u);
+  EXPECT_EQ(p.dot1x.radiusServers[0].address, "10.20.0.5");
+  EXPECT_EQ(p.dot1x.radiusServers[0].port, 1812);
+  EXPECT_EQ(p.dot1x.radiusServers[1].address, "2001:db8::5");
+  EXPECT_EQ(p.dot1x.radiusServers[1].port, 1645);
+  EXPECT_EQ(p.dot1x.unreachableZone, p.findZone("guest"));
+  EXPECT_TRUE(p.dot1x.quarantineFingerprintMismatch);
+  ASSERT_EQ(p.classes.size(), 1u);
+  EXPECT_TRUE(p.classes[0].dot1x);
+  EXPECT_EQ(p.classes[0].required, (std::vector<tables::Signal>{tables::Signal::kInventory, tables::Signal::kDot1x}));
+  const std::string dump = p.dumpCanonical();
+  EXPECT_NE(dump.find("port lan3 group=reception role=access zones=guest,quarantine default=quarantine mode=enforce "
+                      "authentication=dot1x-or-profile reauth=600\n"),
+            std::string::npos) << dump;
+  EXPECT_NE(dump.find("  match dot1x\n"), std::string::npos);
+  EXPECT_NE(dump.find("dot1x radius=10.20.0.5:1812,[2001:db8::5]:1645 nas_identifier=\"portvakt\" unreachable_zone=guest "
+                      "fingerprint_mismatch=quarantine\n"),
+            std::string::npos) << dump;
 }
 
 }  // namespace

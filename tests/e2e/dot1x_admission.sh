@@ -1,0 +1,352 @@
+#!/usr/bin/env bash
+# 802.1X admission through portvaktd with real parts: portvaktd forwards
+# between veths in a "switch" namespace and starts one hostapd (driver=wired)
+# per 802.1X jack from the compiled policy (tests/e2e/dot1x-site.yaml); a
+# real FreeRADIUS on the switch namespace's loopback checks EAP-TLS against a
+# CA and its CRL (certificates made here with openssl, CN = asset id);
+# wpa_supplicant -D wired authenticates from the PCs' namespaces.
+#   1. The eKlient (EK-0001 on its own MAC) is kept out of RDnet before EAP
+#      success, authenticates and then reaches RDnet.
+#   2. A forger with an inventoried MAC (EK-0002's) that sends the exact
+#      Windows DHCP fingerprint but has no certificate stays out, and the
+#      service desk hears dot1x_failure.
+#   3. A valid certificate of another asset (EK-0001's on EK-0003's MAC) is
+#      authorised by RADIUS but refused by portvaktd: dot1x_identity_mismatch,
+#      kept out of RDnet.
+#   4. A revoked certificate (CRL) fails: dot1x_failure, kept out.
+#   5. No EAPOL frame crosses the switch: none reaches the other jacks or
+#      the uplink.
+#   6. FreeRADIUS stopped and hostapd killed: hostapd is restarted, the
+#      eKlient's session ends and cannot come back without RADIUS, and
+#      nothing of it reaches RDnet meanwhile; radius_unreachable is raised and
+#      the eKlient lands in the policy's fallback zone (guest); FreeRADIUS
+#      started again: it re-authenticates and reaches RDnet again.
+# Deadlines here are functional (generous), nothing is timed.
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/common.bash"
+
+for tool in hostapd wpa_supplicant freeradius openssl tcpdump python3; do
+  if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
+    [ "${CI:-}" = true ] && { echo "FAIL: $tool is not installed (./run deps installs it)"; exit 1; }
+    echo "skip: $tool is not installed (./run deps installs hostapd, wpasupplicant, freeradius)"; exit 77
+  fi
+done
+PATH=$PATH:/usr/sbin
+
+id=$$
+ns() { echo "pvda$id-$1"; }
+work=$(mktemp -d /tmp/pvdot1xadm.XXXXXX)
+export PORTVAKT_SOCKET=$work/api.sock
+mac1=02:00:00:d1:00:01 mac2=02:00:00:d1:00:02 mac3=02:00:00:d1:00:03 mac4=02:00:00:d1:00:04
+failures=0
+daemon=
+cleanup() {
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  remove_lab "sw rdnet pc forger other revoked"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+wait_for() {  # SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s
+  local seconds=$1 what=$2; shift 2
+  local i
+  for ((i = 0; i < seconds * 10; i++)); do
+    "$@" >/dev/null 2>&1 && { ok "$what"; return 0; }
+    sleep 0.1
+  done
+  fail "$what (not within $seconds s)"
+  return 1
+}
+logged() { grep -qE "$1" "$work/daemon.log"; }
+logged_times() { [ "$(grep -cE "$2" "$work/daemon.log")" -ge "$1" ]; }  # N REGEX
+dump() {
+  echo "--- daemon log"; grep -v '"event":"device_new"' "$work/daemon.log" | tail -40
+  echo "--- radius (errors)"; grep -E "ERROR|Login incorrect" "$work/radius.log" | tail -10
+}
+
+# --- certificates: a CA, the RADIUS server, clients (one revoked), a CRL
+pki=$work/pki
+mkdir -p "$pki/ca"
+cat > "$pki/ca.cnf" <<EOF
+[ca]
+default_ca = lab
+[lab]
+database = $pki/ca/index.txt
+new_certs_dir = $pki/ca
+serial = $pki/ca/serial
+crlnumber = $pki/ca/crlnumber
+certificate = $pki/ca.pem
+private_key = $pki/ca.key
+default_md = sha256
+default_days = 2
+default_crl_days = 2
+policy = any
+[any]
+commonName = supplied
+[server_ext]
+extendedKeyUsage = serverAuth
+[client_ext]
+extendedKeyUsage = clientAuth
+EOF
+touch "$pki/ca/index.txt"; echo 01 > "$pki/ca/serial"; echo 01 > "$pki/ca/crlnumber"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$pki/ca.key" -out "$pki/ca.pem" -days 2 \
+  -subj "/CN=portvakt lab CA $id" 2>/dev/null || { echo "FAIL: openssl could not make the CA"; exit 1; }
+issue() {  # name CN extension
+  openssl req -newkey rsa:2048 -nodes -keyout "$pki/$1.key" -out "$pki/$1.csr" -subj "/CN=$2" 2>/dev/null &&
+    openssl ca -batch -config "$pki/ca.cnf" -extensions "$3" -in "$pki/$1.csr" -out "$pki/$1.pem" -notext 2>/dev/null
+}
+issue server radius.lab server_ext && issue client1 EK-0001 client_ext &&
+  issue revoked EK-0666 client_ext && openssl ca -config "$pki/ca.cnf" -revoke "$pki/revoked.pem" 2>/dev/null &&
+  openssl ca -config "$pki/ca.cnf" -gencrl -out "$pki/crl.pem" 2>/dev/null ||
+  { echo "FAIL: openssl could not issue the lab certificates"; exit 1; }
+
+secret="lab-$id-$RANDOM$RANDOM"
+printf '%s\n' "$secret" > "$work/radius.secret"
+chmod 600 "$work/radius.secret"
+
+rad=$work/radius
+mkdir -p "$rad/run" "$rad/capath"
+cp "$pki/ca.pem" "$pki/crl.pem" "$rad/capath/" && openssl rehash "$rad/capath" 2>/dev/null
+cat > "$rad/radiusd.conf" <<EOF
+prefix = /usr
+confdir = $rad
+raddbdir = $rad
+run_dir = $rad/run
+logdir = $rad
+libdir = /usr/lib/freeradius
+dictdir = /usr/share/freeradius
+pidfile = $rad/run/radiusd.pid
+name = radiusd
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1024
+hostname_lookups = no
+log {
+  destination = stdout
+  auth = yes
+}
+security {
+  allow_core_dumps = no
+  max_attributes = 200
+  reject_delay = 0
+  status_server = no
+}
+thread pool {
+  start_servers = 2
+  max_servers = 4
+  min_spare_servers = 1
+  max_spare_servers = 3
+  max_requests_per_server = 0
+}
+client switch {
+  ipaddr = 127.0.0.1
+  secret = $secret
+  require_message_authenticator = yes
+}
+modules {
+  eap {
+    default_eap_type = tls
+    timer_expire = 60
+    max_sessions = 64
+    tls-config tls-common {
+      private_key_file = $pki/server.key
+      certificate_file = $pki/server.pem
+      ca_file = $pki/ca.pem
+      ca_path = $rad/capath
+      check_crl = yes
+      cipher_list = "DEFAULT"
+      tls_min_version = "1.2"
+      tls_max_version = "1.2"
+      check_cert_cn = %{User-Name}
+    }
+    tls {
+      tls = tls-common
+    }
+  }
+}
+server default {
+  listen {
+    type = auth
+    ipaddr = 127.0.0.1
+    port = 1812
+  }
+  authorize {
+    eap {
+      ok = return
+    }
+  }
+  authenticate {
+    eap
+  }
+  post-auth {
+  }
+}
+EOF
+
+# --- namespaces and links
+for n in sw rdnet pc forger other revoked; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
+ip -n "$(ns sw)" link set lo up
+link() {  # switch-side name, host ns, host-side name, host MAC, host address
+  ip link add "$1" netns "$(ns sw)" type veth peer name "$3" netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
+  ip -n "$(ns $2)" link set "$3" address "$4"
+  ip -n "$(ns $2)" addr add "$5" dev "$3"
+  ip -n "$(ns $2)" link set "$3" up
+  ip -n "$(ns sw)" link set "$1" up
+  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
+}
+link eth0 rdnet up0 02:00:00:00:01:01 10.20.0.1/16
+link eth3 pc lan0 $mac1 10.20.0.21/16
+link eth4 forger lan0 $mac2 10.20.0.22/16
+link eth5 other lan0 $mac3 10.20.0.23/16
+link eth6 revoked lan0 $mac4 10.20.0.24/16
+
+start_radius() {
+  ip netns exec "$(ns sw)" freeradius -X -d "$rad" >> "$work/radius.log" 2>&1 &
+  radius_pid=$!
+  wait_for 30 "FreeRADIUS is ready in the switch namespace" grep -q "Ready to process requests" "$work/radius.log"
+}
+start_radius || { tail -20 "$work/radius.log"; exit 1; }
+
+# EAPOL must never cross the switch: capture it where it must not appear. The
+# forger's jack has a hostapd of its own (it sends the forger EAP requests:
+# hostapd's wired driver learns stations from their DHCP), so there only
+# frames that did not come from that jack's own interface count.
+eth4_mac=$(ip netns exec "$(ns sw)" cat /sys/class/net/eth4/address)
+ip netns exec "$(ns forger)" tcpdump -n -U -i lan0 -w "$work/eapol-forger.pcap" \
+  "ether proto 0x888e and not ether src $eth4_mac" 2>/dev/null &
+ip netns exec "$(ns rdnet)" tcpdump -n -U -i up0 -w "$work/eapol-rdnet.pcap" ether proto 0x888e 2>/dev/null &
+
+ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/dot1x-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \
+  --state-dir "$work/state" --dot1x-secret-file "$work/radius.secret" --dot1x-runtime-dir "$work/rt" 2>"$work/daemon.log" &
+daemon=$!
+wait_for 30 "portvaktd runs" test -S "$PORTVAKT_SOCKET" || { dump; exit 1; }
+for p in eth3 eth4 eth5 eth6; do
+  wait_for 30 "portvaktd started hostapd for $p" logged "802.1X $p: hostapd-started" || dump
+done
+
+"$pv" ports > "$work/ports" 2>&1
+grep -qE "^eth3 +access .* dot1x +up" "$work/ports" && grep -qE "^eth0 +uplink .* none +up" "$work/ports" &&
+  ok "portvakt ports shows the authentication mode" || { fail "portvakt ports lacks the authentication mode"; cat "$work/ports"; }
+
+reach() { ip netns exec "$(ns $1)" ping -c 2 -W 1 -i 0.3 "$2" >/dev/null 2>&1; }
+expect_blocked() { reach "$1" "$2" && fail "$1 reaches $2 ($3)" || ok "$3"; }
+
+# --- 1. the eKlient: out before EAP success, in after it
+expect_blocked pc 10.20.0.1 "the eKlient does not reach RDnet before it authenticates"
+supplicant() {  # namespace cert-name identity
+  cat > "$work/sup-$1.conf" <<EOF
+ctrl_interface=$work/sup-$1
+eapol_version=2
+ap_scan=0
+network={
+  key_mgmt=IEEE8021X
+  eap=TLS
+  identity="$3"
+  ca_cert="$pki/ca.pem"
+  client_cert="$pki/$2.pem"
+  private_key="$pki/$2.key"
+  eapol_flags=0
+}
+EOF
+  ip netns exec "$(ns $1)" wpa_supplicant -D wired -i lan0 -c "$work/sup-$1.conf" > "$work/sup-$1.log" 2>&1 &
+}
+supplicant pc client1 EK-0001
+wait_for 60 "EK-0001 authorised on eth3" logged "802.1X eth3 $mac1 authorised identity EK-0001" || dump
+wait_for 20 "the authenticated eKlient reaches RDnet" reach pc 10.20.0.1 || dump
+wait_for 5 "devices show: the eKlient in region, 802.1X authorised as EK-0001" \
+  bash -c "'$pv' devices show $mac1 | tr '\n' ' ' | grep -qE 'zone +region .*802.1X +authorised as EK-0001'"
+
+# --- 2. the forger: an inventoried MAC and the exact Windows DHCP fingerprint, no certificate
+dhcp_discover() {  # namespace MAC: a DHCPDISCOVER with Windows 10's option 55 and vendor class
+  ip netns exec "$(ns $1)" python3 - "$2" <<'EOF'
+import socket, struct, sys
+mac = bytes.fromhex(sys.argv[1].replace(':', ''))
+opts = bytes([53, 1, 1, 61, 7, 1]) + mac + bytes([12, 8]) + b'EK-LAB-2' + bytes([60, 8]) + b'MSFT 5.0'
+params = [1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252]
+opts += bytes([55, len(params)] + params) + bytes([255])
+bootp = struct.pack('!BBBBIHH4s4s4s4s16s64s128s', 1, 1, 6, 0, 0x1234, 0, 0x8000, b'\0'*4, b'\0'*4, b'\0'*4, b'\0'*4,
+                    mac + b'\0'*10, b'\0'*64, b'\0'*128) + bytes([99, 130, 83, 99]) + opts
+udp = struct.pack('!HHHH', 68, 67, 8 + len(bootp), 0) + bootp
+ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), 1, 0, 64, 17, 0, b'\0'*4, b'\xff'*4)
+s = sum(struct.unpack('!10H', ip)); s = (s & 0xffff) + (s >> 16); s = (s & 0xffff) + (s >> 16)
+ip = ip[:10] + struct.pack('!H', ~s & 0xffff) + ip[12:]
+frame = b'\xff'*6 + mac + b'\x08\x00' + ip + udp
+sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+sock.bind(('lan0', 0))
+sock.send(frame)
+EOF
+}
+dhcp_discover forger $mac2
+expect_blocked forger 10.20.0.1 "the forger (EK-0002's MAC, Windows DHCP fingerprint, no certificate) does not reach RDnet"
+sleep 4  # past the 5 s grace an inventoried MAC has to authenticate
+dhcp_discover forger $mac2
+expect_blocked forger 10.20.0.1 "the forger still does not reach RDnet"
+wait_for 10 "dot1x_failure raised for the forger" logged "\"event\":\"dot1x_failure\",\"mac\":\"$mac2\"" || dump
+"$pv" devices show $mac2 > "$work/forger" 2>&1
+grep -qE "^zone +quarantine" "$work/forger" && ok "devices show: the forger is in quarantine" ||
+  { fail "devices show does not put the forger in quarantine"; cat "$work/forger"; }
+
+# --- 3. a valid certificate of another asset
+supplicant other client1 EK-0001
+wait_for 60 "dot1x_identity_mismatch for EK-0001's certificate on EK-0003's MAC" \
+  logged "\"event\":\"dot1x_identity_mismatch\",\"mac\":\"$mac3\"" || dump
+expect_blocked other 10.20.0.1 "EK-0003's MAC with EK-0001's certificate does not reach RDnet"
+
+# --- 4. the revoked certificate
+supplicant revoked revoked EK-0666
+wait_for 60 "dot1x_failure for the revoked certificate" logged "\"event\":\"dot1x_failure\",\"mac\":\"$mac4\"" || dump
+wait_for 10 "FreeRADIUS refused it for the CRL" grep -qE "certificate revoked" "$work/radius.log"
+expect_blocked revoked 10.20.0.1 "the revoked certificate's PC does not reach RDnet"
+
+# --- 5. EAPOL never crossed the switch
+sleep 1
+for n in forger rdnet; do
+  frames=$(tcpdump -r "$work/eapol-$n.pcap" 2>/dev/null | wc -l)
+  [ "$frames" -eq 0 ] && ok "no EAPOL frame reached $n" || fail "$frames EAPOL frames reached $n"
+done
+
+# --- 6. RADIUS stopped, hostapd killed: the session ends and stays ended
+kill "$radius_pid"; wait "$radius_pid" 2>/dev/null
+hostapd_pid=$(ip netns pids "$(ns sw)" | while read -r p; do
+  tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q "hostapd-eth3.conf" && echo "$p"; done | head -1)
+if [ -z "$hostapd_pid" ]; then
+  fail "no hostapd for eth3 found"
+else
+  kill -9 "$hostapd_pid"
+  wait_for 10 "the session of EK-0001 ended: hostapd restarted" logged "802.1X eth3 $mac1 ended identity EK-0001 \(hostapd restarted\)" || dump
+  wait_for 30 "hostapd for eth3 restarted" logged_times 2 "802.1X eth3: hostapd-started"
+  ip netns exec "$(ns rdnet)" tcpdump -n -U -i up0 -w "$work/gap.pcap" ether src $mac1 2>/dev/null &
+  gap=$!
+  sleep 1
+  expect_blocked pc 10.20.0.1 "without RADIUS the eKlient is not re-authorised and reaches nothing of RDnet"
+  expect_blocked pc 10.20.0.1 "... still"
+  wait_for 60 "radius_unreachable raised (hostapd's requests time out)" logged '"event":"radius_unreachable"' || dump
+  wait_for 10 "the eKlient that cannot re-authenticate is in the fallback zone guest" \
+    bash -c "'$pv' devices show $mac1 | grep -qE '^zone +guest'"
+  kill $gap; wait $gap 2>/dev/null
+  frames=$(tcpdump -r "$work/gap.pcap" 2>/dev/null | wc -l)
+  [ "$frames" -eq 0 ] && ok "no frame of the eKlient reached RDnet while it was not re-authorised" ||
+    fail "$frames frames of the eKlient reached RDnet before it was re-authorised"
+  start_radius
+  # hostapd retries the EAP exchange itself; NEW_STA after the restart has been used up.
+  wait_for 90 "EK-0001 re-authorised once RADIUS answers again" \
+    logged_times 2 "802.1X eth3 $mac1 authorised identity EK-0001" || dump
+  wait_for 20 "the eKlient reaches RDnet again" reach pc 10.20.0.1
+  wait_for 30 "portvaktd says a RADIUS server answers again" logged "a RADIUS server answers again"
+fi
+
+kill "$daemon"; wait "$daemon"; status=$?; daemon=
+[ "$status" -eq 0 ] && ok "portvaktd stopped cleanly" || fail "portvaktd exited with $status"
+sleep 0.5
+left=$(ip netns pids "$(ns sw)" | while read -r p; do tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q "^hostapd\|/hostapd " && echo "$p"; done)
+[ -z "$left" ] && ok "hostapd stopped with portvaktd" || fail "hostapd still runs after portvaktd stopped: $left"
+grep -qE "Sanitizer|runtime error" "$work/daemon.log" && fail "sanitizer report in the daemon's log" || true
+
+if [ "$failures" -ne 0 ]; then
+  dump
+  echo "FAIL: $failures check(s) failed"
+  exit 1
+fi
+echo "PASS: dot1x admission"
