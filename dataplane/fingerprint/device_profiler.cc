@@ -396,9 +396,9 @@ void DeviceProfiler::setDot1x(Dot1xSnapshotPtr snapshot, int64_t nowNs) {
     DeviceRecord& r = records_[ref - 1];
     if (!applyDot1x(r) && !fallbackChanged) continue;
     decide(r, nowNs);
-    const uint32_t newSuspicion = checkSpoof(r, 0, emptyString());
+    const uint32_t newSuspicion = checkSpoof(r);
     commit(r, nowNs, true);
-    if (newSuspicion) announceSpoof(r, nowNs);
+    if (newSuspicion) announceSpoof(r, newSuspicion, nowNs);
   }
 }
 

@@ -200,6 +200,7 @@ TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) 
                                                    "may not keep it for less (365d)"),
             std::string::npos)
       << shorterAudit.diagnostics.format();
+}
 
 // mac_mobility (issue 13): durations with units reach the tables in ns; a
 // policy that states the defaults (or says nothing) dumps and hashes as before
@@ -229,6 +230,7 @@ TEST(PolicyKeys, MacMobilityCompilesIntoTheTables) {
   EXPECT_NE(base.policy->dumpCanonical().find("mac_mobility window_ns=120000000000 moves=3 hold_ns=3600000000000\n"),
             std::string::npos);
   EXPECT_EQ(site.policy->macMobility, (tables::MacMobility{3600 * kSec, 2, 3600 * kSec})) << "the hold stays the base's";
+}
 
 // 802.1X: the ports' modes and re-authentication periods, the RADIUS servers
 // (primary first, default port 1812), the fallback zone and the dot1x matcher
