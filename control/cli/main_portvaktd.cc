@@ -270,7 +270,7 @@ int main(int argc, char** argv) {
   // 802.1X: hostapd per dot1x port, sessions into the dataplane's admission.
   control::Dot1xAdmission dot1xAdmission({vm["dot1x-secret-file"].as<std::string>(), vm["dot1x-runtime-dir"].as<std::string>(),
                                           vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>()},
-                                         dataplane.get(), raiseLocked);
+                                         dataplane.get(), &metrics, raiseLocked);
   if (dataplane) {
     if (auto error = dot1xAdmission.apply(current); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
   }
@@ -332,6 +332,7 @@ int main(int argc, char** argv) {
         std::map<std::pair<std::string, std::string>, int64_t> byClassAndZone;
         for (const control::DeviceSnapshot& d : dataplane->devices()) ++byClassAndZone[{d.deviceClass, d.zone}];
         metrics.setDeviceCounts(byClassAndZone);
+        dot1xAdmission.updateMetrics();
       }
       if (auto rows = db->deviceCount()) metrics.setDeviceTable(-1, -1, *rows);
     }

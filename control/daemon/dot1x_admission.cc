@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "control/daemon/dataplane_runner.h"
+#include "control/metrics/metrics.h"
 #include "dataplane/fingerprint/device_classifier.h"
 
 namespace portvakt::control {
@@ -27,8 +28,15 @@ std::string describe(const dot1x::Dot1xConfig& c) {
 
 }  // namespace
 
-Dot1xAdmission::Dot1xAdmission(Dot1xOptions options, DataplaneRunner* dataplane, Raise raise)
-    : options_(std::move(options)), dataplane_(dataplane), raise_(std::move(raise)) {}
+Dot1xAdmission::Dot1xAdmission(Dot1xOptions options, DataplaneRunner* dataplane, Metrics* metrics, Raise raise)
+    : options_(std::move(options)), dataplane_(dataplane), metrics_(metrics), raise_(std::move(raise)) {}
+
+void Dot1xAdmission::updateMetrics() const {
+  if (!metrics_ || !supervisor_) return;
+  std::map<std::string, int64_t> byState;
+  for (const dot1x::Session& s : supervisor_->sessions()) ++byState[dot1x::toString(s.state)];
+  metrics_->setDot1xSessions(byState);
+}
 
 Dot1xAdmission::~Dot1xAdmission() { stop(); }
 
@@ -172,6 +180,7 @@ void Dot1xAdmission::onNotice(const dot1x::SupervisorNotice& n) {
     } else {
       changed = authorised_.erase(key) > 0;
     }
+    if (s.state == dot1x::SessionState::kFailed && metrics_) metrics_->addDot1xFailures(1);
     if (s.state == dot1x::SessionState::kFailed) {
       const auto now = std::chrono::steady_clock::now();
       auto it = lastFailureAlert_.find(s.mac);

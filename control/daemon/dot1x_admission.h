@@ -42,6 +42,7 @@
 namespace portvakt::control {
 
 class DataplaneRunner;
+class Metrics;
 
 struct Dot1xOptions {
   std::string secretFile;   // empty: 802.1X ports are refused with a message
@@ -54,7 +55,8 @@ class Dot1xAdmission {
  public:
   using Raise = std::function<void(const std::string& type, const std::string& port, const std::string& mac,
                                    const std::string& detail)>;
-  Dot1xAdmission(Dot1xOptions options, DataplaneRunner* dataplane, Raise raise);
+  // `metrics` may be null.
+  Dot1xAdmission(Dot1xOptions options, DataplaneRunner* dataplane, Metrics* metrics, Raise raise);
   ~Dot1xAdmission();
 
   // Starts, restarts or stops the supervisor for `policy`: a policy whose
@@ -64,6 +66,8 @@ class Dot1xAdmission {
   void stop();
 
   std::vector<dot1x::Session> sessions() const;
+  // Sets the sessions-by-state gauge from the supervisor's table (control thread).
+  void updateMetrics() const;
   bool running() const { return supervisor_ != nullptr; }
 
  private:
@@ -74,6 +78,7 @@ class Dot1xAdmission {
 
   Dot1xOptions options_;
   DataplaneRunner* dataplane_;
+  Metrics* metrics_;
   Raise raise_;
   std::unique_ptr<dot1x::HostapdSupervisor> supervisor_;
   std::string runningConfig_;  // the config the supervisor runs, as text, to see a change

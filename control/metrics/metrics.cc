@@ -110,6 +110,23 @@ void Metrics::setDeviceTable(int64_t records, int64_t unclassified, int64_t stor
   if (storedRows >= 0) deviceTable_.Add({{"site", site_}, {"what", "stored_rows"}}).Set(static_cast<double>(storedRows));
 }
 
+void Metrics::setDot1xSessions(const std::map<std::string, int64_t>& counts) {
+  if (!dot1xSessions_) {
+    dot1xSessions_ = &BuildGauge().Name("portvakt_dot1x_sessions").Help("802.1X sessions by state").Register(*registry_);
+  }
+  for (const char* state : {"started", "authorised", "failed", "ended"}) {
+    auto it = counts.find(state);
+    dot1xSessions_->Add({{"site", site_}, {"state", state}}).Set(it == counts.end() ? 0.0 : static_cast<double>(it->second));
+  }
+}
+
+void Metrics::addDot1xFailures(uint64_t n) {
+  if (!dot1xFailures_) {
+    dot1xFailures_ = &BuildCounter().Name("portvakt_dot1x_failures_total").Help("802.1X EAP failures").Register(*registry_);
+  }
+  dot1xFailures_->Add({{"site", site_}}).Increment(static_cast<double>(n));
+}
+
 std::string Metrics::exposition() const {
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, registry_->Collect());

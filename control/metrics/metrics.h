@@ -60,6 +60,10 @@ class Metrics {
   // many of them are never-classified strangers), rows of the devices table;
   // a negative value leaves that gauge as it is.
   void setDeviceTable(int64_t records, int64_t unclassified, int64_t storedRows);
+  // 802.1X sessions by state (started, authorised, failed, ended); states
+  // missing from `counts` are set to 0. And EAP failures, adds `n`.
+  void setDot1xSessions(const std::map<std::string, int64_t>& counts);
+  void addDot1xFailures(uint64_t n);
   std::string exposition() const;
   // Serves /metrics on `address` (host:port, loopback by default). Returns an
   // error text on failure (port in use, bad address).
@@ -85,6 +89,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& deviceTable_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> deviceGauges_;
   prometheus::Gauge* currentInfo_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* dot1xSessions_ = nullptr;     // made on first use
+  prometheus::Family<prometheus::Counter>* dot1xFailures_ = nullptr;   // made on first use
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -14,6 +14,8 @@
 #      authorised by RADIUS but refused by portvaktd: dot1x_identity_mismatch,
 #      kept out of RDnet.
 #   4. A revoked certificate (CRL) fails: dot1x_failure, kept out.
+#   Between them: `portvakt ports` shows the mode, `devices show` the 802.1X
+#   state, the metrics count sessions by state and failures.
 #   5. No EAPOL frame crosses the switch: none reaches the other jacks or
 #      the uplink.
 #   6. FreeRADIUS stopped and hostapd killed: hostapd is restarted, the
@@ -218,7 +220,7 @@ ip netns exec "$(ns forger)" tcpdump -n -U -i lan0 -w "$work/eapol-forger.pcap" 
   "ether proto 0x888e and not ether src $eth4_mac" 2>/dev/null &
 ip netns exec "$(ns rdnet)" tcpdump -n -U -i up0 -w "$work/eapol-rdnet.pcap" ether proto 0x888e 2>/dev/null &
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/dot1x-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \
+ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/dot1x-site.yaml --socket "$PORTVAKT_SOCKET" --metrics 127.0.0.1:9120 \
   --state-dir "$work/state" --dot1x-secret-file "$work/radius.secret" --dot1x-runtime-dir "$work/rt" 2>"$work/daemon.log" &
 daemon=$!
 wait_for 30 "portvaktd runs" test -S "$PORTVAKT_SOCKET" || { dump; exit 1; }
@@ -299,6 +301,12 @@ supplicant revoked revoked EK-0666
 wait_for 60 "dot1x_failure for the revoked certificate" logged "\"event\":\"dot1x_failure\",\"mac\":\"$mac4\"" || dump
 wait_for 10 "FreeRADIUS refused it for the CRL" grep -qE "certificate revoked" "$work/radius.log"
 expect_blocked revoked 10.20.0.1 "the revoked certificate's PC does not reach RDnet"
+
+# The metrics (the switch namespace's own loopback): sessions by state, failures.
+metric() { ip netns exec "$(ns sw)" curl -s http://127.0.0.1:9120/metrics | grep -qE "$1"; }
+wait_for 10 "metrics: 2 sessions authorised (EK-0001 on eth3, and on eth5 as far as RADIUS goes)" \
+  metric '^portvakt_dot1x_sessions\{.*state="authorised".*\} 2$'
+wait_for 10 "metrics: EAP failures counted" metric '^portvakt_dot1x_failures_total\{.*\} [1-9]'
 
 # --- 5. EAPOL never crossed the switch
 sleep 1
