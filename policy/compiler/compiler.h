@@ -20,7 +20,7 @@ namespace portvakt::policy {
 struct CompileResult {
   Diagnostics diagnostics;
   std::shared_ptr<const tables::CompiledPolicy> policy;  // null when there are errors
-  // Every file read (the extends chain, inventory CSVs) with its text: what
+  // Every file read (the extends chain, inventory CSVs, fingerprint data) with its text: what
   // compilePolicySources needs to rebuild exactly these tables later.
   std::vector<SourceText> sources;
   bool ok() const { return policy != nullptr; }
@@ -49,7 +49,7 @@ struct BundleRead {
 };
 
 // Reads the site file at `path` and the files it names (bases through
-// `extends:`, inventory CSVs) with the calling process's own rights, the way
+// `extends:`, inventory CSVs, `fingerprints` data) with the calling process's own rights, the way
 // the compiler finds them. A file that cannot be read is an error here; any
 // other problem of the policy is left for the compilation of the bundle.
 [[nodiscard]] BundleRead readPolicyBundle(const std::string& path);

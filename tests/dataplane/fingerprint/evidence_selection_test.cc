@@ -158,3 +158,31 @@ TEST(FingerprintContradiction, ALinuxFingerprintContradictsThePrinterClassAndThe
 
 }  // namespace
 }  // namespace portvakt::fingerprint
+
+namespace portvakt::fingerprint {
+namespace {
+
+// `require: [[dhcp.fingerprint, oui]]` with `evidence: any`: mDNS alone fires
+// but does not satisfy the group; either kind of the group does.
+TEST(RequireGroups, OneKindOfEachGroupMustFire) {
+  tables::CompiledPolicy policy = testing::karlstadPolicy();
+  tables::DeviceClass& printer = policy.classes[static_cast<size_t>(findClass(policy, "printer"))];
+  printer.evidenceRequired = 1;
+  printer.required.clear();
+  printer.requiredAnyOf = {{tables::Signal::kOui, tables::Signal::kDhcpFingerprint}};
+  tables::ExpectedOutcome t;
+  t.mac = testing::mac("02:00:00:00:00:31");
+  t.mdnsServices = {"_ipp._tcp"};
+  ClassDecision d = classifyDevice(policy, evidenceFromExpectedOutcome(t), testing::kQuarantine);
+  EXPECT_EQ(d.className, "") << d.explain(policy);
+  t.mac = testing::mac("00:1e:0b:00:00:31");  // the group's oui
+  d = classifyDevice(policy, evidenceFromExpectedOutcome(t), testing::kQuarantine);
+  EXPECT_EQ(d.className, "printer") << d.explain(policy);
+  t.mac = testing::mac("02:00:00:00:00:31");
+  t.dhcpParameterList = testing::kHpPrinter;  // the group's dhcp.fingerprint
+  d = classifyDevice(policy, evidenceFromExpectedOutcome(t), testing::kQuarantine);
+  EXPECT_EQ(d.className, "printer") << d.explain(policy);
+}
+
+}  // namespace
+}  // namespace portvakt::fingerprint
