@@ -17,7 +17,7 @@ for key in "User=portvakt" "Group=portvakt" \
 done
 # One line each: a second CapabilityBoundingSet= or AmbientCapabilities= would add to the first.
 for key in CapabilityBoundingSet AmbientCapabilities User; do
-  [ "$(grep -c "^$key=" "$unit")" -eq 1 ] || { echo "FAIL: $unit sets $key= more than once"; fail=1; }
+  [ "$(grep -c "^$key=" "$unit")" -eq 1 ] || { echo "FAIL: $unit must set $key= exactly once (a second line adds to the first)"; fail=1; }
 done
 grep -q '^ExecStart=/usr/bin/portvaktd --initial-policy ' "$unit" || { echo "FAIL: ExecStart does not run portvaktd --initial-policy (a restart must resume the last push)"; fail=1; }
 # The user the unit names is the one sysusers.d creates, and the group it
