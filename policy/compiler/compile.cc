@@ -61,6 +61,7 @@ tables::CompiledPolicy PolicyBuilder::build() {
   buildPorts();
   buildSinksAndAlerts();
   buildMaintenance();
+  buildManagementRoles();
   buildPins();
   buildFlows();
   buildInvariants();

@@ -49,6 +49,7 @@ class PolicyBuilder {
   void buildInvariants();
   void buildSinksAndAlerts();
   void buildMaintenance();
+  void buildManagementRoles();
   void buildPins();
   void buildTests();
   // semantic_checks.cc
