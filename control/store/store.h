@@ -134,12 +134,12 @@ struct PolicyRecord {
   std::string kind = "push";  // push | rollback
   std::string source;         // file name(s) pushed
   uid_t uid = 0;              // who (SO_PEERCRED)
-  std::string subject;        // who, over HTTPS: the client certificate's subject (then uid is 0); else empty
   int64_t unixTime = 0;       // when, seconds
   std::string summary;        // diff summary against the version before
   std::string policyText;     // the YAML as pushed (audit)
   std::string canonical;      // the compiled tables' canonical dump (audit)
   std::string sourcesJson = "[]";  // every file compiled, [{"path","text"}]: rebuilds the version (rollback)
+  std::string subject{};  // who, over HTTPS: the client certificate's subject (uid is 0 then); else empty
 };
 
 class Store {
