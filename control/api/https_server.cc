@@ -192,7 +192,10 @@ struct HttpsServer::Impl {
       }
     } else if (route->path == kMetricsPath) {
       if (!hooks.metrics) answerJson(res, 404, failure("this portvaktd exports no metrics"));
-      else res.set_content(hooks.metrics(), "text/plain; version=0.0.4");
+      else {
+        res.status = 200;
+        res.set_content(hooks.metrics(), "text/plain; version=0.0.4");
+      }
     } else if (!control::ApiHandler::roleAllows(role, route->command)) {
       answerJson(res, 403, failure(identity->subject + " has the role '" + role + "', which may not use " +
                                    route->command + " (" + req.method + " " + route->path + ")"));

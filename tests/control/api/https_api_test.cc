@@ -128,7 +128,7 @@ TEST(HttpsRoles, ARemoteCallerIsNotRoot) {
 policy::CompileResult compileWith(const std::string& management) {
   const std::string site =
       "portvakt: 1\nname: m\nzones:\n  quarantine: {vlan: 999, quarantine: true}\nports:\n"
-      "  - {name: p, interfaces: eth0, role: access, zones: [quarantine]}\n" +
+      "  - {name: p, interfaces: eth0, role: access, zones: [quarantine], default_zone: quarantine}\n" +
       management;
   return policy::compilePolicySources("site.yaml", {{"site.yaml", site}});
 }
@@ -154,7 +154,7 @@ TEST(PolicyManagementRoles, MistakesAreNamedWithTheirPlace) {
   EXPECT_NE(r.diagnostics.format().find("management role 'admin' is not defined"), std::string::npos)
       << r.diagnostics.format();
   r = compileWith("management:\n  roles:\n    engineer: [\"O=Region\"]\n");
-  EXPECT_NE(r.diagnostics.format().find("site.yaml:9:17: error[bad-subject]"), std::string::npos)
+  EXPECT_NE(r.diagnostics.format().find("site.yaml:9:16: error[bad-subject]"), std::string::npos)
       << r.diagnostics.format();
   r = compileWith("management:\n  roles:\n    engineer: [\"CN=eva\"]\n    monitor: [\"CN=eva\"]\n");
   EXPECT_NE(r.diagnostics.format().find("error[duplicate-subject]: 'CN=eva' already names a management role"),
