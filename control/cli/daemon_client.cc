@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -115,6 +116,9 @@ std::optional<std::string> callRemote(const Remote& r, const json& request, std:
     error = *bad;
     return std::nullopt;
   }
+  // An appliance that refuses the handshake closes the socket while the
+  // client may still be writing: that must be an error message, not SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   httplib::SSLClient client(host, port, r.cert, r.key);
   if (!client.is_valid()) {
     error = "cannot use the client certificate " + r.cert + " with the key " + r.key;

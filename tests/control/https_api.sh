@@ -159,7 +159,11 @@ expect_body() {  # regex what
 expect_status 000 "no client certificate: no answer" none GET /api/v1/status
 expect_status 000 "another CA's certificate: no answer" stranger GET /api/v1/status
 expect_status 000 "a revoked certificate: no answer" mallory GET /api/v1/status
-expect_status 000 "TLS 1.1: no answer" eva GET /api/v1/status --tlsv1.1 --tls-max 1.1
+# TLS 1.1, from a client that allows it (SECLEVEL=0: OpenSSL 3 refuses it by default).
+printf 'GET /api/v1/status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' |
+  timeout 10 openssl s_client -quiet -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' -connect "127.0.0.1:$port" \
+    -cert "$pki/eva.crt" -key "$pki/eva.key" -CAfile "$pki/region-ca.crt" > "$work/tls11" 2>&1
+grep -q "^HTTP/1.1" "$work/tls11" && failure "TLS 1.1 got an answer"
 expect_status 200 "TLS 1.2 answers" eva GET /api/v1/status --tlsv1.2 --tls-max 1.2
 expect_status 200 "TLS 1.3 answers" eva GET /api/v1/status --tlsv1.3
 
