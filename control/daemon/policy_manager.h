@@ -16,8 +16,9 @@
 // every file it reads, with their texts), compiled without reading the disk:
 // the daemon runs as root and must never open a file a client names.
 //
-// Thread-safety: plan/push/rollback/history are called from the control thread
-// only; current() may be called from any thread.
+// Thread-safety: plan/push/rollback/history are called by one thread at a
+// time (portvaktd: the control thread or an HTTPS worker, under the daemon's
+// apiMutex); current() may be called from any thread.
 
 #include <sys/types.h>
 
