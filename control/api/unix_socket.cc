@@ -208,7 +208,10 @@ void UnixSocketServer::acceptPending(int64_t nowMs) {
     ucred cred{};
     socklen_t len = sizeof cred;
     if (::getsockopt(client, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) continue;  // no credentials, no service
-    c->caller = {cred.uid, cred.gid, cred.pid};
+    c->caller = Caller{};
+    c->caller.uid = cred.uid;
+    c->caller.gid = cred.gid;
+    c->caller.pid = cred.pid;
     c->acceptedMs = nowMs;
     c->deadlineMs = nowMs + limits_.requestDeadlineMs;
     admit(std::move(c));

@@ -57,6 +57,14 @@ struct Caller {
   uid_t uid = 0;
   gid_t gid = 0;
   pid_t pid = 0;
+  // An HTTPS caller (control/api/https_server.h) is known by its client
+  // certificate, not by a uid: `remote` is set, `subject` is the certificate's
+  // subject and `role` what the policy's management.roles give it
+  // ("engineer", "servicedesk", "monitor"). uid, gid and pid are 0 then and
+  // grant nothing.
+  bool remote = false;
+  std::string subject;
+  std::string role;
 };
 
 class UnixSocketServer {

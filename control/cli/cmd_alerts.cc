@@ -44,7 +44,9 @@ int cmdAlerts(const std::vector<std::string>& args) {
   const json& a = std::get<json>(answer);
   std::vector<std::vector<std::string>> rows = {{"TIME", "SEVERITY", "EVENT", "PORT", "DEVICE", "COUNT", "ACK", "DELIVERY", "ID"}};
   for (const json& alert : a["alerts"]) {
-    std::string ack = alert["acked_by"].is_null() ? "-" : "uid " + std::to_string(alert["acked_by"].get<int64_t>());
+    std::string ack = alert["acked_by"].is_null() ? "-"
+                      : !alert.value("acked_by_subject", "").empty() ? alert.value("acked_by_subject", "")
+                                                                    : "uid " + std::to_string(alert["acked_by"].get<int64_t>());
     std::string event = alert.value("event", "");
     if (alert.value("suppressed", false)) event += " (suppressed: " + alert.value("maintenance_window", "") + ")";
     rows.push_back({timeText(alert.value("time_ms", int64_t{0}) / 1000), alert.value("severity", ""), event,

@@ -166,7 +166,8 @@ int cmdPolicyHistory(const std::vector<std::string>& args) {
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   for (const json& v : std::get<json>(answer)["history"]) {
-    std::cout << v.value("version", 0) << "  " << timeText(v.value("time", int64_t{0})) << "  uid " << v.value("uid", 0)
+    const std::string who = v.value("subject", "").empty() ? "uid " + std::to_string(v.value("uid", 0)) : v.value("subject", "");
+    std::cout << v.value("version", 0) << "  " << timeText(v.value("time", int64_t{0})) << "  " << who
               << "  " << v.value("kind", "push") << "  " << v.value("hash", "").substr(0, 19) << "  " << v.value("name", "") << "  " << v.value("summary", "")
               << "  " << v.value("source", "") << "\n";
   }

@@ -1,10 +1,17 @@
 #include "control/cli/daemon_client.h"
 
+#include <httplib.h>
+
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 
+#include "control/api/https_routes.h"
 #include "control/api/unix_socket.h"
 #include "control/cli/commands.h"
 
@@ -19,19 +26,158 @@ std::string defaultSocket() {
   return env && *env ? env : "/run/portvakt/portvakt.sock";
 }
 
+std::string defaultProfiles() {
+  if (const char* env = std::getenv("PORTVAKT_PROFILES"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return std::string(xdg) + "/portvakt/profiles.ini";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "") + "/.config/portvakt/profiles.ini";
+}
+
+struct Remote {
+  std::string server, cert, key, ca;
+};
+
+// The HTTPS settings from --profile and the command line (which wins), or
+// nullopt for the Unix socket. Sets `error` when they are incomplete.
+std::optional<Remote> remoteSettings(const po::variables_map& vm, std::string& error) {
+  Remote r;
+  if (vm.count("profile")) {
+    const std::string name = vm["profile"].as<std::string>();
+    const std::string file = vm["profiles"].as<std::string>();
+    std::ifstream in(file);
+    if (!in) {
+      error = "cannot read the profiles file " + file + " (for --profile " + name + ")";
+      return std::nullopt;
+    }
+    po::options_description none;
+    po::parsed_options parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);
+    bool found = false;
+    for (const po::option& o : parsed.options) {
+      if (o.string_key.rfind(name + ".", 0) != 0 || o.value.empty()) continue;
+      found = true;
+      const std::string key = o.string_key.substr(name.size() + 1);
+      if (key == "server") r.server = o.value[0];
+      else if (key == "cert") r.cert = o.value[0];
+      else if (key == "key") r.key = o.value[0];
+      else if (key == "ca") r.ca = o.value[0];
+      else {
+        error = file + ": [" + name + "] has an unknown setting '" + key + "' (server, cert, key, ca)";
+        return std::nullopt;
+      }
+    }
+    if (!found) {
+      error = file + " has no profile [" + name + "]";
+      return std::nullopt;
+    }
+  }
+  if (vm.count("server")) r.server = vm["server"].as<std::string>();
+  if (vm.count("cert")) r.cert = vm["cert"].as<std::string>();
+  if (vm.count("key")) r.key = vm["key"].as<std::string>();
+  if (vm.count("ca")) r.ca = vm["ca"].as<std::string>();
+  if (r.server.empty()) {
+    if (!r.cert.empty() || !r.key.empty() || !r.ca.empty()) error = "--cert, --key and --ca need --server https://HOST:PORT";
+    return std::nullopt;
+  }
+  if (r.cert.empty() || r.key.empty() || r.ca.empty()) {
+    error = "--server " + r.server + " needs --cert, --key and --ca (or a --profile that names them)";
+    return std::nullopt;
+  }
+  return r;
+}
+
+// One HTTPS round trip; the answer's body, or nullopt with `error` set.
+std::optional<std::string> callRemote(const Remote& r, const json& request, std::string& error) {
+  const std::string prefix = "https://";
+  if (r.server.rfind(prefix, 0) != 0) {
+    error = "--server " + r.server + " is not an https:// URL (like https://192.0.2.10:8443)";
+    return std::nullopt;
+  }
+  std::string hostPort = r.server.substr(prefix.size());
+  if (!hostPort.empty() && hostPort.back() == '/') hostPort.pop_back();
+  std::string host = hostPort;
+  int port = 443;
+  const size_t close = hostPort.find(']');
+  const size_t colon = hostPort.rfind(':');
+  if (colon != std::string::npos && (close == std::string::npos || colon > close)) {
+    host = hostPort.substr(0, colon);
+    try {
+      port = std::stoi(hostPort.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+  }
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host.empty() || host.find('/') != std::string::npos || port <= 0 || port > 65535) {
+    error = "--server " + r.server + " is not https://HOST[:PORT]";
+    return std::nullopt;
+  }
+  api::HttpsCall call;
+  if (auto bad = api::routeRequest(request, call)) {
+    error = *bad;
+    return std::nullopt;
+  }
+  // An appliance that refuses the handshake closes the socket while the
+  // client may still be writing: that must be an error message, not SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
+  httplib::SSLClient client(host, port, r.cert, r.key);
+  if (!client.is_valid()) {
+    error = "cannot use the client certificate " + r.cert + " with the key " + r.key;
+    return std::nullopt;
+  }
+  client.set_ca_cert_path(r.ca.c_str());
+  client.enable_server_certificate_verification(true);
+  client.set_connection_timeout(10, 0);
+  client.set_read_timeout(120, 0);  // a push compiles and swaps before it answers
+  httplib::Result res = call.method == "GET"      ? client.Get(call.target.c_str())
+                        : call.method == "DELETE" ? client.Delete(call.target.c_str())
+                                                  : client.Post(call.target.c_str(), call.body, "application/json");
+  if (!res) {
+    error = "cannot reach portvaktd at " + r.server + ": " + httplib::to_string(res.error());
+    if (res.error() == httplib::Error::SSLServerVerification) {
+      error += " (its certificate is not signed by " + r.ca + " or does not name " + host + ")";
+    } else if (res.error() == httplib::Error::SSLConnection || res.error() == httplib::Error::Read) {
+      error += " (the appliance refused the TLS handshake: is " + r.cert + " signed by the region's CA and not revoked?)";
+    }
+    return std::nullopt;
+  }
+  json body = json::parse(res->body, nullptr, false);
+  if (body.is_discarded()) {
+    error = "portvaktd at " + r.server + " answered HTTP " + std::to_string(res->status) + " without JSON";
+    return std::nullopt;
+  }
+  return res->body;
+}
+
 }  // namespace
 
 void addDaemonOptions(po::options_description& options) {
   options.add_options()("socket", po::value<std::string>()->default_value(defaultSocket()),
-                        "portvaktd's API socket (env PORTVAKT_SOCKET)")("json", "print the daemon's JSON answer");
+                        "portvaktd's API socket (env PORTVAKT_SOCKET)")("json", "print the daemon's JSON answer")(
+      "server", po::value<std::string>(), "a remote portvaktd's HTTPS API, https://HOST:PORT (mutual TLS)")(
+      "cert", po::value<std::string>(), "your client certificate for --server (PEM)")(
+      "key", po::value<std::string>(), "its private key (PEM)")(
+      "ca", po::value<std::string>(), "the CA that signed the appliance's certificate (PEM)")(
+      "profile", po::value<std::string>(), "a named --server/--cert/--key/--ca set from the profiles file")(
+      "profiles", po::value<std::string>()->default_value(defaultProfiles()),
+      "the profiles file (env PORTVAKT_PROFILES)");
 }
 
 std::variant<json, int> callDaemon(const po::variables_map& vm, json request) {
   request["api"] = api::kApiVersion;
   std::string error;
-  // replace: a file name that is not UTF-8 must not abort the CLI.
-  auto answer = api::callDaemon(vm["socket"].as<std::string>(), request.dump(-1, ' ', false, json::error_handler_t::replace),
-                                error);
+  std::optional<std::string> answer;
+  std::optional<Remote> remote = remoteSettings(vm, error);
+  if (!error.empty()) {
+    std::cerr << "portvakt: " << error << "\n";
+    return kExitUsage;
+  }
+  if (remote) {
+    answer = callRemote(*remote, request, error);
+  } else {
+    // replace: a file name that is not UTF-8 must not abort the CLI.
+    answer = api::callDaemon(vm["socket"].as<std::string>(),
+                             request.dump(-1, ' ', false, json::error_handler_t::replace), error);
+  }
   if (!answer) {
     std::cerr << "portvakt: " << error << "\n";
     return kExitRuntime;

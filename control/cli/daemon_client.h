@@ -2,6 +2,18 @@
 // What every command against a running portvaktd shares: the --socket and
 // --json options, one request/answer round trip with its error reporting,
 // and how times are printed.
+//
+// A remote appliance is reached over HTTPS with mutual TLS instead of the
+// socket: --server https://HOST:PORT with --cert, --key (the engineer's own
+// client certificate and key) and --ca (the CA that signed the appliance's
+// server certificate), or --profile NAME, a section of the profiles file
+// ($PORTVAKT_PROFILES, else ~/.config/portvakt/profiles.ini):
+//   [clinic-mora]
+//   server = https://192.0.2.10:8443
+//   cert = /home/eva/.config/portvakt/eva.crt
+//   key = /home/eva/.config/portvakt/eva.key
+//   ca = /home/eva/.config/portvakt/region-ca.crt
+// Options given on the command line win over the profile's.
 
 #include <boost/program_options.hpp>
 #include <cstdint>
@@ -15,7 +27,8 @@ namespace portvakt::cli {
 
 namespace po = boost::program_options;
 
-// --socket (default $PORTVAKT_SOCKET or /run/portvakt/portvakt.sock) and --json.
+// --socket (default $PORTVAKT_SOCKET or /run/portvakt/portvakt.sock), --json,
+// and --server, --cert, --key, --ca, --profile, --profiles for HTTPS.
 void addDaemonOptions(po::options_description& options);
 
 // Sends `request` (the api version is added). With --json prints the answer

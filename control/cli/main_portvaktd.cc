@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "control/api/https_server.h"
 #include "control/api/unix_socket.h"
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
@@ -94,6 +95,12 @@ int main(int argc, char** argv) {
       "dot1x-nas-ip", po::value<std::string>()->default_value("127.0.0.1"),
       "NAS-IP-Address: the address RADIUS requests are sent from")(
       "hostapd", po::value<std::string>()->default_value("/usr/sbin/hostapd"), "the hostapd binary")(
+      "https", po::value<std::string>()->default_value(""),
+      "HTTPS management API on ADDRESS:PORT of the management interface, mutual TLS ('' for none)")(
+      "https-cert", po::value<std::string>()->default_value(""), "the HTTPS server's certificate chain (PEM)")(
+      "https-key", po::value<std::string>()->default_value(""), "its private key (PEM, mode 0600, owned by portvaktd's user)")(
+      "https-ca", po::value<std::string>()->default_value(""), "the CA whose client certificates are accepted (PEM)")(
+      "https-crl", po::value<std::string>()->default_value(""), "revoked client certificates (PEM CRL of that CA)")(
       "version", "print the version and exit");
   po::variables_map vm;
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -238,6 +245,27 @@ int main(int argc, char** argv) {
     raise(type, port, mac, detail);
   };
   control::ApiHandler handler(policies, vm["group"].as<std::string>(), started, &metrics, dataplane.get(), db.get());
+  // The HTTPS API's workers call the same handler as the Unix socket:
+  // apiMutex serializes them and the control loop's policy bookkeeping.
+  std::mutex apiMutex;
+  std::unique_ptr<api::HttpsServer> https;
+  if (const std::string listen = vm["https"].as<std::string>(); !listen.empty()) {
+    std::string error;
+    https = api::HttpsServer::start(
+        {listen, vm["https-cert"].as<std::string>(), vm["https-key"].as<std::string>(),
+         vm["https-ca"].as<std::string>(), vm["https-crl"].as<std::string>()},
+        {[&](const std::string& request, const api::Caller& caller) {
+           std::lock_guard lock(apiMutex);
+           return handler.handle(request, caller, std::time(nullptr));
+         },
+         [&] { return policies.current(); }, [&] { return metrics.exposition(); }, db.get()},
+        error);
+    if (!https) {
+      std::cerr << "portvaktd: " << error << "\n";
+      return cli::kExitRuntime;
+    }
+    std::cerr << "portvaktd: HTTPS API on " << listen << " (port " << https->port() << ")\n";
+  }
   control::DevicePersister devices(*db);
   int64_t lastDeviceFlush = std::time(nullptr);
   auto flushDevices = [&] {
@@ -302,6 +330,7 @@ int main(int argc, char** argv) {
   }
   while (!gStop) {
     metrics.setUptime(std::time(nullptr) - started);
+    std::unique_lock apiLock(apiMutex);
     if (policies.history().size() != knownVersions) {
       // A push or rollback went through: announce it and rebuild the feed for the new sinks.
       knownVersions = policies.history().size();
@@ -316,10 +345,12 @@ int main(int argc, char** argv) {
         if (auto error = dot1xAdmission.apply(policies.current()); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
       }
       raiseLocked(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
-                  v.name + " version " + std::to_string(v.version) + " " + v.hash + " by uid " + std::to_string(v.uid));
+                  v.name + " version " + std::to_string(v.version) + " " + v.hash + " by " +
+                      (v.subject.empty() ? "uid " + std::to_string(v.uid) : v.subject));
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
     for (const std::string& why : handler.takeRejections()) raiseLocked("policy_rejected", "", "", why);
+    apiLock.unlock();
     for (const std::string& summary : logLimiter.takeSummaries(nowMs())) std::cerr << "portvaktd: " << summary << "\n";
     if (std::time(nullptr) - lastAlertPrune >= kAlertPruneSeconds) {
       pruneAlerts();
@@ -344,10 +375,12 @@ int main(int argc, char** argv) {
     // Every client is served by the API's event loop (control/api/unix_socket.h):
     // no client, however slow, holds this loop longer than its own request's handling.
     server.serveOnce([&](const std::string& request, const api::Caller& caller) {
+      std::lock_guard lock(apiMutex);
       return handler.handle(request, caller, std::time(nullptr));
     }, kApiTurnMs);
   }
   dot1xAdmission.stop();
+  if (https) https->stop();
   stopEvents = true;
   if (eventThread.joinable()) eventThread.join();
   flushDevices();

@@ -32,8 +32,14 @@ const char* kindName(PolicyChange::Kind k) {
 }
 
 json versionJson(const PolicyVersion& v) {
-  return {{"version", v.version}, {"hash", v.hash}, {"name", v.name}, {"source", v.source},
-          {"uid", v.uid},         {"time", v.unixTime}, {"summary", v.summary}, {"kind", v.kind}};
+  return {{"version", v.version}, {"hash", v.hash},         {"name", v.name},
+          {"source", v.source},   {"uid", v.uid},           {"subject", v.subject},
+          {"time", v.unixTime},   {"summary", v.summary}, {"kind", v.kind}};
+}
+
+// Who called, for the policy_rejected alert: a uid, or a certificate subject.
+std::string callerText(const api::Caller& caller) {
+  return caller.remote ? caller.subject + " (" + caller.role + ")" : "uid " + std::to_string(caller.uid);
 }
 
 // A client's bundle holds a site, its bases (extends: at most 3 deep) and
@@ -149,12 +155,22 @@ json alertJson(const store::AlertRecord& a, const std::vector<store::DeliveryRec
           {"suppressed", a.suppressed},
           {"acked_by", a.ackedBy ? json(*a.ackedBy) : json(nullptr)},
           {"acked_at_ms", a.ackedAtMs},
+          {"acked_by_subject", a.ackedBySubject},
           {"deliveries", sinks}};
 }
 
 }  // namespace
 
+bool ApiHandler::roleAllows(const std::string& role, const std::string& command) {
+  if (role == "engineer") return true;
+  if (command == "status") return role == "servicedesk" || role == "monitor";
+  if (role != "servicedesk") return false;
+  return command == "policy.history" || command == "devices" || command == "devices.show" || command == "alerts" ||
+         command == "alerts.ack" || command == "ports";
+}
+
 bool ApiHandler::mayChange(const api::Caller& caller) const {
+  if (caller.remote) return false;  // roleAllows decides for them, in handle()
   if (caller.uid == 0) return true;
   group* g = ::getgrnam(adminGroup_.c_str());
   passwd* pw = ::getpwuid(caller.uid);
@@ -181,7 +197,9 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
     const std::string command = req["command"].get<std::string>();
     const bool changes = command == "policy.push" || command == "policy.rollback" || command == "devices.forget" ||
                          command == "alerts.ack";
-    if (changes && !mayChange(caller)) {
+    if (caller.remote && !roleAllows(caller.role, command)) {
+      answer = failure(caller.subject + " has the role '" + caller.role + "', which may not use " + command);
+    } else if (changes && !caller.remote && !mayChange(caller)) {
       answer = failure("uid " + std::to_string(caller.uid) + " may not use " + command + " (needs root or group '" +
                        adminGroup_ + "')");
     } else if (command == "status") {
@@ -280,7 +298,7 @@ json ApiHandler::changePolicy(const std::string& command, const json& req, const
     std::string planId;
     if (auto bad = readBundle(req, command, bundle)) error = *bad;
     else if (auto badPlan = optionalString(req, "plan_id", planId)) error = *badPlan;
-    else error = policies_.push(bundle, caller.uid, planId, now);
+    else error = policies_.push(bundle, caller.uid, planId, now, caller.subject);
   } else {
     int version = 0;  // the version before the running one
     if (req.contains("version")) {
@@ -296,13 +314,13 @@ json ApiHandler::changePolicy(const std::string& command, const json& req, const
         version = v.get<int>();
       }
     }
-    if (!error) error = policies_.rollback(version, caller.uid, now);
+    if (!error) error = policies_.rollback(version, caller.uid, now, caller.subject);
   }
   if (error) {
     if (metrics_) metrics_->policyRejected();
     std::string why = error->substr(0, 400);
     std::replace(why.begin(), why.end(), '\n', ' ');
-    rejections_.push_back(command + " by uid " + std::to_string(caller.uid) + ": " + why);
+    rejections_.push_back(command + " by " + callerText(caller) + ": " + why);
     return failure(*error);
   }
   const PolicyVersion& installed = policies_.history().back();
@@ -394,10 +412,10 @@ json ApiHandler::alerts(const json& req) const {
 json ApiHandler::ackAlert(const std::string& id, const api::Caller& caller, int64_t now) {
   if (!store_) return failure("this portvaktd keeps no alert history");
   if (id.empty()) return failure("alerts.ack needs 'id'");
-  if (auto acked = store_->ackAlert(id, caller.uid, now * 1000); !acked) {
+  if (auto acked = store_->ackAlert(id, caller.uid, now * 1000, caller.subject); !acked) {
     return failure(acked.error().code == store::ErrorCode::kNotFound ? "no alert " + id : acked.error().message);
   }
-  return {{"ok", true}, {"acked", id}, {"uid", caller.uid}};
+  return {{"ok", true}, {"acked", id}, {"uid", caller.uid}, {"subject", caller.subject}};
 }
 
 // The policy's ports with the switch's counters and the kernel's (libnl).

@@ -5,9 +5,11 @@
 // plan_id?}, "policy.rollback" {version?}, "policy.history", "devices",
 // "devices.show" {mac}, "devices.forget" {mac}, "alerts" {limit?, unacked?},
 // "alerts.ack" {id}, "ports". Responses always carry "ok"; failures carry
-// "error" and change nothing. Mutating commands need uid 0 or membership in
-// the configured group (default "portvakt"); the caller's uid comes from
-// SO_PEERCRED and goes into the policy history and the alert's ack.
+// "error" and change nothing. Over the Unix socket, mutating commands need
+// uid 0 or membership in the configured group (default "portvakt"); the
+// caller's uid comes from SO_PEERCRED and goes into the policy history and the
+// alert's ack. Over HTTPS the caller's role decides (roleAllows) and its
+// certificate subject goes there instead.
 //
 // A bundle is {"site": NAME, "files": [{"path": NAME, "text": TEXT}, ...]}:
 // the client read the files with its own rights and sends their texts. The
@@ -43,6 +45,11 @@ class ApiHandler {
              DataplaneRunner* dataplane = nullptr, store::Store* store = nullptr)
       : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics),
         dataplane_(dataplane), store_(store) {}
+
+  // Whether a remote caller with `role` may use `command`: monitor reads the
+  // status; servicedesk also the policy history, devices, alerts and ports,
+  // and acks alerts; engineer may use every command.
+  static bool roleAllows(const std::string& role, const std::string& command);
 
   // `now` is Unix time in seconds.
   std::string handle(const std::string& request, const api::Caller& caller, int64_t now);

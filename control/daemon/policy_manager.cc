@@ -21,6 +21,7 @@ store::PolicyRecord toRecord(const PolicyVersion& v) {
   r.kind = v.kind;
   r.source = v.source;
   r.uid = v.uid;
+  r.subject = v.subject;
   r.unixTime = v.unixTime;
   r.summary = v.summary;
   r.canonical = v.canonical;
@@ -35,6 +36,7 @@ PolicyVersion fromRecord(const store::PolicyRecord& r) {
   v.name = r.name;
   v.source = r.source;
   v.uid = r.uid;
+  v.subject = r.subject;
   v.unixTime = r.unixTime;
   v.summary = r.summary;
   v.kind = r.kind;
@@ -131,7 +133,8 @@ std::optional<std::string> PolicyManager::install(PolicyVersion v) {
 }
 
 std::optional<std::string> PolicyManager::push(const policy::PolicyBundle& bundle, uid_t uid,
-                                               const std::string& expectedPlanId, int64_t now) {
+                                               const std::string& expectedPlanId, int64_t now,
+                                               const std::string& subject) {
   PlanResult p = plan(bundle);
   if (!p.ok) return "policy rejected, the running policy is unchanged:\n" + p.diagnostics;
   if (!expectedPlanId.empty() && expectedPlanId != p.planId) {
@@ -146,6 +149,7 @@ std::optional<std::string> PolicyManager::push(const policy::PolicyBundle& bundl
   v.name = p.compiled->name;
   v.source = bundle.site;
   v.uid = uid;
+  v.subject = subject;
   v.unixTime = now;
   v.summary = changeSummary(p.changes);
   v.canonical = p.compiled->dumpCanonical();
@@ -195,7 +199,7 @@ std::optional<std::string> PolicyManager::rebuild(PolicyVersion& v) const {
   return std::nullopt;
 }
 
-std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64_t now) {
+std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64_t now, const std::string& subject) {
   if (history_.size() < 2 && version == 0) return "there is no earlier version to roll back to";
   PolicyVersion* target = nullptr;
   if (version == 0) {
@@ -215,6 +219,7 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
   auto running = current();
   PolicyVersion v = *target;
   v.uid = uid;
+  v.subject = subject;
   v.unixTime = now;
   v.kind = "rollback";  // source stays the file that version was pushed from
   v.summary = "rollback to version " + std::to_string(target->version) +

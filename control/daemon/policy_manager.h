@@ -16,8 +16,9 @@
 // every file it reads, with their texts), compiled without reading the disk:
 // the daemon runs as root and must never open a file a client names.
 //
-// Thread-safety: plan/push/rollback/history are called from the control thread
-// only; current() may be called from any thread.
+// Thread-safety: plan/push/rollback/history are called by one thread at a
+// time (portvaktd: the control thread or an HTTPS worker, under the daemon's
+// apiMutex); current() may be called from any thread.
 
 #include <sys/types.h>
 
@@ -46,6 +47,7 @@ struct PolicyVersion {
   std::string name;
   std::string source;  // the site file pushed, as the client named it (a label, never opened)
   uid_t uid = 0;       // who pushed (SO_PEERCRED)
+  std::string subject;  // who pushed over HTTPS: the client certificate's subject (uid is 0 then)
   int64_t unixTime = 0;
   std::string summary;  // "+2 ~1 -0 items" against the version before
   std::string canonical;  // the compiled tables, for rollback and audit
@@ -85,8 +87,9 @@ class PolicyManager {
   // Compiles `bundle`, records it and swaps it in. With `expectedPlanId`,
   // refuses unless the plan computed now has that id (nothing changed since
   // the engineer looked). Returns an error text, or nullopt on success.
+  // `subject` names an HTTPS caller by its certificate ("" for the Unix socket).
   std::optional<std::string> push(const policy::PolicyBundle& bundle, uid_t uid, const std::string& expectedPlanId,
-                                  int64_t now);
+                                  int64_t now, const std::string& subject = "");
   // Runs `policy` as the last version of the history (a restart with the same
   // tables): no new history entry.
   void resume(std::shared_ptr<const tables::CompiledPolicy> policy);
@@ -97,7 +100,7 @@ class PolicyManager {
   // from before the last start is rebuilt from the files recorded with it
   // (not from disk, where they may have changed) and must come out with its
   // recorded hash. `version` 0 means the version before the running one.
-  std::optional<std::string> rollback(int version, uid_t uid, int64_t now);
+  std::optional<std::string> rollback(int version, uid_t uid, int64_t now, const std::string& subject = "");
 
  private:
   // Appends `v` to the store, then swaps; on a store error returns it and

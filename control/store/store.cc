@@ -213,11 +213,31 @@ constexpr const char* kSchemaV2 = R"sql(
 ALTER TABLE policy_history ADD COLUMN sources TEXT NOT NULL DEFAULT '[]';
 )sql";
 
+// Version 3: the HTTPS API (control/api/https_server.h). Who acted is a
+// client certificate's subject there, not a uid; and every remote call,
+// reads included, is logged.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE policy_history ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN acked_by_subject TEXT NOT NULL DEFAULT '';
+CREATE TABLE api_calls (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  role TEXT NOT NULL,
+  method TEXT NOT NULL,
+  path TEXT NOT NULL,
+  command TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX api_calls_time ON api_calls(time_ms);
+)sql";
+
 struct Migration {
   int toVersion;
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}};
+constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 std::string hex32(int64_t v) {
@@ -228,7 +248,7 @@ std::string hex32(int64_t v) {
 
 constexpr const char* kAlertColumns =
     "a.id, a.time_ms, a.last_time_ms, a.event, a.severity, a.site, a.port, a.vlan, a.device, a.evidence, "
-    "a.count, a.maintenance_window, a.suppressed, a.acked_by, a.acked_at_ms";
+    "a.count, a.maintenance_window, a.suppressed, a.acked_by, a.acked_at_ms, a.acked_by_subject";
 
 AlertRecord readAlert(const Stmt& s, int c = 0) {
   AlertRecord a;
@@ -247,10 +267,11 @@ AlertRecord readAlert(const Stmt& s, int c = 0) {
   a.suppressed = s.i64(c + 12) != 0;
   if (!s.isNull(c + 13)) a.ackedBy = static_cast<uid_t>(s.i64(c + 13));
   a.ackedAtMs = s.i64(c + 14);
+  a.ackedBySubject = s.text(c + 15);
   return a;
 }
 
-constexpr int kAlertColumnCount = 15;
+constexpr int kAlertColumnCount = 16;
 
 DeliveryRecord readDelivery(const Stmt& s, int c) {
   DeliveryRecord d;
@@ -265,7 +286,7 @@ DeliveryRecord readDelivery(const Stmt& s, int c) {
 }
 
 constexpr const char* kPolicyColumns =
-    "version, hash, name, kind, source, uid, unix_time, summary, policy_text, canonical, sources";
+    "version, hash, name, kind, source, uid, unix_time, summary, policy_text, canonical, sources, subject";
 
 PolicyRecord readPolicy(const Stmt& s, bool withText) {
   PolicyRecord p;
@@ -277,6 +298,7 @@ PolicyRecord readPolicy(const Stmt& s, bool withText) {
   p.uid = static_cast<uid_t>(s.i64(5));
   p.unixTime = s.i64(6);
   p.summary = s.text(7);
+  p.subject = s.text(11);
   if (withText) {
     p.policyText = s.text(8);
     p.canonical = s.text(9);
@@ -712,12 +734,13 @@ Result<std::vector<DeliveryRecord>> Store::deliveries(const std::string& alertId
   return out;
 }
 
-Status Store::ackAlert(const std::string& id, uid_t uid, int64_t nowMs) {
+Status Store::ackAlert(const std::string& id, uid_t uid, int64_t nowMs, const std::string& subject) {
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Status {
-    Stmt s(db_, "UPDATE alerts SET acked_by = ?, acked_at_ms = ? WHERE id = ? AND acked_by IS NULL");
+    Stmt s(db_,
+           "UPDATE alerts SET acked_by = ?, acked_at_ms = ?, acked_by_subject = ? WHERE id = ? AND acked_by IS NULL");
     if (!s.prepared()) return sqlError(db_, s.rc(), "ack alert");
-    s.bind(static_cast<int64_t>(uid)).bind(nowMs).bind(id);
+    s.bind(static_cast<int64_t>(uid)).bind(nowMs).bind(subject).bind(id);
     if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "ack alert " + id);
     if (sqlite3_changes(db_) == 0) return Error{ErrorCode::kNotFound, "no unacknowledged alert " + id};
     return {};
@@ -754,6 +777,55 @@ Result<int64_t> Store::capAlerts(int64_t maxRows) {
   });
 }
 
+// --- the HTTPS API's call log
+
+Status Store::appendApiCall(const ApiCallRecord& c) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Status {
+    Stmt s(db_,
+           "INSERT INTO api_calls (time_ms, subject, role, method, path, command, status, error) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!s.prepared()) return sqlError(db_, s.rc(), "log api call");
+    s.bind(c.timeMs).bind(c.subject).bind(c.role).bind(c.method).bind(c.path).bind(c.command).bind(c.status);
+    s.bind(c.error);
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "log api call");
+    return {};
+  });
+}
+
+Result<std::vector<ApiCallRecord>> Store::recentApiCalls(int limit) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT time_ms, subject, role, method, path, command, status, error FROM api_calls "
+         "ORDER BY id DESC LIMIT ?");
+  if (!s.prepared()) return sqlError(db_, s.rc(), "list api calls");
+  s.bind(limit);
+  std::vector<ApiCallRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), static_cast<int>(s.i64(6)),
+                   s.text(7)});
+  }
+  if (rc != SQLITE_DONE) return sqlError(db_, rc, "list api calls");
+  return out;
+}
+
+Result<int64_t> Store::pruneApiCalls(int64_t olderThanMs, int64_t maxRows) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result<int64_t> {
+    Stmt aged(db_, "DELETE FROM api_calls WHERE time_ms < ?");
+    if (!aged.prepared()) return sqlError(db_, aged.rc(), "prune api calls");
+    aged.bind(olderThanMs);
+    if (int rc = aged.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "prune api calls");
+    int64_t gone = sqlite3_changes(db_);
+    Stmt capped(db_, "DELETE FROM api_calls WHERE id <= (SELECT id FROM api_calls ORDER BY id DESC LIMIT 1 OFFSET ?)");
+    if (!capped.prepared()) return sqlError(db_, capped.rc(), "cap api calls");
+    capped.bind(std::max<int64_t>(maxRows, 0));
+    if (int rc = capped.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "cap api calls");
+    return gone + sqlite3_changes(db_);
+  });
+}
+
 // --- policy history
 
 Result<int> Store::appendPolicy(const PolicyRecord& p) {
@@ -764,10 +836,10 @@ Result<int> Store::appendPolicy(const PolicyRecord& p) {
     int version = static_cast<int>(*last) + 1;
     Stmt s(db_,
            "INSERT INTO policy_history (version, hash, name, kind, source, uid, unix_time, summary, policy_text, "
-           "canonical, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+           "canonical, sources, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s.prepared()) return sqlError(db_, s.rc(), "append policy");
     s.bind(version).bind(p.hash).bind(p.name).bind(p.kind).bind(p.source).bind(static_cast<int64_t>(p.uid));
-    s.bind(p.unixTime).bind(p.summary).bind(p.policyText).bind(p.canonical).bind(p.sourcesJson);
+    s.bind(p.unixTime).bind(p.summary).bind(p.policyText).bind(p.canonical).bind(p.sourcesJson).bind(p.subject);
     if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "append policy");
     return version;
   });

@@ -47,7 +47,7 @@ namespace portvakt::store {
 inline constexpr int32_t kApplicationId = 0x50564B54;
 // PRAGMA user_version this build writes. Bump it and add a migration step in
 // store.cc when the schema changes; an older file is upgraded at open.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct OpenOptions {
   // FULL: a commit survives a power cut (fsync per commit). NORMAL: survives
@@ -87,6 +87,7 @@ struct AlertRecord {
   bool suppressed = false;        // inside a window that suppresses this event: not delivered
   std::optional<uid_t> ackedBy;
   int64_t ackedAtMs = 0;
+  std::string ackedBySubject;  // the client certificate's subject when acked over HTTPS, else empty
 };
 
 enum class DeliveryState { kPending, kDelivered, kRejected };
@@ -113,6 +114,19 @@ struct SpoolStats {
   int64_t oldestPendingMs = 0;  // alert time of the oldest pending row, 0 if none
 };
 
+// One management API call over HTTPS (R9: every remote call, reads too):
+// who by certificate subject and role, what, and how it ended.
+struct ApiCallRecord {
+  int64_t timeMs = 0;
+  std::string subject;  // the client certificate's subject, "CN=...,OU=..."
+  std::string role;     // engineer | servicedesk | monitor | "" (none: refused)
+  std::string method;   // GET, POST, ...
+  std::string path;     // the route called, without the query
+  std::string command;  // the API command it maps to, "" when none
+  int status = 0;       // the HTTP status answered
+  std::string error;    // the error answered, "" on success
+};
+
 struct PolicyRecord {
   int version = 0;  // assigned by appendPolicy: 1, 2, ...
   std::string hash;     // "sha256:..." of the compiled tables
@@ -125,6 +139,7 @@ struct PolicyRecord {
   std::string policyText;     // the YAML as pushed (audit)
   std::string canonical;      // the compiled tables' canonical dump (audit)
   std::string sourcesJson = "[]";  // every file compiled, [{"path","text"}]: rebuilds the version (rollback)
+  std::string subject{};  // who, over HTTPS: the client certificate's subject (uid is 0 then); else empty
 };
 
 class Store {
@@ -180,7 +195,8 @@ class Store {
   // Newest first.
   Result<std::vector<AlertRecord>> recentAlerts(int limit, bool unackedOnly = false);
   Result<std::vector<DeliveryRecord>> deliveries(const std::string& alertId);
-  Status ackAlert(const std::string& id, uid_t uid, int64_t nowMs);
+  // `subject` is the client certificate's subject of an ack over HTTPS ("" for the Unix socket).
+  Status ackAlert(const std::string& id, uid_t uid, int64_t nowMs, const std::string& subject = "");
   // Deletes alerts older than olderThanMs whose deliveries are all finished.
   // Returns how many went.
   Result<int64_t> pruneAlerts(int64_t olderThanMs);
@@ -188,6 +204,13 @@ class Store {
   // beyond that whose deliveries are all finished; pending ones are never
   // deleted (R7). Returns how many went.
   Result<int64_t> capAlerts(int64_t maxRows);
+
+  // --- the HTTPS API's call log (R9)
+  Status appendApiCall(const ApiCallRecord& call);
+  // Newest first.
+  Result<std::vector<ApiCallRecord>> recentApiCalls(int limit);
+  // Deletes calls older than olderThanMs, then the oldest beyond maxRows.
+  Result<int64_t> pruneApiCalls(int64_t olderThanMs, int64_t maxRows);
 
   // --- policy history (R9)
   // Assigns the next version number and returns it.

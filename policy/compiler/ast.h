@@ -161,6 +161,12 @@ struct MaintenanceDecl {
   TextList suppress;
 };
 
+// management.roles: ROLE: [ "CN=...", "OU=..." ] (who may use the HTTPS API as what).
+struct ManagementRoleDecl {
+  Text role;
+  TextList subjects;
+};
+
 struct PinDecl {
   SourceLocation at;
   std::optional<Text> mac;
@@ -228,6 +234,7 @@ struct PolicyFile {
   std::vector<SinkDecl> sinks;
   std::vector<AlertDecl> alerts;
   std::vector<MaintenanceDecl> maintenance;
+  std::vector<ManagementRoleDecl> managementRoles;
   std::vector<PinDecl> pins;
   std::vector<TestDecl> tests;
 };

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <filesystem>
 #include <set>
+#include <tuple>
 
 #include "policy/compiler/fingerprint_data.h"
 #include "policy/compiler/inventory_csv.h"
@@ -1265,6 +1266,47 @@ void PolicyBuilder::buildMaintenance() {
       out_.maintenance.push_back(std::move(w));
     }
   }
+}
+
+// Who may use the HTTPS management API as what: a client certificate's
+// subject CN or OU names a role. One CN or OU value names one role (a second
+// is an error, wherever it is); a site may add entries to its base's.
+void PolicyBuilder::buildManagementRoles() {
+  static const std::vector<std::string> kRoles = {"engineer", "servicedesk", "monitor"};
+  std::map<std::string, SourceLocation> subjectAt;
+  for (PolicyFile& f : chain_) {
+    for (const ManagementRoleDecl& d : f.managementRoles) {
+      if (std::find(kRoles.begin(), kRoles.end(), d.role.value) == kRoles.end()) {
+        undefined(d.role, "management role", kRoles);
+        continue;
+      }
+      for (const Text& s : d.subjects) {
+        const std::string& v = s.value;
+        const size_t eq = v.find('=');
+        const std::string attribute = eq == std::string::npos ? "" : v.substr(0, eq);
+        const std::string value = eq == std::string::npos ? "" : v.substr(eq + 1);
+        const bool printable = std::none_of(value.begin(), value.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        });
+        if ((attribute != "CN" && attribute != "OU") || value.empty() || value.size() > 256 || !printable) {
+          diags_.error(s.at, "bad-subject",
+                       "'" + v + "' is not a certificate subject match: write CN=NAME or OU=NAME (1 to 256 printable "
+                       "characters)");
+          continue;
+        }
+        if (auto [it, inserted] = subjectAt.emplace(v, s.at); !inserted) {
+          diags_.error(s.at, "duplicate-subject", "'" + v + "' already names a management role")
+              .notes.push_back({it->second, "it is given a role here"});
+          continue;
+        }
+        out_.managementRoles.push_back({attribute, value, d.role.value});
+      }
+    }
+  }
+  std::sort(out_.managementRoles.begin(), out_.managementRoles.end(),
+            [](const tables::ManagementRole& a, const tables::ManagementRole& b) {
+              return std::tie(a.attribute, a.value) < std::tie(b.attribute, b.value);
+            });
 }
 
 void PolicyBuilder::buildPins() {

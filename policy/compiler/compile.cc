@@ -64,6 +64,7 @@ tables::CompiledPolicy PolicyBuilder::build() {
   buildSinksAndAlerts();
   buildMaintenance();
   buildRetention();
+  buildManagementRoles();
   buildPins();
   buildFlows();
   buildInvariants();

@@ -15,7 +15,7 @@ using Node = YAML::Node;
 constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs", "mac_mobility",
                                          "zones",    "destinations", "ports",     "classes", "inventory", "flows",
                                          "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests", "retention",
-                                         "fingerprints", "dot1x"};
+                                         "fingerprints", "dot1x", "management"};
 
 class PolicyParser {
  public:
@@ -42,7 +42,7 @@ class PolicyParser {
     w_.forEachEntry(root, top, "the policy",
                     {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "mac_mobility", "zones", "destinations", "ports",
                      "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
-                     "tests", "retention", "fingerprints", "dot1x"},
+                     "tests", "retention", "fingerprints", "dot1x", "management"},
                     [&](const Text& key, const Node& v) { topEntry(key, v); });
     return true;
   }
@@ -82,6 +82,7 @@ class PolicyParser {
     else if (k == "invariants") list(v, at, "'invariants'", [&](const Node& i, const SourceLocation& a) { invariant(i, a); });
     else if (k == "alerts") list(v, at, "'alerts'", [&](const Node& a, const SourceLocation& l) { alert(a, l); });
     else if (k == "maintenance") list(v, at, "'maintenance'", [&](const Node& m, const SourceLocation& a) { maintenance(m, a); });
+    else if (k == "management") management(v, at);
     else if (k == "pins") list(v, at, "'pins'", [&](const Node& p, const SourceLocation& a) { pin(p, a); });
     else if (k == "tests") list(v, at, "'tests'", [&](const Node& t, const SourceLocation& a) { test(t, a); });
     else if (k == "fingerprints") out_.fingerprints = w_.textList(v, at, "'fingerprints' (DHCP fingerprint files)");
@@ -455,6 +456,15 @@ class PolicyParser {
     if (!m.from) missing(at, what, "from");
     if (!m.to) missing(at, what, "to");
     out_.maintenance.push_back(std::move(m));
+  }
+
+  void management(const Node& body, const SourceLocation& at) {
+    if (body.IsNull()) return;
+    w_.forEachEntry(body, at, "'management'", {"roles"}, [&](const Text& k, const Node& v) {
+      namedMap(v, k.at, "'management roles'", [&](const Text& role, const Node& subjects) {
+        out_.managementRoles.push_back({role, w_.textList(subjects, role.at, "management role '" + role.value + "'")});
+      });
+    });
   }
 
   void pin(const Node& body, const SourceLocation& at) {

@@ -57,6 +57,7 @@ class PolicyBuilder {
   void buildMaintenance();
   // build_retention.cc
   void buildRetention();
+  void buildManagementRoles();
   void buildPins();
   void buildTests();
   // semantic_checks.cc

@@ -431,6 +431,9 @@ std::string CompiledPolicy::dumpCanonical() const {
       << " to=" << minuteText(w.endMinute) << " tz=" << w.timezone
       << " suppress=" << joined(w.suppress, [](const std::string& s) { return s; }) << "\n";
   }
+  for (const ManagementRole& r : managementRoles) {
+    o << "management_role " << r.attribute << "=" << quoted(r.value) << " role=" << r.role << "\n";
+  }
   for (const Pin& p : pins) {
     o << "pin " << p.mac.toString() << " class=" << (p.deviceClass.empty() ? "-" : p.deviceClass)
       << " zone=" << zone(p.zone) << " reason=" << quoted(p.reason) << "\n";

@@ -322,6 +322,14 @@ struct MaintenanceWindow {
   std::vector<std::string> suppress;  // event types that are not paged inside the window
 };
 
+// A client certificate whose subject has this CN (or OU) gets this role on
+// the HTTPS management API: "engineer", "servicedesk" or "monitor".
+struct ManagementRole {
+  std::string attribute;  // "CN" or "OU"
+  std::string value;
+  std::string role;
+};
+
 struct Pin {
   MacAddress mac;
   std::string deviceClass;  // may be empty
@@ -416,6 +424,7 @@ struct CompiledPolicy {
   std::vector<Sink> sinks;
   std::vector<AlertRoute> alerts;
   std::vector<MaintenanceWindow> maintenance;
+  std::vector<ManagementRole> managementRoles;  // sorted by attribute, then value
   std::vector<Pin> pins;  // sorted by MAC
   std::vector<ExpectedOutcome> tests;
   Retention retention;

@@ -40,7 +40,7 @@ class ApiHandlerTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(policies_.push(bundleOf("examples/vardcentral-karlstad.yaml"), 0, "", 1000)); }
   json call(const std::string& request, uid_t uid = 0) {
-    return json::parse(handler_.handle(request, api::Caller{uid, uid, 1}, 2000));
+    return json::parse(handler_.handle(request, api::Caller{uid, uid, 1, false, {}, {}}, 2000));
   }
   json call(const char* request, uid_t uid = 0) { return call(std::string(request), uid); }
   json call(const json& request, uid_t uid = 0) { return call(request.dump(), uid); }
@@ -152,7 +152,7 @@ TEST_F(ApiHandlerTest, DiagnosticsQuoteAtMostOneLineOfAFile) {
   for (const json& bundle : bundles) {
     for (const char* command : {"policy.plan", "policy.push"}) {
       const std::string answer = handler_.handle(json{{"api", 1}, {"command", command}, {"bundle", bundle}}.dump(),
-                                                 api::Caller{0, 0, 1}, 2000);
+                                                 api::Caller{0, 0, 1, false, {}, {}}, 2000);
       EXPECT_FALSE(json::parse(answer)["ok"].get<bool>()) << answer;
       EXPECT_LE(countQuoted(answer), 1) << answer;
     }
@@ -295,7 +295,7 @@ class ApiHandlerStoreTest : public ::testing::Test {
   json call(const json& request, uid_t uid = 0) {
     json r = request;
     r["api"] = 1;
-    return json::parse(handler_->handle(r.dump(), api::Caller{uid, uid, 1}, 2000));
+    return json::parse(handler_->handle(r.dump(), api::Caller{uid, uid, 1, false, {}, {}}, 2000));
   }
   testing::TempDir dir_;
   std::unique_ptr<store::Store> store_;

@@ -228,18 +228,25 @@ TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
     PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "+3 ~0 -0", "zones: {}\n", "canon1"};
     ASSERT_TRUE(store->appendPolicy(p));
   }
-  // Make it what a version-1 build left behind: no sources column, user_version 1.
+  // Make it what a version-1 build left behind: no sources column (nor the
+  // HTTPS API's subject columns and call log of version 3), user_version 1.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "ALTER TABLE policy_history DROP COLUMN sources; PRAGMA user_version = 1", nullptr, nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE policy_history DROP COLUMN sources; ALTER TABLE policy_history DROP COLUMN subject; "
+                         "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
   ASSERT_EQ(sqliteScalar(path, "SELECT count(*) FROM pragma_table_info('policy_history') WHERE name = 'sources'"), "0");
 
   auto store = mustOpen(path);
   ASSERT_TRUE(store);
-  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), "3");
   EXPECT_EQ(store->policyVersion(1)->sourcesJson, "[]") << "old rows read as having no recorded sources";
+  EXPECT_EQ(store->policyVersion(1)->subject, "") << "old rows were pushed over the socket";
+  ApiCallRecord call{1, "CN=eva", "engineer", "GET", "/api/v1/status", "status", 200, ""};
+  ASSERT_TRUE(store->appendApiCall(call)) << "the call log exists after the upgrade";
   PolicyRecord q{0, "sha256:bb", "vc", "push", "site.yaml", 1000, 1700000001, "", "zones: {}\n", "canon2"};
   q.sourcesJson = R"([{"path":"site.yaml","text":"zones: {}\n"}])";
   ASSERT_EQ(store->appendPolicy(q).value(), 2);

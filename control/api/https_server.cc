@@ -1,0 +1,398 @@
+#include "control/api/https_server.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <chrono>
+#include <ctime>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "control/api/https_routes.h"
+#include "control/daemon/api_handler.h"
+#include "control/store/store.h"
+
+namespace portvakt::api {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int64_t kApiCallRetentionMs = int64_t{90} * 24 * 3600 * 1000;
+constexpr uint64_t kPruneEveryCalls = 1000;
+
+std::string openSslError() {
+  unsigned long code = ERR_get_error();
+  if (code == 0) return "no detail from OpenSSL";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+int roleRank(const std::string& role) {
+  if (role == "monitor") return 1;
+  if (role == "servicedesk") return 2;
+  if (role == "engineer") return 3;
+  return 0;
+}
+
+std::vector<std::string> nameEntries(X509_NAME* name, int nid) {
+  std::vector<std::string> out;
+  for (int i = X509_NAME_get_index_by_NID(name, nid, -1); i >= 0; i = X509_NAME_get_index_by_NID(name, nid, i)) {
+    ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+    unsigned char* utf8 = nullptr;
+    int len = ASN1_STRING_to_UTF8(&utf8, data);
+    if (len >= 0) out.emplace_back(reinterpret_cast<char*>(utf8), static_cast<size_t>(len));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
+struct Identity {
+  std::string subject;  // RFC 2253, "CN=alice,OU=Network,O=Region"
+  std::vector<std::string> cns, ous;
+};
+
+std::optional<Identity> peerIdentity(const httplib::Request& req) {
+  if (!req.ssl) return std::nullopt;
+  X509* cert = SSL_get1_peer_certificate(req.ssl);
+  if (!cert) return std::nullopt;
+  Identity id;
+  X509_NAME* name = X509_get_subject_name(cert);
+  BIO* bio = BIO_new(BIO_s_mem());
+  X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  if (len > 0) id.subject.assign(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  id.cns = nameEntries(name, NID_commonName);
+  id.ous = nameEntries(name, NID_organizationalUnitName);
+  X509_free(cert);
+  return id;
+}
+
+json failure(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
+void answerJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+// Builds the handler's JSON request from the route, its path parameters, the
+// query and the body; returns an error text (400) or nullopt.
+std::optional<std::string> buildRequest(const HttpsRoute& route, const std::map<std::string, std::string>& params,
+                                        const httplib::Request& req, json& out, int& status) {
+  status = 400;
+  out = json::object();
+  if (route.body) {
+    if (!req.body.empty()) {
+      const std::string type = req.get_header_value("Content-Type");
+      const std::string base = type.substr(0, type.find(';'));
+      if (base != "application/json") {
+        status = 415;
+        return "the body must be JSON: send Content-Type: application/json, not '" + type + "'";
+      }
+      try {
+        out = json::parse(req.body);
+      } catch (const json::parse_error& e) {
+        return std::string("malformed JSON body: ") + e.what();
+      }
+      if (!out.is_object()) return "the body must be a JSON object";
+      for (const char* reserved : {"api", "command"}) {
+        if (out.contains(reserved)) return std::string("'") + reserved + "' is given by the route, not the body";
+      }
+    }
+  } else if (!req.body.empty()) {
+    return req.method + " " + route.path + " takes no body";
+  }
+  for (const auto& [name, value] : req.params) {
+    auto it = std::find_if(route.query.begin(), route.query.end(), [&](const auto& q) { return q.first == name; });
+    if (it == route.query.end()) return "unknown query parameter '" + name + "' for " + route.path;
+    if (it->second == "boolean") {
+      if (value != "true" && value != "false") return "'" + name + "' must be true or false, not '" + value + "'";
+      out[name] = value == "true";
+    } else {
+      const bool digits = !value.empty() && value.size() <= 9 &&
+                          std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+      if (!digits) return "'" + name + "' must be a whole number, not '" + value + "'";
+      out[name] = std::stoll(value);
+    }
+  }
+  for (const auto& [name, value] : params) out[name] = value;
+  out["api"] = kApiVersion;
+  out["command"] = route.command;
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct HttpsServer::Impl {
+  HttpsHooks hooks;
+  std::atomic<uint64_t> calls{0};
+
+  void audit(const std::string& subject, const std::string& role, const httplib::Request& req,
+             const std::string& command, const httplib::Response& res) {
+    if (!hooks.audit) return;
+    store::ApiCallRecord r;
+    r.timeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    r.subject = subject;
+    r.role = role;
+    r.method = req.method;
+    r.path = req.path.substr(0, 512);
+    r.command = command;
+    r.status = res.status;
+    if (res.status >= 300) {
+      json body = json::parse(res.body, nullptr, false);
+      if (body.is_object() && body.contains("error") && body["error"].is_string()) {
+        r.error = body["error"].get<std::string>().substr(0, 400);
+      }
+    }
+    if (auto s = hooks.audit->appendApiCall(r); !s) {
+      std::fprintf(stderr, "portvaktd: HTTPS call not logged: %s\n", s.error().message.c_str());
+    }
+    if (++calls % kPruneEveryCalls == 0) (void)hooks.audit->pruneApiCalls(r.timeMs - kApiCallRetentionMs, kMaxApiCallRows);
+  }
+
+  void serve(const httplib::Request& req, httplib::Response& res) {
+    auto identity = peerIdentity(req);
+    std::string role;
+    std::string command;
+    if (!identity) {
+      answerJson(res, 403, failure("no client certificate"));
+      audit("", "", req, "", res);
+      return;
+    }
+    if (auto policy = hooks.policy ? hooks.policy() : nullptr) {
+      role = HttpsServer::roleFor(policy->managementRoles, identity->cns, identity->ous);
+    }
+    std::map<std::string, std::string> params;
+    const HttpsRoute* route = matchRoute(req.method, req.path, params);
+    if (route) command = route->command;
+    if (role.empty()) {
+      answerJson(res, 403, failure("the certificate " + identity->subject +
+                                   " has no role: the running policy's management.roles names neither its CN nor an "
+                                   "OU of it"));
+    } else if (!route) {
+      if (pathKnown(req.path)) {
+        answerJson(res, 405, failure(req.method + " is not a method of " + req.path + " (docs/api/openapi.yaml)"));
+      } else {
+        answerJson(res, 404, failure("no route " + req.method + " " + req.path + " (docs/api/openapi.yaml lists them)"));
+      }
+    } else if (route->path == kMetricsPath) {
+      if (!hooks.metrics) answerJson(res, 404, failure("this portvaktd exports no metrics"));
+      else {
+        res.status = 200;
+        res.set_content(hooks.metrics(), "text/plain; version=0.0.4");
+      }
+    } else if (!control::ApiHandler::roleAllows(role, route->command)) {
+      answerJson(res, 403, failure(identity->subject + " has the role '" + role + "', which may not use " +
+                                   route->command + " (" + req.method + " " + route->path + ")"));
+    } else {
+      json request;
+      int status = 400;
+      if (auto bad = buildRequest(*route, params, req, request, status)) {
+        answerJson(res, status, failure(*bad));
+      } else {
+        Caller caller;
+        caller.uid = 0;
+        caller.remote = true;
+        caller.subject = identity->subject;
+        caller.role = role;
+        const std::string answer = hooks.handle(request.dump(-1, ' ', false, json::error_handler_t::replace), caller);
+        json parsed = json::parse(answer, nullptr, false);
+        const bool ok = parsed.is_object() && parsed.value("ok", false);
+        res.status = ok ? 200 : 400;
+        res.set_content(answer, "application/json");
+      }
+    }
+    audit(identity->subject, role, req, command, res);
+  }
+};
+
+HttpsServer::~HttpsServer() { stop(); }
+
+void HttpsServer::stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string HttpsServer::roleFor(const std::vector<tables::ManagementRole>& roles, const std::vector<std::string>& cns,
+                                 const std::vector<std::string>& ous) {
+  for (const char* attribute : {"CN", "OU"}) {
+    const std::vector<std::string>& values = std::string(attribute) == "CN" ? cns : ous;
+    std::string best;
+    for (const tables::ManagementRole& r : roles) {
+      if (r.attribute != attribute) continue;
+      if (std::find(values.begin(), values.end(), r.value) == values.end()) continue;
+      if (best.empty() || roleRank(r.role) < roleRank(best)) best = r.role;
+    }
+    if (!best.empty()) return best;
+  }
+  return "";
+}
+
+std::optional<std::string> checkPrivateKeyFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "cannot read the HTTPS key " + path + ": " + std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return "the HTTPS key " + path + " is not a regular file";
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    return "the HTTPS key " + path + " has mode " + mode +
+           ": the group or others may read it; only portvaktd's user may (chmod 600 " + path + ")";
+  }
+  if (st.st_uid != ::geteuid()) {
+    return "the HTTPS key " + path + " belongs to uid " + std::to_string(st.st_uid) + ", not to portvaktd's uid " +
+           std::to_string(::geteuid()) + " (chown it)";
+  }
+  return std::nullopt;
+}
+
+std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, HttpsHooks hooks, std::string& error) {
+  for (const auto& [what, file] : {std::pair{"--https-cert", options.certFile}, std::pair{"--https-key", options.keyFile},
+                                   std::pair{"--https-ca", options.caFile}}) {
+    if (file.empty()) {
+      error = std::string("HTTPS needs ") + what;
+      return nullptr;
+    }
+  }
+  if (auto bad = checkPrivateKeyFile(options.keyFile)) {
+    error = *bad;
+    return nullptr;
+  }
+  // "HOST:PORT" or "[V6]:PORT".
+  const size_t colon = options.listen.rfind(':');
+  std::string host = colon == std::string::npos ? "" : options.listen.substr(0, colon);
+  const std::string portText = colon == std::string::npos ? "" : options.listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  if (!portText.empty() && portText.size() <= 5 &&
+      std::all_of(portText.begin(), portText.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    port = std::stoi(portText);
+  }
+  if (host.empty() || port < 0 || port > 65535) {
+    error = "--https '" + options.listen + "' is not ADDRESS:PORT (like 192.0.2.10:8443 or [2001:db8::10]:8443)";
+    return nullptr;
+  }
+
+  std::string tlsError;
+  auto setup = [&](SSL_CTX& ctx) -> bool {
+    SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    if (SSL_CTX_use_certificate_chain_file(&ctx, options.certFile.c_str()) != 1) {
+      tlsError = "cannot use the HTTPS certificate " + options.certFile + ": " + openSslError();
+      return false;
+    }
+    if (SSL_CTX_use_PrivateKey_file(&ctx, options.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+      tlsError = "cannot use the HTTPS key " + options.keyFile + ": " + openSslError();
+      return false;
+    }
+    if (SSL_CTX_check_private_key(&ctx) != 1) {
+      tlsError = "the HTTPS key " + options.keyFile + " does not belong to the certificate " + options.certFile;
+      return false;
+    }
+    if (SSL_CTX_load_verify_locations(&ctx, options.caFile.c_str(), nullptr) != 1) {
+      tlsError = "cannot read the client CA " + options.caFile + ": " + openSslError();
+      return false;
+    }
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.caFile.c_str())) {
+      SSL_CTX_set_client_CA_list(&ctx, names);
+    }
+    if (!options.crlFile.empty()) {
+      BIO* in = BIO_new_file(options.crlFile.c_str(), "r");
+      if (!in) {
+        tlsError = "cannot read the CRL " + options.crlFile + ": " + openSslError();
+        return false;
+      }
+      X509_STORE* store = SSL_CTX_get_cert_store(&ctx);
+      int count = 0;
+      while (X509_CRL* crl = PEM_read_bio_X509_CRL(in, nullptr, nullptr, nullptr)) {
+        X509_STORE_add_crl(store, crl);
+        X509_CRL_free(crl);
+        ++count;
+      }
+      BIO_free(in);
+      ERR_clear_error();  // the end of the file reads as an error
+      if (count == 0) {
+        tlsError = "the CRL file " + options.crlFile + " holds no PEM CRL (-----BEGIN X509 CRL-----)";
+        return false;
+      }
+      // The client's certificate is checked against its CA's CRL; a CA
+      // without a CRL in the file fails the handshake (no silent pass).
+      X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+    }
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    return true;
+  };
+
+  std::unique_ptr<HttpsServer> self(new HttpsServer());
+  self->server_ = std::make_unique<httplib::SSLServer>(setup);
+  if (!self->server_->is_valid()) {
+    error = tlsError.empty() ? "cannot set up TLS: " + openSslError() : tlsError;
+    return nullptr;
+  }
+  self->impl_ = std::make_unique<Impl>();
+  self->impl_->hooks = std::move(hooks);
+  httplib::SSLServer& s = *self->server_;
+  s.new_task_queue = [] { return new httplib::ThreadPool(kHttpsWorkers); };
+  s.set_read_timeout(kHttpsReadTimeoutS, 0);
+  s.set_write_timeout(kHttpsWriteTimeoutS, 0);
+  s.set_keep_alive_max_count(kHttpsKeepAliveRequests);
+  s.set_keep_alive_timeout(kHttpsKeepAliveIdleS);
+  s.set_payload_max_length(kMaxRequestBytes);
+  Impl* impl = self->impl_.get();
+  auto serve = [impl](const httplib::Request& req, httplib::Response& res) { impl->serve(req, res); };
+  s.Get(".*", serve);
+  s.Post(".*", serve);
+  s.Put(".*", serve);
+  s.Patch(".*", serve);
+  s.Delete(".*", serve);
+  // Errors cpp-httplib answers itself (413 too large, 400 a request line it
+  // cannot read, 414): the same JSON shape as every other error.
+  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string why = res.status == 413 ? "the request body is over " + std::to_string(kMaxRequestBytes) +
+                                              " bytes (1 MiB), the most portvaktd accepts"
+                                        : "the request could not be read as HTTP (status " + std::to_string(res.status) + ")";
+    answerJson(res, res.status, failure(why));
+    (void)req;
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    answerJson(res, 500, failure(what));
+  });
+  if (port == 0) {
+    port = s.bind_to_any_port(host);
+    if (port < 0) port = -1;
+  } else if (!s.bind_to_port(host, port)) {
+    port = -1;
+  }
+  if (port <= 0) {
+    error = "cannot listen for HTTPS on " + options.listen + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  self->port_ = port;
+  self->thread_ = std::thread([server = self->server_.get()] { server->listen_after_bind(); });
+  return self;
+}
+
+}  // namespace portvakt::api
