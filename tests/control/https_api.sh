@@ -298,5 +298,7 @@ grep -q "^CN=guest,OU=Visitors,O=Region Test||GET|/api/v1/status|403$" "$work/ca
 grep -q "^CN=prometheus,OU=Monitoring,O=Region Test|monitor|GET|/metrics|200$" "$work/calls" ||
   { failure "the metrics scrape is not in the audit trail"; tail "$work/calls"; }
 
+# A sanitizer build (PORTVAKT_SANITIZE) reports into the daemon's log.
+grep -E "runtime error|AddressSanitizer|LeakSanitizer" "$work/daemon.log" && failure "the sanitizers found something"
 [ "$fail" -eq 0 ] && echo "https_api: all checks passed"
 exit "$fail"
