@@ -13,7 +13,7 @@
 #                            [--deb FILE] [--fresh]
 # --fresh builds the image again even if BUILD_DIR/images/portvakt.img is up to
 # date (to time the build; downloaded packages stay in the apt cache, see
-# images/build-image.sh). Exit 1 when a boot never forwards within 240 s.
+# images/build-image.sh). Exit 1 when a boot never forwards within 480 s.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=$(realpath "${1:?usage: image_boot.sh BUILD_DIR [--boots N] [--firmware bios|uefi|both] [--deb FILE] [--fresh]}")
@@ -55,14 +55,14 @@ for fw in bios uefi; do
     started=$(date +%s.%N)
     boot_lab_start "$fw"
     lease=
-    while [ -z "$lease" ] && [ "$(echo "$(date +%s) - ${started%.*}" | bc)" -lt 240 ]; do
+    while [ -z "$lease" ] && [ "$(echo "$(date +%s) - ${started%.*}" | bc)" -lt 480 ]; do
       lease=$(boot_lab_dhcp eklient windows 8)
     done
     if [ -n "$lease" ]; then
       secs=$(echo "$(date +%s.%N) - $started" | bc | xargs printf '%.1f')
       times+=("$secs"); echo "  $fw boot $i: power-on to forwarding ${secs} s"
     else
-      echo "  $fw boot $i: no forwarding within 240 s"; status=1
+      echo "  $fw boot $i: no forwarding within 480 s"; status=1
     fi
     # Down for the next boot: qemu and the lab's programs, the namespaces.
     kill "$qemu" 2>/dev/null; wait "$qemu" 2>/dev/null; qemu=

@@ -75,6 +75,7 @@ mmdebstrap --variant=minbase --mode=root \
   --dpkgopt='path-include=/usr/share/locale/locale.alias' \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/portvakt/*' \
   --skip=download/empty --skip=essential/unlink \
+  --essential-hook='mkdir -p "$1"/etc/initramfs-tools/conf.d && echo COMPRESSLEVEL=3 > "$1"/etc/initramfs-tools/conf.d/portvakt-image.conf' \
   --setup-hook='mkdir -p "$1"/var/cache/apt/archives/' \
   --setup-hook="sync-in '$aptCache' /var/cache/apt/archives/" \
   "${extra[@]}" \

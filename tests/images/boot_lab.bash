@@ -50,7 +50,7 @@ boot_lab_start() {
   done
   [ "$firmware" = uefi ] && args+=(-bios /usr/share/ovmf/OVMF.fd)
   : > "$work/console.log"
-  ip netns exec "$(ns vm)" qemu-system-x86_64 -M pc -m 1024 -smp 2 -accel tcg \
+  ip netns exec "$(ns vm)" qemu-system-x86_64 -M q35 -m 1024 -smp 2 -accel tcg \
     -display none -monitor none -serial "file:$work/console.log" -no-reboot \
     -drive "file=$work/disk.img,format=raw,if=virtio,snapshot=on" "${args[@]}" \
     >"$work/qemu.log" 2>&1 &
