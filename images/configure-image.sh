@@ -8,7 +8,7 @@ set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: $0 IMAGE FILE|DIR..." >&2; exit 2; }
 image=$1; shift
 # The partition labelled PVCONFIG in the GPT (its start in 512-byte sectors).
-start=$(sfdisk -J "$image" | jq -r '.partitiontable.partitions[] | select(.name == "PVCONFIG") | .start')
+start=$(sfdisk -J "$image" 2>/dev/null | jq -r '.partitiontable.partitions[] | select(.name == "PVCONFIG") | .start') || start=
 [ -n "$start" ] || { echo "configure-image: $image has no partition named PVCONFIG (not a portvakt image?)" >&2; exit 1; }
 target="$image@@$((start * 512))"
 export MTOOLS_SKIP_CHECK=1
