@@ -37,12 +37,14 @@ trap 'exit 1' INT TERM
 
 image=$build/images/portvakt.img
 [ $fresh -eq 1 ] && rm -f "$image.inputs"
+inputsBefore=$(cat "$image.inputs" 2>/dev/null)
 t0=$(date +%s)
 if [ -n "$deb" ]; then images/build-image.sh --deb "$deb" --output "$image"
 else images/build-image.sh --install-tree "$build" --output "$image"; fi || exit 1
 buildSecs=$(( $(date +%s) - t0 ))
 echo "image size: $(du -m --apparent-size "$image" | cut -f1) MiB disk, $(du -m "$image" | cut -f1) MiB allocated, $(zstd -q -T0 -3 -c "$image" | wc -c | awk '{printf "%d", $1/1048576}') MiB zstd -3"
-echo "image build: ${buildSecs} s (baseline: 90-150 s, DESIGN.md field notes; 0-1 s means it was up to date)"
+if [ -n "$inputsBefore" ] && [ "$inputsBefore" = "$(cat "$image.inputs")" ]; then echo "image build: up to date, not rebuilt (${buildSecs} s to hash its inputs; --fresh times a build)"
+else echo "image build: ${buildSecs} s (baseline: 85-140 s for the root, DESIGN.md field notes)"; fi
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 boot_lab_prepare_disk "$image"
