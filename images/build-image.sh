@@ -42,7 +42,9 @@ sources=/etc/apt/sources.list.d/debian.sources
 mkdir -p "$(dirname "$output")"
 output=$(realpath "$output")
 work=$(mktemp -d "${TMPDIR:-/tmp}/pvimage.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# --one-file-system: should mmdebstrap die with its bind mounts (/dev, /proc)
+# still in the root, they are left alone, not emptied.
+trap 'rm -rf --one-file-system "$work"' EXIT
 
 # What goes into the image. Stand-in: the installed tree and the libraries its
 # binaries need (dpkg -S on what ldd resolves).
