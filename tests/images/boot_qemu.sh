@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The appliance image booted and used: images/build-image.sh builds it (once per
+# The appliance image booted and used: images/build-image.sh builds it from the
+# Debian package (out/portvakt_<version>_amd64.deb, which ./run test builds first),
+# or from this build when there is none (once per
 # build dir: BUILD/images/portvakt.img is reused while its inputs are the same),
 # the test site's configuration goes onto its PVCONFIG partition, and qemu boots
 # it under software emulation (BIOS, SeaBIOS) with four virtio-net NICs on tap
@@ -13,7 +15,8 @@
 #   - the unknown laptop gets no lease and cannot reach RDnet;
 #   - the box's device_new alert reaches rsyslogd on the management network;
 #   - no password login: root's password is locked in the image.
-# Usage: boot_qemu.sh BUILD_DIR (from the project root). Root; ~3-5 min.
+# Usage: boot_qemu.sh BUILD_DIR (from the project root). Root; 8 min on the
+# loaded shared machine (image build ~5 min, boot to forwarding 1.5-4 min).
 source "$(dirname "$0")/../e2e/common.bash"
 fail=0
 for tool in mmdebstrap qemu-system-x86_64 mkfs.vfat mcopy sfdisk syslinux dnsmasq dhclient rsyslogd jq; do
@@ -28,10 +31,16 @@ trap boot_lab_remove EXIT
 trap 'exit 1' INT TERM
 
 image=$build/images/portvakt.img
-if [ -f "${PORTVAKT_DEB:-}" ]; then
-  images/build-image.sh --deb "$PORTVAKT_DEB" --output "$image" || { echo "FAIL: the image did not build"; exit 1; }
+# The image of the Debian package that ./run test builds before ctest
+# (./run package), or PORTVAKT_DEB; without one, this build via cmake --install.
+deb=${PORTVAKT_DEB:-}
+version=$(sed -n '1s/^portvakt (\([^)]*\)).*/\1/p' debian/changelog 2>/dev/null)
+[ -z "$deb" ] && [ -n "$version" ] && [ -f "out/portvakt_${version}_amd64.deb" ] && deb=$PWD/out/portvakt_${version}_amd64.deb
+if [ -n "$deb" ]; then
+  echo "image of the package $deb"
+  images/build-image.sh --deb "$deb" --output "$image" || { echo "FAIL: the image did not build"; exit 1; }
 else
-  # Stand-in until the Debian package lands: cmake --install of this build.
+  echo "image of this build (cmake --install $build): no out/portvakt_${version}_amd64.deb (./run package)"
   images/build-image.sh --install-tree "$build" --output "$image" || { echo "FAIL: the image did not build"; exit 1; }
 fi
 echo "image: $(du -m --apparent-size "$image" | cut -f1) MiB ($(du -m "$image" | cut -f1) MiB allocated)"
