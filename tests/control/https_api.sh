@@ -20,6 +20,7 @@
 #     every worker do not stop the Unix socket's status, and HTTPS answers
 #     again once their read timeout closes them.
 # Usage: https_api.sh BUILD_DIR   (from the project root)
+# Requirements: R9
 set -uo pipefail
 build=${1:?usage: https_api.sh BUILD_DIR}
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac

@@ -24,6 +24,7 @@
 #      the eKlient lands in the policy's fallback zone (guest); FreeRADIUS
 #      started again: it re-authenticates and reaches RDnet again.
 # Deadlines here are functional (generous), nothing is timed.
+# Requirements: R1, R1a
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.bash"
 

@@ -13,6 +13,7 @@
 #     also after the forger is gone;
 #  4. `portvakt devices forget` forgives it: the PC's next DHCP places it in region again.
 # Usage: mac_flapping.sh BUILD_DIR   (from the project root)
+# Requirements: R6, R6b
 source "$(dirname "$0")/common.bash"
 for tool in dhclient ping; do
   command -v $tool >/dev/null || {

@@ -12,6 +12,7 @@
 #  - every other portvakt_<name> in docs/*.md that is not a build target
 #    (the names in the CMakeLists): it must be a served family.
 # Usage: metrics_docs.sh BUILD_DIR   (from the project root)
+# Requirements: R7
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 work=$(mktemp -d)

@@ -17,6 +17,7 @@
 #   - no password login: root's password is locked in the image.
 # Usage: boot_qemu.sh BUILD_DIR (from the project root). Root; 8 min on the
 # loaded shared machine (image build ~5 min, boot to forwarding 1.5-4 min).
+# Requirements: R4
 source "$(dirname "$0")/../e2e/common.bash"
 fail=0
 for tool in mmdebstrap qemu-system-x86_64 mkfs.vfat mcopy sfdisk syslinux dnsmasq dhclient rsyslogd jq; do

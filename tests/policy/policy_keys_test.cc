@@ -205,6 +205,7 @@ TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) 
 // mac_mobility (issue 13): durations with units reach the tables in ns; a
 // policy that states the defaults (or says nothing) dumps and hashes as before
 // the key existed; a site may tighten a base's values.
+// Requirements: R6b
 TEST(PolicyKeys, MacMobilityCompilesIntoTheTables) {
   const auto dir = std::filesystem::temp_directory_path() / ("pv-mobility-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -235,6 +236,7 @@ TEST(PolicyKeys, MacMobilityCompilesIntoTheTables) {
 // 802.1X: the ports' modes and re-authentication periods, the RADIUS servers
 // (primary first, default port 1812), the fallback zone and the dot1x matcher
 // reach the tables, and the canonical dump shows them.
+// Requirements: R1a
 TEST(PolicyKeys, Dot1xCompilesIntoPortsClassesAndSettings) {
   auto path = std::filesystem::temp_directory_path() / ("pv-dot1x-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(path) << R"(portvakt: 1

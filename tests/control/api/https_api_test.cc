@@ -27,6 +27,7 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Requirements: R9
 TEST(OpenApiDocument, ListsExactlyTheServersRoutes) {
   YAML::Node doc = YAML::LoadFile(std::string(PORTVAKT_SOURCE_DIR) + "/docs/api/openapi.yaml");
   ASSERT_EQ(doc["openapi"].as<std::string>().substr(0, 2), "3.");

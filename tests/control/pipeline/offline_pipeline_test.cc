@@ -200,7 +200,7 @@ TEST_F(PipelineTest, APrinterMayNotReachRdnetAndTheSameMacOnTwoPortsIsSuspect) {
 
 // Issue 13: one claim any computer can make (a Linux box announcing IPP)
 // must not place a device in the printers zone, which eKlient PCs reach.
-// Requirements: R6
+// Requirements: R3, R6
 TEST_F(PipelineTest, ALinuxBoxAnnouncingIppIsNotPlacedInPrinters) {
   const std::string linuxBox = "a4:83:e7:00:00:02";
   send(discover(linuxBox, kLinuxParams, "", "raspberrypi"));

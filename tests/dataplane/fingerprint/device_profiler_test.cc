@@ -290,6 +290,7 @@ TEST(DeviceProfiler, SameMacOnTwoPortsAtOnceIsSuspectAMoveIsNot) {
 // makes the MAC flapping: one mac_flapping alert, and the MAC is held in
 // quarantine on both jacks, the real PC's included, until the hold passes
 // after the last move.
+// Requirements: R6b
 TEST(DeviceProfiler, ForgerOnAnotherJackEveryFewSecondsIsFlappingAndHeld) {
   DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
   const std::string ek = "3c:52:82:1a:2b:3c";
@@ -344,6 +345,7 @@ TEST(DeviceProfiler, ForgerOnAnotherJackEveryFewSecondsIsFlappingAndHeld) {
   EXPECT_EQ(kinds(drain(p)), std::vector<DeviceEventKind>{DeviceEventKind::kMoved});
 }
 
+// Requirements: R6b
 TEST(DeviceProfiler, MovesWhileHeldExtendTheHoldAndForgetForgives) {
   tables::CompiledPolicy policy = karlstadPolicy();
   policy.macMobility = {10 * kSec, 2, 60 * kSec};  // two moves in 10 s; a minute's hold
@@ -368,6 +370,7 @@ TEST(DeviceProfiler, MovesWhileHeldExtendTheHoldAndForgetForgives) {
   EXPECT_EQ(r->zone, kRegion);
 }
 
+// Requirements: R6b
 TEST(DeviceProfiler, LaptopCarriedBetweenRoomsIsNotFlapping) {
   DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
   const std::string ek = "3c:52:82:1a:2b:3c";
@@ -579,6 +582,7 @@ TEST(DeviceProfiler, UnchangedFramesDoNotAllocateOrReclassify) {
 // counted in the window), costs no allocation, before and after it is held
 // as flapping. Both are inventoried eKlients with a Windows fingerprint from
 // a Linux box's jack, so the spoof detail is rebuilt on every move too.
+// Requirements: R6b
 TEST(DeviceProfiler, MacFlippingBetweenPortsEveryFrameDoesNotAllocate) {
   DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
   const TestFrame fast = dataFrame("3c:52:82:1a:2b:3c");

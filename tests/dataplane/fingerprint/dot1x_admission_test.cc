@@ -45,6 +45,7 @@ Dot1xSnapshotPtr sessions(std::vector<Dot1xAuthorisation> s, bool unreachable = 
   return snap;
 }
 
+// Requirements: R1a
 TEST(Dot1xAdmission, CopiedMacAndFingerprintWithoutSessionStayOutOfRegion) {
   DeviceProfiler p({}, dot1xPolicy());
   const DeviceRecord* r = p.observe(*dhcpFrame(kEklientMac, "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 0);
@@ -53,6 +54,7 @@ TEST(Dot1xAdmission, CopiedMacAndFingerprintWithoutSessionStayOutOfRegion) {
   EXPECT_TRUE(r->committed.className.empty());
 }
 
+// Requirements: R1a
 TEST(Dot1xAdmission, AuthorisedAsItsOwnAssetIsPlacedInRegionAndLeavesAtOnce) {
   DeviceProfiler p({}, dot1xPolicy());
   (void)p.observe(*dhcpFrame(kEklientMac, "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 0);
@@ -65,6 +67,7 @@ TEST(Dot1xAdmission, AuthorisedAsItsOwnAssetIsPlacedInRegionAndLeavesAtOnce) {
   EXPECT_EQ(r->zone, kQuarantine);
 }
 
+// Requirements: R1a
 TEST(Dot1xAdmission, AnotherAssetsIdentityIsNoEvidence) {
   DeviceProfiler p({}, dot1xPolicy());
   p.setDot1x(sessions({{mac(kEklientMac), kWallJack, "RV-100232"}}), 0);
@@ -77,6 +80,7 @@ TEST(Dot1xAdmission, AnotherAssetsIdentityIsNoEvidence) {
   EXPECT_EQ(p.find(mac(kEklientMac))->zone, kQuarantine);
 }
 
+// Requirements: R1a
 TEST(Dot1xAdmission, SessionOnAnotherPortDoesNotCountAndAMoveLeavesAtOnce) {
   DeviceProfiler p({}, dot1xPolicy());
   p.setDot1x(sessions({{mac(kEklientMac), kWallJack2, "RV-100231"}}), 0);
@@ -89,6 +93,7 @@ TEST(Dot1xAdmission, SessionOnAnotherPortDoesNotCountAndAMoveLeavesAtOnce) {
   EXPECT_EQ(r->zone, kQuarantine) << r->committed.explain(*p.policy());
 }
 
+// Requirements: R1a
 TEST(Dot1xAdmission, RadiusUnreachableSendsUnauthorisedDevicesToTheFallbackZone) {
   DeviceProfiler p({}, dot1xPolicy());
   const MacAddress other = mac("3c:52:82:1a:2b:3d");

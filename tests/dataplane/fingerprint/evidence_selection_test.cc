@@ -56,6 +56,7 @@ TEST(BoundedEvidence, MdnsServicesOfThePolicyAreEveryClassesTypes) {
 
 // A printer (HP OUI) that announces many service types before _ipp._tcp: the
 // profiler keeps the one the printer class matches and places it.
+// Requirements: R6
 TEST(BoundedEvidence, ThePolicysServiceIsKeptAfterManyOthersAndPlacesTheDevice) {
   DeviceProfiler p({}, karlstadPolicyPtr());
   const char* printer = "00:1e:0b:33:44:55";
@@ -79,6 +80,7 @@ TEST(BoundedEvidence, ThePolicysServiceIsKeptAfterManyOthersAndPlacesTheDevice) 
   EXPECT_EQ(allocationCount(), before);
 }
 
+// Requirements: R2
 TEST(CdpCapabilities, ThePhoneBitIsEvidenceOfItsOwnBesideThePlatform) {
   const packet::testing::Writer w = packet::testing::cdpPhoneFrame();
   const TestFrame frame(w);
@@ -134,6 +136,7 @@ TEST(CdpCapabilities, TheSharedCapturesSwitchesAreNotPhones) {
   EXPECT_EQ(cdpFrames, 4 + 3 + 6);  // tshark -Y cdp: 4, 3 and 6 frames
 }
 
+// Requirements: R6
 TEST(FingerprintContradiction, ALinuxFingerprintContradictsThePrinterClassAndTheExplanationSaysWhy) {
   const tables::CompiledPolicy policy = karlstadPolicy();
   tables::ExpectedOutcome t;
