@@ -15,7 +15,7 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(api inventory fingerprint)
 build=build-fuzz-control
 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPORTVAKT_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -Wno-unused-private-field" >/dev/null
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -Wno-error=unused-private-field" >/dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target $(printf 'portvakt_%s_fuzz ' "${targets[@]}")
 status=0
 for t in "${targets[@]}"; do
