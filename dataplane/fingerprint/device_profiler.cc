@@ -169,6 +169,7 @@ DeviceProfiler::DeviceProfiler(ProfilerConfig config, tables::CompiledPolicyPtr 
   config_.eventCapacity = std::max<size_t>(config_.eventCapacity, 1);
   config_.holdDecisions = std::max<uint32_t>(config_.holdDecisions, 1);
   config_.evidence.wantedMdnsServices = mdnsServicesOf(*policy_);
+  config_.evidence.hostnamePolicy = policy_.get();
   records_.resize(config_.maxDevices);
   // At most half full, so probe runs stay short.
   index_.assign(std::bit_ceil(config_.maxDevices * 2), 0);
@@ -692,6 +693,7 @@ void DeviceProfiler::setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs) 
   const tables::CompiledPolicyPtr old = policy_;
   policy_ = policy ? std::move(policy) : std::make_shared<const tables::CompiledPolicy>();
   config_.evidence.wantedMdnsServices = mdnsServicesOf(*policy_);
+  config_.evidence.hostnamePolicy = policy_.get();
   for (uint32_t ref = head_; ref != 0; ref = records_[ref - 1].next_) {
     DeviceRecord& r = records_[ref - 1];
     decide(r, nowNs);

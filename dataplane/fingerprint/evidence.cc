@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "dataplane/fingerprint/device_classifier.h"
 #include "dataplane/fingerprint/glob.h"
 #include "dataplane/packet/frame.h"
 
@@ -253,6 +254,14 @@ std::string DeviceEvidence::describe() const {
   return o.str();
 }
 
+bool policyUsesHostname(const tables::CompiledPolicy& policy, const tables::MacAddress& mac) {
+  for (const tables::DeviceClass& c : policy.classes) {
+    if (!c.dhcpHostname.empty()) return true;
+  }
+  const tables::InventoryDevice* inv = findInventory(policy, mac);
+  return inv && !inv->hostname.empty();
+}
+
 EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& frame, int64_t nowNs,
                               const EvidenceOptions& options) {
   using packet::Layer;
@@ -274,7 +283,7 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
         mark(e, u, Trait::kDhcpVendorClass, e.dhcpVendorClass.assign(packet::trimNul(d.vendorClass)), nowNs);
       if (!d.parameterList.empty())
         mark(e, u, Trait::kDhcpParameterList, e.dhcpParameterList.assign(d.parameterList), nowNs);
-      if (!d.hostname.empty())
+      if (!d.hostname.empty() && (!options.hostnamePolicy || policyUsesHostname(*options.hostnamePolicy, e.mac)))
         mark(e, u, Trait::kDhcpHostname, e.dhcpHostname.assign(packet::trimNul(d.hostname)), nowNs);
     }
   }

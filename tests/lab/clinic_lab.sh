@@ -450,10 +450,15 @@ sip_with_body() {  # a REGISTER whose From URI names a person and whose body is 
   ip netns exec "$(ns phone)" bash -c "cat '$work/register-r10.txt' > /dev/udp/198.18.0.1/5060" 2>/dev/null
 }
 row phone "SIP REGISTER with a body and a From URI" reached "$(captured voice 'udp port 5060' sip_with_body)"
-# DHCP options no class needs: a user class (77) and a client FQDN (81).
+# DHCP options no class needs: a user class (77) and a client FQDN (81); and a
+# host name naming a person, which the policy does not use for this device (no
+# class matches host names, no inventory entry for its MAC).
 printf 'send user-class "%s-dhcp-user-class";\nsend fqdn.fqdn "%s-dhcp-fqdn.example";\n' "$marker" "$marker" >> "$work/linux.conf"
-speakerIp2=$(dhcp speaker linux)
-row speaker "DHCP with user class and FQDN: lease" reached "$(leased "$speakerIp2")"
+sed "s/^send host-name .*/send host-name \"anna-$marker\";/" "$work/linux.conf" > "$work/speaker-r10.conf"
+timeout 12 ip netns exec "$(ns speaker)" dhclient -1 -cf "$work/speaker-r10.conf" -lf "$work/speaker-r10.lease" \
+  -pf "$work/speaker-dhclient.pid" lan0 >/dev/null 2>&1
+speakerIp2=$(sed -n 's/^ *fixed-address \([0-9.]*\);/\1/p' "$work/speaker-r10.lease" 2>/dev/null | tail -1)
+row speaker "DHCP: user class, FQDN, a person's host name" reached "$(leased "$speakerIp2")"
 row printer "mDNS TXT record on its wire (capture)" reached "$(tcpdump -r "$work/printer-mdns.pcap" -A 2>/dev/null | grep -q -F -- "$marker-mdns-txt" && echo reached || echo blocked)"
 sleep 6  # the device flush (every 5 s) and the alert feed have written what they will
 ip netns exec "$(ns sw)" curl -s -m 5 http://127.0.0.1:9120/metrics > "$work/r10-metrics.txt"

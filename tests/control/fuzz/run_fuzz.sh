@@ -2,8 +2,7 @@
 # Bounded libFuzzer runs of the control plane's third-party inputs: management
 # API requests (api), the inventory CSV (inventory), Fingerbank-format
 # fingerprint files (fingerprint). clang-14 from Debian; the tree is built with
-# coverage (fuzzer-no-link) in build-fuzz-control/. clang's unused-private-field
-# warning is off: it fires on control/store/store.cc, which g++ builds clean.
+# coverage (fuzzer-no-link) in build-fuzz-control/, warnings as errors as everywhere.
 #   tests/control/fuzz/run_fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (default 20 s, all)
 # On a crash it prints the input's path and exits 1: fix the code, then commit
 # the input as tests/control/fuzz_corpus/<target>/crash-<what>.
@@ -15,7 +14,7 @@ targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(api inventory fingerprint)
 build=build-fuzz-control
 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPORTVAKT_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -Wno-error=unused-private-field" >/dev/null
+  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target $(printf 'portvakt_%s_fuzz ' "${targets[@]}")
 status=0
 for t in "${targets[@]}"; do
