@@ -101,6 +101,7 @@ const char* toString(DeviceEventKind k) {
     case DeviceEventKind::kRandomizedMac: return "randomized_mac";
     case DeviceEventKind::kMoved: return "device_moved";
     case DeviceEventKind::kFlapping: return "mac_flapping";
+    case DeviceEventKind::kUnknown: return "device_unknown";
   }
   return "?";
 }
@@ -685,6 +686,13 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
                     (config_.holdNs > 0 && nowNs - r.pendingSinceNs >= config_.holdNs))) {
     commit(r, nowNs, true);
   }
+  if (!r.unknownAnnounced && r.committed.classIndex == kNoClass && !r.committed.pinned && !r.flapping &&
+      nowNs - r.firstSeenNs >= kUnknownAfterNs) {
+    r.unknownAnnounced = true;
+    DeviceEvent ev = makeEvent(DeviceEventKind::kUnknown, r, nowNs);
+    (void)ev.detail.assign("no class of the policy matches it 30 s after it was first seen");
+    emit(std::move(ev));
+  }
   return &r;
 }
 
@@ -716,6 +724,7 @@ const DeviceRecord* DeviceProfiler::restore(const DeviceEvidence& evidence, uint
   r.firstSeenNs = firstSeenNs;
   r.lastSeenNs = lastSeenNs;
   r.portLastSeenNs = 0;  // a port change while the daemon was down is a move, not two devices
+  r.unknownAnnounced = true;  // raised before the restart if it was due: not again
   decide(r, nowNs);
   (void)checkSpoof(r);
   commit(r, nowNs, false);

@@ -138,7 +138,12 @@ enum class DeviceEventKind : uint8_t {
   kRandomizedMac, // "randomized_mac"
   kMoved,         // "device_moved"
   kFlapping,      // "mac_flapping"
+  kUnknown,       // "device_unknown": still without a class or pin kUnknownAfterNs after it was first seen
 };
+// Why 30 s: a phone announces LLDP-MED within seconds and a PC sends DHCP at
+// once; a device the policy cannot place after that is one the service desk
+// may be asked about (docs/alerts.md, device_unknown).
+inline constexpr int64_t kUnknownAfterNs = int64_t{30} * 1'000'000'000;
 // The alert event names of docs/policy.md.
 const char* toString(DeviceEventKind k);
 
@@ -202,6 +207,7 @@ struct DeviceRecord {
   bool randomized = false;   // locally administered MAC
   bool inventoried = false;
   bool everVouched = false;  // was classified, pinned or inventoried at some point (off probation)
+  bool unknownAnnounced = false;  // device_unknown raised (once per record)
   uint32_t spoofReasons = 0;
   TraitText<240> spoofDetail;
   // Mobility: the last moves (a ring), and the flapping hold.
