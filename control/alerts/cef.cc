@@ -54,6 +54,9 @@ std::string cefEventName(std::string_view event) {
       {"nd_spoof", "IPv6 neighbour spoofing"},
       {"events_lost", "Dataplane events lost"},
       {"mac_flapping", "MAC address flapping between ports"},
+      {"dot1x_failure", "802.1X authentication failed"},
+      {"dot1x_identity_mismatch", "802.1X identity is another asset"},
+      {"radius_unreachable", "RADIUS server unreachable"},
   };
   for (const auto& [type, name] : kNames) {
     if (type == event) return std::string(name);

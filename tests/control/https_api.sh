@@ -92,7 +92,7 @@ for f in "$pki"/*.crt "$pki"/*.key; do [ -s "$f" ] || { echo "FAIL: $f was not m
 # --- the policy: the examples, with the region's management roles in the base.
 mkdir -p "$work/policy"
 cp examples/region-base.yaml examples/vardcentral-karlstad.yaml examples/vardcentral-karlstad-inventory.csv \
-  examples/fysioterapi-arvika.yaml examples/fysioterapi-arvika-inventory.csv "$work/policy/"
+  examples/fysioterapi-arvika.yaml examples/fysioterapi-arvika-inventory.csv examples/dhcp-fingerprints.conf "$work/policy/"
 cat >> "$work/policy/region-base.yaml" <<'EOF'
 
 management:

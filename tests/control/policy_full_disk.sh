@@ -87,13 +87,14 @@ hash2=$(running_hash)
 # accepted_hash/accepted_version to the last push the daemon acknowledged.
 accepted_version=2
 accepted_hash=$hash2
+accepted_site=examples/fysioterapi-arvika.yaml
 push_until_refused() {
   local site n
   for n in $(seq 60); do
     if [ $((n % 2)) -eq 1 ]; then site=examples/vardcentral-karlstad.yaml; else site=examples/fysioterapi-arvika.yaml; fi
     "$pv" policy push "$site" >"$work/out" 2>"$work/err"
     case $? in
-      0) accepted_version=$((accepted_version + 1)); accepted_hash=$(running_hash)
+      0) accepted_version=$((accepted_version + 1)); accepted_hash=$(running_hash); accepted_site=$site
          grep -q "^running version $accepted_version sha256:" "$work/out" ||
            { echo "FAIL: an accepted push is not version $accepted_version"; cat "$work/out"; fail=1; } ;;
       1) echo "full disk: $((n - 1)) pushes went into the WAL's room, push $n was refused"; return 0 ;;
@@ -122,10 +123,19 @@ accepted_version=$((accepted_version + 1))
 expect_output "^running version $accepted_version sha256:" "it is version $accepted_version: the refused attempts used no number"
 accepted_hash=$(running_hash)
 
-# Use up the WAL's room again and crash with the disk still full, so that
-# the restarted daemon has nowhere to record its --policy.
+# Use up the WAL's room again and crash with the disk still full. The
+# restarted daemon is given a site file with 700 KiB of comments, which its
+# push record (the text and the bundle's files) cannot fit into log pages the
+# WAL already has: it has nowhere to record its --policy.
 fill_disk
 push_until_refused
+mkdir -p "$work/big"
+cp examples/*.yaml examples/*.csv examples/*.conf "$work/big/"
+# (The other site than the running one: the same policy again would need no record.)
+other=fysioterapi-arvika.yaml
+[ "${accepted_site:-}" = examples/fysioterapi-arvika.yaml ] && other=vardcentral-karlstad.yaml
+for _ in $(seq 7000); do echo "# a long comment line, one hundred characters, so the record outgrows the log's room ......"; done \
+  >> "$work/big/$other"
 
 # A start with --policy on a full disk must not run the policy unrecorded.
 # kill -9 leaves the database's WAL and shared-memory files in place, so the
@@ -134,7 +144,7 @@ push_until_refused
 kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=; rm -f "$sock"
 # (timeout: a daemon that wrongly starts would serve forever.)
 expect_exit 1 "portvaktd --policy on a full disk refuses to start" \
-  timeout 30 "$pvd" --policy examples/fysioterapi-arvika.yaml --socket "$sock" --metrics "" --forward=false --state-dir "$state"
+  timeout 30 "$pvd" --policy "$work/big/$other" --socket "$sock" --metrics "" --forward=false --state-dir "$state"
 expect_output "(cannot record push .*full|database or disk is full)" "and says the disk is full"
 [ -S "$sock" ] && { echo "FAIL: portvaktd serves its socket although it could not record its policy"; fail=1; }
 free_disk
