@@ -57,13 +57,13 @@ group() {
                  END { if (name != "") print name, s }'
 }
 served() {
-  grep -E '^portvakt_' "$work/metrics" | sed -E 's/^([a-z_]+)(\{([^}]*)\})?.*/\1 \3/' |
+  grep -E '^portvakt_' "$work/metrics" | sed -E 's/^([a-z][a-z0-9_]*)(\{([^}]*)\})?.*/\1 \3/' |
     awk '{ print $1 " "; rest = substr($0, length($1) + 2)
            while (match(rest, /[a-z_]+="/)) { print $1, substr(rest, RSTART, RLENGTH - 2); rest = substr(rest, RSTART + RLENGTH) } }' | group
 }
 # The same from the operator guide's Metrics section: `portvakt_x{a,b}`.
 documented() {
-  sed -n '/^## Metrics/,/^## [^M]/p' docs/operator-guide.md | grep -oE 'portvakt_[a-z_]+(\{[a-z_,]*\})?' |
+  sed -n '/^## Metrics/,/^## [^M]/p' docs/operator-guide.md | grep -oE 'portvakt_[a-z][a-z0-9_]*(\{[a-z_,]*\})?' |
     sed -E 's/[{},]/ /g' | awk '{ print $1 " "; for (i = 2; i <= NF; i++) print $1, $i }' | group
 }
 served > "$work/served"
@@ -76,7 +76,8 @@ fi
 
 # Elsewhere in docs/: every portvakt_<name> that is not a build target must be served.
 targets=$(grep -rhoE 'portvakt_[a-z0-9_]+' --include=CMakeLists.txt . | sort -u)
-for name in $(grep -rhoE 'portvakt_[a-z0-9_]+' docs/*.md | sort -u); do
+# (A name starts with a letter: portvakt_0.1.0_amd64.deb is a file, not a metric.)
+for name in $(grep -rhoE 'portvakt_[a-z][a-z0-9_]*' docs/*.md | sort -u); do
   is_target=0
   for t in $targets; do
     { [ "$name" = "$t" ] || { [ "${t%_}" != "$t" ] && [ "${name#"$t"}" != "$name" ]; }; } && { is_target=1; break; }
