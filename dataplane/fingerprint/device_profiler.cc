@@ -171,6 +171,7 @@ DeviceProfiler::DeviceProfiler(ProfilerConfig config, tables::CompiledPolicyPtr 
   config_.holdDecisions = std::max<uint32_t>(config_.holdDecisions, 1);
   config_.evidence.wantedMdnsServices = mdnsServicesOf(*policy_);
   config_.evidence.hostnamePolicy = policy_.get();
+  config_.evidence.classesMatchHostnames = classesMatchHostnames(*policy_);
   records_.resize(config_.maxDevices);
   // At most half full, so probe runs stay short.
   index_.assign(std::bit_ceil(config_.maxDevices * 2), 0);
@@ -702,6 +703,7 @@ void DeviceProfiler::setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs) 
   policy_ = policy ? std::move(policy) : std::make_shared<const tables::CompiledPolicy>();
   config_.evidence.wantedMdnsServices = mdnsServicesOf(*policy_);
   config_.evidence.hostnamePolicy = policy_.get();
+  config_.evidence.classesMatchHostnames = classesMatchHostnames(*policy_);
   for (uint32_t ref = head_; ref != 0; ref = records_[ref - 1].next_) {
     DeviceRecord& r = records_[ref - 1];
     decide(r, nowNs);

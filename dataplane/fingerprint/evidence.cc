@@ -254,13 +254,20 @@ std::string DeviceEvidence::describe() const {
   return o.str();
 }
 
-bool policyUsesHostname(const tables::CompiledPolicy& policy, const tables::MacAddress& mac) {
-  for (const tables::DeviceClass& c : policy.classes) {
-    if (!c.dhcpHostname.empty()) return true;
-  }
-  const tables::InventoryDevice* inv = findInventory(policy, mac);
+bool classesMatchHostnames(const tables::CompiledPolicy& policy) {
+  return std::any_of(policy.classes.begin(), policy.classes.end(),
+                     [](const tables::DeviceClass& c) { return !c.dhcpHostname.empty(); });
+}
+
+namespace {
+// The host name is needed when a class matches host names or the MAC's
+// inventory entry has one to check against.
+bool hostnameWanted(const EvidenceOptions& options, const tables::MacAddress& mac) {
+  if (!options.hostnamePolicy || options.classesMatchHostnames) return true;
+  const tables::InventoryDevice* inv = findInventory(*options.hostnamePolicy, mac);
   return inv && !inv->hostname.empty();
 }
+}  // namespace
 
 EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& frame, int64_t nowNs,
                               const EvidenceOptions& options) {
@@ -283,7 +290,7 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
         mark(e, u, Trait::kDhcpVendorClass, e.dhcpVendorClass.assign(packet::trimNul(d.vendorClass)), nowNs);
       if (!d.parameterList.empty())
         mark(e, u, Trait::kDhcpParameterList, e.dhcpParameterList.assign(d.parameterList), nowNs);
-      if (!d.hostname.empty() && (!options.hostnamePolicy || policyUsesHostname(*options.hostnamePolicy, e.mac)))
+      if (!d.hostname.empty() && hostnameWanted(options, e.mac))
         mark(e, u, Trait::kDhcpHostname, e.dhcpHostname.assign(packet::trimNul(d.hostname)), nowNs);
     }
   }

@@ -188,13 +188,16 @@ struct EvidenceOptions {
   // R10 (docs/data-inventory.md): a DHCP host name can name a person
   // ("anna-laptop"), so it is kept only where the policy uses it: when
   // `hostnamePolicy` is set, a host name is recorded only if some class of it
-  // matches host names or the MAC's inventory entry has a host name to check
-  // (the spoof cross-check). Unset: always recorded.
+  // matches host names (`classesMatchHostnames`, set with the policy) or the
+  // MAC's inventory entry has a host name to check (the spoof cross-check).
+  // Unset: always recorded.
   const tables::CompiledPolicy* hostnamePolicy = nullptr;
+  bool classesMatchHostnames = false;
 };
 
-// Whether the policy needs a device's DHCP host name (see EvidenceOptions).
-bool policyUsesHostname(const tables::CompiledPolicy& policy, const tables::MacAddress& mac);
+// Whether some class of the policy matches DHCP host names (once per policy,
+// not per frame).
+bool classesMatchHostnames(const tables::CompiledPolicy& policy);
 
 // Every mDNS service type some class of `policy` matches (set it as
 // EvidenceOptions::wantedMdnsServices when the policy changes).

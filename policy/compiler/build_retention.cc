@@ -2,10 +2,10 @@
 // audit trail. A base sets the region's limits; a site may keep devices for
 // less time (less personal data, R10) and the audit trail for longer (more
 // traceability, R9), never the other way round.
-#include <charconv>
 #include <optional>
 #include <string>
 
+#include "policy/compiler/duration.h"
 #include "policy/compiler/policy_builder.h"
 
 namespace portvakt::policy {
@@ -16,23 +16,10 @@ using std::chrono::seconds;
 constexpr seconds kMinimum = std::chrono::hours{1};
 constexpr seconds kMaximum = std::chrono::days{36500};
 
-// "90d" or "12h" (days or hours: retention is never finer than the hourly
-// housekeeping that applies it).
-std::optional<seconds> parsePeriod(const std::string& text) {
-  if (text.size() < 2) return std::nullopt;
-  const char unit = text.back();
-  long long count = 0;
-  const char* end = text.data() + text.size() - 1;
-  auto [ptr, ec] = std::from_chars(text.data(), end, count);
-  if (ec != std::errc{} || ptr != end || count <= 0 || count > 36500LL * 24) return std::nullopt;
-  if (unit == 'd') return std::chrono::days{count};
-  if (unit == 'h') return std::chrono::hours{count};
-  return std::nullopt;
-}
-
 std::string describe(seconds s) {
   if (s.count() % 86400 == 0) return std::to_string(s.count() / 86400) + "d";
-  return std::to_string(s.count() / 3600) + "h";
+  if (s.count() % 3600 == 0) return std::to_string(s.count() / 3600) + "h";
+  return std::to_string(s.count()) + "s";
 }
 
 }  // namespace
@@ -46,7 +33,9 @@ void PolicyBuilder::buildRetention() {
     auto apply = [&](const std::optional<Text>& given, std::string_view key, seconds& value, bool& fromBase,
                      bool siteMayOnlyShorten) {
       if (!given) return;
-      const auto period = parsePeriod(given->value);
+      const std::optional<int64_t> ns = parseDurationNs(given->value);
+      const std::optional<seconds> period =
+          ns ? std::optional<seconds>(std::chrono::duration_cast<seconds>(std::chrono::nanoseconds{*ns})) : std::nullopt;
       if (!period || *period < kMinimum || *period > kMaximum) {
         diags_.error(given->at, "bad-value",
                      "retention " + std::string(key) + " must be a period like '90d' or '12h' between 1h and 36500d, not '" +

@@ -9,6 +9,7 @@
 #include "policy/compiler/fingerprint_data.h"
 #include "policy/compiler/inventory_csv.h"
 #include "policy/compiler/names.h"
+#include "policy/compiler/duration.h"
 #include "policy/compiler/policy_builder.h"
 #include "policy/compiler/source_file.h"
 #include "policy/compiler/webhook_body.h"
@@ -33,24 +34,6 @@ std::string oneOf(std::initializer_list<std::string_view> words) {
   return out;
 }
 
-// "90s", "5m", "2h", "1d": a whole number and a unit, as nanoseconds.
-std::optional<int64_t> parseDuration(std::string_view text) {
-  if (text.size() < 2) return std::nullopt;
-  int64_t unit = 0;
-  switch (text.back()) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return std::nullopt;
-  }
-  text.remove_suffix(1);
-  uint32_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n > 10'000'000) return std::nullopt;
-  return int64_t{n} * unit * kNsPerSecondTables;
-}
-
 // `mac_mobility` of one file of the chain; `fromBase` holds what an earlier
 // file set (a site may tighten it: a longer window, fewer moves, a longer hold).
 void buildMacMobility(const MacMobilityDecl& d, Diagnostics& diags, MacMobility& out,
@@ -58,7 +41,7 @@ void buildMacMobility(const MacMobilityDecl& d, Diagnostics& diags, MacMobility&
   auto duration = [&](const std::optional<Text>& t, std::string_view key, int64_t lowNs, int64_t highNs,
                       std::string_view range, int64_t& field, bool baseWantsMore) {
     if (!t) return;
-    const std::optional<int64_t> ns = parseDuration(t->value);
+    const std::optional<int64_t> ns = parseDurationNs(t->value);
     if (!ns) {
       diags.error(t->at, "bad-value", "mac_mobility " + std::string(key) + " '" + t->value +
                                           "' is not a duration (a whole number and s, m, h or d: '90s', '5m')");
