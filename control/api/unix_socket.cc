@@ -168,16 +168,33 @@ void UnixSocketServer::refuse(Connection& c, const std::string& error) {
 
 void UnixSocketServer::admit(std::unique_ptr<Connection> c) {
   const std::string busy = "portvaktd is busy: more than " + std::to_string(limits_.maxConnections) +
-                           " API connections at once; this one was the oldest waiting and is closed, try again";
+                           " API connections at once, and the client process holding the most of them "
+                           "loses its oldest waiting one; try again";
+  auto connectionsOf = [this](pid_t pid) {
+    size_t n = 0;
+    for (const auto& other : connections_) n += other->caller.pid == pid ? 1 : 0;
+    return n;
+  };
   while (connections_.size() >= limits_.maxConnections) {
-    // Evict the oldest connection still waiting for its request, else the
-    // oldest still taking its answer. A request that is complete is answered
-    // this turn and never evicted; a candidate is read once more first, so a
-    // client whose request arrived since the last read is not taken for a slow one.
+    // The process holding the most connections pays for the next one: a client
+    // that holds connections open cannot evict an operator's single call,
+    // however fast it connects (by age alone it could: a call the CLI had not
+    // written yet when 64 newer ones arrived was the oldest). Among that
+    // process's connections, the oldest still waiting for its request goes
+    // first, else the oldest still taking its answer. A request that is
+    // complete is answered this turn and never evicted; a candidate is read
+    // once more first, so a client whose request arrived since the last read
+    // is not taken for a slow one.
     Connection* victim = nullptr;
+    size_t victimHolds = 0;  // how many connections the victim's process holds
     for (Connection::State wanted : {Connection::State::kReading, Connection::State::kWriting}) {
       for (auto& other : connections_) {
-        if (other->state == wanted && (!victim || other->acceptedMs < victim->acceptedMs)) victim = other.get();
+        if (other->state != wanted) continue;
+        const size_t holds = connectionsOf(other->caller.pid);
+        if (!victim || holds > victimHolds || (holds == victimHolds && other->acceptedMs < victim->acceptedMs)) {
+          victim = other.get();
+          victimHolds = holds;
+        }
       }
       if (victim) break;
     }

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -261,6 +262,64 @@ TEST(UnixSocketHostileClients, ARequestEndedByShutdownInsteadOfNewlineIsAnswered
   ::close(fd);
   ASSERT_TRUE(answer);
   EXPECT_NE(answer->find("\"echo\":\"no-newline\""), std::string::npos) << *answer;
+}
+
+// One process opening connections as fast as it can must not evict another
+// process's call that was accepted before its request line arrived (the CLI
+// under load: connect, then a pause, then the request). By age alone the
+// operator's call was the oldest waiting one once 64 newer connections had
+// arrived; the process holding the most connections pays instead.
+TEST(UnixSocketHostileClients, AProcessHoldingConnectionsCannotEvictAnotherProcesssCall) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  const std::string path = dir.file("api.sock");
+  ServerThread server(path);
+  ASSERT_FALSE(server.error()) << *server.error();
+
+  std::vector<int> held;
+  for (size_t i = 0; i < kMaxConnections; ++i) {  // the table is full before the call
+    int fd = connectTo(path, true);
+    ASSERT_GE(fd, 0);
+    held.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // The other process: connects, waits 600 ms (meanwhile this one opens
+  // about 120 more connections), then asks. Only system calls after fork.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    int fd = connectTo(path, false);
+    if (fd < 0) ::_exit(3);
+    ::usleep(600 * 1000);
+    if (::send(fd, "operator\n", 9, MSG_NOSIGNAL) != 9) ::_exit(4);
+    char answer[4096];
+    size_t got = 0;
+    for (;;) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) ::_exit(5);
+      ssize_t n = ::recv(fd, answer + got, sizeof answer - 1 - got, 0);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+      if (got == sizeof answer - 1) break;
+    }
+    answer[got] = '\0';
+    if (std::strstr(answer, "\"echo\":\"operator\"")) ::_exit(0);
+    ::_exit(std::strstr(answer, "busy") ? 1 : 2);
+  }
+  const auto start = Clock::now();
+  while (msSince(start) < 1200) {
+    int fd = connectTo(path, true);
+    if (fd >= 0) held.push_back(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  for (int fd : held) ::close(fd);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "the other process's call was "
+                                    << (WEXITSTATUS(status) == 1 ? "closed as busy" : "not answered")
+                                    << " (exit " << WEXITSTATUS(status) << ")";
 }
 
 }  // namespace
