@@ -1,11 +1,14 @@
 #include "control/daemon/policy_manager.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "control/daemon/wall_clock.h"
+#include "control/version.h"
 #include "control/store/store.h"
 #include "policy/compiler/compiler.h"
 
@@ -111,7 +114,7 @@ std::optional<std::string> PolicyManager::install(PolicyVersion v) {
   v.version = history_.empty() ? 1 : history_.back().version + 1;
   if (store_) {
     store::PolicyRecord r = toRecord(v);
-    if (v.kind == "push") {
+    if (v.kind == "push" || v.kind == "upgrade") {
       // The site file as compiled (read first; its bases follow in sourcesJson).
       auto sources = sourcesFromJson(v.sourcesJson);
       if (sources && !sources->empty()) r.policyText = sources->front().text;
@@ -169,9 +172,26 @@ void PolicyManager::resume(std::shared_ptr<const tables::CompiledPolicy> policy)
 
 std::optional<std::string> PolicyManager::resumeLatest() {
   if (history_.empty()) return "there is no earlier policy in the store";
-  if (auto error = rebuild(history_.back())) return error;
+  PolicyVersion& last = history_.back();
+  if (auto error = rebuild(last)) return error;
+  if (last.policy->contentHash != last.hash) {
+    // A new portvakt compiles the engineer's files to other tables (an
+    // upgrade changed the compiler or the tables' format). Refusing would
+    // leave the clinic without forwarding after every upgrade; running them
+    // unrecorded would break the audit trail. They run as a new version.
+    PolicyVersion v = last;
+    v.kind = "upgrade";
+    v.hash = last.policy->contentHash;
+    v.uid = ::getuid();
+    v.subject.clear();
+    v.unixTime = wallClockNs() / 1'000'000'000;
+    v.summary = "rebuilt by portvakt " + std::string(kVersion) + " from the files of version " +
+                std::to_string(last.version) + ", whose tables were " + last.hash;
+    last.policy = nullptr;  // version N keeps its recorded hash; a rollback rebuilds it
+    return install(std::move(v));
+  }
   installedAtNs_.store(wallClockNs());
-  current_.store(history_.back().policy);
+  current_.store(last.policy);
   return std::nullopt;
 }
 
@@ -187,11 +207,13 @@ std::optional<std::string> PolicyManager::rebuild(PolicyVersion& v) const {
   }
   policy::CompileResult compiled = policy::compilePolicySources(v.source, *sources);
   if (!compiled.ok()) return what + " no longer compiles from its recorded files:\n" + compiled.diagnostics.format();
-  if (compiled.policy->contentHash != v.hash) {
-    // This build compiles the same files to other tables (a newer compiler):
-    // running them would not be the version the engineer chose.
-    return what + " rebuilds to " + compiled.policy->contentHash + ", not the recorded " + v.hash +
-           "; push " + v.source + " again";
+  if (compiled.policy->contentHash != v.hash && "sha256:" + tables::sha256Hex(record->canonical) != v.hash) {
+    // The record contradicts itself (its hash is not that of its own tables):
+    // the store was altered or damaged, so its files are not trusted either.
+    // A consistent record that rebuilds to other tables is an upgrade: the
+    // caller runs them as a new version.
+    return what + " rebuilds to " + compiled.policy->contentHash + ", and its record's hash " + v.hash +
+           " is not that of its recorded tables; push " + v.source + " again";
   }
   v.policy = compiled.policy;
   v.canonical = compiled.policy->dumpCanonical();
@@ -218,11 +240,17 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
   }
   auto running = current();
   PolicyVersion v = *target;
+  const bool rebuiltDifferently = target->policy->contentHash != target->hash;
+  v.hash = target->policy->contentHash;  // what runs (this build's tables of that version's files)
+  v.canonical = target->policy->dumpCanonical();
   v.uid = uid;
   v.subject = subject;
   v.unixTime = now;
   v.kind = "rollback";  // source stays the file that version was pushed from
   v.summary = "rollback to version " + std::to_string(target->version) +
+              (rebuiltDifferently ? " (rebuilt by portvakt " + std::string(kVersion) + " to other tables than its " +
+                                        target->hash + ")"
+                                  : "") +
               (running ? ": " + changeSummary(diffPolicies(*running, *target->policy)) : "");
   return install(std::move(v));
 }

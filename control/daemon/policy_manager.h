@@ -51,7 +51,7 @@ struct PolicyVersion {
   int64_t unixTime = 0;
   std::string summary;  // "+2 ~1 -0 items" against the version before
   std::string canonical;  // the compiled tables, for rollback and audit
-  std::string kind = "push";  // push | rollback
+  std::string kind = "push";  // push | rollback | upgrade (rebuilt by a new portvakt at start)
   std::string sourcesJson = "[]";  // every file compiled: [{path, text, sha256}], the bundle as used
   std::shared_ptr<const tables::CompiledPolicy> policy;  // null for versions from before the last start, until needed
 };
@@ -94,12 +94,15 @@ class PolicyManager {
   // tables): no new history entry.
   void resume(std::shared_ptr<const tables::CompiledPolicy> policy);
   // Runs the last version of the history again, rebuilt from its recorded
-  // files (a restart without --policy). Returns an error text, or nullopt.
+  // files (a restart without --policy). When this build compiles them to
+  // other tables than recorded (after an upgrade), those run as a new
+  // version of kind "upgrade". Returns an error text, or nullopt.
   std::optional<std::string> resumeLatest();
   // Swaps back to a previous version's tables (as a new version). A version
   // from before the last start is rebuilt from the files recorded with it
-  // (not from disk, where they may have changed) and must come out with its
-  // recorded hash. `version` 0 means the version before the running one.
+  // (not from disk, where they may have changed); the new version records
+  // the hash of the tables that run. `version` 0 means the version before
+  // the running one.
   std::optional<std::string> rollback(int version, uid_t uid, int64_t now, const std::string& subject = "");
 
  private:

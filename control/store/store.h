@@ -131,7 +131,7 @@ struct PolicyRecord {
   int version = 0;  // assigned by appendPolicy: 1, 2, ...
   std::string hash;     // "sha256:..." of the compiled tables
   std::string name;
-  std::string kind = "push";  // push | rollback
+  std::string kind = "push";  // push | rollback | upgrade
   std::string source;         // file name(s) pushed
   uid_t uid = 0;              // who (SO_PEERCRED)
   int64_t unixTime = 0;       // when, seconds

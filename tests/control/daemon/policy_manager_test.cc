@@ -89,18 +89,65 @@ TEST_F(PolicyManagerRestartTest, VersionsWithoutRecordedFilesAreRefusedClearly) 
   EXPECT_EQ(manager.history().size(), 2u) << "a refused rollback adds nothing";
 }
 
-TEST_F(PolicyManagerRestartTest, ARecordedVersionThatRebuildsDifferentlyIsRefused) {
+TEST_F(PolicyManagerRestartTest, ARecordWhoseHashIsNotThatOfItsTablesIsRefused) {
   PolicyManager before(store_.get());
   ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
-  // Tamper with the recorded hash: the rebuilt tables no longer match it.
+  // Tamper with the recorded hash: it is no longer that of the recorded tables.
   store::PolicyRecord forged{0, "sha256:forged", "vc", "push", site("vardcentral-karlstad.yaml"), 0, 150, "", "", ""};
   forged.sourcesJson = store_->policyVersion(1)->sourcesJson;
   ASSERT_TRUE(store_->appendPolicy(forged));
   PolicyManager after(store_.get());
   auto error = after.resumeLatest();
   ASSERT_TRUE(error);
-  EXPECT_NE(error->find("not the recorded sha256:forged"), std::string::npos) << *error;
+  EXPECT_NE(error->find("its record's hash sha256:forged is not that of its recorded tables"), std::string::npos) << *error;
   EXPECT_EQ(after.current(), nullptr);
+}
+
+// An upgrade whose compiler makes other tables of the same files (a new
+// field, another canonical form) must not leave the clinic without a policy:
+// the last version's files run, rebuilt, as a new version of kind "upgrade"
+// that names the tables it replaces. (Before: the daemon refused to start.)
+// Requirements: R9
+TEST_F(PolicyManagerRestartTest, AfterAnUpgradeTheLastPolicyRunsRebuiltAsANewVersion) {
+  std::string hash;
+  {
+    PolicyManager before(store_.get());
+    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+    hash = before.history().back().hash;
+  }
+  // As an older portvakt recorded it: the same files, its own tables (a
+  // consistent record: the hash is that of its canonical dump).
+  store::PolicyRecord older = *store_->policyVersion(1);
+  older.version = 0;
+  older.unixTime = 150;
+  older.canonical += "older-compiler-field 1\n";
+  older.hash = "sha256:" + tables::sha256Hex(older.canonical);
+  ASSERT_TRUE(store_->appendPolicy(older));
+
+  PolicyManager after(store_.get());
+  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_NE(after.current(), nullptr);
+  EXPECT_EQ(after.current()->contentHash, hash) << "this build's tables of the recorded files run";
+  ASSERT_EQ(after.history().size(), 3u);
+  const PolicyVersion& upgrade = after.history().back();
+  EXPECT_EQ(upgrade.kind, "upgrade");
+  EXPECT_EQ(upgrade.version, 3);
+  EXPECT_EQ(upgrade.hash, hash);
+  EXPECT_NE(upgrade.summary.find("from the files of version 2, whose tables were " + older.hash), std::string::npos)
+      << upgrade.summary;
+  auto recorded = store_->policyVersion(3);
+  ASSERT_TRUE(recorded) << "the upgrade is in the audit trail";
+  EXPECT_EQ(recorded->kind, "upgrade");
+  EXPECT_EQ(recorded->sourcesJson, older.sourcesJson);
+
+  // The next start finds its own tables: no further version.
+  PolicyManager again(store_.get());
+  ASSERT_EQ(again.resumeLatest(), std::nullopt);
+  EXPECT_EQ(again.history().size(), 3u);
+  // A rollback to the older record records the hash of what runs.
+  ASSERT_EQ(again.rollback(2, 0, 300), std::nullopt);
+  EXPECT_EQ(again.history().back().hash, hash);
+  EXPECT_NE(again.history().back().summary.find("rebuilt by portvakt"), std::string::npos) << again.history().back().summary;
 }
 
 // A bundle is compiled from its texts only: the names it gives its files are
