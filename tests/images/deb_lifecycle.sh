@@ -11,7 +11,9 @@
 #             an operator in group portvakt reaches the socket and pushes, a
 #             user outside it cannot connect;
 #   upgrade   to a higher version: the store and an edited conffile are kept,
-#             and the daemon resumes the pushed policy, not site.yaml;
+#             and the daemon resumes the pushed policy, not site.yaml; a store
+#             of an earlier schema (the first package's, written by it) is
+#             migrated at start and its last push runs;
 #   remove    binaries gone, state and conffiles kept;
 #   purge     state, alert files and conffiles gone.
 # The higher version is the same .deb with its version raised (dpkg-deb),
@@ -201,6 +203,30 @@ if [ -n "${pushed_hash:-}" ]; then
   check "the history survived the upgrade" \
     bash -c "as_user alice portvakt policy history --json | jq -e '[.history[].hash] | index(\"$pushed_hash\")' >/dev/null"
   stop_daemon
+fi
+
+# ---- a store of an earlier schema: the first package's (schema 2), written
+# by that version's own portvaktd (tests/images/fixtures/store-schema2.sql) ----
+fixture=tests/images/fixtures/store-schema2.sql
+fixture_hash=$(sed -n "s/^INSERT INTO policy_history VALUES(2,'\(sha256:[0-9a-f]*\)'.*/\1/p" "$fixture")
+schema_now=$(sed -n 's/.*kSchemaVersion = \([0-9]*\);.*/\1/p' control/store/store.h)
+store=$root/var/lib/portvakt/portvakt.db
+rm -f "$store" "$store-wal" "$store-shm"
+python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).executescript(open(sys.argv[2]).read())' "$store" "$fixture"
+chroot "$root" chown portvakt:portvakt /var/lib/portvakt/portvakt.db && chmod 0640 "$store"
+store_version() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA user_version").fetchone()[0])' "$store"; }
+check "the earlier store is at schema 2 before the start" test "$(store_version)" = 2
+check "portvaktd starts on the schema-2 store" start_daemon
+if [ -n "$daemon_pid" ]; then
+  check "it runs that store's last push (fysioterapi-arvika), rebuilt from its recorded files" \
+    bash -c "[ \"\$(as_user alice portvakt status --json | jq -r '.policy.name')\" = fysioterapi-arvika ]"
+  # The same tables as recorded, or (when this version compiles them to other
+  # tables) a new version of kind upgrade that names the recorded ones.
+  check "the history shows that version ($fixture_hash) or its upgrade" \
+    bash -c "as_user alice portvakt policy history --json | jq -e --arg h '$fixture_hash' \
+      '.history[-1] | .hash == \$h or (.kind == \"upgrade\" and (.summary | contains(\$h)))' >/dev/null"
+  stop_daemon
+  check "the store was migrated to schema $schema_now" test "$(store_version)" = "$schema_now"
 fi
 
 # ---- remove, then purge ----
