@@ -115,7 +115,10 @@ std::optional<std::string> buildRequest(const HttpsRoute& route, const std::map<
   } else if (!req.body.empty()) {
     return req.method + " " + route.path + " takes no body";
   }
-  for (const auto& [name, value] : req.params) {
+  for (const auto& param : req.params) {
+    // (Not a structured binding: clang 14, which builds the fuzz targets, cannot capture one.)
+    const std::string& name = param.first;
+    const std::string& value = param.second;
     auto it = std::find_if(route.query.begin(), route.query.end(), [&](const auto& q) { return q.first == name; });
     if (it == route.query.end()) return "unknown query parameter '" + name + "' for " + route.path;
     if (it->second == "boolean") {
