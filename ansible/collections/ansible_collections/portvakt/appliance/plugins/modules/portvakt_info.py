@@ -38,12 +38,16 @@ options:
       - Read only the alerts nobody has acknowledged.
     type: bool
     default: false
-  alerts_since_ms:
+  alerts_baseline:
     description:
-      - Also count the alerts whose first occurrence is at or after this time (Unix milliseconds) in
-        C(ansible_facts.portvakt.new_alerts), by severity. 0 counts none.
-    type: int
-    default: 0
+      - The C(alerts) of an earlier run of this module (C(ansible_facts.portvakt.alerts)). The alerts read now
+        that are not in it, or whose C(count) grew since (a repeat folds into its alert), are returned in
+        C(ansible_facts.portvakt.new_alerts), counted by severity. Alerts are told apart by their id, so the
+        controller's clock and the appliance's need not agree.
+      - Read as many alerts (C(alerts_limit)) for the baseline as now, or old alerts beyond the limit of one
+        read but not the other look new.
+    type: list
+    elements: dict
 """
 
 EXAMPLES = r"""
@@ -59,14 +63,17 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ ansible_facts.portvakt.devices | selectattr('zone', 'equalto', 'quarantine') | map(attribute='mac') | list }}"
 
-- name: Critical alerts raised since the push
+- name: Critical alerts raised since the alerts were read before a push
   portvakt.appliance.portvakt_info:
     server: "https://{{ portvakt_address }}:8443"
     client_cert: /etc/portvakt-fleet/eva.crt
     client_key: /etc/portvakt-fleet/eva.key
     ca_path: /etc/portvakt-fleet/region-ca.crt
     gather: [status, alerts]
-    alerts_since_ms: "{{ pushed_at_ms }}"
+    alerts_limit: 1000
+    alerts_baseline: "{{ before_push.ansible_facts.portvakt.alerts }}"
+  register: health
+  failed_when: health.ansible_facts.portvakt.new_alerts.critical > 0
 """
 
 RETURN = r"""
@@ -106,7 +113,7 @@ ansible_facts:
           elements: dict
           returned: when C(history) is in C(gather)
         new_alerts:
-          description: The alerts read whose first occurrence is at or after C(alerts_since_ms), counted by
+          description: The alerts read that are new against C(alerts_baseline) (none without it), counted by
             severity, with the alerts themselves under C(list).
           type: dict
           returned: when C(alerts) is in C(gather)
@@ -129,7 +136,7 @@ def main():
                     default=["status", "devices", "alerts"]),
         alerts_limit=dict(type="int", default=50),
         unacked=dict(type="bool", default=False),
-        alerts_since_ms=dict(type="int", default=0),
+        alerts_baseline=dict(type="list", elements="dict"),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
@@ -148,8 +155,11 @@ def main():
                 query = "?limit=%d" % p["alerts_limit"] + ("&unacked=true" if p["unacked"] else "")
                 alerts = client.get("/alerts" + query).get("alerts", [])
                 facts["alerts"] = alerts
-                since = p["alerts_since_ms"]
-                new = [a for a in alerts if since > 0 and a.get("time_ms", 0) >= since]
+                baseline = {}
+                for a in p["alerts_baseline"] or []:
+                    baseline[a.get("id")] = a.get("count", 1)
+                new = [a for a in alerts if p["alerts_baseline"] is not None
+                       and (a.get("id") not in baseline or a.get("count", 1) > baseline[a.get("id")])]
                 counts = {"critical": 0, "warning": 0, "info": 0, "list": new}
                 for a in new:
                     counts[a.get("severity", "info")] = counts.get(a.get("severity", "info"), 0) + 1
