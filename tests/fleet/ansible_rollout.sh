@@ -199,8 +199,11 @@ for name in "${clinics[@]}"; do
 done
 
 # --- apply: vc-ludvika stays on version 1, the others are pushed in batches
+started=$(date +%s.%N)
 playbook "$work/apply.out"
 rc=$?
+# A figure, not a check (bench/https_fleet_bench.sh --rollout prints it).
+echo "timing: the four-clinic roll-out (plan 4, push 3 in 2 batches, grace 3 s each) took $(echo "$(date +%s.%N) - $started" | bc) s"
 [ $rc -eq 2 ] || failure "apply exit $rc, want 2 (vc-ludvika does not compile)"
 [ "$(recap "$work/apply.out" vc-ludvika)" = "changed=0 failed=1" ] || failure "apply recap for vc-ludvika: $(recap "$work/apply.out" vc-ludvika)"
 for name in vc-mora vc-falun vc-avesta; do
@@ -279,13 +282,13 @@ ip netns exec "$(ns ctl)" prometheus --config.file="$work/prometheus/lab.yml" --
   --web.listen-address=127.0.0.1:9090 >"$work/prometheus.log" 2>&1 &
 up=
 for _ in $(seq 60); do
-  up=$(ip netns exec "$(ns ctl)" curl -sg 'http://127.0.0.1:9090/api/v1/query?query=sum(up{job="portvakt"})' |
+  up=$(ip netns exec "$(ns ctl)" curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=sum(up{job="portvakt"})' |
     sed -n 's/.*"value":\[[0-9.]*,"\([0-9]*\)"\].*/\1/p')
   [ "$up" = 4 ] && break
   sleep 0.5
 done
 [ "$up" = 4 ] || { failure "Prometheus scrapes $up of 4 appliances"; tail -5 "$work/prometheus.log"; }
-ip netns exec "$(ns ctl)" curl -sg 'http://127.0.0.1:9090/api/v1/query?query=portvakt_policy_info' > "$work/prom-query"
+ip netns exec "$(ns ctl)" curl -sG http://127.0.0.1:9090/api/v1/query --data-urlencode 'query=portvakt_policy_info' > "$work/prom-query"
 grep -q '"clinic":"vc-ludvika"' "$work/prom-query" || { failure "the scraped metrics carry no clinic label"; head -c 600 "$work/prom-query"; echo; }
 
 # --- base version 3 makes vc-mora's second phone (OUI 64:16:7f) a voice
