@@ -33,7 +33,6 @@
 # scrape configuration passes promtool check config, and Prometheus scrapes
 # every clinic (up == 1 with the clinic label).
 # Usage: ansible_rollout.sh BUILD_DIR   (from the project root; root: namespaces)
-# Requirements: R9
 source "$(dirname "$0")/../e2e/common.bash"
 src=$PWD
 missing=
