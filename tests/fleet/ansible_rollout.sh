@@ -33,6 +33,7 @@
 # scrape configuration passes promtool check config, and Prometheus scrapes
 # every clinic (up == 1 with the clinic label).
 # Usage: ansible_rollout.sh BUILD_DIR   (from the project root; root: namespaces)
+#   PORTVAKT_FLEET_OUTPUT=DIR keeps the ansible-playbook outputs there.
 source "$(dirname "$0")/../e2e/common.bash"
 src=$PWD
 missing=
@@ -331,5 +332,7 @@ done
 if [ $fail -ne 0 ]; then
   for f in check apply again v3; do echo "--- ansible-playbook ($f), its messages"; grep -E '"msg"|^fatal|RECAP|^vc-' "$work/$f.out"; done
 fi
+# The playbooks' output, for docs and for a look after a failure.
+[ -n "${PORTVAKT_FLEET_OUTPUT:-}" ] && mkdir -p "$PORTVAKT_FLEET_OUTPUT" && cp "$work"/*.out "$PORTVAKT_FLEET_OUTPUT/"
 [ $fail -eq 0 ] && echo "ansible_rollout: all checks passed"
 exit $fail
