@@ -60,7 +60,8 @@ coll=$src/ansible/collections/ansible_collections/portvakt/appliance
 PYTHONPYCACHEPREFIX=$work/pycache /usr/bin/python3 -m py_compile "$coll"/plugins/modules/*.py \
   "$coll"/plugins/module_utils/*.py "$coll"/plugins/doc_fragments/*.py || failure "the collection's Python does not compile"
 export ANSIBLE_COLLECTIONS_PATH=$src/ansible/collections ANSIBLE_NOCOLOR=1 ANSIBLE_LOCAL_TEMP=$work/ansible-tmp \
-  ANSIBLE_HOME=$work/ansible-home ANSIBLE_CONFIG=$src/ansible/ansible.cfg ANSIBLE_RETRY_FILES_ENABLED=0
+  ANSIBLE_HOME=$work/ansible-home ANSIBLE_REMOTE_TEMP=$work/ansible-remote-tmp ANSIBLE_CONFIG=$src/ansible/ansible.cfg \
+  ANSIBLE_RETRY_FILES_ENABLED=0
 for m in portvakt_policy portvakt_info; do
   ansible-doc "portvakt.appliance.$m" >"$work/doc-$m" 2>&1 || { failure "ansible-doc $m"; cat "$work/doc-$m"; }
   for section in OPTIONS EXAMPLES RETURN; do
