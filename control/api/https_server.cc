@@ -355,6 +355,11 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
   s.set_keep_alive_max_count(kHttpsKeepAliveRequests);
   s.set_keep_alive_timeout(kHttpsKeepAliveIdleS);
   s.set_payload_max_length(kMaxRequestBytes);
+  // An answer leaves in more than one write (headers, body; TLS records): with
+  // Nagle the second waits for the client's delayed ACK, ~40 ms on Linux, so
+  // every request on a kept-alive connection took 50 ms
+  // (bench/https_fleet_bench.sh, docs/performance.md).
+  s.set_tcp_nodelay(true);
   Impl* impl = self->impl_.get();
   auto serve = [impl](const httplib::Request& req, httplib::Response& res) { impl->serve(req, res); };
   s.Get(".*", serve);

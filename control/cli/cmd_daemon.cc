@@ -122,6 +122,12 @@ int cmdPolicyPlan(const std::vector<std::string>& args) {
     std::cout << (kind == "added" ? "+ " : kind == "removed" ? "- " : "~ ") << c.value("section", "") << " "
               << c.value("key", "") << "\n";
   }
+  for (const json& m : a.value("moves", json::array())) {
+    auto placed = [&](const std::string& cls, const std::string& zone) { return (cls.empty() ? std::string("-") : cls) + "/" + zone; };
+    std::cout << "> device " << m.value("mac", "") << " on " << m.value("port", "") << ": "
+              << placed(m.value("from_class", ""), m.value("from_zone", "")) << " -> "
+              << placed(m.value("to_class", ""), m.value("to_zone", "")) << "\n";
+  }
   std::cout << "plan " << a.value("plan_id", "") << ": " << a.value("summary", "") << " (push with --plan "
             << a.value("plan_id", "") << ")\n";
   return kExitOk;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "control/daemon/device_json.h"
+#include "control/daemon/plan_moves.h"
 #include "control/link/link_manager.h"
 #include "control/store/store.h"
 #include "control/version.h"
@@ -286,8 +287,9 @@ json ApiHandler::plan(const json& req, const std::string& command) const {
   for (const PolicyChange& c : plan.changes) {
     changes.push_back({{"kind", kindName(c.kind)}, {"section", c.section}, {"key", c.key}});
   }
+  json moves = dataplane_ ? plannedMoves(*plan.compiled, dataplane_->devices()) : json::array();
   return {{"ok", true},         {"plan_id", plan.planId},
-          {"hash", plan.compiled->contentHash}, {"changes", changes},
+          {"hash", plan.compiled->contentHash}, {"changes", changes}, {"moves", moves},
           {"summary", changeSummary(plan.changes)}, {"diagnostics", plan.diagnostics}};
 }
 
