@@ -16,7 +16,7 @@ constexpr const char* kStyle =
     "body{font-family:system-ui,sans-serif;margin:0;color:#1b1b1b;background:#fafafa}"
     "header{background:#143d59;color:#fff;padding:.6em 1em;display:flex;flex-wrap:wrap;gap:1.5em;align-items:baseline}"
     "header h1{font-size:1.2em;margin:0}header a{color:#fff}header a.active{font-weight:bold;text-decoration:none}"
-    "header .who{margin-left:auto;font-size:.85em}main{padding:0 1em 2em}"
+    "header nav{display:flex;gap:1.2em}header .who{margin-left:auto;font-size:.85em}main{padding:0 1em 2em}"
     "h2{font-size:1.1em;margin-top:1.5em}table{border-collapse:collapse;background:#fff}"
     "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}"
     "th{background:#eef2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}"
