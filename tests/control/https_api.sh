@@ -389,7 +389,9 @@ grep -q "^CN=prometheus,OU=Monitoring,O=Region Test|monitor|GET|/metrics|200$" "
 grep -q "^CN=sam.servicedesk,OU=Servicedesk,O=Region Test|servicedesk|POST|/status/alerts/$page_alert/ack|303$" "$work/calls" ||
   { failure "the status page's ack is not in the audit trail"; tail "$work/calls"; }
 
-# A sanitizer build (PORTVAKT_SANITIZE) reports into the daemon's log.
+kill -0 "$daemon" 2>/dev/null || failure "portvaktd died"
+# A sanitizer build (PORTVAKT_SANITIZE) reports into the daemon's log, leaks at its exit.
+kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; daemon=
 grep -E "runtime error|AddressSanitizer|LeakSanitizer" "$work/daemon.log" && failure "the sanitizers found something"
 [ "$fail" -eq 0 ] && echo "https_api: all checks passed"
 exit "$fail"

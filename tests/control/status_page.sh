@@ -211,6 +211,8 @@ sqlite3 "$work/state/portvakt.db" "SELECT method, path, status FROM api_calls WH
 grep -q "^POST|/api/v1/policy/push|403$" "$work/calls" || { failure "the refused push is not in the audit trail"; cat "$work/calls"; }
 grep -q "^POST|/status/alerts/$acked/ack|303$" "$work/calls" || { failure "the page's ack is not in the audit trail"; cat "$work/calls"; }
 kill -0 "$daemon" 2>/dev/null || failure "portvaktd died"
+# A sanitizer build (PORTVAKT_SANITIZE) reports into the daemon's log, leaks at its exit.
+kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; daemon=
 grep -E "runtime error|AddressSanitizer|LeakSanitizer" "$work/daemon.log" && failure "the sanitizers found something"
 [ "$fail" -eq 0 ] && echo "status_page: all checks passed (screenshots in $artifacts)"
 exit "$fail"
