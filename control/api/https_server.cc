@@ -412,13 +412,14 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
   s.Put(".*", serve);
   s.Patch(".*", serve);
   s.Delete(".*", serve);
-  // Errors cpp-httplib answers itself (413 too large, 400 a request line it
-  // cannot read, 414): the same JSON shape as every other error.
   // A written answer: the next request on this connection must arrive whole
   // within the keep-alive idle time plus the request deadline.
   s.set_logger([impl](const httplib::Request& req, const httplib::Response&) {
     impl->deadlines.arm(const_cast<SSL*>(req.ssl), std::chrono::seconds(kHttpsKeepAliveIdleS + kHttpsRequestDeadlineS));
   });
+  // Errors cpp-httplib answers itself (413 too large, 400 a request line it
+  // cannot read, 414): the same JSON shape as every other error, and the
+  // answer deadline for taking it.
   s.set_error_handler(httplib::Server::HandlerWithResponse([impl](const httplib::Request& req, httplib::Response& res) {
     impl->deadlines.arm(const_cast<SSL*>(req.ssl), std::chrono::seconds(kHttpsAnswerDeadlineS));
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
