@@ -45,7 +45,7 @@ const std::vector<HttpsRoute>& httpsRoutes() {
       {"POST", "/api/v1/policy/plan", "policy.plan", {}, true},
       {"POST", "/api/v1/policy/push", "policy.push", {}, true},
       {"POST", "/api/v1/policy/rollback", "policy.rollback", {}, true},
-      {"GET", "/api/v1/devices", "devices", {}, false},
+      {"GET", "/api/v1/devices", "devices", {{"evidence", "boolean"}}, false},
       {"GET", "/api/v1/devices/{mac}", "devices.show", {}, false},
       {"DELETE", "/api/v1/devices/{mac}", "devices.forget", {}, false},
       {"GET", "/api/v1/alerts", "alerts", {{"limit", "integer"}, {"unacked", "boolean"}}, false},

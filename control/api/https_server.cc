@@ -17,7 +17,10 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "control/api/client_ca_store.h"
+#include "control/api/connection_deadlines.h"
 #include "control/api/https_routes.h"
+#include "control/api/status_page.h"
 #include "control/daemon/api_handler.h"
 #include "control/store/store.h"
 
@@ -61,6 +64,7 @@ std::vector<std::string> nameEntries(X509_NAME* name, int nid) {
 struct Identity {
   std::string subject;  // RFC 2253, "CN=alice,OU=Network,O=Region"
   std::vector<std::string> cns, ous;
+  std::string fingerprint;  // SHA-256 of the certificate (raw bytes)
 };
 
 std::optional<Identity> peerIdentity(const httplib::Request& req) {
@@ -77,6 +81,11 @@ std::optional<Identity> peerIdentity(const httplib::Request& req) {
   BIO_free(bio);
   id.cns = nameEntries(name, NID_commonName);
   id.ous = nameEntries(name, NID_organizationalUnitName);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digestLength = 0;
+  if (X509_digest(cert, EVP_sha256(), digest, &digestLength) == 1) {
+    id.fingerprint.assign(reinterpret_cast<const char*>(digest), digestLength);
+  }
   X509_free(cert);
   return id;
 }
@@ -142,6 +151,44 @@ std::optional<std::string> buildRequest(const HttpsRoute& route, const std::map<
 struct HttpsServer::Impl {
   HttpsHooks hooks;
   std::atomic<uint64_t> calls{0};
+  std::unique_ptr<StatusPage> page;
+  std::unique_ptr<ClientCaStore> clientCa;
+  ConnectionDeadlines deadlines;
+
+  // Every TLS handshake's start (OpenSSL's info callback): the connection's
+  // first deadline, and the client CA store with the CRL as it is now.
+  static void onTlsState(const SSL* constSsl, int where, int) {
+    if (!(where & SSL_CB_HANDSHAKE_START)) return;
+    SSL* ssl = const_cast<SSL*>(constSsl);
+    auto* self = static_cast<Impl*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
+    if (!self) return;
+    self->deadlines.armIfNew(ssl, std::chrono::seconds(kHttpsRequestDeadlineS));
+    if (self->clientCa && self->clientCa->checksRevocation()) {
+      SSL_set0_verify_cert_store(ssl, self->clientCa->verifyStoreForHandshake());
+    }
+  }
+
+  void servePage(const httplib::Request& req, httplib::Response& res, const Identity& identity,
+                 const std::string& role, std::string& command) {
+    PageRequest p;
+    p.method = req.method;
+    p.path = req.path;
+    p.acceptLanguage = req.get_header_value("Accept-Language");
+    p.host = req.get_header_value("Host");
+    p.origin = req.get_header_value("Origin");
+    p.referer = req.get_header_value("Referer");
+    p.fetchSite = req.get_header_value("Sec-Fetch-Site");
+    p.contentType = req.get_header_value("Content-Type");
+    p.body = req.body;
+    p.subject = identity.subject;
+    p.role = role;
+    p.certFingerprint = identity.fingerprint;
+    PageResponse answer = page->serve(p);
+    command = answer.command;
+    res.status = answer.status;
+    for (const auto& [name, value] : answer.headers) res.set_header(name.c_str(), value);
+    if (!answer.body.empty()) res.set_content(answer.body, answer.contentType.c_str());
+  }
 
   void audit(const std::string& subject, const std::string& role, const httplib::Request& req,
              const std::string& command, const httplib::Response& res) {
@@ -169,6 +216,15 @@ struct HttpsServer::Impl {
   }
 
   void serve(const httplib::Request& req, httplib::Response& res) {
+    // The request has been read: no deadline while it is handled, then one
+    // for taking the answer.
+    SSL* ssl = const_cast<SSL*>(req.ssl);  // cpp-httplib hands it out const; the deadlines key on it
+    deadlines.pause(ssl);
+    struct ArmAfter {
+      ConnectionDeadlines& deadlines;
+      SSL* ssl;
+      ~ArmAfter() { deadlines.arm(ssl, std::chrono::seconds(kHttpsAnswerDeadlineS)); }
+    } armAfter{deadlines, ssl};
     auto identity = peerIdentity(req);
     std::string role;
     std::string command;
@@ -179,6 +235,11 @@ struct HttpsServer::Impl {
     }
     if (auto policy = hooks.policy ? hooks.policy() : nullptr) {
       role = HttpsServer::roleFor(policy->managementRoles, identity->cns, identity->ous);
+    }
+    if (StatusPage::owns(req.path)) {
+      servePage(req, res, *identity, role, command);
+      audit(identity->subject, role, req, command, res);
+      return;
     }
     std::map<std::string, std::string> params;
     const HttpsRoute* route = matchRoute(req.method, req.path, params);
@@ -290,6 +351,14 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
     return nullptr;
   }
 
+  std::unique_ptr<HttpsServer> self(new HttpsServer());
+  self->impl_ = std::make_unique<Impl>();
+  Impl* impl = self->impl_.get();
+  impl->clientCa = ClientCaStore::open(options.caFile, options.crlFile, error);
+  if (!impl->clientCa) return nullptr;
+  impl->hooks = std::move(hooks);
+  impl->page = std::make_unique<StatusPage>(impl->hooks.handle, impl->hooks.policy);
+
   std::string tlsError;
   auto setup = [&](SSL_CTX& ctx) -> bool {
     SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
@@ -313,41 +382,26 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
     if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(options.caFile.c_str())) {
       SSL_CTX_set_client_CA_list(&ctx, names);
     }
-    if (!options.crlFile.empty()) {
-      BIO* in = BIO_new_file(options.crlFile.c_str(), "r");
-      if (!in) {
-        tlsError = "cannot read the CRL " + options.crlFile + ": " + openSslError();
-        return false;
-      }
-      X509_STORE* store = SSL_CTX_get_cert_store(&ctx);
-      int count = 0;
-      while (X509_CRL* crl = PEM_read_bio_X509_CRL(in, nullptr, nullptr, nullptr)) {
-        X509_STORE_add_crl(store, crl);
-        X509_CRL_free(crl);
-        ++count;
-      }
-      BIO_free(in);
-      ERR_clear_error();  // the end of the file reads as an error
-      if (count == 0) {
-        tlsError = "the CRL file " + options.crlFile + " holds no PEM CRL (-----BEGIN X509 CRL-----)";
-        return false;
-      }
-      // The client's certificate is checked against its CA's CRL; a CA
-      // without a CRL in the file fails the handshake (no silent pass).
-      X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
-    }
+    // With a CRL, each handshake verifies against the client CA store of
+    // that moment (client_ca_store.h: the CRL is reread when its file
+    // changes), set per connection by Impl::onTlsState.
+    SSL_CTX_set_app_data(&ctx, impl);
+    SSL_CTX_set_info_callback(&ctx, &Impl::onTlsState);
+    // No session resumption: a resumed session skips the client certificate
+    // check, so a certificate revoked after its first connection could go on
+    // resuming. Every connection makes a full handshake instead.
+    SSL_CTX_set_session_cache_mode(&ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_options(&ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_num_tickets(&ctx, 0);
     SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     return true;
   };
 
-  std::unique_ptr<HttpsServer> self(new HttpsServer());
   self->server_ = std::make_unique<httplib::SSLServer>(setup);
   if (!self->server_->is_valid()) {
     error = tlsError.empty() ? "cannot set up TLS: " + openSslError() : tlsError;
     return nullptr;
   }
-  self->impl_ = std::make_unique<Impl>();
-  self->impl_->hooks = std::move(hooks);
   httplib::SSLServer& s = *self->server_;
   s.new_task_queue = [] { return new httplib::ThreadPool(kHttpsWorkers); };
   s.set_read_timeout(kHttpsReadTimeoutS, 0);
@@ -360,16 +414,22 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
   // every request on a kept-alive connection took 50 ms
   // (bench/https_fleet_bench.sh, docs/performance.md).
   s.set_tcp_nodelay(true);
-  Impl* impl = self->impl_.get();
   auto serve = [impl](const httplib::Request& req, httplib::Response& res) { impl->serve(req, res); };
   s.Get(".*", serve);
   s.Post(".*", serve);
   s.Put(".*", serve);
   s.Patch(".*", serve);
   s.Delete(".*", serve);
+  // A written answer: the next request on this connection must arrive whole
+  // within the keep-alive idle time plus the request deadline.
+  s.set_logger([impl](const httplib::Request& req, const httplib::Response&) {
+    impl->deadlines.arm(const_cast<SSL*>(req.ssl), std::chrono::seconds(kHttpsKeepAliveIdleS + kHttpsRequestDeadlineS));
+  });
   // Errors cpp-httplib answers itself (413 too large, 400 a request line it
-  // cannot read, 414): the same JSON shape as every other error.
-  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req, httplib::Response& res) {
+  // cannot read, 414): the same JSON shape as every other error, and the
+  // answer deadline for taking it.
+  s.set_error_handler(httplib::Server::HandlerWithResponse([impl](const httplib::Request& req, httplib::Response& res) {
+    impl->deadlines.arm(const_cast<SSL*>(req.ssl), std::chrono::seconds(kHttpsAnswerDeadlineS));
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string why = res.status == 413 ? "the request body is over " + std::to_string(kMaxRequestBytes) +
                                               " bytes (1 MiB), the most portvaktd accepts"

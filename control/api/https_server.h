@@ -22,8 +22,14 @@
 // kHttpsWorkers threads; the handler is the daemon's (which serializes it
 // with the Unix socket's). Bodies over kMaxRequestBytes get 413, a read that
 // stalls kHttpsReadTimeoutS gets the connection closed, a connection serves
-// at most kHttpsKeepAliveRequests requests. Forwarding runs on threads of its
-// own and never waits for this server.
+// at most kHttpsKeepAliveRequests requests. A slow client is cut off by
+// deadlines for the whole request and answer (connection_deadlines.h:
+// kHttpsRequestDeadlineS for the handshake and the request, headers and body
+// together; kHttpsAnswerDeadlineS for taking the answer). The CRL is reread
+// when its file changes (client_ca_store.h). Forwarding runs on threads of
+// its own and never waits for this server.
+//
+// The status page (status_page.h) is served here too, under /status.
 
 #include <atomic>
 #include <cstdint>
@@ -50,6 +56,11 @@ inline constexpr int kHttpsReadTimeoutS = 5;
 inline constexpr int kHttpsWriteTimeoutS = 10;
 inline constexpr int kHttpsKeepAliveRequests = 10;
 inline constexpr int kHttpsKeepAliveIdleS = 5;
+// The TLS handshake and a request's line, headers and body, together; 1 MiB
+// (kMaxRequestBytes) in 10 s needs about 1 Mbit/s.
+inline constexpr int kHttpsRequestDeadlineS = 10;
+// Taking the whole answer (the devices of a large site are a few 100 KiB).
+inline constexpr int kHttpsAnswerDeadlineS = 20;
 // api_calls rows: older than 90 days go, and beyond this many the oldest.
 inline constexpr int64_t kMaxApiCallRows = 100'000;
 

@@ -214,7 +214,11 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
     } else if (command == "policy.push" || command == "policy.rollback") {
       answer = changePolicy(command, req, caller, now);
     } else if (command == "devices") {
-      answer = devices();
+      if (req.contains("evidence") && !req["evidence"].is_boolean()) {
+        answer = failure("'evidence' must be true or false, not " + kindOf(req["evidence"]));
+      } else {
+        answer = devices(req.value("evidence", false));
+      }
     } else if (command == "devices.show" || command == "devices.forget") {
       std::string mac;
       if (auto bad = requiredString(req, "mac", command, mac)) answer = failure(*bad);
@@ -333,20 +337,20 @@ json ApiHandler::changePolicy(const std::string& command, const json& req, const
 // Live devices first (what the dataplane sees now), then those only the
 // store remembers (seen before, not since this start or forgotten by the
 // profiler's bound).
-json ApiHandler::devices() const {
+json ApiHandler::devices(bool withEvidence) const {
   json list = json::array();
   std::set<std::string> live;
   if (dataplane_) {
     for (const DeviceSnapshot& d : dataplane_->devices()) {
       live.insert(d.evidence.mac.toString());
-      list.push_back(deviceToJson(d, false));
+      list.push_back(deviceToJson(d, withEvidence));
     }
   }
   if (store_) {
     auto stored = store_->devices();
     if (!stored) return failure("cannot read the device table: " + stored.error().message);
     for (const store::DeviceRecord& r : *stored) {
-      if (!live.count(r.mac)) list.push_back(deviceToJson(r, false));
+      if (!live.count(r.mac)) list.push_back(deviceToJson(r, withEvidence));
     }
   }
   return {{"ok", true}, {"devices", list}};

@@ -2,7 +2,7 @@
 // The management API's request handler: one JSON request in, one JSON response
 // out (docs/operations.md lists every command). Requests look like
 // {"api":1,"command":"status"}; "policy.plan" {bundle}, "policy.push" {bundle,
-// plan_id?}, "policy.rollback" {version?}, "policy.history", "devices",
+// plan_id?}, "policy.rollback" {version?}, "policy.history", "devices" {evidence?},
 // "devices.show" {mac}, "devices.forget" {mac}, "alerts" {limit?, unacked?},
 // "alerts.ack" {id}, "ports". Responses always carry "ok"; failures carry
 // "error" and change nothing. Over the Unix socket, mutating commands need
@@ -63,7 +63,9 @@ class ApiHandler {
   nlohmann::json plan(const nlohmann::json& req, const std::string& command) const;
   nlohmann::json changePolicy(const std::string& command, const nlohmann::json& req, const api::Caller& caller,
                               int64_t now);
-  nlohmann::json devices() const;
+  // With evidence: each device also carries its evidence and explanation, as
+  // devices.show gives them (the status page's devices by zone).
+  nlohmann::json devices(bool withEvidence) const;
   nlohmann::json showDevice(const std::string& mac) const;
   nlohmann::json forgetDevice(const std::string& mac);
   nlohmann::json alerts(const nlohmann::json& req) const;

@@ -18,7 +18,17 @@
 #     JSON (400), an unknown route (404), a wrong method (405), an unknown query
 #     parameter (400), each with a JSON error; idle TLS connections holding
 #     every worker do not stop the Unix socket's status, and HTTPS answers
-#     again once their read timeout closes them.
+#     again once their read timeout closes them;
+#   - slow clients (tests/control/https_api_drip.py): one dripping its TLS
+#     ClientHello, two their headers, one its body, a byte a second, as many as
+#     there are workers: each is cut off by the request deadline (10 s) and a
+#     normal client is answered meanwhile;
+#   - the CRL is reread when its file changes: a certificate the CA revokes
+#     after the start is refused from then on, without a restart; a broken
+#     new CRL file leaves the last good one in force;
+#   - the status page with curl: monitor gets 403, servicedesk the page (in
+#     Swedish when asked) with the open alerts and an acknowledge form; its POST is refused without the same Origin or without
+#     the page's token, and acknowledges with both (the store records who).
 # Usage: https_api.sh BUILD_DIR   (from the project root)
 # Requirements: R9
 set -uo pipefail
@@ -26,7 +36,7 @@ build=${1:?usage: https_api.sh BUILD_DIR}
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac
 pv=$build/control/portvakt
 pvd=$build/control/portvaktd
-for tool in openssl curl sqlite3; do
+for tool in openssl curl sqlite3 jq python3; do
   command -v $tool >/dev/null || { echo "FAIL: $tool is not installed (./run deps installs it)"; exit 1; }
 done
 work=$(mktemp -d)
@@ -69,6 +79,7 @@ make_cert sd "/O=Region Test/OU=Servicedesk/CN=sam.servicedesk" region-ca "$clie
 make_cert mon "/O=Region Test/OU=Monitoring/CN=prometheus" region-ca "$client_ext"
 make_cert mallory "/O=Region Test/OU=Network Engineering/CN=mallory" region-ca "$client_ext"
 make_cert guest "/O=Region Test/OU=Visitors/CN=guest" region-ca "$client_ext"
+make_cert late "/O=Region Test/OU=Servicedesk/CN=revoked.later" region-ca "$client_ext"
 make_cert stranger "/O=Elsewhere/OU=Network Engineering/CN=stranger" other-ca "$client_ext"
 # The CA revokes mallory and publishes its CRL.
 printf '' > index.txt
@@ -252,7 +263,12 @@ while read -r method path; do
   [ "$path" = /api/v1/policy/push ] || [ "$path" = /api/v1/policy/rollback ] && body=(-H 'Content-Type: application/json' --data '{"version": 999}')
   [ "$path" = /api/v1/policy/push ] && body=(-H 'Content-Type: application/json' --data '{}')
   got=$(call eva "$method" "$path" "${body[@]}")
-  case "$got" in 200|400) ;; *) failure "documented route $method $path answers $got"; cat "$work/body"; echo ;; esac
+  case "$method $path" in
+    "GET /") want="303" ;;                                     # to /status
+    "POST /status/alerts/no-such-alert/ack") want="403" ;;  # a form post without the page's Origin and token
+    *) want="200 400" ;;
+  esac
+  case " $want " in *" $got "*) ;; *) failure "documented route $method $path answers $got, want $want"; cat "$work/body"; echo ;; esac
 done <<< "$routes"
 
 # --- bad requests: a clear JSON error each
@@ -286,6 +302,78 @@ timeout 5 "$pv" status >/dev/null 2>&1 || failure "the Unix socket's status whil
 expect_status 200 "HTTPS status with idle TLS clients around" eva GET /api/v1/status
 kill -0 "$daemon" 2>/dev/null || failure "portvaktd died"
 
+# --- slow clients: as many as there are workers (4), each sending a byte a
+# second and never finishing: its TLS ClientHello, its headers, its body. The
+# request deadline (kHttpsRequestDeadlineS, 10 s) cuts each off; a normal
+# client started meanwhile gets its answer (without the deadline the drippers
+# would hold every worker for the whole minute they drip).
+python3 tests/control/https_api_drip.py 127.0.0.1 "$port" "$pki/eva.crt" "$pki/eva.key" "$pki/region-ca.crt" \
+  --give-up 60 handshake headers headers body > "$work/drip" 2>&1 &
+drip=$!
+idle="$idle $drip"
+sleep 2
+started=$(date +%s)
+expect_status 200 "a normal client while slow clients drip" eva GET /api/v1/status
+waited=$(( $(date +%s) - started ))
+wait "$drip"
+echo "https_api: the normal client was answered after ${waited} s; the slow clients: $(tr '\n' ';' < "$work/drip")"
+[ "$(grep -c "closed-after" "$work/drip")" -eq 4 ] || { failure "a slow client was not cut off"; cat "$work/drip"; }
+while read -r kind state seconds _; do
+  # The deadline is 10 s from the handshake's start; the watchdog looks every 0.1 s.
+  [ "$state" = closed-after ] && awk -v s="$seconds" 'BEGIN { exit !(s >= 8 && s <= 20) }' ||
+    failure "$kind: $state $seconds s, want closed after 8-20 s"
+done < "$work/drip"
+kill -0 "$daemon" 2>/dev/null || failure "portvaktd died"
+
+# --- the CRL is reread when its file changes. revoked.later works now; the
+# CA revokes it and the new CRL replaces the file (renamed over it, as an
+# operator's fetch job does): from then on its handshake fails, without a
+# restart, while others go on. A broken file later changes nothing.
+expect_status 200 "revoked.later before its revocation" late GET /api/v1/status
+( cd "$pki" && openssl ca -config ca.cnf -cert region-ca.crt -keyfile region-ca.key -revoke late.crt 2>/dev/null &&
+  openssl ca -config ca.cnf -cert region-ca.crt -keyfile region-ca.key -gencrl -out region.crl.new 2>/dev/null &&
+  mv region.crl.new region.crl ) || failure "openssl ca could not revoke revoked.later"
+expect_status 000 "revoked.later after the new CRL: no answer" late GET /api/v1/status
+expect_status 200 "servicedesk after the new CRL" sd GET /api/v1/status
+grep -q "the CRL $pki/region.crl changed: 1 CRL(s) in force for new connections" "$work/daemon.log" ||
+  { failure "the daemon does not say it took the new CRL"; tail -5 "$work/daemon.log"; }
+echo "not a CRL" > "$pki/region.crl.new" && mv "$pki/region.crl.new" "$pki/region.crl"
+expect_status 200 "servicedesk after a broken CRL file" sd GET /api/v1/status
+expect_status 000 "revoked.later stays refused after a broken CRL file" late GET /api/v1/status
+grep -q "holds no PEM CRL (-----BEGIN X509 CRL-----); the CRL read before stays in force" "$work/daemon.log" ||
+  { failure "the daemon does not say the broken CRL was not taken"; tail -5 "$work/daemon.log"; }
+
+# --- the status page, with curl (a real browser: tests/control/status_page.sh)
+expect_status 403 "monitor may not read the status page" mon GET /status
+expect_body "may not read the status page" "the 403 page says why"
+# The open alerts: the engineer's pushes raised policy_reload (the
+# policy_rejected above is acknowledged already).
+page_alert=$("$pv" alerts --unacked --json 2>/dev/null | jq -r '.alerts[0].id // empty')
+[ -n "$page_alert" ] || failure "no open alert for the status page to show"
+expect_status 200 "servicedesk reads the status page" sd GET /status -H 'Accept-Language: sv-SE,sv;q=0.9'
+expect_body "<html lang=\"sv\">" "the page is in Swedish for a Swedish browser"
+expect_body "data-alert=\"$page_alert\"" "the page lists the open alert"
+token=$(sed -n 's/.*name="token" value="\([0-9a-f]*\)".*/\1/p' "$work/body" | head -1)
+[ ${#token} -eq 64 ] || failure "no acknowledge form token on the page"
+expect_status 200 "servicedesk reads the devices page" sd GET /status/devices
+expect_status 200 "servicedesk reads the graph page" sd GET /status/graph
+expect_status 200 "the graph's SVG" sd GET /status/graph.svg
+expect_body "<svg" "the graph is SVG"
+form=(-H 'Content-Type: application/x-www-form-urlencoded' --data "token=$token")
+expect_status 403 "an ack form without Origin" sd POST "/status/alerts/$page_alert/ack" "${form[@]}"
+expect_status 403 "an ack form from another site" sd POST "/status/alerts/$page_alert/ack" "${form[@]}" -H 'Origin: https://evil.example'
+expect_body "cross-site" "the refusal says why"
+expect_status 403 "an ack form without the token" sd POST "/status/alerts/$page_alert/ack" \
+  -H 'Content-Type: application/x-www-form-urlencoded' --data "token=" -H "Origin: https://127.0.0.1:$port"
+expect_status 403 "an ack form with another certificate's token" eva POST "/status/alerts/$page_alert/ack" "${form[@]}" \
+  -H "Origin: https://127.0.0.1:$port"
+"$pv" alerts --json | jq -e --arg id "$page_alert" '.alerts[] | select(.id == $id) | .acked_by == null' >/dev/null ||
+  failure "a refused form acknowledged the alert"
+expect_status 303 "the page's ack form" sd POST "/status/alerts/$page_alert/ack" "${form[@]}" -H "Origin: https://127.0.0.1:$port"
+"$pv" alerts --json | jq -e --arg id "$page_alert" \
+  '.alerts[] | select(.id == $id) | .acked_by_subject == "CN=sam.servicedesk,OU=Servicedesk,O=Region Test"' >/dev/null ||
+  failure "the form's ack did not reach the store with the subject"
+
 # --- the audit trail: every call, with the subject and the role
 db=$work/state/portvakt.db
 sqlite3 "$db" "SELECT subject, role, method, path, status FROM api_calls" > "$work/calls" 2>&1 ||
@@ -298,8 +386,12 @@ grep -q "^CN=guest,OU=Visitors,O=Region Test||GET|/api/v1/status|403$" "$work/ca
   { failure "the role-less call is not in the audit trail"; tail "$work/calls"; }
 grep -q "^CN=prometheus,OU=Monitoring,O=Region Test|monitor|GET|/metrics|200$" "$work/calls" ||
   { failure "the metrics scrape is not in the audit trail"; tail "$work/calls"; }
+grep -q "^CN=sam.servicedesk,OU=Servicedesk,O=Region Test|servicedesk|POST|/status/alerts/$page_alert/ack|303$" "$work/calls" ||
+  { failure "the status page's ack is not in the audit trail"; tail "$work/calls"; }
 
-# A sanitizer build (PORTVAKT_SANITIZE) reports into the daemon's log.
+kill -0 "$daemon" 2>/dev/null || failure "portvaktd died"
+# A sanitizer build (PORTVAKT_SANITIZE) reports into the daemon's log, leaks at its exit.
+kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; daemon=
 grep -E "runtime error|AddressSanitizer|LeakSanitizer" "$work/daemon.log" && failure "the sanitizers found something"
 [ "$fail" -eq 0 ] && echo "https_api: all checks passed"
 exit "$fail"

@@ -329,6 +329,15 @@ TEST_F(ApiHandlerStoreTest, DevicesListShowAndForget) {
   EXPECT_TRUE(call({{"command", "devices"}})["devices"].empty());
 }
 
+TEST_F(ApiHandlerStoreTest, DevicesWithEvidenceOnlyWhenAsked) {
+  // The list's shape stays as it was unless evidence is asked for (the status page does).
+  EXPECT_FALSE(call({{"command", "devices"}})["devices"][0].contains("evidence"));
+  json list = call({{"command", "devices"}, {"evidence", true}});
+  ASSERT_TRUE(list["ok"].get<bool>()) << list.dump();
+  EXPECT_EQ(list["devices"][0]["evidence"]["dhcp.vendor_class"], "MSFT 5.0");
+  EXPECT_EQ(call({{"command", "devices"}, {"evidence", "yes"}})["error"], "'evidence' must be true or false, not a string");
+}
+
 TEST_F(ApiHandlerStoreTest, AlertsListAndAck) {
   json list = call({{"command", "alerts"}});
   ASSERT_TRUE(list["ok"].get<bool>()) << list.dump();
