@@ -37,6 +37,8 @@ class Store;
 
 namespace portvakt::control {
 
+class Dot1xAdmission;
+
 class ApiHandler {
  public:
   // `dataplane` is null when the daemon does not forward, `store` when it
@@ -49,6 +51,9 @@ class ApiHandler {
   // Whether a remote caller with `role` may use `command`: monitor reads the
   // status; servicedesk also the policy history, devices, alerts and ports,
   // and acks alerts; engineer may use every command.
+  // 802.1X sessions for `devices show` (null: none); set once before serving.
+  void setDot1x(const Dot1xAdmission* dot1x) { dot1x_ = dot1x; }
+
   static bool roleAllows(const std::string& role, const std::string& command);
 
   // `now` is Unix time in seconds.
@@ -65,6 +70,7 @@ class ApiHandler {
                               int64_t now);
   nlohmann::json devices() const;
   nlohmann::json showDevice(const std::string& mac) const;
+  void addDot1x(const tables::MacAddress& mac, nlohmann::json& device) const;
   nlohmann::json forgetDevice(const std::string& mac);
   nlohmann::json alerts(const nlohmann::json& req) const;
   nlohmann::json ackAlert(const std::string& id, const api::Caller& caller, int64_t now);
@@ -76,6 +82,7 @@ class ApiHandler {
   Metrics* metrics_;
   DataplaneRunner* dataplane_;
   store::Store* store_;
+  const Dot1xAdmission* dot1x_ = nullptr;
   std::vector<std::string> rejections_;
 };
 
