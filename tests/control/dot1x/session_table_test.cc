@@ -83,7 +83,6 @@ TEST(SessionTable, DisconnectEndsAndUnknownDisconnectIsIgnored) {
   EXPECT_FALSE(table.apply("p1", event(HostapdEventKind::kStationDisconnected, kPc), at(3)));
 }
 
-// Requirements: R1a
 // portvaktd deauthenticates a station for a reason of its own (link down,
 // MAC ageing, a policy change): the disconnect that follows carries it, once.
 TEST(SessionTable, DeauthenticationByPortvaktdEndsWithItsReason) {
@@ -104,6 +103,7 @@ TEST(SessionTable, DeauthenticationByPortvaktdEndsWithItsReason) {
   EXPECT_EQ(again->session.endReason, "disconnected");
 }
 
+// Requirements: R1a
 TEST(SessionTable, HostapdRestartEndsStartedAndAuthorisedSessionsOfThatPortOnly) {
   SessionTable table;
   (void)table.apply("p1", event(HostapdEventKind::kEapSuccess, kPc), at(0));
