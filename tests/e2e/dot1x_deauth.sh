@@ -23,6 +23,10 @@
 #      talking on its jack (dot1x_failure says the session ended at logoff);
 #      the authenticated MAC appears on another jack (the spoof/flapping alert
 #      says where it is authorised).
+#   6. hostapd of the shared jack killed while RADIUS answers: restarted, the
+#      sessions end ("hostapd restarted") and come back through portvaktd.
+#      (With RADIUS down as well, nothing reaches RDnet in between:
+#      dot1x_admission.sh.)
 # Deadlines here are functional (generous), nothing is timed.
 # Requirements: R1a, R6, R9
 here=$(cd "$(dirname "$0")" && pwd)
@@ -192,6 +196,20 @@ reach jack 10.20.0.1 copy && fail "the copy of EK-0001's MAC on eth5 reaches RDn
 wait_for 20 "the spoof alert for the MAC on two jacks says where it is authorised" \
   logged "\"detail\":\"[^\"]*802.1X: eth3 authorised as EK-0001 since [^\"]*\",\"event\":\"(mac_spoof_suspect|mac_flapping|device_moved)\",\"mac\":\"$mac1\"" ||
   dump
+
+# --- 6. hostapd of the shared jack killed while RADIUS answers: restarted,
+# its sessions end and come back (NEW_STA) through portvaktd.
+hostapd_pid=$(ip netns pids "$(ns sw)" | while read -r p; do
+  tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q "hostapd-eth4.conf" && echo "$p"; done | head -1)
+if [ -z "$hostapd_pid" ]; then
+  fail "no hostapd for eth4 found"
+else
+  kill -9 "$hostapd_pid"
+  wait_for 10 "hostapd of eth4 killed: EK-0003's session ended (hostapd restarted)" \
+    logged "802.1X eth4 $mac3 ended identity EK-0003 \(hostapd restarted\)" || dump
+  wait_for 60 "EK-0003 re-authorised after the restart" logged_times 3 "802.1X eth4 $mac3 authorised identity EK-0003" || dump
+  wait_for 20 "EK-0003 reaches RDnet again" reach pc3 10.20.0.1 pc3
+fi
 
 kill $chat1 $chat2 $chat3 2>/dev/null
 kill "$daemon"; wait "$daemon"; status=$?; daemon=
