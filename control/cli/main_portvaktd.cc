@@ -302,7 +302,10 @@ int main(int argc, char** argv) {
                                           vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>(),
                                           std::chrono::seconds(vm["dot1x-station-ageing"].as<unsigned>())},
                                          dataplane.get(), &metrics, raiseLocked, db.get());
-  handler.setDot1x(&dot1xAdmission);
+  {
+    std::lock_guard lock(apiMutex);  // the HTTPS workers may be serving already
+    handler.setDot1x(&dot1xAdmission);
+  }
   if (dataplane) {
     if (auto error = dot1xAdmission.apply(current); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
   }

@@ -48,12 +48,13 @@ class ApiHandler {
       : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics),
         dataplane_(dataplane), store_(store) {}
 
+  // 802.1X sessions for `devices show` (null: none). Call it under the same
+  // lock as handle(): the HTTPS workers may already be serving.
+  void setDot1x(const Dot1xAdmission* dot1x) { dot1x_ = dot1x; }
+
   // Whether a remote caller with `role` may use `command`: monitor reads the
   // status; servicedesk also the policy history, devices, alerts and ports,
   // and acks alerts; engineer may use every command.
-  // 802.1X sessions for `devices show` (null: none); set once before serving.
-  void setDot1x(const Dot1xAdmission* dot1x) { dot1x_ = dot1x; }
-
   static bool roleAllows(const std::string& role, const std::string& command);
 
   // `now` is Unix time in seconds.
