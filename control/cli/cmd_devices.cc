@@ -74,6 +74,29 @@ int cmdDevicesShow(const std::vector<std::string>& args) {
   if (d.contains("dot1x") && d["dot1x"].is_object()) {
     std::cout << "802.1X       " << d["dot1x"].value("state", "") << " as " << d["dot1x"].value("identity", "") << "\n";
   }
+  // hostapd's sessions of this MAC now (one per port it authenticated on)
+  // and its last authorisations from the audit trail.
+  auto msText = [](const json& v, const char* key) { return timeText(v.value(key, int64_t{0}) / 1000); };
+  if (d.contains("dot1x_sessions") && d["dot1x_sessions"].is_array()) {
+    for (const json& s : d["dot1x_sessions"]) {
+      std::cout << "802.1X on " << s.value("port", "") << "  " << s.value("state", "");
+      if (!s.value("identity", std::string()).empty()) std::cout << " as " << s.value("identity", "");
+      if (!s.value("end_reason", std::string()).empty()) std::cout << " (" << s.value("end_reason", "") << ")";
+      std::cout << " since " << msText(s, "since_ms") << ", last authenticated " << msText(s, "last_authenticated_ms")
+                << ", failures " << s.value("failures", 0) << "\n";
+    }
+  }
+  if (d.contains("dot1x_audit") && d["dot1x_audit"].is_array()) {
+    std::cout << "802.1X audit (newest first)\n";
+    for (const json& r : d["dot1x_audit"]) {
+      std::cout << "  " << r.value("port", "") << "  " << r.value("identity", "") << "  authorised "
+                << msText(r, "authorised_ms") << ", last authenticated " << msText(r, "last_authenticated_ms") << ", "
+                << (r.value("ended_ms", int64_t{0}) == 0 ? std::string("still authorised")
+                                                         : "ended " + msText(r, "ended_ms") + " (" +
+                                                               r.value("end_reason", "") + ")")
+                << "\n";
+    }
+  }
   if (!d.value("spoof_suspect", std::string()).empty()) std::cout << "SPOOF SUSPECT " << d.value("spoof_suspect", "") << "\n";
   std::cout << "evidence\n";
   if (d.contains("evidence") && d["evidence"].is_object()) {

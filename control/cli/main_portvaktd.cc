@@ -95,6 +95,8 @@ int main(int argc, char** argv) {
       "dot1x-nas-ip", po::value<std::string>()->default_value("127.0.0.1"),
       "NAS-IP-Address: the address RADIUS requests are sent from")(
       "hostapd", po::value<std::string>()->default_value("/usr/sbin/hostapd"), "the hostapd binary")(
+      "dot1x-station-ageing", po::value<unsigned>()->default_value(300),
+      "seconds without a frame after which an 802.1X station is deauthenticated")(
       "https", po::value<std::string>()->default_value(""),
       "HTTPS management API on ADDRESS:PORT of the management interface, mutual TLS ('' for none)")(
       "https-cert", po::value<std::string>()->default_value(""), "the HTTPS server's certificate chain (PEM)")(
@@ -297,8 +299,13 @@ int main(int argc, char** argv) {
   };
   // 802.1X: hostapd per dot1x port, sessions into the dataplane's admission.
   control::Dot1xAdmission dot1xAdmission({vm["dot1x-secret-file"].as<std::string>(), vm["dot1x-runtime-dir"].as<std::string>(),
-                                          vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>()},
-                                         dataplane.get(), &metrics, raiseLocked);
+                                          vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>(),
+                                          std::chrono::seconds(vm["dot1x-station-ageing"].as<unsigned>())},
+                                         dataplane.get(), &metrics, raiseLocked, db.get());
+  {
+    std::lock_guard lock(apiMutex);  // the HTTPS workers may be serving already
+    handler.setDot1x(&dot1xAdmission);
+  }
   if (dataplane) {
     if (auto error = dot1xAdmission.apply(current); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
   }
@@ -321,7 +328,8 @@ int main(int argc, char** argv) {
         for (const engine::EngineEvent& e : dataplane->takeEvents()) {
           const bool noDevice = e.mac == tables::MacAddress{};  // link events concern a port, not a device
           raiseLocked(e.event, e.port < running->ports.size() ? running->ports[e.port].interface : "",
-                      noDevice ? std::string() : e.mac.toString(), e.detail);
+                      noDevice ? std::string() : e.mac.toString(),
+                      noDevice ? e.detail : dot1xAdmission.annotate(e.event, e.mac.toString(), e.detail));
         }
         if (last) return;
         std::this_thread::sleep_for(kEventTick);

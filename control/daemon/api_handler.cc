@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "control/daemon/device_json.h"
+#include "control/daemon/dot1x_admission.h"
 #include "control/daemon/plan_moves.h"
 #include "control/link/link_manager.h"
 #include "control/store/store.h"
@@ -359,15 +360,56 @@ json ApiHandler::devices(bool withEvidence) const {
 json ApiHandler::showDevice(const std::string& text) const {
   auto mac = tables::MacAddress::parse(text);
   if (!mac) return failure("'" + text + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+  json device;
   if (dataplane_) {
     for (const DeviceSnapshot& d : dataplane_->devices()) {
-      if (d.evidence.mac == *mac) return {{"ok", true}, {"device", deviceToJson(d, true)}};
+      if (d.evidence.mac == *mac) device = deviceToJson(d, true);
     }
   }
-  if (store_) {
-    if (auto r = store_->device(mac->toString())) return {{"ok", true}, {"device", deviceToJson(*r, true)}};
+  if (device.is_null() && store_) {
+    if (auto r = store_->device(mac->toString())) device = deviceToJson(*r, true);
   }
-  return failure("no device " + mac->toString() + " is known");
+  if (device.is_null()) return failure("no device " + mac->toString() + " is known");
+  addDot1x(*mac, device);
+  return {{"ok", true}, {"device", device}};
+}
+
+// A device's 802.1X sessions as hostapd reports them now (per port), and
+// its last authorisations from the audit trail.
+void ApiHandler::addDot1x(const tables::MacAddress& mac, json& device) const {
+  auto ms = [](dot1x::WallTime t) {
+    return t.time_since_epoch().count() == 0
+               ? int64_t{0}
+               : std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  if (dot1x_) {
+    json sessions = json::array();
+    for (const dot1x::Session& s : dot1x_->sessions()) {
+      if (s.mac != mac) continue;
+      sessions.push_back({{"port", s.port},
+                          {"state", dot1x::toString(s.state)},
+                          {"identity", s.identity},
+                          {"since_ms", ms(s.since)},
+                          {"last_authenticated_ms", ms(s.lastAuthenticated)},
+                          {"failures", s.failures},
+                          {"end_reason", s.endReason}});
+    }
+    if (!sessions.empty()) device["dot1x_sessions"] = sessions;
+  }
+  if (store_) {
+    if (auto rows = store_->dot1xSessions(mac.toString(), 10); rows && !rows->empty()) {
+      json audit = json::array();
+      for (const store::Dot1xSessionRecord& r : *rows) {
+        audit.push_back({{"port", r.port},
+                         {"identity", r.identity},
+                         {"authorised_ms", r.authorisedMs},
+                         {"last_authenticated_ms", r.lastAuthenticatedMs},
+                         {"ended_ms", r.endedMs},
+                         {"end_reason", r.endReason}});
+      }
+      device["dot1x_audit"] = audit;
+    }
+  }
 }
 
 json ApiHandler::forgetDevice(const std::string& text) {

@@ -37,6 +37,8 @@ class Store;
 
 namespace portvakt::control {
 
+class Dot1xAdmission;
+
 class ApiHandler {
  public:
   // `dataplane` is null when the daemon does not forward, `store` when it
@@ -45,6 +47,10 @@ class ApiHandler {
              DataplaneRunner* dataplane = nullptr, store::Store* store = nullptr)
       : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics),
         dataplane_(dataplane), store_(store) {}
+
+  // 802.1X sessions for `devices show` (null: none). Call it under the same
+  // lock as handle(): the HTTPS workers may already be serving.
+  void setDot1x(const Dot1xAdmission* dot1x) { dot1x_ = dot1x; }
 
   // Whether a remote caller with `role` may use `command`: monitor reads the
   // status; servicedesk also the policy history, devices, alerts and ports,
@@ -67,6 +73,7 @@ class ApiHandler {
   // devices.show gives them (the status page's devices by zone).
   nlohmann::json devices(bool withEvidence) const;
   nlohmann::json showDevice(const std::string& mac) const;
+  void addDot1x(const tables::MacAddress& mac, nlohmann::json& device) const;
   nlohmann::json forgetDevice(const std::string& mac);
   nlohmann::json alerts(const nlohmann::json& req) const;
   nlohmann::json ackAlert(const std::string& id, const api::Caller& caller, int64_t now);
@@ -78,6 +85,7 @@ class ApiHandler {
   Metrics* metrics_;
   DataplaneRunner* dataplane_;
   store::Store* store_;
+  const Dot1xAdmission* dot1x_ = nullptr;
   std::vector<std::string> rejections_;
 };
 

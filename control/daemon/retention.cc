@@ -19,6 +19,11 @@ store::Result<RetentionOutcome> applyRetention(store::Store& store, const tables
   auto pruned = store.prunePolicyHistory(nowSeconds - retention.audit.count());
   if (!pruned) return pruned.error();
   outcome.auditEntriesRemoved = *pruned;
+  // The 802.1X audit trail is audit too: ended sessions go after
+  // `retention.audit`, and beyond kMaxDot1xSessionRows the oldest ended ones.
+  auto sessions = store.pruneDot1xSessions((nowSeconds - retention.audit.count()) * 1000, kMaxDot1xSessionRows);
+  if (!sessions) return sessions.error();
+  outcome.dot1xSessionsRemoved = *sessions;
   return outcome;
 }
 

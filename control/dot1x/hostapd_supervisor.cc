@@ -505,10 +505,17 @@ std::shared_ptr<HostapdControl> HostapdSupervisor::commandConnection(const std::
   return nullptr;
 }
 
-ControlResult<void> HostapdSupervisor::deauthenticate(const std::string& port, const tables::MacAddress& mac) {
+ControlResult<void> HostapdSupervisor::deauthenticate(const std::string& port, const tables::MacAddress& mac,
+                                                      const std::string& reason) {
   ControlError error;
   auto command = commandConnection(port, error);
   if (!command) return error;
+  if (!reason.empty()) {
+    // Before the command: hostapd's AP-STA-DISCONNECTED may reach the
+    // supervisor thread before this call returns.
+    std::lock_guard lock(mutex_);
+    table_.noteEndReason(port, mac, reason);
+  }
   return command->deauthenticate(mac, options_.requestTimeout);
 }
 

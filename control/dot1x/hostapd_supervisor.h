@@ -119,7 +119,10 @@ class HostapdSupervisor {
   std::vector<PortStatus> ports() const;
 
   // Commands to the hostapd of `port` (any thread; blocks up to the request timeout).
-  ControlResult<void> deauthenticate(const std::string& port, const tables::MacAddress& mac);
+  // `reason` ("link down", "MAC aged out", "policy change"; empty: none)
+  // becomes the session's end reason when hostapd reports the disconnect.
+  ControlResult<void> deauthenticate(const std::string& port, const tables::MacAddress& mac,
+                                     const std::string& reason = "");
   ControlResult<void> startAuthentication(const std::string& port, const tables::MacAddress& mac);
   ControlResult<StationInfo> station(const std::string& port, const tables::MacAddress& mac);
   ControlResult<RadiusCounters> radiusCounters(const std::string& port);

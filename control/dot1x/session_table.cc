@@ -55,6 +55,7 @@ std::optional<SessionChange> SessionTable::apply(const std::string& port, const 
   switch (event.kind) {
     case HostapdEventKind::kEapStarted:
       session.reauthenticationWanted = false;
+      session.pendingEndReason.clear();
       // A re-authentication keeps an authorised port authorised.
       if (session.state != SessionState::kAuthorised) {
         moveTo(SessionState::kStarted);
@@ -76,7 +77,8 @@ std::optional<SessionChange> SessionTable::apply(const std::string& port, const 
     case HostapdEventKind::kStationDisconnected:
       if (session.state == SessionState::kEnded) return std::nullopt;
       moveTo(SessionState::kEnded);
-      session.endReason = "disconnected";
+      session.endReason = session.pendingEndReason.empty() ? "disconnected" : session.pendingEndReason;
+      session.pendingEndReason.clear();
       break;
     case HostapdEventKind::kOther: break;
   }
@@ -90,6 +92,11 @@ std::optional<SessionChange> SessionTable::apply(const std::string& port, const 
 void SessionTable::setIdentity(const std::string& port, const tables::MacAddress& mac, const std::string& identity) {
   auto it = sessions_.find(Key{port, mac});
   if (it != sessions_.end()) it->second.identity = identity;
+}
+
+void SessionTable::noteEndReason(const std::string& port, const tables::MacAddress& mac, const std::string& reason) {
+  auto it = sessions_.find(Key{port, mac});
+  if (it != sessions_.end()) it->second.pendingEndReason = reason;
 }
 
 std::vector<SessionChange> SessionTable::endPort(const std::string& port, const std::string& reason, WallTime now) {

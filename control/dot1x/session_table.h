@@ -47,7 +47,8 @@ struct Session {
   WallTime since{};            // when the current state began
   WallTime lastAuthenticated{};  // the last EAP success (also re-authentications)
   uint32_t failures = 0;       // EAP failures since the entry was made
-  std::string endReason;       // for kEnded: "disconnected", "hostapd restarted", ...
+  std::string endReason;       // for kEnded: "disconnected", "hostapd restarted", "link down", ...
+  std::string pendingEndReason;  // why portvaktd asked hostapd to deauthenticate it: the next disconnect's reason
   bool reauthenticationWanted = false;  // ended by a hostapd restart, not yet started again
 };
 
@@ -64,6 +65,12 @@ class SessionTable {
 
   // Sets the identity that STA reported (only for an existing entry).
   void setIdentity(const std::string& port, const tables::MacAddress& mac, const std::string& identity);
+
+  // portvaktd is about to deauthenticate (port, mac) because of `reason`
+  // ("link down", "MAC aged out", "policy change"): the AP-STA-DISCONNECTED
+  // that follows ends the session with that reason instead of
+  // "disconnected". Only for an existing entry; cleared by EAP-STARTED.
+  void noteEndReason(const std::string& port, const tables::MacAddress& mac, const std::string& reason);
 
   // hostapd of `port` died: every started or authorised session ends with
   // `reason` and is marked for re-authentication. Returns the ended sessions.

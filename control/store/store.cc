@@ -230,11 +230,28 @@ CREATE TABLE api_calls (
 CREATE INDEX api_calls_time ON api_calls(time_ms);
 )sql";
 
+// Version 4: the 802.1X audit trail (control/daemon/dot1x_admission.h): one
+// row per authorised session, closed when it ends.
+constexpr const char* kSchemaV4 = R"sql(
+CREATE TABLE dot1x_sessions (
+  id INTEGER PRIMARY KEY,
+  port TEXT NOT NULL,
+  mac TEXT NOT NULL,
+  identity TEXT NOT NULL,
+  authorised_ms INTEGER NOT NULL,
+  last_authenticated_ms INTEGER NOT NULL,
+  ended_ms INTEGER NOT NULL DEFAULT 0,
+  end_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX dot1x_sessions_mac ON dot1x_sessions(mac, id);
+CREATE INDEX dot1x_sessions_open ON dot1x_sessions(ended_ms, port, mac);
+)sql";
+
 struct Migration {
   int toVersion;
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
+constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 std::string hex32(int64_t v) {
@@ -819,6 +836,100 @@ Result<int64_t> Store::pruneApiCalls(int64_t olderThanMs, int64_t maxRows) {
     if (!capped.prepared()) return sqlError(db_, capped.rc(), "cap api calls");
     capped.bind(std::max<int64_t>(maxRows, 0));
     if (int rc = capped.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "cap api calls");
+    return gone + sqlite3_changes(db_);
+  });
+}
+
+// --- the 802.1X audit trail
+
+namespace {
+constexpr const char* kEndOpenDot1x =
+    "UPDATE dot1x_sessions SET ended_ms = ?, end_reason = ? WHERE ended_ms = 0 AND port = ? AND mac = ?";
+}
+
+Status Store::openDot1xSession(const Dot1xSessionRecord& r) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Status {
+    Stmt close(db_, kEndOpenDot1x);
+    if (!close.prepared()) return sqlError(db_, close.rc(), "record 802.1X session");
+    close.bind(r.authorisedMs).bind(std::string("superseded")).bind(r.port).bind(r.mac);
+    if (int rc = close.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "record 802.1X session");
+    Stmt s(db_,
+           "INSERT INTO dot1x_sessions (port, mac, identity, authorised_ms, last_authenticated_ms) "
+           "VALUES (?, ?, ?, ?, ?)");
+    if (!s.prepared()) return sqlError(db_, s.rc(), "record 802.1X session");
+    s.bind(r.port).bind(r.mac).bind(r.identity).bind(r.authorisedMs).bind(r.lastAuthenticatedMs);
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "record 802.1X session");
+    return {};
+  });
+}
+
+Status Store::touchDot1xSession(const std::string& port, const std::string& mac, int64_t lastAuthenticatedMs) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Status {
+    Stmt s(db_, "UPDATE dot1x_sessions SET last_authenticated_ms = ? WHERE ended_ms = 0 AND port = ? AND mac = ?");
+    if (!s.prepared()) return sqlError(db_, s.rc(), "record 802.1X re-authentication");
+    s.bind(lastAuthenticatedMs).bind(port).bind(mac);
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "record 802.1X re-authentication");
+    if (sqlite3_changes(db_) == 0) return Error{ErrorCode::kNotFound, "no open 802.1X session of " + mac + " on " + port};
+    return {};
+  });
+}
+
+Status Store::endDot1xSession(const std::string& port, const std::string& mac, int64_t endedMs,
+                              const std::string& reason) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Status {
+    Stmt s(db_, kEndOpenDot1x);
+    if (!s.prepared()) return sqlError(db_, s.rc(), "record the end of an 802.1X session");
+    s.bind(endedMs).bind(reason).bind(port).bind(mac);
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "record the end of an 802.1X session");
+    if (sqlite3_changes(db_) == 0) return Error{ErrorCode::kNotFound, "no open 802.1X session of " + mac + " on " + port};
+    return {};
+  });
+}
+
+Result<int64_t> Store::endOpenDot1xSessions(int64_t endedMs, const std::string& reason) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result<int64_t> {
+    Stmt s(db_, "UPDATE dot1x_sessions SET ended_ms = ?, end_reason = ? WHERE ended_ms = 0");
+    if (!s.prepared()) return sqlError(db_, s.rc(), "end open 802.1X sessions");
+    s.bind(endedMs).bind(reason);
+    if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "end open 802.1X sessions");
+    return static_cast<int64_t>(sqlite3_changes(db_));
+  });
+}
+
+Result<std::vector<Dot1xSessionRecord>> Store::dot1xSessions(const std::string& mac, int limit) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_,
+         "SELECT id, port, mac, identity, authorised_ms, last_authenticated_ms, ended_ms, end_reason FROM dot1x_sessions "
+         "WHERE ? = '' OR mac = ? ORDER BY id DESC LIMIT ?");
+  if (!s.prepared()) return sqlError(db_, s.rc(), "list 802.1X sessions");
+  s.bind(mac).bind(mac).bind(limit);
+  std::vector<Dot1xSessionRecord> out;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) {
+    out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4), s.i64(5), s.i64(6), s.text(7)});
+  }
+  if (rc != SQLITE_DONE) return sqlError(db_, rc, "list 802.1X sessions");
+  return out;
+}
+
+Result<int64_t> Store::pruneDot1xSessions(int64_t endedBeforeMs, int64_t maxRows) {
+  std::lock_guard lock(mu_);
+  return transaction(db_, [&]() -> Result<int64_t> {
+    Stmt aged(db_, "DELETE FROM dot1x_sessions WHERE ended_ms != 0 AND ended_ms < ?");
+    if (!aged.prepared()) return sqlError(db_, aged.rc(), "prune 802.1X sessions");
+    aged.bind(endedBeforeMs);
+    if (int rc = aged.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "prune 802.1X sessions");
+    int64_t gone = sqlite3_changes(db_);
+    Stmt capped(db_,
+                "DELETE FROM dot1x_sessions WHERE ended_ms != 0 AND id <= "
+                "(SELECT id FROM dot1x_sessions ORDER BY id DESC LIMIT 1 OFFSET ?)");
+    if (!capped.prepared()) return sqlError(db_, capped.rc(), "cap 802.1X sessions");
+    capped.bind(std::max<int64_t>(maxRows, 0));
+    if (int rc = capped.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "cap 802.1X sessions");
     return gone + sqlite3_changes(db_);
   });
 }

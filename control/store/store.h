@@ -47,7 +47,7 @@ namespace portvakt::store {
 inline constexpr int32_t kApplicationId = 0x50564B54;
 // PRAGMA user_version this build writes. Bump it and add a migration step in
 // store.cc when the schema changes; an older file is upgraded at open.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct OpenOptions {
   // FULL: a commit survives a power cut (fsync per commit). NORMAL: survives
@@ -125,6 +125,19 @@ struct ApiCallRecord {
   std::string command;  // the API command it maps to, "" when none
   int status = 0;       // the HTTP status answered
   std::string error;    // the error answered, "" on success
+};
+
+// One 802.1X session that was authorised (R9: the audit of admissions): from
+// the authorisation to its end. endedMs 0: still authorised.
+struct Dot1xSessionRecord {
+  int64_t id = 0;                  // assigned by the store
+  std::string port;
+  std::string mac;                 // lower-case aa:bb:cc:dd:ee:ff
+  std::string identity;            // the EAP identity RADIUS accepted (the certificate's CN)
+  int64_t authorisedMs = 0;
+  int64_t lastAuthenticatedMs = 0;  // the last EAP success (re-authentications move it)
+  int64_t endedMs = 0;
+  std::string endReason;           // "disconnected", "link down", "MAC aged out", "policy change", "hostapd restarted", ...
 };
 
 struct PolicyRecord {
@@ -211,6 +224,23 @@ class Store {
   Result<std::vector<ApiCallRecord>> recentApiCalls(int limit);
   // Deletes calls older than olderThanMs, then the oldest beyond maxRows.
   Result<int64_t> pruneApiCalls(int64_t olderThanMs, int64_t maxRows);
+
+  // --- the 802.1X audit trail (R9): authorisations and their ends
+  // A new authorisation of (port, mac): one row. A row of (port, mac) still
+  // open is closed first with the reason "superseded".
+  Status openDot1xSession(const Dot1xSessionRecord& session);
+  // A re-authentication of the open row of (port, mac); kNotFound if none is open.
+  Status touchDot1xSession(const std::string& port, const std::string& mac, int64_t lastAuthenticatedMs);
+  // Ends the open row of (port, mac); kNotFound if none is open.
+  Status endDot1xSession(const std::string& port, const std::string& mac, int64_t endedMs, const std::string& reason);
+  // Ends every open row (at start: a previous portvaktd's hostapds died with
+  // it). Returns how many.
+  Result<int64_t> endOpenDot1xSessions(int64_t endedMs, const std::string& reason);
+  // Newest first; `mac` empty: every MAC.
+  Result<std::vector<Dot1xSessionRecord>> dot1xSessions(const std::string& mac, int limit);
+  // Deletes ended rows that ended before endedBeforeMs, then the oldest ended
+  // ones beyond maxRows. Open rows stay. Returns how many went.
+  Result<int64_t> pruneDot1xSessions(int64_t endedBeforeMs, int64_t maxRows);
 
   // --- policy history (R9)
   // Assigns the next version number and returns it.

@@ -26,13 +26,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.bash"
 
-for tool in hostapd wpa_supplicant freeradius openssl; do
-  if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
-    [ "${CI:-}" = true ] && { echo "FAIL: $tool is not installed (./run deps installs it)"; exit 1; }
-    echo "skip: $tool is not installed (./run deps installs hostapd, wpasupplicant, freeradius)"; exit 77  # ctest: skipped
-  fi
-done
-PATH=$PATH:/usr/sbin
+source "$here/dot1x_lab.bash"
+dot1x_require_tools hostapd wpa_supplicant freeradius openssl
 probe=$build/tests/e2e/tools/portvakt_dot1x_probe
 [ -x "$probe" ] || { echo "FAIL: $probe is not built"; exit 1; }
 
@@ -42,7 +37,6 @@ work=$(mktemp -d /tmp/pvdot1x.XXXXXX)
 port=d1x$id          # the switch's access port (veth, in the switch namespace)
 missing=nx$id        # a configured port with no interface behind it
 mac1=02:00:00:d1:00:01 mac2=02:00:00:d1:00:02 mac3=02:00:00:d1:00:03
-failures=0
 cleanup() {
   [ -n "${probe_pid:-}" ] && kill "$probe_pid" 2>/dev/null && wait "$probe_pid" 2>/dev/null
   exec 3>&- 2>/dev/null
@@ -51,19 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s.
-wait_for() {
-  local seconds=$1 what=$2; shift 2
-  local i
-  for ((i = 0; i < seconds * 10; i++)); do
-    "$@" >/dev/null 2>&1 && { ok "$what"; return 0; }
-    sleep 0.1
-  done
-  fail "$what (not within $seconds s)"
-  return 1
-}
 logged() { grep -qE "$1" "$work/probe.log"; }
 state_has() { grep -qE "$1" "$work/state"; }
 dump() {
@@ -74,126 +55,11 @@ dump() {
   echo "--- radius (errors)"; grep -E "ERROR|Login incorrect" "$work/radius.log" | tail -10
 }
 
-# --- certificates: a CA, the RADIUS server, three clients (one revoked), a CRL
-pki=$work/pki
-mkdir -p "$pki/ca"
-cat > "$pki/ca.cnf" <<EOF
-[ca]
-default_ca = lab
-[lab]
-database = $pki/ca/index.txt
-new_certs_dir = $pki/ca
-serial = $pki/ca/serial
-crlnumber = $pki/ca/crlnumber
-certificate = $pki/ca.pem
-private_key = $pki/ca.key
-default_md = sha256
-default_days = 2
-default_crl_days = 2
-policy = any
-[any]
-commonName = supplied
-[server_ext]
-extendedKeyUsage = serverAuth
-[client_ext]
-extendedKeyUsage = clientAuth
-EOF
-touch "$pki/ca/index.txt"; echo 01 > "$pki/ca/serial"; echo 01 > "$pki/ca/crlnumber"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$pki/ca.key" -out "$pki/ca.pem" -days 2 \
-  -subj "/CN=portvakt lab CA $id" 2>/dev/null || { echo "FAIL: openssl could not make the CA"; exit 1; }
-issue() {  # name CN extension
-  openssl req -newkey rsa:2048 -nodes -keyout "$pki/$1.key" -out "$pki/$1.csr" -subj "/CN=$2" 2>/dev/null &&
-    openssl ca -batch -config "$pki/ca.cnf" -extensions "$3" -in "$pki/$1.csr" -out "$pki/$1.pem" -notext 2>/dev/null
-}
-issue server radius.lab server_ext && issue client1 EK-0001 client_ext && issue client2 EK-0002 client_ext &&
-  issue revoked EK-0666 client_ext && openssl ca -config "$pki/ca.cnf" -revoke "$pki/revoked.pem" 2>/dev/null &&
-  openssl ca -config "$pki/ca.cnf" -gencrl -out "$pki/crl.pem" 2>/dev/null ||
-  { echo "FAIL: openssl could not issue the lab certificates"; exit 1; }
-
-# --- the shared secret, in a root-only file (the supervisor refuses any other)
-secret="lab-$id-$RANDOM$RANDOM"
-printf '%s\n' "$secret" > "$work/radius.secret"
-chmod 600 "$work/radius.secret"
-
-# --- FreeRADIUS: its own minimal config, EAP-TLS, CRL check, identity = CN
-rad=$work/radius
-mkdir -p "$rad/run" "$rad/capath"
-cp "$pki/ca.pem" "$pki/crl.pem" "$rad/capath/" && openssl rehash "$rad/capath" 2>/dev/null
-cat > "$rad/radiusd.conf" <<EOF
-prefix = /usr
-confdir = $rad
-raddbdir = $rad
-run_dir = $rad/run
-logdir = $rad
-libdir = /usr/lib/freeradius
-dictdir = /usr/share/freeradius
-pidfile = $rad/run/radiusd.pid
-name = radiusd
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1024
-hostname_lookups = no
-log {
-  destination = stdout
-  auth = yes
-}
-security {
-  allow_core_dumps = no
-  max_attributes = 200
-  reject_delay = 0
-  status_server = no
-}
-thread pool {
-  start_servers = 2
-  max_servers = 4
-  min_spare_servers = 1
-  max_spare_servers = 3
-  max_requests_per_server = 0
-}
-client switch {
-  ipaddr = 127.0.0.1
-  secret = $secret
-  require_message_authenticator = yes
-}
-modules {
-  eap {
-    default_eap_type = tls
-    timer_expire = 60
-    max_sessions = 64
-    tls-config tls-common {
-      private_key_file = $pki/server.key
-      certificate_file = $pki/server.pem
-      ca_file = $pki/ca.pem
-      ca_path = $rad/capath
-      check_crl = yes
-      cipher_list = "DEFAULT"
-      tls_min_version = "1.2"
-      tls_max_version = "1.2"
-      check_cert_cn = %{User-Name}
-    }
-    tls {
-      tls = tls-common
-    }
-  }
-}
-server default {
-  listen {
-    type = auth
-    ipaddr = 127.0.0.1
-    port = 1812
-  }
-  authorize {
-    eap {
-      ok = return
-    }
-  }
-  authenticate {
-    eap
-  }
-  post-auth {
-  }
-}
-EOF
+# --- certificates (a CA, the RADIUS server, three clients, one revoked, a
+# CRL), the shared secret in a root-only file (the supervisor refuses any
+# other), FreeRADIUS's own config: dot1x_lab.bash
+dot1x_pki client1=EK-0001 client2=EK-0002 '!revoked=EK-0666'
+dot1x_radius_config
 
 # --- namespaces: the switch (hostapd, FreeRADIUS, the supervisor) and the PCs
 ip netns add "$(ns sw)" && ip netns add "$(ns pc)" || { echo "FAIL: cannot create namespaces"; exit 1; }
@@ -214,9 +80,7 @@ ip -n "$(ns sw)" link add "$port" type veth peer name jack netns "$(ns pc)" &&
 for d in jack eth1 eth2 eth3; do ip -n "$(ns pc)" link set "$d" up; done
 ip -n "$(ns sw)" link set "$port" up
 
-ip netns exec "$(ns sw)" freeradius -X -d "$rad" > "$work/radius.log" 2>&1 &
-wait_for 30 "FreeRADIUS is ready in the switch namespace" grep -q "Ready to process requests" "$work/radius.log" ||
-  { tail -20 "$work/radius.log"; exit 1; }
+start_radius "$(ns sw)" || { tail -20 "$work/radius.log"; exit 1; }
 
 # --- the supervisor, commands on a FIFO
 mkfifo "$work/commands"
@@ -234,20 +98,7 @@ grep -q '^use_pae_group_addr=0$' "$work/rt/hostapd-$port.conf" && grep -q "^radi
   fail "hostapd config mode is $(stat -c %a "$work/rt/hostapd-$port.conf"), not 600"
 
 supplicant() {  # iface cert-name identity
-  cat > "$work/sup-$1.conf" <<EOF
-ctrl_interface=$work/sup-$1
-eapol_version=2
-ap_scan=0
-network={
-  key_mgmt=IEEE8021X
-  eap=TLS
-  identity="$3"
-  ca_cert="$pki/ca.pem"
-  client_cert="$pki/$2.pem"
-  private_key="$pki/$2.key"
-  eapol_flags=0
-}
-EOF
+  supplicant_conf "$work/sup-$1.conf" "$2" "$3"
   ip netns exec "$(ns pc)" wpa_supplicant -D wired -i "$1" -c "$work/sup-$1.conf" > "$work/sup-$1.log" 2>&1 &
 }
 

@@ -28,20 +28,14 @@
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/common.bash"
 
-for tool in hostapd wpa_supplicant freeradius openssl tcpdump python3; do
-  if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
-    [ "${CI:-}" = true ] && { echo "FAIL: $tool is not installed (./run deps installs it)"; exit 1; }
-    echo "skip: $tool is not installed (./run deps installs hostapd, wpasupplicant, freeradius)"; exit 77
-  fi
-done
-PATH=$PATH:/usr/sbin
+source "$here/dot1x_lab.bash"
+dot1x_require_tools hostapd wpa_supplicant freeradius openssl tcpdump python3
 
 id=$$
 ns() { echo "pvda$id-$1"; }
 work=$(mktemp -d /tmp/pvdot1xadm.XXXXXX)
 export PORTVAKT_SOCKET=$work/api.sock
 mac1=02:00:00:d1:00:01 mac2=02:00:00:d1:00:02 mac3=02:00:00:d1:00:03 mac4=02:00:00:d1:00:04
-failures=0
 daemon=
 cleanup() {
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
@@ -50,18 +44,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
-wait_for() {  # SECONDS DESCRIPTION COMMAND...: polls COMMAND every 0.1 s
-  local seconds=$1 what=$2; shift 2
-  local i
-  for ((i = 0; i < seconds * 10; i++)); do
-    "$@" >/dev/null 2>&1 && { ok "$what"; return 0; }
-    sleep 0.1
-  done
-  fail "$what (not within $seconds s)"
-  return 1
-}
 logged() { grep -qE "$1" "$work/daemon.log"; }
 logged_times() { [ "$(grep -cE "$2" "$work/daemon.log")" -ge "$1" ]; }  # N REGEX
 dump() {
@@ -69,124 +51,10 @@ dump() {
   echo "--- radius (errors)"; grep -E "ERROR|Login incorrect" "$work/radius.log" | tail -10
 }
 
-# --- certificates: a CA, the RADIUS server, clients (one revoked), a CRL
-pki=$work/pki
-mkdir -p "$pki/ca"
-cat > "$pki/ca.cnf" <<EOF
-[ca]
-default_ca = lab
-[lab]
-database = $pki/ca/index.txt
-new_certs_dir = $pki/ca
-serial = $pki/ca/serial
-crlnumber = $pki/ca/crlnumber
-certificate = $pki/ca.pem
-private_key = $pki/ca.key
-default_md = sha256
-default_days = 2
-default_crl_days = 2
-policy = any
-[any]
-commonName = supplied
-[server_ext]
-extendedKeyUsage = serverAuth
-[client_ext]
-extendedKeyUsage = clientAuth
-EOF
-touch "$pki/ca/index.txt"; echo 01 > "$pki/ca/serial"; echo 01 > "$pki/ca/crlnumber"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$pki/ca.key" -out "$pki/ca.pem" -days 2 \
-  -subj "/CN=portvakt lab CA $id" 2>/dev/null || { echo "FAIL: openssl could not make the CA"; exit 1; }
-issue() {  # name CN extension
-  openssl req -newkey rsa:2048 -nodes -keyout "$pki/$1.key" -out "$pki/$1.csr" -subj "/CN=$2" 2>/dev/null &&
-    openssl ca -batch -config "$pki/ca.cnf" -extensions "$3" -in "$pki/$1.csr" -out "$pki/$1.pem" -notext 2>/dev/null
-}
-issue server radius.lab server_ext && issue client1 EK-0001 client_ext &&
-  issue revoked EK-0666 client_ext && openssl ca -config "$pki/ca.cnf" -revoke "$pki/revoked.pem" 2>/dev/null &&
-  openssl ca -config "$pki/ca.cnf" -gencrl -out "$pki/crl.pem" 2>/dev/null ||
-  { echo "FAIL: openssl could not issue the lab certificates"; exit 1; }
-
-secret="lab-$id-$RANDOM$RANDOM"
-printf '%s\n' "$secret" > "$work/radius.secret"
-chmod 600 "$work/radius.secret"
-
-rad=$work/radius
-mkdir -p "$rad/run" "$rad/capath"
-cp "$pki/ca.pem" "$pki/crl.pem" "$rad/capath/" && openssl rehash "$rad/capath" 2>/dev/null
-cat > "$rad/radiusd.conf" <<EOF
-prefix = /usr
-confdir = $rad
-raddbdir = $rad
-run_dir = $rad/run
-logdir = $rad
-libdir = /usr/lib/freeradius
-dictdir = /usr/share/freeradius
-pidfile = $rad/run/radiusd.pid
-name = radiusd
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1024
-hostname_lookups = no
-log {
-  destination = stdout
-  auth = yes
-}
-security {
-  allow_core_dumps = no
-  max_attributes = 200
-  reject_delay = 0
-  status_server = no
-}
-thread pool {
-  start_servers = 2
-  max_servers = 4
-  min_spare_servers = 1
-  max_spare_servers = 3
-  max_requests_per_server = 0
-}
-client switch {
-  ipaddr = 127.0.0.1
-  secret = $secret
-  require_message_authenticator = yes
-}
-modules {
-  eap {
-    default_eap_type = tls
-    timer_expire = 60
-    max_sessions = 64
-    tls-config tls-common {
-      private_key_file = $pki/server.key
-      certificate_file = $pki/server.pem
-      ca_file = $pki/ca.pem
-      ca_path = $rad/capath
-      check_crl = yes
-      cipher_list = "DEFAULT"
-      tls_min_version = "1.2"
-      tls_max_version = "1.2"
-      check_cert_cn = %{User-Name}
-    }
-    tls {
-      tls = tls-common
-    }
-  }
-}
-server default {
-  listen {
-    type = auth
-    ipaddr = 127.0.0.1
-    port = 1812
-  }
-  authorize {
-    eap {
-      ok = return
-    }
-  }
-  authenticate {
-    eap
-  }
-  post-auth {
-  }
-}
-EOF
+# --- certificates (a CA, the RADIUS server, clients, one revoked, a CRL),
+# the shared secret, FreeRADIUS's own config: dot1x_lab.bash
+dot1x_pki client1=EK-0001 '!revoked=EK-0666'
+dot1x_radius_config
 
 # --- namespaces and links
 for n in sw rdnet pc forger other revoked; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
@@ -205,12 +73,7 @@ link eth4 forger lan0 $mac2 10.20.0.22/16
 link eth5 other lan0 $mac3 10.20.0.23/16
 link eth6 revoked lan0 $mac4 10.20.0.24/16
 
-start_radius() {
-  ip netns exec "$(ns sw)" freeradius -X -d "$rad" >> "$work/radius.log" 2>&1 &
-  radius_pid=$!
-  wait_for 30 "FreeRADIUS is ready in the switch namespace" grep -q "Ready to process requests" "$work/radius.log"
-}
-start_radius || { tail -20 "$work/radius.log"; exit 1; }
+start_radius "$(ns sw)" || { tail -20 "$work/radius.log"; exit 1; }
 
 # EAPOL must never cross the switch: capture it where it must not appear. The
 # forger's jack has a hostapd of its own (it sends the forger EAP requests:
@@ -239,20 +102,7 @@ expect_blocked() { reach "$1" "$2" && fail "$1 reaches $2 ($3)" || ok "$3"; }
 # --- 1. the eKlient: out before EAP success, in after it
 expect_blocked pc 10.20.0.1 "the eKlient does not reach RDnet before it authenticates"
 supplicant() {  # namespace cert-name identity
-  cat > "$work/sup-$1.conf" <<EOF
-ctrl_interface=$work/sup-$1
-eapol_version=2
-ap_scan=0
-network={
-  key_mgmt=IEEE8021X
-  eap=TLS
-  identity="$3"
-  ca_cert="$pki/ca.pem"
-  client_cert="$pki/$2.pem"
-  private_key="$pki/$2.key"
-  eapol_flags=0
-}
-EOF
+  supplicant_conf "$work/sup-$1.conf" "$2" "$3"
   ip netns exec "$(ns $1)" wpa_supplicant -D wired -i lan0 -c "$work/sup-$1.conf" > "$work/sup-$1.log" 2>&1 &
 }
 supplicant pc client1 EK-0001
@@ -338,7 +188,7 @@ else
   frames=$(tcpdump -r "$work/gap.pcap" 2>/dev/null | wc -l)
   [ "$frames" -eq 0 ] && ok "no frame of the eKlient reached RDnet while it was not re-authorised" ||
     fail "$frames frames of the eKlient reached RDnet before it was re-authorised"
-  start_radius
+  start_radius "$(ns sw)"
   # hostapd retries the EAP exchange itself; NEW_STA after the restart has been used up.
   wait_for 90 "EK-0001 re-authorised once RADIUS answers again" \
     logged_times 2 "802.1X eth3 $mac1 authorised identity EK-0001" || dump

@@ -101,5 +101,31 @@ TEST(Retention, AuditEntriesOlderThanThePeriodGoButNeverTheRunningVersion) {
   EXPECT_EQ(*next, 5);
 }
 
+// The 802.1X audit trail follows `retention.audit`: ended sessions older than
+// it go, a session still authorised stays however old.
+// Requirements: R9, R10
+TEST(Retention, Dot1xSessionsEndedBeforeTheAuditPeriodGo) {
+  portvakt::testing::TempDir dir;
+  auto opened = store::Store::open(dir.path() + "/portvakt.db");
+  ASSERT_TRUE(opened) << opened.error().message;
+  store::Store& db = **opened;
+  const int64_t ms = 1000;
+  auto at = [&](int64_t daysAgo) { return (kNowSeconds - daysAgo * kDay) * ms; };
+  ASSERT_TRUE(db.openDot1xSession({0, "eth3", "02:00:00:d1:00:01", "EK-0001", at(800), at(800), 0, ""}));
+  ASSERT_TRUE(db.endDot1xSession("eth3", "02:00:00:d1:00:01", at(799), "link down"));
+  ASSERT_TRUE(db.openDot1xSession({0, "eth3", "02:00:00:d1:00:01", "EK-0001", at(10), at(10), 0, ""}));
+  ASSERT_TRUE(db.endDot1xSession("eth3", "02:00:00:d1:00:01", at(9), "MAC aged out"));
+  ASSERT_TRUE(db.openDot1xSession({0, "eth4", "02:00:00:d1:00:02", "EK-0002", at(900), at(1), 0, ""}));
+  tables::Retention retention;  // 730 days
+  auto outcome = applyRetention(db, retention, kNow, nullptr);
+  ASSERT_TRUE(outcome) << outcome.error().message;
+  EXPECT_EQ(outcome->dot1xSessionsRemoved, 1);
+  auto left = db.dot1xSessions("", 10);
+  ASSERT_TRUE(left);
+  ASSERT_EQ(left->size(), 2u);
+  EXPECT_EQ((*left)[0].identity, "EK-0002") << "still authorised: kept";
+  EXPECT_EQ((*left)[1].endReason, "MAC aged out");
+}
+
 }  // namespace
 }  // namespace portvakt::control

@@ -83,6 +83,26 @@ TEST(SessionTable, DisconnectEndsAndUnknownDisconnectIsIgnored) {
   EXPECT_FALSE(table.apply("p1", event(HostapdEventKind::kStationDisconnected, kPc), at(3)));
 }
 
+// portvaktd deauthenticates a station for a reason of its own (link down,
+// MAC ageing, a policy change): the disconnect that follows carries it, once.
+TEST(SessionTable, DeauthenticationByPortvaktdEndsWithItsReason) {
+  SessionTable table;
+  (void)table.apply("p1", event(HostapdEventKind::kEapSuccess, kPc), at(0));
+  table.noteEndReason("p1", kPc, "link down");
+  table.noteEndReason("p1", kPhone, "link down");  // no entry: nothing is made
+  EXPECT_FALSE(table.find("p1", kPhone));
+  auto ended = table.apply("p1", event(HostapdEventKind::kStationDisconnected, kPc), at(5));
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->session.state, SessionState::kEnded);
+  EXPECT_EQ(ended->session.endReason, "link down");
+  // The next session's end is hostapd's own again.
+  (void)table.apply("p1", event(HostapdEventKind::kEapStarted, kPc), at(10));
+  (void)table.apply("p1", event(HostapdEventKind::kEapSuccess, kPc), at(11));
+  auto again = table.apply("p1", event(HostapdEventKind::kStationDisconnected, kPc), at(12));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->session.endReason, "disconnected");
+}
+
 // Requirements: R1a
 TEST(SessionTable, HostapdRestartEndsStartedAndAuthorisedSessionsOfThatPortOnly) {
   SessionTable table;

@@ -229,12 +229,14 @@ TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
     ASSERT_TRUE(store->appendPolicy(p));
   }
   // Make it what a version-1 build left behind: no sources column (nor the
-  // HTTPS API's subject columns and call log of version 3), user_version 1.
+  // HTTPS API's subject columns and call log of version 3, nor the 802.1X
+  // audit of version 4), user_version 1.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "ALTER TABLE policy_history DROP COLUMN sources; ALTER TABLE policy_history DROP COLUMN subject; "
-                         "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; PRAGMA user_version = 1",
+                         "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; DROP TABLE dot1x_sessions; "
+                         "PRAGMA user_version = 1",
                          nullptr, nullptr, nullptr),
             SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
@@ -242,7 +244,7 @@ TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
 
   auto store = mustOpen(path);
   ASSERT_TRUE(store);
-  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), std::to_string(kSchemaVersion));
   EXPECT_EQ(store->policyVersion(1)->sourcesJson, "[]") << "old rows read as having no recorded sources";
   EXPECT_EQ(store->policyVersion(1)->subject, "") << "old rows were pushed over the socket";
   ApiCallRecord call{1, "CN=eva", "engineer", "GET", "/api/v1/status", "status", 200, ""};
@@ -251,6 +253,69 @@ TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
   q.sourcesJson = R"([{"path":"site.yaml","text":"zones: {}\n"}])";
   ASSERT_EQ(store->appendPolicy(q).value(), 2);
   EXPECT_EQ(store->policyVersion(2)->sourcesJson, q.sourcesJson);
+}
+
+// A version-3 database (before the 802.1X audit) is upgraded at open: its
+// history stays and the 802.1X table exists afterwards.
+TEST(StoreTest, VersionThreeDatabaseGainsThe8021XAudit) {
+  TempDir dir;
+  std::string path = dir.file("v3.db");
+  {
+    auto store = mustOpen(path);
+    ASSERT_TRUE(store);
+    PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "", "zones: {}\n", "canon1"};
+    ASSERT_TRUE(store->appendPolicy(p));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE dot1x_sessions; PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto store = mustOpen(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(store->policyVersion(1)->hash, "sha256:aa");
+  ASSERT_TRUE(store->openDot1xSession({0, "eth3", "02:00:00:d1:00:01", "EK-0001", 1000, 1000, 0, ""}));
+  EXPECT_EQ(store->dot1xSessions("", 10)->size(), 1u);
+}
+
+// The audit of admissions: an authorisation is a row, a re-authentication
+// moves its time, its end closes it with the reason; a second authorisation
+// of the same station closes a row left open; a restart closes all open rows.
+// Requirements: R9, R1a
+TEST(StoreTest, Dot1xSessionsRecordAuthorisationsAndTheirEnds) {
+  TempDir dir;
+  auto store = mustOpen(dir.file("portvakt.db"));
+  ASSERT_TRUE(store);
+  const std::string pc = "02:00:00:d1:00:01", phone = "02:00:00:d1:00:02";
+  ASSERT_TRUE(store->openDot1xSession({0, "eth3", pc, "EK-0001", 1000, 1000, 0, ""}));
+  ASSERT_TRUE(store->openDot1xSession({0, "eth3", phone, "EK-0002", 1100, 1100, 0, ""}));
+  ASSERT_TRUE(store->touchDot1xSession("eth3", pc, 5000));
+  ASSERT_TRUE(store->endDot1xSession("eth3", pc, 6000, "link down"));
+  EXPECT_EQ(store->endDot1xSession("eth3", pc, 6001, "again").error().code, ErrorCode::kNotFound)
+      << "an ended session is not ended twice";
+  EXPECT_EQ(store->touchDot1xSession("eth4", pc, 1).error().code, ErrorCode::kNotFound);
+  auto pcRows = store->dot1xSessions(pc, 10);
+  ASSERT_TRUE(pcRows);
+  ASSERT_EQ(pcRows->size(), 1u);
+  EXPECT_EQ((*pcRows)[0].identity, "EK-0001");
+  EXPECT_EQ((*pcRows)[0].authorisedMs, 1000);
+  EXPECT_EQ((*pcRows)[0].lastAuthenticatedMs, 5000);
+  EXPECT_EQ((*pcRows)[0].endedMs, 6000);
+  EXPECT_EQ((*pcRows)[0].endReason, "link down");
+  // Authorised again while a row was still open (a lost end): that row closes.
+  ASSERT_TRUE(store->openDot1xSession({0, "eth3", phone, "EK-0002", 7000, 7000, 0, ""}));
+  auto phoneRows = store->dot1xSessions(phone, 10);
+  ASSERT_EQ(phoneRows->size(), 2u);
+  EXPECT_EQ((*phoneRows)[0].endedMs, 0) << "newest first, open";
+  EXPECT_EQ((*phoneRows)[1].endReason, "superseded");
+  EXPECT_EQ(store->endOpenDot1xSessions(9000, "portvaktd restarted").value(), 1);
+  EXPECT_EQ(store->dot1xSessions(phone, 1)->at(0).endReason, "portvaktd restarted");
+  EXPECT_EQ(store->dot1xSessions("", 10)->size(), 3u);
+  // Pruning: ended before 6500 goes (the pc's row), then at most 1 row.
+  EXPECT_EQ(store->pruneDot1xSessions(6500, 100).value(), 1);
+  EXPECT_EQ(store->pruneDot1xSessions(0, 1).value(), 1);
+  EXPECT_EQ(store->dot1xSessions("", 10)->size(), 1u);
 }
 
 TEST(StoreTest, GarbageFileIsAClearError) {
