@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/daemon/wall_clock.h"
 #include "control/store/store.h"
 #include "policy/compiler/compiler.h"
+#include "policy/tables/wall_clock.h"
 
 namespace portvakt::control {
 
