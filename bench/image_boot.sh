@@ -28,10 +28,10 @@ while [ $# -gt 0 ]; do
     *) echo "image_boot: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ "$(id -u)" -eq 0 ] || { echo "skip: needs root (network namespaces, mmdebstrap)"; exit 0; }
+source tests/images/boot_lab.bash
+lab_require_root
 work=$(mktemp -d)
 tag=pvb$$
-source tests/images/boot_lab.bash
 trap boot_lab_remove EXIT
 trap 'exit 1' INT TERM
 

@@ -16,8 +16,9 @@
 # interval, i.e. the rate-limited summaries); bench/mac-flood.yaml, or FILE
 # with the same ports (bench/mac-flood-monitor.yaml: the flood jack in
 # monitor mode, so the flood reaches the profiler). Exit 0 when flat and lossless,
-# 1 otherwise, 0 with "skip:" without root. Everything it creates (namespaces
-# pvflood<pid>-*, a temp dir) is removed at exit, also on failure or a signal.
+# 1 otherwise, 77 with "skip:" without root or mausezahn. Everything it creates
+# (namespaces pvflood<pid>-*, a temp dir) is removed at exit, also on failure
+# or a signal (the lab: tests/support/lab.bash).
 # Lab:
 #   <tag>-pc    lan0 02:00:00:78:00:01 10.78.0.1 -- eth0 \
 #   <tag>-flood lan0 (mausezahn)                 -- eth1  [<tag>-sw: portvaktd]
@@ -36,44 +37,29 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1"; exit 2 ;;
   esac
 done
-if [ "$(id -u)" -ne 0 ]; then echo "skip: needs root (network namespaces)"; exit 0; fi
-command -v mausezahn >/dev/null || { echo "skip: mausezahn (netsniff-ng) is not installed"; exit 0; }
-case "$build" in /*) ;; *) build=$PWD/$build ;; esac
-[ -n "$pvd" ] || pvd=$build/control/portvaktd
 src=$(cd "$(dirname "$0")/.." && pwd)
+source "$src/tests/support/lab.bash"
+lab_require_root
+lab_require_tools mausezahn
+custom_pvd=$pvd
+lab_paths "$build"
+[ -n "$custom_pvd" ] && pvd=$custom_pvd
 [ -n "$policy" ] || policy=$src/bench/mac-flood.yaml
-tag=pvflood$$
-ns() { echo "$tag-$1"; }
-work=$(mktemp -d)
-daemon= flooder= pinger=
+lab_new pvflood$$
+flooder= pinger=
 cleanup() {
-  for p in $pinger $flooder $daemon; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  for n in sw pc flood up; do ip netns del "$(ns $n)" 2>/dev/null; done
-  rm -rf "$work"
+  for p in $pinger $flooder; do kill "$p" 2>/dev/null; done
+  lab_remove  # portvaktd runs in the switch's namespace
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-for n in sw pc flood up; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host MAC, host address
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  [ -n "$4" ] && ip -n "$(ns $2)" addr add "$4" dev lan0
-  ip -n "$(ns $2)" link set lan0 up
-  ip -n "$(ns sw)" link set "$1" up
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-  ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1
-}
-link eth0 pc 02:00:00:78:00:01 10.78.0.1/24
-link eth1 flood 02:00:00:78:00:99 ""
-link eth2 up 02:00:00:78:00:02 10.78.0.2/24
+lab_hosts sw pc flood up
+lab_link eth0 pc 02:00:00:78:00:01 10.78.0.1/24
+lab_link eth1 flood 02:00:00:78:00:99
+lab_link eth2 up 02:00:00:78:00:02 10.78.0.2/24
 
-ip netns exec "$(ns sw)" "$pvd" --policy "$policy" --socket "$work/api.sock" --metrics "" \
-  --state-dir "$work/state" 2>"$work/daemon.log" &
-daemon=$!
-for _ in $(seq 100); do [ -S "$work/api.sock" ] && break; sleep 0.1; done
-[ -S "$work/api.sock" ] || { echo "FAIL: portvaktd did not start"; cat "$work/daemon.log"; exit 1; }
+lab_daemon "$policy"
 ip netns exec "$(ns pc)" ping -c 3 -i 0.2 -W 1 10.78.0.2 >/dev/null || { echo "FAIL: the PC cannot reach the uplink host before the flood"; exit 1; }
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$daemon/status"; }

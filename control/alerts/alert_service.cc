@@ -1,16 +1,10 @@
 #include "control/alerts/alert_service.h"
 
 #include <algorithm>
-#include <chrono>
+
+#include "policy/tables/wall_clock.h"
 
 namespace portvakt::alerts {
-
-namespace {
-int64_t systemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 AlertService::AlertService(store::Store& store, AlertServiceOptions options)
     : store_(store), options_(std::move(options)), storm_(options_.storm) {}
@@ -33,7 +27,7 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
                                                                   const tables::CompiledPolicy& policy,
                                                                   std::vector<std::unique_ptr<Sink>> sinks,
                                                                   AlertServiceOptions options) {
-  if (!options.clock) options.clock = systemNowMs;
+  if (!options.clock) options.clock = wallClockMs;
   if (!options.dispatcher.clock) options.dispatcher.clock = options.clock;
   if (options.site.empty()) options.site = policy.name;
   auto calendar = MaintenanceCalendar::build(policy.maintenance, options.zoneinfoDir);

@@ -3,18 +3,13 @@
 #include <algorithm>
 #include <chrono>
 
-namespace portvakt::alerts {
+#include "policy/tables/wall_clock.h"
 
-namespace {
-int64_t systemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
+namespace portvakt::alerts {
 
 Dispatcher::Dispatcher(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks, DispatcherOptions options)
     : store_(store), options_(std::move(options)) {
-  if (!options_.clock) options_.clock = systemNowMs;
+  if (!options_.clock) options_.clock = wallClockMs;
   for (auto& s : sinks) {
     SinkState st;
     st.status.name = s->name();

@@ -12,7 +12,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <chrono>
 #include <ctime>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -23,6 +22,7 @@
 #include "control/api/status_page.h"
 #include "control/daemon/api_handler.h"
 #include "control/store/store.h"
+#include "policy/tables/wall_clock.h"
 
 namespace portvakt::api {
 
@@ -194,9 +194,7 @@ struct HttpsServer::Impl {
              const std::string& command, const httplib::Response& res) {
     if (!hooks.audit) return;
     store::ApiCallRecord r;
-    r.timeMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
+    r.timeMs = wallClockMs();
     r.subject = subject;
     r.role = role;
     r.method = req.method;

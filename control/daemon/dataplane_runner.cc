@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <iostream>
 
-#include "control/daemon/wall_clock.h"
 #include "control/link/link_manager.h"
+#include "policy/tables/wall_clock.h"
 
 namespace portvakt::control {
 

@@ -7,10 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "control/daemon/wall_clock.h"
-#include "control/version.h"
 #include "control/store/store.h"
+#include "control/version.h"
 #include "policy/compiler/compiler.h"
+#include "policy/tables/wall_clock.h"
 
 namespace portvakt::control {
 

@@ -222,12 +222,10 @@ void PolicyDecider::report(EngineEvent event) {
 bool PolicyDecider::admitEvent(const char* event, const IngressFrame& in) {
   uint64_t key = std::hash<std::string_view>{}(event);
   for (uint8_t b : in.src.bytes) key = key * 131 + b;
-  RecentEvent& slot = recent_[key % recent_.size()];
-  if (slot.key == key && in.nowNs - slot.timeNs < kEventHoldNs && in.nowNs >= slot.timeNs) {
+  if (!recent_.admit(key, in.nowNs).admitted) {
     ++counters_.eventsSuppressed;
     return false;
   }
-  slot = {key, in.nowNs};
   return true;
 }
 

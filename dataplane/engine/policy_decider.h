@@ -23,7 +23,6 @@
 // Threads: one decider per switch thread. No exceptions; no allocation per
 // frame except when an explanation is requested (trace) or an event is queued.
 
-#include <array>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -31,6 +30,7 @@
 #include <vector>
 
 #include "dataplane/classify/policy_rules.h"
+#include "dataplane/engine/event_hold.h"
 #include "dataplane/fingerprint/device_profiler.h"
 #include "dataplane/forward/vlan_switch.h"
 #include "dataplane/packet/frame.h"
@@ -147,16 +147,11 @@ class PolicyDecider final : public forward::ForwardDecider {
   tables::ZoneId regionZone_ = tables::kNoZone;  // the zone an `only` invariant protects, if any
   Explanation* explainNext_ = nullptr;
   tables::ZoneId lastZone_ = tables::kNoZone;
-  // Storm control at the source: one event per (event, MAC) per kEventHoldNs;
-  // the alert feed deduplicates further. A small direct-mapped table, no allocation.
-  struct RecentEvent {
-    uint64_t key = 0;
-    int64_t timeNs = 0;
-  };
-  std::array<RecentEvent, 256> recent_{};
+  // Storm control at the source: one event per (event, MAC) per kEventHoldNs
+  // (event_hold.h); the alert feed deduplicates further.
+  EventHold recent_{256};
 };
 
-inline constexpr int64_t kEventHoldNs = 10'000'000'000;  // 10 s
 // How long an inventoried MAC may talk on an 802.1X port before EAP succeeds
 // without an alert (a Windows supplicant is done in well under a second).
 inline constexpr int64_t kDot1xGraceNs = 5'000'000'000;  // 5 s

@@ -1,18 +1,8 @@
 #include "dataplane/engine/switch_drop_events.h"
 
-#include <time.h>
+#include "policy/tables/wall_clock.h"
 
 namespace portvakt::engine {
-
-namespace {
-
-int64_t wallClockNs() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);  // the clock libpcap stamps frames with
-  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
-
-}  // namespace
 
 void SwitchDropEvents::onDrop(forward::DropReason reason, forward::PortIndex port, const tables::MacAddress& src,
                               bool enforced) {
@@ -27,14 +17,9 @@ void SwitchDropEvents::onDrop(forward::DropReason reason, forward::PortIndex por
   }
   if (!event || port >= config_.ports.size()) return;
   const int64_t now = liveClock_ ? wallClockNs() : nowNs_;
-  Held& h = held_[size_t{port} * kReasons + kind];
-  if (h.raised && now - h.raisedNs < kEventHoldNs && now >= h.raisedNs) {
-    ++h.since;
-    ++suppressed_;
-    return;
-  }
-  const uint64_t heldBefore = h.since;
-  h = {now, true, 0};
+  const EventHold::Admission admission = held_.admit(size_t{port} * kReasons + kind, now);
+  if (!admission.admitted) return;
+  const uint64_t heldBefore = admission.heldBefore;
   const forward::SwitchPortConfig& cfg = config_.ports[port];
   std::string detail =
       reason == forward::DropReason::kVlanHopping

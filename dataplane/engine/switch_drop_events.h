@@ -10,15 +10,15 @@
 // PolicyDecider::raise: both attacks come with random source MACs (a MAC
 // flood is a new MAC per frame), and keying by MAC turned 165 k dropped
 // frames/s into as many events. The next event after a hold says how many
-// drops it stood for. The table is one slot per port and reason, sized at
-// construction: no allocation except the event's detail text.
+// drops it stood for. The table (event_hold.h) is one slot per port and
+// reason, sized at construction: no allocation except the event's detail text.
 //
 // Time: the offline pipeline sets the capture time per frame (setNow); the
 // live daemon passes liveClock and the wall clock is read when a drop happens.
 
 #include <cstdint>
-#include <vector>
 
+#include "dataplane/engine/event_hold.h"
 #include "dataplane/engine/policy_decider.h"
 #include "dataplane/forward/vlan_switch.h"
 
@@ -32,21 +32,15 @@ class SwitchDropEvents final : public forward::SwitchEvents {
   void onDrop(forward::DropReason reason, forward::PortIndex port, const tables::MacAddress& src, bool enforced) override;
   // Drops that raised no event because one for their port and reason was
   // raised less than kEventHoldNs before.
-  uint64_t suppressed() const { return suppressed_; }
+  uint64_t suppressed() const { return held_.held(); }
 
  private:
   static constexpr size_t kReasons = 2;  // vlan_hopping, mac_limit
-  struct Held {
-    int64_t raisedNs = 0;
-    bool raised = false;
-    uint64_t since = 0;  // drops held since the last event
-  };
   PolicyDecider& decider_;
   const forward::SwitchConfig& config_;  // the switch's; lives as long as the switch
   bool liveClock_;
   int64_t nowNs_ = 0;
-  uint64_t suppressed_ = 0;
-  std::vector<Held> held_;  // [port * kReasons + reason]
+  EventHold held_;  // one slot per (port, reason): key port * kReasons + reason
 };
 
 }  // namespace portvakt::engine

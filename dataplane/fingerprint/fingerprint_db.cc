@@ -1,12 +1,11 @@
 #include "dataplane/fingerprint/fingerprint_db.h"
 
 #include <algorithm>
-#include <charconv>
 #include <filesystem>
 #include <fstream>
-#include <map>
 
 #include "dataplane/fingerprint/glob.h"
+#include "policy/tables/fingerbank.h"
 
 namespace portvakt::fingerprint {
 namespace {
@@ -15,13 +14,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-bool parseNumber(std::string_view s, uint32_t& out) {
-  s = trim(s);
-  if (s.empty()) return false;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size();
 }
 
 // Splits text into lines, refusing one longer than the cap.
@@ -47,14 +39,6 @@ class LineReader {
   size_t maxLine_;
   size_t pos_ = 0;
   size_t number_ = 0;
-};
-
-struct ClassRange {
-  uint32_t low = 0, high = 0;
-};
-struct ParsedClass {
-  std::string description;
-  std::vector<ClassRange> members;
 };
 
 }  // namespace
@@ -83,155 +67,22 @@ Expected<FingerprintLoadStats> FingerprintDb::addFingerbankFile(const std::strin
 Expected<FingerprintLoadStats> FingerprintDb::addFingerbankText(std::string_view text, std::string_view sourceName,
                                                                 const KnowledgeLimits& limits) {
   const std::string source(sourceName);
-  auto fail = [&](size_t line, std::string message) { return LoadError{source, line, std::move(message)}; };
-  if (text.size() > limits.maxFileBytes) return fail(0, "text is larger than the limit");
+  if (text.size() > limits.maxFileBytes) return LoadError{source, 0, "text is larger than the limit"};
+  auto parsed = tables::parseFingerbank(
+      text, {.maxLineLength = limits.maxLineLength, .maxEntries = limits.maxEntries, .maxLists = limits.maxListsPerFile});
+  if (!parsed) return LoadError{source, parsed.error().line, parsed.error().message};
 
-  enum class Section { kNone, kClass, kOs };
-  Section section = Section::kNone;
-  std::map<uint32_t, ParsedClass> classes;
+  // Everything parsed: commit.
   std::vector<OsFingerprint> osEntries;
   std::vector<std::pair<std::vector<uint8_t>, size_t>> lists;  // list, index into osEntries
-  std::map<uint32_t, size_t> osLine;
-  uint32_t currentId = 0;
-
-  LineReader reader(text, limits.maxLineLength);
-  std::string_view raw;
-  bool tooLong = false;
-  while (reader.next(raw, tooLong)) {
-    const size_t lineNo = reader.number();
-    if (tooLong) return fail(lineNo, "line longer than " + std::to_string(limits.maxLineLength) + " bytes");
-    std::string_view line = trim(raw);
-    if (line.empty() || line.front() == '#') continue;
-
-    if (line.front() == '[') {
-      if (line.back() != ']') return fail(lineNo, "section header without ']'");
-      std::string_view inner = trim(line.substr(1, line.size() - 2));
-      const size_t space = inner.find(' ');
-      std::string_view kind = inner.substr(0, space);
-      uint32_t id = 0;
-      if (space == std::string_view::npos || !parseNumber(inner.substr(space + 1), id))
-        return fail(lineNo, "section header must be [class N] or [os N]");
-      if (kind == "class") {
-        section = Section::kClass;
-        if (classes.count(id)) return fail(lineNo, "class " + std::to_string(id) + " is defined twice");
-        classes[id];
-      } else if (kind == "os") {
-        section = Section::kOs;
-        if (osLine.count(id))
-          return fail(lineNo, "os " + std::to_string(id) + " is defined twice (first at line " +
-                                  std::to_string(osLine[id]) + ")");
-        if (osEntries.size() >= limits.maxEntries) return fail(lineNo, "more OS entries than the limit");
-        osLine[id] = lineNo;
-        osEntries.emplace_back();
-        osEntries.back().id = id;
-        osEntries.back().source = std::filesystem::path(source).filename().string();
-      } else {
-        return fail(lineNo, "unknown section '" + std::string(kind) + "' (expected class or os)");
-      }
-      currentId = id;
-      continue;
-    }
-
-    const size_t eq = line.find('=');
-    if (eq == std::string_view::npos) return fail(lineNo, "expected key=value, a [section] or a # comment");
-    if (section == Section::kNone) return fail(lineNo, "key outside a [class N] or [os N] section");
-    const std::string_view key = trim(line.substr(0, eq));
-    std::string_view value = trim(line.substr(eq + 1));
-
-    // A value is one line, or a here-document of lines up to "EOT".
-    std::vector<std::pair<std::string_view, size_t>> values;
-    if (value.substr(0, 2) == "<<") {
-      const std::string_view marker = trim(value.substr(2));
-      if (marker.empty()) return fail(lineNo, "here-document without an end marker");
-      const size_t startLine = lineNo;
-      bool closed = false;
-      while (reader.next(raw, tooLong)) {
-        if (tooLong)
-          return fail(reader.number(), "line longer than " + std::to_string(limits.maxLineLength) + " bytes");
-        std::string_view v = trim(raw);
-        if (v == marker) {
-          closed = true;
-          break;
-        }
-        if (v.empty() || v.front() == '#') continue;
-        values.emplace_back(v, reader.number());
-      }
-      if (!closed)
-        return fail(startLine, "here-document '" + std::string(key) + "' is not closed by " + std::string(marker));
-    } else {
-      values.emplace_back(value, lineNo);
-    }
-
-    if (section == Section::kClass) {
-      ParsedClass& c = classes[currentId];
-      if (key == "description") {
-        c.description = std::string(values.empty() ? std::string_view() : values.front().first);
-      } else if (key == "members") {
-        for (auto [v, at] : values) {
-          size_t pos = 0;
-          while (pos <= v.size()) {
-            size_t comma = v.find(',', pos);
-            if (comma == std::string_view::npos) comma = v.size();
-            std::string_view item = trim(v.substr(pos, comma - pos));
-            const size_t dash = item.find('-');
-            ClassRange r;
-            bool ok = dash == std::string_view::npos
-                          ? parseNumber(item, r.low) && ((r.high = r.low), true)
-                          : parseNumber(item.substr(0, dash), r.low) && parseNumber(item.substr(dash + 1), r.high);
-            if (!ok || r.high < r.low)
-              return fail(at, "members must be ids or ranges like 100-199, not '" + std::string(item) + "'");
-            c.members.push_back(r);
-            pos = comma + 1;
-          }
-        }
-      } else {
-        return fail(lineNo, "unknown key '" + std::string(key) + "' in a class (expected description, members)");
-      }
-      continue;
-    }
-
-    OsFingerprint& os = osEntries.back();
-    if (key == "description") {
-      os.description = std::string(values.empty() ? std::string_view() : values.front().first);
-    } else if (key == "vendor_id") {
-      for (auto [v, at] : values) os.vendorIds.emplace_back(v);
-    } else if (key == "fingerprints") {
-      for (auto [v, at] : values) {
-        std::vector<uint8_t> codes;
-        size_t pos = 0;
-        while (pos <= v.size()) {
-          size_t comma = v.find(',', pos);
-          if (comma == std::string_view::npos) comma = v.size();
-          uint32_t code = 0;
-          if (!parseNumber(v.substr(pos, comma - pos), code) || code > 255)
-            return fail(at, "fingerprint must be DHCP option codes 0-255 separated by commas, not '" +
-                                std::string(v.substr(0, 80)) + "'");
-          if (codes.size() == 255) return fail(at, "fingerprint has more than 255 option codes");
-          codes.push_back(static_cast<uint8_t>(code));
-          pos = comma + 1;
-        }
-        if (lists.size() >= limits.maxListsPerFile) return fail(at, "more fingerprints than the limit");
-        lists.emplace_back(std::move(codes), osEntries.size() - 1);
-      }
-    } else {
-      return fail(lineNo, "unknown key '" + std::string(key) +
-                              "' in an os entry (expected description, vendor_id, fingerprints)");
-    }
+  const std::string file = std::filesystem::path(source).filename().string();
+  for (tables::FingerbankOs& entry : *parsed) {
+    for (auto& codes : entry.lists) lists.emplace_back(std::move(codes), osEntries.size());
+    osEntries.push_back({entry.id, std::move(entry.description), std::move(entry.categories),
+                         std::move(entry.vendorIds), file});
   }
-
-  // Everything parsed: commit. Categories come from this file's classes.
   FingerprintLoadStats stats;
   const uint32_t base = static_cast<uint32_t>(os_.size());
-  for (OsFingerprint& os : osEntries) {
-    for (const auto& [id, c] : classes) {
-      for (const ClassRange& r : c.members) {
-        if (os.id >= r.low && os.id <= r.high) {
-          os.categories.push_back(c.description);
-          break;
-        }
-      }
-    }
-  }
   for (size_t i = 0; i < osEntries.size(); ++i) {
     for (const std::string& v : osEntries[i].vendorIds) vendorIds_.emplace_back(v, base + static_cast<uint32_t>(i));
     os_.push_back(std::move(osEntries[i]));

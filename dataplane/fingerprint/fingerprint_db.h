@@ -19,7 +19,8 @@
 // members=100-199[,A-B...]) group `[os N]` sections (description, vendor_id,
 // fingerprints); multi-line values are here-documents `key=<<EOT` ... `EOT`;
 // `#` starts a comment line, also inside a here-document. Class and OS ids
-// are scoped to their file, so several files can be loaded side by side.
+// are scoped to their file, so several files can be loaded side by side. The
+// reader is the policy compiler's too: policy/tables/fingerbank.h.
 //
 // Bounded parsing: each file is capped in bytes, line length and entries
 // (Limits), and every list is checked (option codes 0-255, at most 255 of

@@ -1,17 +1,10 @@
 #include "dataplane/packet/cdp.h"
 
 #include "dataplane/packet/frame.h"
+#include "dataplane/packet/string_tlv.h"
 
 namespace portvakt::packet {
 namespace {
-
-// String TLVs: first one wins, trailing NULs removed.
-bool readString(Cursor& value, std::string_view& field) {
-  std::string_view text;
-  if (!value.readText(value.remaining(), text)) return false;
-  if (field.empty()) field = trimNul(text);
-  return true;
-}
 
 // TLV 0x02: count, then (protocol type, length, protocol, address length, address).
 bool parseAddresses(Cursor value, CdpInfo& cdp) {
@@ -68,17 +61,17 @@ void parseCdp(Cursor c, ParsedFrame& out) {
     ++cdp.tlvCount;
     bool ok = true;
     switch (type) {
-      case 0x01: ok = readString(value, cdp.deviceId); break;
+      case 0x01: ok = readFirstString(value, cdp.deviceId); break;
       case 0x02: ok = parseAddresses(value, cdp); break;
-      case 0x03: ok = readString(value, cdp.portId); break;
+      case 0x03: ok = readFirstString(value, cdp.portId); break;
       case 0x04:
         if (cdp.hasCapabilities) break;
         ok = value.readU32(cdp.capabilities);
         cdp.hasCapabilities = ok;
         break;
-      case 0x05: ok = readString(value, cdp.softwareVersion); break;
-      case 0x06: ok = readString(value, cdp.platform); break;
-      case 0x09: ok = readString(value, cdp.vtpDomain); break;
+      case 0x05: ok = readFirstString(value, cdp.softwareVersion); break;
+      case 0x06: ok = readFirstString(value, cdp.platform); break;
+      case 0x09: ok = readFirstString(value, cdp.vtpDomain); break;
       case 0x0a:
         if (cdp.hasNativeVlan) break;
         ok = value.readU16(cdp.nativeVlan);

@@ -1,18 +1,10 @@
 #include "dataplane/packet/lldp.h"
 
 #include "dataplane/packet/frame.h"
+#include "dataplane/packet/string_tlv.h"
 
 namespace portvakt::packet {
 namespace {
-
-// A string TLV: the first one of its type wins (as for every scalar TLV
-// here), without trailing NULs.
-bool readString(Cursor& value, std::string_view& field) {
-  std::string_view text;
-  if (!value.readText(value.remaining(), text)) return false;
-  if (field.empty()) field = trimNul(text);
-  return true;
-}
 
 // TIA-1057 organisationally specific TLVs. Returns false on a bad length.
 bool parseMedTlv(uint8_t subtype, Cursor value, LldpInfo& lldp) {
@@ -37,13 +29,13 @@ bool parseMedTlv(uint8_t subtype, Cursor value, LldpInfo& lldp) {
       p.dscp = static_cast<uint8_t>(word & 0x3f);
       return true;
     }
-    case 5: lldp.hasMed = true; return readString(value, lldp.hardwareRevision);
-    case 6: lldp.hasMed = true; return readString(value, lldp.firmwareRevision);
-    case 7: lldp.hasMed = true; return readString(value, lldp.softwareRevision);
-    case 8: lldp.hasMed = true; return readString(value, lldp.serialNumber);
-    case 9: lldp.hasMed = true; return readString(value, lldp.manufacturer);
-    case 10: lldp.hasMed = true; return readString(value, lldp.modelName);
-    case 11: lldp.hasMed = true; return readString(value, lldp.assetId);
+    case 5: lldp.hasMed = true; return readFirstString(value, lldp.hardwareRevision);
+    case 6: lldp.hasMed = true; return readFirstString(value, lldp.firmwareRevision);
+    case 7: lldp.hasMed = true; return readFirstString(value, lldp.softwareRevision);
+    case 8: lldp.hasMed = true; return readFirstString(value, lldp.serialNumber);
+    case 9: lldp.hasMed = true; return readFirstString(value, lldp.manufacturer);
+    case 10: lldp.hasMed = true; return readFirstString(value, lldp.modelName);
+    case 11: lldp.hasMed = true; return readFirstString(value, lldp.assetId);
     default:
       lldp.hasMed = true;
       return true;
@@ -113,9 +105,9 @@ void parseLldp(Cursor c, ParsedFrame& out) {
           lldp.hasTtl = ok;
         }
         break;
-      case 4: ok = readString(value, lldp.portDescription); break;
-      case 5: ok = readString(value, lldp.systemName); break;
-      case 6: ok = readString(value, lldp.systemDescription); break;
+      case 4: ok = readFirstString(value, lldp.portDescription); break;
+      case 5: ok = readFirstString(value, lldp.systemName); break;
+      case 6: ok = readFirstString(value, lldp.systemDescription); break;
       case 7:
         ok = length >= 4;
         if (ok && !lldp.hasCapabilities) {

@@ -11,7 +11,8 @@
 // path a client gave, and a policy version is rebuilt exactly as pushed. The
 // lists are compiled into the policy (CompiledPolicy::dhcpFingerprints) with
 // the categories (class descriptions) each belongs to. A bad file is an
-// error at its own line: `error[fingerprint-syntax]`.
+// error at its own line: `error[fingerprint-syntax]`. The reader itself is
+// shared with the dataplane's FingerprintDb: policy/tables/fingerbank.h.
 
 #include <string>
 #include <string_view>

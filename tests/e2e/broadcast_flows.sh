@@ -14,42 +14,19 @@
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 [ -x "$probe" ] || { echo "FAIL: $probe is not built"; exit 1; }
-command -v mausezahn >/dev/null || { echo "FAIL: mausezahn (netsniff-ng) is not installed"; exit 1; }
-for tool in dnsmasq dhclient ethtool; do command -v $tool >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }; done
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
-tag=pvb$$
-ns() { echo "$tag-$1"; }
-hosts="sw rdnet pc"
+lab_require_tools mausezahn dnsmasq dhclient ethtool
+lab_new pvb$$
 fail=0
-
-cleanup() { remove_lab "$hosts"; }
-trap cleanup EXIT
+trap lab_remove EXIT
 trap 'exit 1' INT TERM
 
-for n in $hosts; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host MAC, host address
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  ip -n "$(ns $2)" addr add "$4" dev lan0
-  # Without this, veth leaves UDP checksums for "hardware" to finish; frames
-  # the switch re-sends would arrive with partial checksums and be dropped.
-  ip netns exec "$(ns $2)" ethtool -K lan0 tx off >/dev/null
-  ip -n "$(ns $2)" link set lan0 up
-  ip -n "$(ns sw)" link set "$1" up
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-}
-link eth0 rdnet 02:00:00:00:01:01 10.20.0.1/16
-link eth3 pc 02:00:00:00:00:23 10.20.0.23/16
+lab_hosts sw rdnet pc
+lab_link eth0 rdnet 02:00:00:00:01:01 10.20.0.1/16
+lab_link eth3 pc 02:00:00:00:00:23 10.20.0.23/16
 
-ip netns exec "$(ns rdnet)" dnsmasq --port=0 --interface=lan0 --bind-interfaces --dhcp-range=10.20.0.100,10.20.0.200,10m \
-  --dhcp-leasefile="$work/dnsmasq.leases" --pid-file="$work/dnsmasq.pid" --log-facility="$work/dnsmasq.log" \
-  || { echo "FAIL: dnsmasq"; exit 1; }
+lab_dnsmasq rdnet 10.20.0.100,10.20.0.200 dnsmasq || { echo "FAIL: dnsmasq"; exit 1; }
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/bcast-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \
-  --state-dir "$work/state" 2>"$work/daemon.log" &
-for _ in $(seq 100); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
-[ -S "$PORTVAKT_SOCKET" ] || { echo "FAIL: portvaktd did not start"; cat "$work/daemon.log"; exit 1; }
+lab_daemon tests/e2e/bcast-site.yaml
 
 # The eKlient is admitted and its unicast reaches RDnet (the control).
 ip netns exec "$(ns pc)" ping -c 2 -W 1 -i 0.3 10.20.0.1 >/dev/null 2>&1 || { echo "FAIL: the eKlient cannot ping RDnet"; fail=1; }
@@ -85,16 +62,7 @@ echo "datagrams received: port 6000 (no flow) $denied of 300, port 5000 (flow ek
 # DHCP is a link-local service: a broadcast that floods without a flow rule.
 # dhclient sends what an eKlient sends (Windows' vendor class and parameter
 # list, the inventory's host name): anything else is a spoofing suspect.
-cat > "$work/windows.conf" <<'CONF'
-option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
-option ms-classless-static-routes code 249 = array of unsigned integer 8;
-option wpad code 252 = text;
-send vendor-class-identifier "MSFT 5.0";
-send host-name "EK-LAB-23";
-request subnet-mask, routers, domain-name-servers, domain-name, router-discovery, static-routes,
-  vendor-encapsulated-options, netbios-name-servers, netbios-node-type, netbios-scope, domain-search,
-  rfc3442-classless-static-routes, ms-classless-static-routes, wpad;
-CONF
+lab_dhclient_conf windows EK-LAB-23 > "$work/windows.conf"
 ip -n "$(ns pc)" addr flush dev lan0
 if timeout 15 ip netns exec "$(ns pc)" dhclient -1 -cf "$work/windows.conf" -sf /bin/true -lf "$work/pc.lease" \
     -pf "$work/dhclient.pid" lan0 >/dev/null 2>&1 &&

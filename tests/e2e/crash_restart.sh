@@ -38,19 +38,15 @@ flushMarginMs=7000
 seed=${PV_CRASH_SEED:-$$}
 RANDOM=$seed
 for f in "$pvd" "$pv" "$probe"; do [ -x "$f" ] || { echo "FAIL: $f is not built"; exit 1; }; done
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
+lab_new pvc$$
 db=$work/state/portvakt.db
-tag=pvc$$
-ns() { echo "$tag-$1"; }
-hosts="sw up pc laptop newcomer"
 fail=0
 daemon=
 
 cleanup() {
   touch "$work/stop" "$work/stop-push"
   [ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  remove_lab "$hosts"
+  lab_remove
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM  # so that the EXIT trap runs on a signal too
@@ -62,22 +58,12 @@ hashOf() { "$pv" policy check "$1" | sed -n 's/.*: ok, \(sha256:[0-9a-f]*\).*/\1
 hashA=$(hashOf "$A") hashB=$(hashOf "$B")
 [ -n "$hashA" ] && [ -n "$hashB" ] || { echo "FAIL: the crash policies do not compile"; exit 1; }
 
-for n in $hosts; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host MAC, host address
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
-  ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  ip -n "$(ns $2)" addr add "$4" dev lan0
-  ip -n "$(ns $2)" link set lan0 up
-  ip -n "$(ns sw)" link set "$1" up
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-}
+lab_hosts sw up pc laptop newcomer
 upMac=02:00:00:00:01:01 pcMac=02:00:00:00:00:23
-link eth0 up "$upMac" 10.20.0.1/16
-link eth1 pc "$pcMac" 10.20.0.23/16
-link eth2 laptop a4:83:e7:00:00:01 10.20.0.99/16
-link eth3 newcomer a4:83:e7:00:10:00 10.20.0.50/16
-ip -n "$(ns sw)" link set lo up
+lab_link eth0 up "$upMac" 10.20.0.1/16
+lab_link eth1 pc "$pcMac" 10.20.0.23/16
+lab_link eth2 laptop a4:83:e7:00:00:01 10.20.0.99/16
+lab_link eth3 newcomer a4:83:e7:00:10:00 10.20.0.50/16
 for h in pc laptop newcomer; do ip -n "$(ns $h)" neigh replace 10.20.0.1 lladdr "$upMac" dev lan0 nud permanent; done
 ip -n "$(ns up)" neigh replace 10.20.0.23 lladdr "$pcMac" dev lan0 nud permanent
 

@@ -10,35 +10,17 @@
 # Usage: forwarding.sh BUILD_DIR   (from the project root)
 # Requirements: R1, R2, R4
 source "$(dirname "$0")/common.bash"
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
-tag=pv$$
-ns() { echo "$tag-$1"; }
+lab_new pv$$
 fail=0
-daemon=
+trap lab_remove EXIT
+trap 'exit 1' INT TERM
 
-cleanup() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  for n in sw rdnet voice pc laptop phone; do ip netns del "$(ns $n)" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-for n in sw rdnet voice pc laptop phone; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host-side name, host MAC, host address
-  ip link add "$1" netns "$(ns sw)" type veth peer name "$3" netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
-  ip -n "$(ns $2)" link set "$3" address "$4"
-  ip -n "$(ns $2)" addr add "$5" dev "$3"
-  ip -n "$(ns $2)" link set "$3" up
-  ip -n "$(ns sw)" link set "$1" up
-  # The switch host must not answer or route these frames itself.
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-}
-link eth0 rdnet up0 02:00:00:00:01:01 10.20.0.1/16
-link eth1 voice up0 02:00:00:00:02:01 198.18.0.1/24
-link eth3 pc lan0 02:00:00:00:00:23 10.20.0.23/16
-link eth4 laptop lan0 a4:83:e7:00:00:01 10.20.0.99/16
-link eth5 phone lan0 80:5e:c0:00:00:05 198.18.0.5/24
+lab_hosts sw rdnet voice pc laptop phone
+lab_link --name up0 eth0 rdnet 02:00:00:00:01:01 10.20.0.1/16
+lab_link --name up0 eth1 voice 02:00:00:00:02:01 198.18.0.1/24
+lab_link eth3 pc 02:00:00:00:00:23 10.20.0.23/16
+lab_link eth4 laptop a4:83:e7:00:00:01 10.20.0.99/16
+lab_link eth5 phone 80:5e:c0:00:00:05 198.18.0.5/24
 ip -n "$(ns phone)" route add 10.0.0.0/8 dev lan0   # the phone tries RDnet directly
 
 # A missing port is a clear error naming it, unless the policy marks it optional.
@@ -49,11 +31,7 @@ if ip netns exec "$(ns sw)" "$pvd" --policy "$work/required.yaml" --socket "$wor
 fi
 grep -q "eth9" "$work/required.log" || { echo "FAIL: the start error does not name eth9"; cat "$work/required.log"; fail=1; }
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/lab-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" --state-dir "$work/state" \
-  2>"$work/daemon.log" &
-daemon=$!
-for _ in $(seq 50); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
-[ -S "$PORTVAKT_SOCKET" ] || { echo "FAIL: portvaktd did not start"; cat "$work/daemon.log"; exit 1; }
+lab_daemon tests/e2e/lab-site.yaml
 
 reach() { ip netns exec "$(ns $1)" ping -c 2 -W 1 -i 0.3 "$2" >/dev/null 2>&1; }
 expect_reach() { reach "$1" "$2" || { echo "FAIL: $1 cannot reach $2 ($3)"; fail=1; }; }

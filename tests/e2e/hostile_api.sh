@@ -21,38 +21,24 @@
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
 for f in "$pvd" "$pv" "$probe"; do [ -x "$f" ] || { echo "FAIL: $f is not built"; exit 1; }; done
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
-tag=pvh$$
-ns() { echo "$tag-$1"; }
-hosts="sw up jack jack2"
+lab_new pvh$$
 fail=0
 pressure=""
 
 cleanup() {
   for p in $pressure; do kill "$p" 2>/dev/null; done
-  remove_lab "$hosts"  # the daemon and the receiver run in the switch's namespace
+  lab_remove  # the daemon and the receiver run in the switch's namespace
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM  # so that the EXIT trap runs on a signal too
 failure() { echo "FAIL: $*"; fail=1; }
 nowMs() { date +%s%3N; }
 
-for n in $hosts; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host MAC, host address
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-  # No IPv6 either on the host side: the jack says nothing until the test pings.
-  ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  ip -n "$(ns $2)" addr add "$4" dev lan0
-  ip -n "$(ns $2)" link set lan0 up
-  ip -n "$(ns sw)" link set "$1" up
-}
-link eth0 up 02:00:00:00:01:01 10.20.0.1/16
-link eth1 jack a4:83:e7:00:20:01 10.20.0.60/16
-link eth2 jack2 a4:83:e7:00:20:02 10.20.0.61/16
-ip -n "$(ns sw)" link set lo up
+lab_hosts sw up jack jack2
+# lab_link: no IPv6 on the host side either: the jack says nothing until the test pings.
+lab_link eth0 up 02:00:00:00:01:01 10.20.0.1/16
+lab_link eth1 jack a4:83:e7:00:20:01 10.20.0.60/16
+lab_link eth2 jack2 a4:83:e7:00:20:02 10.20.0.61/16
 
 ip netns exec "$(ns sw)" "$probe" webhook-receiver 18090 "$work/keys.log" "$work/receiver.ready" 2>"$work/receiver.err" &
 ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/hostile-api.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \

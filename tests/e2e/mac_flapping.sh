@@ -15,22 +15,15 @@
 # Usage: mac_flapping.sh BUILD_DIR   (from the project root)
 # Requirements: R6, R6b
 source "$(dirname "$0")/common.bash"
-for tool in dhclient ping; do
-  command -v $tool >/dev/null || {
-    [ "${CI:-}" = true ] && { echo "FAIL: $tool is missing"; exit 1; }
-    echo "skip: $tool is not installed"; exit 0
-  }
-done
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
-tag=pvfl$$
-ns() { echo "$tag-$1"; }
+lab_require_tools dhclient ping
+lab_new pvfl$$
 fail=0
-trap 'remove_lab "sw pc forger up"' EXIT
+trap lab_remove EXIT
 trap 'exit 1' INT TERM
 
 pcmac=3c:52:82:79:00:01
-for n in sw pc forger up; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
+lab_hosts sw pc forger up
+# Not lab_link: the PC's second interface stays down until it is "replugged".
 link() {  # switch-side name, host ns, host-side name, host MAC
   ip link add "$1" netns "$(ns sw)" type veth peer name "$3" netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
   ip -n "$(ns $2)" link set "$3" address "$4"
@@ -97,10 +90,7 @@ wait_alert() {  # event, how many, seconds: the jsonl sink is written by the ale
   return 0
 }
 
-ip netns exec "$(ns sw)" "$pvd" --policy "$work/site.yaml" --socket "$PORTVAKT_SOCKET" --metrics "" \
-  --state-dir "$work/state" 2>"$work/daemon.log" &
-for _ in $(seq 100); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
-[ -S "$PORTVAKT_SOCKET" ] || { echo "FAIL: portvaktd did not start"; cat "$work/daemon.log"; exit 1; }
+lab_daemon "$work/site.yaml"
 
 # The API answers before the dataplane has opened every port: a DISCOVER sent
 # at once may meet a closed port, so the PC sends again until it is placed.

@@ -15,34 +15,18 @@
 # Requirements: R7
 source "$(dirname "$0")/common.bash"
 probe=$build/tests/e2e/tools/portvakt_e2e_probe
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
-tag=pvmd$$
-ns() { echo "$tag-$1"; }
+lab_new pvmd$$
 fail=0
-trap 'remove_lab "sw pc flood up"' EXIT
+trap lab_remove EXIT
 trap 'exit 1' INT TERM
 
-for n in sw pc flood up; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host MAC, host address
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  [ -n "$4" ] && ip -n "$(ns $2)" addr add "$4" dev lan0
-  ip -n "$(ns $2)" link set lan0 up
-  ip -n "$(ns sw)" link set "$1" up
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-  ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1
-}
-link eth0 pc 02:00:00:78:00:01 10.78.0.1/24
-link eth1 flood 02:00:00:78:00:99 10.78.0.9/24
-link eth2 up 02:00:00:78:00:02 10.78.0.2/24
-ip -n "$(ns sw)" link set lo up
+lab_hosts sw pc flood up
+lab_link eth0 pc 02:00:00:78:00:01 10.78.0.1/24
+lab_link eth1 flood 02:00:00:78:00:99 10.78.0.9/24
+lab_link eth2 up 02:00:00:78:00:02 10.78.0.2/24
 metrics_port=$((20000 + $$ % 20000))
 
-ip netns exec "$(ns sw)" "$pvd" --policy bench/mac-flood.yaml --socket "$PORTVAKT_SOCKET" \
-  --metrics "127.0.0.1:$metrics_port" --state-dir "$work/state" 2>"$work/daemon.log" &
-for _ in $(seq 100); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
-[ -S "$PORTVAKT_SOCKET" ] || { echo "FAIL: portvaktd did not start"; cat "$work/daemon.log"; exit 1; }
+lab_daemon bench/mac-flood.yaml --metrics "127.0.0.1:$metrics_port"
 ip netns exec "$(ns pc)" ping -c 3 -i 0.2 -W 1 10.78.0.2 >/dev/null || { echo "FAIL: the PC cannot reach the uplink host"; fail=1; }
 # A quarantined stranger's ping is dropped: a drop reason with a count.
 ip netns exec "$(ns flood)" ping -c 2 -i 0.2 -W 1 10.78.0.2 >/dev/null 2>&1

@@ -27,38 +27,25 @@ here=$PWD/tests/e2e
 pushes=${PV_RELOAD_PUSHES:-100}
 portPushes=${PV_RELOAD_PORT_PUSHES:-10}
 for f in "$pvd" "$pv" "$probe"; do [ -x "$f" ] || { echo "FAIL: $f is not built"; exit 1; }; done
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
-tag=pvr$$
-ns() { echo "$tag-$1"; }
-hosts="sw up pc laptop guest"
+lab_new pvu$$
 fail=0
 daemon=
 
 cleanup() {
   touch "$work/stop"
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  remove_lab "$hosts"
+  lab_remove
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM  # so that the EXIT trap runs on a signal too
 failure() { echo "FAIL: $*"; fail=1; }
 
-for n in $hosts; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host MAC, host address
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" || { echo "FAIL: veth $1"; exit 1; }
-  ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  ip -n "$(ns $2)" addr add "$4" dev lan0
-  ip -n "$(ns $2)" link set lan0 up
-  ip -n "$(ns sw)" link set "$1" up
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-}
+lab_hosts sw up pc laptop guest
 upMac=02:00:00:00:01:01 pcMac=02:00:00:00:00:23 laptopMac=a4:83:e7:00:00:01 guestMac=02:00:00:00:00:33
-link eth0 up "$upMac" 10.20.0.1/16
-link eth1 pc "$pcMac" 10.20.0.23/16
-link eth2 laptop "$laptopMac" 10.20.0.99/16
-link eth3 guest "$guestMac" 10.20.0.33/16
+lab_link eth0 up "$upMac" 10.20.0.1/16
+lab_link eth1 pc "$pcMac" 10.20.0.23/16
+lab_link eth2 laptop "$laptopMac" 10.20.0.99/16
+lab_link eth3 guest "$guestMac" 10.20.0.33/16
 # Static neighbours: no ARP in the measurement (its retries would hide or add loss).
 for h in pc laptop guest; do ip -n "$(ns $h)" neigh replace 10.20.0.1 lladdr "$upMac" dev lan0 nud permanent; done
 ip -n "$(ns up)" neigh replace 10.20.0.23 lladdr "$pcMac" dev lan0 nud permanent

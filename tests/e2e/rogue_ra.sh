@@ -16,52 +16,26 @@
 # Usage: rogue_ra.sh BUILD_DIR   (from the project root; needs root)
 # Requirements: R6a
 source "$(dirname "$0")/common.bash"
-for tool in radvd rdisc6 tcpdump dnsmasq dhclient ethtool; do command -v $tool >/dev/null || { echo "FAIL: $tool is not installed (./run installs radvd, ndisc6, tcpdump)"; exit 1; }; done
-work=$(mktemp -d)
-export PORTVAKT_SOCKET=$work/api.sock
-tag=pvr$$
-ns() { echo "$tag-$1"; }
-hosts="sw rdnet pc rogue"
+lab_require_tools radvd rdisc6 tcpdump dnsmasq dhclient ethtool
+lab_new pvr$$
 fail=0
 
 # KEEP_WORK=DIR keeps a copy of the work dir (logs, captures) for debugging.
-cleanup() { [ -n "${KEEP_WORK:-}" ] && cp -r "$work" "$KEEP_WORK"; remove_lab "$hosts"; }
+cleanup() { [ -n "${KEEP_WORK:-}" ] && cp -r "$work" "$KEEP_WORK"; lab_remove; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-for n in $hosts; do ip netns add "$(ns $n)" || { echo "FAIL: ip netns add"; exit 1; }; done
-link() {  # switch-side name, host ns, host MAC
-  # Retried: with other tests creating and removing namespaces at the same
-  # time, iproute2 now and then cannot open a fresh one ("Peer netns
-  # reference is invalid").
-  local try
-  for try in 1 2 3; do
-    ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)" 2>"$work/ip-link.err" && break
-    [ $try = 3 ] && { echo "FAIL: veth $1: $(cat "$work/ip-link.err")"; exit 1; }
-    sleep 0.2
-  done
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  ip netns exec "$(ns $2)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=0
-  # Without this, veth leaves UDP checksums for "hardware" to finish; frames
-  # the switch re-sends would arrive with partial checksums and be dropped.
-  ip netns exec "$(ns $2)" ethtool -K lan0 tx off >/dev/null
-  ip -n "$(ns $2)" link set lan0 up
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-  ip -n "$(ns sw)" link set "$1" up
-}
-link eth0 rdnet 02:00:00:00:01:01
-link eth3 pc 02:00:00:00:00:23
-link eth4 rogue 02:00:00:00:00:24
+lab_hosts sw rdnet pc rogue
+lab_link --ipv6 eth0 rdnet 02:00:00:00:01:01
+lab_link --ipv6 eth3 pc 02:00:00:00:00:23
+lab_link --ipv6 eth4 rogue 02:00:00:00:00:24
 # The real router's link-local address is the zone's gateway (fe80::1).
 ip netns exec "$(ns rdnet)" sysctl -qw net.ipv6.conf.lan0.addr_gen_mode=1
 ip -n "$(ns rdnet)" addr add fe80::1/64 dev lan0
 ip -n "$(ns rdnet)" addr add 2001:db8:20::1/64 dev lan0 nodad
 ip -n "$(ns rogue)" addr add 2001:db8:66::1/64 dev lan0 nodad
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/e2e/rogue-ra-site.yaml --socket "$PORTVAKT_SOCKET" --metrics "" \
-  --state-dir "$work/state" 2>"$work/daemon.log" &
-for _ in $(seq 100); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
-[ -S "$PORTVAKT_SOCKET" ] || { echo "FAIL: portvaktd did not start"; cat "$work/daemon.log"; exit 1; }
+lab_daemon tests/e2e/rogue-ra-site.yaml
 
 # Link-local addresses leave DAD (tentative) before anyone can advertise.
 for n in rdnet pc rogue; do

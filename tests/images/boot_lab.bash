@@ -9,10 +9,11 @@
 #   laptop   eth4: dhclient with Debian's fingerprint, unknown MAC
 # The box's configuration (tests/images/boot-config/) is written onto its
 # PVCONFIG partition. Needs: $work (a directory this script owns), $tag (unique
-# per run). Everything is removed by boot_lab_remove.
+# per run). Everything is removed by boot_lab_remove. The namespaces, DHCP
+# servers and clients are the shell tests' lab (tests/support/lab.bash).
+source "$(dirname "${BASH_SOURCE[0]}")/../support/lab.bash"
 
 boot_lab_hosts="vm mgmt rdnet eklient laptop"
-ns() { echo "$tag-$1"; }
 
 # Copies IMAGE to $work/disk.img and writes the test site's configuration onto
 # its PVCONFIG partition (images/configure-image.sh, as a technician on Linux would).
@@ -75,10 +76,8 @@ boot_lab_start() {
   host_end t-rdnet rdnet 02:00:00:00:01:01 10.20.0.1/16
   host_end t-eklient eklient 3c:52:82:1a:2b:3c
   host_end t-laptop laptop a4:83:e7:00:00:01
-  ip netns exec "$(ns mgmt)" dnsmasq --port=0 --interface=lan0 --bind-interfaces --dhcp-range=192.168.77.50,192.168.77.60,10m \
-    --dhcp-leasefile="$work/mgmt.leases" --pid-file="$work/mgmt-dnsmasq.pid" --log-facility="$work/mgmt-dnsmasq.log" --log-dhcp
-  ip netns exec "$(ns rdnet)" dnsmasq --port=0 --interface=lan0 --bind-interfaces --dhcp-range=10.20.0.100,10.20.0.200,10m \
-    --dhcp-leasefile="$work/rdnet.leases" --pid-file="$work/rdnet-dnsmasq.pid" --log-facility="$work/rdnet-dnsmasq.log" --log-dhcp
+  lab_dnsmasq mgmt 192.168.77.50,192.168.77.60 mgmt
+  lab_dnsmasq rdnet 10.20.0.100,10.20.0.200 rdnet
   mkdir -p "$work/rsyslog"
   cat > "$work/rsyslog.conf" <<CONF
 global(workDirectory="$work/rsyslog")
@@ -87,21 +86,8 @@ input(type="imudp" address="192.168.77.1" port="5514")
 *.* action(type="omfile" file="$work/alerts.log")
 CONF
   ip netns exec "$(ns mgmt)" rsyslogd -n -f "$work/rsyslog.conf" -i "$work/rsyslog.pid" >"$work/rsyslog.out" 2>&1 &
-  cat > "$work/windows.conf" <<'CONF'
-option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
-option ms-classless-static-routes code 249 = array of unsigned integer 8;
-option wpad code 252 = text;
-send vendor-class-identifier "MSFT 5.0";
-send host-name "EK-KSD-0231";
-request subnet-mask, routers, domain-name-servers, domain-name, router-discovery, static-routes,
-  vendor-encapsulated-options, netbios-name-servers, netbios-node-type, netbios-scope, domain-search,
-  rfc3442-classless-static-routes, ms-classless-static-routes, wpad;
-CONF
-  cat > "$work/linux.conf" <<'CONF'
-send host-name "laptop";
-request subnet-mask, broadcast-address, time-offset, routers, domain-name, domain-name-servers,
-  domain-search, host-name, interface-mtu, ntp-servers;
-CONF
+  lab_dhclient_conf windows EK-KSD-0231 > "$work/windows.conf"
+  lab_dhclient_conf linux laptop > "$work/linux.conf"
 }
 
 # boot_lab_dhcp HOST CONF SECONDS: one dhclient run; prints the leased address
@@ -115,13 +101,6 @@ boot_lab_dhcp() {
 
 # Stops qemu and everything in the lab's namespaces, removes them and $work.
 boot_lab_remove() {
-  local n pids
   [ -n "${qemu:-}" ] && kill "$qemu" 2>/dev/null
-  for n in $boot_lab_hosts; do
-    pids=$(ip netns pids "$(ns $n)" 2>/dev/null)
-    [ -n "$pids" ] && kill $pids 2>/dev/null
-  done
-  wait 2>/dev/null
-  for n in $boot_lab_hosts; do ip netns del "$(ns $n)" 2>/dev/null; done
-  rm -rf "$work"
+  remove_lab "$boot_lab_hosts"
 }

@@ -20,11 +20,7 @@
 # Requirements: R4
 source "$(dirname "$0")/../e2e/common.bash"
 fail=0
-for tool in mmdebstrap qemu-system-x86_64 mkfs.vfat mcopy sfdisk syslinux dnsmasq dhclient rsyslogd jq; do
-  command -v "$tool" >/dev/null || {
-    [ "${CI:-}" = true ] && { echo "FAIL: $tool is missing (./run deps installs it)"; exit 1; }
-    echo "skip: $tool is missing (./run deps installs it)"; exit 77; }
-done
+lab_require_tools mmdebstrap qemu-system-x86_64 mkfs.vfat mcopy sfdisk syslinux dnsmasq dhclient rsyslogd jq
 work=$(mktemp -d)
 tag=pvi$$
 source "$(dirname "$0")/boot_lab.bash"

@@ -35,23 +35,13 @@
 # files), also after a failure.
 # Usage: clinic_lab.sh BUILD_DIR   (root; from the project root). Exit 1 on any mismatch.
 # Requirements: R1, R2, R3, R6, R6b, R10
+source "$(dirname "$0")/../support/lab.bash"
 set -uo pipefail
-build=${1:?usage: clinic_lab.sh BUILD_DIR}
-if [ "$(id -u)" -ne 0 ]; then
-  [ "${CI:-}" = true ] && { echo "FAIL: the lab needs root, and CI runs as root"; exit 1; }
-  echo "skip: the virtual clinic needs root (network namespaces)"; exit 77  # ctest: skipped
-fi
-for tool in dnsmasq dhclient tcpdump ping ethtool lldpd lldpcli mausezahn jq avahi-daemon unshare; do
-  command -v "$tool" >/dev/null || { echo "clinic_lab: $tool is missing (./run deps installs it)"; exit 2; }
-done
-case "$build" in /*) ;; *) build=$PWD/$build ;; esac  # ctest passes it absolute
-pvd=$build/control/portvaktd
-pv=$build/control/portvakt
-work=$(mktemp -d)
+lab_paths "${1:?usage: clinic_lab.sh BUILD_DIR}"
+lab_require_root
+lab_require_tools dnsmasq dhclient tcpdump ping ethtool lldpd lldpcli mausezahn jq avahi-daemon unshare
+lab_new lab$$
 chmod 755 "$work"
-export PORTVAKT_SOCKET=$work/api.sock
-tag=lab$$
-ns() { echo "$tag-$1"; }
 HOSTS="rdnet voice internet eklient laptop phone pc videobar spoofer speaker printer"
 daemon=
 avahiPids=  # avahi-daemon per host: ip netns exec, unshare and sh exec it, so $! is avahi itself
@@ -68,77 +58,40 @@ cleanup() {
     # Its unprivileged half first, so the monitor reaps it and then ends.
     pkill -TERM -P "$lldpdPid" 2>/dev/null; kill "$lldpdPid" 2>/dev/null; wait "$lldpdPid" 2>/dev/null
   fi
-  for n in sw $HOSTS; do ip netns del "$(ns $n)" 2>/dev/null; done
   [ -n "$lldpdChroot" ] && rm -rf "$lldpdChroot"
-  rm -rf "$work"
+  lab_remove
 }
 trap cleanup EXIT
 trap 'exit 130' INT  # a signal ends the script through exit, so cleanup runs then too
 trap 'exit 143' TERM
 
-ip netns add "$(ns sw)" || exit 1
-ip -n "$(ns sw)" link set lo up  # the daemon's metrics listen on the namespace's loopback
-hostside() {  # host, interface: what every lab host does to its interface
-  # veth leaves UDP/TCP checksums to "hardware" that does not exist; frames the
-  # switch picks up and re-sends would arrive with partial checksums, and DHCP
-  # clients drop those. Real NICs finish the checksum before the wire.
-  ip netns exec "$(ns $1)" ethtool -K "$2" tx off >/dev/null
-  ip netns exec "$(ns $1)" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
-  ip -n "$(ns $1)" link set "$2" up
-  ip -n "$(ns $1)" link set lo up
-}
-link() {  # switch port, host, host MAC
-  ip netns add "$(ns $2)"
-  ip link add "$1" netns "$(ns sw)" type veth peer name lan0 netns "$(ns $2)"
-  ip -n "$(ns $2)" link set lan0 address "$3"
-  hostside "$2" lan0
-  ip netns exec "$(ns sw)" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
-  ip -n "$(ns sw)" link set "$1" up
-}
+lab_hosts sw $HOSTS  # the daemon's metrics listen on the switch namespace's loopback
 uplink() {  # switch port, host, MAC, address/len, DHCP range
-  link "$1" "$2" "$3"
-  ip -n "$(ns $2)" addr add "$4" dev lan0
-  dnsmasq_on "$2" "$5" "$2"
-}
-dnsmasq_on() {  # host, DHCP range, name [extra options...]: a real DHCP server on the host's lan0
-  local host=$1 range=$2 name=$3; shift 3
-  ip netns exec "$(ns $host)" dnsmasq --port=0 --interface=lan0 --bind-interfaces --dhcp-range="$range,10m" \
-    --dhcp-leasefile="$work/$name.leases" --pid-file="$work/$name-dnsmasq.pid" --log-facility="$work/$name-dnsmasq.log" \
-    --log-dhcp "$@"
+  lab_link "$1" "$2" "$3" "$4"
+  lab_dnsmasq "$2" "$5" "$2"
 }
 uplink eth0 rdnet 02:00:00:00:01:01 10.20.0.1/16 10.20.0.100,10.20.0.200
 uplink eth1 voice 02:00:00:00:02:01 198.18.0.1/24 198.18.0.100,198.18.0.200
 uplink eth2 internet 02:00:00:00:03:01 203.0.113.1/24 203.0.113.100,203.0.113.200
-link eth3 eklient 3c:52:82:1a:2b:3c
-link eth4 laptop a4:83:e7:00:00:01
-link eth5 phone 80:5e:c0:00:00:05
-link eth6 videobar c0:28:8d:00:00:07
-link eth7 spoofer 3c:52:82:1a:2b:3c
-link eth8 speaker 30:50:75:00:00:08
-link eth9 printer 00:80:77:00:00:09
+lab_link eth3 eklient 3c:52:82:1a:2b:3c
+lab_link eth4 laptop a4:83:e7:00:00:01
+lab_link eth5 phone 80:5e:c0:00:00:05
+lab_link eth6 videobar c0:28:8d:00:00:07
+lab_link eth7 spoofer 3c:52:82:1a:2b:3c
+lab_link eth8 speaker 30:50:75:00:00:08
+lab_link eth9 printer 00:80:77:00:00:09
 # The PC behind the phone: the phone's own switch port is a macvlan on its
 # interface (the kernel has no bridge), moved into the PC's namespace. Its
 # frames leave through the phone's jack eth5, with the PC's own MAC.
-ip netns add "$(ns pc)"
 ip -n "$(ns phone)" link add pc0 link lan0 address 98:fa:9b:44:01:10 type macvlan mode bridge
 ip -n "$(ns phone)" link set pc0 netns "$(ns pc)"
 ip -n "$(ns pc)" link set pc0 name lan0
-hostside pc lan0
+ip netns exec "$(ns pc)" ethtool -K lan0 tx off >/dev/null  # as lab_link does for the others
+ip netns exec "$(ns pc)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1
+ip -n "$(ns pc)" link set lan0 up
 
-cat > "$work/windows.conf" <<'CONF'
-option rfc3442-classless-static-routes code 121 = array of unsigned integer 8;
-option ms-classless-static-routes code 249 = array of unsigned integer 8;
-option wpad code 252 = text;
-send vendor-class-identifier "MSFT 5.0";
-request subnet-mask, routers, domain-name-servers, domain-name, router-discovery, static-routes,
-  vendor-encapsulated-options, netbios-name-servers, netbios-node-type, netbios-scope, domain-search,
-  rfc3442-classless-static-routes, ms-classless-static-routes, wpad;
-CONF
-cat > "$work/linux.conf" <<'CONF'
-send host-name "laptop";
-request subnet-mask, broadcast-address, time-offset, routers, domain-name, domain-name-servers,
-  domain-search, host-name, interface-mtu, ntp-servers;
-CONF
+lab_dhclient_conf windows > "$work/windows.conf"
+lab_dhclient_conf linux laptop > "$work/linux.conf"
 # What the phone's lldpd applies at start (lldpcli commands; -O below keeps the
 # host's /etc/lldpd.conf and /etc/lldpd.d out). A real phone announces every
 # 30 s; the lab's every second, so the daemon hears it at once.
@@ -174,11 +127,7 @@ avahi_on() {  # host, then service type/port pairs: a real avahi-daemon announci
   avahiPids="$avahiPids $!"
 }
 
-ip netns exec "$(ns sw)" "$pvd" --policy tests/lab/lab-clinic.yaml --socket "$PORTVAKT_SOCKET" --metrics 127.0.0.1:9120 --state-dir "$work/state" \
-  2>"$work/daemon.log" &
-daemon=$!
-for _ in $(seq 50); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
-[ -S "$PORTVAKT_SOCKET" ] || { echo "clinic_lab: portvaktd did not start:"; cat "$work/daemon.log"; exit 1; }
+lab_daemon tests/lab/lab-clinic.yaml --metrics 127.0.0.1:9120
 
 dhcp() {  # host, config, [seconds]: prints the leased address, or nothing when no server answered in time
   local host=$1 conf=$2 secs=${3:-12}
@@ -347,7 +296,7 @@ row videobar "RDnet server 10.20.0.1 (ping)" blocked "$(pings videobar 10.20.0.1
 section "rogue DHCP server on a jack (R6)"
 # The video bar runs a real dnsmasq DHCP server (same subnet, its own gateway);
 # the speakerphone on another jack of the same zone asks for an address.
-dnsmasq_on videobar 203.0.113.210,203.0.113.220 rogue --dhcp-option=3,203.0.113.66
+lab_dnsmasq videobar 203.0.113.210,203.0.113.220 rogue --dhcp-option=3,203.0.113.66
 cap_start rogueoffer speaker 'udp src port 67 and ether src c0:28:8d:00:00:07'
 speakerIp=$(dhcp speaker linux)
 row speaker "DHCP lease from the internet uplink" reached "$(leased "$speakerIp")"

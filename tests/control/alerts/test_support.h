@@ -14,12 +14,9 @@
 #include <thread>
 #include <vector>
 
-namespace portvakt::testing {
+#include "tests/support/ci.h"
 
-inline bool inCi() {
-  const char* ci = getenv("CI");
-  return ci && std::string(ci) == "true";
-}
+namespace portvakt::testing {
 
 // A free loopback port of the given socket type (SOCK_STREAM/SOCK_DGRAM).
 inline int freePort(int type) {
@@ -53,12 +50,3 @@ inline std::vector<std::string> readLines(const std::string& path) {
 }
 
 }  // namespace portvakt::testing
-
-// Outside CI a missing tool is a skip with a reason; in CI (CI=true) it fails.
-#define PORTVAKT_REQUIRE(cond, why)                    \
-  do {                                                  \
-    if (!(cond)) {                                      \
-      if (::portvakt::testing::inCi()) FAIL() << why;   \
-      GTEST_SKIP() << why;                              \
-    }                                                   \
-  } while (0)

@@ -10,7 +10,7 @@
 #include <chrono>
 #include <thread>
 
-#include "tests/dataplane/forward/netns_lab.h"
+#include "tests/support/netns_lab.h"
 
 namespace portvakt::control {
 namespace {

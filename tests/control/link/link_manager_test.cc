@@ -12,7 +12,7 @@
 #include <optional>
 
 #include "control/link/link_watcher.h"
-#include "tests/dataplane/forward/netns_lab.h"
+#include "tests/support/netns_lab.h"
 
 namespace portvakt::link {
 namespace {

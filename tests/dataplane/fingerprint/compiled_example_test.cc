@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "tests/dataplane/fingerprint/karlstad_policy.h"
+#include "tests/support/ci.h"
 
 namespace portvakt::fingerprint {
 namespace {
@@ -37,11 +38,8 @@ std::string deviceSections(const std::string& dump) {
 TEST(CompiledExample, HandBuiltKarlstadPolicyMatchesTheCompiler) {
   const char* env = std::getenv("PORTVAKT_BIN");
   const std::string bin = env ? env : std::string(PORTVAKT_BINARY_DIR) + "/control/portvakt";
-  const char* ci = std::getenv("CI");
-  if (!std::filesystem::exists(bin)) {
-    if (ci && std::string_view(ci) == "true") FAIL() << "portvakt binary not found at " << bin << " and CI=true";
-    GTEST_SKIP() << "portvakt binary not found at " << bin << " (build the 'portvakt' target to run this check)";
-  }
+  PORTVAKT_REQUIRE(std::filesystem::exists(bin),
+                   "portvakt binary not found at " << bin << " (build the 'portvakt' target to run this check)");
   const std::string command = bin + " policy compile examples/vardcentral-karlstad.yaml --dump 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);

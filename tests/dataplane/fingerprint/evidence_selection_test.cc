@@ -12,6 +12,7 @@
 #include "tests/dataplane/fingerprint/karlstad_policy.h"
 #include "tests/dataplane/fingerprint/profiler_frames.h"
 #include "tests/dataplane/packet/sample_frames.h"
+#include "tests/support/ci.h"
 
 namespace portvakt::fingerprint {
 namespace {
@@ -108,11 +109,7 @@ TEST(CdpCapabilities, ThePhoneBitIsEvidenceOfItsOwnBesideThePlatform) {
 TEST(CdpCapabilities, TheSharedCapturesSwitchesAreNotPhones) {
   const char* captures[] = {"../shared/pcaps/tcpdump/LLDP_and_CDP.pcap", "../shared/pcaps/more/cdp/tcpdump__3560_CDP.pcap",
                             "../shared/pcaps/pcapplusplus/VlanPackets.pcap"};
-  if (!std::filesystem::exists(captures[0])) {
-    const char* ci = std::getenv("CI");
-    if (ci && std::string_view(ci) == "true") FAIL() << "../shared/pcaps is absent and CI=true";
-    GTEST_SKIP() << "../shared/pcaps is absent";
-  }
+  PORTVAKT_REQUIRE(std::filesystem::exists(captures[0]), "../shared/pcaps is absent");
   const tables::CompiledPolicy policy = karlstadPolicy();
   const tables::DeviceClass& phone = policy.classes[static_cast<size_t>(findClass(policy, "ip-phone"))];
   int cdpFrames = 0;

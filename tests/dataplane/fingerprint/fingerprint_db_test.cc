@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "tests/support/ci.h"
+
 namespace portvakt::fingerprint {
 namespace {
 
@@ -20,19 +22,9 @@ constexpr const char* kFingerbank = "../shared/fingerprints/fingerbank/dhcp_fing
 constexpr const char* kUnidentified = "../shared/fingerprints/fingerbank/unidentified_dhcp_fingerprints.csv";
 constexpr const char* kSupplement = "dataplane/fingerprint/data/portvakt_dhcp_fingerprints.conf";
 
-bool inCi() {
-  const char* ci = std::getenv("CI");
-  return ci && std::string_view(ci) == "true";
-}
-
-#define REQUIRE_DATA(path, what)                                                              \
-  do {                                                                                        \
-    if (!fs::exists(path)) {                                                                  \
-      if (inCi()) FAIL() << what << " not found at " << (path) << " and CI=true";             \
-      GTEST_SKIP() << what << " not found at " << (path) << " (run from the project root; "  \
-                   << "see docs/fingerprinting.md)";                                          \
-    }                                                                                         \
-  } while (0)
+#define REQUIRE_DATA(path, what)                                                                   \
+  PORTVAKT_REQUIRE(fs::exists(path), what << " not found at " << (path) << " (run from the project root; " \
+                                          << "see docs/fingerprinting.md)")
 
 std::vector<uint8_t> codes(std::string_view text) {
   std::vector<uint8_t> out;

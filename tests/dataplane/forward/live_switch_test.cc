@@ -11,7 +11,7 @@
 #include "dataplane/forward/vlan_switch.h"
 #include "dataplane/io/live_port.h"
 #include "tests/dataplane/forward/l2_frames.h"
-#include "tests/dataplane/forward/netns_lab.h"
+#include "tests/support/netns_lab.h"
 
 namespace portvakt::forward {
 namespace {

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "tests/dataplane/forward/l2_frames.h"
-#include "tests/dataplane/forward/netns_lab.h"
+#include "tests/support/netns_lab.h"
 
 namespace portvakt::io {
 namespace {

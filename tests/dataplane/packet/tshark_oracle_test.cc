@@ -41,6 +41,7 @@
 
 #include "dataplane/io/capture_file.h"
 #include "dataplane/packet/frame.h"
+#include "tests/support/ci.h"
 
 namespace portvakt::packet {
 namespace {
@@ -51,10 +52,7 @@ constexpr const char* kPcapDir = "../shared/pcaps";
 constexpr size_t kMaxFramesPerCapture = 400;
 constexpr int kParallelTshark = 4;
 
-bool inCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
+using ::portvakt::testing::inCi;
 
 // ---- formatting our values the way tshark prints them ----------------------
 

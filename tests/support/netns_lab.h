@@ -1,6 +1,7 @@
 #pragma once
-// Network namespaces and veth pairs for root tests (also used by
-// tests/dataplane/io and tests/control/link).
+// Network namespaces and veth pairs for the C++ root tests (tests/dataplane/
+// forward and io, tests/control/link and daemon); the shell tests have the
+// same in tests/support/lab.bash.
 //
 // NetnsLab creates namespaces named "pvt<pid>-<tag>" (unique per test
 // process, short enough for interface-name rules) and removes them in its
@@ -25,21 +26,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/ci.h"
+
+// Skips (or, under CI=true, where tests run as root, fails) a test that needs root.
+#define PORTVAKT_REQUIRE_ROOT() \
+  PORTVAKT_REQUIRE(::geteuid() == 0, "needs root: creates network namespaces and veth pairs")
+
 namespace portvakt::testing {
-
-inline bool inCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::string(ci) == "true";
-}
-
-// Skips (or, under CI=true, fails) a test that needs root.
-#define PORTVAKT_REQUIRE_ROOT()                                                                     \
-  do {                                                                                              \
-    if (::geteuid() != 0) {                                                                         \
-      if (::portvakt::testing::inCi()) FAIL() << "this test needs root (network namespaces), and CI runs as root"; \
-      GTEST_SKIP() << "needs root: creates network namespaces and veth pairs";                      \
-    }                                                                                               \
-  } while (0)
 
 inline int sh(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
 
