@@ -269,7 +269,7 @@ ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) 
     if (why) why->add("blocked: EtherType says IP but the IP header is broken (" + malformedIpDetail(frame_) + ")");
     return {in.portZone, false, DropReason::kMalformedIp, true};
   }
-  if (isLinkControl(frame_, in.dst) && in.role != tables::PortRole::kAccess) {
+  if (!access && isLinkControl(frame_, in.dst)) {  // access ports: decideAccess checks it (once)
     if (why) why->add("link-control frame for the switch itself: not forwarded");
     return {in.portZone, false, DropReason::kLinkControl, true};
   }
