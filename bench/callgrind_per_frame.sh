@@ -15,6 +15,7 @@
 # depend on the machine's load; they leave out the kernel (system calls) and
 # say nothing of cache misses.
 set -euo pipefail
+shopt -s inherit_errexit  # a failed run inside $(...) stops the script
 FEW=${FEW:-2000}
 MANY=${MANY:-22000}
 
