@@ -118,7 +118,7 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
       return nullptr;
     }
     plane->vlanSwitch->attach(static_cast<forward::PortIndex>(i), tx.value().get());
-    plane->loop->addBatchingSink(*tx.value());
+    plane->loop->addBatchingSink(*tx.value(), static_cast<forward::PortIndex>(i));  // its drops count as egress_busy on the port
     if (!plane->loop->addSource(static_cast<forward::PortIndex>(i), *rx.value(), rx.value()->selectableFd(), name)) {
       error = plane->loop->error();
       return nullptr;
@@ -356,6 +356,10 @@ void DataplaneRunner::publish(bool withDevices) {
     if (metrics_) {
       metrics_->setFrameCount(ports.back().interface, "received", c.rxFrames);
       metrics_->setFrameCount(ports.back().interface, "dropped", c.rxDropped);
+      // Under load (issue 18): of `dropped`, those dropped unread because the
+      // switch was behind; and frames for this port its busy link refused.
+      metrics_->setFrameCount(ports.back().interface, "overload", c.rxOverload);
+      metrics_->setFrameCount(ports.back().interface, "egress_busy", c.txBusy);
       metrics_->setPortBytes(ports.back().interface, "rx", c.rxBytes);
       metrics_->setPortBytes(ports.back().interface, "tx", c.txBytes);
     }

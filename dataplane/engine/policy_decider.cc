@@ -66,6 +66,7 @@ bool isMalformedIp(const packet::ParsedFrame& f) {
   const uint16_t type = f.eth.etherType;
   if (type != packet::kEtherTypeIpv4 && type != packet::kEtherTypeIpv6) return false;
   if (!f.has(type == packet::kEtherTypeIpv4 ? packet::Layer::kIpv4 : packet::Layer::kIpv6)) return true;
+  if (f.anomalies.empty()) return false;  // the common case: no walk over the list
   for (packet::Anomaly a : kIpHeaderAnomalies) {
     if (f.anomalies.contains(a)) return true;
   }
@@ -254,7 +255,9 @@ ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) 
   // Uplink and trunk frames are judged by their headers alone (below); their
   // transport and application layers are decoded only for a trace.
   const bool access = in.role == tables::PortRole::kAccess;
-  decoder_.decode(in.frame->bytes, frame_, in.frame->wireLength,
+  // The switch has read the Ethernet header and tag (in.eth): parsing goes on
+  // from there, not from the first byte again.
+  decoder_.decode(in.frame->bytes, in.eth, frame_, in.frame->wireLength,
                   access || why ? packet::ParseDepth::kFull : packet::ParseDepth::kHeaders);
   // Frame-level checks that hold on every port and in every mode: a broken IP
   // header has no meaningful place to go, and link control is for the switch.
@@ -264,7 +267,7 @@ ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) 
     if (why) why->add("blocked: EtherType says IP but the IP header is broken (" + malformedIpDetail(frame_) + ")");
     return {in.portZone, false, DropReason::kMalformedIp, true};
   }
-  if (isLinkControl(frame_, in.dst) && in.role != tables::PortRole::kAccess) {
+  if (!access && isLinkControl(frame_, in.dst)) {  // access ports: decideAccess checks it (once)
     if (why) why->add("link-control frame for the switch itself: not forwarded");
     return {in.portZone, false, DropReason::kLinkControl, true};
   }

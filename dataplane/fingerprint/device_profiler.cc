@@ -184,7 +184,7 @@ DeviceProfiler::DeviceProfiler(ProfilerConfig config, tables::CompiledPolicyPtr 
 
 size_t DeviceProfiler::slotOf(const MacAddress& mac) const {
   uint64_t key = 0;
-  for (uint8_t b : mac.bytes) key = (key << 8) | b;
+  std::memcpy(&key, mac.bytes.data(), 6);  // any fixed order will do for a hash: one load, no byte loop
   // Fibonacci hashing: the multiply spreads the vendor prefix and the
   // sequential low bytes of a MAC flood over the whole table.
   const uint64_t h = key * 0x9E3779B97F4A7C15ull;

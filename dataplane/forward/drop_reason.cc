@@ -33,6 +33,9 @@ constexpr DropReasonInfo kInfos[] = {
      "IPv6 router advertisement or redirect from an access port not trusted for them, or an IPv6 first fragment that "
      "hides its upper-layer header"},
     {DropReason::kNdSpoofing, "nd_spoofing", "neighbour advertisement claiming a zone gateway's IPv6 address from an access port"},
+    {DropReason::kOverload, "overload",
+     "waited in the receive queue longer than its time budget while the switch was behind (priority frames excepted)"},
+    {DropReason::kEgressBusy, "egress_busy", "the egress port stayed busy longer than the send budget"},
 };
 static_assert(std::size(kInfos) == kDropReasonCount - 1, "every DropReason needs a name");
 

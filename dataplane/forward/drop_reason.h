@@ -45,8 +45,11 @@ enum class DropReason : uint8_t {
   kEtherTypeDenied,    // a non-IP EtherType (or 802.3 LLC) the zone does not allow
   kRaGuard,            // IPv6 router advertisement/redirect from an untrusted access port, or a first fragment hiding its header
   kNdSpoofing,         // neighbour advertisement claiming a zone gateway's IPv6 address from an access port
+  // Under load (forward_loop.h): the daemon fell behind.
+  kOverload,    // waited in the receive ring longer than the queue budget (not a priority frame): dropped unread
+  kEgressBusy,  // the egress port stayed busy past the send budget: dropped instead of queued
 };
-inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kNdSpoofing) + 1;
+inline constexpr size_t kDropReasonCount = static_cast<size_t>(DropReason::kEgressBusy) + 1;
 
 struct DropReasonInfo {
   DropReason reason;
@@ -62,6 +65,7 @@ std::span<const DropReasonInfo> allDropReasons();
 class DropCounters {
  public:
   void count(DropReason r) { ++counts_[static_cast<size_t>(r)]; }
+  void count(DropReason r, uint64_t n) { counts_[static_cast<size_t>(r)] += n; }
   uint64_t get(DropReason r) const { return counts_[static_cast<size_t>(r)]; }
   uint64_t total() const;
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -9,9 +10,20 @@
 namespace portvakt::forward {
 namespace {
 constexpr int kMaxEvents = 64;
-}
 
-ForwardLoop::ForwardLoop(VlanSwitch& sw, size_t burst) : switch_(sw), burst_(burst == 0 ? 1 : burst) {
+int64_t realtimeNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);  // libpcap stamps frames in CLOCK_REALTIME
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+ForwardLoop::ForwardLoop(VlanSwitch& sw, size_t burst, LoadOptions load)
+    : switch_(sw), burst_(burst == 0 ? 1 : burst), options_(load) {
+  if (options_.clockNs == nullptr) options_.clockNs = realtimeNs;
+  if (options_.deferredSlotBytes == 0) options_.deferredSlotBytes = 1;
+  deferredBytes_.resize(options_.deferredFrames * options_.deferredSlotBytes);
+  deferred_.reserve(options_.deferredFrames);
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) error_ = std::string("forward loop: epoll_create1: ") + std::strerror(errno);
 }
@@ -33,6 +45,66 @@ bool ForwardLoop::addSource(PortIndex port, io::FrameSource& source, int fd, std
   return true;
 }
 
+void ForwardLoop::handle(const io::Frame& frame, int64_t nowNs) {
+  sawFrame_ = true;
+  const int64_t waited = frame.timestampNs > 0 ? nowNs - frame.timestampNs : 0;
+  if (!behind_) {
+    if (waited <= options_.behindNs) {
+      (void)switch_.process(frame);  // the common case: in arrival order, nothing else
+      return;
+    }
+    behind_ = true;
+    ++load_.behindWakeups;
+  }
+  if (switch_.priorityOf(frame)) {
+    ++load_.priorityFirst;
+    (void)switch_.process(frame);
+    return;
+  }
+  const size_t n = frame.bytes.size();
+  if (waited > options_.queueBudgetNs || deferred_.size() == options_.deferredFrames || n > options_.deferredSlotBytes) {
+    // Not worth forwarding any more, or no room to put it off: dropping it
+    // unread is what keeps the queue, and so the delay, short.
+    ++load_.overloadDrops;
+    switch_.countOverload(frame.port);
+    return;
+  }
+  std::memcpy(deferredBytes_.data() + deferred_.size() * options_.deferredSlotBytes, frame.bytes.data(), n);
+  deferred_.push_back({static_cast<uint32_t>(n), frame.wireLength, frame.timestampNs, frame.port});
+}
+
+void ForwardLoop::flushSinks() {
+  for (Sink& s : batching_) {
+    (void)s.sink->flush();
+    const uint64_t dropped = s.sink->droppedFrames();
+    if (dropped > s.droppedSeen && s.port != kNoPort) {
+      load_.egressBusyDrops += dropped - s.droppedSeen;
+      switch_.countEgressBusy(s.port, dropped - s.droppedSeen);
+    }
+    s.droppedSeen = dropped;
+  }
+}
+
+void ForwardLoop::finishBurst() {
+  if (!deferred_.empty()) {
+    flushSinks();  // the priority frames leave before the deferred ones are even looked at
+    for (size_t i = 0; i < deferred_.size(); ++i) {
+      const Deferred& d = deferred_[i];
+      io::Frame frame;
+      frame.bytes = std::span<const uint8_t>(deferredBytes_.data() + i * options_.deferredSlotBytes, d.length);
+      frame.wireLength = d.wireLength;
+      frame.timestampNs = d.timestampNs;
+      frame.port = d.port;
+      (void)switch_.process(frame);
+    }
+    load_.deferred += deferred_.size();
+    deferred_.clear();
+  }
+  flushSinks();
+  behind_ = false;
+  sawFrame_ = false;
+}
+
 int ForwardLoop::runOnce(int timeoutMs) {
   if (epoll_ < 0) return -1;
   struct epoll_event events[kMaxEvents];
@@ -44,6 +116,9 @@ int ForwardLoop::runOnce(int timeoutMs) {
   }
   int processed = 0;
   bool failed = false;
+  // One clock reading per wake-up: how long each frame waited is measured
+  // against it (a frame read later in the wake-up waited at least as long).
+  const int64_t nowNs = n > 0 ? options_.clockNs() : 0;
   for (int i = 0; i < n; ++i) {
     Source& s = sources_[events[i].data.u64];
     if (!s.active) continue;
@@ -51,9 +126,10 @@ int ForwardLoop::runOnce(int timeoutMs) {
     // starve the others); LivePort reads it with one pcap_dispatch and hands
     // the frames over in its ring, without copying them.
     struct Context {
-      VlanSwitch* sw;
+      ForwardLoop* loop;
       PortIndex port;
-    } context{&switch_, s.port};
+      int64_t nowNs;
+    } context{this, s.port, nowNs};
     size_t count = 0;
     const io::ReadStatus st = s.source->readBurst(
         burst_,
@@ -61,7 +137,7 @@ int ForwardLoop::runOnce(int timeoutMs) {
           auto* ctx = static_cast<Context*>(c);
           io::Frame frame = in;
           frame.port = ctx->port;
-          (void)ctx->sw->process(frame);
+          ctx->loop->handle(frame, ctx->nowNs);
         },
         &context, count);
     processed += static_cast<int>(count);
@@ -74,7 +150,7 @@ int ForwardLoop::runOnce(int timeoutMs) {
       failed = true;
     }
   }
-  for (io::BatchingSink* sink : batching_) (void)sink->flush();
+  finishBurst();
   frames_ += static_cast<uint64_t>(processed);
   return failed ? -1 : processed;
 }

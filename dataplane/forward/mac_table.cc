@@ -16,12 +16,6 @@ MacTable::MacTable(size_t maxEntries, int64_t ageingNs)
   mask_ = capacity - 1;
 }
 
-uint64_t MacTable::makeKey(ZoneId zone, const MacAddress& mac) {
-  uint64_t key = uint64_t{zone} << 48;
-  for (int i = 0; i < 6; ++i) key |= uint64_t{mac.bytes[i]} << (8 * (5 - i));
-  return key;
-}
-
 MacAddress MacTable::macOf(uint64_t key) {
   MacAddress mac;
   for (int i = 0; i < 6; ++i) mac.bytes[i] = static_cast<uint8_t>(key >> (8 * (5 - i)));

@@ -20,7 +20,9 @@
 //
 // No allocation after construction; one thread.
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "dataplane/packet/types.h"
@@ -81,7 +83,18 @@ class MacTable {
   size_t maxEntries() const { return maxEntries_; }
   int64_t ageingNs() const { return ageingNs_; }
 
-  static uint64_t makeKey(ZoneId zone, const MacAddress& mac);
+  // Inline, one load and a byte swap: it is computed four or five times per
+  // forwarded frame (MAC limit, learning, destination lookup), and the
+  // out-of-line byte loop it replaced cost ~45 instructions a call (callgrind,
+  // bench/callgrind_per_frame.sh).
+  static uint64_t makeKey(ZoneId zone, const MacAddress& mac) { return (uint64_t{zone} << 48) | packMac48(mac); }
+  // The MAC as a 48-bit big-endian number (first byte highest).
+  static uint64_t packMac48(const MacAddress& mac) {
+    uint64_t v = 0;
+    std::memcpy(&v, mac.bytes.data(), 6);
+    if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(v) >> 16;
+    return v >> 16;
+  }
   static ZoneId zoneOf(uint64_t key) { return static_cast<ZoneId>(key >> 48); }
   static MacAddress macOf(uint64_t key);
 

@@ -62,7 +62,10 @@ SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const 
   config.maxMacEntries = options.maxMacEntries;
   config.ageingNs = options.ageingNs;
   config.macLimitAgeingNs = options.macLimitAgeingNs;
-  for (const tables::Zone& z : policy.zones) config.zoneVlans.push_back(z.vlan);
+  for (const tables::Zone& z : policy.zones) {
+    config.zoneVlans.push_back(z.vlan);
+    config.zonePriorities.push_back(z.priority);
+  }
   for (const tables::Port& p : policy.ports) {
     SwitchPortConfig port;
     port.name = p.interface;
@@ -81,6 +84,9 @@ SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const 
 std::string validate(const SwitchConfig& config) {
   const size_t zones = config.zoneVlans.size();
   if (zones >= kNoZone) return "too many zones";
+  if (!config.zonePriorities.empty() && config.zonePriorities.size() != zones)
+    return "zone priorities given for " + std::to_string(config.zonePriorities.size()) + " zones, not " +
+           std::to_string(zones);
   if (config.ports.size() >= kNoPort) return "too many ports";
   for (const SwitchPortConfig& p : config.ports) {
     std::string where = "port " + p.name + ": ";
@@ -121,6 +127,9 @@ VlanSwitch::VlanSwitch(SwitchConfig config, ForwardDecider& decider)
       untaggedBuf_(config_.maxFrameBytes + kTagBytes),
       taggedBuf_(config_.maxFrameBytes + kTagBytes) {
   vidToZone_.fill(kNoZone);
+  config_.zonePriorities.resize(zoneCount_, tables::ZonePriority::kNone);
+  for (tables::ZonePriority p : config_.zonePriorities) anyPriority_ |= p != tables::ZonePriority::kNone;
+  if (anyPriority_) priorityCache_.resize(kPriorityEntries);
   for (size_t z = 0; z < zoneCount_; ++z) {
     uint16_t vid = config_.zoneVlans[z];
     if (vid > 0 && vid < 4095 && vidToZone_[vid] == kNoZone) vidToZone_[vid] = static_cast<ZoneId>(z);
@@ -191,6 +200,94 @@ ForwardResult VlanSwitch::drop(DropReason reason, PortIndex port, const MacAddre
   if (events_) events_->onDrop(reason, port, src, true);
   result.drop = reason;
   return result;
+}
+
+namespace {
+uint64_t priorityKey(PortIndex port, const MacAddress& mac) { return (uint64_t{port} << 48) | MacTable::packMac48(mac); }
+size_t prioritySlot(uint64_t key, size_t entries) {
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 40) & (entries - 1);
+}
+constexpr uint8_t kDscpEf = 46, kDscpCs3 = 24;  // voice media (RFC 3246), call signalling (RFC 4594)
+}  // namespace
+
+void VlanSwitch::notePriority(PortIndex port, const MacAddress& src, ZoneId zone) {
+  const uint64_t key = priorityKey(port, src);
+  PriorityEntry& e = priorityCache_[prioritySlot(key, priorityCache_.size())];
+  const tables::ZonePriority p = config_.zonePriorities[zone];
+  if (e.key == key) {
+    e.priority = p;  // a device moved out of (or into) a priority zone: at once
+  } else if (p != tables::ZonePriority::kNone) {
+    e = {key, p};
+  }
+}
+
+bool VlanSwitch::frameMarked(std::span<const uint8_t> b) const {
+  // Ethernet II, at most one tag (more are dropped by process() anyway).
+  size_t off = kMacBytes;
+  if (b.size() < off + 2) return false;
+  uint16_t type = load16(b.data() + off);
+  if (isTagTpid(type)) {
+    off += kTagBytes;
+    if (b.size() < off + 2) return false;
+    type = load16(b.data() + off);
+  }
+  off += 2;
+  uint8_t dscp = 0;
+  if (type == packet::kEtherTypeIpv4 && b.size() >= off + 2 && (b[off] >> 4) == 4) {
+    dscp = static_cast<uint8_t>(b[off + 1] >> 2);
+  } else if (type == packet::kEtherTypeIpv6 && b.size() >= off + 2 && (b[off] >> 4) == 6) {
+    dscp = static_cast<uint8_t>(((b[off] & 0x0f) << 2) | (b[off + 1] >> 6));
+  } else {
+    return false;
+  }
+  return dscp == kDscpEf || dscp == kDscpCs3;
+}
+
+bool VlanSwitch::priorityOf(const io::Frame& frame) const {
+  if (!anyPriority_ || frame.port >= ports_.size() || frame.bytes.size() < kEthHeader) return false;
+  const SwitchPortConfig& cfg = config_.ports[frame.port];
+  ZoneId zone = cfg.defaultZone;
+  tables::ZonePriority p = tables::ZonePriority::kNone;
+  switch (cfg.role) {
+    case PortRole::kMonitor:
+      return false;
+    case PortRole::kUplink:
+      break;
+    case PortRole::kTrunk: {
+      const uint16_t type = load16(frame.bytes.data() + kMacBytes);
+      if (type == packet::kEtherTypeVlan && frame.bytes.size() >= kMacBytes + kTagBytes) {
+        const uint16_t vid = load16(frame.bytes.data() + kMacBytes + 2) & 0x0fff;
+        if (vid != 0) zone = vidToZone_[vid];
+      }
+      break;
+    }
+    case PortRole::kAccess: {
+      MacAddress src;
+      std::memcpy(src.bytes.data(), frame.bytes.data() + 6, 6);
+      const uint64_t key = priorityKey(frame.port, src);
+      const PriorityEntry& e = priorityCache_[prioritySlot(key, priorityCache_.size())];
+      if (e.key != key) return false;
+      p = e.priority;
+      zone = kNoZone;
+      break;
+    }
+  }
+  if (zone != kNoZone) p = zone < zoneCount_ ? config_.zonePriorities[zone] : tables::ZonePriority::kNone;
+  if (p == tables::ZonePriority::kVoice) return true;
+  return p == tables::ZonePriority::kDscp && frameMarked(frame.bytes);
+}
+
+void VlanSwitch::countOverload(PortIndex port) {
+  drops_.count(DropReason::kOverload);
+  if (port < ports_.size()) {
+    ++ports_[port].counters.rxDropped;
+    ++ports_[port].counters.rxOverload;
+  }
+}
+
+void VlanSwitch::countEgressBusy(PortIndex port, uint64_t frames) {
+  drops_.count(DropReason::kEgressBusy, frames);
+  if (port < ports_.size()) ports_[port].counters.txBusy += frames;
 }
 
 bool VlanSwitch::admitSourceMac(const Parsed& p, int64_t nowNs) {
@@ -379,6 +476,13 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
   in.etherType = p.etherType;
   in.payload = p.bytes.subspan(p.headerLen);
   in.nowNs = nowNs;
+  in.eth.dst = p.dst;
+  in.eth.src = p.src;
+  in.eth.tagCount = p.tagCount;
+  in.eth.outerTpid = p.outerTpid;
+  in.eth.outerTci = p.outerTci;
+  in.eth.etherType = p.etherType;
+  in.eth.headerLen = static_cast<uint16_t>(p.headerLen);
   const ForwardDecision d = decider_.decide(in);
 
   ZoneId zone = d.zone;
@@ -406,6 +510,7 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
 
   if (overMacLimit) softDrop(DropReason::kMacLimit);  // monitor mode: after the decider's own verdict
   learnSource(p, zone, nowNs);
+  if (anyPriority_ && cfg.role == PortRole::kAccess) notePriority(p.port, p.src, zone);
 
   if (!p.dst.isMulticast()) {
     const PortIndex out = table_.lookup(zone, p.dst, nowNs);

@@ -62,6 +62,7 @@
 #include "dataplane/forward/drop_reason.h"
 #include "dataplane/forward/mac_table.h"
 #include "dataplane/io/frame_io.h"
+#include "dataplane/packet/frame.h"
 #include "policy/tables/compiled_policy.h"
 
 namespace portvakt::forward {
@@ -81,6 +82,9 @@ struct SwitchPortConfig {
 
 struct SwitchConfig {
   std::vector<uint16_t> zoneVlans;  // index = ZoneId; the zone's 802.1Q VID (1..4094)
+  // index = ZoneId; which frames of the zone go first under overload (empty:
+  // none). From the policy only: see VlanSwitch::priorityOf.
+  std::vector<tables::ZonePriority> zonePriorities;
   std::vector<SwitchPortConfig> ports;  // index = PortIndex = io::Frame::port
   size_t maxMacEntries = 16384;
   int64_t ageingNs = 300'000'000'000;   // 300 s, the 802.1D default
@@ -115,6 +119,9 @@ struct IngressFrame {
   uint16_t etherType = 0;              // after the tags
   std::span<const uint8_t> payload;    // after the Ethernet header and tags
   int64_t nowNs = 0;
+  // The Ethernet header as the switch read it, so that the decider parses on
+  // from the payload instead of reading it again (headerLen 0: not read).
+  packet::EthernetView eth;
 };
 
 struct ForwardDecision {
@@ -163,6 +170,8 @@ struct ForwardResult {
 struct PortCounters {
   uint64_t rxFrames = 0;
   uint64_t rxDropped = 0;
+  uint64_t rxOverload = 0;  // of rxDropped: dropped unread, the switch was behind (DropReason::kOverload)
+  uint64_t txBusy = 0;      // queued for this port, dropped because it stayed busy (DropReason::kEgressBusy)
   uint64_t txFrames = 0;
   uint64_t txErrors = 0;  // the sink refused the frame
   uint64_t rxBytes = 0;   // wire length of every frame received
@@ -199,6 +208,20 @@ class VlanSwitch {
   void setPortUp(PortIndex port, bool up);
   bool portUp(PortIndex port) const { return ports_[port].up; }
 
+  // Under load (forward_loop.h). True when the frame goes ahead of the rest:
+  // the zone it belongs to has `priority: voice` in the policy, or `priority:
+  // dscp` and the frame's IP header is marked DSCP EF (46) or CS3 (24). The
+  // zone is the port's (uplink, trunk tag) or, on an access port, the one the
+  // decider last placed the source MAC in on that port (none yet: not
+  // priority). A device cannot make itself priority: its DSCP marking counts
+  // only inside a zone the policy marks `dscp`. A hash probe and a few reads
+  // of the frame, bounded by its captured length; no allocation.
+  bool priorityOf(const io::Frame& frame) const;
+  // A frame the forwarding loop dropped before process() (kOverload), or
+  // `frames` queued for `port` that its sink then dropped (kEgressBusy).
+  void countOverload(PortIndex port);
+  void countEgressBusy(PortIndex port, uint64_t frames);
+
   // Removes aged entries now (process() also does this about once a second).
   size_t age(int64_t nowNs);
   // Forgets one device in one zone (admission moved it, inventory changed).
@@ -233,6 +256,8 @@ class VlanSwitch {
   void accountForgotten(ZoneId zone, const MacAddress& mac, PortIndex port);
   bool emit(PortIndex egress, ZoneId zone, const Parsed& p);
   void maybeSweep(int64_t nowNs);
+  void notePriority(PortIndex port, const MacAddress& src, ZoneId zone);
+  bool frameMarked(std::span<const uint8_t> bytes) const;
 
   SwitchConfig config_;
   ForwardDecider& decider_;
@@ -253,6 +278,17 @@ class VlanSwitch {
   size_t untaggedLen_ = 0, taggedLen_ = 0;
   uint16_t taggedVid_ = 0;
   bool untaggedBuilt_ = false, taggedBuilt_ = false;
+  // (access port, source MAC) -> the priority of the zone the decider last
+  // put it in, for priorityOf() before the decider runs. Direct-mapped and
+  // fixed in size: a colliding device just loses its priority until its next
+  // frame is decided; only priority devices (and their demotion) are written.
+  struct PriorityEntry {
+    uint64_t key = ~uint64_t{0};  // port << 48 | MAC
+    tables::ZonePriority priority = tables::ZonePriority::kNone;
+  };
+  static constexpr size_t kPriorityEntries = 4096;
+  std::vector<PriorityEntry> priorityCache_;
+  bool anyPriority_ = false;
   DropCounters drops_;
   DropCounters wouldDrops_;
   SwitchCounters counters_;

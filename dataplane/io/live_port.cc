@@ -22,6 +22,15 @@ std::string errnoText(int e) { return std::strerror(e); }
 
 }  // namespace
 
+int LivePortOptions::ringBytes() const {
+  if (bufferBytes > 0) return bufferBytes;
+  // A TPACKET_V2 slot: the snapped frame after libpcap's header and alignment.
+  const int64_t slot = (int64_t{snaplen} + 96 + 15) & ~int64_t{15};
+  const int64_t frames = ringTimeNs * lineRateFps / 1'000'000'000;
+  const int64_t bytes = slot * (frames < 64 ? 64 : frames);
+  return bytes > (1 << 30) ? (1 << 30) : static_cast<int>(bytes);
+}
+
 Result<std::unique_ptr<LivePort>> LivePort::open(const std::string& interface, uint16_t port,
                                                  const LivePortOptions& options) {
   using R = Result<std::unique_ptr<LivePort>>;
@@ -34,7 +43,7 @@ Result<std::unique_ptr<LivePort>> LivePort::open(const std::string& interface, u
     return R::failure(portError(interface, what));
   };
   if (pcap_set_snaplen(p, options.snaplen) != 0 || pcap_set_promisc(p, options.promiscuous ? 1 : 0) != 0 ||
-      pcap_set_immediate_mode(p, 1) != 0 || pcap_set_buffer_size(p, options.bufferBytes) != 0 ||
+      pcap_set_immediate_mode(p, 1) != 0 || pcap_set_buffer_size(p, options.ringBytes()) != 0 ||
       pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO) != 0)
     return fail("cannot set capture options");
   std::string warning;
@@ -161,6 +170,10 @@ Result<std::unique_ptr<PacketSocketSink>> PacketSocketSink::open(const std::stri
     if (setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one) != 0) return fail("PACKET_QDISC_BYPASS");
   }
   int sndbuf = options.sendBufferBytes;
+  if (sndbuf <= 0) {
+    const int64_t bytes = options.sendTimeNs * options.lineRateFps / 1'000'000'000 * 1024;
+    sndbuf = static_cast<int>(bytes < (64 << 10) ? (64 << 10) : bytes > (64 << 20) ? (64 << 20) : bytes);
+  }
   // SO_SNDBUFFORCE needs CAP_NET_ADMIN; fall back to the capped SO_SNDBUF.
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof sndbuf) != 0)
     (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);

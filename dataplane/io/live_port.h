@@ -49,7 +49,18 @@ struct LivePortOptions {
   // frame with two tags (1522 bytes); a larger frame is captured snapped and
   // the switch drops it as `snapped`. Raise both for jumbo frames.
   int snaplen = 1536;
-  int bufferBytes = 16 << 20;     // ~10000 slots: about 7 ms of 1 GbE at 64-byte line rate
+  // The ring is sized by time, not by a default byte count: it holds
+  // `ringTimeNs` of frames arriving at `lineRateFps` (1 GbE at 64 bytes),
+  // i.e. 5952 slots of ~1.6 KiB, 9.3 MiB (before issue 18 it was 16 MiB,
+  // ~10000 slots, which at the ~400 k frames/s portvaktd forwards per core
+  // here was 25 ms of queue). A deeper ring only adds delay: what waits
+  // longer than the forward loop's queue budget (2 ms) is dropped unread
+  // anyway (forward/forward_loop.h). bufferBytes > 0 overrides the sizing.
+  int64_t ringTimeNs = 4'000'000;
+  int64_t lineRateFps = 1'488'095;
+  int bufferBytes = 0;
+  // The ring's byte size for these options (libpcap rounds it to its blocks).
+  int ringBytes() const;
   static constexpr int kWholeFrame = 65535;  // for captures that must not snap
   bool promiscuous = true;
   bool inboundOnly = true;        // PCAP_D_IN
@@ -108,6 +119,9 @@ class BatchingSink : public FrameSink {
  public:
   // Sends what is queued. False if frames were dropped (error() says why).
   virtual bool flush() = 0;
+  // Frames accepted by send() and dropped since (the port stayed busy, the
+  // kernel refused them), in all; the forward loop counts them per port.
+  virtual uint64_t droppedFrames() const { return 0; }
 };
 
 struct PacketSocketOptions {
@@ -115,7 +129,13 @@ struct PacketSocketOptions {
   size_t slotBytes = 9216 + 8;       // jumbo frame plus two tags; larger frames go out unbatched
   bool qdiscBypass = true;
   int busyWaitUs = 1000;             // how long a busy interface may hold the loop before drops
-  int sendBufferBytes = 4 << 20;
+  // The socket's send buffer by time, like the receive ring: `sendTimeNs` of
+  // 64-byte frames at 1 GbE line rate, each charged ~1 KiB by the kernel (skb
+  // truesize): 1.5 MiB. A busy port then drops (counted, egress_busy) instead of
+  // queueing milliseconds. sendBufferBytes > 0 overrides it.
+  int64_t sendTimeNs = 1'000'000;
+  int64_t lineRateFps = 1'488'095;
+  int sendBufferBytes = 0;
 };
 
 class PacketSocketSink final : public BatchingSink {
@@ -130,6 +150,7 @@ class PacketSocketSink final : public BatchingSink {
   // the frame could not be queued or sent.
   bool send(const Frame& frame) override;
   bool flush() override;
+  uint64_t droppedFrames() const override { return stats_.dropped; }
   std::string_view error() const override { return error_; }
 
   size_t pending() const { return pending_; }

@@ -97,13 +97,8 @@ void parseIpPayload(Cursor c, ParsedFrame& out) {
   }
 }
 
-}  // namespace
-
-void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength, ParseDepth depth) {
-  out.reset(frame, wireLength);
-  Cursor c(frame);
-  if (!parseEthernet(c, out)) return;
-
+// Everything after the Ethernet header (and its tags); `c` is at the payload.
+void parseAfterEthernet(Cursor& c, ParsedFrame& out, ParseDepth depth) {
   const EthernetInfo& eth = out.eth;
   if (eth.encapsulation == Encapsulation::kSnap && eth.snapOui == kOuiCisco && eth.snapPid == kSnapPidCdp) {
     parseCdp(c, out);
@@ -132,6 +127,41 @@ void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireL
     default:
       break;
   }
+}
+
+}  // namespace
+
+void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength, ParseDepth depth) {
+  out.reset(frame, wireLength);
+  Cursor c(frame);
+  if (!parseEthernet(c, out)) return;
+  parseAfterEthernet(c, out, depth);
+}
+
+void parseFrameAfterEthernet(std::span<const uint8_t> frame, const EthernetView& view, ParsedFrame& out,
+                             uint32_t wireLength, ParseDepth depth) {
+  const size_t header = view.headerLen;
+  if (view.etherType < 0x0600 || view.tagCount > 1 || header != 14u + 4u * view.tagCount || frame.size() < header) {
+    parseFrame(frame, out, wireLength, depth);
+    return;
+  }
+  out.reset(frame, wireLength);
+  EthernetInfo& eth = out.eth;
+  eth.dst = view.dst;
+  eth.src = view.src;
+  out.add(Layer::kEthernet);
+  if (view.tagCount == 1) {
+    VlanTag& tag = eth.tags[eth.tagCount++];
+    tag.tpid = view.outerTpid;
+    tag.pcp = static_cast<uint8_t>(view.outerTci >> 13);
+    tag.dei = (view.outerTci & 0x1000) != 0;
+    tag.vid = view.outerTci & 0x0fff;
+    out.add(Layer::kVlan);
+  }
+  eth.etherType = view.etherType;
+  Cursor c(frame);
+  (void)c.skip(header);  // checked above: header <= frame.size()
+  parseAfterEthernet(c, out, depth);
 }
 
 }  // namespace portvakt::packet

@@ -97,23 +97,46 @@ enum class ParseDepth : uint8_t { kFull, kHeaders };
 void parseFrame(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength = 0,
                 ParseDepth depth = ParseDepth::kFull);
 
+// The Ethernet header as a caller has read it already (the VLAN switch reads
+// the MACs, at most one tag and the EtherType before anything else), so that
+// the frame is not parsed twice: parseFrameAfterEthernet fills `eth` from it
+// and parses on from `headerLen`. Only Ethernet II with at most one tag takes
+// this path; anything else (802.3 LLC, stacked tags) is parsed from the start.
+struct EthernetView {
+  MacAddress dst, src;
+  uint8_t tagCount = 0;  // 0 or 1
+  uint16_t outerTpid = 0, outerTci = 0;
+  uint16_t etherType = 0;
+  uint16_t headerLen = 0;  // 14 or 18; 0: not read (parse from the start)
+};
+void parseFrameAfterEthernet(std::span<const uint8_t> frame, const EthernetView& view, ParsedFrame& out,
+                             uint32_t wireLength = 0, ParseDepth depth = ParseDepth::kFull);
+
 // parseFrame plus per-anomaly counters, for one dataplane thread.
 class Decoder {
  public:
   void decode(std::span<const uint8_t> frame, ParsedFrame& out, uint32_t wireLength = 0,
               ParseDepth depth = ParseDepth::kFull) {
     parseFrame(frame, out, wireLength, depth);
-    ++frames_;
-    if (!out.anomalies.empty()) {
-      ++framesWithAnomalies_;
-      counters_.record(out.anomalies);
-    }
+    count(out);
+  }
+  void decode(std::span<const uint8_t> frame, const EthernetView& view, ParsedFrame& out, uint32_t wireLength = 0,
+              ParseDepth depth = ParseDepth::kFull) {
+    parseFrameAfterEthernet(frame, view, out, wireLength, depth);
+    count(out);
   }
   const AnomalyCounters& counters() const { return counters_; }
   uint64_t frames() const { return frames_; }
   uint64_t framesWithAnomalies() const { return framesWithAnomalies_; }
 
  private:
+  void count(const ParsedFrame& out) {
+    ++frames_;
+    if (!out.anomalies.empty()) {
+      ++framesWithAnomalies_;
+      counters_.record(out.anomalies);
+    }
+  }
   AnomalyCounters counters_;
   uint64_t frames_ = 0;
   uint64_t framesWithAnomalies_ = 0;

@@ -27,6 +27,7 @@ struct ZoneDecl {
   std::string purpose;
   bool quarantine = false;
   bool isolated = false;
+  std::optional<Text> priority;  // "voice", "dscp" or "none"
   TextList prefixes;
   TextList gateways;
   // Given or not: an absent `link_local` means the default set, `[]` none.

@@ -187,6 +187,20 @@ void PolicyBuilder::buildZones() {
       zone.purpose = z.purpose;
       zone.quarantine = z.quarantine;
       zone.isolated = z.isolated;
+      if (z.priority) {
+        // Who is served first under overload is the policy's to say, never a
+        // device's (docs/policy.md, zone `priority`).
+        if (auto p = zonePriorityFromName(z.priority->value)) {
+          zone.priority = *p;
+          if (z.quarantine && *p != ZonePriority::kNone)
+            diags_.error(z.priority->at, "priority-on-quarantine",
+                         "zone '" + z.name.value + "' is a quarantine zone: its frames are never forwarded, so they cannot be forwarded first");
+        } else {
+          diags_.error(z.priority->at, "bad-priority",
+                       "zone '" + z.name.value + "' priority '" + z.priority->value +
+                           "' is not one of voice (every frame of the zone first), dscp (frames marked EF or CS3 first), none");
+        }
+      }
       if (z.vlan) {
         if (z.vlan->value < 1 || z.vlan->value > 4094) {
           diags_.error(z.vlan->at, "vlan-range", "VLAN " + std::to_string(z.vlan->value) + " is out of range 1-4094");

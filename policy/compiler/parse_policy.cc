@@ -148,12 +148,13 @@ class PolicyParser {
     z.name = name;
     std::string what = "zone '" + name.value + "'";
     bool vlanGiven = false;
-    w_.forEachEntry(body, name.at, what, {"vlan", "purpose", "quarantine", "isolated", "prefixes", "gateways", "link_local", "ethertypes"},
+    w_.forEachEntry(body, name.at, what, {"vlan", "purpose", "quarantine", "isolated", "priority", "prefixes", "gateways", "link_local", "ethertypes"},
                     [&](const Text& k, const Node& v) {
                       if (k.value == "vlan") { vlanGiven = true; z.vlan = w_.integer(v, k.at, what + " vlan"); }
                       else if (k.value == "purpose") { if (auto t = w_.freeText(v, k.at, what + " purpose")) z.purpose = t->value; }
                       else if (k.value == "quarantine") { if (auto b = w_.boolean(v, k.at, what + " quarantine")) z.quarantine = b->value; }
                       else if (k.value == "isolated") { if (auto b = w_.boolean(v, k.at, what + " isolated")) z.isolated = b->value; }
+                      else if (k.value == "priority") z.priority = w_.text(v, k.at, what + " priority");
                       else if (k.value == "prefixes") z.prefixes = w_.textList(v, k.at, what + " prefixes");
                       else if (k.value == "gateways") z.gateways = w_.textList(v, k.at, what + " gateways");
                       else if (k.value == "link_local") z.linkLocal = At<TextList>{w_.textList(v, k.at, what + " link_local"), k.at};

@@ -123,6 +123,16 @@ std::optional<LinkLocalService> linkLocalServiceFromName(std::string_view name) 
 
 const char* toString(TrustedRole r) { return r == TrustedRole::kRa ? "ra" : "dhcp"; }
 
+const char* toString(ZonePriority p) {
+  return p == ZonePriority::kVoice ? "voice" : p == ZonePriority::kDscp ? "dscp" : "none";
+}
+
+std::optional<ZonePriority> zonePriorityFromName(std::string_view name) {
+  for (ZonePriority p : {ZonePriority::kNone, ZonePriority::kVoice, ZonePriority::kDscp})
+    if (name == toString(p)) return p;
+  return std::nullopt;
+}
+
 std::optional<TrustedRole> trustedRoleFromName(std::string_view name) {
   for (int i = 0; i < kTrustedRoleCount; ++i) {
     auto r = static_cast<TrustedRole>(i);
@@ -302,6 +312,7 @@ std::string CompiledPolicy::dumpCanonical() const {
       << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)
       << " purpose=" << quoted(z.purpose);
     if (!z.gateways.empty()) o << " gateways=" << joined(z.gateways, prefixText);  // only when set: older hashes stay
+    if (z.priority != ZonePriority::kNone) o << " priority=" << toString(z.priority);  // likewise
     if (z.linkLocal != kDefaultLinkLocal) {  // likewise
       std::vector<LinkLocalService> services;
       for (int i = 0; i < kLinkLocalServiceCount; ++i) {

@@ -73,6 +73,18 @@ inline constexpr TrustSet trustBit(TrustedRole r) { return static_cast<TrustSet>
 const char* toString(TrustedRole r);
 std::optional<TrustedRole> trustedRoleFromName(std::string_view name);
 
+// Which of a zone's frames the forwarding loop serves first when it has more
+// to do than it can (docs/policy.md, zone `priority`; docs/forwarding.md,
+// "Under load"). Only the policy grants it: a device's own DSCP marking counts
+// only inside a zone with kDscp.
+enum class ZonePriority : uint8_t {
+  kNone,   // served in arrival order, dropped first under overload
+  kVoice,  // every frame of the zone's devices (and of its uplinks and trunk VLAN)
+  kDscp,   // frames of the zone's devices marked DSCP EF (46) or CS3 (24)
+};
+const char* toString(ZonePriority p);
+std::optional<ZonePriority> zonePriorityFromName(std::string_view name);
+
 struct Zone {
   std::string name;
   uint16_t vlan = 0;
@@ -90,6 +102,8 @@ struct Zone {
   // Everything else that is not IP, ARP or link control is dropped.
   std::vector<uint16_t> etherTypes{};
   bool llcFrames = false;
+  // Last, so that the positional initialisers in tests stay as they were.
+  ZonePriority priority = ZonePriority::kNone;
   bool allowsEtherType(uint16_t type) const;
 };
 

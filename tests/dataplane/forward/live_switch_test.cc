@@ -56,7 +56,14 @@ class LiveSwitchTest : public ::testing::Test {
     decider_.assign(mac(kPc), kRegion);
     decider_.assign(mac(kPhone), kVoice);
     sw_.emplace(labConfig(), decider_);
-    loop_.emplace(*sw_);
+    // The tests inject a whole burst before the loop runs, so frames wait in
+    // the ring for as long as injecting takes (tens of ms on a busy
+    // machine): a budget that long keeps the loop from taking that for
+    // overload (forward_loop.h; the overload path is UnderLoad.*).
+    LoadOptions load;
+    load.queueBudgetNs = 10'000'000'000;
+    load.behindNs = 10'000'000'000;
+    loop_.emplace(*sw_, 256, load);
     {
       NetnsScope in(swNs_);
       ASSERT_TRUE(in.ok());

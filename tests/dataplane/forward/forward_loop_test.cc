@@ -1,0 +1,263 @@
+// The forwarding loop under load (issue 18): in arrival order while it keeps
+// up; when behind, the policy's priority frames first and stale bulk dropped
+// unread, counted per port. Driven through ForwardLoop::handle/finishBurst with
+// frames whose receive time says how long they waited, as libpcap stamps them.
+#include "dataplane/forward/forward_loop.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/dataplane/fingerprint/allocation_counter.h"
+#include "tests/dataplane/forward/l2_frames.h"
+
+namespace portvakt::forward {
+namespace {
+
+using testing::Bytes;
+using testing::l2Frame;
+using testing::mac;
+using testing::Tag;
+
+constexpr ZoneId kQuarantine = 0, kRegion = 1, kVoice = 2, kGuest = 3;
+enum : PortIndex { kAcc0, kAcc1, kTrunk, kUpRegion, kUpVoice, kPortCount };
+constexpr const char* kPc = "02:00:00:00:00:01";     // region, on acc0 behind the phone
+constexpr const char* kPhone = "02:00:00:00:00:02";  // voice, on acc0
+constexpr const char* kGuestPc = "02:00:00:00:00:03";  // guest, on acc1
+constexpr const char* kServer = "02:00:00:00:01:00";  // behind the region uplink
+constexpr const char* kPbx = "02:00:00:00:02:00";     // behind the voice uplink
+
+constexpr int64_t kNow = 1'000'000'000'000;  // the wake-up's clock reading
+constexpr int64_t kUs = 1000;
+
+SwitchConfig config(tables::ZonePriority voice, tables::ZonePriority region, tables::ZonePriority guest) {
+  SwitchConfig c;
+  c.zoneVlans = {99, 10, 20, 30};
+  c.zonePriorities = {tables::ZonePriority::kNone, region, voice, guest};
+  auto port = [&](const char* name, PortRole role, std::vector<ZoneId> zones, ZoneId def) {
+    c.ports.push_back(SwitchPortConfig{name, role, std::move(zones), def, 0, Mode::kEnforce});
+  };
+  port("acc0", PortRole::kAccess, {kQuarantine, kRegion, kVoice}, kQuarantine);
+  port("acc1", PortRole::kAccess, {kQuarantine, kGuest}, kQuarantine);
+  port("trunk", PortRole::kTrunk, {kRegion, kVoice, kGuest}, kNoZone);
+  port("up-region", PortRole::kUplink, {kRegion}, kRegion);
+  port("up-voice", PortRole::kUplink, {kVoice}, kVoice);
+  return c;
+}
+
+// A batching sink that records what was sent, in order, and where each flush fell.
+class RecordingSink final : public io::BatchingSink {
+ public:
+  bool send(const io::Frame& frame) override {
+    log.push_back(std::to_string(frame.port) + ":" + std::to_string(frame.bytes.size() > 19 ? frame.bytes[19] : 0));
+    return true;
+  }
+  bool flush() override {
+    if (!log.empty() && log.back() != "|") log.push_back("|");
+    return true;
+  }
+  uint64_t droppedFrames() const override { return dropped; }
+  std::string_view error() const override { return {}; }
+  std::vector<std::string> log;
+  uint64_t dropped = 0;
+};
+
+// An untagged IPv4 frame with the TOS byte `tos` (DSCP << 2) and the IP
+// identification `id` (its low byte, frame byte 19, tells frames apart).
+Bytes ipv4Frame(const char* dst, const char* src, uint8_t tos, uint8_t id, std::vector<Tag> tags = {}) {
+  Bytes b = l2Frame(dst, src, tags, 0, 0, 0x0800);
+  Bytes ip(46, 0);
+  ip[0] = 0x45;
+  ip[1] = tos;
+  ip[3] = 46;
+  ip[5] = id;
+  b.insert(b.end(), ip.begin(), ip.end());
+  return b;
+}
+
+class UnderLoad : public ::testing::Test {
+ protected:
+  void SetUp() override { build(tables::ZonePriority::kVoice, tables::ZonePriority::kNone); }
+  void build(tables::ZonePriority voice, tables::ZonePriority region) {
+    loop.reset();
+    sw.reset();
+    decider = StaticMacDecider();
+    decider.assign(mac(kPc), kRegion);
+    decider.assign(mac(kPhone), kVoice);
+    decider.assign(mac(kGuestPc), kGuest);
+    sw = std::make_unique<VlanSwitch>(config(voice, region, tables::ZonePriority::kNone), decider);
+    for (PortIndex p = 0; p < kPortCount; ++p) sw->attach(p, &sink);
+    LoadOptions options;
+    options.clockNs = [] { return kNow; };
+    loop = std::make_unique<ForwardLoop>(*sw, 256, options);
+    loop->addBatchingSink(sink, kUpRegion);
+    // Every device and server sends once while the loop keeps up: learned,
+    // and the phone's zone is known to the switch.
+    for (const char* server : {kServer, kPbx}) {
+      const PortIndex up = std::string(server) == kServer ? kUpRegion : kUpVoice;
+      send(ipv4Frame("ff:ff:ff:ff:ff:ff", server, 0, 0), up, 0);
+    }
+    send(ipv4Frame(kServer, kPc, 0, 0), kAcc0, 0);
+    send(ipv4Frame(kPbx, kPhone, 0, 0), kAcc0, 0);
+    send(ipv4Frame("ff:ff:ff:ff:ff:ff", kGuestPc, 0, 0), kAcc1, 0);
+    loop->finishBurst();
+    sink.log.clear();
+  }
+  // One frame read from `port` that waited `waitedNs` in the ring.
+  void send(const Bytes& bytes, PortIndex port, int64_t waitedNs) {
+    frames.push_back(bytes);
+    io::Frame f;
+    f.bytes = frames.back();
+    f.wireLength = static_cast<uint32_t>(bytes.size());
+    f.timestampNs = kNow - waitedNs;
+    f.port = port;
+    loop->handle(f, kNow);
+  }
+  std::string log() const {
+    std::string s;
+    for (const std::string& e : sink.log) s += (s.empty() ? "" : " ") + e;
+    return s;
+  }
+
+  StaticMacDecider decider;
+  RecordingSink sink;
+  std::unique_ptr<VlanSwitch> sw;
+  std::unique_ptr<ForwardLoop> loop;
+  std::deque<Bytes> frames;
+};
+
+// Egress entries are "port:IP id"; "|" is a flush (a sendmmsg per port).
+TEST_F(UnderLoad, InArrivalOrderWhileItKeepsUp) {
+  for (uint8_t i = 1; i <= 3; ++i) {
+    send(ipv4Frame(kServer, kPc, 0, i), kAcc0, 100 * kUs);
+    send(ipv4Frame(kPbx, kPhone, 0, static_cast<uint8_t>(10 + i)), kAcc0, 100 * kUs);
+  }
+  loop->finishBurst();
+  EXPECT_EQ(log(), "3:1 4:11 3:2 4:12 3:3 4:13 |");
+  EXPECT_EQ(loop->loadCounters().behindWakeups, 0u);
+  EXPECT_EQ(sw->drops().get(DropReason::kOverload), 0u);
+}
+
+// The PC behind the phone copies a file; the loop is behind: the phone's
+// frames leave first (and are flushed before the PC's are looked at), the
+// PC's follow in their order; nothing is lost while under the budget.
+TEST_F(UnderLoad, VoiceFirstWhenBehind) {
+  std::vector<std::pair<std::string, uint8_t>> order;
+  for (uint8_t i = 1; i <= 3; ++i) {
+    send(ipv4Frame(kServer, kPc, 0, i), kAcc0, 500 * kUs);
+    send(ipv4Frame(kPbx, kPhone, 0, static_cast<uint8_t>(10 + i)), kAcc0, 500 * kUs);
+  }
+  loop->finishBurst();
+  // Ports: 4 = up-voice (the phone's), 3 = up-region (the PC's); flush after the voice.
+  EXPECT_EQ(log(), "4:11 4:12 4:13 | 3:1 3:2 3:3 |");
+  EXPECT_EQ(loop->loadCounters().priorityFirst, 3u);
+  EXPECT_EQ(loop->loadCounters().deferred, 3u);
+  EXPECT_EQ(sw->portCounters(kUpVoice).txFrames, 4u);  // with the learning frame's flood
+  EXPECT_EQ(sw->drops().get(DropReason::kOverload), 0u);
+}
+
+// Frames older than the budget: bulk is dropped unread and counted on its
+// port and reason; voice of the same age is still forwarded.
+TEST_F(UnderLoad, StaleBulkIsDroppedAndCountedPerPortVoiceIsNot) {
+  const uint64_t rxDropped = sw->portCounters(kAcc0).rxDropped;
+  for (uint8_t i = 1; i <= 4; ++i) {
+    send(ipv4Frame(kServer, kPc, 0, i), kAcc0, 3000 * kUs);
+    send(ipv4Frame(kPbx, kPhone, 0, i), kAcc0, 3000 * kUs);
+  }
+  send(ipv4Frame(kServer, kGuestPc, 0, 9), kAcc1, 3000 * kUs);
+  loop->finishBurst();
+  EXPECT_EQ(log(), "4:1 4:2 4:3 4:4 |");
+  EXPECT_EQ(sw->drops().get(DropReason::kOverload), 5u);
+  EXPECT_EQ(sw->portCounters(kAcc0).rxOverload, 4u);
+  EXPECT_EQ(sw->portCounters(kAcc0).rxDropped, rxDropped + 4);
+  EXPECT_EQ(sw->portCounters(kAcc1).rxOverload, 1u);
+  EXPECT_EQ(loop->loadCounters().overloadDrops, 5u);
+}
+
+// Only the policy decides: DSCP EF from a device in a zone without priority
+// changes nothing; in a `dscp` zone EF and CS3 go first, unmarked frames not.
+TEST_F(UnderLoad, DscpCountsOnlyWhereThePolicySaysSo) {
+  auto at = [&](const char* src, PortIndex port, uint8_t dscp) {
+    Bytes b = ipv4Frame(kServer, src, static_cast<uint8_t>(dscp << 2), 1);
+    io::Frame f;
+    f.bytes = b;
+    f.wireLength = static_cast<uint32_t>(b.size());
+    f.port = port;
+    return sw->priorityOf(f);
+  };
+  EXPECT_FALSE(at(kPc, kAcc0, 46)) << "region has no priority: its EF marking is the device's own wish";
+  EXPECT_FALSE(at(kGuestPc, kAcc1, 46));
+  EXPECT_TRUE(at(kPhone, kAcc0, 0)) << "voice: every frame";
+  EXPECT_FALSE(at("02:00:00:00:00:77", kAcc0, 46)) << "a device never decided has no priority";
+  build(tables::ZonePriority::kVoice, tables::ZonePriority::kDscp);
+  EXPECT_TRUE(at(kPc, kAcc0, 46)) << "EF in a dscp zone";
+  EXPECT_TRUE(at(kPc, kAcc0, 24)) << "CS3 in a dscp zone";
+  EXPECT_FALSE(at(kPc, kAcc0, 0));
+  EXPECT_FALSE(at(kPc, kAcc0, 34)) << "AF41 (video) is not voice";
+  EXPECT_FALSE(at(kPhone, kAcc1, 0)) << "the phone's MAC on another jack";
+}
+
+TEST_F(UnderLoad, UplinkAndTrunkFramesHaveTheirZonesPriority) {
+  auto at = [&](PortIndex port, std::vector<Tag> tags) {
+    Bytes b = ipv4Frame(kPhone, kPbx, 0, 1, tags);
+    io::Frame f;
+    f.bytes = b;
+    f.wireLength = static_cast<uint32_t>(b.size());
+    f.port = port;
+    return sw->priorityOf(f);
+  };
+  EXPECT_TRUE(at(kUpVoice, {}));
+  EXPECT_FALSE(at(kUpRegion, {}));
+  EXPECT_TRUE(at(kTrunk, {Tag{0x8100, 20}}));
+  EXPECT_FALSE(at(kTrunk, {Tag{0x8100, 10}}));
+}
+
+// A device the decider moves out of the voice zone loses its priority with
+// its next decided frame.
+TEST_F(UnderLoad, LeavingTheVoiceZoneEndsPriority) {
+  Bytes b = ipv4Frame(kPbx, kPhone, 0, 1);
+  io::Frame f;
+  f.bytes = b;
+  f.wireLength = static_cast<uint32_t>(b.size());
+  f.port = kAcc0;
+  EXPECT_TRUE(sw->priorityOf(f));
+  decider.assign(mac(kPhone), kRegion);
+  (void)sw->process(f);
+  EXPECT_FALSE(sw->priorityOf(f));
+}
+
+TEST_F(UnderLoad, FramesTheSinkDropsAreCountedAsEgressBusyOnItsPort) {
+  send(ipv4Frame(kServer, kPc, 0, 1), kAcc0, 0);
+  sink.dropped = 7;
+  loop->finishBurst();
+  EXPECT_EQ(sw->drops().get(DropReason::kEgressBusy), 7u);
+  EXPECT_EQ(sw->portCounters(kUpRegion).txBusy, 7u);
+  loop->finishBurst();
+  EXPECT_EQ(sw->drops().get(DropReason::kEgressBusy), 7u) << "counted once";
+}
+
+TEST_F(UnderLoad, BehindAllocatesNothingPerFrame) {
+  std::vector<io::Frame> burst;
+  for (uint8_t i = 0; i < 200; ++i) {
+    frames.push_back(ipv4Frame(i % 3 ? kServer : kPbx, i % 3 ? kPc : kPhone, 0, i));
+    io::Frame f;
+    f.bytes = frames.back();
+    f.wireLength = static_cast<uint32_t>(frames.back().size());
+    f.timestampNs = kNow - (i % 2 ? 500 : 3000) * kUs;
+    f.port = kAcc0;
+    burst.push_back(f);
+  }
+  sink.log.reserve(4096);
+  const uint64_t before = fingerprint::testing::allocationCount();
+  for (const io::Frame& f : burst) loop->handle(f, kNow);
+  loop->finishBurst();
+  EXPECT_EQ(fingerprint::testing::allocationCount() - before, 0u) << "the recording sink's strings are short (SSO)";
+  EXPECT_GT(loop->loadCounters().overloadDrops, 0u);
+  EXPECT_GT(loop->loadCounters().deferred, 0u);
+}
+
+}  // namespace
+}  // namespace portvakt::forward
