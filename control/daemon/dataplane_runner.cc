@@ -309,7 +309,7 @@ void DataplaneRunner::watchLinks() {
       const bool up = e.kind == link::LinkEvent::Kind::kUp;
       // Down: the switch forgets the port's MACs and leaves it out of flooding.
       plane_->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), up);
-      plane_->decider->report({up ? "link_up" : "link_down", tables::MacAddress{}, static_cast<uint16_t>(i), wallClockNs(),
+      plane_->decider->report({up ? tables::EventType::kLinkUp : tables::EventType::kLinkDown, tables::MacAddress{}, static_cast<uint16_t>(i), wallClockNs(),
                                "port " + e.name + " " + link::toString(e.kind)});
     }
   }
@@ -424,7 +424,7 @@ void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::En
   // taken, a later one reports the losses since the last one that got in.
   auto lostIn = [](const EventLoss& l) { return l.profilerRingFull + l.deciderQueueFull + l.runnerQueueFull; };
   if (lostIn(loss) <= lostIn(announced) || queue.size() > bound) return;
-  queue.push_back({"events_lost", tables::MacAddress{}, kNoPortEvent, nowNs,
+  queue.push_back({tables::EventType::kEventsLost, tables::MacAddress{}, kNoPortEvent, nowNs,
                    std::to_string(lostIn(loss) - lostIn(announced)) + " dataplane events lost (profiler ring full " +
                        std::to_string(loss.profilerRingFull - announced.profilerRingFull) + ", decider queue full " +
                        std::to_string(loss.deciderQueueFull - announced.deciderQueueFull) + ", runner queue full " +

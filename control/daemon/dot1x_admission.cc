@@ -79,7 +79,7 @@ void Dot1xAdmission::watchRadius(std::vector<std::string> ports) {
     if (!changed) continue;
     publish();
     if (nowUnreachable) {
-      raise_("radius_unreachable", "", "",
+      raise_(tables::EventType::kRadiusUnreachable, "", "",
              "no RADIUS server answers hostapd's requests (they time out); authorised sessions stay, devices that "
              "cannot authenticate go to the policy's radius_unreachable_zone");
     } else {
@@ -198,9 +198,9 @@ void Dot1xAdmission::onNotice(const dot1x::SupervisorNotice& n) {
               << (s.endReason.empty() ? "" : " (" + s.endReason + ")") << "\n";
     publish();
   }
-  if (!mismatch.empty()) raise_("dot1x_identity_mismatch", s.port, mac, mismatch);
+  if (!mismatch.empty()) raise_(tables::EventType::kDot1xIdentityMismatch, s.port, mac, mismatch);
   if (failureAlert) {
-    raise_("dot1x_failure", s.port, mac,
+    raise_(tables::EventType::kDot1xFailure, s.port, mac,
            "EAP failure" + (s.identity.empty() ? std::string() : " for identity \"" + s.identity + "\"") + " (" +
                std::to_string(s.failures) + " so far); the RADIUS server's log says why");
   }

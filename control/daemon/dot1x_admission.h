@@ -53,7 +53,7 @@ struct Dot1xOptions {
 
 class Dot1xAdmission {
  public:
-  using Raise = std::function<void(const std::string& type, const std::string& port, const std::string& mac,
+  using Raise = std::function<void(tables::EventType type, const std::string& port, const std::string& mac,
                                    const std::string& detail)>;
   // `metrics` may be null.
   Dot1xAdmission(Dot1xOptions options, DataplaneRunner* dataplane, Metrics* metrics, Raise raise);

@@ -389,7 +389,7 @@ std::string CompiledPolicy::dumpCanonical() const {
     o << "flow " << i << " " << quoted(f.name) << " " << toString(f.action) << " from=" << zone(f.from)
       << " to_zone=" << zone(f.toZone) << " to=" << joined(f.toPrefixes, prefixText)
       << " except=" << joined(f.exceptPrefixes, prefixText) << " proto=" << toString(f.protocol)
-      << " ports=" << f.ports.toString() << " mode=" << toString(f.mode) << "\n";
+      << " ports=" << f.ports.toString() << " mode=" << toString(f.mode) << (f.invariant ? " invariant" : "") << "\n";
   }
   o << "flow default deny\n";
   if (dot1x.enabled()) {  // only when set: older hashes stay
@@ -415,7 +415,7 @@ std::string CompiledPolicy::dumpCanonical() const {
     o << "\n";
   }
   for (const AlertRoute& a : alerts) {
-    o << "alert " << a.event << " severity=" << toString(a.severity) << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";
+    o << "alert " << toString(a.event) << " severity=" << toString(a.severity) << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";
   }
   static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   for (const MaintenanceWindow& w : maintenance) {
@@ -429,7 +429,7 @@ std::string CompiledPolicy::dumpCanonical() const {
     }
     o << "maintenance " << w.name << " days=" << days << " from=" << minuteText(w.startMinute)
       << " to=" << minuteText(w.endMinute) << " tz=" << w.timezone
-      << " suppress=" << joined(w.suppress, [](const std::string& s) { return s; }) << "\n";
+      << " suppress=" << joined(w.suppress, [](EventType e) { return std::string(toString(e)); }) << "\n";
   }
   for (const ManagementRole& r : managementRoles) {
     o << "management_role " << r.attribute << "=" << quoted(r.value) << " role=" << r.role << "\n";
