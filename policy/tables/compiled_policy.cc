@@ -389,7 +389,11 @@ std::string CompiledPolicy::dumpCanonical() const {
     o << "flow " << i << " " << quoted(f.name) << " " << toString(f.action) << " from=" << zone(f.from)
       << " to_zone=" << zone(f.toZone) << " to=" << joined(f.toPrefixes, prefixText)
       << " except=" << joined(f.exceptPrefixes, prefixText) << " proto=" << toString(f.protocol)
-      << " ports=" << f.ports.toString() << " mode=" << toString(f.mode) << (f.invariant ? " invariant" : "") << "\n";
+      << " ports=" << f.ports.toString() << " mode=" << toString(f.mode) << "\n";
+    // f.invariant is not written: the compiler sets it on exactly the rules it
+    // makes from the `never` invariants, which are dumped below, so the hash
+    // already stands for it, and versions recorded before the flag existed
+    // still rebuild to their recorded hash.
   }
   o << "flow default deny\n";
   if (dot1x.enabled()) {  // only when set: older hashes stay
