@@ -66,9 +66,14 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     // it the profiler still classifies by the policy's own rules.
     auto db = std::make_shared<fingerprint::FingerprintDb>();
     std::error_code ec;
-    (void)db->addFingerbankFile(std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec)
-                                    ? PORTVAKT_INSTALLED_FINGERPRINT_DATA
-                                    : PORTVAKT_FINGERPRINT_DATA);
+    const char* path = std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec) ? PORTVAKT_INSTALLED_FINGERPRINT_DATA
+                                                                                        : PORTVAKT_FINGERPRINT_DATA;
+    if (auto loaded = db->addFingerbankFile(path); !loaded) {
+      // Said, not swallowed: classes that need this data (fingerprint
+      // matches) will not match until it is there again.
+      std::cerr << "portvaktd: the built-in fingerprint data is not used: " << loaded.error().message
+                << "; devices are classified by the policy's own rules only\n";
+    }
     decider = std::make_unique<engine::PolicyDecider>(policy, fingerprint::ProfilerConfig{}, db);
   }
   else decider->setPolicy(policy, wallClockNs());
