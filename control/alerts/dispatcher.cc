@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 
 namespace portvakt::alerts {
 
@@ -94,6 +95,7 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
         // The receiver has it; the spool does not know: it will be sent
         // again (the receiver deduplicates by the Idempotency-Key / id).
         s.status.lastError = "delivered, but the spool could not record it (it will be sent again): " + marked.error().message;
+        std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
       }
       ++s.status.delivered;
       if (s.status.down) stateChange = std::make_pair(false, std::string());
@@ -107,6 +109,7 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
       s.status.lastError = r.error;
       if (!marked) {
         s.status.lastError += "; the spool could not record the rejection: " + marked.error().message;
+        std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
       }
     } else {
       int64_t backoff;
@@ -129,6 +132,7 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
         // is still held back by blockedUntilMs, so this is no busy loop.
         std::lock_guard lock(mu_);
         s.status.lastError = r.error + "; the spool could not record the retry: " + marked.error().message;
+        std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
       }
     }
     if (stateChange && onSinkState_) onSinkState_(s.status.name, stateChange->first, stateChange->second);
