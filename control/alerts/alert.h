@@ -39,7 +39,7 @@ struct Alert {
   std::string id;
   int64_t timeMs = 0;      // first occurrence, Unix ms
   int64_t lastTimeMs = 0;  // last occurrence folded in
-  std::string event;       // one of policy::alertEvents()
+  std::string event;       // a tables::EventType name (a record: kept as read from the store)
   tables::Severity severity = tables::Severity::kWarning;
   std::string site;
   std::string port;        // interface name, may be empty

@@ -36,7 +36,7 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
   std::unique_ptr<AlertService> svc(new AlertService(store, std::move(options)));
   svc->calendar_ = std::move(calendar.value());
   for (const auto& r : policy.alerts) {
-    Route& route = svc->routes_[r.event];
+    Route& route = svc->routes_[static_cast<size_t>(r.event)];
     route.severity = std::max(route.severity, r.severity);
     for (const auto& s : r.sinks) {
       if (std::find(route.sinks.begin(), route.sinks.end(), s) == route.sinks.end()) route.sinks.push_back(s);
@@ -48,7 +48,7 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
                              [self](const std::string& sink, bool down, const std::string& error) {
                                if (!down) return;
                                Event e;
-                               e.type = "sink_failed";
+                               e.type = tables::EventType::kSinkFailed;
                                e.evidence = {{"sink", sink}, {"error", error}};
                                (void)self->raise(e);
                              });
@@ -58,7 +58,7 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
 store::Result<RaiseResult> AlertService::raise(const Event& event) {
   int64_t now = options_.clock();
   Alert a;
-  a.event = event.type;
+  a.event = std::string(tables::toString(event.type));
   a.timeMs = event.timeMs ? event.timeMs : now;
   a.lastTimeMs = a.timeMs;
   a.site = options_.site;
@@ -68,15 +68,12 @@ store::Result<RaiseResult> AlertService::raise(const Event& event) {
   a.evidence = sanitizeEvidence(event.evidence);
   if (!event.mac.empty() && a.deviceMac.empty()) a.evidence.push_back({"mac_unparsed", "true"});
 
-  auto route = routes_.find(a.event);
-  std::vector<std::string> sinks;
-  if (route != routes_.end()) {
-    a.severity = route->second.severity;
-    sinks = route->second.sinks;
-  }
+  const Route& route = routes_[static_cast<size_t>(event.type)];
+  std::vector<std::string> sinks = route.sinks;
+  a.severity = route.severity;
   RaiseResult result;
   int64_t seconds = a.timeMs >= 0 ? a.timeMs / 1000 : (a.timeMs - 999) / 1000;
-  if (auto m = calendar_.at(seconds, a.event)) {
+  if (auto m = calendar_.at(seconds, event.type)) {
     a.maintenanceWindow = m->window;
     a.suppressed = m->suppresses;
     result.window = m->window;

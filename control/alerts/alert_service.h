@@ -21,6 +21,7 @@
 // Thread-safety: raise(), flushFolds(), sinkStatus() and reopenSinks() may be
 // called from any thread; start()/stop() from the owner.
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -50,7 +51,7 @@ struct AlertServiceOptions {
 
 // What the daemon knows when something happens. No frame bytes (R10).
 struct Event {
-  std::string type;  // one of policy::alertEvents()
+  tables::EventType type = tables::EventType::kDeviceNew;
   std::string port;
   int vlan = -1;
   std::string mac;   // any MAC spelling; normalised
@@ -97,7 +98,7 @@ class AlertService {
 
   store::Store& store_;
   AlertServiceOptions options_;
-  std::map<std::string, Route, std::less<>> routes_;
+  std::array<Route, tables::kEventTypeCount> routes_{};  // by EventType; no sinks: kept, sent nowhere
   MaintenanceCalendar calendar_;
   std::mutex mu_;  // guards storm_
   StormControl storm_;

@@ -30,37 +30,7 @@ int cefSeverity(tables::Severity s) {
 }
 
 std::string cefEventName(std::string_view event) {
-  static const std::pair<std::string_view, std::string_view> kNames[] = {
-      {"device_new", "New device"},
-      {"device_unknown", "Unknown device"},
-      {"device_class_changed", "Device class changed"},
-      {"mac_spoof_suspect", "Suspected MAC spoofing"},
-      {"vlan_hopping", "VLAN hopping attempt"},
-      {"rogue_dhcp", "Rogue DHCP server"},
-      {"arp_spoof", "ARP spoofing"},
-      {"region_access_attempt", "Region network access attempt"},
-      {"flow_denied", "Flow denied"},
-      {"invariant_blocked", "Traffic blocked by an invariant"},
-      {"link_down", "Link down"},
-      {"link_up", "Link up"},
-      {"policy_reload", "Policy reloaded"},
-      {"policy_rejected", "Policy rejected"},
-      {"sink_failed", "Alert receiver failing"},
-      {"randomized_mac", "Randomized MAC address"},
-      {"device_moved", "Device moved"},
-      {"policy_rolled_back", "Policy rolled back"},
-      {"mac_limit", "Too many MAC addresses on a port"},
-      {"rogue_ra", "Rogue IPv6 router advertisement"},
-      {"nd_spoof", "IPv6 neighbour spoofing"},
-      {"events_lost", "Dataplane events lost"},
-      {"mac_flapping", "MAC address flapping between ports"},
-      {"dot1x_failure", "802.1X authentication failed"},
-      {"dot1x_identity_mismatch", "802.1X identity is another asset"},
-      {"radius_unreachable", "RADIUS server unreachable"},
-  };
-  for (const auto& [type, name] : kNames) {
-    if (type == event) return std::string(name);
-  }
+  if (std::optional<tables::EventType> type = tables::eventTypeFromName(event)) return std::string(tables::cefName(*type));
   return std::string(event);
 }
 

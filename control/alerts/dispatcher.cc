@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iostream>
 
 #include "policy/tables/wall_clock.h"
 
@@ -82,19 +83,29 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
     int64_t t = now();
     std::optional<std::pair<bool, std::string>> stateChange;
     if (r.outcome == DeliveryOutcome::kAcked) {
-      (void)store_.markDelivered(row.alert.id, s.status.name, t);
+      auto marked = store_.markDelivered(row.alert.id, s.status.name, t);
       ++acked;
       std::lock_guard lock(mu_);
+      if (!marked) {
+        // The receiver has it; the spool does not know: it will be sent
+        // again (the receiver deduplicates by the Idempotency-Key / id).
+        s.status.lastError = "delivered, but the spool could not record it (it will be sent again): " + marked.error().message;
+        std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
+      }
       ++s.status.delivered;
       if (s.status.down) stateChange = std::make_pair(false, std::string());
       s.status.down = false;
       s.status.consecutiveFailures = 0;
       s.status.blockedUntilMs = 0;
     } else if (r.outcome == DeliveryOutcome::kRejected) {
-      (void)store_.markRejected(row.alert.id, s.status.name, r.error, t);
+      auto marked = store_.markRejected(row.alert.id, s.status.name, r.error, t);
       std::lock_guard lock(mu_);
       ++s.status.rejected;
       s.status.lastError = r.error;
+      if (!marked) {
+        s.status.lastError += "; the spool could not record the rejection: " + marked.error().message;
+        std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
+      }
     } else {
       int64_t backoff;
       {
@@ -111,7 +122,13 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
           stateChange = std::make_pair(true, r.error);
         }
       }
-      (void)store_.markRetry(row.alert.id, s.status.name, r.error, t + backoff);
+      if (auto marked = store_.markRetry(row.alert.id, s.status.name, r.error, t + backoff); !marked) {
+        // The row stays due now instead of after the backoff: the next round
+        // is still held back by blockedUntilMs, so this is no busy loop.
+        std::lock_guard lock(mu_);
+        s.status.lastError = r.error + "; the spool could not record the retry: " + marked.error().message;
+        std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
+      }
     }
     if (stateChange && onSinkState_) onSinkState_(s.status.name, stateChange->first, stateChange->second);
     if (r.outcome == DeliveryOutcome::kRetry) break;  // the receiver is down: keep order, back off

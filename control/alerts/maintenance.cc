@@ -355,7 +355,7 @@ store::Result<MaintenanceCalendar> MaintenanceCalendar::build(const std::vector<
   return cal;
 }
 
-std::optional<WindowMatch> MaintenanceCalendar::at(int64_t unixSeconds, std::string_view event) const {
+std::optional<WindowMatch> MaintenanceCalendar::at(int64_t unixSeconds, tables::EventType event) const {
   std::optional<WindowMatch> found;
   for (const auto& e : entries_) {
     if (!insideWindow(e.window, e.zone.toLocal(unixSeconds))) continue;

@@ -80,7 +80,7 @@ class MaintenanceCalendar {
                                                   const std::string& zoneinfoDir = "/usr/share/zoneinfo");
   // The window in effect at the instant, preferring one that suppresses the
   // event; nullopt outside every window.
-  std::optional<WindowMatch> at(int64_t unixSeconds, std::string_view event) const;
+  std::optional<WindowMatch> at(int64_t unixSeconds, tables::EventType event) const;
   bool empty() const { return entries_.empty(); }
 
  private:

@@ -283,7 +283,7 @@ int cmdSimulate(const std::vector<std::string>& args) {
   json events = json::array();
   engine::EngineEvent e;
   while (s.pipeline->decider().popEvent(e)) {
-    events.push_back({{"event", e.event}, {"mac", e.mac.toString()}, {"port", policy.ports[e.port].interface},
+    events.push_back({{"event", tables::toString(e.event)}, {"mac", e.mac.toString()}, {"port", policy.ports[e.port].interface},
                       {"time_ns", e.timeNs}, {"detail", e.detail}});
   }
   json anomalies = json::object();

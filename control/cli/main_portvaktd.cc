@@ -229,9 +229,10 @@ int main(int argc, char** argv) {
     if (logLimiter.admit(type, port, nowMs())) std::cerr << "portvaktd: " << line << "\n";
     else metrics.addLogLinesSuppressed(type, 1);
   };
-  auto raise = [&](const std::string& type, const std::string& port, const std::string& mac, const std::string& detail) {
-    logLine(type, port,
-            "event " + nlohmann::json{{"event", type}, {"port", port}, {"mac", mac}, {"detail", detail}}.dump(
+  auto raise = [&](tables::EventType type, const std::string& port, const std::string& mac, const std::string& detail) {
+    const std::string name(tables::toString(type));
+    logLine(name, port,
+            "event " + nlohmann::json{{"event", name}, {"port", port}, {"mac", mac}, {"detail", detail}}.dump(
                            -1, ' ', false, nlohmann::json::error_handler_t::replace));
     if (!alertFeed) return;
     alerts::Event e;
@@ -241,7 +242,7 @@ int main(int argc, char** argv) {
     if (!detail.empty()) e.evidence.push_back({"detail", detail.substr(0, alerts::kMaxEvidenceValue)});
     if (auto r = alertFeed->raise(e); !r) logLine("alert_not_recorded", port, "alert not recorded: " + r.error().message);
   };
-  auto raiseLocked = [&](const std::string& type, const std::string& port, const std::string& mac,
+  auto raiseLocked = [&](tables::EventType type, const std::string& port, const std::string& mac,
                          const std::string& detail) {
     std::lock_guard lock(feedMutex);
     raise(type, port, mac, detail);
@@ -352,12 +353,12 @@ int main(int argc, char** argv) {
       if (dataplane) {
         if (auto error = dot1xAdmission.apply(policies.current()); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
       }
-      raiseLocked(v.kind == "rollback" ? "policy_rolled_back" : "policy_reload", "", "",
+      raiseLocked(v.kind == "rollback" ? tables::EventType::kPolicyRolledBack : tables::EventType::kPolicyReload, "", "",
                   v.name + " version " + std::to_string(v.version) + " " + v.hash + " by " +
                       (v.subject.empty() ? "uid " + std::to_string(v.uid) : v.subject));
       if (!policies.lastStoreError().empty()) std::cerr << "portvaktd: " << policies.lastStoreError() << "\n";
     }
-    for (const std::string& why : handler.takeRejections()) raiseLocked("policy_rejected", "", "", why);
+    for (const std::string& why : handler.takeRejections()) raiseLocked(tables::EventType::kPolicyRejected, "", "", why);
     apiLock.unlock();
     for (const std::string& summary : logLimiter.takeSummaries(nowMs())) std::cerr << "portvaktd: " << summary << "\n";
     if (std::time(nullptr) - lastAlertPrune >= kAlertPruneSeconds) {

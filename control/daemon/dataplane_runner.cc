@@ -66,9 +66,14 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     // it the profiler still classifies by the policy's own rules.
     auto db = std::make_shared<fingerprint::FingerprintDb>();
     std::error_code ec;
-    (void)db->addFingerbankFile(std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec)
-                                    ? PORTVAKT_INSTALLED_FINGERPRINT_DATA
-                                    : PORTVAKT_FINGERPRINT_DATA);
+    const char* path = std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec) ? PORTVAKT_INSTALLED_FINGERPRINT_DATA
+                                                                                        : PORTVAKT_FINGERPRINT_DATA;
+    if (auto loaded = db->addFingerbankFile(path); !loaded) {
+      // Said, not swallowed: classes that need this data (fingerprint
+      // matches) will not match until it is there again.
+      std::cerr << "portvaktd: the built-in fingerprint data is not used: " << loaded.error().message
+                << "; devices are classified by the policy's own rules only\n";
+    }
     decider = std::make_unique<engine::PolicyDecider>(policy, fingerprint::ProfilerConfig{}, db);
   }
   else decider->setPolicy(policy, wallClockNs());
@@ -309,7 +314,7 @@ void DataplaneRunner::watchLinks() {
       const bool up = e.kind == link::LinkEvent::Kind::kUp;
       // Down: the switch forgets the port's MACs and leaves it out of flooding.
       plane_->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), up);
-      plane_->decider->report({up ? "link_up" : "link_down", tables::MacAddress{}, static_cast<uint16_t>(i), wallClockNs(),
+      plane_->decider->report({up ? tables::EventType::kLinkUp : tables::EventType::kLinkDown, tables::MacAddress{}, static_cast<uint16_t>(i), wallClockNs(),
                                "port " + e.name + " " + link::toString(e.kind)});
     }
   }
@@ -428,7 +433,7 @@ void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::En
   // taken, a later one reports the losses since the last one that got in.
   auto lostIn = [](const EventLoss& l) { return l.profilerRingFull + l.deciderQueueFull + l.runnerQueueFull; };
   if (lostIn(loss) <= lostIn(announced) || queue.size() > bound) return;
-  queue.push_back({"events_lost", tables::MacAddress{}, kNoPortEvent, nowNs,
+  queue.push_back({tables::EventType::kEventsLost, tables::MacAddress{}, kNoPortEvent, nowNs,
                    std::to_string(lostIn(loss) - lostIn(announced)) + " dataplane events lost (profiler ring full " +
                        std::to_string(loss.profilerRingFull - announced.profilerRingFull) + ", decider queue full " +
                        std::to_string(loss.deciderQueueFull - announced.deciderQueueFull) + ", runner queue full " +

@@ -132,7 +132,7 @@ void Dot1xAdmission::checkRadius(std::map<std::string, dot1x::RadiusCounters>& l
   if (!changed) return;
   publish();
   if (nowUnreachable) {
-    raise_("radius_unreachable", "", "",
+    raise_(tables::EventType::kRadiusUnreachable, "", "",
            "no RADIUS server answers hostapd's requests (they time out); authorised sessions stay, devices that "
            "cannot authenticate go to the policy's radius_unreachable_zone");
   } else {
@@ -387,8 +387,10 @@ std::string Dot1xAdmission::describeMac(const tables::MacAddress& mac) const {
   return out.empty() ? "no 802.1X session" : out;
 }
 
-std::string Dot1xAdmission::annotate(const std::string& event, const std::string& mac, const std::string& detail) const {
-  if (event != "mac_spoof_suspect" && event != "mac_flapping" && event != "device_moved" && event != "dot1x_failure") {
+std::string Dot1xAdmission::annotate(tables::EventType event, const std::string& mac, const std::string& detail) const {
+  using tables::EventType;
+  if (event != EventType::kMacSpoofSuspect && event != EventType::kMacFlapping && event != EventType::kDeviceMoved &&
+      event != EventType::kDot1xFailure) {
     return detail;
   }
   auto parsed = tables::MacAddress::parse(mac);
@@ -480,9 +482,9 @@ void Dot1xAdmission::onNotice(const dot1x::SupervisorNotice& n) {
               << (s.endReason.empty() ? "" : " (" + s.endReason + ")") << "\n";
     publish();
   }
-  if (!mismatch.empty()) raise_("dot1x_identity_mismatch", s.port, mac, mismatch);
+  if (!mismatch.empty()) raise_(tables::EventType::kDot1xIdentityMismatch, s.port, mac, mismatch);
   if (failureAlert) {
-    raise_("dot1x_failure", s.port, mac,
+    raise_(tables::EventType::kDot1xFailure, s.port, mac,
            "EAP failure" + (s.identity.empty() ? std::string() : " for identity \"" + s.identity + "\"") + " (" +
                std::to_string(s.failures) + " so far); the RADIUS server's log says why");
   }

@@ -57,6 +57,7 @@
 #include "control/dot1x/hostapd_supervisor.h"
 #include "dataplane/fingerprint/device_profiler.h"
 #include "policy/tables/compiled_policy.h"
+#include "policy/tables/event_type.h"
 
 namespace portvakt::store {
 class Store;
@@ -83,7 +84,7 @@ struct Dot1xOptions {
 
 class Dot1xAdmission {
  public:
-  using Raise = std::function<void(const std::string& type, const std::string& port, const std::string& mac,
+  using Raise = std::function<void(tables::EventType type, const std::string& port, const std::string& mac,
                                    const std::string& detail)>;
   // `metrics` and `store` may be null. With a store, audit rows a previous
   // portvaktd left open are closed ("portvaktd restarted").
@@ -107,7 +108,7 @@ class Dot1xAdmission {
   // Appends describeMac to the detail of the events where it is evidence
   // (mac_spoof_suspect, mac_flapping, device_moved, dot1x_failure); other
   // events' detail is returned as it is.
-  std::string annotate(const std::string& event, const std::string& mac, const std::string& detail) const;
+  std::string annotate(tables::EventType event, const std::string& mac, const std::string& detail) const;
   // Sets the sessions-by-state gauge from the supervisor's table (control thread).
   void updateMetrics() const;
   bool running() const { return supervisor_ != nullptr; }

@@ -7,7 +7,7 @@
 
 #include "dataplane/forward/drop_reason.h"
 #include "dataplane/packet/anomaly.h"
-#include "policy/compiler/names.h"
+#include "policy/tables/event_type.h"
 
 namespace portvakt::control {
 
@@ -41,7 +41,7 @@ Metrics::Metrics(std::string site)
     framesWouldDrop_.Add({{"site", site_}, {"reason", std::string(r.name)}});
   }
   for (const packet::AnomalyInfo& a : packet::allAnomalies()) setAnomalyCount(std::string(a.name), 0);
-  for (const std::string& event : policy::alertEvents()) logSuppressed_.Add({{"site", site_}, {"event", event}});
+  for (const tables::EventTypeInfo& event : tables::kEventTypes) logSuppressed_.Add({{"site", site_}, {"event", std::string(event.name)}});
   // Both results exist from the start so rate() works before the first failure.
   reloads_.Add({{"site", site_}, {"result", "ok"}});
   reloads_.Add({{"site", site_}, {"result", "rejected"}});

@@ -9,6 +9,7 @@ namespace portvakt::engine {
 using forward::DropReason;
 using forward::ForwardDecision;
 using forward::IngressFrame;
+using tables::EventType;
 using tables::kNoZone;
 using tables::ZoneId;
 
@@ -220,8 +221,8 @@ void PolicyDecider::report(EngineEvent event) {
   events_.push_back(std::move(event));
 }
 
-bool PolicyDecider::admitEvent(const char* event, const IngressFrame& in) {
-  uint64_t key = std::hash<std::string_view>{}(event);
+bool PolicyDecider::admitEvent(EventType event, const IngressFrame& in) {
+  uint64_t key = static_cast<uint64_t>(event) + 1;
   for (uint8_t b : in.src.bytes) key = key * 131 + b;
   if (!recent_.admit(key, in.nowNs).admitted) {
     ++counters_.eventsSuppressed;
@@ -241,7 +242,7 @@ void PolicyDecider::drainProfilerEvents() {
       ++counters_.eventsDropped;
       continue;
     }
-    events_.push_back({fingerprint::toString(e.kind), e.mac, e.port, e.timeNs, std::string(e.detail.view())});
+    events_.push_back({fingerprint::eventType(e.kind), e.mac, e.port, e.timeNs, std::string(e.detail.view())});
   }
 }
 
@@ -289,13 +290,13 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
   if (profiler_.pendingEvents() > 0) drainProfilerEvents();
   if (device && device->inventoried && !device->evidence.dot1xAuthorised && in.port < policy_->ports.size() &&
       policy_->ports[in.port].authentication == tables::Authentication::kDot1x &&
-      in.nowNs - device->firstSeenNs > kDot1xGraceNs && admitEvent("dot1x_failure", in)) {
+      in.nowNs - device->firstSeenNs > kDot1xGraceNs && admitEvent(EventType::kDot1xFailure, in)) {
     // An inventoried MAC that keeps talking on an 802.1X port without a
     // session: the eKlient's own supplicant is done within a second, so this
     // is a device without the certificate (a copied MAC) or a broken one.
     const fingerprint::Dot1xSnapshotPtr& d = profiler_.dot1x();
     const tables::InventoryDevice* inv = fingerprint::findInventory(*policy_, in.src);
-    report({"dot1x_failure", in.src, in.port, in.nowNs,
+    report({EventType::kDot1xFailure, in.src, in.port, in.nowNs,
             "inventoried MAC (asset " + (inv ? inv->assetId : std::string("?")) + ") sends traffic on 802.1X port " +
                 policy_->ports[in.port].interface + " without an authorised 802.1X session" +
                 (d && d->radiusUnreachable ? " (no RADIUS server answers)" : "") + "; kept out of the port's zones"});
@@ -317,8 +318,8 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
   if (frame_.has(packet::Layer::kArp) && frame_.arp.hasIps && claimsGateway(frame_.arp.senderIp)) {
     // A device on a wall jack announcing a router's address: classic ARP
     // poisoning, whatever MAC it uses. The gateways are named in the policy.
-    if (admitEvent("arp_spoof", in)) {
-      report({"arp_spoof", in.src, in.port, in.nowNs,
+    if (admitEvent(EventType::kArpSpoof, in)) {
+      report({EventType::kArpSpoof, in.src, in.port, in.nowNs,
               "ARP from access port " + policy_->ports[in.port].interface + " claims gateway address " +
                   frame_.arp.senderIp.toString()});
     }
@@ -326,8 +327,8 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
     return {zone, false, DropReason::kArpSpoofing};
   }
   if (frame_.has(packet::Layer::kArp) && frame_.arp.hasMacs && frame_.arp.senderMac != in.src) {
-    if (admitEvent("arp_spoof", in)) {
-      report({"arp_spoof", in.src, in.port, in.nowNs,
+    if (admitEvent(EventType::kArpSpoof, in)) {
+      report({EventType::kArpSpoof, in.src, in.port, in.nowNs,
               "ARP sender " + frame_.arp.senderMac.toString() + " differs from the frame's source"});
     }
     if (why) why->add("blocked: ARP sender MAC " + frame_.arp.senderMac.toString() + " is not the frame's source (ARP spoofing)");
@@ -382,16 +383,16 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
   const bool trustDhcp = (port.trust & tables::trustBit(tables::TrustedRole::kDhcp)) != 0;
   const bool trustRa = (port.trust & tables::trustBit(tables::TrustedRole::kRa)) != 0;
   if (!trustDhcp && frame_.has(packet::Layer::kDhcp) && frame_.dhcp.op == 2) {
-    if (admitEvent("rogue_dhcp", in))
-      report({"rogue_dhcp", in.src, in.port, in.nowNs, "DHCP server message from access port " + port.interface});
+    if (admitEvent(EventType::kRogueDhcp, in))
+      report({EventType::kRogueDhcp, in.src, in.port, in.nowNs, "DHCP server message from access port " + port.interface});
     if (why) why->add("blocked: a DHCP server message from an access port (rogue DHCP)");
     return ForwardDecision{zone, false, DropReason::kRogueDhcp};
   }
   if (!frame_.has(packet::Layer::kIpv6)) return std::nullopt;
   if (!trustDhcp && isDhcpv6ServerMessage(frame_)) {
-    if (admitEvent("rogue_dhcp", in)) {
+    if (admitEvent(EventType::kRogueDhcp, in)) {
       const unsigned type = frame_.has(packet::Layer::kDhcpv6) ? frame_.dhcpv6.outerMessageType : 0;
-      report({"rogue_dhcp", in.src, in.port, in.nowNs,
+      report({EventType::kRogueDhcp, in.src, in.port, in.nowNs,
               "DHCPv6 server message" + (type ? " (type " + std::to_string(type) + ")" : std::string(" (UDP 547 -> 546)")) +
                   " from access port " + port.interface});
     }
@@ -401,8 +402,8 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
   if (frame_.anomalies.contains(packet::Anomaly::kIpv6IncompleteHeaderChain)) {
     // RFC 7112/7113: whatever follows could be a router advertisement or a
     // DHCPv6 reply; no legitimate sender fragments before the upper-layer header.
-    if (admitEvent("rogue_ra", in)) {
-      report({"rogue_ra", in.src, in.port, in.nowNs,
+    if (admitEvent(EventType::kRogueRa, in)) {
+      report({EventType::kRogueRa, in.src, in.port, in.nowNs,
               std::string("IPv6 first fragment from access port ") + port.interface + " ends before its " +
                   upperLayerName(frame_.ip.protocol) + " header: it could hide a router advertisement (RFC 7113)"});
     }
@@ -416,7 +417,7 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
   const uint8_t type = frame_.l4.icmpType;
   if ((type == kIcmpv6RouterAdvertisement || type == kIcmpv6Redirect) && !trustRa) {
     const char* what = type == kIcmpv6RouterAdvertisement ? "router advertisement" : "ICMPv6 redirect";
-    if (admitEvent("rogue_ra", in)) {
+    if (admitEvent(EventType::kRogueRa, in)) {
       std::string detail = std::string(what) + " from access port " + port.interface + ", source " + frame_.ip.src.toString();
       if (frame_.ip.fragmented) detail += ", fragmented";
       if (frame_.ip.extHeaderCount > 0) detail += ", behind " + std::to_string(frame_.ip.extHeaderCount) + " extension header(s)";
@@ -424,7 +425,7 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
         detail += ", router lifetime " + std::to_string(frame_.nd.routerLifetime) + " s, " +
                   std::to_string(frame_.nd.prefixCount) + " prefix(es)";
       }
-      report({"rogue_ra", in.src, in.port, in.nowNs, std::move(detail)});
+      report({EventType::kRogueRa, in.src, in.port, in.nowNs, std::move(detail)});
     }
     if (why) {
       why->add(std::string("blocked: ") + what + " from access port " + port.interface +
@@ -434,8 +435,8 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
   }
   if (type == kIcmpv6NeighborAdvertisement && frame_.has(packet::Layer::kNeighborDiscovery) && frame_.nd.hasTarget &&
       claimsGateway(frame_.nd.target)) {
-    if (admitEvent("nd_spoof", in)) {
-      report({"nd_spoof", in.src, in.port, in.nowNs,
+    if (admitEvent(EventType::kNdSpoof, in)) {
+      report({EventType::kNdSpoof, in.src, in.port, in.nowNs,
               "neighbour advertisement from access port " + port.interface + " claims gateway address " +
                   frame_.nd.target.toString()});
     }
@@ -521,17 +522,17 @@ ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const fingerprint::D
              (v.mode == tables::Mode::kMonitor ? " (monitor mode)" : ""));
   }
   if (v.action == tables::Action::kAllow) return {srcZone, true, DropReason::kNone};
-  const bool byInvariant = v.ruleIndex >= 0 && policy_->flows[static_cast<size_t>(v.ruleIndex)].name.rfind("invariant:", 0) == 0;
+  const bool byInvariant = v.ruleIndex >= 0 && policy_->flows[static_cast<size_t>(v.ruleIndex)].invariant;
   if (byInvariant) {
     // R5: nothing outside the region zone may reach toward it; say so every time.
-    raise(srcZone != regionZone_ ? "region_access_attempt" : "invariant_blocked", in, [&] {
+    raise(srcZone != regionZone_ ? EventType::kRegionAccessAttempt : EventType::kInvariantBlocked, in, [&] {
       return "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " + ruleName(v.ruleIndex);
     });
   } else if (v.mode == tables::Mode::kMonitor) {
     ++counters_.monitorOnly;
     // Monitor mode logs what enforcement would drop (docs/policy.md): the same
     // verdict, named, once per device per kEventHoldNs (raise() holds repeats).
-    raise("flow_denied", in, [&] {
+    raise(EventType::kFlowDenied, in, [&] {
       return "monitor mode, passed: zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() +
              " would be denied by " + ruleName(v.ruleIndex);
     });

@@ -38,9 +38,9 @@
 namespace portvakt::engine {
 
 // Something the service desk may need to hear about (the control plane turns
-// these into alerts). Event names are the policy's alert event names.
+// these into alerts).
 struct EngineEvent {
-  std::string event;  // "rogue_dhcp", "arp_spoof", "region_access_attempt", "mac_spoof_suspect", ...
+  tables::EventType event = tables::EventType::kDeviceNew;
   tables::MacAddress mac;
   uint16_t port = 0;
   int64_t timeNs = 0;
@@ -127,11 +127,11 @@ class PolicyDecider final : public forward::ForwardDecider {
                                                         Explanation* why);
   // True when `event` from this source MAC was not raised within
   // kEventHoldNs; records it as raised now. Call before building the detail.
-  bool admitEvent(const char* event, const forward::IngressFrame& in);
+  bool admitEvent(tables::EventType event, const forward::IngressFrame& in);
   // Reports `event` unless it is held; `detail()` builds its text only then,
   // so a flood of held repeats allocates nothing.
   template <typename Detail>
-  void raise(const char* event, const forward::IngressFrame& in, Detail&& detail) {
+  void raise(tables::EventType event, const forward::IngressFrame& in, Detail&& detail) {
     if (admitEvent(event, in)) report({event, in.src, in.port, in.nowNs, detail()});
   }
   bool claimsGateway(const packet::IpAddress& address) const;  // a zone gateway of the policy

@@ -2,17 +2,19 @@
 
 #include "policy/tables/wall_clock.h"
 
+#include <optional>
+
 namespace portvakt::engine {
 
 void SwitchDropEvents::onDrop(forward::DropReason reason, forward::PortIndex port, const tables::MacAddress& src,
                               bool enforced) {
   size_t kind = 0;
-  const char* event = nullptr;
+  std::optional<tables::EventType> event;
   if (reason == forward::DropReason::kVlanHopping) {
-    event = "vlan_hopping";
+    event = tables::EventType::kVlanHopping;
     kind = 0;
   } else if (reason == forward::DropReason::kMacLimit) {
-    event = "mac_limit";
+    event = tables::EventType::kMacLimit;
     kind = 1;
   }
   if (!event || port >= config_.ports.size()) return;
@@ -35,7 +37,7 @@ void SwitchDropEvents::onDrop(forward::DropReason reason, forward::PortIndex por
   // folds a flood's events into one alert per port and time bucket (its id
   // has no device), instead of a row per random MAC that happened to trigger one.
   const tables::MacAddress device = reason == forward::DropReason::kMacLimit ? tables::MacAddress{} : src;
-  decider_.report({event, device, port, now, std::move(detail)});
+  decider_.report({*event, device, port, now, std::move(detail)});
 }
 
 }  // namespace portvakt::engine

@@ -93,17 +93,17 @@ class DetailWriter {
 
 }  // namespace
 
-const char* toString(DeviceEventKind k) {
+tables::EventType eventType(DeviceEventKind k) {
   switch (k) {
-    case DeviceEventKind::kNewDevice: return "device_new";
-    case DeviceEventKind::kClassChanged: return "device_class_changed";
-    case DeviceEventKind::kSpoofSuspect: return "mac_spoof_suspect";
-    case DeviceEventKind::kRandomizedMac: return "randomized_mac";
-    case DeviceEventKind::kMoved: return "device_moved";
-    case DeviceEventKind::kFlapping: return "mac_flapping";
-    case DeviceEventKind::kUnknown: return "device_unknown";
+    case DeviceEventKind::kNewDevice: return tables::EventType::kDeviceNew;
+    case DeviceEventKind::kClassChanged: return tables::EventType::kDeviceClassChanged;
+    case DeviceEventKind::kSpoofSuspect: return tables::EventType::kMacSpoofSuspect;
+    case DeviceEventKind::kRandomizedMac: return tables::EventType::kRandomizedMac;
+    case DeviceEventKind::kMoved: return tables::EventType::kDeviceMoved;
+    case DeviceEventKind::kFlapping: return tables::EventType::kMacFlapping;
+    case DeviceEventKind::kUnknown: return tables::EventType::kDeviceUnknown;
   }
-  return "?";
+  return tables::EventType::kDeviceNew;
 }
 
 std::vector<std::string> explainTraits(const tables::CompiledPolicy& policy, const DeviceEvidence& evidence) {

@@ -145,7 +145,7 @@ enum class DeviceEventKind : uint8_t {
 // may be asked about (docs/alerts.md, device_unknown).
 inline constexpr int64_t kUnknownAfterNs = int64_t{30} * 1'000'000'000;
 // The alert event names of docs/policy.md.
-const char* toString(DeviceEventKind k);
+tables::EventType eventType(DeviceEventKind k);  // the alert event it is
 
 // Spoof reasons, a bit set.
 enum SpoofReason : uint32_t {

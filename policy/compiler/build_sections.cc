@@ -1190,12 +1190,13 @@ void PolicyBuilder::buildSinksAndAlerts() {
       out_.sinks.push_back(std::move(out));
     }
   }
-  const auto& events = alertEvents();
+  const std::vector<std::string> events = alertEventNames();
   std::map<std::string, SourceLocation> eventAt;
   for (PolicyFile& f : chain_) {
     for (const AlertDecl& a : f.alerts) {
       if (!a.event) continue;
-      if (std::find(events.begin(), events.end(), a.event->value) == events.end()) {
+      const std::optional<EventType> type = eventTypeFromName(a.event->value);
+      if (!type) {
         undefined(*a.event, "alert event", events);
         continue;
       }
@@ -1204,7 +1205,7 @@ void PolicyBuilder::buildSinksAndAlerts() {
         continue;
       }
       AlertRoute route;
-      route.event = a.event->value;
+      route.event = *type;
       if (a.severity) {
         if (auto s = parseSeverity(a.severity->value)) route.severity = *s;
         else diags_.error(a.severity->at, "bad-value", "severity must be info, warning or critical, not '" + a.severity->value + "'");
@@ -1216,12 +1217,12 @@ void PolicyBuilder::buildSinksAndAlerts() {
       out_.alerts.push_back(std::move(route));
     }
   }
-  std::sort(out_.alerts.begin(), out_.alerts.end(), [](const AlertRoute& a, const AlertRoute& b) { return a.event < b.event; });
+  std::sort(out_.alerts.begin(), out_.alerts.end(), [](const AlertRoute& a, const AlertRoute& b) { return toString(a.event) < toString(b.event); });
 }
 
 void PolicyBuilder::buildMaintenance() {
   std::map<std::string, SourceLocation> nameAt;
-  const auto& events = alertEvents();
+  const std::vector<std::string> events = alertEventNames();
   for (PolicyFile& f : chain_) {
     for (const MaintenanceDecl& m : f.maintenance) {
       if (!m.name.value.empty()) {
@@ -1257,8 +1258,8 @@ void PolicyBuilder::buildMaintenance() {
         else w.timezone = tz;
       }
       for (const Text& s : m.suppress) {
-        if (std::find(events.begin(), events.end(), s.value) == events.end()) undefined(s, "alert event", events);
-        else w.suppress.push_back(s.value);
+        if (const std::optional<EventType> type = eventTypeFromName(s.value)) w.suppress.push_back(*type);
+        else undefined(s, "alert event", events);
       }
       out_.maintenance.push_back(std::move(w));
     }

@@ -59,17 +59,10 @@ std::optional<uint8_t> parseMedApplication(std::string_view s) {
   return std::nullopt;
 }
 
-const std::vector<std::string>& alertEvents() {
-  static const std::vector<std::string> kEvents = {
-      "device_new",        "device_unknown",   "device_class_changed", "mac_spoof_suspect",
-      "vlan_hopping",      "rogue_dhcp",       "arp_spoof",            "region_access_attempt",
-      "flow_denied",       "invariant_blocked", "link_down",           "link_up",
-      "policy_reload",     "policy_rejected",  "sink_failed",          "randomized_mac",
-      "device_moved",      "policy_rolled_back", "mac_limit",
-      "rogue_ra",          "nd_spoof",         "mac_flapping",
-      "dot1x_failure",     "dot1x_identity_mismatch", "radius_unreachable",
-      "events_lost"};
-  return kEvents;
+std::vector<std::string> alertEventNames() {
+  std::vector<std::string> names;
+  for (const EventTypeInfo& info : kEventTypes) names.emplace_back(info.name);
+  return names;
 }
 
 const std::vector<std::string>& lldpCapabilityNames() {

@@ -21,8 +21,9 @@ std::optional<tables::Signal> parseSignal(std::string_view s);
 // LLDP-MED network-policy application type names (ANSI/TIA-1057): "voice" = 1 .. "video-signaling" = 8.
 std::optional<uint8_t> parseMedApplication(std::string_view s);
 
-// Event types an alert can be routed for, and a maintenance window can suppress.
-const std::vector<std::string>& alertEvents();
+// The names of the event types (tables::kEventTypes) an alert can be routed
+// for and a maintenance window can suppress, for diagnostics that list them.
+std::vector<std::string> alertEventNames();
 // LLDP system capabilities and LLDP-MED capabilities a class can require.
 const std::vector<std::string>& lldpCapabilityNames();
 

@@ -227,6 +227,7 @@ void PolicyBuilder::prependInvariantRules() {
     rule.toPrefixes = inv.toPrefixes;
     rule.action = Action::kDeny;
     rule.mode = Mode::kEnforce;
+    rule.invariant = true;
     rules.push_back(std::move(rule));
   }
   out_.flows.insert(out_.flows.begin(), rules.begin(), rules.end());

@@ -401,6 +401,10 @@ std::string CompiledPolicy::dumpCanonical() const {
       << " to_zone=" << zone(f.toZone) << " to=" << joined(f.toPrefixes, prefixText)
       << " except=" << joined(f.exceptPrefixes, prefixText) << " proto=" << toString(f.protocol)
       << " ports=" << f.ports.toString() << " mode=" << toString(f.mode) << "\n";
+    // f.invariant is not written: the compiler sets it on exactly the rules it
+    // makes from the `never` invariants, which are dumped below, so the hash
+    // already stands for it, and versions recorded before the flag existed
+    // still rebuild to their recorded hash.
   }
   o << "flow default deny\n";
   if (dot1x.enabled()) {  // only when set: older hashes stay
@@ -426,7 +430,7 @@ std::string CompiledPolicy::dumpCanonical() const {
     o << "\n";
   }
   for (const AlertRoute& a : alerts) {
-    o << "alert " << a.event << " severity=" << toString(a.severity) << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";
+    o << "alert " << toString(a.event) << " severity=" << toString(a.severity) << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";
   }
   static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   for (const MaintenanceWindow& w : maintenance) {
@@ -440,7 +444,7 @@ std::string CompiledPolicy::dumpCanonical() const {
     }
     o << "maintenance " << w.name << " days=" << days << " from=" << minuteText(w.startMinute)
       << " to=" << minuteText(w.endMinute) << " tz=" << w.timezone
-      << " suppress=" << joined(w.suppress, [](const std::string& s) { return s; }) << "\n";
+      << " suppress=" << joined(w.suppress, [](EventType e) { return std::string(toString(e)); }) << "\n";
   }
   for (const ManagementRole& r : managementRoles) {
     o << "management_role " << r.attribute << "=" << quoted(r.value) << " role=" << r.role << "\n";

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "policy/tables/addresses.h"
+#include "policy/tables/event_type.h"
 
 namespace portvakt::tables {
 
@@ -246,6 +247,10 @@ struct FlowRule {
   PortRange ports;
   Action action = Action::kAllow;
   Mode mode = Mode::kEnforce;
+  // Put here by a `never` invariant (always enforce, ahead of every flow): a
+  // deny by it is an invariant_blocked or region_access_attempt, not a
+  // flow_denied. A flag, so that no frame's verdict compares names.
+  bool invariant = false;
 };
 
 struct Invariant {
@@ -322,7 +327,7 @@ const char* toString(Sink::Kind k);
 const char* formatName(const Sink& s);
 
 struct AlertRoute {
-  std::string event;
+  EventType event = EventType::kDeviceNew;
   Severity severity = Severity::kWarning;
   std::vector<std::string> sinks;
 };
@@ -333,7 +338,7 @@ struct MaintenanceWindow {
   uint16_t startMinute = 0;  // minutes after local midnight
   uint16_t endMinute = 0;    // may be < start: the window crosses midnight
   std::string timezone;
-  std::vector<std::string> suppress;  // event types that are not paged inside the window
+  std::vector<EventType> suppress;  // event types that are not paged inside the window
 };
 
 // A client certificate whose subject has this CN (or OU) gets this role on

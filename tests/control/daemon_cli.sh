@@ -117,6 +117,8 @@ expect_output "rollback .*rollback to version 1" "the rollback is recorded as on
 expect_exit 0 "status after a restart" "$pv" status
 expect_output "^policy   vardcentral-karlstad version 3" "the daemon restarted with the last policy, same version"
 grep -q "policy_reload" "$work/daemon.log" || { echo "FAIL: no policy_reload event in the daemon log"; fail=1; }
+grep -q '"event":"policy_rolled_back"' "$work/daemon.log" || { echo "FAIL: no policy_rolled_back event in the daemon log"; fail=1; }
+grep -q '"event":"policy_rejected"' "$work/daemon.log" || { echo "FAIL: no policy_rejected event for the invalid push"; fail=1; }
 # Versions from before the restart are rebuilt from the files recorded with them.
 expect_exit 0 "rollback to a version from before the restart" "$pv" policy rollback 2
 expect_output "^running version 4 sha256:" "the rollback is version 4"

@@ -87,12 +87,12 @@ TEST(StormTest, TenThousandIdenticalEventsBecomeOneAlertWithACount) {
   AlertServiceOptions o;
   o.clock = [&] { return now; };
   o.groupWaitMs = 1000;
-  auto svc = AlertService::create(**store, policyWith({{"arp_spoof", tables::Severity::kCritical, {"log"}}}),
+  auto svc = AlertService::create(**store, policyWith({{tables::EventType::kArpSpoof, tables::Severity::kCritical, {"log"}}}),
                                   std::move(sinks), o);
   ASSERT_TRUE(svc) << svc.error().message;
   std::string id;
   for (int i = 0; i < 10000; ++i) {
-    Event e{"arp_spoof", "eth4", 10, "02:00:00:00:00:66", {{"claimed_ip", "10.0.10.1"}}, 0};
+    Event e{tables::EventType::kArpSpoof, "eth4", 10, "02:00:00:00:00:66", {{"claimed_ip", "10.0.10.1"}}, 0};
     auto r = (*svc)->raise(e);
     ASSERT_TRUE(r) << r.error().message;
     if (i == 0) {
@@ -122,13 +122,13 @@ TEST(StormTest, FloodOfDistinctDevicesIsRateLimitedIntoOneStormAlert) {
   o.clock = [&] { return now; };
   o.storm.burst = 5;
   o.storm.ratePerSecond = 1;
-  auto svc = AlertService::create(**store, policyWith({{"device_unknown", tables::Severity::kWarning, {}}}), {}, o);
+  auto svc = AlertService::create(**store, policyWith({{tables::EventType::kDeviceUnknown, tables::Severity::kWarning, {}}}), {}, o);
   ASSERT_TRUE(svc);
   int spooled = 0;
   for (int i = 0; i < 1000; ++i) {
     char mac[32];
     std::snprintf(mac, sizeof mac, "02:00:00:00:%02x:%02x", i >> 8, i & 0xff);
-    auto r = (*svc)->raise(Event{"device_unknown", "eth9", -1, mac, {}, 0});
+    auto r = (*svc)->raise(Event{tables::EventType::kDeviceUnknown, "eth9", -1, mac, {}, 0});
     ASSERT_TRUE(r);
     spooled += r->spooled;
   }
@@ -151,7 +151,7 @@ TEST(StormTest, FloodOfDistinctDevicesIsRateLimitedIntoOneStormAlert) {
   EXPECT_EQ(total, 1000);  // every event is counted somewhere
   // The bucket refills: two seconds later one more device is its own alert.
   now += 2000;
-  auto r = (*svc)->raise(Event{"device_unknown", "eth9", -1, "02:00:00:00:ff:ff", {}, 0});
+  auto r = (*svc)->raise(Event{tables::EventType::kDeviceUnknown, "eth9", -1, "02:00:00:00:ff:ff", {}, 0});
   ASSERT_TRUE(r);
   EXPECT_TRUE(r->spooled);
 }
@@ -164,15 +164,15 @@ TEST(AlertServiceTest, MaintenanceWindowSuppressesOnlyWhatItNames) {
   std::string log = dir.file("alerts.jsonl");
   std::vector<std::unique_ptr<Sink>> sinks;
   sinks.push_back(std::make_unique<JsonLinesSink>("log", log, SinkOptions{}));
-  auto policy = policyWith({{"link_down", tables::Severity::kWarning, {"log"}},
-                            {"rogue_dhcp", tables::Severity::kCritical, {"log"}}});
+  auto policy = policyWith({{tables::EventType::kLinkDown, tables::Severity::kWarning, {"log"}},
+                            {tables::EventType::kRogueDhcp, tables::Severity::kCritical, {"log"}}});
   tables::MaintenanceWindow w;
   w.name = "sunday-night";
   w.weekdays = 1 << 6;
   w.startMinute = 60;
   w.endMinute = 240;
   w.timezone = "Europe/Stockholm";
-  w.suppress = {"link_down"};
+  w.suppress = {tables::EventType::kLinkDown};
   policy.maintenance = {w};
   int64_t now = 1736643600000;  // 2025-01-12 01:00 UTC = Sunday 02:00 CET
   AlertServiceOptions o;
@@ -180,11 +180,11 @@ TEST(AlertServiceTest, MaintenanceWindowSuppressesOnlyWhatItNames) {
   o.groupWaitMs = 0;
   auto svc = AlertService::create(**store, policy, std::move(sinks), o);
   ASSERT_TRUE(svc) << svc.error().message;
-  auto down = (*svc)->raise(Event{"link_down", "eth1", -1, "", {}, 0});
+  auto down = (*svc)->raise(Event{tables::EventType::kLinkDown, "eth1", -1, "", {}, 0});
   ASSERT_TRUE(down);
   EXPECT_TRUE(down->suppressed);
   EXPECT_EQ(down->window, "sunday-night");
-  auto rogue = (*svc)->raise(Event{"rogue_dhcp", "eth2", 30, "02:00:00:00:00:99", {}, 0});
+  auto rogue = (*svc)->raise(Event{tables::EventType::kRogueDhcp, "eth2", 30, "02:00:00:00:00:99", {}, 0});
   ASSERT_TRUE(rogue);
   EXPECT_FALSE(rogue->suppressed);
   EXPECT_EQ((*svc)->deliverNow(), 1);
@@ -197,7 +197,7 @@ TEST(AlertServiceTest, MaintenanceWindowSuppressesOnlyWhatItNames) {
   EXPECT_TRUE(kept->suppressed);
   // After the window the same event pages.
   now += 4 * 3600 * 1000;
-  auto later = (*svc)->raise(Event{"link_down", "eth1", -1, "", {}, 0});
+  auto later = (*svc)->raise(Event{tables::EventType::kLinkDown, "eth1", -1, "", {}, 0});
   ASSERT_TRUE(later);
   EXPECT_FALSE(later->suppressed);
   EXPECT_EQ((*svc)->deliverNow(), 1);

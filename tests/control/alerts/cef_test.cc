@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "control/alerts/json_lines_sink.h"
-#include "policy/compiler/names.h"
+#include "policy/tables/event_type.h"
 #include "tests/control/alerts/cef_parser.h"
 #include "tests/control/alerts/test_support.h"
 #include "tests/control/store/temp_dir.h"
@@ -67,7 +67,8 @@ TEST(CefTest, EmptyFieldsAreLeftOutAndTheWindowIsCs2) {
 }
 
 TEST(CefTest, EveryAlertTypeHasAName) {
-  for (const std::string& event : policy::alertEvents()) {
+  for (const tables::EventTypeInfo& info : tables::kEventTypes) {
+    const std::string event(info.name);
     std::string name = cefEventName(event);
     EXPECT_NE(name, event) << "add a CEF name for '" << event << "' in control/alerts/cef.cc";
     EXPECT_EQ(name.find_first_of("|\\\r\n"), std::string::npos) << name;

@@ -87,7 +87,7 @@ TEST(TimeZoneTest, PosixRuleAloneCoversTheFarFuture) {
 }
 
 tables::MaintenanceWindow window(uint8_t days, int startH, int startM, int endH, int endM,
-                                 std::vector<std::string> suppress = {"link_down"}) {
+                                 std::vector<tables::EventType> suppress = {tables::EventType::kLinkDown}) {
   tables::MaintenanceWindow w;
   w.name = "servicefonster";
   w.weekdays = days;
@@ -105,18 +105,18 @@ TEST(MaintenanceTest, SpringForwardNightIsShorterInRealTime) {
   // 2025-03-30 (Sunday): 02:00 CET jumps to 03:00 CEST at 01:00 UTC.
   auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0)});
   ASSERT_TRUE(cal) << cal.error().message;
-  EXPECT_FALSE(cal->at(utc(2025, 3, 29, 23, 59, 59), "link_down"));  // 00:59:59 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 0), "link_down"));          // 01:00 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 59, 59), "link_down"));     // 01:59:59 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 0), "link_down"));          // 03:00 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 59, 59), "link_down"));     // 03:59:59 CEST
-  EXPECT_FALSE(cal->at(utc(2025, 3, 30, 2, 0), "link_down"));         // 04:00 CEST: two real hours, not three
+  EXPECT_FALSE(cal->at(utc(2025, 3, 29, 23, 59, 59), tables::EventType::kLinkDown));  // 00:59:59 CET
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 0), tables::EventType::kLinkDown));          // 01:00 CET
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 59, 59), tables::EventType::kLinkDown));     // 01:59:59 CET
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 0), tables::EventType::kLinkDown));          // 03:00 CEST
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 59, 59), tables::EventType::kLinkDown));     // 03:59:59 CEST
+  EXPECT_FALSE(cal->at(utc(2025, 3, 30, 2, 0), tables::EventType::kLinkDown));         // 04:00 CEST: two real hours, not three
 
   // A window inside the skipped hour never opens that night.
   auto skipped = MaintenanceCalendar::build({window(kSunday, 2, 15, 2, 45)});
   ASSERT_TRUE(skipped);
   for (int64_t t = utc(2025, 3, 29, 22, 0); t < utc(2025, 3, 30, 4, 0); t += 60) {
-    EXPECT_FALSE(skipped->at(t, "link_down")) << t;
+    EXPECT_FALSE(skipped->at(t, tables::EventType::kLinkDown)) << t;
   }
 }
 
@@ -125,11 +125,11 @@ TEST(MaintenanceTest, FallBackNightCoversBothRepeatedHours) {
   // 2025-10-26 (Sunday): 03:00 CEST falls back to 02:00 CET at 01:00 UTC.
   auto cal = MaintenanceCalendar::build({window(kSunday, 2, 0, 3, 0)});
   ASSERT_TRUE(cal);
-  EXPECT_FALSE(cal->at(utc(2025, 10, 25, 23, 59, 59), "link_down"));  // 01:59:59 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 0), "link_down"));          // 02:00 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 30), "link_down"));         // first 02:30
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 1, 30), "link_down"));         // second 02:30 (CET)
-  EXPECT_FALSE(cal->at(utc(2025, 10, 26, 2, 0), "link_down"));         // 03:00 CET
+  EXPECT_FALSE(cal->at(utc(2025, 10, 25, 23, 59, 59), tables::EventType::kLinkDown));  // 01:59:59 CEST
+  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 0), tables::EventType::kLinkDown));          // 02:00 CEST
+  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 30), tables::EventType::kLinkDown));         // first 02:30
+  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 1, 30), tables::EventType::kLinkDown));         // second 02:30 (CET)
+  EXPECT_FALSE(cal->at(utc(2025, 10, 26, 2, 0), tables::EventType::kLinkDown));         // 03:00 CET
 }
 
 // Requirements: R8
@@ -137,24 +137,24 @@ TEST(MaintenanceTest, WindowCrossingMidnightBelongsToItsStartDay) {
   // Friday 22:00 -> 02:00 (winter, CET = UTC+1). 2025-01-10 is a Friday.
   auto cal = MaintenanceCalendar::build({window(kFriday, 22, 0, 2, 0)});
   ASSERT_TRUE(cal);
-  EXPECT_FALSE(cal->at(utc(2025, 1, 10, 20, 59), "link_down"));  // Fri 21:59
-  EXPECT_TRUE(cal->at(utc(2025, 1, 10, 21, 0), "link_down"));    // Fri 22:00
-  EXPECT_TRUE(cal->at(utc(2025, 1, 11, 0, 30), "link_down"));    // Sat 01:30
-  EXPECT_FALSE(cal->at(utc(2025, 1, 11, 1, 0), "link_down"));    // Sat 02:00
-  EXPECT_FALSE(cal->at(utc(2025, 1, 11, 21, 30), "link_down"));  // Sat 22:30: not a Friday
-  EXPECT_FALSE(cal->at(utc(2025, 1, 9, 23, 30), "link_down"));   // Fri 00:30 belongs to Thursday's window
+  EXPECT_FALSE(cal->at(utc(2025, 1, 10, 20, 59), tables::EventType::kLinkDown));  // Fri 21:59
+  EXPECT_TRUE(cal->at(utc(2025, 1, 10, 21, 0), tables::EventType::kLinkDown));    // Fri 22:00
+  EXPECT_TRUE(cal->at(utc(2025, 1, 11, 0, 30), tables::EventType::kLinkDown));    // Sat 01:30
+  EXPECT_FALSE(cal->at(utc(2025, 1, 11, 1, 0), tables::EventType::kLinkDown));    // Sat 02:00
+  EXPECT_FALSE(cal->at(utc(2025, 1, 11, 21, 30), tables::EventType::kLinkDown));  // Sat 22:30: not a Friday
+  EXPECT_FALSE(cal->at(utc(2025, 1, 9, 23, 30), tables::EventType::kLinkDown));   // Fri 00:30 belongs to Thursday's window
 }
 
 // Requirements: R8
 TEST(MaintenanceTest, OnlyListedEventsAreSuppressed) {
-  auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0, {"link_down", "link_up"})});
+  auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0, {tables::EventType::kLinkDown, tables::EventType::kLinkUp})});
   ASSERT_TRUE(cal);
   auto t = utc(2025, 1, 12, 1, 0);  // Sunday 02:00 CET
-  auto linkDown = cal->at(t, "link_down");
+  auto linkDown = cal->at(t, tables::EventType::kLinkDown);
   ASSERT_TRUE(linkDown);
   EXPECT_TRUE(linkDown->suppresses);
   EXPECT_EQ(linkDown->window, "servicefonster");
-  auto rogue = cal->at(t, "rogue_dhcp");
+  auto rogue = cal->at(t, *tables::eventTypeFromName("rogue_dhcp"));
   ASSERT_TRUE(rogue);  // inside the window: annotated, still paged
   EXPECT_FALSE(rogue->suppresses);
   auto bad = MaintenanceCalendar::build({[] {

@@ -116,11 +116,11 @@ TEST(WebhookBodyTest, TheTicketApiReceivesExactlyTheShapedBody) {
 
   // Evidence with everything JSON must escape: quotes, a backslash, a slash,
   // non-ASCII text (and a control character, which the feed turns into '?').
-  auto rogue = (*svc)->raise(Event{"rogue_dhcp", "eth3", 30, "02-00-00-00-00-0A",
+  auto rogue = (*svc)->raise(Event{tables::EventType::kRogueDhcp, "eth3", 30, "02-00-00-00-00-0A",
                                    {{"server_ip", "192.0.2.9"}, {"note", "say \"hi\" \\ </x> åäö\x01"}},
                                    1700000000123});
   ASSERT_TRUE(rogue && rogue->spooled);
-  auto link = (*svc)->raise(Event{"link_down", "eth0", -1, "", {}, 1700000060000});
+  auto link = (*svc)->raise(Event{tables::EventType::kLinkDown, "eth0", -1, "", {}, 1700000060000});
   ASSERT_TRUE(link && link->spooled);
   EXPECT_EQ((*svc)->deliverNow(), 2);
 
@@ -163,14 +163,14 @@ TEST(WebhookBodyTest, WithoutABodyTheEcsDocumentIsSent) {
   desk.kind = tables::Sink::Kind::kWebhook;
   desk.target = "http://127.0.0.1:" + std::to_string(port) + "/api/tickets";
   policy.sinks = {desk};
-  policy.alerts = {{"rogue_dhcp", tables::Severity::kCritical, {"desk"}}};
+  policy.alerts = {{tables::EventType::kRogueDhcp, tables::Severity::kCritical, {"desk"}}};
   auto store = store::Store::open(dir.file("p.db"));
   ASSERT_TRUE(store);
   AlertServiceOptions options;
   options.groupWaitMs = 0;
   auto svc = AlertService::create(**store, policy, options);
   ASSERT_TRUE(svc);
-  ASSERT_TRUE((*svc)->raise(Event{"rogue_dhcp", "eth3", 30, "02:00:00:00:00:0a", {}, 1700000000000}));
+  ASSERT_TRUE((*svc)->raise(Event{tables::EventType::kRogueDhcp, "eth3", 30, "02:00:00:00:00:0a", {}, 1700000000000}));
   EXPECT_EQ((*svc)->deliverNow(), 1);
   auto requests = api.requests();
   ASSERT_EQ(requests.size(), 1u);

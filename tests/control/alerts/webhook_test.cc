@@ -95,8 +95,8 @@ tables::CompiledPolicy deskPolicy(int port) {
   desk.kind = tables::Sink::Kind::kWebhook;
   desk.target = "http://127.0.0.1:" + std::to_string(port) + "/hook";
   p.sinks = {desk};
-  p.alerts = {{"rogue_dhcp", tables::Severity::kCritical, {"desk"}},
-              {"sink_failed", tables::Severity::kWarning, {"desk"}}};
+  p.alerts = {{tables::EventType::kRogueDhcp, tables::Severity::kCritical, {"desk"}},
+              {tables::EventType::kSinkFailed, tables::Severity::kWarning, {"desk"}}};
   return p;
 }
 
@@ -114,7 +114,7 @@ AlertServiceOptions fastOptions() {
 void raiseRogue(AlertService& svc, int i) {
   char mac[32];
   std::snprintf(mac, sizeof mac, "02:00:00:00:01:%02x", i);
-  auto r = svc.raise(Event{"rogue_dhcp", "eth3", 30, mac, {{"server_ip", "192.0.2." + std::to_string(i)}}, 0});
+  auto r = svc.raise(Event{tables::EventType::kRogueDhcp, "eth3", 30, mac, {{"server_ip", "192.0.2." + std::to_string(i)}}, 0});
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->spooled);
 }

@@ -156,6 +156,33 @@ TEST_F(DataplaneRunnerTest, ARollbackWhilePortsAreMissingIsNotStuck) {
   EXPECT_EQ(s.refusedHash, "");
 }
 
+// The cable of a jack pulled and plugged back (the veth peer going down and
+// up takes the port's carrier with it): link_down, then link_up, for the port.
+TEST_F(DataplaneRunnerTest, APortGoingDownAndUpRaisesLinkDownAndLinkUp) {
+  push("site-a", "pa0", "pa1");
+  startRunner();
+  ASSERT_TRUE(waitFor([&](const DataplaneStatus& st) { return st.forwarding; }).forwarding) << runner_->lastError();
+  std::vector<tables::EventType> seen;
+  auto waitForEvent = [&](tables::EventType want) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const engine::EngineEvent& e : runner_->takeEvents()) {
+        if (e.event != tables::EventType::kLinkDown && e.event != tables::EventType::kLinkUp) continue;
+        EXPECT_EQ(e.port, 0) << "pa0 is the policy's first port";
+        seen.push_back(e.event);
+      }
+      if (!seen.empty() && seen.back() == want) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  };
+  ASSERT_EQ(sh("ip -n " + ns_ + " link set pa0p down"), 0);
+  EXPECT_TRUE(waitForEvent(tables::EventType::kLinkDown)) << "no link_down for pa0";
+  ASSERT_EQ(sh("ip -n " + ns_ + " link set pa0p up"), 0);
+  EXPECT_TRUE(waitForEvent(tables::EventType::kLinkUp)) << "no link_up for pa0";
+  EXPECT_EQ(seen, (std::vector<tables::EventType>{tables::EventType::kLinkDown, tables::EventType::kLinkUp}));
+}
+
 }  // namespace
 }  // namespace portvakt::control
 
@@ -164,7 +191,7 @@ namespace {
 
 std::vector<engine::EngineEvent> deviceEvents(size_t n) {
   std::vector<engine::EngineEvent> events;
-  for (size_t i = 0; i < n; ++i) events.push_back({"device_new", tables::MacAddress{}, 1, 0, "a device"});
+  for (size_t i = 0; i < n; ++i) events.push_back({tables::EventType::kDeviceNew, tables::MacAddress{}, 1, 0, "a device"});
   return events;
 }
 
@@ -176,7 +203,7 @@ TEST(RunnerEventQueue, AFullQueueCountsTheLossAndRaisesEventsLost) {
   queueEvents(queue, fresh, loss, announced, 42, /*bound=*/4);
   EXPECT_EQ(loss.runnerQueueFull, 2u);
   ASSERT_EQ(queue.size(), 5u) << "four events and the loss, in the slot kept beyond the bound";
-  EXPECT_EQ(queue.back().event, "events_lost");
+  EXPECT_EQ(queue.back().event, tables::EventType::kEventsLost);
   EXPECT_EQ(queue.back().port, kNoPortEvent);
   EXPECT_EQ(queue.back().timeNs, 42);
   EXPECT_NE(queue.back().detail.find("2 dataplane events lost"), std::string::npos) << queue.back().detail;

@@ -153,7 +153,7 @@ class HostileFramesTest : public ::testing::Test {
   std::vector<std::string> events() {
     std::vector<std::string> out;
     EngineEvent e;
-    while (pipeline_->decider().popEvent(e)) out.push_back(e.event);
+    while (pipeline_->decider().popEvent(e)) out.emplace_back(tables::toString(e.event));
     return out;
   }
 
@@ -654,10 +654,10 @@ TEST_F(HostileFramesTest, RogueRaAlertIsHeldPerMac) {
   std::vector<EngineEvent> raised;
   EngineEvent e;
   while (pipeline_->decider().popEvent(e)) {
-    if (e.event != "device_new" && e.event != "randomized_mac") raised.push_back(e);
+    if (e.event != tables::EventType::kDeviceNew && e.event != tables::EventType::kRandomizedMac) raised.push_back(e);
   }
   ASSERT_EQ(raised.size(), 1u);
-  EXPECT_EQ(raised[0].event, "rogue_ra");
+  EXPECT_EQ(raised[0].event, tables::EventType::kRogueRa);
   EXPECT_EQ(raised[0].mac.toString(), kSender);
   EXPECT_NE(raised[0].detail.find("router advertisement from access port lan1"), std::string::npos) << raised[0].detail;
   EXPECT_NE(raised[0].detail.find("router lifetime 1800 s, 1 prefix"), std::string::npos) << raised[0].detail;

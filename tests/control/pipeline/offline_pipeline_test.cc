@@ -82,7 +82,7 @@ class PipelineTest : public ::testing::Test {
   std::vector<std::string> events() {
     std::vector<std::string> out;
     EngineEvent e;
-    while (pipeline_->decider().popEvent(e)) out.push_back(e.event + " " + e.mac.toString());
+    while (pipeline_->decider().popEvent(e)) out.push_back(std::string(tables::toString(e.event)) + " " + e.mac.toString());
     return out;
   }
 
@@ -290,7 +290,7 @@ TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {
     (void)pipeline->process(f);
     EngineEvent e;
     while (pipeline->decider().popEvent(e)) {
-      if (e.event == "mac_limit") events.push_back(e.mac.toString() + " " + e.detail);
+      if (e.event == tables::EventType::kMacLimit) events.push_back(e.mac.toString() + " " + e.detail);
     }
   }
   // The switch allows 8 MACs per access port (SwitchConfigOptions): the 9th to
@@ -328,7 +328,7 @@ TEST(PipelineMonitorMode, AFloodOfNewDevicesLeavesRoomForMacLimit) {
   size_t macLimit = 0, queued = 0;
   while (pipeline->decider().popEvent(e)) {
     ++queued;
-    if (e.event == "mac_limit") ++macLimit;
+    if (e.event == tables::EventType::kMacLimit) ++macLimit;
   }
   EXPECT_EQ(macLimit, 2u) << "one per 10 s hold, the second after the queue had filled with device events";
   EXPECT_LE(queued, kMaxQueuedEvents);
@@ -378,8 +378,8 @@ TEST(PipelineMacFlood, QuarantinedMacsCountAgainstTheLimitAndAreDroppedBeforeThe
     (void)send(mac);
     EngineEvent e;
     while (pipeline->decider().popEvent(e)) {
-      if (e.event == "mac_limit") macLimitEvents.push_back(e.detail);
-      if (e.event == "device_new") ++deviceNew;
+      if (e.event == tables::EventType::kMacLimit) macLimitEvents.push_back(e.detail);
+      if (e.event == tables::EventType::kDeviceNew) ++deviceNew;
     }
   }
   // 8 per access port: the laptop and the first 7 flood MACs.

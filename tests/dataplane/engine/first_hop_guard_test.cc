@@ -109,7 +109,9 @@ std::vector<std::string> guardEvents(PolicyDecider& decider) {
   std::vector<std::string> out;
   EngineEvent e;
   while (decider.popEvent(e)) {
-    if (e.event != "device_new" && e.event != "device_unknown" && e.event != "randomized_mac") out.push_back(e.event);
+    if (e.event != tables::EventType::kDeviceNew && e.event != tables::EventType::kDeviceUnknown &&
+        e.event != tables::EventType::kRandomizedMac)
+      out.emplace_back(tables::toString(e.event));
   }
   return out;
 }
@@ -184,6 +186,7 @@ tables::CompiledPolicyPtr flowPolicy(tables::Mode mode) {
   never.from = 0;
   never.toPrefixes.push_back(*tables::Prefix::parse("10.9.0.0/16"));
   never.action = tables::Action::kDeny;
+  never.invariant = true;
   q->flows.push_back(never);
   q->seal();
   return q;
@@ -205,6 +208,41 @@ TEST(FlowAlerts, AMonitorModeFloodAllocatesNothingAfterItsFirstAlert) {
   io::Frame frame;
   forward::IngressFrame in = ingress(frame, bytes);
   expectQuietFlood(decider, in, forward::DropReason::kNone, "flow_denied");
+}
+
+// What makes a deny an invariant's is the rule's flag, set by the compiler,
+// not its name: from the zone an `only` invariant protects (the region), an
+// invariant deny is invariant_blocked; a rule that is merely named like one
+// denies silently, as every enforce-mode deny does.
+TEST(FlowAlerts, AnInvariantDenyIsTheRuleFlagNotItsName) {
+  auto flagged = std::make_shared<tables::CompiledPolicy>(*flowPolicy(tables::Mode::kEnforce));
+  tables::Invariant only;
+  only.name = "only-eklient-in-office";
+  only.kind = tables::Invariant::Kind::kOnlyClasses;
+  only.zone = 0;  // office: the attacker's zone is the protected one
+  flagged->invariants.push_back(only);
+  flagged->seal();
+  const Writer bytes = ethernet("02:00:00:00:00:01", kAttacker, packet::kEtherTypeIpv4,
+                                ipv4("10.0.0.66", "10.9.0.5", packet::kIpProtoUdp, udp(4000, 445, Writer{})));
+  {
+    PolicyDecider decider(flagged);
+    io::Frame frame;
+    forward::IngressFrame in = ingress(frame, bytes);
+    const forward::ForwardDecision d = decider.decide(in);
+    EXPECT_FALSE(d.allow);
+    EXPECT_TRUE(d.enforceAlways) << "an invariant holds in monitor mode too";
+    EXPECT_EQ(guardEvents(decider), std::vector<std::string>{"invariant_blocked"});
+  }
+  auto named = std::make_shared<tables::CompiledPolicy>(*flagged);
+  named->flows.back().invariant = false;  // still named "invariant:office-never-region"
+  named->seal();
+  PolicyDecider decider(named);
+  io::Frame frame;
+  forward::IngressFrame in = ingress(frame, bytes);
+  const forward::ForwardDecision d = decider.decide(in);
+  EXPECT_FALSE(d.allow);
+  EXPECT_FALSE(d.enforceAlways);
+  EXPECT_EQ(guardEvents(decider), std::vector<std::string>{}) << "a name is no invariant";
 }
 
 // From the uplink, where the routers and DHCP servers are, the same frames

@@ -60,7 +60,7 @@ TEST(DeviceProfiler, EklientIsPlacedAtItsFirstDhcp) {
   ASSERT_EQ(kinds(events), std::vector<DeviceEventKind>{DeviceEventKind::kNewDevice});
   EXPECT_EQ(events[0].toClass.view(), "eklient");
   EXPECT_EQ(events[0].toZone, kRegion);
-  EXPECT_EQ(std::string(toString(events[0].kind)), "device_new");
+  EXPECT_EQ(tables::toString(eventType(events[0].kind)), "device_new");
 }
 
 TEST(DeviceProfiler, UnknownThenPhoneMovesAtOnce) {
@@ -78,6 +78,7 @@ TEST(DeviceProfiler, UnknownThenPhoneMovesAtOnce) {
   EXPECT_NEAR(r->committed.confidence, 3.0 / 7, 1e-9);  // lldp, sip, oui of 7 matchers
   auto events = drain(p);
   ASSERT_EQ(kinds(events), (std::vector<DeviceEventKind>{DeviceEventKind::kNewDevice, DeviceEventKind::kClassChanged}));
+  EXPECT_EQ(tables::toString(eventType(events[1].kind)), "device_class_changed");
   EXPECT_EQ(events[1].fromClass.view(), "");
   EXPECT_EQ(events[1].fromZone, kQuarantine);
   EXPECT_EQ(events[1].toClass.view(), "ip-phone");
@@ -264,6 +265,7 @@ TEST(DeviceProfiler, SameMacOnTwoPortsAtOnceIsSuspectAMoveIsNot) {
   EXPECT_EQ(r->zone, kRegion);
   auto events = drain(p);
   ASSERT_EQ(kinds(events), std::vector<DeviceEventKind>{DeviceEventKind::kMoved});
+  EXPECT_EQ(tables::toString(eventType(events[0].kind)), "device_moved");
   EXPECT_EQ(events[0].previousPort, kWallJack);
   EXPECT_EQ(events[0].port, kWallJack2);
   // A copy of the MAC on the first jack 50 ms after a frame on the second:
@@ -275,7 +277,7 @@ TEST(DeviceProfiler, SameMacOnTwoPortsAtOnceIsSuspectAMoveIsNot) {
   EXPECT_TRUE(r->flapping);
   events = drain(p);
   ASSERT_EQ(kinds(events), std::vector<DeviceEventKind>{DeviceEventKind::kFlapping});
-  EXPECT_EQ(std::string(toString(events[0].kind)), "mac_flapping");
+  EXPECT_EQ(tables::toString(eventType(events[0].kind)), "mac_flapping");
   EXPECT_NE(events[0].detail.view().find("active on eth4 50 ms before it appeared on eth3"), std::string_view::npos)
       << events[0].detail.view();
   // Ping-pong does not repeat the alert, and the reason holds.
@@ -494,7 +496,7 @@ TEST(DeviceProfiler, RandomizedMacIsFlagged) {
   EXPECT_EQ(r->zone, kQuarantine);
   auto events = drain(p);
   ASSERT_EQ(kinds(events), (std::vector<DeviceEventKind>{DeviceEventKind::kNewDevice, DeviceEventKind::kRandomizedMac}));
-  EXPECT_EQ(std::string(toString(events[1].kind)), "randomized_mac");
+  EXPECT_EQ(tables::toString(eventType(events[1].kind)), "randomized_mac");
   EXPECT_FALSE(p.observe(*dataFrame("3c:52:82:1a:2b:3c"), kWallJack, 1)->randomized);
 }
 

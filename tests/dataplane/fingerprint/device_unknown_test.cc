@@ -40,6 +40,7 @@ TEST(DeviceUnknown, RaisedOnceForADeviceStillUnplacedAfter30Seconds) {
     raised += unknownEvents(p, laptop);
   }
   EXPECT_EQ(raised, 1) << "once, at its first frame after 30 s";
+  EXPECT_EQ(eventType(DeviceEventKind::kUnknown), tables::EventType::kDeviceUnknown) << "raised as the alert device_unknown";
 
   // An eKlient that its DHCP places at once is never unknown.
   const std::string eklient = "3c:52:82:1a:2b:3c";

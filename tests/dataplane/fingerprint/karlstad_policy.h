@@ -35,11 +35,13 @@ inline tables::CompiledPolicy karlstadPolicy() {
   p.sources = {"region-base.yaml", "vardcentral-karlstad.yaml"};
   p.zones = {
       {"region", 10, "RDnet: region-standard eKlient PCs only (R1)", false, false, {}, {}},
-      {"voice", 20, "The clinic's own IP telephony, never on the region network (R2)", false, false, {}, {}},
+      {"voice", 20, "The clinic's own IP telephony, never on the region network (R2); calls go first under load", false,
+       false, {}, {}},
       {"conference", 30, "Displays, speakerphones and video bars: internet only (R3)", false, false, {}, {}},
       {"quarantine", 999, "Devices nobody recognised: they reach nothing", true, false, {}, {}},
       {"printers", 40, "Network printers and MFPs, reached by eKlient PCs", false, true, {}, {*Prefix::parse("10.40.0.1")}},
   };
+  p.zones[1].priority = ZonePriority::kVoice;
   p.ports.push_back({"eth0", "rdnet-uplink", PortRole::kUplink, {kRegion}, kRegion, Mode::kEnforce});
   p.ports.push_back({"eth1", "voice-uplink", PortRole::kUplink, {kVoice}, kVoice, Mode::kEnforce});
   p.ports.push_back({"eth2", "internet-uplink", PortRole::kUplink, {kConference}, kConference, Mode::kEnforce});
