@@ -69,7 +69,7 @@ TEST(PolicyDecider, TheEventQueueIsBoundedCountsWhatItDropsAndIsOldestFirst) {
   EngineEvent e;
   EXPECT_FALSE(decider.popEvent(e)) << "a new decider has nothing to say";
   for (size_t i = 0; i < kMaxQueuedEvents + 5; ++i) {
-    decider.report({"link_down", tables::MacAddress{}, 0, static_cast<int64_t>(i), "event " + std::to_string(i)});
+    decider.report({tables::EventType::kLinkDown, tables::MacAddress{}, 0, static_cast<int64_t>(i), "event " + std::to_string(i)});
   }
   EXPECT_EQ(decider.counters().eventsDropped, 5u) << "the events past the bound are counted, never silent";
   size_t popped = 0;
@@ -83,9 +83,9 @@ TEST(PolicyDecider, TheEventQueueIsBoundedCountsWhatItDropsAndIsOldestFirst) {
   EXPECT_EQ(first, "event 0");
   EXPECT_EQ(last, "event " + std::to_string(kMaxQueuedEvents - 1)) << "the newest are the ones dropped";
   // Room again once drained.
-  decider.report({"link_up", tables::MacAddress{}, 0, 0, ""});
+  decider.report({tables::EventType::kLinkUp, tables::MacAddress{}, 0, 0, ""});
   EXPECT_TRUE(decider.popEvent(e));
-  EXPECT_EQ(e.event, "link_up");
+  EXPECT_EQ(e.event, tables::EventType::kLinkUp);
 }
 
 TEST(PolicyDecider, APolicySwapReplacesKnownDevicesBeforeTheirNextFrame) {

@@ -71,13 +71,13 @@ TEST_F(SwitchDropEventsTest, OneEventPerPortAndReasonPerHoldWhateverTheSourceMac
   drop(forward::DropReason::kMacLimit, 0, 98, 100 * kSecond);     // the other reason: its own event
   std::vector<EngineEvent> events = drain();
   ASSERT_EQ(events.size(), 3u);
-  EXPECT_EQ(events[0].event, "vlan_hopping");
+  EXPECT_EQ(events[0].event, tables::EventType::kVlanHopping);
   EXPECT_EQ(events[0].port, 0u);
   EXPECT_EQ(events[0].mac, mac(0)) << "vlan_hopping names the frame's source";
   EXPECT_EQ(events[0].timeNs, 100 * kSecond);
   EXPECT_EQ(events[0].detail, "double-tagged frame on port eth1");
   EXPECT_EQ(events[1].port, 1u);
-  EXPECT_EQ(events[2].event, "mac_limit");
+  EXPECT_EQ(events[2].event, tables::EventType::kMacLimit);
   EXPECT_EQ(events[2].mac, tables::MacAddress{}) << "mac_limit concerns the port: no device, so the feed folds a flood";
   EXPECT_NE(events[2].detail.find("a new MAC (02:00:00:00:00:62) on access port eth1"), std::string::npos)
       << events[2].detail;
