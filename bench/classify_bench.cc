@@ -51,8 +51,8 @@ bool load(const std::string& name) {
   auto rules = classify::loadClassbenchRules((dataDir() / (name + ".rules")).string());
   auto trace = classify::loadClassbenchTrace((dataDir() / (name + ".trace")).string());
   if (!rules || !trace) {
-    std::cerr << "classify_bench: skipping " << name << ": "
-              << (!rules ? rules.error().message : trace.error().message) << "\n";
+    std::cerr << "classify_bench: skipping " << name << ": " << (!rules ? rules.error().message : trace.error().message)
+              << "\n";
     return false;
   }
   Dataset d;
@@ -62,9 +62,8 @@ bool load(const std::string& name) {
   std::mt19937_64 rng(12345);
   for (size_t i = 0; i < d.trace.size(); ++i) {
     uint8_t proto = rng() % 4 == 0 ? 17 : 6;
-    d.uniform.push_back(classify::FlowKey::ipv4(0, static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng()),
-                                                proto, static_cast<uint16_t>(rng()),
-                                                static_cast<uint16_t>(rng())));
+    d.uniform.push_back(classify::FlowKey::ipv4(0, static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng()), proto,
+                                                static_cast<uint16_t>(rng()), static_cast<uint16_t>(rng())));
   }
   auto fast = classify::Classifier::build(d.rules);
   auto linear = classify::LinearClassifier::build(d.rules);
@@ -81,8 +80,7 @@ bool load(const std::string& name) {
 void setRate(benchmark::State& state, size_t lookups) {
   double n = static_cast<double>(lookups) * static_cast<double>(state.iterations());
   state.counters["lookups_per_s"] = benchmark::Counter(n, benchmark::Counter::kIsRate);
-  state.counters["time_per_lookup"] =
-      benchmark::Counter(n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["time_per_lookup"] = benchmark::Counter(n, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 template <class C>
@@ -179,8 +177,7 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("cache/trace_cold/" + s).c_str(), cacheColdHitRate, s)->UseRealTime();
   }
   if (!loaded) {
-    std::cerr << "classify_bench: no ClassBench data under " << dataDir()
-              << " (set PORTVAKT_CLASSBENCH_DIR)\n";
+    std::cerr << "classify_bench: no ClassBench data under " << dataDir() << " (set PORTVAKT_CLASSBENCH_DIR)\n";
     return 1;
   }
   benchmark::RunSpecifiedBenchmarks();

@@ -61,9 +61,14 @@ struct Bench {
     fw::SwitchConfig c;
     c.zoneVlans = {99, 10, 20};
     for (int i = 0; i < kAccessPorts; ++i)
-      c.ports.push_back({"acc" + std::to_string(i), fw::PortRole::kAccess, {kQuarantine, kRegion, kVoice}, kQuarantine,
-                         8, portvakt::tables::Mode::kEnforce});
-    c.ports.push_back({"trunk", fw::PortRole::kTrunk, {kRegion, kVoice}, fw::kNoZone, 0, portvakt::tables::Mode::kEnforce});
+      c.ports.push_back({"acc" + std::to_string(i),
+                         fw::PortRole::kAccess,
+                         {kQuarantine, kRegion, kVoice},
+                         kQuarantine,
+                         8,
+                         portvakt::tables::Mode::kEnforce});
+    c.ports.push_back(
+        {"trunk", fw::PortRole::kTrunk, {kRegion, kVoice}, fw::kNoZone, 0, portvakt::tables::Mode::kEnforce});
     c.ports.push_back({"up-region", fw::PortRole::kUplink, {kRegion}, kRegion, 0, portvakt::tables::Mode::kEnforce});
     c.ports.push_back({"up-voice", fw::PortRole::kUplink, {kVoice}, kVoice, 0, portvakt::tables::Mode::kEnforce});
     // Two devices per access port: a PC (region) and a phone (voice).
@@ -73,7 +78,8 @@ struct Bench {
     // Learn everyone once.
     push(kUplinkRegion, frame(MacAddress{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, kServer, -1, 64));
     for (int i = 0; i < 2 * kAccessPorts; ++i)
-      push(static_cast<fw::PortIndex>(i / 2), frame(MacAddress{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, hostMac(i), -1, 64));
+      push(static_cast<fw::PortIndex>(i / 2),
+           frame(MacAddress{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, hostMac(i), -1, 64));
     frames.clear();
     ports.clear();
   }
@@ -97,7 +103,8 @@ struct Bench {
       benchmark::DoNotOptimize(sw->process(f));
       if (++i == frames.size()) i = 0;
     }
-    state.counters["frames_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+    state.counters["frames_per_s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
     state.counters["ns_per_frame"] = benchmark::Counter(static_cast<double>(state.iterations()),
                                                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
     if (sw->drops().total() != 0) state.SkipWithError("frames were dropped");
@@ -142,8 +149,8 @@ BENCHMARK(BM_TrunkToAccessTagPop)->Arg(64)->Arg(512)->Arg(1514);
 void BM_AccessBroadcastFlood(benchmark::State& state) {
   Bench b;
   for (int i = 0; i < 2 * kAccessPorts; i += 2) {
-    b.frames.push_back(frame(MacAddress{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, hostMac(i), -1,
-                             static_cast<size_t>(state.range(0))));
+    b.frames.push_back(
+        frame(MacAddress{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}, hostMac(i), -1, static_cast<size_t>(state.range(0))));
     b.ports.push_back(static_cast<fw::PortIndex>(i / 2));
   }
   b.run(state);

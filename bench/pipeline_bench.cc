@@ -20,8 +20,8 @@ using packet::kEtherTypeIpv4;
 using packet::kIpProtoTcp;
 using packet::kIpProtoUdp;
 
-constexpr std::string_view kEklient = "3c:52:82:1a:2b:3c", kGateway = "00:00:5e:00:01:0a",
-                           kLaptop = "a4:83:e7:00:00:01", kBar = "c0:28:8d:00:00:07";
+constexpr std::string_view kEklient = "3c:52:82:1a:2b:3c", kGateway = "00:00:5e:00:01:0a", kLaptop = "a4:83:e7:00:00:01",
+                           kBar = "c0:28:8d:00:00:07";
 
 // Roughly what a small clinic's access ports carry: mostly eKlient TCP toward
 // RDnet, phone media, some broadcast and discovery, a quarantined laptop.
@@ -30,14 +30,24 @@ std::vector<Bytes> clinicMix() {
   auto tcpTo = [&](std::string_view src, const char* from, const char* to, uint16_t port) {
     return ethernet(kGateway, src, kEtherTypeIpv4, ipv4(from, to, kIpProtoTcp, tcp(50000, port, 0x10, Writer()))).data;
   };
-  Writer discover = ethernet(kBroadcast, kEklient, kEtherTypeIpv4,
-                             ipv4("0.0.0.0", "255.255.255.255", kIpProtoUdp,
-                                  udp(68, 67, dhcp(1, 7, kEklient, {dhcpOption(53, Bytes{1}), dhcpOption(60, "MSFT 5.0"),
-                                                                    dhcpOption(55, windows)}))));
+  Writer discover = ethernet(
+      kBroadcast, kEklient, kEtherTypeIpv4,
+      ipv4("0.0.0.0", "255.255.255.255", kIpProtoUdp,
+           udp(68, 67,
+               dhcp(1, 7, kEklient, {dhcpOption(53, Bytes{1}), dhcpOption(60, "MSFT 5.0"), dhcpOption(55, windows)}))));
   Writer rtp = ethernet(kGateway, kPhoneMac, kEtherTypeIpv4,
                         ipv4("10.30.0.7", "198.18.0.5", kIpProtoUdp, udp(12000, 12000, Writer().zeros(160))));
-  Writer arp = ethernet(kBroadcast, kEklient, kEtherTypeArp, Writer().u16(1).u16(0x0800).u8(6).u8(4).u16(1).mac(kEklient)
-                                                               .ip4("10.10.0.23").mac("00:00:00:00:00:00").ip4("10.10.0.1"));
+  Writer arp = ethernet(kBroadcast, kEklient, kEtherTypeArp,
+                        Writer()
+                            .u16(1)
+                            .u16(0x0800)
+                            .u8(6)
+                            .u8(4)
+                            .u16(1)
+                            .mac(kEklient)
+                            .ip4("10.10.0.23")
+                            .mac("00:00:00:00:00:00")
+                            .ip4("10.10.0.1"));
   std::vector<Bytes> mix;
   for (int i = 0; i < 12; ++i) mix.push_back(tcpTo(kEklient, "10.10.0.23", "10.20.0.5", 443));
   for (int i = 0; i < 3; ++i) mix.push_back(rtp.data);
@@ -66,7 +76,8 @@ io::Frame frameOf(const Bytes& b, uint16_t port, int64_t now) {
 
 void setRate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
-  state.counters["frames_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["frames_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   state.counters["ns_per_frame"] = benchmark::Counter(static_cast<double>(state.iterations()),
                                                       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }

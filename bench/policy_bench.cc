@@ -73,11 +73,13 @@ std::vector<Prefix> notInternet() {
 tables::CompiledPolicy clinicPolicy() {
   tables::CompiledPolicy p;
   p.name = "vardcentral-karlstad";
-  for (const char* z : {"region", "voice", "conference", "quarantine", "printers"}) p.zones.push_back({z, 0, "", false, false, {}, {}});
+  for (const char* z : {"region", "voice", "conference", "quarantine", "printers"})
+    p.zones.push_back({z, 0, "", false, false, {}, {}});
   enum : ZoneId { kRegion, kVoice, kConference, kQuarantine, kPrinters };
   auto& f = p.flows;
   f.push_back(flow("invariant:voice-never-region", kVoice, kRegion, {}, {}, Protocol::kAny, {}, Action::kDeny));
-  f.push_back(flow("invariant:voice-never-rdnet", kVoice, kNoZone, {pfx("10.0.0.0/8")}, {}, Protocol::kAny, {}, Action::kDeny));
+  f.push_back(
+      flow("invariant:voice-never-rdnet", kVoice, kNoZone, {pfx("10.0.0.0/8")}, {}, Protocol::kAny, {}, Action::kDeny));
   f.push_back(flow("invariant:region-never-voice", kRegion, kVoice, {}, {}, Protocol::kAny, {}, Action::kDeny));
   f.push_back(flow("invariant:conference-never-region", kConference, kRegion, {}, {}, Protocol::kAny, {}, Action::kDeny));
   f.push_back(flow("invariant:conference-never-rdnet", kConference, kNoZone, {pfx("10.0.0.0/8")}, {}, Protocol::kAny, {},
@@ -110,8 +112,8 @@ tables::CompiledPolicy regionPolicy() {
     ZoneId other = static_cast<ZoneId>((z + 1 + pick(kZones - 1)) % kZones);
     f.push_back(flow("invariant", static_cast<ZoneId>(z), other, {}, {}, Protocol::kAny, {}, Action::kDeny));
     if (z % 3 != 0) {
-      f.push_back(flow("invariant", static_cast<ZoneId>(z), kNoZone, {pfx("10.0.0.0/8")}, {}, Protocol::kAny, {},
-                       Action::kDeny));
+      f.push_back(
+          flow("invariant", static_cast<ZoneId>(z), kNoZone, {pfx("10.0.0.0/8")}, {}, Protocol::kAny, {}, Action::kDeny));
     }
   }
   for (int z = 0; z < kZones; ++z) {
@@ -127,7 +129,8 @@ tables::CompiledPolicy regionPolicy() {
     // Internet with carve-outs: the private ranges plus a site block list.
     std::vector<Prefix> except = notInternet();
     for (int i = 0; i < 3; ++i) except.push_back(v4(static_cast<uint32_t>(rng()), 20 + static_cast<int>(pick(9))));
-    for (uint16_t port : {443, 80}) f.push_back(flow("internet-web", from, kNoZone, internet(), except, Protocol::kTcp, {port, port}));
+    for (uint16_t port : {443, 80})
+      f.push_back(flow("internet-web", from, kNoZone, internet(), except, Protocol::kTcp, {port, port}));
     f.push_back(flow("internet-dns", from, kNoZone, {pfx("0.0.0.0/0")}, except, Protocol::kUdp, {53, 53}));
     f.push_back(flow("internet-ping", from, kNoZone, {pfx("0.0.0.0/0")}, except, Protocol::kIcmp));
     // Zone targets: printers, servers, phones of the same site.
@@ -146,7 +149,8 @@ tables::CompiledPolicy regionPolicy() {
       if (to.length > 56) to.addr[7] = static_cast<uint8_t>(pick(256));
       f.push_back(flow("v6-service", from, kNoZone, {to}, {}, Protocol::kTcp, {443, 443}));
     }
-    f.push_back(flow("rdnet-any", from, kNoZone, {v4(0x0a000000u | (static_cast<uint32_t>(z) << 16), 16)}, {}, Protocol::kAny));
+    f.push_back(
+        flow("rdnet-any", from, kNoZone, {v4(0x0a000000u | (static_cast<uint32_t>(z) << 16), 16)}, {}, Protocol::kAny));
   }
   return p;
 }

@@ -161,21 +161,21 @@ constexpr uint8_t kRxDirectIfMac[6] = {0x02, 0, 0, 0x77, 0, 0x32};
 constexpr uint8_t kSrcIp[4] = {10, 77, 0, 1};
 constexpr uint8_t kDstIp[4] = {10, 77, 0, 2};  // the policy's bench-sink
 constexpr uint16_t kSrcPort = 40000;
-constexpr uint16_t kDstPort = 9000;            // the policy's bench-udp flow
-constexpr uint32_t kMagic = 0x50564200;        // "PVB\0" xor run id
+constexpr uint16_t kDstPort = 9000;                             // the policy's bench-udp flow
+constexpr uint32_t kMagic = 0x50564200;                         // "PVB\0" xor run id
 constexpr uint8_t kFloodMac[6] = {0x02, 0, 0, 0x77, 0, 0x66};   // the flooding device on eth2
 constexpr uint8_t kMovingMac[6] = {0x02, 0, 0, 0x77, 0, 0x67};  // sent from eth2 and eth0 in turn
 constexpr uint8_t kBulkMac[6] = {0x02, 0, 0, 0x77, 0, 0x68};    // pinned in veth-bench.yaml: the bulk flow on eth2
 constexpr uint8_t kTxBridgeMac[6] = {0x02, 0, 0, 0x77, 0, 0x31};
 constexpr uint8_t kRxBridgeMac[6] = {0x02, 0, 0, 0x77, 0, 0x32};
 constexpr uint8_t kRxBridgeIfMac[6] = {0x02, 0, 0, 0x77, 0, 0x42};  // as kRxSwitchIfMac: frames arrive as OTHERHOST
-constexpr uint16_t kBulkPort = 9001;           // the policy's bench-bulk flow; the receiver's filter ignores it
-constexpr uint8_t kTosEf = 46 << 2;            // DSCP EF
-constexpr size_t kHeaders = 14 + 20 + 8;       // Ethernet, IPv4, UDP
-constexpr size_t kPayloadOffset = kHeaders;    // magic^run (4), seq (4), send time ns (8)
+constexpr uint16_t kBulkPort = 9001;         // the policy's bench-bulk flow; the receiver's filter ignores it
+constexpr uint8_t kTosEf = 46 << 2;          // DSCP EF
+constexpr size_t kHeaders = 14 + 20 + 8;     // Ethernet, IPv4, UDP
+constexpr size_t kPayloadOffset = kHeaders;  // magic^run (4), seq (4), send time ns (8)
 constexpr size_t kMinFrame = kHeaders + 16;
 constexpr size_t kSendBatch = 64;
-constexpr unsigned kRecvSnap = 64;             // bytes of each frame the receiver's ring keeps
+constexpr unsigned kRecvSnap = 64;  // bytes of each frame the receiver's ring keeps
 
 int64_t monoNs() {
   struct timespec ts;
@@ -220,12 +220,12 @@ struct Lab {
   std::vector<std::vector<char*>> cleanupArgv;
   int nsFd[3] = {-1, -1, -1};
   // sockets
-  int txDirect = -1, txSwitch = -1;   // senders (tx namespace)
+  int txDirect = -1, txSwitch = -1;       // senders (tx namespace)
   int txBridge = -1, rxBridgeLearn = -1;  // the kernel bridge's sender (tx) and learning frame (rx)
-  bool bridge = false;                // the bridge and its nft rule set are up
-  int txFlood = -1, txMove = -1;      // the flood (fl0) and the moving MAC's frames on the sender's jack (lan0)
-  RxRing rxDirect, rxSwitch, rxBridge;   // receivers (rx namespace)
-  int rxLearn = -1;                   // rx namespace, sends one frame so the switch learns the receiver
+  bool bridge = false;                    // the bridge and its nft rule set are up
+  int txFlood = -1, txMove = -1;          // the flood (fl0) and the moving MAC's frames on the sender's jack (lan0)
+  RxRing rxDirect, rxSwitch, rxBridge;    // receivers (rx namespace)
+  int rxLearn = -1;                       // rx namespace, sends one frame so the switch learns the receiver
 };
 Lab g_lab;
 enum { kTx = 0, kRx = 1, kSw = 2 };
@@ -417,7 +417,8 @@ RxRing openReceiver(const char* ifname) {
   if (fd < 0) return ring;
   // ldb [23] (IP protocol); jeq 17; ldh [36] (UDP destination port, IHL 5); jeq 9000; ret snap | ret 0
   struct sock_filter code[] = {
-      {0x30, 0, 0, 23}, {0x15, 0, 3, 17}, {0x28, 0, 0, 36}, {0x15, 0, 1, kDstPort}, {0x06, 0, 0, kRecvSnap}, {0x06, 0, 0, 0},
+      {0x30, 0, 0, 23},       {0x15, 0, 3, 17},        {0x28, 0, 0, 36},
+      {0x15, 0, 1, kDstPort}, {0x06, 0, 0, kRecvSnap}, {0x06, 0, 0, 0},
   };
   struct sock_fprog prog = {static_cast<unsigned short>(sizeof code / sizeof code[0]), code};
   int version = TPACKET_V3, one = 1;
@@ -453,7 +454,8 @@ void setupLab() {
   if (g_lab.ipPath.empty()) die("the ip command (iproute2) is missing");
   const char* override = std::getenv("PORTVAKTD");
   g_lab.daemonPath = override && *override ? override : PORTVAKTD_PATH;
-  if (access(g_lab.daemonPath.c_str(), X_OK) != 0) die("portvaktd not found at " + g_lab.daemonPath + " (build it first)");
+  if (access(g_lab.daemonPath.c_str(), X_OK) != 0)
+    die("portvaktd not found at " + g_lab.daemonPath + " (build it first)");
   const std::string& ip = g_lab.ipPath;
   removeStaleLabs(ip);
 
@@ -518,17 +520,20 @@ void setupLab() {
     mustRun({ip, "-n", sw, "link", "set", "br0", "up"});
     const std::string rules = g_lab.work + "/bridge.nft";
     if (FILE* f = std::fopen(rules.c_str(), "w")) {
-      std::fputs("table bridge pvbench {\n"
-                 "  chain forward {\n"
-                 "    type filter hook forward priority 0; policy drop;\n"
-                 "    ether type ip ip daddr 10.77.0.2 udp dport 9000 accept\n"
-                 "  }\n"
-                 "}\n", f);
+      std::fputs(
+          "table bridge pvbench {\n"
+          "  chain forward {\n"
+          "    type filter hook forward priority 0; policy drop;\n"
+          "    ether type ip ip daddr 10.77.0.2 udp dport 9000 accept\n"
+          "  }\n"
+          "}\n",
+          f);
       std::fclose(f);
     }
     g_lab.bridge = run({ip, "netns", "exec", sw, nft, "-f", rules});
   }
-  if (!g_lab.bridge) std::fprintf(stderr, "veth_forward_bench: no kernel bridge column (needs the bridge module and nft)\n");
+  if (!g_lab.bridge)
+    std::fprintf(stderr, "veth_forward_bench: no kernel bridge column (needs the bridge module and nft)\n");
 
   for (int i = 0; i < 3; ++i) {
     std::string path = "/run/netns/" + g_lab.ns[i];
@@ -546,18 +551,27 @@ void setupLab() {
   g_lab.rxBridgeLearn = inNamespace(kRx, [] { return openSender("b1"); });
   g_lab.rxBridge = inNamespace(kRx, [] { return openReceiver("b1"); });
   if (g_lab.txBridge < 0 || g_lab.rxBridgeLearn < 0 || g_lab.rxBridge.fd < 0) g_lab.bridge = false;
-  if (g_lab.txDirect < 0 || g_lab.txSwitch < 0 || g_lab.rxLearn < 0 || g_lab.txFlood < 0 || g_lab.txMove < 0 || g_lab.rxDirect.fd < 0 || g_lab.rxSwitch.fd < 0)
+  if (g_lab.txDirect < 0 || g_lab.txSwitch < 0 || g_lab.rxLearn < 0 || g_lab.txFlood < 0 || g_lab.txMove < 0 ||
+      g_lab.rxDirect.fd < 0 || g_lab.rxSwitch.fd < 0)
     die(std::string("AF_PACKET sockets in the lab namespaces: ") + std::strerror(errno));
 
   // portvaktd in the switch namespace, through `ip netns exec` (which also
   // mounts that namespace's /sys) as the e2e tests start it. PDEATHSIG: it
   // dies with us even if we are killed with SIGKILL.
   const std::string log = g_lab.work + "/daemon.log";
-  std::vector<std::string> args = {ip,          "netns",   "exec",  sw,   g_lab.daemonPath,
-                                   "--policy",  PORTVAKT_SOURCE_DIR "/bench/veth-bench.yaml",
-                                   "--socket",  g_lab.work + "/api.sock",
-                                   "--metrics", "",
-                                   "--state-dir", g_lab.work + "/state"};
+  std::vector<std::string> args = {ip,
+                                   "netns",
+                                   "exec",
+                                   sw,
+                                   g_lab.daemonPath,
+                                   "--policy",
+                                   PORTVAKT_SOURCE_DIR "/bench/veth-bench.yaml",
+                                   "--socket",
+                                   g_lab.work + "/api.sock",
+                                   "--metrics",
+                                   "",
+                                   "--state-dir",
+                                   g_lab.work + "/state"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -628,7 +642,8 @@ void stamp(uint8_t* frame, uint32_t run, uint32_t seq, int64_t t) {
 
 // An IPv6 frame from the flooding device: link-local fe80::66 to `dstIp`
 // (16 bytes) and `dstMac`, hop limit 255, `next` header with `l4`; padded to 60.
-std::vector<uint8_t> ipv6Frame(const uint8_t* dstMac, const uint8_t* dstIp, uint8_t next, const std::vector<uint8_t>& l4) {
+std::vector<uint8_t> ipv6Frame(const uint8_t* dstMac, const uint8_t* dstIp, uint8_t next,
+                               const std::vector<uint8_t>& l4) {
   std::vector<uint8_t> f(std::max(14 + 40 + l4.size(), kMinFrame), 0);
   std::memcpy(&f[0], dstMac, 6);
   std::memcpy(&f[6], kFloodMac, 6);
@@ -654,10 +669,10 @@ std::vector<std::vector<uint8_t>> floodFrames() {
   const uint8_t allNodesMac[6] = {0x33, 0x33, 0, 0, 0, 1};
   const uint8_t allNodes[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   const std::vector<uint8_t> ra = {134, 0, 0, 0, 64, 0xc0, 0x07, 0x08, 0, 0, 0, 0, 0, 0, 0, 0};  // lifetime 1800 s
-  const std::vector<uint8_t> dhcpv6Reply = {0x02, 0x23, 0x02, 0x22, 0, 16, 0, 0,  // UDP 547 -> 546, length 16
-                                            7,    0x12, 0x34, 0x56,                 // REPLY, transaction id
-                                            0,    14,   0,    0};                   // option RAPID_COMMIT
-  std::vector<uint8_t> na = {136, 0, 0, 0, 0x20, 0, 0, 0};  // override flag
+  const std::vector<uint8_t> dhcpv6Reply = {0x02, 0x23, 0x02, 0x22, 0, 16, 0, 0,       // UDP 547 -> 546, length 16
+                                            7,    0x12, 0x34, 0x56,                    // REPLY, transaction id
+                                            0,    14,   0,    0};                      // option RAPID_COMMIT
+  std::vector<uint8_t> na = {136, 0, 0, 0, 0x20, 0, 0, 0};                             // override flag
   const uint8_t gateway[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};  // veth-bench.yaml's lab gateway
   na.insert(na.end(), gateway, gateway + 16);
   return {ipv6Frame(allNodesMac, allNodes, 58, ra), ipv6Frame(allNodesMac, allNodes, 17, dhcpv6Reply),
@@ -811,7 +826,7 @@ struct RecvResult {
   uint64_t sockDrops = 0;
   int64_t firstNs = 0, lastNs = 0;  // CLOCK_MONOTONIC
   std::vector<int64_t> latencyNs;
-  double clockStepUs = 0;           // change of CLOCK_REALTIME - CLOCK_MONOTONIC during the run
+  double clockStepUs = 0;  // change of CLOCK_REALTIME - CLOCK_MONOTONIC during the run
 };
 
 // CLOCK_REALTIME - CLOCK_MONOTONIC, read as a tight pair (the kernel stamps
@@ -840,7 +855,8 @@ size_t readBlocks(RxRing& ring, F f) {
     auto* block = reinterpret_cast<struct tpacket_block_desc*>(ring.map + ring.current * ring.blockSize);
     if ((__atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0) break;
     const uint32_t n = block->hdr.bh1.num_pkts;
-    auto* h = reinterpret_cast<struct tpacket3_hdr*>(reinterpret_cast<uint8_t*>(block) + block->hdr.bh1.offset_to_first_pkt);
+    auto* h =
+        reinterpret_cast<struct tpacket3_hdr*>(reinterpret_cast<uint8_t*>(block) + block->hdr.bh1.offset_to_first_pkt);
     for (uint32_t i = 0; i < n; ++i) {
       f(reinterpret_cast<const uint8_t*>(h) + h->tp_mac, h->tp_snaplen,
         static_cast<int64_t>(h->tp_sec) * 1'000'000'000 + h->tp_nsec);
@@ -1005,7 +1021,8 @@ void learnBridgeReceiver(bool bridgeNetfilter) {
   // The bridge learns the receiver's MAC on bout (before any filter), and
   // bridge netfilter is switched for the run (a per-namespace sysctl).
   run({g_lab.ipPath, "netns", "exec", g_lab.ns[kSw], "sysctl", "-qw",
-       std::string("net.bridge.bridge-nf-call-iptables=") + (bridgeNetfilter ? "1" : "0")}, true);
+       std::string("net.bridge.bridge-nf-call-iptables=") + (bridgeNetfilter ? "1" : "0")},
+      true);
   std::vector<uint8_t> f = makeFrame(60, kTxBridgeMac, kRxBridgeMac, kDstIp, kSrcIp, kDstPort, kSrcPort);
   stamp(f.data(), 0, 0, 0);
   (void)send(g_lab.rxBridgeLearn, f.data(), f.size(), 0);
@@ -1049,10 +1066,13 @@ RunResult runOnce(Path path, size_t frameLen, uint32_t count, double rate) {
   r.txFps = r.seconds > 0 ? static_cast<double>(sr.sent) / r.seconds : static_cast<double>(sr.sent);
   const double rxSeconds = static_cast<double>(rr.lastNs - sr.firstNs) / 1e9;
   r.rxFps = rxSeconds > 0 ? static_cast<double>(rr.received) / rxSeconds : 0;
-  r.lossPct = sr.sent ? 100.0 * static_cast<double>(sr.sent - std::min(sr.sent, rr.received)) / static_cast<double>(sr.sent) : 0;
+  r.lossPct =
+      sr.sent ? 100.0 * static_cast<double>(sr.sent - std::min(sr.sent, rr.received)) / static_cast<double>(sr.sent) : 0;
   r.p50Us = percentileUs(rr.latencyNs, 0.50);
   r.p99Us = percentileUs(rr.latencyNs, 0.99);
-  r.maxUs = rr.latencyNs.empty() ? NAN : static_cast<double>(*std::max_element(rr.latencyNs.begin(), rr.latencyNs.end())) / 1000.0;
+  r.maxUs = rr.latencyNs.empty()
+                ? NAN
+                : static_cast<double>(*std::max_element(rr.latencyNs.begin(), rr.latencyNs.end())) / 1000.0;
   r.senderCpuNsPerFrame = sr.sent ? static_cast<double>(sr.cpuNs) / static_cast<double>(sr.sent) : NAN;
   r.daemonCpuNsPerFrame = daemon && rr.received && daemonCpu0 >= 0 && daemonCpu1 >= 0
                               ? static_cast<double>(daemonCpu1 - daemonCpu0) / static_cast<double>(rr.received)
@@ -1109,9 +1129,9 @@ double voiceRate() {
 }
 constexpr double kVoiceSeconds = 3;
 constexpr double kIdleRate = 10'000;
-constexpr uint32_t kMaxFrames = 1'000'000;   // ~1-2 s at the veth's rate
+constexpr uint32_t kMaxFrames = 1'000'000;  // ~1-2 s at the veth's rate
 constexpr double kPacedSeconds = 1.5;
-constexpr uint32_t kIdleFrames = 20'000;     // 2 s at 10 k/s
+constexpr uint32_t kIdleFrames = 20'000;  // 2 s at 10 k/s
 
 double directMaxRate(size_t size) {
   auto& v = g_directMaxRx[size];
@@ -1181,14 +1201,17 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
   if (path != Path::kDirect && !isBridge(path)) state.counters["daemon_cpu_ns"] = r.daemonCpuNsPerFrame;
   std::string label;
   if (r.sendErrors) label += std::to_string(r.sendErrors) + " frames refused by the kernel; ";
-  if (std::fabs(r.clockStepUs) > 20) label += "the wall clock moved by " + std::to_string(r.clockStepUs) + " us against the monotonic clock: latency off by up to that";
+  if (std::fabs(r.clockStepUs) > 20)
+    label += "the wall clock moved by " + std::to_string(r.clockStepUs) +
+             " us against the monotonic clock: latency off by up to that";
   if (!label.empty()) state.SetLabel(label);
 }
 
 void printSummary() {
   size_t reps = 0;
   for (const auto& [name, runs] : g_results) reps = std::max(reps, runs.size());
-  std::printf("\nForwarding through portvaktd vs direct veth (each cell: median of %zu run%s)\n", reps, reps == 1 ? "" : "s");
+  std::printf("\nForwarding through portvaktd vs direct veth (each cell: median of %zu run%s)\n", reps,
+              reps == 1 ? "" : "s");
   std::printf("%-5s %-15s | %-42s | %-50s | %-6s %-15s\n", "frame", "load", "direct veth", "through portvaktd", "rx",
               "added latency");
   std::printf("%-5s %-15s | %8s %6s %6s %7s %9s | %8s %8s %6s %6s %7s %9s | %6s %7s %7s\n", "", "", "rx/s", "loss%",
@@ -1210,9 +1233,10 @@ void printSummary() {
       const double ptx = med(p, &RunResult::txFps), prx = med(p, &RunResult::rxFps), pl = med(p, &RunResult::lossPct),
                    p50 = med(p, &RunResult::p50Us), p99 = med(p, &RunResult::p99Us),
                    pcpu = med(p, &RunResult::daemonCpuNsPerFrame);
-      std::printf("%-5s %-15s | %8.0f %6.2f %6.1f %7.1f %9.0f | %8.0f %8.0f %6.2f %6.1f %7.1f %9.0f | %5.1f%% %7.1f %7.1f\n",
-                  (std::to_string(size) + "B").c_str(), loadName(load), drx, dl, d50, d99, dcpu, ptx, prx, pl, p50, p99,
-                  pcpu, 100.0 * prx / drx, p50 - d50, p99 - d99);
+      std::printf(
+          "%-5s %-15s | %8.0f %6.2f %6.1f %7.1f %9.0f | %8.0f %8.0f %6.2f %6.1f %7.1f %9.0f | %5.1f%% %7.1f %7.1f\n",
+          (std::to_string(size) + "B").c_str(), loadName(load), drx, dl, d50, d99, dcpu, ptx, prx, pl, p50, p99, pcpu,
+          100.0 * prx / drx, p50 - d50, p99 - d99);
     }
   }
   std::printf(
@@ -1251,15 +1275,18 @@ void printSummary() {
     }
   }
   if (bridgeHeader) {
-    std::printf("ratio: rx/s of the direct pair's in the same run; p99 added: minus the direct pair's p99 (us);\n"
-                "pvd/bridge: portvaktd's rx/s over the bridge's with br_nf off. Issue 18 asks for portvaktd >= 85 %% of\n"
-                "direct at 64 B and never below the bridge.\n");
+    std::printf(
+        "ratio: rx/s of the direct pair's in the same run; p99 added: minus the direct pair's p99 (us);\n"
+        "pvd/bridge: portvaktd's rx/s over the bridge's with br_nf off. Issue 18 asks for portvaktd >= 85 %% of\n"
+        "direct at 64 B and never below the bridge.\n");
   }
   auto voice = g_results.find(caseName(64, Load::kVoice, Path::kVoiceUnderBulk));
   auto unmarked = g_results.find(caseName(64, Load::kVoice, Path::kUnmarkedUnderBulk));
   if (voice != g_results.end() || unmarked != g_results.end()) {
-    std::printf("\nVoice under bulk: %.0f frames/s from the sender's jack while a second device on eth2 sends bulk to the\n"
-                "same uplink as fast as it can (issue 18)\n", voiceRate());
+    std::printf(
+        "\nVoice under bulk: %.0f frames/s from the sender's jack while a second device on eth2 sends bulk to the\n"
+        "same uplink as fast as it can (issue 18)\n",
+        voiceRate());
     std::printf("%-22s | %8s %8s %7s %8s %8s %8s | %9s\n", "frames", "sent", "rx", "loss%", "p50us", "p99us", "maxus",
                 "bulk/s");
     for (auto it : {voice, unmarked}) {
@@ -1278,8 +1305,9 @@ void printSummary() {
                   it == voice ? "DSCP EF (priority)" : "unmarked (bulk)", median(sent), median(rx), median(loss),
                   median(p50), median(p99), median(mx), median(bulk));
     }
-    std::printf("Zone lab is `priority: dscp` (bench/veth-bench.yaml): EF frames go first when portvaktd is behind;\n"
-                "latency is one-way, not minus the direct pair's. Issue 18 asks for no loss and p99 < 1 ms for voice.\n");
+    std::printf(
+        "Zone lab is `priority: dscp` (bench/veth-bench.yaml): EF frames go first when portvaktd is behind;\n"
+        "latency is one-way, not minus the direct pair's. Issue 18 asks for no loss and p99 < 1 ms for voice.\n");
   }
   bool header = false;
   for (size_t size : {size_t{64}, size_t{512}}) {
@@ -1292,7 +1320,8 @@ void printSummary() {
       return median(v);
     };
     if (!header) {
-      std::printf("\nThe legitimate flow at 80 %% of direct, without and with a flood on another access port (issue 13)\n");
+      std::printf(
+          "\nThe legitimate flow at 80 %% of direct, without and with a flood on another access port (issue 13)\n");
       std::printf("%-5s | %-31s | %-41s | %-6s\n", "frame", "without the flood (baseline)", "under the flood", "rx");
       std::printf("%-5s | %8s %6s %7s %7s | %8s %6s %7s %7s %8s | %6s\n", "", "rx/s", "loss%", "p50us", "p99us", "rx/s",
                   "loss%", "p50us", "p99us", "flood/s", "ratio");
@@ -1306,9 +1335,10 @@ void printSummary() {
                 med(flooded->second, &RunResult::p99Us), med(flooded->second, &RunResult::floodFps), 100.0 * frx / brx);
   }
   if (header) {
-    std::printf("flood: router advertisements, DHCPv6 replies and neighbour advertisements claiming the gateway from eth2,\n"
-                "and one MAC moving between eth2 and the sender's eth0 every 8 frames. Issue 13 asks for ratio >= 95 %%\n"
-                "and no loss.\n");
+    std::printf(
+        "flood: router advertisements, DHCPv6 replies and neighbour advertisements claiming the gateway from eth2,\n"
+        "and one MAC moving between eth2 and the sender's eth0 every 8 frames. Issue 13 asks for ratio >= 95 %%\n"
+        "and no loss.\n");
   }
 }
 
@@ -1318,8 +1348,9 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   if (geteuid() != 0) {
-    std::printf("skip: portvakt_veth_forward_bench needs root (network namespaces, veth pairs, AF_PACKET); "
-                "nothing was measured\n");
+    std::printf(
+        "skip: portvakt_veth_forward_bench needs root (network namespaces, veth pairs, AF_PACKET); "
+        "nothing was measured\n");
     return 0;
   }
   setupLab();

@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace portvakt::alerts {
 
 namespace {
@@ -14,7 +13,8 @@ using Json = nlohmann::ordered_json;
 
 bool validKey(std::string_view k) {
   if (k.empty() || k.size() > 32) return false;
-  return std::all_of(k.begin(), k.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  return std::all_of(k.begin(), k.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 // Cuts at most `max` bytes without splitting a UTF-8 sequence.

@@ -42,18 +42,18 @@ struct Alert {
   std::string event;       // a tables::EventType name (a record: kept as read from the store)
   tables::Severity severity = tables::Severity::kWarning;
   std::string site;
-  std::string port;        // interface name, may be empty
-  int vlan = -1;           // -1: none
-  std::string deviceMac;   // aa:bb:cc:dd:ee:ff, may be empty
+  std::string port;       // interface name, may be empty
+  int vlan = -1;          // -1: none
+  std::string deviceMac;  // aa:bb:cc:dd:ee:ff, may be empty
   std::vector<Evidence> evidence;
-  int64_t count = 1;       // identical events folded into this alert
+  int64_t count = 1;              // identical events folded into this alert
   std::string maintenanceWindow;  // the window in effect, if any
   bool suppressed = false;        // that window suppresses this event
 };
 
 // "pva-" + 24 hex digits of SHA-256(site, event, port, device, timeMs / bucketMs).
-std::string makeAlertId(std::string_view site, std::string_view event, std::string_view port,
-                        std::string_view device, int64_t timeMs, int64_t bucketMs);
+std::string makeAlertId(std::string_view site, std::string_view event, std::string_view port, std::string_view device,
+                        int64_t timeMs, int64_t bucketMs);
 
 // Drops items with bad keys, cuts long values (at a UTF-8 boundary), replaces
 // control characters, keeps at most kMaxEvidenceItems.

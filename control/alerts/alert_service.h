@@ -54,7 +54,7 @@ struct Event {
   tables::EventType type = tables::EventType::kDeviceNew;
   std::string port;
   int vlan = -1;
-  std::string mac;   // any MAC spelling; normalised
+  std::string mac;  // any MAC spelling; normalised
   std::vector<Evidence> evidence;
   int64_t timeMs = 0;  // 0: now
 };
@@ -81,8 +81,8 @@ class AlertService {
 
   store::Result<RaiseResult> raise(const Event& event);
 
-  void start();  // the dispatcher thread
-  void stop();   // stops it and writes pending folded counts
+  void start();      // the dispatcher thread
+  void stop();       // stops it and writes pending folded counts
   int deliverNow();  // one synchronous delivery round (when not started)
   store::Status flushFolds();
   std::vector<SinkStatus> sinkStatus() const;

@@ -30,7 +30,8 @@ int cefSeverity(tables::Severity s) {
 }
 
 std::string cefEventName(std::string_view event) {
-  if (std::optional<tables::EventType> type = tables::eventTypeFromName(event)) return std::string(tables::cefName(*type));
+  if (std::optional<tables::EventType> type = tables::eventTypeFromName(event))
+    return std::string(tables::cefName(*type));
   return std::string(event);
 }
 

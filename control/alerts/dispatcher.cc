@@ -78,8 +78,8 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
   int acked = 0;
   for (const auto& row : *due) {
     auto alert = fromRecord(row.alert);
-    DeliveryResult r = alert ? s.sink->deliver(*alert)
-                             : DeliveryResult{DeliveryOutcome::kRejected, "malformed alert row in the spool"};
+    DeliveryResult r =
+        alert ? s.sink->deliver(*alert) : DeliveryResult{DeliveryOutcome::kRejected, "malformed alert row in the spool"};
     int64_t t = now();
     std::optional<std::pair<bool, std::string>> stateChange;
     if (r.outcome == DeliveryOutcome::kAcked) {
@@ -89,7 +89,8 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
       if (!marked) {
         // The receiver has it; the spool does not know: it will be sent
         // again (the receiver deduplicates by the Idempotency-Key / id).
-        s.status.lastError = "delivered, but the spool could not record it (it will be sent again): " + marked.error().message;
+        s.status.lastError =
+            "delivered, but the spool could not record it (it will be sent again): " + marked.error().message;
         std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
       }
       ++s.status.delivered;

@@ -37,9 +37,9 @@ namespace portvakt::alerts {
 struct DispatcherOptions {
   int64_t retryBaseMs = 1000;
   int64_t retryMaxMs = 5 * 60 * 1000;
-  int batch = 100;             // rows per sink per round
-  int64_t idleWaitMs = 1000;   // longest sleep when nothing is due
-  int sinkFailedAfter = 3;     // consecutive failures before "sink down"
+  int batch = 100;                 // rows per sink per round
+  int64_t idleWaitMs = 1000;       // longest sleep when nothing is due
+  int sinkFailedAfter = 3;         // consecutive failures before "sink down"
   std::function<int64_t()> clock;  // Unix ms; default: system clock
 };
 

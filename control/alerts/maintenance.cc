@@ -260,7 +260,8 @@ store::Result<TimeZone> TimeZone::load(std::string_view name, const std::string&
     at += blockSize(c, 4);  // skip the 32-bit block; the 64-bit one follows
     if (size < at + 44 || data.compare(at, 4, "TZif") != 0) return bad("no second header");
     c = counts(at);
-    if (c.time > 10000 || c.type > 256 || c.type == 0 || c.chars > 4096 || c.leap > 1000) return bad("implausible counts");
+    if (c.time > 10000 || c.type > 256 || c.type == 0 || c.chars > 4096 || c.leap > 1000)
+      return bad("implausible counts");
     at += 44;
     timeSize = 8;
   }

@@ -69,7 +69,7 @@ class TimeZone {
 };
 
 struct WindowMatch {
-  std::string window;      // the window's name
+  std::string window;       // the window's name
   bool suppresses = false;  // the event is in that window's suppress list
 };
 

@@ -37,9 +37,7 @@ StormControl::Decision StormControl::decide(Alert alert, int64_t nowMs) {
     storm.port.clear();
     storm.vlan = -1;
     storm.deviceMac.clear();
-    storm.evidence = {{"storm", "rate_limited"},
-                      {"first_device", alert.deviceMac},
-                      {"first_port", alert.port}};
+    storm.evidence = {{"storm", "rate_limited"}, {"first_device", alert.deviceMac}, {"first_port", alert.port}};
     seen_[stormId] = (alert.timeMs / bucket + 1) * bucket;
     return Decision{true, std::move(storm), stormId};
   }

@@ -67,7 +67,7 @@ class StormControl {
   void forgetOld(int64_t nowMs);
 
   StormOptions options_;
-  std::unordered_map<std::string, int64_t> seen_;  // id -> bucket end (ms)
+  std::unordered_map<std::string, int64_t> seen_;   // id -> bucket end (ms)
   std::unordered_map<std::string, Tokens> tokens_;  // per event type
   std::unordered_map<std::string, Fold> folds_;
   int64_t lastSweepMs_ = 0;

@@ -60,8 +60,8 @@ class ClientCaStore {
   std::string crlFile_;
   mutable std::mutex mutex_;
   X509_STORE* store_ = nullptr;
-  FileStamp stamp_;      // of the file store_ was built from
-  FileStamp refused_;    // of the last file refused (so it is reported once)
+  FileStamp stamp_;    // of the file store_ was built from
+  FileStamp refused_;  // of the last file refused (so it is reported once)
   int reloads_ = 0;
 };
 

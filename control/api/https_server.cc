@@ -134,8 +134,9 @@ std::optional<std::string> buildRequest(const HttpsRoute& route, const std::map<
       if (value != "true" && value != "false") return "'" + name + "' must be true or false, not '" + value + "'";
       out[name] = value == "true";
     } else {
-      const bool digits = !value.empty() && value.size() <= 9 &&
-                          std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+      const bool digits = !value.empty() && value.size() <= 9 && std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c));
+      });
       if (!digits) return "'" + name + "' must be a whole number, not '" + value + "'";
       out[name] = std::stoll(value);
     }
@@ -168,8 +169,8 @@ struct HttpsServer::Impl {
     }
   }
 
-  void servePage(const httplib::Request& req, httplib::Response& res, const Identity& identity,
-                 const std::string& role, std::string& command) {
+  void servePage(const httplib::Request& req, httplib::Response& res, const Identity& identity, const std::string& role,
+                 std::string& command) {
     PageRequest p;
     p.method = req.method;
     p.path = req.path;
@@ -190,8 +191,8 @@ struct HttpsServer::Impl {
     if (!answer.body.empty()) res.set_content(answer.body, answer.contentType.c_str());
   }
 
-  void audit(const std::string& subject, const std::string& role, const httplib::Request& req,
-             const std::string& command, const httplib::Response& res) {
+  void audit(const std::string& subject, const std::string& role, const httplib::Request& req, const std::string& command,
+             const httplib::Response& res) {
     if (!hooks.audit) return;
     store::ApiCallRecord r;
     r.timeMs = wallClockMs();
@@ -210,7 +211,8 @@ struct HttpsServer::Impl {
     if (auto s = hooks.audit->appendApiCall(r); !s) {
       std::fprintf(stderr, "portvaktd: HTTPS call not logged: %s\n", s.error().message.c_str());
     }
-    if (++calls % kPruneEveryCalls == 0) (void)hooks.audit->pruneApiCalls(r.timeMs - kApiCallRetentionMs, kMaxApiCallRows);
+    if (++calls % kPruneEveryCalls == 0)
+      (void)hooks.audit->pruneApiCalls(r.timeMs - kApiCallRetentionMs, kMaxApiCallRows);
   }
 
   void serve(const httplib::Request& req, httplib::Response& res) {
@@ -243,9 +245,10 @@ struct HttpsServer::Impl {
     const HttpsRoute* route = matchRoute(req.method, req.path, params);
     if (route) command = route->command;
     if (role.empty()) {
-      answerJson(res, 403, failure("the certificate " + identity->subject +
-                                   " has no role: the running policy's management.roles names neither its CN nor an "
-                                   "OU of it"));
+      answerJson(res, 403,
+                 failure("the certificate " + identity->subject +
+                         " has no role: the running policy's management.roles names neither its CN nor an "
+                         "OU of it"));
     } else if (!route) {
       if (pathKnown(req.path)) {
         answerJson(res, 405, failure(req.method + " is not a method of " + req.path + " (docs/api/openapi.yaml)"));
@@ -259,8 +262,9 @@ struct HttpsServer::Impl {
         res.set_content(hooks.metrics(), "text/plain; version=0.0.4");
       }
     } else if (!control::ApiHandler::roleAllows(role, route->command)) {
-      answerJson(res, 403, failure(identity->subject + " has the role '" + role + "', which may not use " +
-                                   route->command + " (" + req.method + " " + route->path + ")"));
+      answerJson(res, 403,
+                 failure(identity->subject + " has the role '" + role + "', which may not use " + route->command + " (" +
+                         req.method + " " + route->path + ")"));
     } else {
       json request;
       int status = 400;
@@ -429,9 +433,10 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
   s.set_error_handler(httplib::Server::HandlerWithResponse([impl](const httplib::Request& req, httplib::Response& res) {
     impl->deadlines.arm(const_cast<SSL*>(req.ssl), std::chrono::seconds(kHttpsAnswerDeadlineS));
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-    std::string why = res.status == 413 ? "the request body is over " + std::to_string(kMaxRequestBytes) +
-                                              " bytes (1 MiB), the most portvaktd accepts"
-                                        : "the request could not be read as HTTP (status " + std::to_string(res.status) + ")";
+    std::string why = res.status == 413
+                          ? "the request body is over " + std::to_string(kMaxRequestBytes) +
+                                " bytes (1 MiB), the most portvaktd accepts"
+                          : "the request could not be read as HTTP (status " + std::to_string(res.status) + ")";
     answerJson(res, res.status, failure(why));
     (void)req;
     return httplib::Server::HandlerResponse::Handled;

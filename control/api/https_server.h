@@ -65,7 +65,7 @@ inline constexpr int kHttpsAnswerDeadlineS = 20;
 inline constexpr int64_t kMaxApiCallRows = 100'000;
 
 struct HttpsOptions {
-  std::string listen;   // "ADDRESS:PORT", "[v6]:PORT"; port 0 picks a free one
+  std::string listen;    // "ADDRESS:PORT", "[v6]:PORT"; port 0 picks a free one
   std::string certFile;  // the server's certificate chain (PEM)
   std::string keyFile;   // its private key (PEM), mode 0600 or 0400, owned by the daemon's user
   std::string caFile;    // the region's CA that signs client certificates (PEM)

@@ -61,7 +61,7 @@ std::string evidenceText(const json& evidence) {
   for (const auto& item : evidence.items()) {
     if (!out.empty()) out += "; ";
     out += item.key() + ": " +
-           (item.value().is_string() ? item.value().get<std::string>()
+           (item.value().is_string()  ? item.value().get<std::string>()
             : item.value().is_array() ? joined(item.value())
                                       : item.value().dump(-1, ' ', false, json::error_handler_t::replace));
   }
@@ -79,9 +79,9 @@ std::string duration(int64_t seconds) {
 std::string page(const PageFrame& f, const std::string& heading, const std::string& content) {
   const PageText& t = *f.text;
   std::string nav;
-  for (const auto& [id, href, label] : {std::tuple{"overview", "/status", t.navOverview},
-                                        std::tuple{"devices", "/status/devices", t.navDevices},
-                                        std::tuple{"graph", "/status/graph", t.navGraph}}) {
+  for (const auto& [id, href, label] :
+       {std::tuple{"overview", "/status", t.navOverview}, std::tuple{"devices", "/status/devices", t.navDevices},
+        std::tuple{"graph", "/status/graph", t.navGraph}}) {
     nav += std::string("<a href=\"") + href + "\"" + (f.active == id ? " class=\"active\" aria-current=\"page\"" : "") +
            ">" + e(label) + "</a>";
   }
@@ -100,10 +100,10 @@ std::string failed(const PageText& t, const json& answer) {
 
 std::string policySection(const PageText& t, const json& status, const json& history) {
   const json& policy = status.is_object() && status.contains("policy") ? status["policy"] : json();
-  json last = history.is_object() && history.contains("history") && history["history"].is_array() &&
-                      !history["history"].empty()
-                  ? history["history"].back()
-                  : json::object();
+  json last =
+      history.is_object() && history.contains("history") && history["history"].is_array() && !history["history"].empty()
+          ? history["history"].back()
+          : json::object();
   const std::string mode = text(policy, "mode");
   std::string who = text(last, "subject");
   if (who.empty() && last.contains("uid")) who = "uid " + text(last, "uid");
@@ -124,10 +124,10 @@ std::string policySection(const PageText& t, const json& status, const json& his
 
 std::string portsSection(const PageText& t, const json& ports) {
   if (!ports.is_object() || !ports.value("ok", false)) return failed(t, ports);
-  std::string out = "<table id=\"ports\"><tr><th>" + e(t.interface) + "</th><th>" + e(t.role) + "</th><th>" +
-                    e(t.zones) + "</th><th>" + e(t.mode) + "</th><th>" + e(t.authentication) + "</th><th>" +
-                    e(t.link) + "</th><th>" + e(t.framesIn) + "</th><th>" + e(t.framesOut) + "</th><th>" +
-                    e(t.dropped) + "</th><th>" + e(t.errors) + "</th><th>" + e(t.macs) + "</th></tr>";
+  std::string out = "<table id=\"ports\"><tr><th>" + e(t.interface) + "</th><th>" + e(t.role) + "</th><th>" + e(t.zones) +
+                    "</th><th>" + e(t.mode) + "</th><th>" + e(t.authentication) + "</th><th>" + e(t.link) + "</th><th>" +
+                    e(t.framesIn) + "</th><th>" + e(t.framesOut) + "</th><th>" + e(t.dropped) + "</th><th>" +
+                    e(t.errors) + "</th><th>" + e(t.macs) + "</th></tr>";
   for (const json& p : ports.value("ports", json::array())) {
     const json sw = p.value("switch", json::object());
     const json link = p.value("link", json::object());
@@ -157,7 +157,8 @@ std::string alertsSection(const PageText& t, const json& alerts, int limit, cons
   if (list.empty()) return "<p id=\"alerts\">" + e(t.noAlerts) + "</p>";
   std::string out;
   if (static_cast<int>(list.size()) >= limit) {
-    out += "<p class=\"note\">" + e(t.moreAlerts) + " " + std::to_string(limit) + " (<code>portvakt alerts --unacked</code>)</p>";
+    out += "<p class=\"note\">" + e(t.moreAlerts) + " " + std::to_string(limit) +
+           " (<code>portvakt alerts --unacked</code>)</p>";
   }
   out += "<table id=\"alerts\"><tr><th>" + e(t.severity) + "</th><th>" + e(t.event) + "</th><th>" + e(t.firstSeen) +
          "</th><th>" + e(t.lastSeen) + "</th><th>" + e(t.port) + "</th><th>" + e(t.device) + "</th><th>" + e(t.count) +
@@ -210,7 +211,8 @@ std::string renderDevices(const PageFrame& frame, const json& devices) {
       std::vector<std::string> flags;
       if (d->value("pinned", false)) flags.push_back(t.pinned);
       if (d->value("inventoried", false)) flags.push_back(t.inventoried);
-      if (!text(*d, "spoof_suspect").empty()) flags.push_back(t.spoofSuspect + std::string(": ") + text(*d, "spoof_suspect"));
+      if (!text(*d, "spoof_suspect").empty())
+        flags.push_back(t.spoofSuspect + std::string(": ") + text(*d, "spoof_suspect"));
       if (!d->value("live", true)) flags.push_back(t.remembered);
       std::string classText = e(text(*d, "class"));
       const std::string confidence = text(*d, "confidence");
@@ -233,7 +235,8 @@ std::string renderGraph(const PageFrame& frame, const std::string& graphSvgPath,
 }
 
 std::string renderMessage(const PageFrame& frame, const std::string& heading, const std::string& message) {
-  return page(frame, heading, "<p id=\"message\">" + e(message) + "</p><p><a href=\"/status\">" + e(frame.text->back) + "</a></p>");
+  return page(frame, heading,
+              "<p id=\"message\">" + e(message) + "</p><p><a href=\"/status\">" + e(frame.text->back) + "</a></p>");
 }
 
 }  // namespace portvakt::api

@@ -94,7 +94,8 @@ json StatusPage::call(json request, const PageRequest& from) const {
   caller.subject = from.subject;
   caller.role = from.role;
   request["api"] = kApiVersion;
-  json answer = json::parse(handle_(request.dump(-1, ' ', false, json::error_handler_t::replace), caller), nullptr, false);
+  json answer =
+      json::parse(handle_(request.dump(-1, ' ', false, json::error_handler_t::replace), caller), nullptr, false);
   return answer.is_object() ? answer : json{{"ok", false}, {"error", "the handler's answer is not JSON"}};
 }
 
@@ -130,12 +131,12 @@ PageResponse StatusPage::serve(const PageRequest& request) {
   if (request.role.empty() || !control::ApiHandler::roleAllows(request.role, "devices") ||
       !control::ApiHandler::roleAllows(request.role, "alerts")) {
     r.status = 403;
-    r.body = renderMessage(frame, t.notAllowed,
-                           request.role.empty()
-                               ? "The certificate " + request.subject +
-                                     " has no role: the running policy's management.roles names neither its CN nor an OU of it."
-                               : "The role '" + request.role +
-                                     "' may not read the status page (servicedesk and engineer may).");
+    r.body = renderMessage(
+        frame, t.notAllowed,
+        request.role.empty()
+            ? "The certificate " + request.subject +
+                  " has no role: the running policy's management.roles names neither its CN nor an OU of it."
+            : "The role '" + request.role + "' may not read the status page (servicedesk and engineer may).");
     return r;
   }
   const std::string& path = request.path;
@@ -219,11 +220,13 @@ PageResponse StatusPage::acknowledge(const PageRequest& request, const std::stri
   }
   const std::string type = request.contentType.substr(0, request.contentType.find(';'));
   if (type != "application/x-www-form-urlencoded") {
-    return refuse(415, "The acknowledge form is sent as application/x-www-form-urlencoded, not '" + request.contentType + "'.");
+    return refuse(
+        415, "The acknowledge form is sent as application/x-www-form-urlencoded, not '" + request.contentType + "'.");
   }
   if (!guard_.tokenValid(request.certFingerprint, formField(request.body, "token"))) {
-    return refuse(403, "The form's token is missing or belongs to another certificate or an earlier start of "
-                       "portvaktd: reload the page and try again.");
+    return refuse(403,
+                  "The form's token is missing or belongs to another certificate or an earlier start of "
+                  "portvaktd: reload the page and try again.");
   }
   json answer = call({{"command", "alerts.ack"}, {"id", id}}, request);
   if (!answer.value("ok", false)) return refuse(400, answer.value("error", std::string("refused")));

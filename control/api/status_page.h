@@ -40,8 +40,8 @@ namespace portvakt::api {
 struct PageRequest {
   std::string method, path;
   std::string acceptLanguage, host, origin, referer, fetchSite, contentType, body;
-  std::string subject, role;       // from the client certificate and the policy
-  std::string certFingerprint;     // SHA-256 of the client certificate (raw bytes)
+  std::string subject, role;    // from the client certificate and the policy
+  std::string certFingerprint;  // SHA-256 of the client certificate (raw bytes)
 };
 
 struct PageResponse {

@@ -130,8 +130,8 @@ struct UnixSocketServer::Connection {
   int64_t acceptedMs = 0;
   int64_t deadlineMs = 0;  // reading: request deadline; writing: answer deadline
   State state = State::kReading;
-  std::string in;     // what arrived so far (reading), the request (ready)
-  std::string out;    // the answer line
+  std::string in;   // what arrived so far (reading), the request (ready)
+  std::string out;  // the answer line
   size_t sent = 0;
 
   ~Connection() {

@@ -24,14 +24,12 @@ int cmdClassbench(const std::vector<std::string>& args) {
       "  lookups=N mismatches=M mlookups_per_s=X build_ms=Y bytes_per_rule=Z\n"
       "Exit codes: 0 all match, 1 any mismatch, 2 usage error, 3 a file cannot be read.\n\n"
       "options");
-  visible.add_options()
-      ("help,h", "show this help")
-      ("replays", po::value<int>(&options.replays)->default_value(3),
-       "whole-trace replays timed; the median rate is reported")
-      ("linear", po::bool_switch(&options.linear), "replay through the linear reference instead")
-      ("describe", po::bool_switch(&options.describe), "print the classifier's shape")
-      ("show-mismatches", po::value<int>(&options.showMismatches)->default_value(10),
-       "mismatching headers printed before the summary");
+  visible.add_options()("help,h", "show this help")("replays", po::value<int>(&options.replays)->default_value(3),
+                                                    "whole-trace replays timed; the median rate is reported")(
+      "linear", po::bool_switch(&options.linear), "replay through the linear reference instead")(
+      "describe", po::bool_switch(&options.describe), "print the classifier's shape")(
+      "show-mismatches", po::value<int>(&options.showMismatches)->default_value(10),
+      "mismatching headers printed before the summary");
   po::options_description hidden;
   hidden.add_options()("files", po::value<std::vector<std::string>>(), "RULES TRACE");
   po::options_description all;
@@ -54,8 +52,7 @@ int cmdClassbench(const std::vector<std::string>& args) {
   std::vector<std::string> files =
       vm.count("files") ? vm["files"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (files.size() != 2 || options.replays < 1 || options.showMismatches < 0) {
-    std::cerr << "portvakt classbench: expected RULES and TRACE (and --replays >= 1)\n\n"
-              << visible << "\n";
+    std::cerr << "portvakt classbench: expected RULES and TRACE (and --replays >= 1)\n\n" << visible << "\n";
     return kExitUsage;
   }
   int rc = classify::runClassbench(files[0], files[1], std::cout, std::cerr, options);

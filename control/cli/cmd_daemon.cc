@@ -39,12 +39,12 @@ std::variant<json, int> policyRequest(const std::string& command, const std::str
     files.push_back({{"path", s.path}, {"text", s.text}});
     textBytes += s.text.size();
   }
-  json request = {{"command", command}, {"api", api::kApiVersion},
-                  {"bundle", {{"site", read.bundle->site}, {"files", files}}}};
+  json request = {
+      {"command", command}, {"api", api::kApiVersion}, {"bundle", {{"site", read.bundle->site}, {"files", files}}}};
   const size_t size = request.dump(-1, ' ', false, json::error_handler_t::replace).size() + 1;  // + newline
   if (size > api::kMaxRequestBytes) {
-    std::cerr << "portvakt: the policy bundle (" << files.size() << " files, " << textBytes << " bytes of text, "
-              << size << " bytes as a request) is larger than the " << api::kMaxRequestBytes
+    std::cerr << "portvakt: the policy bundle (" << files.size() << " files, " << textBytes << " bytes of text, " << size
+              << " bytes as a request) is larger than the " << api::kMaxRequestBytes
               << " bytes (1 MiB) portvaktd accepts per request\n";
     return kExitInvalid;
   }
@@ -81,8 +81,8 @@ int cmdStatus(const std::vector<std::string>& args) {
               << port.value("default_zone", "") << "  " << port.value("mode", "");
     if (port.contains("rx_frames")) {
       std::cout << "  " << (port.value("up", false) ? "up" : "DOWN") << "  rx " << port.value("rx_frames", uint64_t{0})
-                << " (dropped " << port.value("rx_dropped", uint64_t{0}) << ")  tx " << port.value("tx_frames", uint64_t{0})
-                << "  macs " << port.value("learned_macs", 0);
+                << " (dropped " << port.value("rx_dropped", uint64_t{0}) << ")  tx "
+                << port.value("tx_frames", uint64_t{0}) << "  macs " << port.value("learned_macs", 0);
     }
     std::cout << "\n";
   }
@@ -90,7 +90,8 @@ int cmdStatus(const std::vector<std::string>& args) {
     const json& d = a["dataplane"];
     if (d.value("forwarding", true)) {
       std::cout << "dataplane runs " << d.value("policy_hash", "") << " (" << d.value("reloads", 0) << " reloads";
-      if (d.value("last_reload_us", int64_t{-1}) >= 0) std::cout << ", the last taken " << d.value("last_reload_us", 0) << " µs after the push";
+      if (d.value("last_reload_us", int64_t{-1}) >= 0)
+        std::cout << ", the last taken " << d.value("last_reload_us", 0) << " µs after the push";
       std::cout << ")\n";
     } else {
       std::cout << "dataplane NOT FORWARDING: no ports open\n";
@@ -119,11 +120,15 @@ int cmdPolicyPlan(const std::vector<std::string>& args) {
   std::cerr << a.value("diagnostics", "");
   for (const json& c : a["changes"]) {
     std::string kind = c.value("kind", "");
-    std::cout << (kind == "added" ? "+ " : kind == "removed" ? "- " : "~ ") << c.value("section", "") << " "
-              << c.value("key", "") << "\n";
+    std::cout << (kind == "added"     ? "+ "
+                  : kind == "removed" ? "- "
+                                      : "~ ")
+              << c.value("section", "") << " " << c.value("key", "") << "\n";
   }
   for (const json& m : a.value("moves", json::array())) {
-    auto placed = [&](const std::string& cls, const std::string& zone) { return (cls.empty() ? std::string("-") : cls) + "/" + zone; };
+    auto placed = [&](const std::string& cls, const std::string& zone) {
+      return (cls.empty() ? std::string("-") : cls) + "/" + zone;
+    };
     std::cout << "> device " << m.value("mac", "") << " on " << m.value("port", "") << ": "
               << placed(m.value("from_class", ""), m.value("from_zone", "")) << " -> "
               << placed(m.value("to_class", ""), m.value("to_zone", "")) << "\n";
@@ -141,7 +146,8 @@ int cmdPolicyPush(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt policy push FILE [--plan ID] [--json]", options, positional, vm)) return *exit;
+  if (auto exit = parseOptions(args, "portvakt policy push FILE [--plan ID] [--json]", options, positional, vm))
+    return *exit;
   auto request = policyRequest("policy.push", vm["file"].as<std::string>());
   if (auto* code = std::get_if<int>(&request)) return *code;
   json& push = std::get<json>(request);
@@ -156,7 +162,8 @@ int cmdPolicyRollback(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("version", 1);
   po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt policy rollback [VERSION] [--json]", options, positional, vm)) return *exit;
+  if (auto exit = parseOptions(args, "portvakt policy rollback [VERSION] [--json]", options, positional, vm))
+    return *exit;
   json request = {{"command", "policy.rollback"}};
   if (vm.count("version")) request["version"] = vm["version"].as<int>();
   auto answer = callDaemon(vm, request);
@@ -172,10 +179,11 @@ int cmdPolicyHistory(const std::vector<std::string>& args) {
   if (auto* code = std::get_if<int>(&answer)) return *code;
   if (vm.count("json")) return kExitOk;
   for (const json& v : std::get<json>(answer)["history"]) {
-    const std::string who = v.value("subject", "").empty() ? "uid " + std::to_string(v.value("uid", 0)) : v.value("subject", "");
-    std::cout << v.value("version", 0) << "  " << timeText(v.value("time", int64_t{0})) << "  " << who
-              << "  " << v.value("kind", "push") << "  " << v.value("hash", "").substr(0, 19) << "  " << v.value("name", "") << "  " << v.value("summary", "")
-              << "  " << v.value("source", "") << "\n";
+    const std::string who =
+        v.value("subject", "").empty() ? "uid " + std::to_string(v.value("uid", 0)) : v.value("subject", "");
+    std::cout << v.value("version", 0) << "  " << timeText(v.value("time", int64_t{0})) << "  " << who << "  "
+              << v.value("kind", "push") << "  " << v.value("hash", "").substr(0, 19) << "  " << v.value("name", "")
+              << "  " << v.value("summary", "") << "  " << v.value("source", "") << "\n";
   }
   return kExitOk;
 }

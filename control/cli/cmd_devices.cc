@@ -50,7 +50,8 @@ int cmdDevices(const std::vector<std::string>& args) {
       {"MAC", "PORT", "CLASS", "ZONE", "CONF", "FIRST SEEN", "LAST SEEN", "STATE"}};
   for (const json& d : std::get<json>(answer)["devices"]) {
     std::string state = d.value("live", false) ? "live" : "stored";
-    if (!d.value("spoof_suspect", std::string()).empty()) state += ", SPOOF SUSPECT (" + d.value("spoof_suspect", "") + ")";
+    if (!d.value("spoof_suspect", std::string()).empty())
+      state += ", SPOOF SUSPECT (" + d.value("spoof_suspect", "") + ")";
     if (d.value("pinned", false)) state += ", pinned";
     rows.push_back({d.value("mac", ""), d.value("port", ""), d.value("class", "").empty() ? "-" : d.value("class", ""),
                     d.value("zone", ""), confidenceText(d.value("confidence", 0.0)),
@@ -68,8 +69,9 @@ int cmdDevicesShow(const std::vector<std::string>& args) {
   std::cout << "mac          " << d.value("mac", "") << "\nport         " << d.value("port", "") << "\nclass        "
             << (d.value("class", "").empty() ? "-" : d.value("class", "")) << "\nzone         " << d.value("zone", "")
             << "\nconfidence   " << confidenceText(d.value("confidence", 0.0)) << "\nfirst seen   "
-            << timeText(d.value("first_seen", int64_t{0})) << "\nlast seen    " << timeText(d.value("last_seen", int64_t{0}))
-            << "\nstate        " << (d.value("live", false) ? "live" : "stored (not seen since portvaktd started)") << "\n";
+            << timeText(d.value("first_seen", int64_t{0})) << "\nlast seen    "
+            << timeText(d.value("last_seen", int64_t{0})) << "\nstate        "
+            << (d.value("live", false) ? "live" : "stored (not seen since portvaktd started)") << "\n";
   if (d.contains("explanation")) std::cout << "why          " << d.value("explanation", "") << "\n";
   if (d.contains("dot1x") && d["dot1x"].is_object()) {
     std::cout << "802.1X       " << d["dot1x"].value("state", "") << " as " << d["dot1x"].value("identity", "") << "\n";
@@ -91,13 +93,14 @@ int cmdDevicesShow(const std::vector<std::string>& args) {
     for (const json& r : d["dot1x_audit"]) {
       std::cout << "  " << r.value("port", "") << "  " << r.value("identity", "") << "  authorised "
                 << msText(r, "authorised_ms") << ", last authenticated " << msText(r, "last_authenticated_ms") << ", "
-                << (r.value("ended_ms", int64_t{0}) == 0 ? std::string("still authorised")
-                                                         : "ended " + msText(r, "ended_ms") + " (" +
-                                                               r.value("end_reason", "") + ")")
+                << (r.value("ended_ms", int64_t{0}) == 0
+                        ? std::string("still authorised")
+                        : "ended " + msText(r, "ended_ms") + " (" + r.value("end_reason", "") + ")")
                 << "\n";
     }
   }
-  if (!d.value("spoof_suspect", std::string()).empty()) std::cout << "SPOOF SUSPECT " << d.value("spoof_suspect", "") << "\n";
+  if (!d.value("spoof_suspect", std::string()).empty())
+    std::cout << "SPOOF SUSPECT " << d.value("spoof_suspect", "") << "\n";
   std::cout << "evidence\n";
   if (d.contains("evidence") && d["evidence"].is_object()) {
     for (const auto& item : d["evidence"].items()) {

@@ -61,7 +61,8 @@ int cmdPolicyCompile(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt policy compile FILE [--dump] [-o OUT]", options, positional, vm)) return *exit;
+  if (auto exit = parseOptions(args, "portvakt policy compile FILE [--dump] [-o OUT]", options, positional, vm))
+    return *exit;
   auto compiled = compileOrReport(vm["file"].as<std::string>());
   if (!compiled) return kExitInvalid;
   std::string canonical = compiled->dumpCanonical();
@@ -79,10 +80,10 @@ int cmdPolicyCompile(const std::vector<std::string>& args) {
     }
     std::cout << "\n# flow classifier (derived from the flows above, not hashed)\n" << (*flows)->describe();
   } else {
-    std::cout << "compiled " << compiled->name << " (format " << compiled->formatVersion << "): " << compiled->zones.size()
-              << " zones, " << compiled->ports.size() << " ports, " << compiled->classes.size() << " classes, "
-              << compiled->inventory.size() << " inventory devices, " << compiled->flows.size() << " flow rules, "
-              << compiled->invariants.size() << " invariants\n"
+    std::cout << "compiled " << compiled->name << " (format " << compiled->formatVersion
+              << "): " << compiled->zones.size() << " zones, " << compiled->ports.size() << " ports, "
+              << compiled->classes.size() << " classes, " << compiled->inventory.size() << " inventory devices, "
+              << compiled->flows.size() << " flow rules, " << compiled->invariants.size() << " invariants\n"
               << "hash " << compiled->contentHash << "\n";
   }
   return kExitOk;
@@ -110,8 +111,8 @@ int cmdPolicyDiff(const std::vector<std::string>& args) {
 int cmdPolicyGraph(const std::vector<std::string>& args) {
   po::options_description options("policy graph options");
   options.add_options()("file", po::value<std::string>()->required(), "the policy file")(
-      "format,f", po::value<std::string>()->default_value("dot"), "dot or svg")(
-      "output,o", po::value<std::string>(), "write to this file instead of stdout");
+      "format,f", po::value<std::string>()->default_value("dot"), "dot or svg")("output,o", po::value<std::string>(),
+                                                                                "write to this file instead of stdout");
   po::positional_options_description positional;
   positional.add("file", 1);
   po::variables_map vm;

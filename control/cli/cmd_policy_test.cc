@@ -41,8 +41,9 @@ std::pair<bool, std::string> runFlowTest(const tables::CompiledPolicy& policy, c
   q.dstPort = t.port;
   classify::PolicyVerdict v = flows.verdict(q);
   bool passed = v.action == t.expectAction;
-  std::string rule = v.ruleIndex == classify::kDefaultDeny ? "default deny"
-                                                            : "flow '" + policy.flows[static_cast<size_t>(v.ruleIndex)].name + "'";
+  std::string rule = v.ruleIndex == classify::kDefaultDeny
+                         ? "default deny"
+                         : "flow '" + policy.flows[static_cast<size_t>(v.ruleIndex)].name + "'";
   return {passed, std::string("expected ") + tables::toString(t.expectAction) + ", got " + tables::toString(v.action) +
                       " by " + rule + (v.mode == tables::Mode::kMonitor ? " (monitor mode)" : "") + "; " + q.toString()};
 }

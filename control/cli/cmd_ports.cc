@@ -26,15 +26,19 @@ int cmdPorts(const std::vector<std::string>& args) {
     std::string link = "-";
     if (p.contains("link")) {
       const json& l = p["link"];
-      link = !l.value("exists", false) ? "MISSING" : !l.value("admin_up", false) ? "admin down" : l.value("carrier", false) ? "up" : "NO CARRIER";
+      link = !l.value("exists", false)     ? "MISSING"
+             : !l.value("admin_up", false) ? "admin down"
+             : l.value("carrier", false)   ? "up"
+                                           : "NO CARRIER";
     }
     const json s = p.value("switch", json::object());
     const json k = p.value("kernel", json::object());
-    auto n = [](const json& o, const char* key) { return o.contains(key) ? std::to_string(o[key].get<uint64_t>()) : "-"; };
+    auto n = [](const json& o, const char* key) {
+      return o.contains(key) ? std::to_string(o[key].get<uint64_t>()) : "-";
+    };
     rows.push_back({p.value("interface", ""), p.value("role", ""), zones.empty() ? "-" : zones, p.value("mode", ""),
-                    p.value("authentication", "none"), link,
-                    n(s, "rx_frames"), n(s, "rx_dropped"), n(s, "tx_frames"), n(s, "tx_errors"), n(s, "learned_macs"),
-                    n(k, "rx_packets") + "/" + n(k, "tx_packets")});
+                    p.value("authentication", "none"), link, n(s, "rx_frames"), n(s, "rx_dropped"), n(s, "tx_frames"),
+                    n(s, "tx_errors"), n(s, "learned_macs"), n(k, "rx_packets") + "/" + n(k, "tx_packets")});
   }
   printTable(std::cout, rows);
   return kExitOk;

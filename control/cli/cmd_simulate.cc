@@ -53,7 +53,9 @@ class MergedCaptures {
     }
     size_t best = inputs_.size();
     for (size_t i = 0; i < inputs_.size(); ++i) {
-      if (inputs_[i].has && (best == inputs_.size() || inputs_[i].pending.timestampNs < inputs_[best].pending.timestampNs)) best = i;
+      if (inputs_[i].has &&
+          (best == inputs_.size() || inputs_[i].pending.timestampNs < inputs_[best].pending.timestampNs))
+        best = i;
     }
     taken_ = best;
     if (best == inputs_.size()) return io::ReadStatus::kEnd;
@@ -130,7 +132,8 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
       while (port < ports.size() && ports[port].interface != iface) ++port;
       if (eq == std::string::npos || eq + 1 == spec.size() || port == ports.size()) {
         std::cerr << "portvakt: --capture " << spec
-                  << (eq == std::string::npos || eq + 1 == spec.size() ? ": give IFACE=FILE" : ": no port " + iface + " in the policy")
+                  << (eq == std::string::npos || eq + 1 == spec.size() ? ": give IFACE=FILE"
+                                                                       : ": no port " + iface + " in the policy")
                   << "\n";
         return kExitUsage;
       }
@@ -164,8 +167,8 @@ std::string utcTime(int64_t ns) {
   std::tm tm{};
   (void)gmtime_r(&secs, &tm);
   char b[96];  // room for any int the format could print (-Wformat-truncation)
-  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>((ns % 1'000'000'000) / 1'000'000));
+  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns % 1'000'000'000) / 1'000'000));
   return b;
 }
 
@@ -178,7 +181,8 @@ void explainDevice(const fingerprint::DeviceRecord& d, const tables::CompiledPol
             << " frames, first seen " << utcTime(d.firstSeenNs) << (d.inventoried ? ", inventoried" : "")
             << (d.randomized ? ", locally administered MAC" : "") << "\n";
   std::cout << "  evidence " << d.evidence.describe() << "\n";
-  for (const std::string& note : fingerprint::explainTraits(policy, d.evidence)) std::cout << "  evidence " << note << "\n";
+  for (const std::string& note : fingerprint::explainTraits(policy, d.evidence))
+    std::cout << "  evidence " << note << "\n";
   if (d.spoofReasons) {
     std::cout << "  spoof    " << fingerprint::spoofReasonsToString(d.spoofReasons) << ": " << d.spoofDetail.view()
               << (d.quarantinedAsSuspect ? " (quarantined as a suspect)" : " (pinned: not quarantined)") << "\n";
@@ -191,7 +195,8 @@ void explainDevice(const fingerprint::DeviceRecord& d, const tables::CompiledPol
     return;
   }
   std::cout << "  mobility " << d.moveCount << (d.moveCount == 1 ? " move" : " moves")
-            << (d.moveCount > tables::kMaxMobilityMoves ? ", the last " + std::to_string(tables::kMaxMobilityMoves) + ":" : ":");
+            << (d.moveCount > tables::kMaxMobilityMoves ? ", the last " + std::to_string(tables::kMaxMobilityMoves) + ":"
+                                                        : ":");
   d.forEachMove([&](const fingerprint::PortMove& m) {
     std::cout << " " << portName(m.from) << "->" << portName(m.to) << " at " << utcTime(m.timeNs) << ";";
   });
@@ -230,12 +235,14 @@ int cmdSimulate(const std::vector<std::string>& args) {
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
       "pcap", po::value<std::string>(), "a capture (pcap or pcapng) taken on --port")(
       "port", po::value<std::string>(), "ingress interface the capture stands for (default: the first access port)")(
-      "capture", po::value<std::vector<std::string>>(), "IFACE=FILE: a capture taken on that port; repeatable, merged by time")(
-      "fingerprints", po::value<std::vector<std::string>>(), "more DHCP fingerprint data (Fingerbank format), repeatable")(
-      "json", "machine-readable output");
+      "capture", po::value<std::vector<std::string>>(),
+      "IFACE=FILE: a capture taken on that port; repeatable, merged by time")(
+      "fingerprints", po::value<std::vector<std::string>>(),
+      "more DHCP fingerprint data (Fingerbank format), repeatable")("json", "machine-readable output");
   po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt simulate --policy P (--pcap F [--port IFACE] | --capture IFACE=F ...) [--json]",
-                               options, {}, vm)) {
+  if (auto exit =
+          parseOptions(args, "portvakt simulate --policy P (--pcap F [--port IFACE] | --capture IFACE=F ...) [--json]",
+                       options, {}, vm)) {
     return *exit;
   }
   if (!vm.count("pcap") && !vm.count("capture")) {
@@ -283,19 +290,23 @@ int cmdSimulate(const std::vector<std::string>& args) {
   json events = json::array();
   engine::EngineEvent e;
   while (s.pipeline->decider().popEvent(e)) {
-    events.push_back({{"event", tables::toString(e.event)}, {"mac", e.mac.toString()}, {"port", policy.ports[e.port].interface},
-                      {"time_ns", e.timeNs}, {"detail", e.detail}});
+    events.push_back({{"event", tables::toString(e.event)},
+                      {"mac", e.mac.toString()},
+                      {"port", policy.ports[e.port].interface},
+                      {"time_ns", e.timeNs},
+                      {"detail", e.detail}});
   }
   json anomalies = json::object();
   for (const packet::AnomalyInfo& info : packet::allAnomalies()) {
     if (uint64_t n = decider.decoder().counters().count(info.id)) anomalies[std::string(info.name)] = n;
   }
   if (vm.count("json")) {
-    std::cout << json{{"policy", policy.name}, {"hash", policy.contentHash}, {"ingress", policy.ports[s.ingress].interface},
-                      {"frames", frames}, {"devices", devices}, {"verdicts", verdicts}, {"alerts", events},
-                      {"anomalies", anomalies}}
-                     .dump(2, ' ', false, json::error_handler_t::replace)
-              << "\n";
+    std::cout
+        << json{{"policy", policy.name}, {"hash", policy.contentHash}, {"ingress", policy.ports[s.ingress].interface},
+                {"frames", frames},      {"devices", devices},         {"verdicts", verdicts},
+                {"alerts", events},      {"anomalies", anomalies}}
+               .dump(2, ' ', false, json::error_handler_t::replace)
+        << "\n";
     return kExitOk;
   }
   if (vm.count("pcap")) {
@@ -306,9 +317,10 @@ int cmdSimulate(const std::vector<std::string>& args) {
   std::cout << " under " << policy.name << "\n\ndevices\n";
   for (const json& d : devices) {
     std::cout << "  " << d["mac"].get<std::string>() << "  " << std::left << std::setw(6) << d["port"].get<std::string>()
-              << " class " << std::setw(12) << (d["class"].get<std::string>().empty() ? "-" : d["class"].get<std::string>())
-              << " zone " << std::setw(11) << d["zone"].get<std::string>() << " confidence " << std::fixed
-              << std::setprecision(2) << d["confidence"].get<double>() << "  " << d["flags"].get<std::string>();
+              << " class " << std::setw(12)
+              << (d["class"].get<std::string>().empty() ? "-" : d["class"].get<std::string>()) << " zone "
+              << std::setw(11) << d["zone"].get<std::string>() << " confidence " << std::fixed << std::setprecision(2)
+              << d["confidence"].get<double>() << "  " << d["flags"].get<std::string>();
     if (!d["vendor"].get<std::string>().empty()) std::cout << "  (" << d["vendor"].get<std::string>() << ")";
     std::cout << "\n      evidence: " << d["evidence"].get<std::string>() << "\n";
   }
@@ -333,15 +345,18 @@ int cmdTrace(const std::vector<std::string>& args) {
   po::options_description options("trace options");
   options.add_options()("policy", po::value<std::string>()->required(), "the site policy")(
       "pcap", po::value<std::string>(), "a capture (pcap or pcapng) taken on --port")(
-      "capture", po::value<std::vector<std::string>>(), "IFACE=FILE: a capture taken on that port; repeatable, merged by time")(
-      "frame", po::value<uint64_t>(), "frame number to explain (1 = first, over the merged captures); earlier frames build device state")(
+      "capture", po::value<std::vector<std::string>>(),
+      "IFACE=FILE: a capture taken on that port; repeatable, merged by time")(
+      "frame", po::value<uint64_t>(),
+      "frame number to explain (1 = first, over the merged captures); earlier frames build device state")(
       "hex", po::value<std::string>(), "explain this one frame instead, given as hex bytes (spaces and colons allowed)")(
       "port", po::value<std::string>(), "ingress interface (default: the first access port)")(
-      "fingerprints", po::value<std::vector<std::string>>(), "more DHCP fingerprint data (Fingerbank format), repeatable");
+      "fingerprints", po::value<std::vector<std::string>>(),
+      "more DHCP fingerprint data (Fingerbank format), repeatable");
   po::variables_map vm;
-  if (auto exit = parseOptions(args,
-                               "portvakt trace --policy P ((--pcap F | --capture IFACE=F ...) --frame N | --hex BYTES) [--port IFACE]",
-                               options, {}, vm)) {
+  if (auto exit = parseOptions(
+          args, "portvakt trace --policy P ((--pcap F | --capture IFACE=F ...) --frame N | --hex BYTES) [--port IFACE]",
+          options, {}, vm)) {
     return *exit;
   }
   const bool fromHex = vm.count("hex") > 0;
@@ -355,7 +370,10 @@ int cmdTrace(const std::vector<std::string>& args) {
   if (fromHex) {
     int nibble = -1;
     for (char c : vm["hex"].as<std::string>()) {
-      int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
+      int v = (c >= '0' && c <= '9')   ? c - '0'
+              : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                                       : -1;
       if (v < 0) {
         if (c == ' ' || c == ':' || c == '\n') continue;
         std::cerr << "portvakt: --hex: '" << c << "' is not a hex digit\n";
@@ -405,8 +423,8 @@ int cmdTrace(const std::vector<std::string>& args) {
     engine::PipelineResult r = s.pipeline->process(frame, &why);
     const packet::ParsedFrame& f = s.pipeline->decider().lastFrame();
     const auto& policy = *s.policy;
-    std::cout << "frame " << wanted << ": " << frame.bytes.size() << " bytes on " << policy.ports[frame.port].interface
-              << " (" << tables::toString(policy.ports[frame.port].role) << ")"
+    std::cout << "frame " << wanted << ": " << frame.bytes.size() << " bytes on "
+              << policy.ports[frame.port].interface << " (" << tables::toString(policy.ports[frame.port].role) << ")"
               << (frame.timestampNs ? " at " + utcTime(frame.timestampNs) : std::string()) << "\n";
     std::cout << "  decode   " << f.eth.src.toString() << " -> " << f.eth.dst.toString() << ", layers " << layers(f);
     std::string anomalyText;
@@ -417,7 +435,8 @@ int cmdTrace(const std::vector<std::string>& args) {
     if (const fingerprint::DeviceRecord* d = s.pipeline->decider().profiler().find(f.eth.src)) explainDevice(*d, policy);
     const tables::ZoneId zone = r.forward.zone != tables::kNoZone ? r.forward.zone : s.pipeline->decider().lastZone();
     std::cout << "  verdict  " << r.verdict << " in zone " << policy.zoneName(zone);
-    if (r.forward.forwarded()) std::cout << " to " << r.forward.egressPorts << " port(s)" << (r.forward.flooded ? " (flooded)" : "");
+    if (r.forward.forwarded())
+      std::cout << " to " << r.forward.egressPorts << " port(s)" << (r.forward.flooded ? " (flooded)" : "");
     std::cout << "\n";
     return kExitOk;
   }

@@ -57,10 +57,10 @@ void printOverview(std::ostream& out) {
   out << "usage: portvakt <command> [options]   (portvakt <command> --help for details)\n\n"
          "commands:\n";
   for (const Command& c : commandTable()) {
-    out << "  " << c.path << std::string(18 - std::min<size_t>(17, std::string(c.path).size()), ' ')
-        << c.summary << "\n";
+    out << "  " << c.path << std::string(18 - std::min<size_t>(17, std::string(c.path).size()), ' ') << c.summary << "\n";
   }
-  out << "\nportvakt --version prints the version (" << kVersion << ").\n"
+  out << "\nportvakt --version prints the version (" << kVersion
+      << ").\n"
          "exit codes: 0 ok, 1 policy invalid or check failed, 2 usage error, 3 runtime failure\n";
 }
 
@@ -94,8 +94,7 @@ int runCli(int argc, char** argv) {
     }
   }
   if (!best) {
-    std::cerr << "portvakt: unknown command '" << words[0] << (words.size() > 1 ? " " + words[1] : "")
-              << "'\n\n";
+    std::cerr << "portvakt: unknown command '" << words[0] << (words.size() > 1 ? " " + words[1] : "") << "'\n\n";
     printOverview(std::cerr);
     return kExitUsage;
   }

@@ -75,7 +75,8 @@ std::optional<Remote> remoteSettings(const po::variables_map& vm, std::string& e
   if (vm.count("key")) r.key = vm["key"].as<std::string>();
   if (vm.count("ca")) r.ca = vm["ca"].as<std::string>();
   if (r.server.empty()) {
-    if (!r.cert.empty() || !r.key.empty() || !r.ca.empty()) error = "--cert, --key and --ca need --server https://HOST:PORT";
+    if (!r.cert.empty() || !r.key.empty() || !r.ca.empty())
+      error = "--cert, --key and --ca need --server https://HOST:PORT";
     return std::nullopt;
   }
   if (r.cert.empty() || r.key.empty() || r.ca.empty()) {
@@ -155,8 +156,8 @@ void addDaemonOptions(po::options_description& options) {
                         "portvaktd's API socket (env PORTVAKT_SOCKET)")("json", "print the daemon's JSON answer")(
       "server", po::value<std::string>(), "a remote portvaktd's HTTPS API, https://HOST:PORT (mutual TLS)")(
       "cert", po::value<std::string>(), "your client certificate for --server (PEM)")(
-      "key", po::value<std::string>(), "its private key (PEM)")(
-      "ca", po::value<std::string>(), "the CA that signed the appliance's certificate (PEM)")(
+      "key", po::value<std::string>(), "its private key (PEM)")("ca", po::value<std::string>(),
+                                                                "the CA that signed the appliance's certificate (PEM)")(
       "profile", po::value<std::string>(), "a named --server/--cert/--key/--ca set from the profiles file")(
       "profiles", po::value<std::string>()->default_value(defaultProfiles()),
       "the profiles file (env PORTVAKT_PROFILES)");
@@ -175,8 +176,8 @@ std::variant<json, int> callDaemon(const po::variables_map& vm, json request) {
     answer = callRemote(*remote, request, error);
   } else {
     // replace: a file name that is not UTF-8 must not abort the CLI.
-    answer = api::callDaemon(vm["socket"].as<std::string>(),
-                             request.dump(-1, ' ', false, json::error_handler_t::replace), error);
+    answer = api::callDaemon(vm["socket"].as<std::string>(), request.dump(-1, ' ', false, json::error_handler_t::replace),
+                             error);
   }
   if (!answer) {
     std::cerr << "portvakt: " << error << "\n";

@@ -41,6 +41,7 @@ std::string timeText(int64_t unixSeconds);
 
 // Rows of cells printed as left-aligned columns, two spaces apart; the first
 // row is the header.
-void printTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows);  // local time, "2026-11-27 06:01:02"; "-" for 0
+void printTable(std::ostream& out,
+                const std::vector<std::vector<std::string>>& rows);  // local time, "2026-11-27 06:01:02"; "-" for 0
 
 }  // namespace portvakt::cli

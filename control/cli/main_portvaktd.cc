@@ -91,16 +91,16 @@ int main(int argc, char** argv) {
       "dot1x-secret-file", po::value<std::string>()->default_value(""),
       "the RADIUS shared secret for 802.1X ports (a root-only file; never taken from a policy)")(
       "dot1x-runtime-dir", po::value<std::string>()->default_value("/run/portvakt/dot1x"),
-      "hostapd configs, logs and control sockets")(
-      "dot1x-nas-ip", po::value<std::string>()->default_value("127.0.0.1"),
-      "NAS-IP-Address: the address RADIUS requests are sent from")(
+      "hostapd configs, logs and control sockets")("dot1x-nas-ip", po::value<std::string>()->default_value("127.0.0.1"),
+                                                   "NAS-IP-Address: the address RADIUS requests are sent from")(
       "hostapd", po::value<std::string>()->default_value("/usr/sbin/hostapd"), "the hostapd binary")(
       "dot1x-station-ageing", po::value<unsigned>()->default_value(300),
       "seconds without a frame after which an 802.1X station is deauthenticated")(
       "https", po::value<std::string>()->default_value(""),
       "HTTPS management API on ADDRESS:PORT of the management interface, mutual TLS ('' for none)")(
       "https-cert", po::value<std::string>()->default_value(""), "the HTTPS server's certificate chain (PEM)")(
-      "https-key", po::value<std::string>()->default_value(""), "its private key (PEM, mode 0600, owned by portvaktd's user)")(
+      "https-key", po::value<std::string>()->default_value(""),
+      "its private key (PEM, mode 0600, owned by portvaktd's user)")(
       "https-ca", po::value<std::string>()->default_value(""), "the CA whose client certificates are accepted (PEM)")(
       "https-crl", po::value<std::string>()->default_value(""), "revoked client certificates (PEM CRL of that CA)")(
       "version", "print the version and exit");
@@ -150,8 +150,8 @@ int main(int argc, char** argv) {
     std::cerr << "portvaktd: cannot restart with the last policy: " << *error << "\n";
     return cli::kExitRuntime;
   } else {
-    std::cerr << "portvaktd: restarting with the last pushed policy, version " << policies.history().back().version
-              << " " << policies.history().back().hash << " (" << policies.history().back().source << ")\n";
+    std::cerr << "portvaktd: restarting with the last pushed policy, version " << policies.history().back().version << " "
+              << policies.history().back().hash << " (" << policies.history().back().source << ")\n";
   }
   api::UnixSocketServer server;
   if (auto error = api::UnixSocketServer::listen(vm["socket"].as<std::string>(), vm["group"].as<std::string>(), server)) {
@@ -254,15 +254,14 @@ int main(int argc, char** argv) {
   std::unique_ptr<api::HttpsServer> https;
   if (const std::string listen = vm["https"].as<std::string>(); !listen.empty()) {
     std::string error;
-    https = api::HttpsServer::start(
-        {listen, vm["https-cert"].as<std::string>(), vm["https-key"].as<std::string>(),
-         vm["https-ca"].as<std::string>(), vm["https-crl"].as<std::string>()},
-        {[&](const std::string& request, const api::Caller& caller) {
-           std::lock_guard lock(apiMutex);
-           return handler.handle(request, caller, std::time(nullptr));
-         },
-         [&] { return policies.current(); }, [&] { return metrics.exposition(); }, db.get()},
-        error);
+    https = api::HttpsServer::start({listen, vm["https-cert"].as<std::string>(), vm["https-key"].as<std::string>(),
+                                     vm["https-ca"].as<std::string>(), vm["https-crl"].as<std::string>()},
+                                    {[&](const std::string& request, const api::Caller& caller) {
+                                       std::lock_guard lock(apiMutex);
+                                       return handler.handle(request, caller, std::time(nullptr));
+                                     },
+                                     [&] { return policies.current(); }, [&] { return metrics.exposition(); }, db.get()},
+                                    error);
     if (!https) {
       std::cerr << "portvaktd: " << error << "\n";
       return cli::kExitRuntime;
@@ -286,9 +285,10 @@ int main(int argc, char** argv) {
     }
     // The policy's retention (docs/policy.md "retention"), on the same hourly beat.
     const tables::Retention retention = policies.current()->retention;
-    auto applied = control::applyRetention(*db, retention, std::chrono::system_clock::now(), [&](const tables::MacAddress& mac) {
-      if (dataplane) dataplane->forget(mac);
-    });
+    auto applied =
+        control::applyRetention(*db, retention, std::chrono::system_clock::now(), [&](const tables::MacAddress& mac) {
+          if (dataplane) dataplane->forget(mac);
+        });
     if (!applied) {
       logLine("retention_not_applied", "", "retention not applied: " + applied.error().message);
     } else if (!applied->forgottenDevices.empty() || applied->auditEntriesRemoved > 0) {
@@ -299,10 +299,11 @@ int main(int argc, char** argv) {
     }
   };
   // 802.1X: hostapd per dot1x port, sessions into the dataplane's admission.
-  control::Dot1xAdmission dot1xAdmission({vm["dot1x-secret-file"].as<std::string>(), vm["dot1x-runtime-dir"].as<std::string>(),
-                                          vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>(),
-                                          std::chrono::seconds(vm["dot1x-station-ageing"].as<unsigned>())},
-                                         dataplane.get(), &metrics, raiseLocked, db.get());
+  control::Dot1xAdmission dot1xAdmission(
+      {vm["dot1x-secret-file"].as<std::string>(), vm["dot1x-runtime-dir"].as<std::string>(),
+       vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>(),
+       std::chrono::seconds(vm["dot1x-station-ageing"].as<unsigned>())},
+      dataplane.get(), &metrics, raiseLocked, db.get());
   {
     std::lock_guard lock(apiMutex);  // the HTTPS workers may be serving already
     handler.setDot1x(&dot1xAdmission);
@@ -351,7 +352,8 @@ int main(int argc, char** argv) {
         runningAlertConfig = alertConfig(*policies.current());
       }
       if (dataplane) {
-        if (auto error = dot1xAdmission.apply(policies.current()); !error.empty()) std::cerr << "portvaktd: " << error << "\n";
+        if (auto error = dot1xAdmission.apply(policies.current()); !error.empty())
+          std::cerr << "portvaktd: " << error << "\n";
       }
       raiseLocked(v.kind == "rollback" ? tables::EventType::kPolicyRolledBack : tables::EventType::kPolicyReload, "", "",
                   v.name + " version " + std::to_string(v.version) + " " + v.hash + " by " +
@@ -383,10 +385,12 @@ int main(int argc, char** argv) {
     }
     // Every client is served by the API's event loop (control/api/unix_socket.h):
     // no client, however slow, holds this loop longer than its own request's handling.
-    server.serveOnce([&](const std::string& request, const api::Caller& caller) {
-      std::lock_guard lock(apiMutex);
-      return handler.handle(request, caller, std::time(nullptr));
-    }, kApiTurnMs);
+    server.serveOnce(
+        [&](const std::string& request, const api::Caller& caller) {
+          std::lock_guard lock(apiMutex);
+          return handler.handle(request, caller, std::time(nullptr));
+        },
+        kApiTurnMs);
   }
   dot1xAdmission.stop();
   if (https) https->stop();

@@ -34,9 +34,8 @@ const char* kindName(PolicyChange::Kind k) {
 }
 
 json versionJson(const PolicyVersion& v) {
-  return {{"version", v.version}, {"hash", v.hash},         {"name", v.name},
-          {"source", v.source},   {"uid", v.uid},           {"subject", v.subject},
-          {"time", v.unixTime},   {"summary", v.summary}, {"kind", v.kind}};
+  return {{"version", v.version}, {"hash", v.hash},     {"name", v.name},       {"source", v.source}, {"uid", v.uid},
+          {"subject", v.subject}, {"time", v.unixTime}, {"summary", v.summary}, {"kind", v.kind}};
 }
 
 // Who called, for the policy_rejected alert: a uid, or a certificate subject.
@@ -92,8 +91,9 @@ std::string normalName(const std::string& path) { return std::filesystem::path(p
 // Returns the error text, or nullopt with `out` filled.
 std::optional<std::string> readBundle(const json& req, const std::string& command, policy::PolicyBundle& out) {
   if (req.contains("path")) {
-    return command + ": 'path' is refused: portvaktd does not open files for its clients; send the policy itself "
-                     "as 'bundle' (the portvakt CLI does since this version; upgrade it)";
+    return command +
+           ": 'path' is refused: portvaktd does not open files for its clients; send the policy itself "
+           "as 'bundle' (the portvakt CLI does since this version; upgrade it)";
   }
   if (!req.contains("bundle")) {
     return command + " needs 'bundle': {\"site\": NAME, \"files\": [{\"path\": NAME, \"text\": TEXT}, ...]}";
@@ -247,8 +247,11 @@ json ApiHandler::status(int64_t now) const {
     for (const auto& port : p->ports) {
       json zones = json::array();
       for (auto z : port.zones) zones.push_back(p->zoneName(z));
-      json entry = {{"interface", port.interface}, {"group", port.group}, {"role", tables::toString(port.role)},
-                    {"zones", zones}, {"default_zone", p->zoneName(port.defaultZone)},
+      json entry = {{"interface", port.interface},
+                    {"group", port.group},
+                    {"role", tables::toString(port.role)},
+                    {"zones", zones},
+                    {"default_zone", p->zoneName(port.defaultZone)},
                     {"mode", tables::toString(port.mode)}};
       for (const PortSnapshot& s : live) {
         if (s.interface != port.interface) continue;
@@ -264,7 +267,9 @@ json ApiHandler::status(int64_t now) const {
   const auto& h = policies_.history();
   json answer = {{"ok", true},
                  {"version", std::string(kVersion)},
-                 {"policy", p ? json{{"name", p->name}, {"hash", p->contentHash}, {"mode", tables::toString(p->mode)},
+                 {"policy", p ? json{{"name", p->name},
+                                     {"hash", p->contentHash},
+                                     {"mode", tables::toString(p->mode)},
                                      {"version", h.empty() ? 0 : h.back().version}}
                               : json(nullptr)},
                  {"uptime_s", now - startedAt_},
@@ -272,12 +277,9 @@ json ApiHandler::status(int64_t now) const {
                  {"ports", ports}};
   if (dataplane_) {
     const DataplaneStatus s = dataplane_->status();
-    answer["dataplane"] = {{"forwarding", s.forwarding},
-                           {"policy_hash", s.policyHash},
-                           {"refused_hash", s.refusedHash},
-                           {"reloads", s.reloads},
-                           {"port_reopens", s.portReopens},
-                           {"last_reload_us", s.lastReloadUs},
+    answer["dataplane"] = {{"forwarding", s.forwarding},      {"policy_hash", s.policyHash},
+                           {"refused_hash", s.refusedHash},   {"reloads", s.reloads},
+                           {"port_reopens", s.portReopens},   {"last_reload_us", s.lastReloadUs},
                            {"error", dataplane_->lastError()}};
   }
   return answer;
@@ -293,9 +295,13 @@ json ApiHandler::plan(const json& req, const std::string& command) const {
     changes.push_back({{"kind", kindName(c.kind)}, {"section", c.section}, {"key", c.key}});
   }
   json moves = dataplane_ ? plannedMoves(*plan.compiled, dataplane_->devices()) : json::array();
-  return {{"ok", true},         {"plan_id", plan.planId},
-          {"hash", plan.compiled->contentHash}, {"changes", changes}, {"moves", moves},
-          {"summary", changeSummary(plan.changes)}, {"diagnostics", plan.diagnostics}};
+  return {{"ok", true},
+          {"plan_id", plan.planId},
+          {"hash", plan.compiled->contentHash},
+          {"changes", changes},
+          {"moves", moves},
+          {"summary", changeSummary(plan.changes)},
+          {"diagnostics", plan.diagnostics}};
 }
 
 json ApiHandler::changePolicy(const std::string& command, const json& req, const api::Caller& caller, int64_t now) {
@@ -451,8 +457,8 @@ json ApiHandler::alerts(const json& req) const {
   }
   json answer = {{"ok", true}, {"alerts", list}};
   if (auto spool = store_->spoolStats()) {
-    answer["spool"] = {{"pending", spool->pending}, {"rejected", spool->rejected},
-                       {"oldest_pending_ms", spool->oldestPendingMs}};
+    answer["spool"] = {
+        {"pending", spool->pending}, {"rejected", spool->rejected}, {"oldest_pending_ms", spool->oldestPendingMs}};
   }
   return answer;
 }
@@ -476,19 +482,28 @@ json ApiHandler::ports() const {
   for (const tables::Port& port : p->ports) {
     json zones = json::array();
     for (auto z : port.zones) zones.push_back(p->zoneName(z));
-    json entry = {{"interface", port.interface}, {"role", tables::toString(port.role)}, {"zones", zones},
-                  {"default_zone", p->zoneName(port.defaultZone)}, {"mode", tables::toString(port.mode)},
+    json entry = {{"interface", port.interface},
+                  {"role", tables::toString(port.role)},
+                  {"zones", zones},
+                  {"default_zone", p->zoneName(port.defaultZone)},
+                  {"mode", tables::toString(port.mode)},
                   {"authentication", tables::toString(port.authentication)}};
     for (const PortSnapshot& s : live) {
       if (s.interface != port.interface) continue;
-      entry["switch"] = {{"up", s.up},           {"rx_frames", s.rxFrames}, {"rx_dropped", s.rxDropped},
-                         {"tx_frames", s.txFrames}, {"tx_errors", s.txErrors}, {"learned_macs", s.learnedMacs},
-                         {"rx_bytes", s.rxBytes}, {"tx_bytes", s.txBytes}};
+      entry["switch"] = {{"up", s.up},
+                         {"rx_frames", s.rxFrames},
+                         {"rx_dropped", s.rxDropped},
+                         {"tx_frames", s.txFrames},
+                         {"tx_errors", s.txErrors},
+                         {"learned_macs", s.learnedMacs},
+                         {"rx_bytes", s.rxBytes},
+                         {"tx_bytes", s.txBytes}};
     }
     if (links) {
       if (auto info = links.value()->find(port.interface)) {
-        entry["link"] = {{"exists", true},           {"admin_up", info->adminUp}, {"carrier", info->lowerUp},
-                         {"promiscuous", info->promiscuous}, {"mtu", info->mtu}, {"kind", info->kind}};
+        entry["link"] = {{"exists", true},           {"admin_up", info->adminUp},
+                         {"carrier", info->lowerUp}, {"promiscuous", info->promiscuous},
+                         {"mtu", info->mtu},         {"kind", info->kind}};
       } else {
         entry["link"] = {{"exists", false}, {"error", info.error().message}};
       }

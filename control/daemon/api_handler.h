@@ -45,8 +45,12 @@ class ApiHandler {
   // keeps no database (tests); the commands that need them say so.
   ApiHandler(PolicyManager& policies, std::string adminGroup, int64_t startedAt, Metrics* metrics = nullptr,
              DataplaneRunner* dataplane = nullptr, store::Store* store = nullptr)
-      : policies_(policies), adminGroup_(std::move(adminGroup)), startedAt_(startedAt), metrics_(metrics),
-        dataplane_(dataplane), store_(store) {}
+      : policies_(policies),
+        adminGroup_(std::move(adminGroup)),
+        startedAt_(startedAt),
+        metrics_(metrics),
+        dataplane_(dataplane),
+        store_(store) {}
 
   // 802.1X sessions for `devices show` (null: none). Call it under the same
   // lock as handle(): the HTTPS workers may already be serving.

@@ -25,7 +25,6 @@ struct DataplaneRunner::Plane {
 
 namespace {
 
-
 // Same ports and zones: the switch can keep running and only the decider changes.
 bool samePlane(const tables::CompiledPolicy& a, const tables::CompiledPolicy& b) {
   if (a.zones.size() != b.zones.size() || a.ports.size() != b.ports.size()) return false;
@@ -66,8 +65,9 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     // it the profiler still classifies by the policy's own rules.
     auto db = std::make_shared<fingerprint::FingerprintDb>();
     std::error_code ec;
-    const char* path = std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec) ? PORTVAKT_INSTALLED_FINGERPRINT_DATA
-                                                                                        : PORTVAKT_FINGERPRINT_DATA;
+    const char* path = std::filesystem::exists(PORTVAKT_INSTALLED_FINGERPRINT_DATA, ec)
+                           ? PORTVAKT_INSTALLED_FINGERPRINT_DATA
+                           : PORTVAKT_FINGERPRINT_DATA;
     if (auto loaded = db->addFingerbankFile(path); !loaded) {
       // Said, not swallowed: classes that need this data (fingerprint
       // matches) will not match until it is there again.
@@ -75,8 +75,7 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
                 << "; devices are classified by the policy's own rules only\n";
     }
     decider = std::make_unique<engine::PolicyDecider>(policy, fingerprint::ProfilerConfig{}, db);
-  }
-  else decider->setPolicy(policy, wallClockNs());
+  } else decider->setPolicy(policy, wallClockNs());
   // The ports must exist (optional ones may be missing) and be up and
   // promiscuous before libpcap opens them (libnl, control/link).
   auto links = link::LinkManager::open();
@@ -123,7 +122,8 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
       return nullptr;
     }
     plane->vlanSwitch->attach(static_cast<forward::PortIndex>(i), tx.value().get());
-    plane->loop->addBatchingSink(*tx.value(), static_cast<forward::PortIndex>(i));  // its drops count as egress_busy on the port
+    plane->loop->addBatchingSink(*tx.value(),
+                                 static_cast<forward::PortIndex>(i));  // its drops count as egress_busy on the port
     if (!plane->loop->addSource(static_cast<forward::PortIndex>(i), *rx.value(), rx.value()->selectableFd(), name)) {
       error = plane->loop->error();
       return nullptr;
@@ -173,7 +173,8 @@ void DataplaneRunner::restore(const std::vector<DeviceSeed>& seeds) {
   for (const DeviceSeed* s : order) {
     for (size_t i = 0; i < applied_->ports.size(); ++i) {
       if (applied_->ports[i].interface != s->port) continue;
-      (void)plane_->decider->profiler().restore(s->evidence, static_cast<uint16_t>(i), s->firstSeenNs, s->lastSeenNs, now);
+      (void)plane_->decider->profiler().restore(s->evidence, static_cast<uint16_t>(i), s->firstSeenNs, s->lastSeenNs,
+                                                now);
     }
   }
 }
@@ -269,7 +270,8 @@ void DataplaneRunner::run() {
       std::lock_guard lock(mutex_);
       dot1x = dot1x_;
     }
-    if (plane_ && dot1x != plane_->decider->profiler().dot1x()) plane_->decider->setDot1x(std::move(dot1x), wallClockNs());
+    if (plane_ && dot1x != plane_->decider->profiler().dot1x())
+      plane_->decider->setDot1x(std::move(dot1x), wallClockNs());
     if (!plane_) {
       // No ports open: a later push, or the ports coming back, must end it.
       auto current = policies_.current();
@@ -314,8 +316,8 @@ void DataplaneRunner::watchLinks() {
       const bool up = e.kind == link::LinkEvent::Kind::kUp;
       // Down: the switch forgets the port's MACs and leaves it out of flooding.
       plane_->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), up);
-      plane_->decider->report({up ? tables::EventType::kLinkUp : tables::EventType::kLinkDown, tables::MacAddress{}, static_cast<uint16_t>(i), wallClockNs(),
-                               "port " + e.name + " " + link::toString(e.kind)});
+      plane_->decider->report({up ? tables::EventType::kLinkUp : tables::EventType::kLinkDown, tables::MacAddress{},
+                               static_cast<uint16_t>(i), wallClockNs(), "port " + e.name + " " + link::toString(e.kind)});
     }
   }
 }
@@ -356,8 +358,9 @@ void DataplaneRunner::publish(bool withDevices) {
   std::vector<PortSnapshot> ports;
   for (size_t i = 0; i < plane_->vlanSwitch->portCount(); ++i) {
     const auto& c = plane_->vlanSwitch->portCounters(static_cast<forward::PortIndex>(i));
-    ports.push_back({plane_->vlanSwitch->config().ports[i].name, plane_->vlanSwitch->portUp(static_cast<forward::PortIndex>(i)),
-                     c.rxFrames, c.rxDropped, c.txFrames, c.txErrors, c.rxBytes, c.txBytes, c.learnedMacs});
+    ports.push_back({plane_->vlanSwitch->config().ports[i].name,
+                     plane_->vlanSwitch->portUp(static_cast<forward::PortIndex>(i)), c.rxFrames, c.rxDropped, c.txFrames,
+                     c.txErrors, c.rxBytes, c.txBytes, c.learnedMacs});
     if (metrics_) {
       metrics_->setFrameCount(ports.back().interface, "received", c.rxFrames);
       metrics_->setFrameCount(ports.back().interface, "dropped", c.rxDropped);

@@ -38,7 +38,6 @@ struct PortSnapshot {
   uint32_t learnedMacs = 0;
 };
 
-
 // One device as the profiler sees it, copied out for the control thread.
 struct DeviceSnapshot {
   fingerprint::DeviceEvidence evidence;  // evidence.mac is the device
@@ -67,11 +66,11 @@ struct DataplaneStatus {
   // ports nor the previous ones could be opened. The runner then tries the
   // running policy again every kPortRetryMs and takes any later push.
   bool forwarding = true;
-  std::string policyHash;       // what forwards now; empty while not forwarding
-  std::string refusedHash;      // the pushed policy whose ports could not be opened; empty: none
-  uint64_t reloads = 0;         // policies taken since start
-  uint64_t portReopens = 0;     // of which needed the ports reopened
-  int64_t lastReloadUs = -1;    // from PolicyManager's swap to the dataplane running it; -1: none yet
+  std::string policyHash;     // what forwards now; empty while not forwarding
+  std::string refusedHash;    // the pushed policy whose ports could not be opened; empty: none
+  uint64_t reloads = 0;       // policies taken since start
+  uint64_t portReopens = 0;   // of which needed the ports reopened
+  int64_t lastReloadUs = -1;  // from PolicyManager's swap to the dataplane running it; -1: none yet
 };
 
 inline constexpr int kDevicePublishMs = 1000;
@@ -158,9 +157,9 @@ class DataplaneRunner {
   std::vector<tables::MacAddress> forgetQueue_;
   fingerprint::Dot1xSnapshotPtr dot1x_;
   std::vector<engine::EngineEvent> events_;
-  EventLoss loss_;           // as published
-  EventLoss reported_;       // as last added to the metrics (dataplane thread only)
-  EventLoss announced_;      // as last reported by an events_lost event
+  EventLoss loss_;                   // as published
+  EventLoss reported_;               // as last added to the metrics (dataplane thread only)
+  EventLoss announced_;              // as last reported by an events_lost event
   uint64_t heldBySwitchBefore_ = 0;  // repeats held by switch drop events of planes closed before
   std::string lastError_;
 };

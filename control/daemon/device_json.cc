@@ -15,8 +15,8 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 void mark(DeviceEvidence& e, Trait t) { e.present |= fingerprint::traitBit(t); }
 
 template <size_t N>
-std::optional<std::string> readText(const json& in, const char* key, fingerprint::TraitText<N>& out,
-                                    DeviceEvidence& e, Trait t) {
+std::optional<std::string> readText(const json& in, const char* key, fingerprint::TraitText<N>& out, DeviceEvidence& e,
+                                    Trait t) {
   if (!in.contains(key)) return std::nullopt;
   if (!in[key].is_string()) return std::string(key) + ": not a string";
   (void)out.assign(in[key].get<std::string>());
@@ -68,10 +68,10 @@ json evidenceToJson(const DeviceEvidence& e) {
 
 std::optional<std::string> evidenceFromJson(const json& in, DeviceEvidence& e) {
   if (!in.is_object()) return "evidence: not a JSON object";
-  static const char* const kKnown[] = {"dhcp.vendor_class", "dhcp.parameter_list", "dhcp.hostname",
-                                       "lldp.capabilities", "lldp_med.capabilities", "lldp_med.device_type",
-                                       "lldp_med.applications", "lldp_med.voice_vlan", "cdp.platform",
-                                       "sip.user_agent", "mdns.services", "ssdp.server"};
+  static const char* const kKnown[] = {"dhcp.vendor_class",     "dhcp.parameter_list",   "dhcp.hostname",
+                                       "lldp.capabilities",     "lldp_med.capabilities", "lldp_med.device_type",
+                                       "lldp_med.applications", "lldp_med.voice_vlan",   "cdp.platform",
+                                       "sip.user_agent",        "mdns.services",         "ssdp.server"};
   for (const auto& item : in.items()) {
     bool known = false;
     for (const char* k : kKnown) known = known || item.key() == k;
@@ -84,7 +84,8 @@ std::optional<std::string> evidenceFromJson(const json& in, DeviceEvidence& e) {
   if (auto error = readText(in, "ssdp.server", e.ssdpServer, e, Trait::kSsdpServer)) return error;
   if (in.contains("dhcp.parameter_list")) {
     const json& list = in["dhcp.parameter_list"];
-    if (!list.is_array() || list.size() > fingerprint::kMaxParameterList) return "dhcp.parameter_list: not a list of at most 64 codes";
+    if (!list.is_array() || list.size() > fingerprint::kMaxParameterList)
+      return "dhcp.parameter_list: not a list of at most 64 codes";
     std::vector<uint8_t> codes;
     for (const json& c : list) {
       if (!c.is_number_unsigned() || c.get<uint64_t>() > 255) return "dhcp.parameter_list: a code is not 0-255";
@@ -145,7 +146,8 @@ json deviceToJson(const DeviceSnapshot& d, bool withEvidence) {
               {"frames", d.frames},
               {"live", true}};
   // 802.1X as the dataplane last took it (never stored: sessions do not outlive hostapd).
-  if (d.evidence.dot1xAuthorised) out["dot1x"] = {{"state", "authorised"}, {"identity", std::string(d.evidence.dot1xIdentity.view())}};
+  if (d.evidence.dot1xAuthorised)
+    out["dot1x"] = {{"state", "authorised"}, {"identity", std::string(d.evidence.dot1xIdentity.view())}};
   if (withEvidence) {
     out["evidence"] = evidenceToJson(d.evidence);
     out["explanation"] = d.explanation;
@@ -154,9 +156,14 @@ json deviceToJson(const DeviceSnapshot& d, bool withEvidence) {
 }
 
 json deviceToJson(const store::DeviceRecord& d, bool withEvidence) {
-  json out = {{"mac", d.mac},           {"port", d.port},           {"class", d.deviceClass},
-              {"zone", d.zone},         {"confidence", d.confidence}, {"first_seen", d.firstSeen},
-              {"last_seen", d.lastSeen}, {"live", false}};
+  json out = {{"mac", d.mac},
+              {"port", d.port},
+              {"class", d.deviceClass},
+              {"zone", d.zone},
+              {"confidence", d.confidence},
+              {"first_seen", d.firstSeen},
+              {"last_seen", d.lastSeen},
+              {"live", false}};
   if (withEvidence) {
     json evidence = json::parse(d.evidenceJson, nullptr, false);
     out["evidence"] = evidence.is_discarded() ? json::object() : evidence;

@@ -37,8 +37,7 @@ struct DevicePersisterOptions {
 
 class DevicePersister {
  public:
-  explicit DevicePersister(store::Store& store, DevicePersisterOptions options = {})
-      : store_(store), options_(options) {}
+  explicit DevicePersister(store::Store& store, DevicePersisterOptions options = {}) : store_(store), options_(options) {}
   // Writes what changed and prunes; `nowSeconds` is the wall clock. Returns
   // how many rows were written, or the store's error.
   store::Result<size_t> flush(const std::vector<DeviceSnapshot>& devices, int64_t nowSeconds);

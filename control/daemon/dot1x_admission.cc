@@ -26,7 +26,8 @@ constexpr auto kRadiusWatchInterval = std::chrono::seconds(2);
 constexpr auto kAgeingInterval = std::chrono::seconds(1);
 constexpr int kHousekeepingTurnMs = 250;  // how soon a link event or a stop is taken
 constexpr size_t kMaxAgedOut = 4096;
-constexpr size_t kMaxSeenSessions = 8192;  // the sessions kept for devices show and evidence       // stations remembered for NEW_STA after ageing
+constexpr size_t kMaxSeenSessions =
+    8192;  // the sessions kept for devices show and evidence       // stations remembered for NEW_STA after ageing
 
 int64_t wallMs(dot1x::WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -62,8 +63,7 @@ std::string placement(const tables::CompiledPolicy& p, const std::string& port, 
 }
 
 bool holdsAStation(dot1x::SessionState s) {
-  return s == dot1x::SessionState::kStarted || s == dot1x::SessionState::kAuthorised ||
-         s == dot1x::SessionState::kFailed;
+  return s == dot1x::SessionState::kStarted || s == dot1x::SessionState::kAuthorised || s == dot1x::SessionState::kFailed;
 }
 
 std::string describe(const dot1x::Dot1xConfig& c) {
@@ -279,8 +279,8 @@ void Dot1xAdmission::stopSupervisor(const std::string& reason) {
   for (const StationKey& key : ended) {
     std::cerr << "portvaktd: 802.1X " << key.first << " " << key.second.toString() << " ended (" << reason << ")\n";
     if (store_) {
-      if (auto done = store_->endDot1xSession(key.first, key.second.toString(),
-                                              wallMs(std::chrono::system_clock::now()), reason);
+      if (auto done =
+              store_->endDot1xSession(key.first, key.second.toString(), wallMs(std::chrono::system_clock::now()), reason);
           !done && done.error().code != store::ErrorCode::kNotFound) {
         std::cerr << "portvaktd: 802.1X audit: " << done.error().message << "\n";
       }
@@ -378,8 +378,8 @@ std::string Dot1xAdmission::describeMac(const tables::MacAddress& mac) const {
       // How the session before it ended (a logoff, a link down): the evidence
       // that the MAC talks on after its authenticated session was over.
       if (auto last = lastEnded_.find(key); last != lastEnded_.end() && last->second.since <= s.since) {
-        out += ", after a session" + (last->second.identity.empty() ? "" : " as " + last->second.identity) +
-               " ended (" + last->second.endReason + ") at " + timeOfDay(last->second.since);
+        out += ", after a session" + (last->second.identity.empty() ? "" : " as " + last->second.identity) + " ended (" +
+               last->second.endReason + ") at " + timeOfDay(last->second.since);
       }
     }
     if (s.failures > 0) out += ", " + std::to_string(s.failures) + " failures";
@@ -457,7 +457,8 @@ void Dot1xAdmission::onNotice(const dot1x::SupervisorNotice& n) {
       const tables::InventoryDevice* inv = policy_ ? fingerprint::findInventory(*policy_, s.mac) : nullptr;
       if (changed && (!inv || inv->assetId != s.identity)) {
         mismatch = "802.1X identity \"" + s.identity + "\" on " + s.port + " is " +
-                   (inv ? "not the inventory asset of this MAC (" + inv->assetId + ")" : "on a MAC the inventory does not list") +
+                   (inv ? "not the inventory asset of this MAC (" + inv->assetId + ")"
+                        : "on a MAC the inventory does not list") +
                    "; not admitted by 802.1X";
       }
     } else {

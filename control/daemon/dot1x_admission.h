@@ -73,7 +73,7 @@ class Metrics;
 inline constexpr auto kReauthenticateAfterDeauth = std::chrono::seconds(6);
 
 struct Dot1xOptions {
-  std::string secretFile;   // empty: 802.1X ports are refused with a message
+  std::string secretFile;  // empty: 802.1X ports are refused with a message
   std::string runtimeDir = "/run/portvakt/dot1x";
   std::string hostapdBinary = "/usr/sbin/hostapd";
   std::string ownIpAddress = "127.0.0.1";  // NAS-IP-Address, RADIUS is sent from it
@@ -153,7 +153,8 @@ class Dot1xAdmission {
   // Every session as the supervisor last reported it (bounded): what
   // sessions() and describeMac() read, from any thread.
   std::map<std::pair<std::string, tables::MacAddress>, dot1x::Session> seen_;
-  std::map<std::pair<std::string, tables::MacAddress>, dot1x::Session> lastEnded_;  // the last end of each (bounded with seen_)
+  std::map<std::pair<std::string, tables::MacAddress>, dot1x::Session>
+      lastEnded_;  // the last end of each (bounded with seen_)
   std::map<tables::MacAddress, std::chrono::steady_clock::time_point> lastFailureAlert_;
   bool radiusUnreachable_ = false;
   std::vector<Deauth> pendingDeauth_;  // for the housekeeping thread

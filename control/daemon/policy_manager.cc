@@ -104,9 +104,9 @@ PlanResult PolicyManager::plan(const policy::PolicyBundle& bundle) const {
   tables::CompiledPolicy empty;
   empty.seal();
   result.changes = diffPolicies(running ? *running : empty, *compiled.policy);
-  result.planId = tables::sha256Hex((running ? running->contentHash : std::string("none")) + ">" +
-                                    compiled.policy->contentHash)
-                      .substr(0, 16);
+  result.planId =
+      tables::sha256Hex((running ? running->contentHash : std::string("none")) + ">" + compiled.policy->contentHash)
+          .substr(0, 16);
   return result;
 }
 
@@ -236,7 +236,8 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
     if (auto error = rebuild(*target)) return *error;
   }
   if (preflight_) {
-    if (auto refused = preflight_(*target->policy)) return "rollback refused, the running policy is unchanged: " + *refused;
+    if (auto refused = preflight_(*target->policy))
+      return "rollback refused, the running policy is unchanged: " + *refused;
   }
   auto running = current();
   PolicyVersion v = *target;
@@ -248,9 +249,9 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
   v.unixTime = now;
   v.kind = "rollback";  // source stays the file that version was pushed from
   v.summary = "rollback to version " + std::to_string(target->version) +
-              (rebuiltDifferently ? " (rebuilt by portvakt " + std::string(kVersion) + " to other tables than its " +
-                                        target->hash + ")"
-                                  : "") +
+              (rebuiltDifferently
+                   ? " (rebuilt by portvakt " + std::string(kVersion) + " to other tables than its " + target->hash + ")"
+                   : "") +
               (running ? ": " + changeSummary(diffPolicies(*running, *target->policy)) : "");
   return install(std::move(v));
 }

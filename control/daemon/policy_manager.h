@@ -45,13 +45,13 @@ struct PolicyVersion {
   int version = 0;  // 1, 2, ... in push order; a rollback is a new version
   std::string hash;
   std::string name;
-  std::string source;  // the site file pushed, as the client named it (a label, never opened)
-  uid_t uid = 0;       // who pushed (SO_PEERCRED)
+  std::string source;   // the site file pushed, as the client named it (a label, never opened)
+  uid_t uid = 0;        // who pushed (SO_PEERCRED)
   std::string subject;  // who pushed over HTTPS: the client certificate's subject (uid is 0 then)
   int64_t unixTime = 0;
-  std::string summary;  // "+2 ~1 -0 items" against the version before
-  std::string canonical;  // the compiled tables, for rollback and audit
-  std::string kind = "push";  // push | rollback | upgrade (rebuilt by a new portvakt at start)
+  std::string summary;             // "+2 ~1 -0 items" against the version before
+  std::string canonical;           // the compiled tables, for rollback and audit
+  std::string kind = "push";       // push | rollback | upgrade (rebuilt by a new portvakt at start)
   std::string sourcesJson = "[]";  // every file compiled: [{path, text, sha256}], the bundle as used
   std::shared_ptr<const tables::CompiledPolicy> policy;  // null for versions from before the last start, until needed
 };

@@ -35,8 +35,8 @@ bool isPrintableAscii(std::string_view text) {
 std::string interfaceProblem(const std::string& name) {
   if (name.empty()) return "is empty";
   for (unsigned char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '_' || c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) return "contains a byte other than letters, digits, '-', '_', '.'";
   }
   if (name.size() > kMaxInterfaceBytes) return "is longer than 15 bytes";
@@ -185,7 +185,8 @@ ConfigResult<std::string> hostapdConfigText(const Dot1xConfig& config, const Dot
       << "use_pae_group_addr=0\n"
       << "eap_reauth_period=" << port.reauthPeriod.count() << "\n"
       << "own_ip_addr=" << config.ownIpAddress << "\n"
-      << "nas_identifier=" << config.nasIdentifier << "\n"
+      << "nas_identifier=" << config.nasIdentifier
+      << "\n"
       // NAS-Port-Type = Ethernet (15); without it hostapd says Wireless-802.11.
       << "radius_auth_req_attr=61:d:15\n"
       // NAS-Port-Id = the access port.

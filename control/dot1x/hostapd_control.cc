@@ -48,12 +48,12 @@ ControlResult<std::unique_ptr<HostapdControl>> HostapdControl::open(const std::s
     return ControlError{ControlErrorCode::kPathTooLong, "hostapd control socket path " + serverPath + " is longer than " +
                                                             std::to_string(kSunPathMax) + " bytes"};
   }
-  const std::string localPath = localDir + "/portvakt-" + std::to_string(::getpid()) + "-" +
-                                std::to_string(localCounter.fetch_add(1));
+  const std::string localPath =
+      localDir + "/portvakt-" + std::to_string(::getpid()) + "-" + std::to_string(localCounter.fetch_add(1));
   sockaddr_un local{};
   if (!fillAddress(local, localPath)) {
-    return ControlError{ControlErrorCode::kPathTooLong, "local control socket path " + localPath +
-                                                            " is longer than " + std::to_string(kSunPathMax) + " bytes"};
+    return ControlError{ControlErrorCode::kPathTooLong, "local control socket path " + localPath + " is longer than " +
+                                                            std::to_string(kSunPathMax) + " bytes"};
   }
   const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return ControlError{ControlErrorCode::kSocket, "socket(AF_UNIX): " + errnoText(errno)};
@@ -108,7 +108,8 @@ ControlResult<std::string> HostapdControl::request(const std::string& command, s
                        "recv: " + errnoText(error));
     }
     if (static_cast<size_t>(n) > kMaxControlMessageBytes) {
-      return makeError(ControlErrorCode::kRefused, "reply of " + std::to_string(n) + " bytes is longer than the limit of " +
+      return makeError(ControlErrorCode::kRefused, "reply of " + std::to_string(n) +
+                                                       " bytes is longer than the limit of " +
                                                        std::to_string(kMaxControlMessageBytes));
     }
     std::string reply(buffer, static_cast<size_t>(n));

@@ -30,11 +30,11 @@
 namespace portvakt::dot1x {
 
 enum class ControlErrorCode : uint8_t {
-  kSocket,     // socket(), bind() or connect() failed (no such hostapd socket, permission)
+  kSocket,       // socket(), bind() or connect() failed (no such hostapd socket, permission)
   kPathTooLong,  // a socket path longer than sun_path holds
-  kTimeout,    // no reply within the timeout
-  kClosed,     // hostapd went away (ECONNREFUSED on send or receive)
-  kRefused,    // hostapd answered FAIL or UNKNOWN COMMAND, or not what the command expects
+  kTimeout,      // no reply within the timeout
+  kClosed,       // hostapd went away (ECONNREFUSED on send or receive)
+  kRefused,      // hostapd answered FAIL or UNKNOWN COMMAND, or not what the command expects
 };
 
 struct ControlError {
@@ -49,8 +49,7 @@ class HostapdControl {
   // Connects to hostapd's socket `serverPath`. The local socket is created in
   // `localDir` (which must exist and be writable only by us) and unlinked by
   // the destructor.
-  static ControlResult<std::unique_ptr<HostapdControl>> open(const std::string& serverPath,
-                                                             const std::string& localDir);
+  static ControlResult<std::unique_ptr<HostapdControl>> open(const std::string& serverPath, const std::string& localDir);
   ~HostapdControl();
   HostapdControl(const HostapdControl&) = delete;
   HostapdControl& operator=(const HostapdControl&) = delete;

@@ -61,9 +61,9 @@ const char* toString(HostapdEventKind kind);
 
 struct HostapdEvent {
   HostapdEventKind kind = HostapdEventKind::kOther;
-  int level = 0;                 // the <N> prefix
-  tables::MacAddress mac;        // set for every kind but kOther
-  std::string name;              // the event's name as hostapd wrote it (cut to kMaxEventNameBytes)
+  int level = 0;           // the <N> prefix
+  tables::MacAddress mac;  // set for every kind but kOther
+  std::string name;        // the event's name as hostapd wrote it (cut to kMaxEventNameBytes)
 };
 
 // Is this datagram an unsolicited event ("<N>...") rather than a reply?
@@ -78,8 +78,8 @@ ParseResult<HostapdEvent> parseEvent(std::string_view datagram);
 // The reply to `STA <mac>`.
 struct StationInfo {
   tables::MacAddress mac;
-  bool authorized = false;       // flags contain [AUTHORIZED]
-  std::string identity;          // dot1xAuthSessionUserName ("" when absent)
+  bool authorized = false;                    // flags contain [AUTHORIZED]
+  std::string identity;                       // dot1xAuthSessionUserName ("" when absent)
   std::map<std::string, std::string> fields;  // every key=value line, as given
 };
 

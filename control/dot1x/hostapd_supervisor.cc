@@ -129,8 +129,7 @@ void HostapdSupervisor::startHostapd(PortRuntime& port) {
   ::rename(logPath.c_str(), (logPath + ".1").c_str());  // keep the log of the run before
   // O_APPEND: after trimLog() truncates the file, hostapd writes at the new
   // end instead of at its old offset (which would leave a sparse file).
-  const int logFd =
-      ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int logFd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
   const int nullFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (logFd < 0 || nullFd < 0) {
     const std::string why = std::strerror(errno);
@@ -193,8 +192,8 @@ void HostapdSupervisor::tryAttach(PortRuntime& port) {
   const auto now = Clock::now();
   if (now - port.startedAt > options_.startTimeout) {
     killHostapd(port, "hostapd for " + name + " did not answer on " + hostapdControlSocket(config_, name) + " within " +
-                          std::to_string(options_.startTimeout.count()) + " ms (log: " +
-                          hostapdLogPath(config_, name) + ")");
+                          std::to_string(options_.startTimeout.count()) + " ms (log: " + hostapdLogPath(config_, name) +
+                          ")");
     return;
   }
   port.nextAction = now + milliseconds(50);
@@ -321,8 +320,10 @@ void HostapdSupervisor::handleEvents(PortRuntime& port) {
       if (station && isAcceptableIdentity(station->identity)) {
         identity = station->identity;
       } else if (station) {
-        problem(port, "STA " + event.mac.toString() + " on " + name + " reported an identity that is not printable "
-                      "ASCII of at most 253 bytes: \"" + escapeForMessage(station->identity) + "\"; ignored");
+        problem(port, "STA " + event.mac.toString() + " on " + name +
+                          " reported an identity that is not printable "
+                          "ASCII of at most 253 bytes: \"" +
+                          escapeForMessage(station->identity) + "\"; ignored");
       } else if (event.kind != HostapdEventKind::kEapFailure) {
         problem(port, station.error().message);
       }
@@ -491,8 +492,7 @@ std::vector<PortStatus> HostapdSupervisor::ports() const {
   return all;
 }
 
-std::shared_ptr<HostapdControl> HostapdSupervisor::commandConnection(const std::string& port,
-                                                                     ControlError& error) const {
+std::shared_ptr<HostapdControl> HostapdSupervisor::commandConnection(const std::string& port, ControlError& error) const {
   std::lock_guard lock(mutex_);
   for (const auto& runtime : ports_) {
     if (runtime->config.interface != port) continue;

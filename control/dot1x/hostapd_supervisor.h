@@ -55,11 +55,11 @@ namespace portvakt::dot1x {
 struct SupervisorOptions {
   std::string hostapdBinary = "/usr/sbin/hostapd";
   std::chrono::milliseconds requestTimeout{2000};
-  std::chrono::milliseconds startTimeout{10000};   // from exec to a PONG on the control socket
+  std::chrono::milliseconds startTimeout{10000};  // from exec to a PONG on the control socket
   std::chrono::milliseconds backoffInitial{250};
   std::chrono::milliseconds backoffMax{30000};
-  std::chrono::milliseconds healthyAfter{60000};   // running this long resets the backoff
-  std::chrono::milliseconds pingInterval{10000};   // a hostapd that misses 3 PINGs in a row is killed
+  std::chrono::milliseconds healthyAfter{60000};  // running this long resets the backoff
+  std::chrono::milliseconds pingInterval{10000};  // a hostapd that misses 3 PINGs in a row is killed
   // hostapd's log lives in the runtime directory (tmpfs, RAM): past this
   // size it is copied to .log.1 and emptied, checked once a second.
   uint64_t maxLogBytes = 1 << 20;
@@ -68,11 +68,11 @@ struct SupervisorOptions {
 // What happened, for the daemon (alerts, audit) and the tests.
 struct SupervisorNotice {
   enum class Kind : uint8_t {
-    kEvent,            // a hostapd event (event set), whether or not it changed a session
-    kSessionChanged,   // a session changed state (change set)
-    kHostapdStarted,   // hostapd of `port` is running and attached (pid)
-    kHostapdExited,    // hostapd of `port` exited or was killed (message says how)
-    kProblem,          // something went wrong that the operator should read (message)
+    kEvent,           // a hostapd event (event set), whether or not it changed a session
+    kSessionChanged,  // a session changed state (change set)
+    kHostapdStarted,  // hostapd of `port` is running and attached (pid)
+    kHostapdExited,   // hostapd of `port` exited or was killed (message says how)
+    kProblem,         // something went wrong that the operator should read (message)
   };
   Kind kind = Kind::kEvent;
   std::string port;
@@ -85,9 +85,9 @@ const char* toString(SupervisorNotice::Kind kind);
 
 struct PortStatus {
   std::string port;
-  pid_t pid = 0;           // 0 while not running
-  bool attached = false;   // the monitor connection is ATTACHed
-  uint32_t starts = 0;     // hostapd processes started for this port
+  pid_t pid = 0;                // 0 while not running
+  bool attached = false;        // the monitor connection is ATTACHed
+  uint32_t starts = 0;          // hostapd processes started for this port
   uint32_t rejectedEvents = 0;  // datagrams that did not parse as events
   std::string lastProblem;
 };

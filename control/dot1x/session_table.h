@@ -43,17 +43,17 @@ struct Session {
   std::string port;
   tables::MacAddress mac;
   SessionState state = SessionState::kNone;
-  std::string identity;        // dot1xAuthSessionUserName from STA, "" until known
-  WallTime since{};            // when the current state began
-  WallTime lastAuthenticated{};  // the last EAP success (also re-authentications)
-  uint32_t failures = 0;       // EAP failures since the entry was made
-  std::string endReason;       // for kEnded: "disconnected", "hostapd restarted", "link down", ...
-  std::string pendingEndReason;  // why portvaktd asked hostapd to deauthenticate it: the next disconnect's reason
+  std::string identity;                 // dot1xAuthSessionUserName from STA, "" until known
+  WallTime since{};                     // when the current state began
+  WallTime lastAuthenticated{};         // the last EAP success (also re-authentications)
+  uint32_t failures = 0;                // EAP failures since the entry was made
+  std::string endReason;                // for kEnded: "disconnected", "hostapd restarted", "link down", ...
+  std::string pendingEndReason;         // why portvaktd asked hostapd to deauthenticate it: the next disconnect's reason
   bool reauthenticationWanted = false;  // ended by a hostapd restart, not yet started again
 };
 
 struct SessionChange {
-  Session session;              // the entry after the change
+  Session session;  // the entry after the change
   SessionState previous = SessionState::kNone;
 };
 

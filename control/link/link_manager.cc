@@ -81,7 +81,8 @@ LinkManager::~LinkManager() {
 }
 
 Result<LinkInfo> LinkManager::find(const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ) return Error{ErrorCode::kNotFound, "link '" + name + "': invalid interface name"};
+  if (name.empty() || name.size() >= IFNAMSIZ)
+    return Error{ErrorCode::kNotFound, "link '" + name + "': invalid interface name"};
   LinkRef ref;
   int err = rtnl_link_get_kernel(sock_, 0, name.c_str(), &ref.link);
   if (err < 0) {
@@ -145,7 +146,8 @@ Status LinkManager::changeFlags(const std::string& name, unsigned set, unsigned 
 Status LinkManager::bringUp(const std::string& name) { return changeFlags(name, IFF_UP, 0, "bring up"); }
 
 Status LinkManager::setPromiscuous(const std::string& name, bool on) {
-  return on ? changeFlags(name, IFF_PROMISC, 0, "set promiscuous") : changeFlags(name, 0, IFF_PROMISC, "clear promiscuous");
+  return on ? changeFlags(name, IFF_PROMISC, 0, "set promiscuous")
+            : changeFlags(name, 0, IFF_PROMISC, "clear promiscuous");
 }
 
 Status LinkManager::preparePort(const std::string& name) {

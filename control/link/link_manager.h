@@ -35,7 +35,7 @@ struct LinkInfo {
   bool promiscuous = false;  // IFF_PROMISC
   uint32_t mtu = 0;
   std::array<uint8_t, 6> mac{};
-  std::string kind;          // "veth", "macvlan", ... (empty for physical NICs)
+  std::string kind;  // "veth", "macvlan", ... (empty for physical NICs)
   bool up() const { return adminUp && lowerUp; }
 };
 
@@ -52,7 +52,7 @@ struct PortRequest {
 };
 
 struct ResolvedPorts {
-  std::vector<LinkInfo> found;            // in request order
+  std::vector<LinkInfo> found;  // in request order
   std::vector<std::string> missingOptional;
 };
 

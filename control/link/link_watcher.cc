@@ -15,12 +15,9 @@ namespace portvakt::link {
 
 const char* toString(LinkEvent::Kind kind) {
   switch (kind) {
-    case LinkEvent::Kind::kUp:
-      return "up";
-    case LinkEvent::Kind::kDown:
-      return "down";
-    case LinkEvent::Kind::kRemoved:
-      return "removed";
+    case LinkEvent::Kind::kUp: return "up";
+    case LinkEvent::Kind::kDown: return "down";
+    case LinkEvent::Kind::kRemoved: return "removed";
   }
   return "?";
 }
@@ -76,8 +73,8 @@ void LinkWatcher::observe(const LinkInfo& info, bool removed) {
   const bool report = it != known_.end() || up;
   known_[info.ifindex] = Known{info.name, up};
   if (report && sink_)
-    sink_->push_back(LinkEvent{up ? LinkEvent::Kind::kUp : LinkEvent::Kind::kDown, info.name, info.ifindex,
-                               info.adminUp, info.lowerUp});
+    sink_->push_back(LinkEvent{up ? LinkEvent::Kind::kUp : LinkEvent::Kind::kDown, info.name, info.ifindex, info.adminUp,
+                               info.lowerUp});
 }
 
 int LinkWatcher::onMessage(nl_msg* msg, void* arg) {

@@ -17,21 +17,64 @@ using prometheus::BuildGauge;
 Metrics::Metrics(std::string site)
     : site_(std::move(site)),
       registry_(std::make_shared<prometheus::Registry>()),
-      policyInfo_(BuildGauge().Name("portvakt_policy_info").Help("The running policy (value 1), by version and content hash").Register(*registry_)),
-      reloads_(BuildCounter().Name("portvakt_policy_reloads_total").Help("Policy pushes and rollbacks by result").Register(*registry_)),
+      policyInfo_(BuildGauge()
+                      .Name("portvakt_policy_info")
+                      .Help("The running policy (value 1), by version and content hash")
+                      .Register(*registry_)),
+      reloads_(BuildCounter()
+                   .Name("portvakt_policy_reloads_total")
+                   .Help("Policy pushes and rollbacks by result")
+                   .Register(*registry_)),
       uptime_(BuildGauge().Name("portvakt_uptime_seconds").Help("Seconds since portvaktd started").Register(*registry_)),
-      anomalies_(BuildGauge().Name("portvakt_decode_anomaly_frames").Help("Frames with each decode anomaly since start").Register(*registry_)),
-      frames_(BuildGauge().Name("portvakt_frames").Help("Frames by ingress port and verdict (received, dropped) since the ports were last opened").Register(*registry_)),
-      framesDropped_(BuildCounter().Name("portvakt_frames_dropped_total").Help("Frames the switch dropped, by drop reason").Register(*registry_)),
-      framesWouldDrop_(BuildCounter().Name("portvakt_frames_would_drop_total").Help("Monitor mode: frames enforce mode would have dropped, by drop reason").Register(*registry_)),
-      portBytes_(BuildGauge().Name("portvakt_port_bytes").Help("Bytes through the switch by port and direction since start").Register(*registry_)),
-      alertQueue_(BuildGauge().Name("portvakt_alert_queue_depth").Help("Alert deliveries waiting for a receiver's acknowledgement").Register(*registry_)),
-      alertRejected_(BuildGauge().Name("portvakt_alert_deliveries_rejected").Help("Alert deliveries a receiver refused for good").Register(*registry_)),
-      alertLag_(BuildGauge().Name("portvakt_alert_delivery_lag_seconds").Help("Age of the oldest alert still waiting for delivery (0: none)").Register(*registry_)),
-      devices_(BuildGauge().Name("portvakt_devices").Help("Devices the profiler knows, by class and zone").Register(*registry_)),
-      eventsDropped_(BuildCounter().Name("portvakt_events_dropped_total").Help("Dataplane events that raised no alert, by reason (a full queue, a repeat held at the source)").Register(*registry_)),
-      logSuppressed_(BuildCounter().Name("portvakt_log_lines_suppressed_total").Help("stderr event lines held back by the log rate limit, by event").Register(*registry_)),
-      deviceTable_(BuildGauge().Name("portvakt_device_table").Help("Bounded device state: profiler records (all, unclassified) and stored rows").Register(*registry_)) {
+      anomalies_(BuildGauge()
+                     .Name("portvakt_decode_anomaly_frames")
+                     .Help("Frames with each decode anomaly since start")
+                     .Register(*registry_)),
+      frames_(BuildGauge()
+                  .Name("portvakt_frames")
+                  .Help("Frames by ingress port and verdict (received, dropped) since the ports were last opened")
+                  .Register(*registry_)),
+      framesDropped_(BuildCounter()
+                         .Name("portvakt_frames_dropped_total")
+                         .Help("Frames the switch dropped, by drop reason")
+                         .Register(*registry_)),
+      framesWouldDrop_(BuildCounter()
+                           .Name("portvakt_frames_would_drop_total")
+                           .Help("Monitor mode: frames enforce mode would have dropped, by drop reason")
+                           .Register(*registry_)),
+      portBytes_(BuildGauge()
+                     .Name("portvakt_port_bytes")
+                     .Help("Bytes through the switch by port and direction since start")
+                     .Register(*registry_)),
+      alertQueue_(BuildGauge()
+                      .Name("portvakt_alert_queue_depth")
+                      .Help("Alert deliveries waiting for a receiver's acknowledgement")
+                      .Register(*registry_)),
+      alertRejected_(BuildGauge()
+                         .Name("portvakt_alert_deliveries_rejected")
+                         .Help("Alert deliveries a receiver refused for good")
+                         .Register(*registry_)),
+      alertLag_(BuildGauge()
+                    .Name("portvakt_alert_delivery_lag_seconds")
+                    .Help("Age of the oldest alert still waiting for delivery (0: none)")
+                    .Register(*registry_)),
+      devices_(BuildGauge()
+                   .Name("portvakt_devices")
+                   .Help("Devices the profiler knows, by class and zone")
+                   .Register(*registry_)),
+      eventsDropped_(
+          BuildCounter()
+              .Name("portvakt_events_dropped_total")
+              .Help("Dataplane events that raised no alert, by reason (a full queue, a repeat held at the source)")
+              .Register(*registry_)),
+      logSuppressed_(BuildCounter()
+                         .Name("portvakt_log_lines_suppressed_total")
+                         .Help("stderr event lines held back by the log rate limit, by event")
+                         .Register(*registry_)),
+      deviceTable_(BuildGauge()
+                       .Name("portvakt_device_table")
+                       .Help("Bounded device state: profiler records (all, unclassified) and stored rows")
+                       .Register(*registry_)) {
   // The reasons exist from the start, at 0, so rate() and alerts on them work.
   for (const char* reason : {"profiler_ring_full", "decider_queue_full", "runner_queue_full", "repeat_held"}) {
     eventsDropped_.Add({{"site", site_}, {"reason", reason}});
@@ -41,7 +84,8 @@ Metrics::Metrics(std::string site)
     framesWouldDrop_.Add({{"site", site_}, {"reason", std::string(r.name)}});
   }
   for (const packet::AnomalyInfo& a : packet::allAnomalies()) setAnomalyCount(std::string(a.name), 0);
-  for (const tables::EventTypeInfo& event : tables::kEventTypes) logSuppressed_.Add({{"site", site_}, {"event", std::string(event.name)}});
+  for (const tables::EventTypeInfo& event : tables::kEventTypes)
+    logSuppressed_.Add({{"site", site_}, {"event", std::string(event.name)}});
   // Both results exist from the start so rate() works before the first failure.
   reloads_.Add({{"site", site_}, {"result", "ok"}});
   reloads_.Add({{"site", site_}, {"result", "rejected"}});
@@ -55,7 +99,8 @@ Metrics::~Metrics() = default;
 
 void Metrics::policyLoaded(int version, const std::string& hash, const std::string& policyName) {
   if (currentInfo_) policyInfo_.Remove(currentInfo_);
-  currentInfo_ = &policyInfo_.Add({{"site", site_}, {"policy", policyName}, {"version", std::to_string(version)}, {"hash", hash}});
+  currentInfo_ =
+      &policyInfo_.Add({{"site", site_}, {"policy", policyName}, {"version", std::to_string(version)}, {"hash", hash}});
   currentInfo_->Set(1);
   reloads_.Add({{"site", site_}, {"result", "ok"}}).Increment();
 }
@@ -120,13 +165,15 @@ void Metrics::setDot1xSessions(const std::map<std::string, int64_t>& counts) {
   }
   for (const char* state : {"started", "authorised", "failed", "ended"}) {
     auto it = counts.find(state);
-    dot1xSessions_->Add({{"site", site_}, {"state", state}}).Set(it == counts.end() ? 0.0 : static_cast<double>(it->second));
+    dot1xSessions_->Add({{"site", site_}, {"state", state}})
+        .Set(it == counts.end() ? 0.0 : static_cast<double>(it->second));
   }
 }
 
 void Metrics::addDot1xFailures(uint64_t n) {
   if (!dot1xFailures_) {
-    dot1xFailures_ = &BuildCounter().Name("portvakt_dot1x_failures_total").Help("802.1X EAP failures").Register(*registry_);
+    dot1xFailures_ =
+        &BuildCounter().Name("portvakt_dot1x_failures_total").Help("802.1X EAP failures").Register(*registry_);
   }
   dot1xFailures_->Add({{"site", site_}}).Increment(static_cast<double>(n));
 }

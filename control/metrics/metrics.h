@@ -89,8 +89,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& deviceTable_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> deviceGauges_;
   prometheus::Gauge* currentInfo_ = nullptr;
-  prometheus::Family<prometheus::Gauge>* dot1xSessions_ = nullptr;     // made on first use
-  prometheus::Family<prometheus::Counter>* dot1xFailures_ = nullptr;   // made on first use
+  prometheus::Family<prometheus::Gauge>* dot1xSessions_ = nullptr;    // made on first use
+  prometheus::Family<prometheus::Counter>* dot1xFailures_ = nullptr;  // made on first use
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
 

@@ -88,9 +88,7 @@ std::string formatChanges(const std::vector<PolicyChange>& changes) {
   };
   for (const PolicyChange& c : changes) {
     switch (c.kind) {
-      case PolicyChange::Kind::kAdded:
-        out += "+ " + c.section + " " + c.key + "\n" + indented("    + ", c.after);
-        break;
+      case PolicyChange::Kind::kAdded: out += "+ " + c.section + " " + c.key + "\n" + indented("    + ", c.after); break;
       case PolicyChange::Kind::kRemoved:
         out += "- " + c.section + " " + c.key + "\n" + indented("    - ", c.before);
         break;

@@ -59,7 +59,8 @@ std::string policyToDot(const CompiledPolicy& policy) {
     const Port& first = *ports.front();
     std::string names = ports.size() == 1 ? first.interface
                                           : first.interface + " .. " + ports.back()->interface + " (" + std::to_string(ports.size()) + ")";
-    o << "  port_" << portNode << " [shape=box, style=rounded, label=\"" << escape(group) << "\\n" << escape(names) << "\\n"
+    o << "  port_" << portNode << " [shape=box, style=rounded, label=\"" << escape(group) << "\\n"
+      << escape(names) << "\\n"
       << toString(first.role) << (first.mode == Mode::kMonitor ? ", monitor mode" : "") << "\"];\n";
     for (ZoneId z : first.zones) {
       o << "  port_" << portNode << " -> zone_" << z << " [dir=none, style=dashed, color=gray"
@@ -76,16 +77,16 @@ std::string policyToDot(const CompiledPolicy& policy) {
     if (r.toZone != kNoZone) {
       target = "zone_" + std::to_string(r.toZone);
     } else {
-      std::string key = prefixList(r.toPrefixes) + (r.exceptPrefixes.empty() ? "" : "\\nexcept " + prefixList(r.exceptPrefixes));
+      std::string key =
+          prefixList(r.toPrefixes) + (r.exceptPrefixes.empty() ? "" : "\\nexcept " + prefixList(r.exceptPrefixes));
       auto [it, inserted] = prefixNodes.emplace(key, static_cast<int>(prefixNodes.size()));
       target = "dest_" + std::to_string(it->second);
       if (inserted) o << "  " << target << " [shape=note, label=\"" << key << "\"];\n";
     }
     std::string edge = "zone_" + std::to_string(r.from) + " -> " + target;
     std::string head = escape(r.name) + (r.mode == Mode::kMonitor ? " (monitor)" : "");
-    auto same = std::find_if(edges.begin(), edges.end(), [&](const auto& e) {
-      return e.first == edge && e.second.rfind(head + "\\n", 0) == 0;
-    });
+    auto same = std::find_if(edges.begin(), edges.end(),
+                             [&](const auto& e) { return e.first == edge && e.second.rfind(head + "\\n", 0) == 0; });
     if (same != edges.end()) same->second += ", " + ruleService(r);
     else edges.emplace_back(edge, head + "\\n" + ruleService(r));
   }
@@ -103,14 +104,28 @@ std::string policyToDot(const CompiledPolicy& policy) {
 
 std::string renderSvg(const std::string& dot, std::string& error) {
   int in[2], out[2];
-  if (pipe(in) != 0) { error = "pipe failed"; return ""; }
-  if (pipe(out) != 0) { close(in[0]); close(in[1]); error = "pipe failed"; return ""; }
+  if (pipe(in) != 0) {
+    error = "pipe failed";
+    return "";
+  }
+  if (pipe(out) != 0) {
+    close(in[0]);
+    close(in[1]);
+    error = "pipe failed";
+    return "";
+  }
   pid_t pid = fork();
-  if (pid < 0) { error = "fork failed"; return ""; }
+  if (pid < 0) {
+    error = "fork failed";
+    return "";
+  }
   if (pid == 0) {
     dup2(in[0], 0);
     dup2(out[1], 1);
-    close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+    close(in[0]);
+    close(in[1]);
+    close(out[0]);
+    close(out[1]);
     execlp("dot", "dot", "-Tsvg", static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -135,7 +150,7 @@ std::string renderSvg(const std::string& dot, std::string& error) {
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     error = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "Graphviz 'dot' is not installed (apt-get install graphviz)"
-                                                             : "dot failed to render the graph";
+                                                            : "dot failed to render the graph";
     return "";
   }
   return svg;

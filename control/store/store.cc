@@ -338,7 +338,8 @@ Status migrate(sqlite3* db, int from) {
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, const OpenOptions& options) {
   sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_NOMUTEX | (options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      SQLITE_OPEN_NOMUTEX | (options.readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   // Owned from here so every early return closes it.
   std::unique_ptr<Store> store(new Store(raw, path));
@@ -353,8 +354,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const OpenOp
     Error e = appId.error();
     if (e.code == ErrorCode::kNotADatabase)
       e.message = path + ": not an SQLite database (refusing to touch it; move it aside to start fresh)";
-    else
-      e.message = path + ": " + e.message;
+    else e.message = path + ": " + e.message;
     return e;
   }
   auto version = pragmaInt(db, "PRAGMA user_version");
@@ -368,9 +368,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, const OpenOp
 
   bool fresh = *appId == 0 && *version == 0 && *tables == 0;
   if (!fresh && *appId != kApplicationId) {
-    return Error{ErrorCode::kNotPortvakt,
-                 path + ": an SQLite database of another program (application_id " + hex32(*appId) +
-                     ", " + std::to_string(*tables) + " schema objects), not portvakt's; refusing to use it"};
+    return Error{ErrorCode::kNotPortvakt, path + ": an SQLite database of another program (application_id " +
+                                              hex32(*appId) + ", " + std::to_string(*tables) +
+                                              " schema objects), not portvakt's; refusing to use it"};
   }
   if (*version > kSchemaVersion) {
     return Error{ErrorCode::kTooNew, path + ": schema version " + std::to_string(*version) +
@@ -688,8 +688,7 @@ Status Store::markRetry(const std::string& alertId, const std::string& sink, con
                         "mark retry", alertId, sink, error, nextAttemptMs);
 }
 
-Status Store::markRejected(const std::string& alertId, const std::string& sink, const std::string& error,
-                           int64_t nowMs) {
+Status Store::markRejected(const std::string& alertId, const std::string& sink, const std::string& error, int64_t nowMs) {
   std::lock_guard lock(mu_);
   return updateDelivery(db_,
                         "UPDATE deliveries SET state = 'rejected', attempts = attempts + 1, last_error = ?, "
@@ -817,8 +816,8 @@ Result<std::vector<ApiCallRecord>> Store::recentApiCalls(int limit) {
   std::vector<ApiCallRecord> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) {
-    out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), static_cast<int>(s.i64(6)),
-                   s.text(7)});
+    out.push_back(
+        {s.i64(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), static_cast<int>(s.i64(6)), s.text(7)});
   }
   if (rc != SQLITE_DONE) return sqlError(db_, rc, "list api calls");
   return out;

@@ -65,24 +65,24 @@ struct DeviceRecord {
   std::string port;
   std::string deviceClass;
   std::string zone;
-  double confidence = 0;         // 0..1
+  double confidence = 0;            // 0..1
   std::string evidenceJson = "{}";  // JSON object: the signals that decided
-  int64_t firstSeen = 0;  // seconds; kept from the first insert
-  int64_t lastSeen = 0;   // seconds
+  int64_t firstSeen = 0;            // seconds; kept from the first insert
+  int64_t lastSeen = 0;             // seconds
 };
 
 struct AlertRecord {
-  std::string id;  // stable, see control/alerts/alert.h
+  std::string id;          // stable, see control/alerts/alert.h
   int64_t timeMs = 0;      // first occurrence
   int64_t lastTimeMs = 0;  // last occurrence folded into this alert
   std::string event;       // e.g. "rogue_dhcp"
   std::string severity;    // "info" | "warning" | "critical"
   std::string site;
   std::string port;
-  int vlan = -1;           // -1: none
-  std::string device;      // MAC, may be empty
+  int vlan = -1;       // -1: none
+  std::string device;  // MAC, may be empty
   std::string evidenceJson = "{}";
-  int64_t count = 1;       // identical events folded into this alert
+  int64_t count = 1;              // identical events folded into this alert
   std::string maintenanceWindow;  // window active at timeMs, empty if none
   bool suppressed = false;        // inside a window that suppresses this event: not delivered
   std::optional<uid_t> ackedBy;
@@ -130,29 +130,29 @@ struct ApiCallRecord {
 // One 802.1X session that was authorised (R9: the audit of admissions): from
 // the authorisation to its end. endedMs 0: still authorised.
 struct Dot1xSessionRecord {
-  int64_t id = 0;                  // assigned by the store
+  int64_t id = 0;  // assigned by the store
   std::string port;
-  std::string mac;                 // lower-case aa:bb:cc:dd:ee:ff
-  std::string identity;            // the EAP identity RADIUS accepted (the certificate's CN)
+  std::string mac;       // lower-case aa:bb:cc:dd:ee:ff
+  std::string identity;  // the EAP identity RADIUS accepted (the certificate's CN)
   int64_t authorisedMs = 0;
   int64_t lastAuthenticatedMs = 0;  // the last EAP success (re-authentications move it)
   int64_t endedMs = 0;
-  std::string endReason;           // "disconnected", "link down", "MAC aged out", "policy change", "hostapd restarted", ...
+  std::string endReason;  // "disconnected", "link down", "MAC aged out", "policy change", "hostapd restarted", ...
 };
 
 struct PolicyRecord {
-  int version = 0;  // assigned by appendPolicy: 1, 2, ...
-  std::string hash;     // "sha256:..." of the compiled tables
+  int version = 0;   // assigned by appendPolicy: 1, 2, ...
+  std::string hash;  // "sha256:..." of the compiled tables
   std::string name;
-  std::string kind = "push";  // push | rollback | upgrade
-  std::string source;         // file name(s) pushed
-  uid_t uid = 0;              // who (SO_PEERCRED)
-  int64_t unixTime = 0;       // when, seconds
-  std::string summary;        // diff summary against the version before
-  std::string policyText;     // the YAML as pushed (audit)
-  std::string canonical;      // the compiled tables' canonical dump (audit)
+  std::string kind = "push";       // push | rollback | upgrade
+  std::string source;              // file name(s) pushed
+  uid_t uid = 0;                   // who (SO_PEERCRED)
+  int64_t unixTime = 0;            // when, seconds
+  std::string summary;             // diff summary against the version before
+  std::string policyText;          // the YAML as pushed (audit)
+  std::string canonical;           // the compiled tables' canonical dump (audit)
   std::string sourcesJson = "[]";  // every file compiled, [{"path","text"}]: rebuilds the version (rollback)
-  std::string subject{};  // who, over HTTPS: the client certificate's subject (uid is 0 then); else empty
+  std::string subject{};           // who, over HTTPS: the client certificate's subject (uid is 0 then); else empty
 };
 
 class Store {

@@ -14,9 +14,7 @@ namespace portvakt::classify {
 
 namespace {
 
-bool blank(const std::string& line) {
-  return line.find_first_not_of(" \t\r") == std::string::npos;
-}
+bool blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
 
 tables::Prefix ipv4Prefix(const unsigned a[4], unsigned length) {
   tables::Prefix p;
@@ -31,9 +29,7 @@ tables::Prefix ipv4Prefix(const unsigned a[4], unsigned length) {
   return p;
 }
 
-Error lineError(long line, const std::string& what) {
-  return Error{"line " + std::to_string(line) + ": " + what, line};
-}
+Error lineError(long line, const std::string& what) { return Error{"line " + std::to_string(line) + ": " + what, line}; }
 
 }  // namespace
 
@@ -46,15 +42,14 @@ Expected<std::vector<Rule>> parseClassbenchRules(std::istream& in) {
     if (blank(line)) continue;
     unsigned s[4], d[4], sl, dl, spLo, spHi, dpLo, dpHi, proto, protoMask;
     int used = 0;
-    int n = std::sscanf(line.c_str(), " @%u.%u.%u.%u/%u %u.%u.%u.%u/%u %u : %u %u : %u %x/%x%n", &s[0],
-                        &s[1], &s[2], &s[3], &sl, &d[0], &d[1], &d[2], &d[3], &dl, &spLo, &spHi,
-                        &dpLo, &dpHi, &proto, &protoMask, &used);
+    int n =
+        std::sscanf(line.c_str(), " @%u.%u.%u.%u/%u %u.%u.%u.%u/%u %u : %u %u : %u %x/%x%n", &s[0], &s[1], &s[2], &s[3],
+                    &sl, &d[0], &d[1], &d[2], &d[3], &dl, &spLo, &spHi, &dpLo, &dpHi, &proto, &protoMask, &used);
     if (n != 16) return lineError(lineNo, "not a ClassBench rule: " + line);
     for (unsigned octet : {s[0], s[1], s[2], s[3], d[0], d[1], d[2], d[3]})
       if (octet > 255) return lineError(lineNo, "address octet out of range");
     if (sl > 32 || dl > 32) return lineError(lineNo, "prefix length out of range");
-    if (spLo > spHi || dpLo > dpHi || spHi > 65535 || dpHi > 65535)
-      return lineError(lineNo, "bad port range");
+    if (spLo > spHi || dpLo > dpHi || spHi > 65535 || dpHi > 65535) return lineError(lineNo, "bad port range");
     if (proto > 255 || (protoMask != 0 && protoMask != 0xff))
       return lineError(lineNo, "unsupported protocol value/mask (only 0x00 and 0xFF masks)");
     Rule r;
@@ -79,16 +74,14 @@ Expected<std::vector<ClassbenchHeader>> parseClassbenchTrace(std::istream& in) {
     if (blank(line)) continue;
     unsigned long src, dst, sport, dport, proto;
     long first;
-    int n = std::sscanf(line.c_str(), "%lu %lu %lu %lu %lu %ld", &src, &dst, &sport, &dport, &proto,
-                        &first);
+    int n = std::sscanf(line.c_str(), "%lu %lu %lu %lu %lu %ld", &src, &dst, &sport, &dport, &proto, &first);
     if (n != 6) return lineError(lineNo, "not a ClassBench trace line: " + line);
-    if (src > 0xffffffffUL || dst > 0xffffffffUL || sport > 65535 || dport > 65535 || proto > 255 ||
-        first < -1 || first > INT32_MAX)
+    if (src > 0xffffffffUL || dst > 0xffffffffUL || sport > 65535 || dport > 65535 || proto > 255 || first < -1 ||
+        first > INT32_MAX)
       return lineError(lineNo, "field out of range");
     ClassbenchHeader h;
-    h.key = FlowKey::ipv4(0, static_cast<uint32_t>(src), static_cast<uint32_t>(dst),
-                          static_cast<uint8_t>(proto), static_cast<uint16_t>(sport),
-                          static_cast<uint16_t>(dport));
+    h.key = FlowKey::ipv4(0, static_cast<uint32_t>(src), static_cast<uint32_t>(dst), static_cast<uint8_t>(proto),
+                          static_cast<uint16_t>(sport), static_cast<uint16_t>(dport));
     h.firstRule = static_cast<int32_t>(first);
     headers.push_back(h);
   }
@@ -117,8 +110,7 @@ namespace {
 // Replays the trace `replays` times through `lookup`; returns the median
 // lookups per second and fills answers from the last replay.
 template <class Lookup>
-double replay(const std::vector<ClassbenchHeader>& trace, int replays, Lookup&& lookup,
-              std::vector<int32_t>& answers) {
+double replay(const std::vector<ClassbenchHeader>& trace, int replays, Lookup&& lookup, std::vector<int32_t>& answers) {
   answers.assign(trace.size(), kNoMatch);
   std::vector<double> rates;
   for (int r = 0; r < std::max(1, replays); ++r) {
@@ -133,8 +125,8 @@ double replay(const std::vector<ClassbenchHeader>& trace, int replays, Lookup&& 
 
 }  // namespace
 
-int runClassbench(const std::string& rulesPath, const std::string& tracePath, std::ostream& out,
-                  std::ostream& err, const ClassbenchOptions& options, ClassbenchResult* result) {
+int runClassbench(const std::string& rulesPath, const std::string& tracePath, std::ostream& out, std::ostream& err,
+                  const ClassbenchOptions& options, ClassbenchResult* result) {
   auto rules = loadClassbenchRules(rulesPath);
   if (!rules) {
     err << "classbench: " << rules.error().message << "\n";
@@ -158,8 +150,9 @@ int runClassbench(const std::string& rulesPath, const std::string& tracePath, st
     }
     const LinearClassifier& c = **lin;
     res.bytesPerRule = nRules ? double(c.memoryBytes()) / double(nRules) : 0;
-    res.mlookupsPerS =
-        replay(*trace, options.replays, [&](const FlowKey& k) { return c.lookup(k); }, answers) / 1e6;
+    res.mlookupsPerS = replay(
+                           *trace, options.replays, [&](const FlowKey& k) { return c.lookup(k); }, answers) /
+                       1e6;
     if (options.describe) out << "linear reference: " << nRules << " rules\n";
   } else {
     auto built = Classifier::build(std::move(*rules));
@@ -170,8 +163,9 @@ int runClassbench(const std::string& rulesPath, const std::string& tracePath, st
     const Classifier& c = **built;
     res.buildMs = c.stats().buildMs;
     res.bytesPerRule = nRules ? double(c.stats().bytes) / double(nRules) : 0;
-    res.mlookupsPerS =
-        replay(*trace, options.replays, [&](const FlowKey& k) { return c.lookup(k); }, answers) / 1e6;
+    res.mlookupsPerS = replay(
+                           *trace, options.replays, [&](const FlowKey& k) { return c.lookup(k); }, answers) /
+                       1e6;
     if (options.describe) out << c.describe() << "\n";
   }
   res.lookups = trace->size();
@@ -179,8 +173,8 @@ int runClassbench(const std::string& rulesPath, const std::string& tracePath, st
     int32_t want = (*trace)[i].firstRule;
     if (answers[i] == want) continue;
     if (static_cast<int>(res.mismatches) < options.showMismatches)
-      out << "mismatch: trace line " << i + 1 << " (" << (*trace)[i].key.toString() << "): got rule "
-          << answers[i] << ", trace names " << want << "\n";
+      out << "mismatch: trace line " << i + 1 << " (" << (*trace)[i].key.toString() << "): got rule " << answers[i]
+          << ", trace names " << want << "\n";
     ++res.mismatches;
   }
   char line[256];

@@ -60,8 +60,7 @@ inline constexpr int kClassbenchUnreadable = 3;
 //   lookups=N mismatches=M mlookups_per_s=X build_ms=Y bytes_per_rule=Z
 // Problems (unreadable or malformed file) go to `err`. Returns kClassbenchOk,
 // kClassbenchMismatch or kClassbenchUnreadable; *result gets the figures.
-int runClassbench(const std::string& rulesPath, const std::string& tracePath, std::ostream& out,
-                  std::ostream& err, const ClassbenchOptions& options = {},
-                  ClassbenchResult* result = nullptr);
+int runClassbench(const std::string& rulesPath, const std::string& tracePath, std::ostream& out, std::ostream& err,
+                  const ClassbenchOptions& options = {}, ClassbenchResult* result = nullptr);
 
 }  // namespace portvakt::classify

@@ -133,8 +133,7 @@ class ClassifierBuilder {
           --diff[b + 1];
           total += b - a + 1;
         }
-        if (k > 1 && static_cast<double>(total + children) > o_.spaceFactor * static_cast<double>(n))
-          break;
+        if (k > 1 && static_cast<double>(total + children) > o_.spaceFactor * static_cast<double>(n)) break;
         size_t mx = 0;
         int64_t run = 0;
         for (size_t c = 0; c < children; ++c) {
@@ -238,8 +237,7 @@ int32_t Classifier::lookupImpl(const Classifier& c, const FlowKey& key) noexcept
 
 Expected<ClassifierPtr> Classifier::build(std::vector<Rule> rules, const BuildOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  if (rules.size() >= std::numeric_limits<uint32_t>::max())
-    return Error{"too many rules"};
+  if (rules.size() >= std::numeric_limits<uint32_t>::max()) return Error{"too many rules"};
   std::vector<Box> boxes;
   boxes.reserve(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) {
@@ -290,11 +288,10 @@ Expected<ClassifierPtr> Classifier::build(std::vector<Rule> rules, const BuildOp
   }
   ClassifierBuilder(*c, options).run(std::move(compact), fullHi);
 
-  static constexpr LookupFn kFns[] = {
-      &lookupImpl<0>,  &lookupImpl<1>,  &lookupImpl<2>,  &lookupImpl<3>,  &lookupImpl<4>,
-      &lookupImpl<5>,  &lookupImpl<6>,  &lookupImpl<7>,  &lookupImpl<8>,  &lookupImpl<9>,
-      &lookupImpl<10>, &lookupImpl<11>, &lookupImpl<12>, &lookupImpl<13>, &lookupImpl<14>,
-      &lookupImpl<15>, &lookupImpl<16>, &lookupImpl<17>};
+  static constexpr LookupFn kFns[] = {&lookupImpl<0>,  &lookupImpl<1>,  &lookupImpl<2>,  &lookupImpl<3>,  &lookupImpl<4>,
+                                      &lookupImpl<5>,  &lookupImpl<6>,  &lookupImpl<7>,  &lookupImpl<8>,  &lookupImpl<9>,
+                                      &lookupImpl<10>, &lookupImpl<11>, &lookupImpl<12>, &lookupImpl<13>, &lookupImpl<14>,
+                                      &lookupImpl<15>, &lookupImpl<16>, &lookupImpl<17>};
   static_assert(sizeof(kFns) / sizeof(kFns[0]) == kFieldCount + 1);
   // With no active dimension every rule matches everything; the general form
   // handles that (one leaf, zero compares).
@@ -308,9 +305,8 @@ Expected<ClassifierPtr> Classifier::build(std::vector<Rule> rules, const BuildOp
   s.activeFields = c->dims_.size();
   s.trees = c->trees_.size();
   s.nodes = c->nodes_.size();
-  s.bytes = sizeof(Classifier) + c->nodes_.size() * sizeof(Node) +
-            c->entries_.size() * sizeof(uint32_t) + c->trees_.size() * sizeof(Tree) +
-            c->dims_.size() + c->rules_.size() * sizeof(Rule);
+  s.bytes = sizeof(Classifier) + c->nodes_.size() * sizeof(Node) + c->entries_.size() * sizeof(uint32_t) +
+            c->trees_.size() * sizeof(Tree) + c->dims_.size() + c->rules_.size() * sizeof(Rule);
   s.buildMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return ClassifierPtr(std::move(c));
 }
@@ -324,8 +320,8 @@ std::string Classifier::describe() const {
   std::snprintf(buf, sizeof buf,
                 "classifier: %zu rules, fields [%s], %zu trees (rules %s), %zu nodes, %zu leaf "
                 "entries, depth %zu, largest leaf %zu, %zu bytes (%.1f per rule), built in %.1f ms",
-                stats_.rules, fields.c_str(), stats_.trees, perTree.c_str(), stats_.nodes,
-                stats_.leafEntries, stats_.maxDepth, stats_.maxLeaf, stats_.bytes,
+                stats_.rules, fields.c_str(), stats_.trees, perTree.c_str(), stats_.nodes, stats_.leafEntries,
+                stats_.maxDepth, stats_.maxLeaf, stats_.bytes,
                 stats_.rules ? double(stats_.bytes) / double(stats_.rules) : 0.0, stats_.buildMs);
   return buf;
 }

@@ -57,8 +57,8 @@ struct ClassifierStats {
   size_t nodes = 0;        // inner nodes and leaves, including shared slots
   size_t leafEntries = 0;  // rule copies stored in leaves
   size_t maxDepth = 0;
-  size_t maxLeaf = 0;      // largest leaf (can exceed leafSize when rules cannot be cut apart)
-  size_t bytes = 0;        // everything the lookup touches plus the rules kept for explaining
+  size_t maxLeaf = 0;  // largest leaf (can exceed leafSize when rules cannot be cut apart)
+  size_t bytes = 0;    // everything the lookup touches plus the rules kept for explaining
   double buildMs = 0;
   std::vector<size_t> treeRules;  // rules per tree
 };
@@ -106,9 +106,9 @@ class Classifier {
   Classifier() = default;
 
   std::vector<Rule> rules_;
-  std::vector<uint8_t> dims_;      // compact dimension -> Field
+  std::vector<uint8_t> dims_;                  // compact dimension -> Field
   std::array<uint32_t, kFieldCount> masks_{};  // compact dimension -> value mask
-  std::vector<Tree> trees_;        // by minRule, ascending
+  std::vector<Tree> trees_;                    // by minRule, ascending
   std::vector<Node> nodes_;
   std::vector<uint32_t> entries_;  // leaf entries: [index, lo0, width0, lo1, width1, ...]
   uint32_t stride_ = 1;            // uint32 per entry: 1 + 2 * dims

@@ -29,8 +29,7 @@ uint64_t FlowCache::hash(const FlowKey& key) noexcept {
   return h ^ (h >> 32);
 }
 
-const FlowCache::Entry* FlowCache::find(uint64_t generation, const FlowKey& key,
-                                        uint64_t h) const noexcept {
+const FlowCache::Entry* FlowCache::find(uint64_t generation, const FlowKey& key, uint64_t h) const noexcept {
   const Entry* set = &table_[(h & (sets_ - 1)) * kWays];
   uint32_t tag = static_cast<uint32_t>(h >> 32);
   for (size_t w = 0; w < kWays; ++w) {

@@ -89,8 +89,8 @@ std::string FlowQuery::toString() const {
   p.addr = v6 ? dst : std::array<uint8_t, 16>{dst[0], dst[1], dst[2], dst[3]};
   p.length = static_cast<uint8_t>(p.maxLength());
   char buf[160];
-  std::snprintf(buf, sizeof buf, "src_zone=%u dst_zone=%u dst=%s proto=%u dport=%u", unsigned{srcZone},
-                unsigned{dstZone}, p.toString().c_str(), unsigned{ipProto}, unsigned{dstPort});
+  std::snprintf(buf, sizeof buf, "src_zone=%u dst_zone=%u dst=%s proto=%u dport=%u", unsigned{srcZone}, unsigned{dstZone},
+                p.toString().c_str(), unsigned{ipProto}, unsigned{dstPort});
   return buf;
 }
 
@@ -123,8 +123,7 @@ FlowKey PolicyClassifier::key(const FlowQuery& q) noexcept {
   return k;
 }
 
-Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPolicy& policy,
-                                                      const BuildOptions& options) {
+Expected<PolicyClassifierPtr> PolicyClassifier::build(const tables::CompiledPolicy& policy, const BuildOptions& options) {
   auto start = std::chrono::steady_clock::now();
   std::shared_ptr<PolicyClassifier> pc(new PolicyClassifier());
   pc->defaultMode_ = policy.mode;
@@ -237,20 +236,16 @@ bool PolicyReference::matches(const tables::FlowRule& r, const FlowQuery& q) noe
   if (q.srcZone != r.from) return false;
   bool toZone = r.toZone != tables::kNoZone && q.dstZone == r.toZone;
   auto in = [&](const std::vector<tables::Prefix>& list) {
-    return std::any_of(list.begin(), list.end(), [&](const tables::Prefix& p) { return p.containsAddress(q.v6, q.dst.data()); });
+    return std::any_of(list.begin(), list.end(),
+                       [&](const tables::Prefix& p) { return p.containsAddress(q.v6, q.dst.data()); });
   };
   if (!toZone && !(in(r.toPrefixes) && !in(r.exceptPrefixes))) return false;
   switch (r.protocol) {
-    case tables::Protocol::kAny:
-      return true;
-    case tables::Protocol::kIcmp:
-      return q.ipProto == 1;
-    case tables::Protocol::kIcmpv6:
-      return q.ipProto == 58;
-    case tables::Protocol::kTcp:
-      return q.ipProto == kProtoTcp && r.ports.contains(q.dstPort);
-    case tables::Protocol::kUdp:
-      return q.ipProto == kProtoUdp && r.ports.contains(q.dstPort);
+    case tables::Protocol::kAny: return true;
+    case tables::Protocol::kIcmp: return q.ipProto == 1;
+    case tables::Protocol::kIcmpv6: return q.ipProto == 58;
+    case tables::Protocol::kTcp: return q.ipProto == kProtoTcp && r.ports.contains(q.dstPort);
+    case tables::Protocol::kUdp: return q.ipProto == kProtoUdp && r.ports.contains(q.dstPort);
   }
   return false;
 }

@@ -76,8 +76,7 @@ struct FlowQuery {
   uint16_t dstPort = 0;           // destination port for tcp/udp; ignored otherwise
 
   // dst is a host-order IPv4 address.
-  static FlowQuery ipv4(tables::ZoneId srcZone, tables::ZoneId dstZone, uint32_t dst, uint8_t ipProto,
-                        uint16_t dstPort);
+  static FlowQuery ipv4(tables::ZoneId srcZone, tables::ZoneId dstZone, uint32_t dst, uint8_t ipProto, uint16_t dstPort);
   // dst points at 16 network-order bytes.
   static FlowQuery ipv6(tables::ZoneId srcZone, tables::ZoneId dstZone, const uint8_t* dst, uint8_t ipProto,
                         uint16_t dstPort);
@@ -116,8 +115,8 @@ struct PolicyClassifierStats {
   size_t nodes = 0;              // classifier nodes, all zones
   size_t maxDepth = 0;
   size_t maxLeaf = 0;
-  size_t bytes = 0;              // classifiers plus the rule -> flow maps
-  double buildMs = 0;            // whole translation, including the classifier build
+  size_t bytes = 0;    // classifiers plus the rule -> flow maps
+  double buildMs = 0;  // whole translation, including the classifier build
 };
 
 class PolicyClassifier;
@@ -129,8 +128,7 @@ class PolicyClassifier {
   // the flow rule at fault, on a prefix longer than its family allows or a tcp/udp
   // rule with an empty port range (low > high). A rule that can match nothing for
   // a legitimate reason (everything excepted, no target) contributes no rules.
-  static Expected<PolicyClassifierPtr> build(const tables::CompiledPolicy& policy,
-                                             const BuildOptions& options = {});
+  static Expected<PolicyClassifierPtr> build(const tables::CompiledPolicy& policy, const BuildOptions& options = {});
 
   // Index into policy.flows of the first flow rule that matches, or kDefaultDeny.
   int32_t lookup(const FlowQuery& query) const noexcept {
@@ -178,8 +176,8 @@ class PolicyClassifier {
   // so indexing by it first keeps one zone's rules from being cut (and copied)
   // across the others' regions.
   struct ZoneTable {
-    ClassifierPtr classifier;      // null: the zone has no rules
-    std::vector<int32_t> flowOf;   // classifier rule -> flow rule
+    ClassifierPtr classifier;     // null: the zone has no rules
+    std::vector<int32_t> flowOf;  // classifier rule -> flow rule
   };
   std::vector<ZoneTable> zones_;   // by source zone id
   std::vector<Outcome> outcomes_;  // per flow rule
@@ -190,16 +188,14 @@ class PolicyClassifier {
 // prefix minus the union of except, as disjoint prefixes in address order
 // (except prefixes of the other family are ignored). Exposed for tests and for
 // explaining a rule's expansion.
-std::vector<tables::Prefix> subtractPrefixes(const tables::Prefix& prefix,
-                                             const std::vector<tables::Prefix>& except);
+std::vector<tables::Prefix> subtractPrefixes(const tables::Prefix& prefix, const std::vector<tables::Prefix>& except);
 
 // The flow rules' meaning written out directly, one rule after the other with no
 // expansion: the reference that PolicyClassifier is tested and benchmarked
 // against. Keeps its own copy of the rules.
 class PolicyReference {
  public:
-  explicit PolicyReference(const tables::CompiledPolicy& policy)
-      : flows_(policy.flows), defaultMode_(policy.mode) {}
+  explicit PolicyReference(const tables::CompiledPolicy& policy) : flows_(policy.flows), defaultMode_(policy.mode) {}
 
   int32_t lookup(const FlowQuery& query) const noexcept;
   PolicyVerdict verdict(const FlowQuery& query) const noexcept;

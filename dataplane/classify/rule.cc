@@ -26,7 +26,7 @@ void prefixToBox(const tables::Prefix& p, Field first, Box& box) {
   for (int w = 0; w < words; ++w) {
     uint32_t value = loadBe32(p.addr.data() + 4 * w);
     int bits = static_cast<int>(p.length) - 32 * w;  // prefix bits inside this word
-    if (bits <= 0) continue;                          // wildcard word
+    if (bits <= 0) continue;                         // wildcard word
     if (bits >= 32) {
       box.lo[idx(first) + w] = box.hi[idx(first) + w] = value;
     } else {
@@ -73,9 +73,9 @@ bool macMatches(const MacMatch& m, const tables::MacAddress& a) {
 }  // namespace
 
 const char* toString(Field f) {
-  static const char* const kNames[kFieldCount] = {
-      "zone", "ethertype", "proto", "sport", "dport", "src0", "src1", "src2", "src3",
-      "dst0", "dst1", "dst2", "dst3", "smac_hi", "smac_lo", "dmac_hi", "dmac_lo"};
+  static const char* const kNames[kFieldCount] = {"zone", "ethertype", "proto",   "sport",   "dport",  "src0",
+                                                  "src1", "src2",      "src3",    "dst0",    "dst1",   "dst2",
+                                                  "dst3", "smac_hi",   "smac_lo", "dmac_hi", "dmac_lo"};
   return kNames[idx(f)];
 }
 
@@ -86,17 +86,14 @@ int fieldBits(Field f) {
     case Field::kSrcPort:
     case Field::kDstPort:
     case Field::kSrcMacLo:
-    case Field::kDstMacLo:
-      return 16;
-    case Field::kProtocol:
-      return 8;
-    default:
-      return 32;
+    case Field::kDstMacLo: return 16;
+    case Field::kProtocol: return 8;
+    default: return 32;
   }
 }
 
-FlowKey FlowKey::ipv4(tables::ZoneId zone, uint32_t src, uint32_t dst, uint8_t protocol,
-                      uint16_t srcPort, uint16_t dstPort) {
+FlowKey FlowKey::ipv4(tables::ZoneId zone, uint32_t src, uint32_t dst, uint8_t protocol, uint16_t srcPort,
+                      uint16_t dstPort) {
   FlowKey k;
   k.set(Field::kZone, zone);
   k.set(Field::kEtherType, kEtherTypeIpv4);
@@ -108,8 +105,8 @@ FlowKey FlowKey::ipv4(tables::ZoneId zone, uint32_t src, uint32_t dst, uint8_t p
   return k;
 }
 
-FlowKey FlowKey::ipv6(tables::ZoneId zone, const uint8_t* src, const uint8_t* dst,
-                      uint8_t protocol, uint16_t srcPort, uint16_t dstPort) {
+FlowKey FlowKey::ipv6(tables::ZoneId zone, const uint8_t* src, const uint8_t* dst, uint8_t protocol, uint16_t srcPort,
+                      uint16_t dstPort) {
   FlowKey k;
   k.set(Field::kZone, zone);
   k.set(Field::kEtherType, kEtherTypeIpv6);
@@ -159,19 +156,14 @@ tables::MacAddress macFrom(uint32_t hi, uint32_t lo) {
 }
 }  // namespace
 
-tables::MacAddress FlowKey::srcMac() const {
-  return macFrom(get(Field::kSrcMacHi), get(Field::kSrcMacLo));
-}
-tables::MacAddress FlowKey::dstMac() const {
-  return macFrom(get(Field::kDstMacHi), get(Field::kDstMacLo));
-}
+tables::MacAddress FlowKey::srcMac() const { return macFrom(get(Field::kSrcMacHi), get(Field::kSrcMacLo)); }
+tables::MacAddress FlowKey::dstMac() const { return macFrom(get(Field::kDstMacHi), get(Field::kDstMacLo)); }
 
 std::string FlowKey::toString() const {
   std::string s;
   char buf[32];
   for (int i = 0; i < kFieldCount; ++i) {
-    std::snprintf(buf, sizeof buf, "%s%s=%u", i ? " " : "", classify::toString(static_cast<Field>(i)),
-                  f[i]);
+    std::snprintf(buf, sizeof buf, "%s%s=%u", i ? " " : "", classify::toString(static_cast<Field>(i)), f[i]);
     s += buf;
   }
   return s;
@@ -222,11 +214,9 @@ std::optional<Box> toBox(const Rule& rule, std::string* why) {
     if (family && *family != t) return fail("source and destination are of different families");
     family = t;
   }
-  if (family && rule.etherType && *rule.etherType != *family)
-    return fail("EtherType contradicts the address family");
+  if (family && rule.etherType && *rule.etherType != *family) return fail("EtherType contradicts the address family");
   std::optional<uint16_t> etherType = rule.etherType ? rule.etherType : family;
-  if (rule.srcPorts.low > rule.srcPorts.high || rule.dstPorts.low > rule.dstPorts.high)
-    return fail("empty port range");
+  if (rule.srcPorts.low > rule.srcPorts.high || rule.dstPorts.low > rule.dstPorts.high) return fail("empty port range");
   for (const auto* m : {&rule.srcMac, &rule.dstMac})
     if (*m && (*m)->length > 48) return fail("MAC prefix length out of range");
 

@@ -30,10 +30,16 @@ enum class Field : uint8_t {
   kProtocol,   // 8 bits: IP protocol number (0 for non-IP)
   kSrcPort,    // 16 bits (0 when the protocol has no ports)
   kDstPort,    // 16 bits
-  kSrc0, kSrc1, kSrc2, kSrc3,  // source address, big-endian 32-bit words; IPv4 in kSrc0
-  kDst0, kDst1, kDst2, kDst3,  // destination address, same layout
-  kSrcMacHi,   // top 32 bits of the source MAC
-  kSrcMacLo,   // bottom 16 bits
+  kSrc0,
+  kSrc1,
+  kSrc2,
+  kSrc3,  // source address, big-endian 32-bit words; IPv4 in kSrc0
+  kDst0,
+  kDst1,
+  kDst2,
+  kDst3,      // destination address, same layout
+  kSrcMacHi,  // top 32 bits of the source MAC
+  kSrcMacLo,  // bottom 16 bits
   kDstMacHi,
   kDstMacLo,
 };
@@ -54,11 +60,11 @@ struct FlowKey {
   void set(Field field, uint32_t v) { f[static_cast<int>(field)] = v; }
 
   // src/dst are host-order IPv4 addresses (as ClassBench writes them).
-  static FlowKey ipv4(tables::ZoneId zone, uint32_t src, uint32_t dst, uint8_t protocol,
-                      uint16_t srcPort, uint16_t dstPort);
+  static FlowKey ipv4(tables::ZoneId zone, uint32_t src, uint32_t dst, uint8_t protocol, uint16_t srcPort,
+                      uint16_t dstPort);
   // src/dst point at 16 bytes in network order.
-  static FlowKey ipv6(tables::ZoneId zone, const uint8_t* src, const uint8_t* dst,
-                      uint8_t protocol, uint16_t srcPort, uint16_t dstPort);
+  static FlowKey ipv6(tables::ZoneId zone, const uint8_t* src, const uint8_t* dst, uint8_t protocol, uint16_t srcPort,
+                      uint16_t dstPort);
   // A non-IP frame: only zone, EtherType and the MACs are meaningful.
   static FlowKey ethernet(tables::ZoneId zone, uint16_t etherType);
   void setMacs(const tables::MacAddress& src, const tables::MacAddress& dst);

@@ -27,8 +27,7 @@ inline constexpr int64_t kEventHoldNs = 10'000'000'000;  // 10 s
 
 class EventHold {
  public:
-  explicit EventHold(size_t slots, int64_t holdNs = kEventHoldNs)
-      : holdNs_(holdNs), slots_(std::max<size_t>(slots, 1)) {}
+  explicit EventHold(size_t slots, int64_t holdNs = kEventHoldNs) : holdNs_(holdNs), slots_(std::max<size_t>(slots, 1)) {}
 
   struct Admission {
     bool admitted = false;

@@ -39,9 +39,9 @@ struct PipelineResult {
 class OfflinePipeline {
  public:
   // Fails (returns null, sets error) when the policy's ports do not make a valid switch.
-  static std::unique_ptr<OfflinePipeline> create(tables::CompiledPolicyPtr policy, std::string& error,
-                                                 fingerprint::ProfilerConfig config = {},
-                                                 std::shared_ptr<const fingerprint::FingerprintDb> fingerprints = nullptr);
+  static std::unique_ptr<OfflinePipeline> create(
+      tables::CompiledPolicyPtr policy, std::string& error, fingerprint::ProfilerConfig config = {},
+      std::shared_ptr<const fingerprint::FingerprintDb> fingerprints = nullptr);
 
   PipelineResult process(const io::Frame& frame, Explanation* why = nullptr);
 

@@ -52,11 +52,16 @@ bool isLlcFrame(const packet::EthernetInfo& eth) {
 // malformed_ip. Anomalies above IP (a truncated UDP header, bad DHCP) are
 // left to the flow rules and the protocol checks.
 constexpr packet::Anomaly kIpHeaderAnomalies[] = {
-    packet::Anomaly::kIpv4Truncated,       packet::Anomaly::kIpv4BadVersion,
-    packet::Anomaly::kIpv4BadHeaderLength, packet::Anomaly::kIpv4BadTotalLength,
-    packet::Anomaly::kIpv4TotalLengthOverrun, packet::Anomaly::kIpv4OptionOverrun,
-    packet::Anomaly::kIpv6Truncated,       packet::Anomaly::kIpv6BadVersion,
-    packet::Anomaly::kIpv6PayloadLengthOverrun, packet::Anomaly::kIpv6ExtTruncated,
+    packet::Anomaly::kIpv4Truncated,
+    packet::Anomaly::kIpv4BadVersion,
+    packet::Anomaly::kIpv4BadHeaderLength,
+    packet::Anomaly::kIpv4BadTotalLength,
+    packet::Anomaly::kIpv4TotalLengthOverrun,
+    packet::Anomaly::kIpv4OptionOverrun,
+    packet::Anomaly::kIpv6Truncated,
+    packet::Anomaly::kIpv6BadVersion,
+    packet::Anomaly::kIpv6PayloadLengthOverrun,
+    packet::Anomaly::kIpv6ExtTruncated,
     packet::Anomaly::kIpv6TooManyExtHeaders,
 };
 
@@ -231,7 +236,6 @@ bool PolicyDecider::admitEvent(EventType event, const IngressFrame& in) {
   return true;
 }
 
-
 void PolicyDecider::drainProfilerEvents() {
   fingerprint::DeviceEvent e;
   while (profiler_.popEvent(e)) {
@@ -273,8 +277,9 @@ ForwardDecision PolicyDecider::decide(const IngressFrame& in, Explanation* why) 
     return {in.portZone, false, DropReason::kLinkControl, true};
   }
   if (!access) {
-    if (why) why->add("arrived on a " + std::string(tables::toString(in.role)) + " port: zone " +
-                      policy_->zoneName(in.portZone) + " from the port, not filtered (flow rules apply where devices connect)");
+    if (why)
+      why->add("arrived on a " + std::string(tables::toString(in.role)) + " port: zone " +
+               policy_->zoneName(in.portZone) + " from the port, not filtered (flow rules apply where devices connect)");
     return {in.portZone, true, DropReason::kNone};
   }
   return decideAccess(in, why);
@@ -307,7 +312,8 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
       why->add("source " + in.src.toString() + ": " + device->committed.explain(*policy_) + " -> zone " +
                policy_->zoneName(zone));
     } else {
-      why->add("source " + in.src.toString() + " is not profiled; the port's zone " + policy_->zoneName(zone) + " applies");
+      why->add("source " + in.src.toString() + " is not profiled; the port's zone " + policy_->zoneName(zone) +
+               " applies");
     }
   }
   if (device && device->quarantinedAsSuspect) {
@@ -331,7 +337,9 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
       report({EventType::kArpSpoof, in.src, in.port, in.nowNs,
               "ARP sender " + frame_.arp.senderMac.toString() + " differs from the frame's source"});
     }
-    if (why) why->add("blocked: ARP sender MAC " + frame_.arp.senderMac.toString() + " is not the frame's source (ARP spoofing)");
+    if (why)
+      why->add("blocked: ARP sender MAC " + frame_.arp.senderMac.toString() +
+               " is not the frame's source (ARP spoofing)");
     return {zone, false, DropReason::kArpSpoofing};
   }
   if (isLinkControl(frame_, in.dst)) {
@@ -365,7 +373,8 @@ ForwardDecision PolicyDecider::decideAccess(const IngressFrame& in, Explanation*
     // packet reaches the router (its ADVERTISEs and replies are never sent).
     // Hop limit 255 keeps them on the link (RFC 4861); the gateway claims
     // were checked above.
-    if (why) why->add("ICMPv6 neighbour discovery, unicast with hop limit 255: link-local service 'nd' of zone " + z.name);
+    if (why)
+      why->add("ICMPv6 neighbour discovery, unicast with hop limit 255: link-local service 'nd' of zone " + z.name);
     return {zone, true, DropReason::kNone};
   }
   return flowDecision(zone, target, in, why);
@@ -384,7 +393,8 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
   const bool trustRa = (port.trust & tables::trustBit(tables::TrustedRole::kRa)) != 0;
   if (!trustDhcp && frame_.has(packet::Layer::kDhcp) && frame_.dhcp.op == 2) {
     if (admitEvent(EventType::kRogueDhcp, in))
-      report({EventType::kRogueDhcp, in.src, in.port, in.nowNs, "DHCP server message from access port " + port.interface});
+      report(
+          {EventType::kRogueDhcp, in.src, in.port, in.nowNs, "DHCP server message from access port " + port.interface});
     if (why) why->add("blocked: a DHCP server message from an access port (rogue DHCP)");
     return ForwardDecision{zone, false, DropReason::kRogueDhcp};
   }
@@ -393,10 +403,14 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
     if (admitEvent(EventType::kRogueDhcp, in)) {
       const unsigned type = frame_.has(packet::Layer::kDhcpv6) ? frame_.dhcpv6.outerMessageType : 0;
       report({EventType::kRogueDhcp, in.src, in.port, in.nowNs,
-              "DHCPv6 server message" + (type ? " (type " + std::to_string(type) + ")" : std::string(" (UDP 547 -> 546)")) +
+              "DHCPv6 server message" +
+                  (type ? " (type " + std::to_string(type) + ")" : std::string(" (UDP 547 -> 546)")) +
                   " from access port " + port.interface});
     }
-    if (why) why->add("blocked: a DHCPv6 server message (advertise, reply, reconfigure or relay-reply) from an access port (rogue DHCPv6)");
+    if (why)
+      why->add(
+          "blocked: a DHCPv6 server message (advertise, reply, reconfigure or relay-reply) from an access port (rogue "
+          "DHCPv6)");
     return ForwardDecision{zone, false, DropReason::kRogueDhcp};
   }
   if (frame_.anomalies.contains(packet::Anomaly::kIpv6IncompleteHeaderChain)) {
@@ -418,9 +432,11 @@ std::optional<ForwardDecision> PolicyDecider::firstHopGuard(ZoneId zone, const I
   if ((type == kIcmpv6RouterAdvertisement || type == kIcmpv6Redirect) && !trustRa) {
     const char* what = type == kIcmpv6RouterAdvertisement ? "router advertisement" : "ICMPv6 redirect";
     if (admitEvent(EventType::kRogueRa, in)) {
-      std::string detail = std::string(what) + " from access port " + port.interface + ", source " + frame_.ip.src.toString();
+      std::string detail =
+          std::string(what) + " from access port " + port.interface + ", source " + frame_.ip.src.toString();
       if (frame_.ip.fragmented) detail += ", fragmented";
-      if (frame_.ip.extHeaderCount > 0) detail += ", behind " + std::to_string(frame_.ip.extHeaderCount) + " extension header(s)";
+      if (frame_.ip.extHeaderCount > 0)
+        detail += ", behind " + std::to_string(frame_.ip.extHeaderCount) + " extension header(s)";
       if (type == kIcmpv6RouterAdvertisement && frame_.has(packet::Layer::kNeighborDiscovery)) {
         detail += ", router lifetime " + std::to_string(frame_.nd.routerLifetime) + " s, " +
                   std::to_string(frame_.nd.prefixCount) + " prefix(es)";
@@ -468,7 +484,8 @@ ForwardDecision PolicyDecider::nonIpDecision(ZoneId zone, Explanation* why) {
     if (why) why->add(etherTypeText(eth) + ": allowed by zone " + z.name + "'s ethertypes, within the zone");
     return {zone, true, DropReason::kNone};
   }
-  if (why) why->add("blocked: " + etherTypeText(eth) + " is not IP and zone " + z.name + " does not allow it (ethertypes)");
+  if (why)
+    why->add("blocked: " + etherTypeText(eth) + " is not IP and zone " + z.name + " does not allow it (ethertypes)");
   return {zone, false, DropReason::kEtherTypeDenied};
 }
 
@@ -490,15 +507,18 @@ ForwardDecision PolicyDecider::groupDecision(ZoneId zone, const IngressFrame& in
   const bool trustedServer = (policy_->ports[in.port].trust & tables::trustBit(tables::TrustedRole::kDhcp)) != 0 &&
                              ((frame_.has(packet::Layer::kDhcp) && frame_.dhcp.op == 2) || isDhcpv6ServerMessage(frame_));
   std::optional<tables::LinkLocalService> service = linkLocalService(frame_);
-  if (trustedServer) service = frame_.has(packet::Layer::kIpv6) ? tables::LinkLocalService::kDhcpv6 : tables::LinkLocalService::kDhcp;
+  if (trustedServer)
+    service = frame_.has(packet::Layer::kIpv6) ? tables::LinkLocalService::kDhcpv6 : tables::LinkLocalService::kDhcp;
   if (service) {
     if (z.linkLocal & tables::linkLocalBit(*service)) {
-      if (why) why->add(std::string("link-local service '") + tables::toString(*service) + "' of zone " + z.name +
-                        ": flooded within the zone");
+      if (why)
+        why->add(std::string("link-local service '") + tables::toString(*service) + "' of zone " + z.name +
+                 ": flooded within the zone");
       return {zone, true, DropReason::kNone};
     }
-    if (why) why->add(std::string("'") + tables::toString(*service) + "' is not among zone " + z.name +
-                      "'s link_local services: the flow rules decide");
+    if (why)
+      why->add(std::string("'") + tables::toString(*service) + "' is not among zone " + z.name +
+               "'s link_local services: the flow rules decide");
   } else if (why) {
     why->add("broadcast/multicast " + in.dst.toString() + " to " + frame_.ip.dst.toString() +
              " is no link-local service: the flow rules decide");
@@ -526,7 +546,8 @@ ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const fingerprint::D
   if (byInvariant) {
     // R5: nothing outside the region zone may reach toward it; say so every time.
     raise(srcZone != regionZone_ ? EventType::kRegionAccessAttempt : EventType::kInvariantBlocked, in, [&] {
-      return "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " + ruleName(v.ruleIndex);
+      return "zone " + policy_->zoneName(srcZone) + " -> " + frame_.ip.dst.toString() + " blocked by " +
+             ruleName(v.ruleIndex);
     });
   } else if (v.mode == tables::Mode::kMonitor) {
     ++counters_.monitorOnly;

@@ -56,7 +56,7 @@ struct Explanation {
 
 struct DeciderCounters {
   uint64_t frames = 0;
-  uint64_t monitorOnly = 0;  // a flow rule in monitor mode would have dropped these
+  uint64_t monitorOnly = 0;       // a flow rule in monitor mode would have dropped these
   uint64_t eventsDropped = 0;     // the queue was full
   uint64_t eventsSuppressed = 0;  // repeats within kEventHoldNs
 };

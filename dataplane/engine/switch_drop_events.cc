@@ -23,12 +23,12 @@ void SwitchDropEvents::onDrop(forward::DropReason reason, forward::PortIndex por
   if (!admission.admitted) return;
   const uint64_t heldBefore = admission.heldBefore;
   const forward::SwitchPortConfig& cfg = config_.ports[port];
-  std::string detail =
-      reason == forward::DropReason::kVlanHopping
-          ? "double-tagged frame on port " + cfg.name
-          : "a new MAC (" + src.toString() + ") on access port " + cfg.name + ", which already has its maximum of " +
-                std::to_string(cfg.maxMacs) + " MACs; new MACs are dropped until one has been idle for " +
-                std::to_string(config_.macLimitAgeingNs / 1'000'000'000) + " s";
+  std::string detail = reason == forward::DropReason::kVlanHopping
+                           ? "double-tagged frame on port " + cfg.name
+                           : "a new MAC (" + src.toString() + ") on access port " + cfg.name +
+                                 ", which already has its maximum of " + std::to_string(cfg.maxMacs) +
+                                 " MACs; new MACs are dropped until one has been idle for " +
+                                 std::to_string(config_.macLimitAgeingNs / 1'000'000'000) + " s";
   if (heldBefore > 0) {
     detail += " (" + std::to_string(heldBefore) + " more such drops on this port since the last event)";
   }

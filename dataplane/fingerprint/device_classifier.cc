@@ -268,12 +268,13 @@ std::string ClassDecision::explain(const tables::CompiledPolicy& policy) const {
   for (size_t i = 0; i < candidateCount; ++i) {
     const Candidate& c = candidates[i];
     o << "; candidate " << policy.classes[c.classIndex].name << ' ' << int{c.firedCount} << '/' << int{c.configured}
-      << " need " << int{c.required} << (c.matched ? " matched" : " not matched") << " ("
-      << signalsToString(c.fired) << ')';
+      << " need " << int{c.required} << (c.matched ? " matched" : " not matched") << " (" << signalsToString(c.fired)
+      << ')';
     if (c.contradicted && knownFingerprint) {
       // Why a class with enough evidence still did not match.
       o << " contradicted: dhcp.parameter_list is \"" << knownFingerprint->description << "\" (";
-      for (size_t k = 0; k < knownFingerprint->categories.size(); ++k) o << (k ? "," : "") << knownFingerprint->categories[k];
+      for (size_t k = 0; k < knownFingerprint->categories.size(); ++k)
+        o << (k ? "," : "") << knownFingerprint->categories[k];
       o << ") in the policy's fingerprints, not ";
       const auto& want = policy.classes[c.classIndex].dhcpFingerprints;
       for (size_t k = 0; k < want.size(); ++k) o << (k ? "," : "") << want[k];

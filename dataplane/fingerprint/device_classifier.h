@@ -50,8 +50,8 @@ struct Candidate {
   SignalMask fired = 0;
   uint8_t firedCount = 0;
   uint8_t configured = 0;
-  uint8_t required = 0;     // evidenceRequired
-  bool matched = false;     // enough evidence and every required signal
+  uint8_t required = 0;       // evidenceRequired
+  bool matched = false;       // enough evidence and every required signal
   bool contradicted = false;  // the policy's fingerprint data knows the option-55 list as another category
 };
 
@@ -70,12 +70,12 @@ inline constexpr int kNoClass = -1;
 
 struct ClassDecision {
   DecisionSource source = DecisionSource::kDefaultZone;
-  int classIndex = kNoClass;    // into CompiledPolicy::classes, or kNoClass
-  std::string_view className;   // view into the policy; empty: no class
+  int classIndex = kNoClass;          // into CompiledPolicy::classes, or kNoClass
+  std::string_view className;         // view into the policy; empty: no class
   int evidenceClassIndex = kNoClass;  // the class the evidence alone picks (differs from classIndex under a pin)
   tables::ZoneId zone = tables::kNoZone;
   bool pinned = false;
-  std::string_view pinReason;   // view into the policy
+  std::string_view pinReason;  // view into the policy
   // The policy's fingerprint entry for the device's option-55 list (view into
   // the policy), or nullptr: what explains a contradicted candidate.
   const tables::DhcpFingerprint* knownFingerprint = nullptr;

@@ -28,7 +28,8 @@ bool isZeroMac(const MacAddress& mac) {
 SignalMask contradictedSignals(const tables::DeviceClass& c, SignalMask fired, const DeviceEvidence& e) {
   SignalMask observed = 0;
   if (!c.dhcpVendorClass.empty() && e.has(Trait::kDhcpVendorClass)) observed |= signalBit(Signal::kDhcpVendorClass);
-  if (!c.dhcpParameterLists.empty() && e.has(Trait::kDhcpParameterList)) observed |= signalBit(Signal::kDhcpParameterList);
+  if (!c.dhcpParameterLists.empty() && e.has(Trait::kDhcpParameterList))
+    observed |= signalBit(Signal::kDhcpParameterList);
   if (!c.dhcpHostname.empty() && e.has(Trait::kDhcpHostname)) observed |= signalBit(Signal::kDhcpHostname);
   if (!c.lldpMedCapabilities.empty() && (e.has(Trait::kLldpCapabilities) || e.has(Trait::kLldpMedCapabilities)))
     observed |= signalBit(Signal::kLldpMedCapability);
@@ -37,7 +38,8 @@ SignalMask contradictedSignals(const tables::DeviceClass& c, SignalMask fired, c
   if (!c.sipUserAgent.empty() && e.has(Trait::kSipUserAgent)) observed |= signalBit(Signal::kSipUserAgent);
   if (!c.mdnsServices.empty() && e.has(Trait::kMdnsServices)) observed |= signalBit(Signal::kMdnsService);
   if (!c.dhcpv6VendorClass.empty() && e.has(Trait::kDhcpv6VendorClass)) observed |= signalBit(Signal::kDhcpv6VendorClass);
-  if (!c.dhcpv6OptionRequests.empty() && e.has(Trait::kDhcpv6OptionRequest)) observed |= signalBit(Signal::kDhcpv6OptionRequest);
+  if (!c.dhcpv6OptionRequests.empty() && e.has(Trait::kDhcpv6OptionRequest))
+    observed |= signalBit(Signal::kDhcpv6OptionRequest);
   return static_cast<SignalMask>(observed & ~fired);
 }
 
@@ -136,7 +138,8 @@ std::vector<std::string> explainTraits(const tables::CompiledPolicy& policy, con
     }
     const std::string name = toString(trait);
     if (!counted.empty()) out.push_back(name + " counted for class " + counted);
-    else if (!looking.empty()) out.push_back(name + " present, but no class matches it (checked by class " + looking + ")");
+    else if (!looking.empty())
+      out.push_back(name + " present, but no class matches it (checked by class " + looking + ")");
     else out.push_back(name + " present, but no class of the policy looks at it");
   }
   return out;
@@ -435,7 +438,11 @@ uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r) {
     }
     if (anyInventoryClass && allContradicted && contradicted) {
       reasons |= kSpoofContradictsClass;
-      detail.note().append("inventoried MAC: ").signals(contradictedMask).append(" does not match class ").append(contradicted->name);
+      detail.note()
+          .append("inventoried MAC: ")
+          .signals(contradictedMask)
+          .append(" does not match class ")
+          .append(contradicted->name);
     }
     const int evidenceClass = r.latest.evidenceClassIndex;
     if (anyInventoryClass && evidenceClass != kNoClass && !p.classes[static_cast<size_t>(evidenceClass)].inventory) {
@@ -445,8 +452,12 @@ uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r) {
     if (inv && !inv->hostname.empty() && e.has(Trait::kDhcpHostname) &&
         !equalsIgnoreCase(firstLabel(e.dhcpHostname.view()), inv->hostname)) {
       reasons |= kSpoofHostnameMismatch;
-      detail.note().append("dhcp.hostname \"").append(e.dhcpHostname.view()).append("\" is not the inventory's \"")
-          .append(inv->hostname).append("\"");
+      detail.note()
+          .append("dhcp.hostname \"")
+          .append(e.dhcpHostname.view())
+          .append("\" is not the inventory's \"")
+          .append(inv->hostname)
+          .append("\"");
     }
     if (fingerprints_ && e.has(Trait::kDhcpParameterList)) {
       if (const OsFingerprint* os = fingerprints_->lookup(e.dhcpParameterList.codes()); os && !os->categories.empty()) {
@@ -454,8 +465,12 @@ uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r) {
         for (const std::string& cat : config_.inventoryCategories) expected |= inCategory(*os, cat);
         if (!expected) {
           reasons |= kSpoofFingerprintCategory;
-          detail.note().append("option 55 is known as \"").append(os->description).append("\" (")
-              .append(os->categories.front()).append(")");
+          detail.note()
+              .append("option 55 is known as \"")
+              .append(os->description)
+              .append("\" (")
+              .append(os->categories.front())
+              .append(")");
         }
       }
     }
@@ -488,8 +503,13 @@ void DeviceProfiler::describeFlapping(DeviceRecord& r, int64_t sinceOtherPortNs)
   };
   DetailWriter d;
   if (r.spoofReasons & kSpoofTwoPorts) {
-    d.append("active on ").append(portName(r.previousPort)).append(" ").number(sinceOtherPortNs / 1'000'000)
-        .append(" ms before it appeared on ").append(portName(r.port)).append("; ");
+    d.append("active on ")
+        .append(portName(r.previousPort))
+        .append(" ")
+        .number(sinceOtherPortNs / 1'000'000)
+        .append(" ms before it appeared on ")
+        .append(portName(r.port))
+        .append("; ");
   }
   uint32_t counted = 0;
   int64_t first = 0;
@@ -497,8 +517,13 @@ void DeviceProfiler::describeFlapping(DeviceRecord& r, int64_t sinceOtherPortNs)
     if (mv.timeNs < r.movesCountFromNs || mv.timeNs <= r.flappingSinceNs - m.windowNs) return;
     if (counted++ == 0) first = mv.timeNs;
   });
-  d.number(counted).append(counted == 1 ? " move in " : " moves in ").number((r.flappingSinceNs - first) / kNsPerSecond)
-      .append(" s (window ").number(m.windowNs / kNsPerSecond).append(" s, hold ").number(m.holdNs / kNsPerSecond)
+  d.number(counted)
+      .append(counted == 1 ? " move in " : " moves in ")
+      .number((r.flappingSinceNs - first) / kNsPerSecond)
+      .append(" s (window ")
+      .number(m.windowNs / kNsPerSecond)
+      .append(" s, hold ")
+      .number(m.holdNs / kNsPerSecond)
       .append(" s):");
   r.forEachMove([&](const PortMove& mv) {
     if (mv.timeNs < r.movesCountFromNs || mv.timeNs <= r.flappingSinceNs - m.windowNs) return;
@@ -560,7 +585,8 @@ void DeviceProfiler::placeZone(DeviceRecord& r) {
   if (r.port < policy_->ports.size()) {
     const tables::Port& port = policy_->ports[r.port];
     if (port.authentication != tables::Authentication::kNone && !r.committed.pinned && !r.evidence.dot1xAuthorised &&
-        zone == port.defaultZone && dot1x_ && dot1x_->radiusUnreachable && policy_->dot1x.unreachableZone != tables::kNoZone) {
+        zone == port.defaultZone && dot1x_ && dot1x_->radiusUnreachable &&
+        policy_->dot1x.unreachableZone != tables::kNoZone) {
       // No RADIUS server answers: a device that could not authenticate goes to
       // the policy's fallback zone instead of the port's default zone.
       zone = policy_->dot1x.unreachableZone;
@@ -683,8 +709,8 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
   } else if (u.seen && r.pending) {
     ++r.pendingCount;
   }
-  if (r.pending && (r.pendingCount >= config_.holdDecisions ||
-                    (config_.holdNs > 0 && nowNs - r.pendingSinceNs >= config_.holdNs))) {
+  if (r.pending &&
+      (r.pendingCount >= config_.holdDecisions || (config_.holdNs > 0 && nowNs - r.pendingSinceNs >= config_.holdNs))) {
     commit(r, nowNs, true);
   }
   if (!r.unknownAnnounced && r.committed.classIndex == kNoClass && !r.committed.pinned && !r.flapping &&
@@ -725,7 +751,7 @@ const DeviceRecord* DeviceProfiler::restore(const DeviceEvidence& evidence, uint
   r.port = portIndex;
   r.firstSeenNs = firstSeenNs;
   r.lastSeenNs = lastSeenNs;
-  r.portLastSeenNs = 0;  // a port change while the daemon was down is a move, not two devices
+  r.portLastSeenNs = 0;       // a port change while the daemon was down is a move, not two devices
   r.unknownAnnounced = true;  // raised before the restart if it was due: not again
   decide(r, nowNs);
   (void)checkSpoof(r);

@@ -99,10 +99,10 @@ inline constexpr int64_t kNsPerSecond = 1'000'000'000;
 struct ProfilerConfig {
   size_t maxDevices = 4096;
   size_t eventCapacity = 1024;
-  uint32_t holdDecisions = 3;            // consecutive evidence-bearing frames a change must hold
-  int64_t holdNs = 30 * kNsPerSecond;    // ... or this long; 0 disables the time rule
+  uint32_t holdDecisions = 3;              // consecutive evidence-bearing frames a change must hold
+  int64_t holdNs = 30 * kNsPerSecond;      // ... or this long; 0 disables the time rule
   int64_t twoPortWindowNs = kNsPerSecond;  // active on another port this recently: two devices
-  bool quarantineSpoofSuspects = true;   // an unpinned suspect lands in the quarantine zone
+  bool quarantineSpoofSuspects = true;     // an unpinned suspect lands in the quarantine zone
   // Fingerprint-database categories an inventoried device may show; an
   // option-55 list known only as something else is a spoof reason.
   std::vector<std::string> inventoryCategories{"Windows"};
@@ -126,19 +126,19 @@ struct Dot1xAuthorisation {
 };
 struct Dot1xSnapshot {
   std::vector<Dot1xAuthorisation> sessions;  // sorted by (mac, port)
-  bool radiusUnreachable = false;  // unauthorised devices on 802.1X ports go to the policy's fallback zone
+  bool radiusUnreachable = false;            // unauthorised devices on 802.1X ports go to the policy's fallback zone
   const Dot1xAuthorisation* find(const MacAddress& mac, uint16_t port) const;
 };
 using Dot1xSnapshotPtr = std::shared_ptr<const Dot1xSnapshot>;
 
 enum class DeviceEventKind : uint8_t {
-  kNewDevice,     // "device_new"
-  kClassChanged,  // "device_class_changed"
-  kSpoofSuspect,  // "mac_spoof_suspect"
-  kRandomizedMac, // "randomized_mac"
-  kMoved,         // "device_moved"
-  kFlapping,      // "mac_flapping"
-  kUnknown,       // "device_unknown": still without a class or pin kUnknownAfterNs after it was first seen
+  kNewDevice,      // "device_new"
+  kClassChanged,   // "device_class_changed"
+  kSpoofSuspect,   // "mac_spoof_suspect"
+  kRandomizedMac,  // "randomized_mac"
+  kMoved,          // "device_moved"
+  kFlapping,       // "mac_flapping"
+  kUnknown,        // "device_unknown": still without a class or pin kUnknownAfterNs after it was first seen
 };
 // Why 30 s: a phone announces LLDP-MED within seconds and a PC sends DHCP at
 // once; a device the policy cannot place after that is one the service desk
@@ -149,12 +149,12 @@ tables::EventType eventType(DeviceEventKind k);  // the alert event it is
 
 // Spoof reasons, a bit set.
 enum SpoofReason : uint32_t {
-  kSpoofClassNotInventory = 1u << 0,      // evidence makes an inventoried MAC a non-inventory class
-  kSpoofContradictsClass = 1u << 1,       // an observed trait fails the inventory class's matcher
-  kSpoofHostnameMismatch = 1u << 2,       // DHCP host name is not the inventory's
-  kSpoofFingerprintCategory = 1u << 3,    // option-55 list known as another kind of device
-  kSpoofTwoPorts = 1u << 4,               // the MAC is active on two ports at once
-  kSpoofFlapping = 1u << 5,               // the MAC moves back and forth between ports (held for mac_mobility.hold)
+  kSpoofClassNotInventory = 1u << 0,    // evidence makes an inventoried MAC a non-inventory class
+  kSpoofContradictsClass = 1u << 1,     // an observed trait fails the inventory class's matcher
+  kSpoofHostnameMismatch = 1u << 2,     // DHCP host name is not the inventory's
+  kSpoofFingerprintCategory = 1u << 3,  // option-55 list known as another kind of device
+  kSpoofTwoPorts = 1u << 4,             // the MAC is active on two ports at once
+  kSpoofFlapping = 1u << 5,             // the MAC moves back and forth between ports (held for mac_mobility.hold)
 };
 inline constexpr uint32_t kMobilityReasons = kSpoofTwoPorts | kSpoofFlapping;
 std::string spoofReasonsToString(uint32_t reasons);  // "two-ports,fingerprint-category"
@@ -170,12 +170,12 @@ struct DeviceEvent {
   DeviceEventKind kind = DeviceEventKind::kNewDevice;
   MacAddress mac;
   uint16_t port = 0;
-  uint16_t previousPort = 0;   // kMoved, kFlapping
+  uint16_t previousPort = 0;  // kMoved, kFlapping
   int64_t timeNs = 0;
   ClassName fromClass, toClass;  // kClassChanged (empty: no class); kNewDevice: toClass
   tables::ZoneId fromZone = tables::kNoZone, toZone = tables::kNoZone;
   uint32_t spoofReasons = 0;
-  TraitText<240> detail;        // human-readable why
+  TraitText<240> detail;  // human-readable why
 };
 
 // One change of access port of a MAC.
@@ -186,8 +186,8 @@ struct PortMove {
 
 struct DeviceRecord {
   DeviceEvidence evidence;
-  ClassDecision latest;      // what the evidence says now
-  ClassDecision committed;   // the decision in force (after hysteresis)
+  ClassDecision latest;                   // what the evidence says now
+  ClassDecision committed;                // the decision in force (after hysteresis)
   tables::ZoneId zone = tables::kNoZone;  // the zone frames of this device get
   bool zoneRefusedOnPort = false;         // committed zone not carried by the port: default zone used
   bool quarantinedAsSuspect = false;
@@ -204,20 +204,20 @@ struct DeviceRecord {
   int64_t firstSeenNs = 0;
   int64_t lastSeenNs = 0;
   uint64_t frames = 0;
-  bool randomized = false;   // locally administered MAC
+  bool randomized = false;  // locally administered MAC
   bool inventoried = false;
-  bool everVouched = false;  // was classified, pinned or inventoried at some point (off probation)
+  bool everVouched = false;       // was classified, pinned or inventoried at some point (off probation)
   bool unknownAnnounced = false;  // device_unknown raised (once per record)
   uint32_t spoofReasons = 0;
   TraitText<240> spoofDetail;
   // Mobility: the last moves (a ring), and the flapping hold.
   std::array<PortMove, tables::kMaxMobilityMoves> moves{};
-  uint32_t moveCount = 0;          // moves ever recorded; the ring holds the last kMaxMobilityMoves
-  int64_t movesCountFromNs = 0;    // moves before this (a released hold) do not count toward flapping
+  uint32_t moveCount = 0;        // moves ever recorded; the ring holds the last kMaxMobilityMoves
+  int64_t movesCountFromNs = 0;  // moves before this (a released hold) do not count toward flapping
   bool flapping = false;
   int64_t flappingSinceNs = 0;
-  int64_t flappingUntilNs = 0;     // the hold ends here (extended by every move while held)
-  TraitText<240> mobilityDetail;   // why it is flapping: the moves with ports and times
+  int64_t flappingUntilNs = 0;    // the hold ends here (extended by every move while held)
+  TraitText<240> mobilityDetail;  // why it is flapping: the moves with ports and times
 
   // Visits the recorded moves, oldest first.
   template <class Fn>
@@ -228,7 +228,7 @@ struct DeviceRecord {
 
  private:
   friend class DeviceProfiler;
-  uint32_t prev_ = 0, next_ = 0;  // LRU links (record index + 1; 0: none)
+  uint32_t prev_ = 0, next_ = 0;                    // LRU links (record index + 1; 0: none)
   uint32_t probationPrev_ = 0, probationNext_ = 0;  // probation LRU links, while onProbation_
   bool onProbation_ = false;
   bool used_ = false;
@@ -236,15 +236,15 @@ struct DeviceRecord {
 
 struct ProfilerStats {
   uint64_t frames = 0;
-  uint64_t ignoredFrames = 0;    // no Ethernet source, multicast source, or not an access port
-  uint64_t decisions = 0;        // classifyDevice calls
+  uint64_t ignoredFrames = 0;  // no Ethernet source, multicast source, or not an access port
+  uint64_t decisions = 0;      // classifyDevice calls
   uint64_t devicesCreated = 0;
   uint64_t evictions = 0;
-  uint64_t evictionsOfKnown = 0; // evicted while classified, pinned or inventoried (the table is too small)
+  uint64_t evictionsOfKnown = 0;     // evicted while classified, pinned or inventoried (the table is too small)
   uint64_t expiredUnclassified = 0;  // never-vouched records forgotten after unclassifiedIdleNs
   uint64_t eventsDropped = 0;
-  uint64_t moves = 0;            // changes of access port
-  uint64_t flappingDetected = 0; // MACs that started flapping (each raised one mac_flapping)
+  uint64_t moves = 0;             // changes of access port
+  uint64_t flappingDetected = 0;  // MACs that started flapping (each raised one mac_flapping)
 };
 
 class DeviceProfiler {
@@ -285,8 +285,8 @@ class DeviceProfiler {
   // renewal. Returns null, and changes nothing, when the MAC is already known
   // (live traffic is fresher) or the port is not an access port of the policy.
   // Restore oldest first: the LRU order then matches lastSeenNs.
-  const DeviceRecord* restore(const DeviceEvidence& evidence, uint16_t portIndex, int64_t firstSeenNs,
-                              int64_t lastSeenNs, int64_t nowNs);
+  const DeviceRecord* restore(const DeviceEvidence& evidence, uint16_t portIndex, int64_t firstSeenNs, int64_t lastSeenNs,
+                              int64_t nowNs);
   // An engineer's `portvakt devices forget`: the record and its evidence go;
   // the device starts over (quarantine, then classification) on its next frame.
   // This is also how a flapping MAC is forgiven before its hold ends.
@@ -337,9 +337,9 @@ class DeviceProfiler {
   // Copies the snapshot's session for (r's MAC, r.port) into r.evidence; true if that changed it.
   bool applyDot1x(DeviceRecord& r);
   std::vector<DeviceRecord> records_;
-  std::vector<uint32_t> index_;  // open addressing, linear probing; record index + 1, 0 empty
-  std::vector<uint32_t> free_;   // unused record refs
-  uint32_t head_ = 0, tail_ = 0; // most / least recently seen
+  std::vector<uint32_t> index_;   // open addressing, linear probing; record index + 1, 0 empty
+  std::vector<uint32_t> free_;    // unused record refs
+  uint32_t head_ = 0, tail_ = 0;  // most / least recently seen
   uint32_t probationHead_ = 0, probationTail_ = 0;
   size_t size_ = 0;
   size_t probationSize_ = 0;

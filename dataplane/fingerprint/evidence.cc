@@ -13,8 +13,7 @@ namespace {
 constexpr std::string_view kLocalSuffix = ".local";
 
 std::string_view stripLocal(std::string_view s) {
-  if (s.size() > kLocalSuffix.size() &&
-      equalsIgnoreCase(s.substr(s.size() - kLocalSuffix.size()), kLocalSuffix))
+  if (s.size() > kLocalSuffix.size() && equalsIgnoreCase(s.substr(s.size() - kLocalSuffix.size()), kLocalSuffix))
     s.remove_suffix(kLocalSuffix.size());
   return s;
 }
@@ -120,8 +119,7 @@ std::string OptionRequestList::toString() const {
 bool ParameterList::assign(std::span<const uint8_t> codes) {
   const bool cut = codes.size() > kMaxParameterList;
   if (cut) codes = codes.first(kMaxParameterList);
-  if (codes.size() == size_ && cut == truncated_ &&
-      (size_ == 0 || std::memcmp(codes_.data(), codes.data(), size_) == 0))
+  if (codes.size() == size_ && cut == truncated_ && (size_ == 0 || std::memcmp(codes_.data(), codes.data(), size_) == 0))
     return false;
   if (!codes.empty()) std::memcpy(codes_.data(), codes.data(), codes.size());
   size_ = static_cast<uint8_t>(codes.size());
@@ -278,8 +276,7 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
     const auto type = static_cast<packet::DhcpMessageType>(d.messageType);
     // Client messages only: a server's offer says nothing about the client.
     const bool clientMessage = d.op == 1 && d.hasCookie &&
-                               (type == packet::DhcpMessageType::kDiscover ||
-                                type == packet::DhcpMessageType::kRequest ||
+                               (type == packet::DhcpMessageType::kDiscover || type == packet::DhcpMessageType::kRequest ||
                                 type == packet::DhcpMessageType::kInform);
     bool bootFirmware = false;
     for (const std::string& prefix : options.ignoredVendorClassPrefixes) {
@@ -315,7 +312,8 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
     }
     if (clientMessage && !bootFirmware && d.requestedOptionCount > 0) {
       mark(e, u, Trait::kDhcpv6OptionRequest,
-           e.dhcpv6OptionRequest.assign(std::span<const uint16_t>(d.requestedOptions.data(), d.requestedOptionCount)), nowNs);
+           e.dhcpv6OptionRequest.assign(std::span<const uint16_t>(d.requestedOptions.data(), d.requestedOptionCount)),
+           nowNs);
     }
   }
   if (frame.has(Layer::kLldp)) {
@@ -347,8 +345,8 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
     mark(e, u, Trait::kCdpCapabilities, setIfDifferent(e.cdpCapabilities, frame.cdp.capabilities), nowNs);
   if (frame.has(Layer::kSip)) {
     std::string_view ua = !frame.sip.userAgent.empty() ? frame.sip.userAgent
-                          : frame.sip.isRequest         ? std::string_view()
-                                                        : frame.sip.server;
+                          : frame.sip.isRequest        ? std::string_view()
+                                                       : frame.sip.server;
     if (!ua.empty()) mark(e, u, Trait::kSipUserAgent, e.sipUserAgent.assign(ua), nowNs);
   }
   if (frame.has(Layer::kMdns) && frame.mdns.isResponse && frame.mdns.services.count > 0) {
@@ -368,7 +366,8 @@ DeviceEvidence evidenceFromExpectedOutcome(const tables::ExpectedOutcome& t) {
   DeviceEvidence e;
   EvidenceUpdate ignored;
   if (t.mac) e.mac = *t.mac;
-  if (!t.dhcpVendorClass.empty()) mark(e, ignored, Trait::kDhcpVendorClass, e.dhcpVendorClass.assign(t.dhcpVendorClass), 0);
+  if (!t.dhcpVendorClass.empty())
+    mark(e, ignored, Trait::kDhcpVendorClass, e.dhcpVendorClass.assign(t.dhcpVendorClass), 0);
   if (!t.dhcpParameterList.empty())
     mark(e, ignored, Trait::kDhcpParameterList, e.dhcpParameterList.assign(t.dhcpParameterList), 0);
   if (!t.dhcpHostname.empty()) mark(e, ignored, Trait::kDhcpHostname, e.dhcpHostname.assign(t.dhcpHostname), 0);

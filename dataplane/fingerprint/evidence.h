@@ -79,9 +79,9 @@ class OptionRequestList {
  public:
   std::span<const uint16_t> codes() const { return std::span<const uint16_t>(codes_.data(), size_); }
   bool empty() const { return size_ == 0; }
-  bool assign(std::span<const uint16_t> codes);  // same contract as TraitText::assign (the parser caps the list)
+  bool assign(std::span<const uint16_t> codes);        // same contract as TraitText::assign (the parser caps the list)
   bool equals(std::span<const uint16_t> other) const;  // exact, ordered
-  std::string toString() const;  // "24,23,17,39"
+  std::string toString() const;                        // "24,23,17,39"
 
  private:
   std::array<uint16_t, tables::kMaxDhcpv6OptionRequest> codes_{};
@@ -138,23 +138,23 @@ struct DeviceEvidence {
   uint16_t lldpApplications = 0;             // bit n set: a network policy for MED application n
   std::optional<uint16_t> lldpVoiceVlan;     // the voice application's VLAN (known, not "unknown")
   TraitText<kMaxTraitText> cdpPlatform;
-  uint32_t cdpCapabilities = 0;              // CDP capabilities TLV (0x80 phone, 0x08 switch, ...)
-  TraitText<kMaxTraitText> sipUserAgent;     // User-Agent, or Server in a response
+  uint32_t cdpCapabilities = 0;           // CDP capabilities TLV (0x80 phone, 0x08 switch, ...)
+  TraitText<kMaxTraitText> sipUserAgent;  // User-Agent, or Server in a response
   std::array<TraitText<kMaxServiceName>, kMaxMdnsServices> mdnsServices{};  // "_ipp._tcp" (no ".local")
   uint8_t mdnsServiceCount = 0;
-  uint8_t mdnsServicesDropped = 0;           // announced beyond the cap
+  uint8_t mdnsServicesDropped = 0;  // announced beyond the cap
   TraitText<kMaxTraitText> ssdpServer;
-  uint32_t dhcpv6Enterprise = 0;                // option 16's enterprise number
-  TraitText<kMaxTraitText> dhcpv6VendorClass;   // option 16's first data item
-  OptionRequestList dhcpv6OptionRequest;        // option 6
+  uint32_t dhcpv6Enterprise = 0;               // option 16's enterprise number
+  TraitText<kMaxTraitText> dhcpv6VendorClass;  // option 16's first data item
+  OptionRequestList dhcpv6OptionRequest;       // option 6
 
   // 802.1X, set by the profiler from the control plane's session snapshot
   // (never learned from frames, never stored): an authorised session on the
   // device's current port and the identity it authenticated as.
   bool dot1xAuthorised = false;
-  TraitText<64> dot1xIdentity;               // asset ids are short; a cut identity equals none
+  TraitText<64> dot1xIdentity;  // asset ids are short; a cut identity equals none
 
-  uint16_t present = 0;                      // traitBit()s seen at least once
+  uint16_t present = 0;  // traitBit()s seen at least once
   std::array<int64_t, kTraitCount> lastSeenNs{};
 
   uint32_t oui() const { return mac.oui(); }

@@ -15,9 +15,7 @@ struct LoadError {
   size_t line = 0;   // 1-based; 0 when the error is about the whole file
   std::string message;
   // "path:line: message", the form editors and CI logs link to.
-  std::string toString() const {
-    return path + (line ? ":" + std::to_string(line) : std::string()) + ": " + message;
-  }
+  std::string toString() const { return path + (line ? ":" + std::to_string(line) : std::string()) + ": " + message; }
 };
 
 template <class T>

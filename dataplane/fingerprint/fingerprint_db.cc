@@ -48,8 +48,8 @@ Expected<std::string> readBoundedFile(const std::string& path, size_t maxBytes) 
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) return LoadError{path, 0, "cannot read: " + ec.message()};
   if (size > maxBytes)
-    return LoadError{path, 0, "file is " + std::to_string(size) + " bytes, more than the limit of " +
-                                  std::to_string(maxBytes)};
+    return LoadError{path, 0,
+                     "file is " + std::to_string(size) + " bytes, more than the limit of " + std::to_string(maxBytes)};
   std::ifstream in(path, std::ios::binary);
   if (!in) return LoadError{path, 0, "cannot open"};
   std::string text(static_cast<size_t>(size), '\0');
@@ -78,8 +78,8 @@ Expected<FingerprintLoadStats> FingerprintDb::addFingerbankText(std::string_view
   const std::string file = std::filesystem::path(source).filename().string();
   for (tables::FingerbankOs& entry : *parsed) {
     for (auto& codes : entry.lists) lists.emplace_back(std::move(codes), osEntries.size());
-    osEntries.push_back({entry.id, std::move(entry.description), std::move(entry.categories),
-                         std::move(entry.vendorIds), file});
+    osEntries.push_back(
+        {entry.id, std::move(entry.description), std::move(entry.categories), std::move(entry.vendorIds), file});
   }
   FingerprintLoadStats stats;
   const uint32_t base = static_cast<uint32_t>(os_.size());
@@ -131,14 +131,16 @@ Expected<size_t> OuiRegistry::loadFile(const std::string& path, const KnowledgeL
   return loadText(*text, path, limits);
 }
 
-Expected<size_t> OuiRegistry::loadText(std::string_view text, std::string_view sourceName, const KnowledgeLimits& limits) {
+Expected<size_t> OuiRegistry::loadText(std::string_view text, std::string_view sourceName,
+                                       const KnowledgeLimits& limits) {
   const std::string source(sourceName);
   std::vector<std::pair<uint32_t, std::string>> entries;
   LineReader reader(text, limits.maxLineLength);
   std::string_view line;
   bool tooLong = false;
   while (reader.next(line, tooLong)) {
-    if (tooLong) return LoadError{source, reader.number(), "line longer than " + std::to_string(limits.maxLineLength) + " bytes"};
+    if (tooLong)
+      return LoadError{source, reader.number(), "line longer than " + std::to_string(limits.maxLineLength) + " bytes"};
     const size_t hex = line.find("(hex)");
     if (hex == std::string_view::npos) continue;
     std::string_view prefix = trim(line.substr(0, hex));
@@ -147,19 +149,24 @@ Expected<size_t> OuiRegistry::loadText(std::string_view text, std::string_view s
     for (size_t i = 0; ok && i < prefix.size(); ++i) {
       if (i == 2 || i == 5) continue;
       const char c = prefix[i];
-      const int v = (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+      const int v = (c >= '0' && c <= '9')   ? c - '0'
+                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                    : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                             : -1;
       if (v < 0) ok = false;
       else oui = (oui << 4) | static_cast<uint32_t>(v);
     }
     if (!ok)
-      return LoadError{source, reader.number(), "expected an OUI like 00-04-F2 before (hex), not '" + std::string(prefix.substr(0, 40)) + "'"};
+      return LoadError{source, reader.number(),
+                       "expected an OUI like 00-04-F2 before (hex), not '" + std::string(prefix.substr(0, 40)) + "'"};
     if (entries.size() >= limits.maxEntries) return LoadError{source, reader.number(), "more OUI entries than the limit"};
     entries.emplace_back(oui, std::string(trim(line.substr(hex + 5))));
   }
   if (entries.empty()) return LoadError{source, 0, "no OUI entries (lines like '00-04-F2   (hex)  Polycom')"};
   std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  entries.erase(std::unique(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
-                entries.end());
+  entries.erase(
+      std::unique(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+      entries.end());
   entries_ = std::move(entries);
   return entries_.size();
 }

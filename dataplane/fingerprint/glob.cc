@@ -18,8 +18,7 @@ bool globMatch(std::string_view pattern, std::string_view text, GlobCase mode) {
       starP = p++;
       starT = t;
     } else if (p < pattern.size() &&
-               (pattern[p] == '?' || pattern[p] == text[t] ||
-                (insensitive && fold(pattern[p]) == fold(text[t])))) {
+               (pattern[p] == '?' || pattern[p] == text[t] || (insensitive && fold(pattern[p]) == fold(text[t])))) {
       ++p;
       ++t;
     } else if (starP != std::string_view::npos) {

@@ -16,10 +16,10 @@ namespace portvakt::forward {
 enum class DropReason : uint8_t {
   kNone,  // not dropped
   // Frame shape.
-  kTruncated,        // shorter than an Ethernet header (or a tag cut off)
-  kSnapped,          // captured shorter than on the wire: forwarding it would corrupt it
-  kOversize,         // too large for the rewrite buffer (tag push/pop)
-  kBadSourceMac,     // source MAC is multicast/broadcast or all zeros
+  kTruncated,     // shorter than an Ethernet header (or a tag cut off)
+  kSnapped,       // captured shorter than on the wire: forwarding it would corrupt it
+  kOversize,      // too large for the rewrite buffer (tag push/pop)
+  kBadSourceMac,  // source MAC is multicast/broadcast or all zeros
   // VLAN tags at ingress.
   kVlanHopping,           // two or more tags on an access or uplink port
   kTaggedOnUntaggedPort,  // one tag (not VID 0) on an access or uplink port
@@ -27,24 +27,24 @@ enum class DropReason : uint8_t {
   kVlanNotAllowed,        // trunk tag whose VID is not a zone the port carries
   kStackedTagsOnTrunk,    // two or more tags on a trunk (no QinQ here)
   // Port state and learning.
-  kMonitorPort,   // a monitor (mirror) port never forwards what it receives
-  kPortDown,      // ingress port is administratively/operationally down
-  kMacLimit,      // a new MAC on an access port that already has its maximum
-  kHairpin,       // destination was learned on the ingress port itself
-  kNoEgress,      // nothing to send to (no other port carries the zone)
+  kMonitorPort,  // a monitor (mirror) port never forwards what it receives
+  kPortDown,     // ingress port is administratively/operationally down
+  kMacLimit,     // a new MAC on an access port that already has its maximum
+  kHairpin,      // destination was learned on the ingress port itself
+  kNoEgress,     // nothing to send to (no other port carries the zone)
   // Admission (returned by the decider).
-  kNoZone,         // the decider gave no zone for the source
-  kZoneNotOnPort,  // the decided zone is not carried by the ingress port
-  kPolicyDenied,   // a flow rule (or default deny) forbids this frame
-  kQuarantine,     // the source is in quarantine and this frame is not allowed there
-  kMacSpoofing,    // an inventoried MAC seen on a second port / contradicting fingerprint
-  kRogueDhcp,      // DHCP server message from an access port
-  kArpSpoofing,    // ARP reply claiming a protected address from an access port
-  kLinkControl,    // LLDP, CDP, STP, EAPOL: frames for the switch itself (evidence, never forwarded)
-  kMalformedIp,        // EtherType IPv4/IPv6 whose IP header is missing, truncated or invalid
-  kEtherTypeDenied,    // a non-IP EtherType (or 802.3 LLC) the zone does not allow
-  kRaGuard,            // IPv6 router advertisement/redirect from an untrusted access port, or a first fragment hiding its header
-  kNdSpoofing,         // neighbour advertisement claiming a zone gateway's IPv6 address from an access port
+  kNoZone,           // the decider gave no zone for the source
+  kZoneNotOnPort,    // the decided zone is not carried by the ingress port
+  kPolicyDenied,     // a flow rule (or default deny) forbids this frame
+  kQuarantine,       // the source is in quarantine and this frame is not allowed there
+  kMacSpoofing,      // an inventoried MAC seen on a second port / contradicting fingerprint
+  kRogueDhcp,        // DHCP server message from an access port
+  kArpSpoofing,      // ARP reply claiming a protected address from an access port
+  kLinkControl,      // LLDP, CDP, STP, EAPOL: frames for the switch itself (evidence, never forwarded)
+  kMalformedIp,      // EtherType IPv4/IPv6 whose IP header is missing, truncated or invalid
+  kEtherTypeDenied,  // a non-IP EtherType (or 802.3 LLC) the zone does not allow
+  kRaGuard,     // IPv6 router advertisement/redirect from an untrusted access port, or a first fragment hiding its header
+  kNdSpoofing,  // neighbour advertisement claiming a zone gateway's IPv6 address from an access port
   // Under load (forward_loop.h): the daemon fell behind.
   kOverload,    // waited in the receive ring longer than the queue budget (not a priority frame): dropped unread
   kEgressBusy,  // the egress port stayed busy past the send budget: dropped instead of queued

@@ -58,11 +58,11 @@ struct LoadOptions {
 };
 
 struct LoadCounters {
-  uint64_t behindWakeups = 0;   // wake-ups that found the oldest frame past behindNs
-  uint64_t priorityFirst = 0;   // priority frames forwarded ahead of deferred ones
-  uint64_t deferred = 0;        // frames forwarded after the priority frames of their wake-up
-  uint64_t overloadDrops = 0;   // DropReason::kOverload
-  uint64_t egressBusyDrops = 0; // DropReason::kEgressBusy
+  uint64_t behindWakeups = 0;    // wake-ups that found the oldest frame past behindNs
+  uint64_t priorityFirst = 0;    // priority frames forwarded ahead of deferred ones
+  uint64_t deferred = 0;         // frames forwarded after the priority frames of their wake-up
+  uint64_t overloadDrops = 0;    // DropReason::kOverload
+  uint64_t egressBusyDrops = 0;  // DropReason::kEgressBusy
 };
 
 class ForwardLoop {

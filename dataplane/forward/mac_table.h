@@ -50,9 +50,7 @@ class MacTable {
   LearnResult learn(ZoneId zone, const MacAddress& mac, PortIndex port, int64_t nowNs, PortIndex& previousPort);
 
   // True when (zone, mac) is present and not aged out.
-  bool contains(ZoneId zone, const MacAddress& mac, int64_t nowNs) const {
-    return lookup(zone, mac, nowNs) != kNoPort;
-  }
+  bool contains(ZoneId zone, const MacAddress& mac, int64_t nowNs) const { return lookup(zone, mac, nowNs) != kNoPort; }
 
   // Refreshes a present entry's time (aged out or not); false if absent.
   bool touch(ZoneId zone, const MacAddress& mac, int64_t nowNs);

@@ -72,8 +72,7 @@ SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const 
     port.role = p.role;
     port.zones = p.zones;
     port.defaultZone = p.defaultZone;
-    if (p.role == PortRole::kUplink && port.defaultZone == kNoZone && p.zones.size() == 1)
-      port.defaultZone = p.zones[0];
+    if (p.role == PortRole::kUplink && port.defaultZone == kNoZone && p.zones.size() == 1) port.defaultZone = p.zones[0];
     port.maxMacs = p.role == PortRole::kAccess ? options.maxMacsPerAccessPort : 0;
     port.mode = p.mode;
     config.ports.push_back(std::move(port));
@@ -249,10 +248,8 @@ bool VlanSwitch::priorityOf(const io::Frame& frame) const {
   ZoneId zone = cfg.defaultZone;
   tables::ZonePriority p = tables::ZonePriority::kNone;
   switch (cfg.role) {
-    case PortRole::kMonitor:
-      return false;
-    case PortRole::kUplink:
-      break;
+    case PortRole::kMonitor: return false;
+    case PortRole::kUplink: break;
     case PortRole::kTrunk: {
       const uint16_t type = load16(frame.bytes.data() + kMacBytes);
       if (type == packet::kEtherTypeVlan && frame.bytes.size() >= kMacBytes + kTagBytes) {
@@ -319,8 +316,7 @@ void VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
   }
   PortIndex previous = kNoPort;
   switch (table_.learn(zone, p.src, p.port, nowNs, previous)) {
-    case MacTable::LearnResult::kRefreshed:
-      break;
+    case MacTable::LearnResult::kRefreshed: break;
     case MacTable::LearnResult::kLearned:
       ++ps.counters.learnedMacs;
       ++members_[size_t{p.port} * zoneCount_ + zone];
@@ -338,9 +334,7 @@ void VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
       if (events_) events_->onMoved(zone, p.src, previous, p.port);
       break;
     }
-    case MacTable::LearnResult::kFull:
-      ++counters_.tableFull;
-      break;
+    case MacTable::LearnResult::kFull: ++counters_.tableFull; break;
   }
 }
 

@@ -87,11 +87,11 @@ struct SwitchConfig {
   std::vector<tables::ZonePriority> zonePriorities;
   std::vector<SwitchPortConfig> ports;  // index = PortIndex = io::Frame::port
   size_t maxMacEntries = 16384;
-  int64_t ageingNs = 300'000'000'000;   // 300 s, the 802.1D default
+  int64_t ageingNs = 300'000'000'000;  // 300 s, the 802.1D default
   // A source MAC counted against its port's maxMacs is released after this
   // long without a frame (then a new MAC may take its place).
   int64_t macLimitAgeingNs = 300'000'000'000;
-  size_t maxFrameBytes = 65535;         // largest frame rewritten (tag push/pop)
+  size_t maxFrameBytes = 65535;  // largest frame rewritten (tag push/pop)
 };
 
 struct SwitchConfigOptions {
@@ -116,8 +116,8 @@ struct IngressFrame {
   ZoneId portZone = kNoZone;
   MacAddress src;
   MacAddress dst;
-  uint16_t etherType = 0;              // after the tags
-  std::span<const uint8_t> payload;    // after the Ethernet header and tags
+  uint16_t etherType = 0;            // after the tags
+  std::span<const uint8_t> payload;  // after the Ethernet header and tags
   int64_t nowNs = 0;
   // The Ethernet header as the switch read it, so that the decider parses on
   // from the payload instead of reading it again (headerLen 0: not read).
@@ -153,14 +153,15 @@ class SwitchEvents {
   virtual ~SwitchEvents() = default;
   virtual void onLearned(ZoneId /*zone*/, const MacAddress& /*mac*/, PortIndex /*port*/) {}
   virtual void onMoved(ZoneId /*zone*/, const MacAddress& /*mac*/, PortIndex /*from*/, PortIndex /*to*/) {}
-  virtual void onForgotten(ZoneId /*zone*/, const MacAddress& /*mac*/, PortIndex /*port*/) {}  // aged, flushed, zone change
+  virtual void onForgotten(ZoneId /*zone*/, const MacAddress& /*mac*/, PortIndex /*port*/) {
+  }  // aged, flushed, zone change
   // `enforced` false: monitor mode, the frame was forwarded anyway.
   virtual void onDrop(DropReason /*reason*/, PortIndex /*port*/, const MacAddress& /*src*/, bool /*enforced*/) {}
 };
 
 struct ForwardResult {
-  DropReason drop = DropReason::kNone;      // kNone: forwarded to egressPorts ports
-  DropReason wouldDrop = DropReason::kNone; // monitor mode: what enforce mode would have done
+  DropReason drop = DropReason::kNone;       // kNone: forwarded to egressPorts ports
+  DropReason wouldDrop = DropReason::kNone;  // monitor mode: what enforce mode would have done
   ZoneId zone = kNoZone;
   uint16_t egressPorts = 0;
   bool flooded = false;
@@ -182,12 +183,12 @@ struct PortCounters {
 
 struct SwitchCounters {
   uint64_t frames = 0;
-  uint64_t unicast = 0;       // forwarded to one learned port
-  uint64_t flooded = 0;       // broadcast/multicast/unknown unicast
+  uint64_t unicast = 0;  // forwarded to one learned port
+  uint64_t flooded = 0;  // broadcast/multicast/unknown unicast
   uint64_t learned = 0;
   uint64_t moved = 0;
   uint64_t forgotten = 0;
-  uint64_t tableFull = 0;     // could not learn: table at maxMacEntries
+  uint64_t tableFull = 0;       // could not learn: table at maxMacEntries
   uint64_t macLimitExempt = 0;  // new MACs over a port's limit the decider vouched for
 };
 
@@ -269,8 +270,8 @@ class VlanSwitch {
   MacTable portMacs_;
   size_t zoneCount_ = 0;
   std::vector<PortState> ports_;
-  std::vector<uint8_t> carries_;              // [port * zoneCount + zone]
-  std::vector<uint32_t> members_;             // learned entries per [port * zoneCount + zone]
+  std::vector<uint8_t> carries_;                    // [port * zoneCount + zone]
+  std::vector<uint32_t> members_;                   // learned entries per [port * zoneCount + zone]
   std::vector<std::vector<PortIndex>> floodPorts_;  // per zone: ports that carry it, not monitor
   std::array<ZoneId, 4096> vidToZone_{};
   std::vector<uint8_t> untaggedBuf_;

@@ -74,9 +74,8 @@ inline void checkFrame(const packet::ParsedFrame& f, const Bounds& in) {
   const packet::LldpInfo& l = f.lldp;
   in.check(l.chassisId, "lldp.chassisId");
   in.check(l.portId, "lldp.portId");
-  for (std::string_view s : {l.portDescription, l.systemName, l.systemDescription, l.hardwareRevision,
-                             l.firmwareRevision, l.softwareRevision, l.serialNumber, l.manufacturer, l.modelName,
-                             l.assetId}) {
+  for (std::string_view s : {l.portDescription, l.systemName, l.systemDescription, l.hardwareRevision, l.firmwareRevision,
+                             l.softwareRevision, l.serialNumber, l.manufacturer, l.modelName, l.assetId}) {
     in.check(s, "lldp string");
   }
   require(l.tlvCount <= packet::kMaxLldpTlvs, "lldp tlv count");
@@ -86,8 +85,8 @@ inline void checkFrame(const packet::ParsedFrame& f, const Bounds& in) {
   require(c.tlvCount <= packet::kMaxCdpTlvs, "cdp tlv count");
   in.check(f.eapol.identity, "eapol.identity");
   const packet::SipInfo& s = f.sip;
-  for (std::string_view v : {s.method, s.requestUri, s.reason, s.userAgent, s.server, s.from, s.to, s.contact,
-                             s.callId, s.cseq}) {
+  for (std::string_view v :
+       {s.method, s.requestUri, s.reason, s.userAgent, s.server, s.from, s.to, s.contact, s.callId, s.cseq}) {
     in.check(v, "sip header");
   }
   const packet::SsdpInfo& d = f.ssdp;

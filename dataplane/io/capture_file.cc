@@ -56,8 +56,7 @@ struct CaptureFileSink::Handle {
   }
 };
 
-Result<std::unique_ptr<CaptureFileSink>> CaptureFileSink::create(const std::string& path, int linkType,
-                                                                  int snapLength) {
+Result<std::unique_ptr<CaptureFileSink>> CaptureFileSink::create(const std::string& path, int linkType, int snapLength) {
   auto handle = std::make_unique<Handle>();
   handle->pcap = pcap_open_dead_with_tstamp_precision(linkType, snapLength, PCAP_TSTAMP_PRECISION_NANO);
   if (handle->pcap == nullptr) {
@@ -65,8 +64,8 @@ Result<std::unique_ptr<CaptureFileSink>> CaptureFileSink::create(const std::stri
   }
   handle->dumper = pcap_dump_open(handle->pcap, path.c_str());
   if (handle->dumper == nullptr) {
-    return Result<std::unique_ptr<CaptureFileSink>>::failure(path + ": cannot create capture: " +
-                                                             pcap_geterr(handle->pcap));
+    return Result<std::unique_ptr<CaptureFileSink>>::failure(path +
+                                                             ": cannot create capture: " + pcap_geterr(handle->pcap));
   }
   return std::unique_ptr<CaptureFileSink>(new CaptureFileSink(std::move(handle)));
 }

@@ -37,8 +37,7 @@ class CaptureFileSource final : public FrameSource {
 class CaptureFileSink final : public FrameSink {
  public:
   // Creates (truncates) a pcap file with the given link type and snap length.
-  static Result<std::unique_ptr<CaptureFileSink>> create(const std::string& path,
-                                                         int linkType = kLinkTypeEthernet,
+  static Result<std::unique_ptr<CaptureFileSink>> create(const std::string& path, int linkType = kLinkTypeEthernet,
                                                          int snapLength = 65535);
   ~CaptureFileSink() override;  // flushes and closes
   CaptureFileSink(const CaptureFileSink&) = delete;

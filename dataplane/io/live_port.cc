@@ -35,7 +35,8 @@ Result<std::unique_ptr<LivePort>> LivePort::open(const std::string& interface, u
                                                  const LivePortOptions& options) {
   using R = Result<std::unique_ptr<LivePort>>;
   char err[PCAP_ERRBUF_SIZE] = {};
-  if (interface.empty() || interface.size() >= IFNAMSIZ) return R::failure(portError(interface, "invalid interface name"));
+  if (interface.empty() || interface.size() >= IFNAMSIZ)
+    return R::failure(portError(interface, "invalid interface name"));
   pcap_t* p = pcap_create(interface.c_str(), err);
   if (p == nullptr) return R::failure(portError(interface, err));
   auto fail = [&](const std::string& what) {
@@ -51,18 +52,15 @@ Result<std::unique_ptr<LivePort>> LivePort::open(const std::string& interface, u
   if (rc < 0) {
     std::string detail = pcap_geterr(p);
     switch (rc) {
-      case PCAP_ERROR_NO_SUCH_DEVICE:
-        return fail("no such interface" + (detail.empty() ? "" : " (" + detail + ")"));
-      case PCAP_ERROR_PERM_DENIED:
-        return fail("permission denied (needs CAP_NET_RAW): " + detail);
-      case PCAP_ERROR_IFACE_NOT_UP:
-        return fail("interface is down");
-      default:
-        return fail(std::string(pcap_statustostr(rc)) + (detail.empty() ? "" : ": " + detail));
+      case PCAP_ERROR_NO_SUCH_DEVICE: return fail("no such interface" + (detail.empty() ? "" : " (" + detail + ")"));
+      case PCAP_ERROR_PERM_DENIED: return fail("permission denied (needs CAP_NET_RAW): " + detail);
+      case PCAP_ERROR_IFACE_NOT_UP: return fail("interface is down");
+      default: return fail(std::string(pcap_statustostr(rc)) + (detail.empty() ? "" : ": " + detail));
     }
   }
   if (rc > 0) warning = std::string(pcap_statustostr(rc)) + ": " + pcap_geterr(p);
-  if (pcap_datalink(p) != DLT_EN10MB) return fail("not an Ethernet interface (link type " + std::to_string(pcap_datalink(p)) + ")");
+  if (pcap_datalink(p) != DLT_EN10MB)
+    return fail("not an Ethernet interface (link type " + std::to_string(pcap_datalink(p)) + ")");
   if (options.inboundOnly && pcap_setdirection(p, PCAP_D_IN) != 0)
     return fail(std::string("cannot capture inbound only: ") + pcap_geterr(p));
   if (pcap_setnonblock(p, 1, err) != 0) return fail(std::string("cannot set non-blocking: ") + err);
@@ -149,7 +147,8 @@ LivePort::Stats LivePort::stats() const {
 Result<std::unique_ptr<PacketSocketSink>> PacketSocketSink::open(const std::string& interface,
                                                                  const PacketSocketOptions& options) {
   using R = Result<std::unique_ptr<PacketSocketSink>>;
-  if (interface.empty() || interface.size() >= IFNAMSIZ) return R::failure(portError(interface, "invalid interface name"));
+  if (interface.empty() || interface.size() >= IFNAMSIZ)
+    return R::failure(portError(interface, "invalid interface name"));
   const unsigned index = if_nametoindex(interface.c_str());
   if (index == 0) return R::failure(portError(interface, "no such interface"));
   // Protocol 0: a send-only socket; the kernel queues nothing to it.

@@ -63,7 +63,7 @@ struct LivePortOptions {
   int ringBytes() const;
   static constexpr int kWholeFrame = 65535;  // for captures that must not snap
   bool promiscuous = true;
-  bool inboundOnly = true;        // PCAP_D_IN
+  bool inboundOnly = true;  // PCAP_D_IN
 };
 
 class LivePort final : public FrameSource, public FrameSink {
@@ -96,9 +96,9 @@ class LivePort final : public FrameSource, public FrameSink {
   const std::string& warning() const { return warning_; }
 
   struct Stats {
-    uint64_t received = 0;         // frames returned by next()
-    uint64_t kernelDropped = 0;    // ring full (pcap_stats ps_drop)
-    uint64_t interfaceDropped = 0; // pcap_stats ps_ifdrop
+    uint64_t received = 0;          // frames returned by next()
+    uint64_t kernelDropped = 0;     // ring full (pcap_stats ps_drop)
+    uint64_t interfaceDropped = 0;  // pcap_stats ps_ifdrop
   };
   Stats stats() const;
 
@@ -125,10 +125,10 @@ class BatchingSink : public FrameSink {
 };
 
 struct PacketSocketOptions {
-  size_t batch = 64;                 // frames per sendmmsg
-  size_t slotBytes = 9216 + 8;       // jumbo frame plus two tags; larger frames go out unbatched
+  size_t batch = 64;            // frames per sendmmsg
+  size_t slotBytes = 9216 + 8;  // jumbo frame plus two tags; larger frames go out unbatched
   bool qdiscBypass = true;
-  int busyWaitUs = 1000;             // how long a busy interface may hold the loop before drops
+  int busyWaitUs = 1000;  // how long a busy interface may hold the loop before drops
   // The socket's send buffer by time, like the receive ring: `sendTimeNs` of
   // 64-byte frames at 1 GbE line rate, each charged ~1 KiB by the kernel (skb
   // truesize): 1.5 MiB. A busy port then drops (counted, egress_busy) instead of

@@ -3,8 +3,8 @@
 namespace portvakt::io {
 
 void MemorySource::add(std::span<const uint8_t> bytes, uint16_t port, int64_t timestampNs) {
-  frames_.push_back(StoredFrame{std::vector<uint8_t>(bytes.begin(), bytes.end()),
-                                static_cast<uint32_t>(bytes.size()), timestampNs, port});
+  frames_.push_back(StoredFrame{std::vector<uint8_t>(bytes.begin(), bytes.end()), static_cast<uint32_t>(bytes.size()),
+                                timestampNs, port});
 }
 
 ReadStatus MemorySource::next(Frame& out) {
@@ -29,13 +29,11 @@ Result<std::vector<StoredFrame>> readAll(FrameSource& source) {
   for (;;) {
     switch (source.next(f)) {
       case ReadStatus::kFrame:
-        frames.push_back(StoredFrame{std::vector<uint8_t>(f.bytes.begin(), f.bytes.end()), f.wireLength,
-                                     f.timestampNs, f.port});
+        frames.push_back(
+            StoredFrame{std::vector<uint8_t>(f.bytes.begin(), f.bytes.end()), f.wireLength, f.timestampNs, f.port});
         break;
-      case ReadStatus::kEnd:
-        return frames;
-      case ReadStatus::kError:
-        return Result<std::vector<StoredFrame>>::failure(std::string(source.error()));
+      case ReadStatus::kEnd: return frames;
+      case ReadStatus::kError: return Result<std::vector<StoredFrame>>::failure(std::string(source.error()));
     }
   }
 }

@@ -55,8 +55,7 @@ constexpr AnomalyInfo kAnomalies[] = {
     {kLldpTlvOverrun, "decode.lldp.tlv_overrun", "LLDP TLV length runs past the frame"},
     {kLldpBadTlvLength, "decode.lldp.bad_tlv_length", "LLDP TLV shorter than its type requires"},
     {kLldpTooManyTlvs, "decode.lldp.too_many_tlvs", "more LLDP TLVs than the parser follows"},
-    {kLldpMissingMandatory, "decode.lldp.missing_mandatory",
-     "LLDPDU does not start with chassis id, port id and TTL"},
+    {kLldpMissingMandatory, "decode.lldp.missing_mandatory", "LLDPDU does not start with chassis id, port id and TTL"},
     {kCdpTruncated, "decode.cdp.truncated", "CDP header or TLV header cut off"},
     {kCdpTlvOverrun, "decode.cdp.tlv_overrun", "CDP TLV length runs past the frame"},
     {kCdpBadTlvLength, "decode.cdp.bad_tlv_length", "CDP TLV shorter than its type requires"},
@@ -66,8 +65,7 @@ constexpr AnomalyInfo kAnomalies[] = {
     {kEapTruncated, "decode.eap.truncated", "EAP packet inside EAPOL cut off or shorter than its length"},
     {kSipBadStartLine, "decode.sip.bad_start_line", "SIP start line is neither a request nor a status line"},
     {kSipTooManyHeaders, "decode.sip.too_many_headers", "more SIP header lines than the parser follows"},
-    {kSipHeaderNotTerminated, "decode.sip.header_not_terminated",
-     "SIP header section ends without an empty line"},
+    {kSipHeaderNotTerminated, "decode.sip.header_not_terminated", "SIP header section ends without an empty line"},
     {kDnsTruncated, "decode.dns.truncated", "DNS/mDNS header or record cut off"},
     {kDnsNameOverrun, "decode.dns.name_overrun", "DNS name or compression pointer runs past the message"},
     {kDnsBadLabel, "decode.dns.bad_label", "DNS label with a reserved type (0x40/0x80)"},
@@ -77,8 +75,7 @@ constexpr AnomalyInfo kAnomalies[] = {
     {kDnsRdataOverrun, "decode.dns.rdata_overrun", "DNS record data runs past the message"},
     {kSsdpBadStartLine, "decode.ssdp.bad_start_line", "SSDP start line is not an HTTP request or status line"},
     {kSsdpTooManyHeaders, "decode.ssdp.too_many_headers", "more SSDP header lines than the parser follows"},
-    {kSsdpHeaderNotTerminated, "decode.ssdp.header_not_terminated",
-     "SSDP header section ends without an empty line"},
+    {kSsdpHeaderNotTerminated, "decode.ssdp.header_not_terminated", "SSDP header section ends without an empty line"},
 };
 
 constexpr bool tableMatchesEnum() {

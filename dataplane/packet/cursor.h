@@ -117,9 +117,7 @@ class Cursor {
     if (n < remaining()) size_ = pos_ + n;
   }
   std::span<const uint8_t> rest() const { return std::span<const uint8_t>(data_ + pos_, remaining()); }
-  std::string_view restText() const {
-    return std::string_view(reinterpret_cast<const char*>(data_ + pos_), remaining());
-  }
+  std::string_view restText() const { return std::string_view(reinterpret_cast<const char*>(data_ + pos_), remaining()); }
 
  private:
   bool load(void* out, size_t n) {

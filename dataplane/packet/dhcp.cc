@@ -69,8 +69,7 @@ bool applyOption(uint8_t code, Cursor value, DhcpInfo& dhcp) {
         parseRelayAgent(Cursor(dhcp.relayAgent), dhcp);
       }
       return true;
-    default:
-      return true;
+    default: return true;
   }
 }
 
@@ -79,10 +78,9 @@ bool applyOption(uint8_t code, Cursor value, DhcpInfo& dhcp) {
 void parseDhcp(Cursor c, ParsedFrame& out) {
   out.touch(Layer::kDhcp);
   DhcpInfo& dhcp = out.dhcp;
-  if (!c.readU8(dhcp.op) || !c.readU8(dhcp.hardwareType) || !c.readU8(dhcp.hardwareLength) ||
-      !c.readU8(dhcp.hops) || !c.readU32(dhcp.xid) || !c.readU16(dhcp.secs) || !c.readU16(dhcp.flags) ||
-      !readIp4(c, dhcp.ciaddr) || !readIp4(c, dhcp.yiaddr) || !readIp4(c, dhcp.siaddr) ||
-      !readIp4(c, dhcp.giaddr)) {
+  if (!c.readU8(dhcp.op) || !c.readU8(dhcp.hardwareType) || !c.readU8(dhcp.hardwareLength) || !c.readU8(dhcp.hops) ||
+      !c.readU32(dhcp.xid) || !c.readU16(dhcp.secs) || !c.readU16(dhcp.flags) || !readIp4(c, dhcp.ciaddr) ||
+      !readIp4(c, dhcp.yiaddr) || !readIp4(c, dhcp.siaddr) || !readIp4(c, dhcp.giaddr)) {
     out.flag(Anomaly::kDhcpTruncated);
     return;
   }
@@ -140,8 +138,8 @@ void parseFqdnOption(Cursor value, ParsedFrame& out) {
     uint8_t length = 0;
     std::string_view label;
     if (!value.readU8(length) || length == 0) break;
-    if ((length & 0xc0) != 0 || !value.readText(length, label) ||
-        (v6.fqdn.size() > 0 && !v6.fqdn.push('.')) || !v6.fqdn.append(label)) {
+    if ((length & 0xc0) != 0 || !value.readText(length, label) || (v6.fqdn.size() > 0 && !v6.fqdn.push('.')) ||
+        !v6.fqdn.append(label)) {
       out.flag(Anomaly::kDhcpv6BadOptionLength);
       v6.fqdn.clear();
       return;
@@ -247,8 +245,7 @@ void parseDhcpv6Options(Cursor c, ParsedFrame& out, size_t depth) {
       case 39:
         if (!v6.hasFqdn) parseFqdnOption(value, out);
         break;
-      default:
-        break;
+      default: break;
     }
   }
   // The client's own message inside relay envelopes is what identifies it.

@@ -20,7 +20,7 @@ struct EapolInfo {
   uint8_t eapCode = 0;  // 1 request, 2 response, 3 success, 4 failure
   uint8_t eapId = 0;
   uint16_t eapLength = 0;
-  uint8_t eapType = 0;  // request/response only: 1 identity, 13 TLS, 25 PEAP, ...
+  uint8_t eapType = 0;        // request/response only: 1 identity, 13 TLS, 25 PEAP, ...
   std::string_view identity;  // EAP type 1
   uint8_t keyDescriptor = 0;  // EAPOL-Key
 };

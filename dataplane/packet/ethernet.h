@@ -44,7 +44,7 @@ struct EthernetInfo {
   uint16_t etherType = 0;
   Encapsulation encapsulation = Encapsulation::kEthernetII;
   uint8_t dsap = 0, ssap = 0, control = 0;  // LLC, when encapsulation != kEthernetII
-  uint32_t snapOui = 0;                    // SNAP
+  uint32_t snapOui = 0;                     // SNAP
   uint16_t snapPid = 0;
 
   // The VLAN the frame is in for a single-tagged or untagged access port.

@@ -83,8 +83,7 @@ void parseIpPayload(Cursor c, ParsedFrame& out) {
       if (wholeDatagram) parseIcmpv6(c, out);
       else parseIcmpv6Header(c, out);  // RA guard must see the type of a fragmented RA
       break;
-    default:
-      break;
+    default: break;
   }
   // RFC 7112: a first fragment carries the whole header chain, upper-layer
   // header included. One that ends before it hides what it is from every
@@ -124,8 +123,7 @@ void parseAfterEthernet(Cursor& c, ParsedFrame& out, ParseDepth depth) {
     case kEtherTypeEapol:
       if (full) parseEapol(c, out);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

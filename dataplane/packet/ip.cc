@@ -55,7 +55,7 @@ bool parseIpv4(Cursor& c, ParsedFrame& out) {
   while (!header.empty()) {
     uint8_t type = 0, length = 0;
     if (!header.readU8(type) || type == 0) break;  // end of option list
-    if (type == 1) continue;                        // no-op
+    if (type == 1) continue;                       // no-op
     if (!header.readU8(length) || length < 2 || !header.skip(length - 2u)) {
       out.flag(Anomaly::kIpv4OptionOverrun);
       break;
@@ -87,8 +87,7 @@ bool isExtensionHeader(uint8_t nextHeader) {
     case 139:  // HIP
     case 140:  // shim6
       return true;
-    default:
-      return false;
+    default: return false;
   }
 }
 
@@ -110,8 +109,8 @@ bool parseIpv6(Cursor& c, ParsedFrame& out) {
   uint32_t versionClassFlow = 0;
   uint16_t payloadLength = 0;
   uint8_t nextHeader = 0;
-  if (!c.readU32(versionClassFlow) || !c.readU16(payloadLength) || !c.readU8(nextHeader) ||
-      !c.readU8(ip.ttl) || !c.copy(ip.src.bytes.data(), 16) || !c.copy(ip.dst.bytes.data(), 16)) {
+  if (!c.readU32(versionClassFlow) || !c.readU16(payloadLength) || !c.readU8(nextHeader) || !c.readU8(ip.ttl) ||
+      !c.copy(ip.src.bytes.data(), 16) || !c.copy(ip.dst.bytes.data(), 16)) {
     out.flag(Anomaly::kIpv6Truncated);
     return false;
   }
@@ -144,7 +143,9 @@ bool parseIpv6(Cursor& c, ParsedFrame& out) {
       ip.protocol = nextHeader;
       return false;
     }
-    size_t length = nextHeader == 44 ? 8 : nextHeader == 51 ? (size_t{lengthField} + 2) * 4 : (size_t{lengthField} + 1) * 8;
+    size_t length = nextHeader == 44   ? 8
+                    : nextHeader == 51 ? (size_t{lengthField} + 2) * 4
+                                       : (size_t{lengthField} + 1) * 8;
     Cursor ext;
     if (!c.take(length, ext)) {
       out.flag(Anomaly::kIpv6ExtTruncated);

@@ -28,19 +28,19 @@ struct IpInfo {
   uint8_t version = 0;
   IpAddress src;
   IpAddress dst;
-  uint8_t protocol = 0;  // upper layer; for IPv6 after the extension chain
-  uint8_t ttl = 0;       // IPv6: hop limit
-  uint8_t trafficClass = 0;  // IPv4 TOS byte / IPv6 traffic class
-  uint16_t headerLength = 0;   // IPv4 IHL*4; IPv6 40 + extension headers
-  uint32_t totalLength = 0;    // IPv4 total length; IPv6 40 + payload length
+  uint8_t protocol = 0;       // upper layer; for IPv6 after the extension chain
+  uint8_t ttl = 0;            // IPv6: hop limit
+  uint8_t trafficClass = 0;   // IPv4 TOS byte / IPv6 traffic class
+  uint16_t headerLength = 0;  // IPv4 IHL*4; IPv6 40 + extension headers
+  uint32_t totalLength = 0;   // IPv4 total length; IPv6 40 + payload length
   // Fragments. For IPv4: offset in bytes, MF, DF. For IPv6: from the fragment header.
-  bool fragmented = false;     // this is one fragment of a larger datagram
+  bool fragmented = false;  // this is one fragment of a larger datagram
   bool moreFragments = false;
   bool dontFragment = false;
   uint32_t fragmentOffset = 0;
   uint32_t identification = 0;
-  uint8_t optionCount = 0;     // IPv4 options seen (NOP/EOL not counted)
-  bool routerAlert = false;    // IPv4 option 148 or IPv6 hop-by-hop option 5
+  uint8_t optionCount = 0;   // IPv4 options seen (NOP/EOL not counted)
+  bool routerAlert = false;  // IPv4 option 148 or IPv6 hop-by-hop option 5
   uint32_t flowLabel = 0;
   std::array<uint8_t, kMaxIpv6ExtHeaders> extHeaders{};  // next-header values in order
   uint8_t extHeaderCount = 0;

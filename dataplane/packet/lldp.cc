@@ -36,9 +36,7 @@ bool parseMedTlv(uint8_t subtype, Cursor value, LldpInfo& lldp) {
     case 9: lldp.hasMed = true; return readFirstString(value, lldp.manufacturer);
     case 10: lldp.hasMed = true; return readFirstString(value, lldp.modelName);
     case 11: lldp.hasMed = true; return readFirstString(value, lldp.assetId);
-    default:
-      lldp.hasMed = true;
-      return true;
+    default: lldp.hasMed = true; return true;
   }
 }
 
@@ -95,8 +93,8 @@ void parseLldp(Cursor c, ParsedFrame& out) {
         break;
       case 2:
         if (lldp.portId.empty()) {
-          ok = value.readU8(lldp.portIdSubtype) && value.readBytes(value.remaining(), lldp.portId) &&
-               !lldp.portId.empty();
+          ok =
+              value.readU8(lldp.portIdSubtype) && value.readBytes(value.remaining(), lldp.portId) && !lldp.portId.empty();
         }
         break;
       case 3:

@@ -40,7 +40,7 @@ struct LldpNetworkPolicy {
   bool unknown = false;         // U: the policy is not known yet
   bool tagged = false;          // T
   uint16_t vlanId = 0;
-  uint8_t priority = 0;         // L2 priority (802.1p)
+  uint8_t priority = 0;  // L2 priority (802.1p)
   uint8_t dscp = 0;
 };
 
@@ -57,14 +57,14 @@ struct LldpInfo {
   std::string_view systemName;
   std::string_view systemDescription;
   bool hasCapabilities = false;
-  uint16_t capabilities = 0;         // bit 5 (0x20) telephone, 0x04 bridge, 0x10 router, ...
+  uint16_t capabilities = 0;  // bit 5 (0x20) telephone, 0x04 bridge, 0x10 router, ...
   uint16_t enabledCapabilities = 0;
-  bool hasPortVlanId = false;        // 802.1 PVID
+  bool hasPortVlanId = false;  // 802.1 PVID
   uint16_t portVlanId = 0;
   // LLDP-MED
   bool hasMed = false;
-  uint16_t medCapabilities = 0;      // 0x01 caps, 0x02 policy, 0x04 location, 0x08 PSE, 0x10 PD, 0x20 inventory
-  uint8_t medDeviceType = 0;         // 1..3 endpoint class I..III (3 = phone), 4 network connectivity
+  uint16_t medCapabilities = 0;  // 0x01 caps, 0x02 policy, 0x04 location, 0x08 PSE, 0x10 PD, 0x20 inventory
+  uint8_t medDeviceType = 0;     // 1..3 endpoint class I..III (3 = phone), 4 network connectivity
   std::array<LldpNetworkPolicy, kMaxLldpNetworkPolicies> policies{};
   uint8_t policyCount = 0;
   std::string_view hardwareRevision, firmwareRevision, softwareRevision;

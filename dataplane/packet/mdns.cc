@@ -205,8 +205,7 @@ void parseMdns(Cursor payload, ParsedFrame& out) {
       case 28:  // AAAA
         (void)dns.add(dns.hosts, name, true);
         break;
-      default:
-        break;
+      default: break;
     }
   }
 }

@@ -20,9 +20,9 @@ namespace portvakt::packet {
 struct ParsedFrame;
 
 inline constexpr uint16_t kMdnsPort = 5353;
-inline constexpr size_t kMaxDnsRecords = 64;        // questions + all RRs
+inline constexpr size_t kMaxDnsRecords = 64;  // questions + all RRs
 inline constexpr size_t kMaxDnsPointerHops = 16;
-inline constexpr size_t kMaxDnsNameLength = 255;     // RFC 1035 wire limit
+inline constexpr size_t kMaxDnsNameLength = 255;  // RFC 1035 wire limit
 inline constexpr size_t kMaxDnsNamesPerList = 16;
 inline constexpr size_t kDnsNamePoolSize = 4096;
 
@@ -47,11 +47,11 @@ class DnsInfo {
   uint16_t flags = 0;
   bool isResponse = false;
   uint16_t questionCount = 0, answerCount = 0, authorityCount = 0, additionalCount = 0;
-  DnsNameList queries;    // question names, in order (duplicates kept)
-  DnsNameList services;   // service types seen in PTR records (e.g. "_ipp._tcp.local"), unique
-  DnsNameList instances;  // service instance names (PTR targets, SRV/TXT owners), unique
-  DnsNameList hosts;      // host names (A/AAAA owners, SRV targets), unique
-  DnsNameList ptrTargets; // every PTR record's data, in order (duplicates kept)
+  DnsNameList queries;     // question names, in order (duplicates kept)
+  DnsNameList services;    // service types seen in PTR records (e.g. "_ipp._tcp.local"), unique
+  DnsNameList instances;   // service instance names (PTR targets, SRV/TXT owners), unique
+  DnsNameList hosts;       // host names (A/AAAA owners, SRV targets), unique
+  DnsNameList ptrTargets;  // every PTR record's data, in order (duplicates kept)
 
   std::string_view name(DnsNameRef ref) const { return std::string_view(pool_.data() + ref.offset, ref.length); }
   std::string_view at(const DnsNameList& list, size_t i) const { return name(list.items[i]); }

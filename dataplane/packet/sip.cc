@@ -8,9 +8,9 @@
 namespace portvakt::packet {
 namespace {
 
-constexpr std::array<std::string_view, 14> kMethods = {
-    "INVITE", "ACK",     "BYE",    "CANCEL", "REGISTER", "OPTIONS", "PRACK",
-    "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER",    "MESSAGE", "UPDATE"};
+constexpr std::array<std::string_view, 14> kMethods = {"INVITE",  "ACK",   "BYE",       "CANCEL", "REGISTER",
+                                                       "OPTIONS", "PRACK", "SUBSCRIBE", "NOTIFY", "PUBLISH",
+                                                       "INFO",    "REFER", "MESSAGE",   "UPDATE"};
 
 bool isMethod(std::string_view token) {
   for (std::string_view m : kMethods) {

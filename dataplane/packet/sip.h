@@ -19,16 +19,16 @@ inline constexpr size_t kMaxSipHeaders = 64;
 
 struct SipInfo {
   bool isRequest = false;
-  std::string_view method;       // requests
+  std::string_view method;  // requests
   std::string_view requestUri;
-  uint16_t statusCode = 0;       // responses
+  uint16_t statusCode = 0;  // responses
   std::string_view reason;
-  std::string_view userAgent;    // header values, trimmed, first occurrence
+  std::string_view userAgent;  // header values, trimmed, first occurrence
   std::string_view server;
-  std::string_view from;         // "From" or compact "f"
-  std::string_view to;           // "To" or "t"
-  std::string_view contact;      // "Contact" or "m"
-  std::string_view callId;       // "Call-ID" or "i"
+  std::string_view from;     // "From" or compact "f"
+  std::string_view to;       // "To" or "t"
+  std::string_view contact;  // "Contact" or "m"
+  std::string_view callId;   // "Call-ID" or "i"
   std::string_view cseq;
   uint8_t headerCount = 0;
 };

@@ -140,8 +140,7 @@ void parseIcmpv6(Cursor c, ParsedFrame& out) {
       ok = c.skip(4) && c.copy(nd.target.bytes.data(), 16) && c.skip(16);
       nd.hasTarget = ok;
       break;
-    default:
-      break;
+    default: break;
   }
   nd.target.v6 = true;
   if (!ok) {

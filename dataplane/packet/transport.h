@@ -38,9 +38,9 @@ struct NdInfo {
   MacAddress sourceLinkAddress;
   bool hasTargetLinkAddress = false;  // option 2
   MacAddress targetLinkAddress;
-  uint8_t flags = 0;             // RA M/O flags byte; NA R/S/O flags byte
-  uint16_t routerLifetime = 0;   // RA
-  uint8_t prefixCount = 0;       // RA prefix-information options
+  uint8_t flags = 0;            // RA M/O flags byte; NA R/S/O flags byte
+  uint16_t routerLifetime = 0;  // RA
+  uint8_t prefixCount = 0;      // RA prefix-information options
   uint8_t optionCount = 0;
 };
 

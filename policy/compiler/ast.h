@@ -51,8 +51,8 @@ struct PortDecl {
   std::optional<Text> mode;
   std::optional<At<bool>> optional;
   std::optional<At<TextList>> trust;
-  std::optional<Text> authentication;        // dot1x | dot1x-or-profile | none
-  std::optional<At<long>> reauthPeriod;      // seconds, overrides dot1x.reauth_period
+  std::optional<Text> authentication;    // dot1x | dot1x-or-profile | none
+  std::optional<At<long>> reauthPeriod;  // seconds, overrides dot1x.reauth_period
 };
 
 struct ClassDecl {
@@ -75,8 +75,8 @@ struct ClassDecl {
   TextList ouis;
   TextList dhcpv6VendorClass;  // "ENTERPRISE:GLOB"
   std::vector<At<std::vector<At<long>>>> dhcpv6OptionRequests;
-  TextList cdpCapabilities;     // CDP capability names ("phone")
-  TextList dhcpFingerprints;    // categories of the policy's fingerprint data ("Printers")
+  TextList cdpCapabilities;      // CDP capability names ("phone")
+  TextList dhcpFingerprints;     // categories of the policy's fingerprint data ("Printers")
   std::optional<Text> evidence;  // "all", "any" or a count
   TextList require;
   std::vector<At<TextList>> requireAnyOf;  // require's nested lists: one kind of each must fire
@@ -93,8 +93,8 @@ struct Dot1xDecl {
   SourceLocation at;
   TextList servers;  // "ADDRESS" or "ADDRESS:PORT" ([v6]:port), primary first
   std::optional<Text> nasIdentifier;
-  std::optional<At<long>> reauthPeriod;  // seconds, the default for every dot1x port
-  std::optional<Text> unreachableZone;   // where new devices go while no RADIUS server answers
+  std::optional<At<long>> reauthPeriod;     // seconds, the default for every dot1x port
+  std::optional<Text> unreachableZone;      // where new devices go while no RADIUS server answers
   std::optional<Text> fingerprintMismatch;  // alert | quarantine
 };
 
@@ -138,11 +138,11 @@ struct SinkDecl {
   std::optional<Text> type;
   std::optional<Text> address;  // syslog host:port
   std::optional<Text> transport;
-  std::optional<Text> path;     // jsonl, file
-  std::optional<Text> url;      // webhook
-  std::optional<Text> format;   // syslog: rfc5424|cef; file: ecs|cef
-  std::optional<BodyDecl> body; // webhook
-  SourceLocation bodyKeyAt;     // where 'body' was written
+  std::optional<Text> path;      // jsonl, file
+  std::optional<Text> url;       // webhook
+  std::optional<Text> format;    // syslog: rfc5424|cef; file: ecs|cef
+  std::optional<BodyDecl> body;  // webhook
+  SourceLocation bodyKeyAt;      // where 'body' was written
 };
 
 struct AlertDecl {

@@ -38,8 +38,8 @@ void PolicyBuilder::buildRetention() {
           ns ? std::optional<seconds>(std::chrono::duration_cast<seconds>(std::chrono::nanoseconds{*ns})) : std::nullopt;
       if (!period || *period < kMinimum || *period > kMaximum) {
         diags_.error(given->at, "bad-value",
-                     "retention " + std::string(key) + " must be a period like '90d' or '12h' between 1h and 36500d, not '" +
-                         given->value + "'");
+                     "retention " + std::string(key) +
+                         " must be a period like '90d' or '12h' between 1h and 36500d, not '" + given->value + "'");
         return;
       }
       if (fromBase && siteMayOnlyShorten && *period > value) {

@@ -43,14 +43,18 @@ void buildMacMobility(const MacMobilityDecl& d, Diagnostics& diags, MacMobility&
     if (!t) return;
     const std::optional<int64_t> ns = parseDurationNs(t->value);
     if (!ns) {
-      diags.error(t->at, "bad-value", "mac_mobility " + std::string(key) + " '" + t->value +
-                                          "' is not a duration (a whole number and s, m, h or d: '90s', '5m')");
+      diags.error(t->at, "bad-value",
+                  "mac_mobility " + std::string(key) + " '" + t->value +
+                      "' is not a duration (a whole number and s, m, h or d: '90s', '5m')");
     } else if (*ns < lowNs || *ns > highNs) {
-      diags.error(t->at, "bad-value", "mac_mobility " + std::string(key) + " '" + t->value + "' is out of range (" +
-                                          std::string(range) + ")");
+      diags.error(
+          t->at, "bad-value",
+          "mac_mobility " + std::string(key) + " '" + t->value + "' is out of range (" + std::string(range) + ")");
     } else if (fromBase && baseWantsMore && *ns < field) {
-      diags.error(t->at, "base-override", "mac_mobility " + std::string(key) + " '" + t->value +
-                                              "' is shorter than the base policy's; a site may not loosen it")
+      diags
+          .error(t->at, "base-override",
+                 "mac_mobility " + std::string(key) + " '" + t->value +
+                     "' is shorter than the base policy's; a site may not loosen it")
           .notes.push_back({*fromBase, "the base policy sets mac_mobility here"});
     } else {
       field = *ns;
@@ -62,11 +66,12 @@ void buildMacMobility(const MacMobilityDecl& d, Diagnostics& diags, MacMobility&
     const long n = d.moves->value;
     if (n < 2 || n > static_cast<long>(kMaxMobilityMoves)) {
       diags.error(d.moves->at, "bad-value",
-                  "mac_mobility moves " + std::to_string(n) + " is out of range (2 to " + std::to_string(kMaxMobilityMoves) +
-                      "; one move is a replugged device, not flapping)");
+                  "mac_mobility moves " + std::to_string(n) + " is out of range (2 to " +
+                      std::to_string(kMaxMobilityMoves) + "; one move is a replugged device, not flapping)");
     } else if (fromBase && static_cast<uint32_t>(n) > out.moves) {
-      diags.error(d.moves->at, "base-override",
-                  "mac_mobility moves " + std::to_string(n) + " is more than the base policy's; a site may not loosen it")
+      diags
+          .error(d.moves->at, "base-override",
+                 "mac_mobility moves " + std::to_string(n) + " is more than the base policy's; a site may not loosen it")
           .notes.push_back({*fromBase, "the base policy sets mac_mobility here"});
     } else {
       out.moves = static_cast<uint32_t>(n);
@@ -118,9 +123,10 @@ void PolicyBuilder::undefined(const Text& name, std::string_view kind, const std
 
 void PolicyBuilder::duplicate(const Text& name, std::string_view kind, const SourceLocation& first, bool firstFromBase) {
   if (firstFromBase && first.file != name.at.file) {
-    diags_.error(name.at, "base-override",
-                 std::string(kind) + " '" + name.value + "' is defined by the base policy; a site may add " +
-                     std::string(kind) + "s but not redefine them")
+    diags_
+        .error(name.at, "base-override",
+               std::string(kind) + " '" + name.value + "' is defined by the base policy; a site may add " +
+                   std::string(kind) + "s but not redefine them")
         .notes.push_back({first, "the base defines it here"});
   } else {
     diags_.error(name.at, "duplicate-name", std::string(kind) + " '" + name.value + "' is defined twice")
@@ -142,7 +148,8 @@ void PolicyBuilder::buildHeader() {
       diags_.error(f.top, "missing-key", "a policy file starts with 'portvakt: 1' (the schema version)");
     } else if (f.schemaVersion->value != 1) {
       diags_.error(f.schemaVersion->at, "schema-version",
-                   "schema version " + std::to_string(f.schemaVersion->value) + " is not supported; this portvakt reads version 1");
+                   "schema version " + std::to_string(f.schemaVersion->value) +
+                       " is not supported; this portvakt reads version 1");
     }
     if (f.mode) {
       if (auto m = parseMode(f.mode->value)) out_.mode = *m;
@@ -151,7 +158,8 @@ void PolicyBuilder::buildHeader() {
     if (f.randomizedMacs) {
       const std::string& r = f.randomizedMacs->value;
       if (r != "classify" && r != "quarantine") {
-        diags_.error(f.randomizedMacs->at, "bad-value", "randomized_macs must be classify or quarantine, not '" + r + "'");
+        diags_.error(f.randomizedMacs->at, "bad-value",
+                     "randomized_macs must be classify or quarantine, not '" + r + "'");
       } else if (r == "classify" && out_.randomizedMacs == RandomizedMacs::kQuarantine) {
         // A base that quarantines randomised MACs cannot be loosened by a site.
         diags_.error(f.randomizedMacs->at, "base-override",
@@ -194,18 +202,22 @@ void PolicyBuilder::buildZones() {
           zone.priority = *p;
           if (z.quarantine && *p != ZonePriority::kNone)
             diags_.error(z.priority->at, "priority-on-quarantine",
-                         "zone '" + z.name.value + "' is a quarantine zone: its frames are never forwarded, so they cannot be forwarded first");
+                         "zone '" + z.name.value +
+                             "' is a quarantine zone: its frames are never forwarded, so they cannot be forwarded first");
         } else {
-          diags_.error(z.priority->at, "bad-priority",
-                       "zone '" + z.name.value + "' priority '" + z.priority->value +
-                           "' is not one of voice (every frame of the zone first), dscp (frames marked EF or CS3 first), none");
+          diags_.error(
+              z.priority->at, "bad-priority",
+              "zone '" + z.name.value + "' priority '" + z.priority->value +
+                  "' is not one of voice (every frame of the zone first), dscp (frames marked EF or CS3 first), none");
         }
       }
       if (z.vlan) {
         if (z.vlan->value < 1 || z.vlan->value > 4094) {
           diags_.error(z.vlan->at, "vlan-range", "VLAN " + std::to_string(z.vlan->value) + " is out of range 1-4094");
         } else if (auto [it, inserted] = vlanAt.emplace(z.vlan->value, z.vlan->at); !inserted) {
-          diags_.error(z.vlan->at, "duplicate-vlan", "VLAN " + std::to_string(z.vlan->value) + " is already used by another zone")
+          diags_
+              .error(z.vlan->at, "duplicate-vlan",
+                     "VLAN " + std::to_string(z.vlan->value) + " is already used by another zone")
               .notes.push_back({it->second, "first used here"});
         } else {
           zone.vlan = static_cast<uint16_t>(z.vlan->value);
@@ -213,12 +225,16 @@ void PolicyBuilder::buildZones() {
       }
       for (const Text& p : z.prefixes) {
         if (auto prefix = Prefix::parse(p.value)) zone.prefixes.push_back(*prefix);
-        else diags_.error(p.at, "bad-prefix", "'" + p.value + "' is not a prefix (like 10.20.0.0/16 or 2001:db8::/32, host bits zero)");
+        else
+          diags_.error(p.at, "bad-prefix",
+                       "'" + p.value + "' is not a prefix (like 10.20.0.0/16 or 2001:db8::/32, host bits zero)");
       }
       for (const Text& g : z.gateways) {
         auto address = Prefix::parse(g.value);
         if (address && address->length == address->maxLength()) zone.gateways.push_back(*address);
-        else diags_.error(g.at, "bad-address", "'" + g.value + "' is not an IP address (like 10.20.0.1 or fe80::1): a gateway is one host");
+        else
+          diags_.error(g.at, "bad-address",
+                       "'" + g.value + "' is not an IP address (like 10.20.0.1 or fe80::1): a gateway is one host");
       }
       buildZoneFrames(z, zone);
       if (zone.quarantine && zone.isolated) {
@@ -249,10 +265,16 @@ constexpr NamedEtherType kNamedEtherTypes[] = {
 // link control is for the switch, tags are the switch's business.
 const char* reservedEtherType(long type) {
   switch (type) {
-    case 0x0800: case 0x86dd: return "IP is decided by the flows";
+    case 0x0800:
+    case 0x86dd: return "IP is decided by the flows";
     case 0x0806: return "ARP is the link_local service 'arp'";
-    case 0x888e: case 0x88cc: case 0x8809: return "it is link control (EAPOL, LLDP, LACP), for the switch itself";
-    case 0x8100: case 0x88a8: case 0x9100: case 0x9200: return "it is a VLAN tag, which the ports' roles decide";
+    case 0x888e:
+    case 0x88cc:
+    case 0x8809: return "it is link control (EAPOL, LLDP, LACP), for the switch itself";
+    case 0x8100:
+    case 0x88a8:
+    case 0x9100:
+    case 0x9200: return "it is a VLAN tag, which the ports' roles decide";
     default: return nullptr;
   }
 }
@@ -280,8 +302,10 @@ std::optional<DeviceClass::Dhcpv6VendorClass> PolicyBuilder::dhcpv6VendorClass(c
   uint32_t enterprise = 0;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), enterprise);
   if (colon == std::string::npos || number.empty() || ec != std::errc() || end != number.data() + number.size()) {
-    diags_.error(t.at, "bad-value", "'" + t.value + "' is not a DHCPv6 vendor class: write ENTERPRISE:DATA, the IANA "
-                                    "enterprise number and a pattern for the data (like \"311:MSFT 5.0\")");
+    diags_.error(t.at, "bad-value",
+                 "'" + t.value +
+                     "' is not a DHCPv6 vendor class: write ENTERPRISE:DATA, the IANA "
+                     "enterprise number and a pattern for the data (like \"311:MSFT 5.0\")");
     return std::nullopt;
   }
   return DeviceClass::Dhcpv6VendorClass{enterprise, t.value.substr(colon + 1)};
@@ -294,14 +318,17 @@ void PolicyBuilder::buildZoneFrames(const ZoneDecl& z, Zone& zone) {
       if (auto s = linkLocalServiceFromName(t.value)) {
         zone.linkLocal |= linkLocalBit(*s);
       } else {
-        std::string hint = closestMatch(t.value, {"arp", "dhcp", "dhcpv6", "mdns", "nd", "igmp", "mld"});  // mdns first: it wins ties
-        diags_.error(t.at, "bad-value", "'" + t.value + "' is not a link-local service (arp, dhcp, dhcpv6, nd, mdns, igmp, mld)" +
-                                            (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+        std::string hint =
+            closestMatch(t.value, {"arp", "dhcp", "dhcpv6", "mdns", "nd", "igmp", "mld"});  // mdns first: it wins ties
+        diags_.error(t.at, "bad-value",
+                     "'" + t.value + "' is not a link-local service (arp, dhcp, dhcpv6, nd, mdns, igmp, mld)" +
+                         (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
       }
     }
     if (z.quarantine && zone.linkLocal != 0) {
-      diags_.error(z.linkLocal->at, "quarantine-reaches",
-                   "zone '" + z.name.value + "' is a quarantine zone: it reaches nothing, so link_local must be empty or absent");
+      diags_.error(
+          z.linkLocal->at, "quarantine-reaches",
+          "zone '" + z.name.value + "' is a quarantine zone: it reaches nothing, so link_local must be empty or absent");
     }
   }
   if (!z.etherTypes) return;
@@ -320,11 +347,14 @@ void PolicyBuilder::buildZoneFrames(const ZoneDecl& z, Zone& zone) {
     std::optional<long> number = parseEtherTypeNumber(t.value);
     if (!number) {
       std::string hint = closestMatch(t.value, {"llc", "pppoe", "ipx", "wol"});
-      diags_.error(t.at, "bad-value", "'" + t.value + "' is not an EtherType (like 0x8863, or llc, pppoe, ipx, wol)" +
-                                          (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+      diags_.error(t.at, "bad-value",
+                   "'" + t.value + "' is not an EtherType (like 0x8863, or llc, pppoe, ipx, wol)" +
+                       (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
     } else if (*number < 0x0600 || *number > 0xffff) {
-      diags_.error(t.at, "bad-value", "'" + t.value + "' is not an EtherType: they run from 0x0600 to 0xffff (below is an 802.3 length; "
-                                          "those frames are 'llc')");
+      diags_.error(t.at, "bad-value",
+                   "'" + t.value +
+                       "' is not an EtherType: they run from 0x0600 to 0xffff (below is an 802.3 length; "
+                       "those frames are 'llc')");
     } else if (const char* why = reservedEtherType(*number)) {
       diags_.error(t.at, "bad-value", "EtherType '" + t.value + "' cannot be allowed here: " + why);
     } else {
@@ -350,12 +380,14 @@ void PolicyBuilder::buildDestinations() {
         continue;
       }
       if (auto z = zoneAt_.find(d.name.value); z != zoneAt_.end()) {
-        diags_.error(d.name.at, "name-clash", "'" + d.name.value + "' is already a zone; a destination needs another name")
+        diags_
+            .error(d.name.at, "name-clash", "'" + d.name.value + "' is already a zone; a destination needs another name")
             .notes.push_back({z->second, "the zone is defined here"});
         continue;
       }
       for (const Text& p : d.prefixes) {
-        if (!Prefix::parse(p.value)) diags_.error(p.at, "bad-prefix", "'" + p.value + "' is not a prefix (like 10.20.0.0/16, host bits zero)");
+        if (!Prefix::parse(p.value))
+          diags_.error(p.at, "bad-prefix", "'" + p.value + "' is not a prefix (like 10.20.0.0/16, host bits zero)");
       }
       destinations_.emplace(d.name.value, std::make_pair(&d, d.name.at));
     }
@@ -410,17 +442,18 @@ void PolicyBuilder::buildFingerprints() {
     for (const Text& name : f.fingerprints) {
       const std::filesystem::path file = name.value;
       const std::filesystem::path open = file.is_absolute() ? file : std::filesystem::path(f.path).parent_path() / file;
-      const std::string display = (file.is_absolute() ? file : std::filesystem::path(f.display).parent_path() / file)
-                                      .lexically_normal()
-                                      .string();
+      const std::string display =
+          (file.is_absolute() ? file : std::filesystem::path(f.display).parent_path() / file).lexically_normal().string();
       if (!sourceFileExists(open.string())) {
-        diags_.error(name.at, "file-unreadable", "fingerprint file '" + name.value + "' " + sourceMissingText(open.string()));
+        diags_.error(name.at, "file-unreadable",
+                     "fingerprint file '" + name.value + "' " + sourceMissingText(open.string()));
         fingerprintDataFailed_ = true;
         continue;
       }
       Diagnostics fileDiags;
       std::vector<DhcpFingerprint> entries;
-      if (auto text = readTextFile(open.string(), display, fileDiags)) entries = parseFingerbankText(*text, display, fileDiags);
+      if (auto text = readTextFile(open.string(), display, fileDiags))
+        entries = parseFingerbankText(*text, display, fileDiags);
       for (const Diagnostic& d : fileDiags.all()) {
         diags_.error(d.where, d.code, d.message).notes.push_back({name.at, "the fingerprint file is named here"});
         fingerprintDataFailed_ = true;
@@ -436,9 +469,10 @@ void PolicyBuilder::buildFingerprints() {
   // the dataplane's FingerprintDb).
   std::stable_sort(out_.dhcpFingerprints.begin(), out_.dhcpFingerprints.end(),
                    [](const DhcpFingerprint& a, const DhcpFingerprint& b) { return a.codes < b.codes; });
-  out_.dhcpFingerprints.erase(std::unique(out_.dhcpFingerprints.begin(), out_.dhcpFingerprints.end(),
-                                          [](const DhcpFingerprint& a, const DhcpFingerprint& b) { return a.codes == b.codes; }),
-                              out_.dhcpFingerprints.end());
+  out_.dhcpFingerprints.erase(
+      std::unique(out_.dhcpFingerprints.begin(), out_.dhcpFingerprints.end(),
+                  [](const DhcpFingerprint& a, const DhcpFingerprint& b) { return a.codes == b.codes; }),
+      out_.dhcpFingerprints.end());
 }
 
 void PolicyBuilder::buildClasses() {
@@ -459,9 +493,11 @@ void PolicyBuilder::buildClasses() {
           continue;
         }
         if (fromBase) {
-          diags_.error(c.name.at, "base-override",
-                       what + " is defined by the base policy; a site may add classes or switch a base class off "
-                              "('enabled: false') but not redefine how it matches")
+          diags_
+              .error(c.name.at, "base-override",
+                     what +
+                         " is defined by the base policy; a site may add classes or switch a base class off "
+                         "('enabled: false') but not redefine how it matches")
               .notes.push_back({classAt_[c.name.value], "the base defines it here"});
         } else {
           duplicate(c.name, "class", classAt_[c.name.value], false);
@@ -469,25 +505,34 @@ void PolicyBuilder::buildClasses() {
         continue;
       }
       if (c.onlyEnabledKey) {
-        diags_.error(c.name.at, "missing-key", what + " needs 'zone' and 'match' (only a base class can be switched off alone)");
+        diags_.error(c.name.at, "missing-key",
+                     what + " needs 'zone' and 'match' (only a base class can be switched off alone)");
         continue;
       }
       DeviceClass dc;
       dc.name = c.name.value;
       if (c.zone) dc.zone = zoneRef(*c.zone, "zone");
       if (c.priority) {
-        if (c.priority->value < 0 || c.priority->value > 1000) diags_.error(c.priority->at, "bad-value", "priority must be 0-1000");
+        if (c.priority->value < 0 || c.priority->value > 1000)
+          diags_.error(c.priority->at, "bad-value", "priority must be 0-1000");
         else dc.priority = static_cast<int>(c.priority->value);
       }
       std::vector<Signal> configured;
-      if (c.inventory && c.inventory->value) { dc.inventory = true; configured.push_back(Signal::kInventory); }
-      if (c.dot1x && c.dot1x->value) { dc.dot1x = true; configured.push_back(Signal::kDot1x); }
+      if (c.inventory && c.inventory->value) {
+        dc.inventory = true;
+        configured.push_back(Signal::kInventory);
+      }
+      if (c.dot1x && c.dot1x->value) {
+        dc.dot1x = true;
+        configured.push_back(Signal::kDot1x);
+      }
       for (const Text& t : c.dhcpVendorClass) dc.dhcpVendorClass.push_back(t.value);
       if (!dc.dhcpVendorClass.empty()) configured.push_back(Signal::kDhcpVendorClass);
       for (const auto& list : c.dhcpParameterLists) {
         std::vector<uint8_t> codes;
         for (const At<long>& v : list.value) {
-          if (v.value < 1 || v.value > 254) diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
+          if (v.value < 1 || v.value > 254)
+            diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
           else codes.push_back(static_cast<uint8_t>(v.value));
         }
         if (codes.empty()) diags_.error(list.at, "bad-value", "a DHCP parameter list needs at least one option code");
@@ -499,7 +544,9 @@ void PolicyBuilder::buildClasses() {
       for (const Text& t : c.lldpMedCapabilities) {
         const auto& known = lldpCapabilityNames();
         if (std::find(known.begin(), known.end(), t.value) == known.end()) {
-          diags_.error(t.at, "bad-value", "'" + t.value + "' is not an LLDP capability (telephone, bridge, router, station, network-policy, ...)");
+          diags_.error(
+              t.at, "bad-value",
+              "'" + t.value + "' is not an LLDP capability (telephone, bridge, router, station, network-policy, ...)");
         } else {
           dc.lldpMedCapabilities.push_back(t.value);
         }
@@ -507,7 +554,8 @@ void PolicyBuilder::buildClasses() {
       if (!dc.lldpMedCapabilities.empty()) configured.push_back(Signal::kLldpMedCapability);
       if (c.lldpMedVoiceVlan) {
         if (c.lldpMedVoiceVlan->value < 1 || c.lldpMedVoiceVlan->value > 4094) {
-          diags_.error(c.lldpMedVoiceVlan->at, "vlan-range", "VLAN " + std::to_string(c.lldpMedVoiceVlan->value) + " is out of range 1-4094");
+          diags_.error(c.lldpMedVoiceVlan->at, "vlan-range",
+                       "VLAN " + std::to_string(c.lldpMedVoiceVlan->value) + " is out of range 1-4094");
         } else {
           dc.lldpMedVoiceVlan = static_cast<uint16_t>(c.lldpMedVoiceVlan->value);
           configured.push_back(Signal::kLldpMedVoiceVlan);
@@ -517,9 +565,11 @@ void PolicyBuilder::buildClasses() {
         if (auto app = parseMedApplication(t.value)) {
           dc.lldpMedApplications.push_back(*app);
         } else {
-          diags_.error(t.at, "bad-value", "'" + t.value + "' is not an LLDP-MED application type (voice, voice-signaling, "
-                                          "guest-voice, guest-voice-signaling, softphone-voice, video-conferencing, "
-                                          "streaming-video, video-signaling)");
+          diags_.error(t.at, "bad-value",
+                       "'" + t.value +
+                           "' is not an LLDP-MED application type (voice, voice-signaling, "
+                           "guest-voice, guest-voice-signaling, softphone-voice, video-conferencing, "
+                           "streaming-video, video-signaling)");
         }
       }
       std::sort(dc.lldpMedApplications.begin(), dc.lldpMedApplications.end());
@@ -529,7 +579,8 @@ void PolicyBuilder::buildClasses() {
       for (const Text& t : c.sipUserAgent) dc.sipUserAgent.push_back(t.value);
       if (!dc.sipUserAgent.empty()) configured.push_back(Signal::kSipUserAgent);
       for (const Text& t : c.mdnsServices) {
-        if (t.value.empty() || t.value[0] != '_') diags_.error(t.at, "bad-value", "mDNS service type '" + t.value + "' should look like _ipp._tcp");
+        if (t.value.empty() || t.value[0] != '_')
+          diags_.error(t.at, "bad-value", "mDNS service type '" + t.value + "' should look like _ipp._tcp");
         else dc.mdnsServices.push_back(t.value);
       }
       if (!dc.mdnsServices.empty()) configured.push_back(Signal::kMdnsService);
@@ -545,15 +596,17 @@ void PolicyBuilder::buildClasses() {
       for (const auto& list : c.dhcpv6OptionRequests) {
         std::vector<uint16_t> codes;
         for (const At<long>& v : list.value) {
-          if (v.value < 1 || v.value > 65535) diags_.error(v.at, "bad-value", "DHCPv6 option code " + std::to_string(v.value) + " is out of range 1-65535");
+          if (v.value < 1 || v.value > 65535)
+            diags_.error(v.at, "bad-value", "DHCPv6 option code " + std::to_string(v.value) + " is out of range 1-65535");
           else codes.push_back(static_cast<uint16_t>(v.value));
         }
         if (codes.empty()) {
           diags_.error(list.at, "bad-value", "a DHCPv6 option request list needs at least one option code");
         } else if (codes.size() > kMaxDhcpv6OptionRequest) {
-          diags_.error(list.at, "bad-value", "a DHCPv6 option request list of " + std::to_string(codes.size()) +
-                                                 " codes can never match: the dataplane keeps the first " +
-                                                 std::to_string(kMaxDhcpv6OptionRequest));
+          diags_.error(list.at, "bad-value",
+                       "a DHCPv6 option request list of " + std::to_string(codes.size()) +
+                           " codes can never match: the dataplane keeps the first " +
+                           std::to_string(kMaxDhcpv6OptionRequest));
         } else {
           dc.dhcpv6OptionRequests.push_back(std::move(codes));
         }
@@ -575,12 +628,15 @@ void PolicyBuilder::buildClasses() {
         // On an error the category is still kept (the compilation fails
         // anyway), so `require: [dhcp.fingerprint]` does not add a second error.
         if (out_.fingerprintSources.empty()) {
-          diags_.error(t.at, "no-fingerprints", what + " matches a DHCP fingerprint category, but the policy names no "
-                                                     "fingerprint data (top-level 'fingerprints: [FILE]', Fingerbank format)");
+          diags_.error(t.at, "no-fingerprints",
+                       what +
+                           " matches a DHCP fingerprint category, but the policy names no "
+                           "fingerprint data (top-level 'fingerprints: [FILE]', Fingerbank format)");
         } else if (!known && !fingerprintDataFailed_) {
           std::vector<std::string> names(fingerprintCategories_.begin(), fingerprintCategories_.end());
-          diags_.error(t.at, "bad-value", "'" + t.value + "' is not a category of the policy's fingerprint data (" +
-                                              (names.empty() ? std::string("it has none") : oneOf(names)) + ")");
+          diags_.error(t.at, "bad-value",
+                       "'" + t.value + "' is not a category of the policy's fingerprint data (" +
+                           (names.empty() ? std::string("it has none") : oneOf(names)) + ")");
         }
         dc.dhcpFingerprints.push_back(t.value);
       }
@@ -591,11 +647,13 @@ void PolicyBuilder::buildClasses() {
         const std::string& e = c.evidence->value;
         if (e == "all") dc.evidenceRequired = dc.configuredSignals;
         else if (e == "any") dc.evidenceRequired = dc.configuredSignals > 0 ? 1 : 0;
-        else if (!e.empty() && e.size() < 4 && std::all_of(e.begin(), e.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        else if (!e.empty() && e.size() < 4 &&
+                 std::all_of(e.begin(), e.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
           dc.evidenceRequired = std::stoi(e);
           if (dc.evidenceRequired < 1 || dc.evidenceRequired > dc.configuredSignals) {
             diags_.error(c.evidence->at, "class-never-matches",
-                         what + " needs " + e + " pieces of evidence but has only " + std::to_string(dc.configuredSignals) +
+                         what + " needs " + e + " pieces of evidence but has only " +
+                             std::to_string(dc.configuredSignals) +
                              (dc.configuredSignals == 1 ? " match rule" : " match rules") + ", so it can never match");
           }
         } else {
@@ -610,7 +668,8 @@ void PolicyBuilder::buildClasses() {
           for (int i = 0; i < kSignalCount; ++i) kinds.push_back(toString(static_cast<Signal>(i)));
           diags_.error(r.at, "bad-value", "'" + r.value + "' is not a kind of evidence (" + oneOf(kinds) + ")");
         } else if (std::find(configured.begin(), configured.end(), *s) == configured.end()) {
-          diags_.error(r.at, "class-never-matches", what + " requires " + r.value + " but has no match rule for it, so it can never match");
+          diags_.error(r.at, "class-never-matches",
+                       what + " requires " + r.value + " but has no match rule for it, so it can never match");
         } else {
           return s;
         }
@@ -626,14 +685,16 @@ void PolicyBuilder::buildClasses() {
           if (auto s = requiredKind(r)) kinds.push_back(*s);
         }
         if (group.value.empty()) {
-          diags_.error(group.at, "class-never-matches", what + " requires one of an empty list of kinds, so it can never match");
+          diags_.error(group.at, "class-never-matches",
+                       what + " requires one of an empty list of kinds, so it can never match");
         } else if (kinds.size() == group.value.size()) {
           std::sort(kinds.begin(), kinds.end());
           dc.requiredAnyOf.push_back(std::move(kinds));
         }
       }
       if (dc.configuredSignals == 0) {
-        diags_.error(c.name.at, "class-never-matches", what + " has no match rules, so it can never match (use a pin to place one device)");
+        diags_.error(c.name.at, "class-never-matches",
+                     what + " has no match rules, so it can never match (use a pin to place one device)");
       }
       indexOf.emplace(dc.name, out_.classes.size());
       classAt_[dc.name] = c.name.at;
@@ -662,18 +723,19 @@ void PolicyBuilder::buildInventory() {
       std::filesystem::path display = std::filesystem::path(f.display).parent_path() / csv;
       std::filesystem::path open = csv.is_absolute() ? csv : base / csv;
       if (!sourceFileExists(open.string())) {
-        diags_.error(f.inventoryCsv->at, "file-unreadable", "inventory file '" + f.inventoryCsv->value + "' " + sourceMissingText(open.string()));
+        diags_.error(f.inventoryCsv->at, "file-unreadable",
+                     "inventory file '" + f.inventoryCsv->value + "' " + sourceMissingText(open.string()));
       } else {
-      Diagnostics csvDiags;
-      auto rows = readInventoryCsv(open.string(), display.lexically_normal().string(), csvDiags);
-      for (const Diagnostic& d : csvDiags.all()) {
-        Diagnostic copy = d;
-        copy.notes.push_back({f.inventoryCsv->at, "the inventory file is named here"});
-        (d.severity == DiagnosticSeverity::kError ? diags_.error(copy.where, copy.code, copy.message)
-                                                  : diags_.warning(copy.where, copy.code, copy.message))
-            .notes = copy.notes;
-      }
-      entries.insert(entries.end(), rows.begin(), rows.end());
+        Diagnostics csvDiags;
+        auto rows = readInventoryCsv(open.string(), display.lexically_normal().string(), csvDiags);
+        for (const Diagnostic& d : csvDiags.all()) {
+          Diagnostic copy = d;
+          copy.notes.push_back({f.inventoryCsv->at, "the inventory file is named here"});
+          (d.severity == DiagnosticSeverity::kError ? diags_.error(copy.where, copy.code, copy.message)
+                                                    : diags_.warning(copy.where, copy.code, copy.message))
+              .notes = copy.notes;
+        }
+        entries.insert(entries.end(), rows.begin(), rows.end());
       }
     }
     for (const InventoryEntry& e : entries) {
@@ -713,7 +775,10 @@ void PolicyBuilder::buildPorts() {
       std::optional<PortRole> role;
       if (p.role) {
         role = parseRole(p.role->value);
-        if (!role) diags_.error(p.role->at, "bad-value", "role must be one of " + oneOf({"access", "uplink", "trunk", "monitor"}) + ", not '" + p.role->value + "'");
+        if (!role)
+          diags_.error(
+              p.role->at, "bad-value",
+              "role must be one of " + oneOf({"access", "uplink", "trunk", "monitor"}) + ", not '" + p.role->value + "'");
       }
       Mode mode = out_.mode;
       if (p.mode) {
@@ -735,17 +800,20 @@ void PolicyBuilder::buildPorts() {
       if (p.defaultZone) {
         defaultZone = zoneRef(*p.defaultZone, "zone");
         if (defaultZone != kNoZone && std::find(zones.begin(), zones.end(), defaultZone) == zones.end()) {
-          diags_.error(p.defaultZone->at, "default-zone", what + ": default_zone '" + p.defaultZone->value + "' is not among the port's zones");
+          diags_.error(p.defaultZone->at, "default-zone",
+                       what + ": default_zone '" + p.defaultZone->value + "' is not among the port's zones");
         }
       }
       if (role == PortRole::kAccess) {
         if (zones.empty() && !p.zones.empty()) {
           // zone names already reported
         } else if (zones.empty()) {
-          diags_.error(p.at, "missing-key", what + " is an access port and needs 'zones' (the zones its devices may land in)");
+          diags_.error(p.at, "missing-key",
+                       what + " is an access port and needs 'zones' (the zones its devices may land in)");
         }
         if (!p.defaultZone) {
-          diags_.error(p.at, "missing-key", what + " is an access port and needs 'default_zone' (where unknown devices land)");
+          diags_.error(p.at, "missing-key",
+                       what + " is an access port and needs 'default_zone' (where unknown devices land)");
         } else if (defaultZone != kNoZone && !out_.zones[defaultZone].quarantine && mode == Mode::kEnforce) {
           diags_.warning(p.defaultZone->at, "default-not-quarantine",
                          what + " is in enforce mode but unknown devices land in '" + p.defaultZone->value +
@@ -753,13 +821,15 @@ void PolicyBuilder::buildPorts() {
         }
       } else if (role == PortRole::kUplink) {
         if (zones.size() != 1 && !p.zones.empty()) {
-          diags_.error(p.zones.front().at, "uplink-zones", what + " is an uplink and carries exactly one zone untagged; use role trunk for several");
+          diags_.error(p.zones.front().at, "uplink-zones",
+                       what + " is an uplink and carries exactly one zone untagged; use role trunk for several");
         } else if (p.zones.empty()) {
           diags_.error(p.at, "missing-key", what + " is an uplink and needs 'zones' (the one zone it carries)");
         }
         if (zones.size() == 1) defaultZone = zones.front();
       } else if (role == PortRole::kMonitor && !zones.empty()) {
-        diags_.error(p.zones.front().at, "bad-value", what + " is a monitor port: it carries a copy of traffic, not zones");
+        diags_.error(p.zones.front().at, "bad-value",
+                     what + " is a monitor port: it carries a copy of traffic, not zones");
       }
       TrustSet trust = 0;
       if (p.trust) {
@@ -768,15 +838,17 @@ void PolicyBuilder::buildPorts() {
             trust |= trustBit(*r);
           } else {
             std::string hint = closestMatch(t.value, {"ra", "dhcp"});
-            diags_.error(t.at, "bad-value", "'" + t.value + "' is not a first-hop role a port can be trusted for (ra, dhcp)" +
-                                                (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+            diags_.error(t.at, "bad-value",
+                         "'" + t.value + "' is not a first-hop role a port can be trusted for (ra, dhcp)" +
+                             (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
           }
         }
         if (role && *role != PortRole::kAccess) {
-          diags_.error(p.trust->at, "trust-not-access",
-                       what + " has role " + toString(*role) +
-                           ": only access ports are checked for router advertisements and DHCP servers, so 'trust' belongs on an "
-                           "access port");
+          diags_.error(
+              p.trust->at, "trust-not-access",
+              what + " has role " + toString(*role) +
+                  ": only access ports are checked for router advertisements and DHCP servers, so 'trust' belongs on an "
+                  "access port");
         }
       }
       Authentication authentication = Authentication::kNone;
@@ -785,8 +857,9 @@ void PolicyBuilder::buildPorts() {
         if (a == "dot1x") authentication = Authentication::kDot1x;
         else if (a == "dot1x-or-profile") authentication = Authentication::kDot1xOrProfile;
         else if (a != "none") {
-          diags_.error(p.authentication->at, "bad-value",
-                       "authentication must be one of " + oneOf({"dot1x", "dot1x-or-profile", "none"}) + ", not '" + a + "'");
+          diags_.error(
+              p.authentication->at, "bad-value",
+              "authentication must be one of " + oneOf({"dot1x", "dot1x-or-profile", "none"}) + ", not '" + a + "'");
         }
         if (authentication != Authentication::kNone && role && *role != PortRole::kAccess) {
           diags_.error(p.authentication->at, "bad-value",
@@ -798,14 +871,18 @@ void PolicyBuilder::buildPorts() {
       if (authentication != Authentication::kNone) {
         reauthPeriod = kDefaultReauthPeriod;
         for (const PolicyFile& pf : chain_) {
-          if (pf.dot1x && pf.dot1x->reauthPeriod) reauthPeriod = static_cast<uint32_t>(std::clamp<long>(pf.dot1x->reauthPeriod->value, 0, kMaxReauthPeriod));
+          if (pf.dot1x && pf.dot1x->reauthPeriod)
+            reauthPeriod = static_cast<uint32_t>(std::clamp<long>(pf.dot1x->reauthPeriod->value, 0, kMaxReauthPeriod));
         }
       }
       if (p.reauthPeriod) {
         if (p.reauthPeriod->value < 0 || p.reauthPeriod->value > kMaxReauthPeriod) {
-          diags_.error(p.reauthPeriod->at, "bad-value", "reauth_period must be 0 (never) to " + std::to_string(kMaxReauthPeriod) + " seconds");
+          diags_.error(p.reauthPeriod->at, "bad-value",
+                       "reauth_period must be 0 (never) to " + std::to_string(kMaxReauthPeriod) + " seconds");
         } else if (authentication == Authentication::kNone) {
-          diags_.error(p.reauthPeriod->at, "bad-value", what + " has no 802.1X ('authentication: dot1x' or 'dot1x-or-profile'), so nothing is re-authenticated");
+          diags_.error(
+              p.reauthPeriod->at, "bad-value",
+              what + " has no 802.1X ('authentication: dot1x' or 'dot1x-or-profile'), so nothing is re-authenticated");
         } else {
           reauthPeriod = static_cast<uint32_t>(p.reauthPeriod->value);
         }
@@ -813,17 +890,20 @@ void PolicyBuilder::buildPorts() {
       for (const Text& pattern : p.interfaces) {
         auto names = expandInterfacePattern(pattern.value, 4096);
         if (!names) {
-          diags_.error(pattern.at, "bad-interface",
-                       "'" + pattern.value + "' is not an interface name or range (like eth3 or eth[2-9], at most 15 characters)");
+          diags_.error(
+              pattern.at, "bad-interface",
+              "'" + pattern.value + "' is not an interface name or range (like eth3 or eth[2-9], at most 15 characters)");
           continue;
         }
         for (const std::string& name : *names) {
           if (auto it = interfaceAt.find(name); it != interfaceAt.end()) {
             bool otherRole = role && *role != it->second.second;
-            diags_.error(pattern.at, otherRole ? "port-two-roles" : "duplicate-interface",
-                         "interface " + name + " is already " +
-                             (otherRole ? std::string("a port with role ") + toString(it->second.second) : std::string("listed")) +
-                             "; an interface belongs to one port entry")
+            diags_
+                .error(pattern.at, otherRole ? "port-two-roles" : "duplicate-interface",
+                       "interface " + name + " is already " +
+                           (otherRole ? std::string("a port with role ") + toString(it->second.second)
+                                      : std::string("listed")) +
+                           "; an interface belongs to one port entry")
                 .notes.push_back({it->second.first, "first listed here"});
             continue;
           }
@@ -863,7 +943,8 @@ void PolicyBuilder::buildDot1x() {
     if (d.unreachableZone) unreachable = &d;
     if (d.fingerprintMismatch) mismatch = &d;
     if (d.reauthPeriod && (d.reauthPeriod->value < 0 || d.reauthPeriod->value > kMaxReauthPeriod)) {
-      diags_.error(d.reauthPeriod->at, "bad-value", "reauth_period must be 0 (never) to " + std::to_string(kMaxReauthPeriod) + " seconds");
+      diags_.error(d.reauthPeriod->at, "bad-value",
+                   "reauth_period must be 0 (never) to " + std::to_string(kMaxReauthPeriod) + " seconds");
     }
   }
   Dot1xSettings& out = out_.dot1x;
@@ -878,20 +959,26 @@ void PolicyBuilder::buildDot1x() {
         ok = close != std::string::npos;
         if (ok && close + 1 < address.size()) {
           ok = address[close + 1] == ':' && close + 2 < address.size() && close + 7 >= address.size() &&
-               std::all_of(address.begin() + static_cast<long>(close) + 2, address.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+               std::all_of(address.begin() + static_cast<long>(close) + 2, address.end(),
+                           [](char ch) { return ch >= '0' && ch <= '9'; });
           if (ok) port = std::stol(address.substr(close + 2));
         }
         if (ok) address = address.substr(1, close - 1);
       } else if (std::count(address.begin(), address.end(), ':') == 1) {
         const size_t colon = address.find(':');
         const std::string digits = address.substr(colon + 1);
-        ok = !digits.empty() && digits.size() <= 5 && std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+        ok = !digits.empty() && digits.size() <= 5 &&
+             std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
         if (ok) port = std::stol(digits);
         address = address.substr(0, colon);
       }
       const auto prefix = ok ? Prefix::parse(address) : std::nullopt;
-      if (!prefix || prefix->length != prefix->maxLength() || address.find('/') != std::string::npos || port < 1 || port > 65535) {
-        diags_.error(t.at, "bad-value", "'" + t.value + "' is not a RADIUS server (an IP address, optionally with :PORT, like 10.20.0.5:1812 or [2001:db8::5]:1812)");
+      if (!prefix || prefix->length != prefix->maxLength() || address.find('/') != std::string::npos || port < 1 ||
+          port > 65535) {
+        diags_.error(t.at, "bad-value",
+                     "'" + t.value +
+                         "' is not a RADIUS server (an IP address, optionally with :PORT, like 10.20.0.5:1812 or "
+                         "[2001:db8::5]:1812)");
         continue;
       }
       out.radiusServers.push_back({address, static_cast<uint16_t>(port)});
@@ -899,15 +986,20 @@ void PolicyBuilder::buildDot1x() {
   }
   if (nas) {
     const std::string& n = nas->nasIdentifier->value;
-    const bool printable = !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
-    if (!printable) diags_.error(nas->nasIdentifier->at, "bad-value", "nas_identifier must be 1-64 printable characters without spaces");
+    const bool printable =
+        !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; });
+    if (!printable)
+      diags_.error(nas->nasIdentifier->at, "bad-value",
+                   "nas_identifier must be 1-64 printable characters without spaces");
     else out.nasIdentifier = n;
   }
   if (unreachable) out.unreachableZone = zoneRef(*unreachable->unreachableZone, "zone");
   if (mismatch) {
     const std::string& m = mismatch->fingerprintMismatch->value;
     if (m == "quarantine") out.quarantineFingerprintMismatch = true;
-    else if (m != "alert") diags_.error(mismatch->fingerprintMismatch->at, "bad-value", "fingerprint_mismatch must be alert or quarantine, not '" + m + "'");
+    else if (m != "alert")
+      diags_.error(mismatch->fingerprintMismatch->at, "bad-value",
+                   "fingerprint_mismatch must be alert or quarantine, not '" + m + "'");
   }
 
   std::set<const PortDecl*> checked;  // a port entry with a range is checked once
@@ -923,8 +1015,9 @@ void PolicyBuilder::buildDot1x() {
     }
     if (out.unreachableZone != kNoZone &&
         std::find(port.zones.begin(), port.zones.end(), out.unreachableZone) == port.zones.end()) {
-      diags_.error(unreachable->unreachableZone->at, "dot1x-fallback-zone",
-                   "radius_unreachable_zone '" + out_.zoneName(out.unreachableZone) + "' is not among the zones of " + what)
+      diags_
+          .error(unreachable->unreachableZone->at, "dot1x-fallback-zone",
+                 "radius_unreachable_zone '" + out_.zoneName(out.unreachableZone) + "' is not among the zones of " + what)
           .notes.push_back({decl.authentication->at, "802.1X is asked for here"});
     }
     if (port.authentication != Authentication::kDot1x) continue;
@@ -935,9 +1028,11 @@ void PolicyBuilder::buildDot1x() {
                               (c.dot1x && c.evidenceRequired == c.configuredSignals);
       if (needsDot1x) continue;
       auto at = classZoneAt_.count(c.name) ? classZoneAt_[c.name] : classAt_[c.name];
-      diags_.error(at, "dot1x-bypass",
-                   "class '" + c.name + "' places devices in zone '" + out_.zoneName(c.zone) + "' without 802.1X, but " + what +
-                       " requires 802.1X for it; add 'dot1x: true' to the class's match and 'dot1x' to its 'require'")
+      diags_
+          .error(at, "dot1x-bypass",
+                 "class '" + c.name + "' places devices in zone '" + out_.zoneName(c.zone) + "' without 802.1X, but " +
+                     what +
+                     " requires 802.1X for it; add 'dot1x: true' to the class's match and 'dot1x' to its 'require'")
           .notes.push_back({decl.authentication->at, "802.1X is required here"});
     }
   }
@@ -957,18 +1052,23 @@ void PolicyBuilder::buildFlows() {
       std::vector<Protocol> protocols;
       for (const Text& p : fl.protocols) {
         if (auto proto = parseProtocol(p.value)) protocols.push_back(*proto);
-        else diags_.error(p.at, "bad-value", "proto must be one of " + oneOf({"tcp", "udp", "icmp", "icmpv6", "any"}) + ", not '" + p.value + "'");
+        else
+          diags_.error(
+              p.at, "bad-value",
+              "proto must be one of " + oneOf({"tcp", "udp", "icmp", "icmpv6", "any"}) + ", not '" + p.value + "'");
       }
       if (fl.protocols.empty()) protocols.push_back(Protocol::kAny);
       std::vector<PortRange> ranges;
       for (const Text& p : fl.ports) {
         if (auto r = PortRange::parse(p.value)) ranges.push_back(*r);
-        else diags_.error(p.at, "bad-port-range", "'" + p.value + "' is not a port or port range (like 443 or 1024-65535)");
+        else
+          diags_.error(p.at, "bad-port-range", "'" + p.value + "' is not a port or port range (like 443 or 1024-65535)");
       }
       if (!fl.ports.empty()) {
         for (size_t i = 0; i < protocols.size(); ++i) {
           if (protocols[i] != Protocol::kTcp && protocols[i] != Protocol::kUdp) {
-            diags_.error(fl.ports.front().at, "ports-need-protocol", what + " names ports, so its proto must be tcp or udp");
+            diags_.error(fl.ports.front().at, "ports-need-protocol",
+                         what + " names ports, so its proto must be tcp or udp");
             break;
           }
         }
@@ -1047,8 +1147,10 @@ void PolicyBuilder::buildInvariants() {
         if (auto it = invariantAt_.find(inv.name.value); it != invariantAt_.end()) {
           bool fromBase = it->second.file != inv.name.at.file && it->second.file != chain_.back().display;
           if (fromBase) {
-            diags_.error(inv.name.at, "base-invariant",
-                         "invariant '" + inv.name.value + "' is the base policy's; a site may add invariants but never change or remove one")
+            diags_
+                .error(inv.name.at, "base-invariant",
+                       "invariant '" + inv.name.value +
+                           "' is the base policy's; a site may add invariants but never change or remove one")
                 .notes.push_back({it->second, "the base declares it here"});
           } else {
             duplicate(inv.name, "invariant", it->second, false);
@@ -1072,7 +1174,8 @@ void PolicyBuilder::buildInvariants() {
             out.toZone = t->zone;
           }
           for (const Prefix& p : t->prefixes) {
-            bool excepted = std::any_of(t->except.begin(), t->except.end(), [&](const Prefix& e) { return e.contains(p); });
+            bool excepted =
+                std::any_of(t->except.begin(), t->except.end(), [&](const Prefix& e) { return e.contains(p); });
             if (!excepted) out.toPrefixes.push_back(p);
           }
         }
@@ -1108,14 +1211,19 @@ void PolicyBuilder::buildSinksAndAlerts() {
       Sink out;
       out.name = s.name.value;
       auto stray = [&](const std::optional<Text>& key, const char* keyName, std::string_view hint = "") {
-        if (key) diags_.error(key->at, "unknown-key", what + " is of type " + s.type->value + ", which has no '" + keyName + "'" + std::string(hint));
+        if (key)
+          diags_.error(key->at, "unknown-key",
+                       what + " is of type " + s.type->value + ", which has no '" + keyName + "'" + std::string(hint));
       };
       auto strayBody = [&] {
-        if (s.body) diags_.error(s.bodyKeyAt, "unknown-key", what + " is of type " + s.type->value + ", which has no 'body' (only a webhook has one)");
+        if (s.body)
+          diags_.error(s.bodyKeyAt, "unknown-key",
+                       what + " is of type " + s.type->value + ", which has no 'body' (only a webhook has one)");
       };
       auto filePath = [&](const char* kindName, const char* fileText) {
         if (!s.path) diags_.error(s.name.at, "missing-key", what + " needs 'path' (" + fileText + ")");
-        else if (s.path->value.empty() || s.path->value[0] != '/') diags_.error(s.path->at, "bad-value", std::string("the path of a ") + kindName + " sink must be absolute");
+        else if (s.path->value.empty() || s.path->value[0] != '/')
+          diags_.error(s.path->at, "bad-value", std::string("the path of a ") + kindName + " sink must be absolute");
         else out.target = s.path->value;
       };
       if (s.type->value == "syslog") {
@@ -1129,7 +1237,8 @@ void PolicyBuilder::buildSinksAndAlerts() {
           size_t colon = s.address->value.rfind(':');
           auto port = colon == std::string::npos ? std::nullopt : PortRange::parse(s.address->value.substr(colon + 1));
           if (colon == std::string::npos || colon == 0 || !port || port->low != port->high || port->low == 0) {
-            diags_.error(s.address->at, "bad-address", "'" + s.address->value + "' is not host:port (like 192.0.2.10:514)");
+            diags_.error(s.address->at, "bad-address",
+                         "'" + s.address->value + "' is not host:port (like 192.0.2.10:514)");
           }
           out.target = s.address->value;
         }
@@ -1142,7 +1251,9 @@ void PolicyBuilder::buildSinksAndAlerts() {
         }
         if (s.format) {
           if (s.format->value == "cef") out.format = SinkFormat::kCef;
-          else if (s.format->value != "rfc5424") diags_.error(s.format->at, "bad-value", "syslog format must be rfc5424 or cef, not '" + s.format->value + "'");
+          else if (s.format->value != "rfc5424")
+            diags_.error(s.format->at, "bad-value",
+                         "syslog format must be rfc5424 or cef, not '" + s.format->value + "'");
         }
       } else if (s.type->value == "jsonl") {
         out.kind = Sink::Kind::kJsonLines;
@@ -1161,7 +1272,8 @@ void PolicyBuilder::buildSinksAndAlerts() {
         filePath("file", "the file alerts are appended to");
         if (s.format) {
           if (s.format->value == "cef") out.format = SinkFormat::kCef;
-          else if (s.format->value != "ecs") diags_.error(s.format->at, "bad-value", "file format must be ecs or cef, not '" + s.format->value + "'");
+          else if (s.format->value != "ecs")
+            diags_.error(s.format->at, "bad-value", "file format must be ecs or cef, not '" + s.format->value + "'");
         }
       } else if (s.type->value == "webhook") {
         out.kind = Sink::Kind::kWebhook;
@@ -1184,7 +1296,9 @@ void PolicyBuilder::buildSinksAndAlerts() {
           }
         }
       } else {
-        diags_.error(s.type->at, "bad-value", "sink type must be one of " + oneOf({"syslog", "jsonl", "file", "webhook"}) + ", not '" + s.type->value + "'");
+        diags_.error(s.type->at, "bad-value",
+                     "sink type must be one of " + oneOf({"syslog", "jsonl", "file", "webhook"}) + ", not '" +
+                         s.type->value + "'");
         continue;
       }
       out_.sinks.push_back(std::move(out));
@@ -1208,7 +1322,9 @@ void PolicyBuilder::buildSinksAndAlerts() {
       route.event = *type;
       if (a.severity) {
         if (auto s = parseSeverity(a.severity->value)) route.severity = *s;
-        else diags_.error(a.severity->at, "bad-value", "severity must be info, warning or critical, not '" + a.severity->value + "'");
+        else
+          diags_.error(a.severity->at, "bad-value",
+                       "severity must be info, warning or critical, not '" + a.severity->value + "'");
       }
       for (const Text& s : a.sinks) {
         if (!sinkAt_.count(s.value)) undefined(s, "sink", keysOf(sinkAt_));
@@ -1217,7 +1333,8 @@ void PolicyBuilder::buildSinksAndAlerts() {
       out_.alerts.push_back(std::move(route));
     }
   }
-  std::sort(out_.alerts.begin(), out_.alerts.end(), [](const AlertRoute& a, const AlertRoute& b) { return toString(a.event) < toString(b.event); });
+  std::sort(out_.alerts.begin(), out_.alerts.end(),
+            [](const AlertRoute& a, const AlertRoute& b) { return toString(a.event) < toString(b.event); });
 }
 
 void PolicyBuilder::buildMaintenance() {
@@ -1244,7 +1361,8 @@ void PolicyBuilder::buildMaintenance() {
       if (m.to && !(to = parseClockTime(m.to->value, true))) {
         diags_.error(m.to->at, "bad-time", "'" + m.to->value + "' is not a time of day HH:MM (00:00-24:00)");
       }
-      if (from && to && *from == *to) diags_.error(m.to->at, "bad-time", "the window is empty: it starts and ends at " + m.from->value);
+      if (from && to && *from == *to)
+        diags_.error(m.to->at, "bad-time", "the window is empty: it starts and ends at " + m.from->value);
       w.startMinute = static_cast<uint16_t>(from.value_or(0));
       w.endMinute = static_cast<uint16_t>(to.value_or(0));
       w.timezone = "Europe/Stockholm";
@@ -1254,7 +1372,8 @@ void PolicyBuilder::buildMaintenance() {
         std::error_code ec;
         bool known = plausible && (tz == "UTC" || tz == "Europe/Stockholm" ||
                                    std::filesystem::is_regular_file("/usr/share/zoneinfo/" + tz, ec));
-        if (!known) diags_.error(m.timezone->at, "bad-timezone", "'" + tz + "' is not a time zone (like Europe/Stockholm)");
+        if (!known)
+          diags_.error(m.timezone->at, "bad-timezone", "'" + tz + "' is not a time zone (like Europe/Stockholm)");
         else w.timezone = tz;
       }
       for (const Text& s : m.suppress) {
@@ -1283,13 +1402,13 @@ void PolicyBuilder::buildManagementRoles() {
         const size_t eq = v.find('=');
         const std::string attribute = eq == std::string::npos ? "" : v.substr(0, eq);
         const std::string value = eq == std::string::npos ? "" : v.substr(eq + 1);
-        const bool printable = std::none_of(value.begin(), value.end(), [](char c) {
-          return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-        });
+        const bool printable = std::none_of(value.begin(), value.end(),
+                                            [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
         if ((attribute != "CN" && attribute != "OU") || value.empty() || value.size() > 256 || !printable) {
           diags_.error(s.at, "bad-subject",
-                       "'" + v + "' is not a certificate subject match: write CN=NAME or OU=NAME (1 to 256 printable "
-                       "characters)");
+                       "'" + v +
+                           "' is not a certificate subject match: write CN=NAME or OU=NAME (1 to 256 printable "
+                           "characters)");
           continue;
         }
         if (auto [it, inserted] = subjectAt.emplace(v, s.at); !inserted) {
@@ -1329,7 +1448,9 @@ void PolicyBuilder::buildPins() {
         auto it = std::find_if(out_.classes.begin(), out_.classes.end(),
                                [&](const DeviceClass& c) { return c.name == p.deviceClass->value; });
         if (it == out_.classes.end()) {
-          if (classAt_.count(p.deviceClass->value)) diags_.error(p.deviceClass->at, "disabled-class", "class '" + p.deviceClass->value + "' is switched off in this policy");
+          if (classAt_.count(p.deviceClass->value))
+            diags_.error(p.deviceClass->at, "disabled-class",
+                         "class '" + p.deviceClass->value + "' is switched off in this policy");
           else undefined(*p.deviceClass, "class", keysOf(classAt_));
         } else {
           pin.deviceClass = it->name;
@@ -1339,8 +1460,9 @@ void PolicyBuilder::buildPins() {
       if (p.zone) {
         ZoneId z = zoneRef(*p.zone, "zone");
         if (z != kNoZone && pin.zone != kNoZone && z != pin.zone) {
-          diags_.error(p.zone->at, "pin-conflict", "the pin names zone '" + p.zone->value + "' but class '" + pin.deviceClass +
-                                                        "' lands in zone '" + out_.zoneName(pin.zone) + "'");
+          diags_.error(p.zone->at, "pin-conflict",
+                       "the pin names zone '" + p.zone->value + "' but class '" + pin.deviceClass + "' lands in zone '" +
+                           out_.zoneName(pin.zone) + "'");
         }
         if (z != kNoZone) pin.zone = z;
       }
@@ -1385,14 +1507,17 @@ void PolicyBuilder::buildTests() {
         if (t.sipUserAgent) out.sipUserAgent = t.sipUserAgent->value;
         if (t.dhcpParameterList) {
           for (const At<long>& v : t.dhcpParameterList->value) {
-            if (v.value < 1 || v.value > 254) diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
+            if (v.value < 1 || v.value > 254)
+              diags_.error(v.at, "bad-value", "DHCP option code " + std::to_string(v.value) + " is out of range 1-254");
             else out.dhcpParameterList.push_back(static_cast<uint8_t>(v.value));
           }
         }
         if (t.dhcpv6VendorClass) out.dhcpv6VendorClass = dhcpv6VendorClass(*t.dhcpv6VendorClass);
         if (t.dhcpv6OptionRequest) {
           for (const At<long>& v : t.dhcpv6OptionRequest->value) {
-            if (v.value < 1 || v.value > 65535) diags_.error(v.at, "bad-value", "DHCPv6 option code " + std::to_string(v.value) + " is out of range 1-65535");
+            if (v.value < 1 || v.value > 65535)
+              diags_.error(v.at, "bad-value",
+                           "DHCPv6 option code " + std::to_string(v.value) + " is out of range 1-65535");
             else out.dhcpv6OptionRequest.push_back(static_cast<uint16_t>(v.value));
           }
         }
@@ -1400,10 +1525,13 @@ void PolicyBuilder::buildTests() {
         for (const Text& s : t.mdnsServices) out.mdnsServices.push_back(s.value);
         for (const Text& c : t.cdpCapabilities) {
           if (cdpCapabilityBit(c.value)) out.cdpCapabilities.push_back(c.value);
-          else diags_.error(c.at, "bad-value", "'" + c.value + "' is not a CDP capability (phone, switch, router, host, ...)");
+          else
+            diags_.error(c.at, "bad-value",
+                         "'" + c.value + "' is not a CDP capability (phone, switch, router, host, ...)");
         }
         if (t.lldpMedVoiceVlan) {
-          if (t.lldpMedVoiceVlan->value < 1 || t.lldpMedVoiceVlan->value > 4094) diags_.error(t.lldpMedVoiceVlan->at, "vlan-range", "VLAN out of range 1-4094");
+          if (t.lldpMedVoiceVlan->value < 1 || t.lldpMedVoiceVlan->value > 4094)
+            diags_.error(t.lldpMedVoiceVlan->at, "vlan-range", "VLAN out of range 1-4094");
           else out.lldpMedVoiceVlan = static_cast<uint16_t>(t.lldpMedVoiceVlan->value);
         }
         if (t.expectZone) out.expectZone = zoneRef(*t.expectZone, "zone");
@@ -1418,7 +1546,8 @@ void PolicyBuilder::buildTests() {
         if (t.to) {
           if (ZoneId z = out_.findZone(t.to->value); z != kNoZone) out.toZone = z;
           else if (auto p = Prefix::parse(t.to->value); p && p->length == p->maxLength()) out.toAddress = *p;
-          else diags_.error(t.to->at, "bad-value", "a test flow goes to a zone or one address, not '" + t.to->value + "'");
+          else
+            diags_.error(t.to->at, "bad-value", "a test flow goes to a zone or one address, not '" + t.to->value + "'");
         } else {
           diags_.error(t.at, "missing-key", "test '" + t.name.value + "' flow needs 'to'");
         }
@@ -1427,12 +1556,15 @@ void PolicyBuilder::buildTests() {
           else diags_.error(t.protocol->at, "bad-value", "proto must be tcp, udp, icmp, icmpv6 or any");
         }
         if (t.port) {
-          if (t.port->value < 0 || t.port->value > 65535) diags_.error(t.port->at, "bad-value", "port out of range 0-65535");
+          if (t.port->value < 0 || t.port->value > 65535)
+            diags_.error(t.port->at, "bad-value", "port out of range 0-65535");
           else out.port = static_cast<uint16_t>(t.port->value);
         }
         if (t.expectAction) {
           if (auto a = parseAction(t.expectAction->value)) out.expectAction = *a;
-          else diags_.error(t.expectAction->at, "bad-value", "a flow test expects allow or deny, not '" + t.expectAction->value + "'");
+          else
+            diags_.error(t.expectAction->at, "bad-value",
+                         "a flow test expects allow or deny, not '" + t.expectAction->value + "'");
         }
       } else {
         continue;

@@ -36,11 +36,13 @@ bool loadChain(const std::string& path, Diagnostics& diags, std::vector<PolicyFi
     fs::path open = relative.is_absolute() ? relative : fs::path(current.path).parent_path() / relative;
     fs::path display = relative.is_absolute() ? relative : fs::path(current.display).parent_path() / relative;
     if (std::find(seen.begin(), seen.end(), sourceIdentity(open.string())) != seen.end()) {
-      diags.error(current.extends->at, "extends-cycle", "'" + current.extends->value + "' extends itself through this file");
+      diags.error(current.extends->at, "extends-cycle",
+                  "'" + current.extends->value + "' extends itself through this file");
       return false;
     }
     if (!sourceFileExists(open.string())) {
-      diags.error(current.extends->at, "extends-missing", "base policy '" + current.extends->value + "' " + sourceMissingText(open.string()));
+      diags.error(current.extends->at, "extends-missing",
+                  "base policy '" + current.extends->value + "' " + sourceMissingText(open.string()));
       return false;
     }
     nextPath = open.string();

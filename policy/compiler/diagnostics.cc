@@ -15,9 +15,8 @@ Diagnostic& Diagnostics::warning(SourceLocation where, std::string code, std::st
 }
 
 int Diagnostics::errorCount() const {
-  return static_cast<int>(std::count_if(items_.begin(), items_.end(), [](const Diagnostic& d) {
-    return d.severity == DiagnosticSeverity::kError;
-  }));
+  return static_cast<int>(std::count_if(items_.begin(), items_.end(),
+                                        [](const Diagnostic& d) { return d.severity == DiagnosticSeverity::kError; }));
 }
 
 int Diagnostics::warningCount() const { return static_cast<int>(items_.size()) - errorCount(); }
@@ -43,17 +42,15 @@ std::string formatLocation(const SourceLocation& where) {
 }
 
 std::string Diagnostics::summary() const {
-  auto plural = [](int n, const char* word) {
-    return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-  };
+  auto plural = [](int n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); };
   return plural(errorCount(), "error") + ", " + plural(warningCount(), "warning");
 }
 
 std::string Diagnostics::format() const {
   std::string out;
   for (const Diagnostic& d : sorted()) {
-    out += formatLocation(d.where) + ": " +
-           (d.severity == DiagnosticSeverity::kError ? "error[" : "warning[") + d.code + "]: " + d.message + "\n";
+    out += formatLocation(d.where) + ": " + (d.severity == DiagnosticSeverity::kError ? "error[" : "warning[") + d.code +
+           "]: " + d.message + "\n";
     for (const DiagnosticNote& n : d.notes) out += formatLocation(n.where) + ": note: " + n.message + "\n";
   }
   return out + summary() + "\n";

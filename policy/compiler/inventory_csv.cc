@@ -23,15 +23,25 @@ bool splitRecord(std::string_view line, char sep, std::vector<Field>& out, int& 
     if (i < line.size() && line[i] == '"') {
       ++i;
       while (true) {
-        if (i >= line.size()) { badColumn = f.column; return false; }
+        if (i >= line.size()) {
+          badColumn = f.column;
+          return false;
+        }
         if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') { f.text += '"'; i += 2; continue; }
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            f.text += '"';
+            i += 2;
+            continue;
+          }
           ++i;
           break;
         }
         f.text += line[i++];
       }
-      if (i < line.size() && line[i] != sep) { badColumn = static_cast<int>(i) + 1; return false; }
+      if (i < line.size() && line[i] != sep) {
+        badColumn = static_cast<int>(i) + 1;
+        return false;
+      }
     } else {
       while (i < line.size() && line[i] != sep) f.text += line[i++];
       while (!f.text.empty() && (f.text.back() == ' ' || f.text.back() == '\t')) f.text.pop_back();
@@ -95,9 +105,9 @@ std::vector<InventoryEntry> readInventoryCsv(const std::string& path, const std:
     }
     size_t needed = static_cast<size_t>(std::max({macCol, assetCol, hostCol})) + 1;
     if (fields.size() < needed) {
-      diags.error({display, lineNo, static_cast<int>(line.size()) + 1}, "csv-columns",
-                  "row has " + std::to_string(fields.size()) + " columns; the header has at least " +
-                      std::to_string(needed));
+      diags.error(
+          {display, lineNo, static_cast<int>(line.size()) + 1}, "csv-columns",
+          "row has " + std::to_string(fields.size()) + " columns; the header has at least " + std::to_string(needed));
       continue;
     }
     InventoryEntry e;

@@ -51,7 +51,7 @@ std::optional<Signal> parseSignal(std::string_view s) {
 }
 
 std::optional<uint8_t> parseMedApplication(std::string_view s) {
-  static const char* kNames[] = {"voice", "voice-signaling", "guest-voice", "guest-voice-signaling",
+  static const char* kNames[] = {"voice",           "voice-signaling",    "guest-voice",     "guest-voice-signaling",
                                  "softphone-voice", "video-conferencing", "streaming-video", "video-signaling"};
   for (uint8_t i = 0; i < 8; ++i) {
     if (s == kNames[i]) return static_cast<uint8_t>(i + 1);
@@ -66,9 +66,20 @@ std::vector<std::string> alertEventNames() {
 }
 
 const std::vector<std::string>& lldpCapabilityNames() {
-  static const std::vector<std::string> kNames = {
-      "other", "repeater", "bridge", "wlan-ap", "router", "telephone", "docsis", "station",
-      "med-capabilities", "network-policy", "location", "extended-power-pse", "extended-power-pd", "inventory"};
+  static const std::vector<std::string> kNames = {"other",
+                                                  "repeater",
+                                                  "bridge",
+                                                  "wlan-ap",
+                                                  "router",
+                                                  "telephone",
+                                                  "docsis",
+                                                  "station",
+                                                  "med-capabilities",
+                                                  "network-policy",
+                                                  "location",
+                                                  "extended-power-pse",
+                                                  "extended-power-pd",
+                                                  "inventory"};
   return kNames;
 }
 

@@ -12,10 +12,10 @@ namespace {
 using Node = YAML::Node;
 
 // The top-level keys of a policy (the same list parseTop hands the walker).
-constexpr std::string_view kTopKeys[] = {"portvakt", "name",       "description", "extends", "mode",  "randomized_macs", "mac_mobility",
-                                         "zones",    "destinations", "ports",     "classes", "inventory", "flows",
-                                         "invariants", "alerts",   "sinks",       "maintenance", "pins", "tests", "retention",
-                                         "fingerprints", "dot1x", "management"};
+constexpr std::string_view kTopKeys[] = {
+    "portvakt",     "name",  "description", "extends",   "mode",         "randomized_macs", "mac_mobility", "zones",
+    "destinations", "ports", "classes",     "inventory", "flows",        "invariants",      "alerts",       "sinks",
+    "maintenance",  "pins",  "tests",       "retention", "fingerprints", "dot1x",           "management"};
 
 class PolicyParser {
  public:
@@ -39,11 +39,12 @@ class PolicyParser {
                        "know (its content is not shown)");
       return false;
     }
-    w_.forEachEntry(root, top, "the policy",
-                    {"portvakt", "name", "description", "extends", "mode", "randomized_macs", "mac_mobility", "zones", "destinations", "ports",
-                     "classes", "inventory", "flows", "invariants", "alerts", "sinks", "maintenance", "pins",
-                     "tests", "retention", "fingerprints", "dot1x", "management"},
-                    [&](const Text& key, const Node& v) { topEntry(key, v); });
+    w_.forEachEntry(
+        root, top, "the policy",
+        {"portvakt",     "name",  "description", "extends",   "mode",         "randomized_macs", "mac_mobility", "zones",
+         "destinations", "ports", "classes",     "inventory", "flows",        "invariants",      "alerts",       "sinks",
+         "maintenance",  "pins",  "tests",       "retention", "fingerprints", "dot1x",           "management"},
+        [&](const Text& key, const Node& v) { topEntry(key, v); });
     return true;
   }
 
@@ -73,15 +74,18 @@ class PolicyParser {
     else if (k == "randomized_macs") out_.randomizedMacs = w_.text(v, at, "'randomized_macs'");
     else if (k == "mac_mobility") macMobility(v, at);
     else if (k == "zones") namedMap(v, at, "'zones'", [&](const Text& n, const Node& z) { zone(n, z); });
-    else if (k == "destinations") namedMap(v, at, "'destinations'", [&](const Text& n, const Node& d) { destination(n, d); });
+    else if (k == "destinations")
+      namedMap(v, at, "'destinations'", [&](const Text& n, const Node& d) { destination(n, d); });
     else if (k == "classes") namedMap(v, at, "'classes'", [&](const Text& n, const Node& c) { deviceClass(n, c); });
     else if (k == "sinks") namedMap(v, at, "'sinks'", [&](const Text& n, const Node& s) { sink(n, s); });
     else if (k == "ports") list(v, at, "'ports'", [&](const Node& p, const SourceLocation& a) { port(p, a); });
     else if (k == "inventory") inventory(v, at);
     else if (k == "flows") list(v, at, "'flows'", [&](const Node& f, const SourceLocation& a) { flow(f, a); });
-    else if (k == "invariants") list(v, at, "'invariants'", [&](const Node& i, const SourceLocation& a) { invariant(i, a); });
+    else if (k == "invariants")
+      list(v, at, "'invariants'", [&](const Node& i, const SourceLocation& a) { invariant(i, a); });
     else if (k == "alerts") list(v, at, "'alerts'", [&](const Node& a, const SourceLocation& l) { alert(a, l); });
-    else if (k == "maintenance") list(v, at, "'maintenance'", [&](const Node& m, const SourceLocation& a) { maintenance(m, a); });
+    else if (k == "maintenance")
+      list(v, at, "'maintenance'", [&](const Node& m, const SourceLocation& a) { maintenance(m, a); });
     else if (k == "management") management(v, at);
     else if (k == "pins") list(v, at, "'pins'", [&](const Node& p, const SourceLocation& a) { pin(p, a); });
     else if (k == "tests") list(v, at, "'tests'", [&](const Node& t, const SourceLocation& a) { test(t, a); });
@@ -103,15 +107,18 @@ class PolicyParser {
   void dot1x(const Node& body, const SourceLocation& at) {
     Dot1xDecl d;
     d.at = at;
-    w_.forEachEntry(body, at, "'dot1x'", {"radius_servers", "nas_identifier", "reauth_period", "radius_unreachable_zone",
-                                           "fingerprint_mismatch"},
-                    [&](const Text& k, const Node& v) {
-                      if (k.value == "radius_servers") d.servers = w_.textList(v, k.at, "dot1x radius_servers");
-                      else if (k.value == "nas_identifier") d.nasIdentifier = w_.text(v, k.at, "dot1x nas_identifier");
-                      else if (k.value == "reauth_period") d.reauthPeriod = w_.integer(v, k.at, "dot1x reauth_period");
-                      else if (k.value == "radius_unreachable_zone") d.unreachableZone = w_.text(v, k.at, "dot1x radius_unreachable_zone");
-                      else if (k.value == "fingerprint_mismatch") d.fingerprintMismatch = w_.text(v, k.at, "dot1x fingerprint_mismatch");
-                    });
+    w_.forEachEntry(
+        body, at, "'dot1x'",
+        {"radius_servers", "nas_identifier", "reauth_period", "radius_unreachable_zone", "fingerprint_mismatch"},
+        [&](const Text& k, const Node& v) {
+          if (k.value == "radius_servers") d.servers = w_.textList(v, k.at, "dot1x radius_servers");
+          else if (k.value == "nas_identifier") d.nasIdentifier = w_.text(v, k.at, "dot1x nas_identifier");
+          else if (k.value == "reauth_period") d.reauthPeriod = w_.integer(v, k.at, "dot1x reauth_period");
+          else if (k.value == "radius_unreachable_zone")
+            d.unreachableZone = w_.text(v, k.at, "dot1x radius_unreachable_zone");
+          else if (k.value == "fingerprint_mismatch")
+            d.fingerprintMismatch = w_.text(v, k.at, "dot1x fingerprint_mismatch");
+        });
     out_.dot1x = std::move(d);
   }
 
@@ -148,18 +155,25 @@ class PolicyParser {
     z.name = name;
     std::string what = "zone '" + name.value + "'";
     bool vlanGiven = false;
-    w_.forEachEntry(body, name.at, what, {"vlan", "purpose", "quarantine", "isolated", "priority", "prefixes", "gateways", "link_local", "ethertypes"},
-                    [&](const Text& k, const Node& v) {
-                      if (k.value == "vlan") { vlanGiven = true; z.vlan = w_.integer(v, k.at, what + " vlan"); }
-                      else if (k.value == "purpose") { if (auto t = w_.freeText(v, k.at, what + " purpose")) z.purpose = t->value; }
-                      else if (k.value == "quarantine") { if (auto b = w_.boolean(v, k.at, what + " quarantine")) z.quarantine = b->value; }
-                      else if (k.value == "isolated") { if (auto b = w_.boolean(v, k.at, what + " isolated")) z.isolated = b->value; }
-                      else if (k.value == "priority") z.priority = w_.text(v, k.at, what + " priority");
-                      else if (k.value == "prefixes") z.prefixes = w_.textList(v, k.at, what + " prefixes");
-                      else if (k.value == "gateways") z.gateways = w_.textList(v, k.at, what + " gateways");
-                      else if (k.value == "link_local") z.linkLocal = At<TextList>{w_.textList(v, k.at, what + " link_local"), k.at};
-                      else if (k.value == "ethertypes") z.etherTypes = At<TextList>{w_.textList(v, k.at, what + " ethertypes"), k.at};
-                    });
+    w_.forEachEntry(
+        body, name.at, what,
+        {"vlan", "purpose", "quarantine", "isolated", "priority", "prefixes", "gateways", "link_local", "ethertypes"},
+        [&](const Text& k, const Node& v) {
+          if (k.value == "vlan") {
+            vlanGiven = true;
+            z.vlan = w_.integer(v, k.at, what + " vlan");
+          } else if (k.value == "purpose") {
+            if (auto t = w_.freeText(v, k.at, what + " purpose")) z.purpose = t->value;
+          } else if (k.value == "quarantine") {
+            if (auto b = w_.boolean(v, k.at, what + " quarantine")) z.quarantine = b->value;
+          } else if (k.value == "isolated") {
+            if (auto b = w_.boolean(v, k.at, what + " isolated")) z.isolated = b->value;
+          } else if (k.value == "priority") z.priority = w_.text(v, k.at, what + " priority");
+          else if (k.value == "prefixes") z.prefixes = w_.textList(v, k.at, what + " prefixes");
+          else if (k.value == "gateways") z.gateways = w_.textList(v, k.at, what + " gateways");
+          else if (k.value == "link_local") z.linkLocal = At<TextList>{w_.textList(v, k.at, what + " link_local"), k.at};
+          else if (k.value == "ethertypes") z.etherTypes = At<TextList>{w_.textList(v, k.at, what + " ethertypes"), k.at};
+        });
     if (!vlanGiven && body.IsMap()) missing(name.at, what, "vlan");
     out_.zones.push_back(std::move(z));
   }
@@ -179,10 +193,13 @@ class PolicyParser {
   void port(const Node& body, const SourceLocation& at) {
     PortDecl p;
     p.at = at;
-    w_.forEachEntry(body, at, "a port entry", {"name", "interfaces", "role", "zones", "default_zone", "mode", "optional", "trust", "authentication", "reauth_period"},
+    w_.forEachEntry(body, at, "a port entry",
+                    {"name", "interfaces", "role", "zones", "default_zone", "mode", "optional", "trust", "authentication",
+                     "reauth_period"},
                     [&](const Text& k, const Node& v) {
-                      if (k.value == "name") { if (auto t = w_.text(v, k.at, "port name")) p.name = *t; }
-                      else if (k.value == "interfaces") p.interfaces = w_.textList(v, k.at, "port interfaces");
+                      if (k.value == "name") {
+                        if (auto t = w_.text(v, k.at, "port name")) p.name = *t;
+                      } else if (k.value == "interfaces") p.interfaces = w_.textList(v, k.at, "port interfaces");
                       else if (k.value == "role") p.role = w_.text(v, k.at, "port role");
                       else if (k.value == "zones") p.zones = w_.textList(v, k.at, "port zones");
                       else if (k.value == "default_zone") p.defaultZone = w_.text(v, k.at, "port default_zone");
@@ -236,83 +253,96 @@ class PolicyParser {
 
   void match(ClassDecl& c, const Node& body, const SourceLocation& at, const std::string& owner) {
     std::string what = owner + " match";
-    w_.forEachEntry(body, at, what, {"inventory", "dot1x", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns", "oui"},
-                    [&](const Text& k, const Node& v) {
-      if (k.value == "inventory") c.inventory = w_.boolean(v, k.at, what + " inventory");
-      else if (k.value == "dot1x") c.dot1x = w_.boolean(v, k.at, what + " dot1x");
-      else if (k.value == "oui") c.ouis = w_.textList(v, k.at, what + " oui");
-      else if (k.value == "dhcp") {
-        w_.forEachEntry(v, k.at, what + " dhcp", {"vendor_class", "parameter_list", "hostname", "fingerprint"},
-                        [&](const Text& dk, const Node& dv) {
-          if (dk.value == "vendor_class") c.dhcpVendorClass = w_.textList(dv, dk.at, "dhcp vendor_class");
-          else if (dk.value == "fingerprint") c.dhcpFingerprints = w_.textList(dv, dk.at, "dhcp fingerprint");
-          else if (dk.value == "hostname") c.dhcpHostname = w_.textList(dv, dk.at, "dhcp hostname");
-          else if (dk.value == "parameter_list") {
-            // One list of option codes, or a list of such lists (several OS versions).
-            if (dv.IsSequence() && dv.size() > 0 && dv[0].IsSequence()) {
-              w_.forEachItem(dv, dk.at, "dhcp parameter_list", [&](const Node& item, const SourceLocation& ia) {
-                if (auto l = w_.integerList(item, ia, "dhcp parameter_list")) c.dhcpParameterLists.push_back(*l);
-              });
-            } else if (auto l = w_.integerList(dv, dk.at, "dhcp parameter_list")) {
-              c.dhcpParameterLists.push_back(*l);
-            }
-          }
-        });
-      } else if (k.value == "dhcpv6") {
-        w_.forEachEntry(v, k.at, what + " dhcpv6", {"vendor_class", "option_request"}, [&](const Text& dk, const Node& dv) {
-          if (dk.value == "vendor_class") {
-            c.dhcpv6VendorClass = w_.textList(dv, dk.at, "dhcpv6 vendor_class");
-          } else if (dv.IsSequence() && dv.size() > 0 && dv[0].IsSequence()) {
-            // One list of option codes, or a list of such lists (several OS versions).
-            w_.forEachItem(dv, dk.at, "dhcpv6 option_request", [&](const Node& item, const SourceLocation& ia) {
-              if (auto l = w_.integerList(item, ia, "dhcpv6 option_request")) c.dhcpv6OptionRequests.push_back(*l);
+    w_.forEachEntry(
+        body, at, what, {"inventory", "dot1x", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns", "oui"},
+        [&](const Text& k, const Node& v) {
+          if (k.value == "inventory") c.inventory = w_.boolean(v, k.at, what + " inventory");
+          else if (k.value == "dot1x") c.dot1x = w_.boolean(v, k.at, what + " dot1x");
+          else if (k.value == "oui") c.ouis = w_.textList(v, k.at, what + " oui");
+          else if (k.value == "dhcp") {
+            w_.forEachEntry(v, k.at, what + " dhcp", {"vendor_class", "parameter_list", "hostname", "fingerprint"},
+                            [&](const Text& dk, const Node& dv) {
+                              if (dk.value == "vendor_class")
+                                c.dhcpVendorClass = w_.textList(dv, dk.at, "dhcp vendor_class");
+                              else if (dk.value == "fingerprint")
+                                c.dhcpFingerprints = w_.textList(dv, dk.at, "dhcp fingerprint");
+                              else if (dk.value == "hostname") c.dhcpHostname = w_.textList(dv, dk.at, "dhcp hostname");
+                              else if (dk.value == "parameter_list") {
+                                // One list of option codes, or a list of such lists (several OS versions).
+                                if (dv.IsSequence() && dv.size() > 0 && dv[0].IsSequence()) {
+                                  w_.forEachItem(dv, dk.at, "dhcp parameter_list",
+                                                 [&](const Node& item, const SourceLocation& ia) {
+                                                   if (auto l = w_.integerList(item, ia, "dhcp parameter_list"))
+                                                     c.dhcpParameterLists.push_back(*l);
+                                                 });
+                                } else if (auto l = w_.integerList(dv, dk.at, "dhcp parameter_list")) {
+                                  c.dhcpParameterLists.push_back(*l);
+                                }
+                              }
+                            });
+          } else if (k.value == "dhcpv6") {
+            w_.forEachEntry(
+                v, k.at, what + " dhcpv6", {"vendor_class", "option_request"}, [&](const Text& dk, const Node& dv) {
+                  if (dk.value == "vendor_class") {
+                    c.dhcpv6VendorClass = w_.textList(dv, dk.at, "dhcpv6 vendor_class");
+                  } else if (dv.IsSequence() && dv.size() > 0 && dv[0].IsSequence()) {
+                    // One list of option codes, or a list of such lists (several OS versions).
+                    w_.forEachItem(dv, dk.at, "dhcpv6 option_request", [&](const Node& item, const SourceLocation& ia) {
+                      if (auto l = w_.integerList(item, ia, "dhcpv6 option_request"))
+                        c.dhcpv6OptionRequests.push_back(*l);
+                    });
+                  } else if (auto l = w_.integerList(dv, dk.at, "dhcpv6 option_request")) {
+                    c.dhcpv6OptionRequests.push_back(*l);
+                  }
+                });
+          } else if (k.value == "lldp_med") {
+            w_.forEachEntry(v, k.at, what + " lldp_med", {"capabilities", "voice_vlan", "applications"},
+                            [&](const Text& lk, const Node& lv) {
+                              if (lk.value == "capabilities")
+                                c.lldpMedCapabilities = w_.textList(lv, lk.at, "lldp_med capabilities");
+                              else if (lk.value == "applications")
+                                c.lldpMedApplications = w_.textList(lv, lk.at, "lldp_med applications");
+                              else c.lldpMedVoiceVlan = w_.integer(lv, lk.at, "lldp_med voice_vlan");
+                            });
+          } else if (k.value == "cdp") {
+            w_.forEachEntry(v, k.at, what + " cdp", {"platform", "capabilities"}, [&](const Text& ck, const Node& cv) {
+              if (ck.value == "capabilities") c.cdpCapabilities = w_.textList(cv, ck.at, "cdp capabilities");
+              else c.cdpPlatform = w_.textList(cv, ck.at, "cdp platform");
             });
-          } else if (auto l = w_.integerList(dv, dk.at, "dhcpv6 option_request")) {
-            c.dhcpv6OptionRequests.push_back(*l);
+          } else if (k.value == "sip") {
+            w_.forEachEntry(v, k.at, what + " sip", {"user_agent"}, [&](const Text& sk, const Node& sv) {
+              c.sipUserAgent = w_.textList(sv, sk.at, "sip user_agent");
+            });
+          } else if (k.value == "mdns") {
+            w_.forEachEntry(v, k.at, what + " mdns", {"services"}, [&](const Text& mk, const Node& mv) {
+              c.mdnsServices = w_.textList(mv, mk.at, "mdns services");
+            });
           }
         });
-      } else if (k.value == "lldp_med") {
-        w_.forEachEntry(v, k.at, what + " lldp_med", {"capabilities", "voice_vlan", "applications"},
-                        [&](const Text& lk, const Node& lv) {
-          if (lk.value == "capabilities") c.lldpMedCapabilities = w_.textList(lv, lk.at, "lldp_med capabilities");
-          else if (lk.value == "applications") c.lldpMedApplications = w_.textList(lv, lk.at, "lldp_med applications");
-          else c.lldpMedVoiceVlan = w_.integer(lv, lk.at, "lldp_med voice_vlan");
-        });
-      } else if (k.value == "cdp") {
-        w_.forEachEntry(v, k.at, what + " cdp", {"platform", "capabilities"}, [&](const Text& ck, const Node& cv) {
-          if (ck.value == "capabilities") c.cdpCapabilities = w_.textList(cv, ck.at, "cdp capabilities");
-          else c.cdpPlatform = w_.textList(cv, ck.at, "cdp platform");
-        });
-      } else if (k.value == "sip") {
-        w_.forEachEntry(v, k.at, what + " sip", {"user_agent"}, [&](const Text& sk, const Node& sv) {
-          c.sipUserAgent = w_.textList(sv, sk.at, "sip user_agent");
-        });
-      } else if (k.value == "mdns") {
-        w_.forEachEntry(v, k.at, what + " mdns", {"services"}, [&](const Text& mk, const Node& mv) {
-          c.mdnsServices = w_.textList(mv, mk.at, "mdns services");
-        });
-      }
-    });
   }
 
   void inventory(const Node& body, const SourceLocation& at) {
     if (body.IsNull()) return;
     w_.forEachEntry(body, at, "'inventory'", {"csv", "devices"}, [&](const Text& k, const Node& v) {
       if (k.value == "csv") out_.inventoryCsv = w_.text(v, k.at, "inventory csv");
-      else list(v, k.at, "inventory devices", [&](const Node& d, const SourceLocation& da) {
-        InventoryEntry e;
-        bool hasMac = false;
-        w_.forEachEntry(d, da, "an inventory device", {"mac", "asset", "hostname"}, [&](const Text& dk, const Node& dv) {
-          auto t = w_.text(dv, dk.at, "inventory " + dk.value);
-          if (!t) return;
-          if (dk.value == "mac") { e.mac = *t; hasMac = true; }
-          else if (dk.value == "asset") e.assetId = t->value;
-          else e.hostname = t->value;
+      else
+        list(v, k.at, "inventory devices", [&](const Node& d, const SourceLocation& da) {
+          InventoryEntry e;
+          bool hasMac = false;
+          w_.forEachEntry(d, da, "an inventory device", {"mac", "asset", "hostname"},
+                          [&](const Text& dk, const Node& dv) {
+                            auto t = w_.text(dv, dk.at, "inventory " + dk.value);
+                            if (!t) return;
+                            if (dk.value == "mac") {
+                              e.mac = *t;
+                              hasMac = true;
+                            } else if (dk.value == "asset") e.assetId = t->value;
+                            else e.hostname = t->value;
+                          });
+          if (!d.IsMap()) return;
+          if (!hasMac) missing(da, "an inventory device", "mac");
+          else out_.inventory.push_back(std::move(e));
         });
-        if (!d.IsMap()) return;
-        if (!hasMac) missing(da, "an inventory device", "mac");
-        else out_.inventory.push_back(std::move(e));
-      });
     });
   }
 
@@ -321,8 +351,9 @@ class PolicyParser {
     f.at = at;
     w_.forEachEntry(body, at, "a flow", {"name", "from", "to", "except", "proto", "ports", "action", "mode"},
                     [&](const Text& k, const Node& v) {
-                      if (k.value == "name") { if (auto t = w_.text(v, k.at, "flow name")) f.name = *t; }
-                      else if (k.value == "from") f.from = w_.text(v, k.at, "flow from");
+                      if (k.value == "name") {
+                        if (auto t = w_.text(v, k.at, "flow name")) f.name = *t;
+                      } else if (k.value == "from") f.from = w_.text(v, k.at, "flow from");
                       else if (k.value == "to") f.to = w_.textList(v, k.at, "flow to");
                       else if (k.value == "except") f.except = w_.textList(v, k.at, "flow except");
                       else if (k.value == "proto") f.protocols = w_.textList(v, k.at, "flow proto");
@@ -359,7 +390,8 @@ class PolicyParser {
           if (ok.value == "zone") inv.zone = w_.text(ov, ok.at, "invariant zone");
           else inv.classes = w_.textList(ov, ok.at, "invariant classes");
         });
-        if (v.IsMap() && (!inv.zone || inv.classes.empty())) missing(k.at, "invariant 'only'", !inv.zone ? "zone" : "classes");
+        if (v.IsMap() && (!inv.zone || inv.classes.empty()))
+          missing(k.at, "invariant 'only'", !inv.zone ? "zone" : "classes");
       }
     });
     if (!body.IsMap()) return;
@@ -376,19 +408,19 @@ class PolicyParser {
     std::string what = "sink '" + name.value + "'";
     w_.forEachEntry(body, name.at, what, {"type", "address", "transport", "path", "url", "format", "body"},
                     [&](const Text& k, const Node& v) {
-      if (k.value == "body") {
-        s.bodyKeyAt = k.at;
-        s.body = bodyNode(v, k.at);
-        return;
-      }
-      auto t = w_.text(v, k.at, what + " " + k.value);
-      if (k.value == "type") s.type = t;
-      else if (k.value == "address") s.address = t;
-      else if (k.value == "transport") s.transport = t;
-      else if (k.value == "path") s.path = t;
-      else if (k.value == "format") s.format = t;
-      else s.url = t;
-    });
+                      if (k.value == "body") {
+                        s.bodyKeyAt = k.at;
+                        s.body = bodyNode(v, k.at);
+                        return;
+                      }
+                      auto t = w_.text(v, k.at, what + " " + k.value);
+                      if (k.value == "type") s.type = t;
+                      else if (k.value == "address") s.address = t;
+                      else if (k.value == "transport") s.transport = t;
+                      else if (k.value == "path") s.path = t;
+                      else if (k.value == "format") s.format = t;
+                      else s.url = t;
+                    });
     if (body.IsMap() && !s.type) missing(name.at, what, "type");
     out_.sinks.push_back(std::move(s));
   }
@@ -411,9 +443,8 @@ class PolicyParser {
       });
     } else if (v.IsSequence()) {
       b.kind = BodyDecl::Kind::kList;
-      w_.forEachItem(v, where, "a webhook body list", [&](const Node& item, const SourceLocation& itemAt) {
-        b.items.push_back(bodyNode(item, itemAt));
-      });
+      w_.forEachItem(v, where, "a webhook body list",
+                     [&](const Node& item, const SourceLocation& itemAt) { b.items.push_back(bodyNode(item, itemAt)); });
     } else if (v.IsScalar()) {
       if (!w_.visit(v, where)) return b;
       b.kind = BodyDecl::Kind::kScalar;
@@ -443,8 +474,9 @@ class PolicyParser {
     m.at = at;
     w_.forEachEntry(body, at, "a maintenance window", {"name", "days", "from", "to", "timezone", "suppress"},
                     [&](const Text& k, const Node& v) {
-                      if (k.value == "name") { if (auto t = w_.text(v, k.at, "maintenance name")) m.name = *t; }
-                      else if (k.value == "days") m.days = w_.textList(v, k.at, "maintenance days");
+                      if (k.value == "name") {
+                        if (auto t = w_.text(v, k.at, "maintenance name")) m.name = *t;
+                      } else if (k.value == "days") m.days = w_.textList(v, k.at, "maintenance days");
                       else if (k.value == "from") m.from = w_.text(v, k.at, "maintenance from");
                       else if (k.value == "to") m.to = w_.text(v, k.at, "maintenance to");
                       else if (k.value == "timezone") m.timezone = w_.text(v, k.at, "maintenance timezone");
@@ -489,14 +521,20 @@ class PolicyParser {
     TestDecl t;
     t.at = at;
     w_.forEachEntry(body, at, "a test", {"name", "device", "flow", "expect"}, [&](const Text& k, const Node& v) {
-      if (k.value == "name") { if (auto n = w_.text(v, k.at, "test name")) t.name = *n; }
-      else if (k.value == "device") { t.isDevice = true; testDevice(t, v, k.at); }
-      else if (k.value == "flow") { t.isFlow = true; testFlow(t, v, k.at); }
-      else if (v.IsScalar()) t.expectAction = w_.text(v, k.at, "test expect");
-      else w_.forEachEntry(v, k.at, "test expect", {"zone", "class"}, [&](const Text& ek, const Node& ev) {
-        if (ek.value == "zone") t.expectZone = w_.text(ev, ek.at, "expected zone");
-        else t.expectClass = w_.text(ev, ek.at, "expected class");
-      });
+      if (k.value == "name") {
+        if (auto n = w_.text(v, k.at, "test name")) t.name = *n;
+      } else if (k.value == "device") {
+        t.isDevice = true;
+        testDevice(t, v, k.at);
+      } else if (k.value == "flow") {
+        t.isFlow = true;
+        testFlow(t, v, k.at);
+      } else if (v.IsScalar()) t.expectAction = w_.text(v, k.at, "test expect");
+      else
+        w_.forEachEntry(v, k.at, "test expect", {"zone", "class"}, [&](const Text& ek, const Node& ev) {
+          if (ek.value == "zone") t.expectZone = w_.text(ev, ek.at, "expected zone");
+          else t.expectClass = w_.text(ev, ek.at, "expected class");
+        });
     });
     if (!body.IsMap()) return;
     std::string what = "test '" + t.name.value + "'";
@@ -508,35 +546,48 @@ class PolicyParser {
   }
 
   void testDevice(TestDecl& t, const Node& v, const SourceLocation& at) {
-    w_.forEachEntry(v, at, "test device", {"mac", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns"}, [&](const Text& k, const Node& d) {
-      if (k.value == "mac") t.mac = w_.text(d, k.at, "test mac");
-      else if (k.value == "dhcpv6") w_.forEachEntry(d, k.at, "test device dhcpv6", {"vendor_class", "option_request"},
-                                                   [&](const Text& dk, const Node& dv) {
-        if (dk.value == "vendor_class") t.dhcpv6VendorClass = w_.text(dv, dk.at, "dhcpv6 vendor_class");
-        else t.dhcpv6OptionRequest = w_.integerList(dv, dk.at, "dhcpv6 option_request");
-      });
-      else if (k.value == "dhcp") w_.forEachEntry(d, k.at, "test device dhcp", {"vendor_class", "hostname", "parameter_list"},
-                                                 [&](const Text& dk, const Node& dv) {
-        if (dk.value == "vendor_class") t.dhcpVendorClass = w_.text(dv, dk.at, "dhcp vendor_class");
-        else if (dk.value == "hostname") t.dhcpHostname = w_.text(dv, dk.at, "dhcp hostname");
-        else t.dhcpParameterList = w_.integerList(dv, dk.at, "dhcp parameter_list");
-      });
-      else if (k.value == "lldp_med") w_.forEachEntry(d, k.at, "test device lldp_med", {"capabilities", "voice_vlan"},
-                                                     [&](const Text& lk, const Node& lv) {
-        if (lk.value == "capabilities") t.lldpMedCapabilities = w_.textList(lv, lk.at, "lldp_med capabilities");
-        else t.lldpMedVoiceVlan = w_.integer(lv, lk.at, "lldp_med voice_vlan");
-      });
-      else if (k.value == "cdp") w_.forEachEntry(d, k.at, "test device cdp", {"platform", "capabilities"}, [&](const Text& ck, const Node& cv) {
-        if (ck.value == "capabilities") t.cdpCapabilities = w_.textList(cv, ck.at, "cdp capabilities");
-        else t.cdpPlatform = w_.text(cv, ck.at, "cdp platform");
-      });
-      else if (k.value == "sip") w_.forEachEntry(d, k.at, "test device sip", {"user_agent"}, [&](const Text& sk, const Node& sv) {
-        t.sipUserAgent = w_.text(sv, sk.at, "sip user_agent");
-      });
-      else w_.forEachEntry(d, k.at, "test device mdns", {"services"}, [&](const Text& mk, const Node& mv) {
-        t.mdnsServices = w_.textList(mv, mk.at, "mdns services");
-      });
-    });
+    w_.forEachEntry(v, at, "test device", {"mac", "dhcp", "dhcpv6", "lldp_med", "cdp", "sip", "mdns"},
+                    [&](const Text& k, const Node& d) {
+                      if (k.value == "mac") t.mac = w_.text(d, k.at, "test mac");
+                      else if (k.value == "dhcpv6")
+                        w_.forEachEntry(d, k.at, "test device dhcpv6", {"vendor_class", "option_request"},
+                                        [&](const Text& dk, const Node& dv) {
+                                          if (dk.value == "vendor_class")
+                                            t.dhcpv6VendorClass = w_.text(dv, dk.at, "dhcpv6 vendor_class");
+                                          else t.dhcpv6OptionRequest = w_.integerList(dv, dk.at, "dhcpv6 option_request");
+                                        });
+                      else if (k.value == "dhcp")
+                        w_.forEachEntry(d, k.at, "test device dhcp", {"vendor_class", "hostname", "parameter_list"},
+                                        [&](const Text& dk, const Node& dv) {
+                                          if (dk.value == "vendor_class")
+                                            t.dhcpVendorClass = w_.text(dv, dk.at, "dhcp vendor_class");
+                                          else if (dk.value == "hostname")
+                                            t.dhcpHostname = w_.text(dv, dk.at, "dhcp hostname");
+                                          else t.dhcpParameterList = w_.integerList(dv, dk.at, "dhcp parameter_list");
+                                        });
+                      else if (k.value == "lldp_med")
+                        w_.forEachEntry(d, k.at, "test device lldp_med", {"capabilities", "voice_vlan"},
+                                        [&](const Text& lk, const Node& lv) {
+                                          if (lk.value == "capabilities")
+                                            t.lldpMedCapabilities = w_.textList(lv, lk.at, "lldp_med capabilities");
+                                          else t.lldpMedVoiceVlan = w_.integer(lv, lk.at, "lldp_med voice_vlan");
+                                        });
+                      else if (k.value == "cdp")
+                        w_.forEachEntry(d, k.at, "test device cdp", {"platform", "capabilities"},
+                                        [&](const Text& ck, const Node& cv) {
+                                          if (ck.value == "capabilities")
+                                            t.cdpCapabilities = w_.textList(cv, ck.at, "cdp capabilities");
+                                          else t.cdpPlatform = w_.text(cv, ck.at, "cdp platform");
+                                        });
+                      else if (k.value == "sip")
+                        w_.forEachEntry(d, k.at, "test device sip", {"user_agent"}, [&](const Text& sk, const Node& sv) {
+                          t.sipUserAgent = w_.text(sv, sk.at, "sip user_agent");
+                        });
+                      else
+                        w_.forEachEntry(d, k.at, "test device mdns", {"services"}, [&](const Text& mk, const Node& mv) {
+                          t.mdnsServices = w_.textList(mv, mk.at, "mdns services");
+                        });
+                    });
   }
 
   void testFlow(TestDecl& t, const Node& v, const SourceLocation& at) {

@@ -43,7 +43,7 @@ class PolicyBuilder {
   // build_sections.cc
   void buildHeader();
   void buildZones();
-  void buildZoneFrames(const ZoneDecl& z, tables::Zone& zone);  // link_local, ethertypes
+  void buildZoneFrames(const ZoneDecl& z, tables::Zone& zone);                             // link_local, ethertypes
   std::optional<tables::DeviceClass::Dhcpv6VendorClass> dhcpv6VendorClass(const Text& t);  // "311:MSFT 5.0"; error if not
   void buildDestinations();
   void buildFingerprints();  // before buildClasses: classes name its categories
@@ -87,8 +87,8 @@ class PolicyBuilder {
   std::map<std::string, SourceLocation> classZoneAt_;
   std::map<std::string, SourceLocation> classEvidenceAt_;
   std::map<std::string, std::vector<tables::Signal>> classSignals_;  // the kinds each class has match rules for
-  std::set<std::string> fingerprintCategories_;  // of the policy's fingerprint data
-  bool fingerprintDataFailed_ = false;           // a fingerprint file was missing or bad (already an error)
+  std::set<std::string> fingerprintCategories_;                      // of the policy's fingerprint data
+  bool fingerprintDataFailed_ = false;  // a fingerprint file was missing or bad (already an error)
   std::map<std::string, bool> classEnabled_;
   std::map<std::string, SourceLocation> sinkAt_;
   std::map<std::string, SourceLocation> invariantAt_;

@@ -63,10 +63,14 @@ void PolicyBuilder::checkInvariants() {
           } else {
             continue;
           }
-          std::string target = inv.toZone != kNoZone ? out_.zoneName(inv.toZone) : decl.to.empty() ? "" : decl.to.front().value;
-          diags_.error(rf.targetAt[i - rf.firstRule], "invariant-violation",
-                       "flow '" + rule.name + "' lets zone '" + out_.zoneName(rule.from) + "' reach " + reached +
-                           ", but invariant '" + inv.name + "' says " + out_.zoneName(inv.from) + " never reaches " + target)
+          std::string target = inv.toZone != kNoZone ? out_.zoneName(inv.toZone)
+                               : decl.to.empty()     ? ""
+                                                     : decl.to.front().value;
+          diags_
+              .error(rf.targetAt[i - rf.firstRule], "invariant-violation",
+                     "flow '" + rule.name + "' lets zone '" + out_.zoneName(rule.from) + "' reach " + reached +
+                         ", but invariant '" + inv.name + "' says " + out_.zoneName(inv.from) + " never reaches " +
+                         target)
               .notes.push_back(declared);
           break;  // one report per flow and invariant
         }
@@ -78,9 +82,10 @@ void PolicyBuilder::checkInvariants() {
       std::string zone = out_.zoneName(inv.zone);
       for (const DeviceClass& c : out_.classes) {
         if (c.zone == inv.zone && !allowed(c.name)) {
-          diags_.error(classZoneAt_[c.name], "invariant-violation",
-                       "class '" + c.name + "' lands in zone '" + zone + "', but invariant '" + inv.name +
-                           "' admits only the classes listed there")
+          diags_
+              .error(classZoneAt_[c.name], "invariant-violation",
+                     "class '" + c.name + "' lands in zone '" + zone + "', but invariant '" + inv.name +
+                         "' admits only the classes listed there")
               .notes.push_back(declared);
         }
       }
@@ -88,10 +93,11 @@ void PolicyBuilder::checkInvariants() {
         const Pin& pin = out_.pins[i];
         if (pin.zone == inv.zone && !allowed(pin.deviceClass)) {
           const PinDecl& pd = *pinDecls_[i];
-          diags_.error(pd.zone ? pd.zone->at : pd.at, "invariant-violation",
-                       "the pin puts " + pin.mac.toString() + " in zone '" + zone + "'" +
-                           (pin.deviceClass.empty() ? " without a class" : " as class '" + pin.deviceClass + "'") +
-                           ", but invariant '" + inv.name + "' admits only its listed classes")
+          diags_
+              .error(pd.zone ? pd.zone->at : pd.at, "invariant-violation",
+                     "the pin puts " + pin.mac.toString() + " in zone '" + zone + "'" +
+                         (pin.deviceClass.empty() ? " without a class" : " as class '" + pin.deviceClass + "'") +
+                         ", but invariant '" + inv.name + "' admits only its listed classes")
               .notes.push_back(declared);
         }
       }
@@ -99,9 +105,10 @@ void PolicyBuilder::checkInvariants() {
         const Port& port = out_.ports[i];
         const PortDecl& pd = *portDecls_[i];
         if (port.role == PortRole::kAccess && port.defaultZone == inv.zone && pd.defaultZone) {
-          diags_.error(pd.defaultZone->at, "invariant-violation",
-                       "unknown devices on port " + port.interface + " would land in zone '" + zone + "', but invariant '" +
-                           inv.name + "' admits only its listed classes")
+          diags_
+              .error(pd.defaultZone->at, "invariant-violation",
+                     "unknown devices on port " + port.interface + " would land in zone '" + zone + "', but invariant '" +
+                         inv.name + "' admits only its listed classes")
               .notes.push_back(declared);
           break;  // one report per port entry is enough
         }
@@ -126,10 +133,11 @@ void PolicyBuilder::checkShadowedFlows() {
       }
       if (!allCovered || earlier.firstRule == earlier.endRule) continue;
       bool sameAction = out_.flows[earlier.firstRule].action == out_.flows[later.firstRule].action;
-      diags_.warning(later.decl->name.at, "shadowed-rule",
-                     "flow '" + later.decl->name.value + "' never takes effect: flow '" + earlier.decl->name.value +
-                         "' comes first and matches everything it matches" +
-                         (sameAction ? " (with the same action)" : " (with the opposite action)"))
+      diags_
+          .warning(later.decl->name.at, "shadowed-rule",
+                   "flow '" + later.decl->name.value + "' never takes effect: flow '" + earlier.decl->name.value +
+                       "' comes first and matches everything it matches" +
+                       (sameAction ? " (with the same action)" : " (with the opposite action)"))
           .notes.push_back({earlier.decl->name.at, "the earlier flow is here"});
       break;
     }
@@ -137,8 +145,8 @@ void PolicyBuilder::checkShadowedFlows() {
 }
 
 void PolicyBuilder::checkClassesCanMatch() {
-  bool hasAccessPorts = std::any_of(out_.ports.begin(), out_.ports.end(),
-                                    [](const Port& p) { return p.role == PortRole::kAccess; });
+  bool hasAccessPorts =
+      std::any_of(out_.ports.begin(), out_.ports.end(), [](const Port& p) { return p.role == PortRole::kAccess; });
   for (const DeviceClass& c : out_.classes) {
     // A base without ports is a template; its sites bring the inventory.
     if (c.inventory && out_.inventory.empty() && !out_.ports.empty()) {
@@ -150,9 +158,9 @@ void PolicyBuilder::checkClassesCanMatch() {
         return p.role == PortRole::kAccess && std::find(p.zones.begin(), p.zones.end(), c.zone) != p.zones.end();
       });
       if (!carried) {
-        diags_.warning(classZoneAt_[c.name], "class-unreachable",
-                       "class '" + c.name + "' lands in zone '" + out_.zoneName(c.zone) +
-                           "', but no access port carries that zone");
+        diags_.warning(
+            classZoneAt_[c.name], "class-unreachable",
+            "class '" + c.name + "' lands in zone '" + out_.zoneName(c.zone) + "', but no access port carries that zone");
       }
     }
   }
@@ -169,8 +177,8 @@ void PolicyBuilder::checkEvidenceBeforeAddress(const DeviceClass& c) {
   // so no DHCP server answers and the device never gets an address. A base
   // without ports is checked against its quarantine zone: its sites inherit it.
   ZoneId waiting = kNoZone;
-  const bool hasAccessPorts = std::any_of(out_.ports.begin(), out_.ports.end(),
-                                          [](const Port& p) { return p.role == PortRole::kAccess; });
+  const bool hasAccessPorts =
+      std::any_of(out_.ports.begin(), out_.ports.end(), [](const Port& p) { return p.role == PortRole::kAccess; });
   for (const Port& p : out_.ports) {
     if (p.role != PortRole::kAccess || p.defaultZone == kNoZone || !out_.zones[p.defaultZone].quarantine) continue;
     if (std::find(p.zones.begin(), p.zones.end(), c.zone) != p.zones.end()) waiting = p.defaultZone;
@@ -204,14 +212,16 @@ void PolicyBuilder::checkEvidenceBeforeAddress(const DeviceClass& c) {
   if (why.empty() && c.evidenceRequired > static_cast<int>(before.size())) {
     byCount = true;
     why = "it needs " + std::to_string(c.evidenceRequired) + " pieces of evidence and only " +
-          std::to_string(before.size()) + " of its match rules (" + list(before) + ") can fire before the device has an address";
+          std::to_string(before.size()) + " of its match rules (" + list(before) +
+          ") can fire before the device has an address";
   }
   if (why.empty()) return;
   Diagnostic& d = diags_.warning(classAt_[c.name], "evidence-needs-address",
                                  "class '" + c.name + "' is never reached by a device waiting in quarantine zone '" +
                                      out_.zoneName(waiting) + "': " + why + "; " + list(after) +
                                      " needs an IP address, which a device there never gets");
-  if (byCount && classEvidenceAt_.count(c.name)) d.notes.push_back({classEvidenceAt_[c.name], "the evidence count is set here"});
+  if (byCount && classEvidenceAt_.count(c.name))
+    d.notes.push_back({classEvidenceAt_[c.name], "the evidence count is set here"});
 }
 
 void PolicyBuilder::prependInvariantRules() {

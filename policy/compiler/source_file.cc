@@ -18,7 +18,10 @@ size_t findNonText(const std::string& s) {
   while (i < s.size()) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c == 0) return i;
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     size_t extra = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
     if (extra == 0 || c == 0xc0 || c == 0xc1 || c > 0xf4 || i + extra >= s.size()) return i;
     for (size_t k = 1; k <= extra; ++k) {
@@ -32,7 +35,12 @@ size_t findNonText(const std::string& s) {
 SourceLocation locationOf(const std::string& text, size_t offset, const std::string& display) {
   int line = 1, column = 1;
   for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') { ++line; column = 1; } else { ++column; }
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
   }
   return {display, line, column};
 }
@@ -64,7 +72,10 @@ std::optional<SourceLocation> findExcessiveNesting(const std::string& text, cons
         continue;
       }
       if (c == '#' && (k == pos || text[k - 1] == ' ')) break;
-      if (c == '"' || c == '\'') { quote = c; continue; }
+      if (c == '"' || c == '\'') {
+        quote = c;
+        continue;
+      }
       if (c == '-' && k + 1 < end && text[k + 1] == ' ' && (k == i || text[k - 1] == ' ')) ++dashes;
       if (c == '[' || c == '{') ++flowDepth;
       if (c == ']' || c == '}') flowDepth = flowDepth > 0 ? flowDepth - 1 : 0;
@@ -128,8 +139,7 @@ static std::optional<std::string> readTextFromDisk(const std::string& path, cons
                                                    Diagnostics& diags);
 static bool checkText(const std::string& text, const std::string& display, Diagnostics& diags);
 
-std::optional<std::string> readTextFile(const std::string& path, const std::string& display,
-                                        Diagnostics& diags) {
+std::optional<std::string> readTextFile(const std::string& path, const std::string& display, Diagnostics& diags) {
   std::optional<std::string> text;
   if (tReplaying) {
     const SourceText* s = replayed(path);
@@ -169,8 +179,9 @@ static std::optional<std::string> readTextFromDisk(const std::string& path, cons
                                                    Diagnostics& diags) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
-    diags.error({display, 0, 0}, "file-unreadable",
-                std::filesystem::exists(path, ec) ? "'" + path + "' is not a regular file" : "'" + path + "' does not exist");
+    diags.error(
+        {display, 0, 0}, "file-unreadable",
+        std::filesystem::exists(path, ec) ? "'" + path + "' is not a regular file" : "'" + path + "' does not exist");
     return std::nullopt;
   }
   errno = 0;

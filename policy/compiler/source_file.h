@@ -62,12 +62,10 @@ std::string sourceMissingText(const std::string& path);
 std::string sourceIdentity(const std::string& path);
 
 // Reads a whole text file. On failure reports at `display` and returns nullopt.
-std::optional<std::string> readTextFile(const std::string& path, const std::string& display,
-                                        Diagnostics& diags);
+std::optional<std::string> readTextFile(const std::string& path, const std::string& display, Diagnostics& diags);
 
 // Parses YAML text that passed readTextFile. Syntax errors become
 // error[yaml-syntax] at the position yaml-cpp names.
-std::optional<YAML::Node> parseYaml(const std::string& text, const std::string& display,
-                                    Diagnostics& diags);
+std::optional<YAML::Node> parseYaml(const std::string& text, const std::string& display, Diagnostics& diags);
 
 }  // namespace portvakt::policy

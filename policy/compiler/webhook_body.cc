@@ -41,7 +41,8 @@ constexpr FieldName kFields[] = {
 // Evidence keys as control/alerts keeps them: [a-z0-9_], 1-32 characters.
 bool validEvidenceKey(std::string_view k) {
   if (k.empty() || k.size() > 32) return false;
-  return std::all_of(k.begin(), k.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+  return std::all_of(k.begin(), k.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 std::string_view trim(std::string_view s) {
@@ -89,12 +90,8 @@ class BodyCompiler {
   BodyValue value(const BodyDecl& d) {
     BodyValue v;
     switch (d.kind) {
-      case BodyDecl::Kind::kNull:
-        v.kind = BodyValue::Kind::kNull;
-        break;
-      case BodyDecl::Kind::kScalar:
-        v = scalar(d);
-        break;
+      case BodyDecl::Kind::kNull: v.kind = BodyValue::Kind::kNull; break;
+      case BodyDecl::Kind::kScalar: v = scalar(d); break;
       case BodyDecl::Kind::kList:
         v.kind = BodyValue::Kind::kArray;
         for (const BodyDecl& item : d.items) v.items.push_back(value(item));
@@ -181,9 +178,10 @@ class BodyCompiler {
       auto it = std::find(std::begin(kNames), std::end(kNames), k.value);
       if (it == std::end(kNames)) {
         std::string hint = closestMatch(k.value, {"info", "warning", "critical"});
-        diags_.error(k.at, "unknown-key",
-                     "unknown severity '" + k.value + "' in 'by_severity'" +
-                         (hint.empty() ? std::string("; expected info, warning and critical") : "; did you mean '" + hint + "'?"));
+        diags_.error(
+            k.at, "unknown-key",
+            "unknown severity '" + k.value + "' in 'by_severity'" +
+                (hint.empty() ? std::string("; expected info, warning and critical") : "; did you mean '" + hint + "'?"));
         continue;
       }
       size_t slot = static_cast<size_t>(it - std::begin(kNames));

@@ -172,8 +172,7 @@ std::optional<Text> YamlWalker::freeText(const YAML::Node& node, const SourceLoc
   return Text{node.Scalar(), at(node, where)};
 }
 
-std::optional<At<long>> YamlWalker::integer(const YAML::Node& node, const SourceLocation& where,
-                                            std::string_view what) {
+std::optional<At<long>> YamlWalker::integer(const YAML::Node& node, const SourceLocation& where, std::string_view what) {
   auto t = text(node, where, what);
   if (!t) return std::nullopt;
   long value = 0;
@@ -186,8 +185,7 @@ std::optional<At<long>> YamlWalker::integer(const YAML::Node& node, const Source
   return At<long>{value, t->at};
 }
 
-std::optional<At<bool>> YamlWalker::boolean(const YAML::Node& node, const SourceLocation& where,
-                                            std::string_view what) {
+std::optional<At<bool>> YamlWalker::boolean(const YAML::Node& node, const SourceLocation& where, std::string_view what) {
   auto t = text(node, where, what);
   if (!t) return std::nullopt;
   if (t->value == "true" || t->value == "yes") return At<bool>{true, t->at};

@@ -63,8 +63,7 @@ class YamlWalker {
                                                        std::string_view what);
 
  private:
-  void typeError(const YAML::Node& node, const SourceLocation& where, std::string_view what,
-                 std::string_view expected);
+  void typeError(const YAML::Node& node, const SourceLocation& where, std::string_view what, std::string_view expected);
   // Whether a scalar's value reaches beyond the line it starts on.
   bool spansLines(const YAML::Node& scalar) const;
 

@@ -42,8 +42,8 @@ bool parseHexBytes(std::string_view text, uint8_t* out, size_t count, size_t gro
 
 std::optional<MacAddress> MacAddress::parse(std::string_view text) {
   MacAddress mac;
-  if (text.size() == 17 && (parseHexBytes(text, mac.bytes.data(), 6, 2, ':') ||
-                            parseHexBytes(text, mac.bytes.data(), 6, 2, '-'))) {
+  if (text.size() == 17 &&
+      (parseHexBytes(text, mac.bytes.data(), 6, 2, ':') || parseHexBytes(text, mac.bytes.data(), 6, 2, '-'))) {
     return mac;
   }
   if (text.size() == 14 && parseHexBytes(text, mac.bytes.data(), 6, 4, '.')) return mac;
@@ -52,8 +52,8 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
 
 std::string MacAddress::toString() const {
   char buf[18];
-  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2],
-                bytes[3], bytes[4], bytes[5]);
+  std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4],
+                bytes[5]);
   return buf;
 }
 

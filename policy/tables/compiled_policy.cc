@@ -141,9 +141,7 @@ std::optional<TrustedRole> trustedRoleFromName(std::string_view name) {
   return std::nullopt;
 }
 
-bool Zone::allowsEtherType(uint16_t type) const {
-  return std::binary_search(etherTypes.begin(), etherTypes.end(), type);
-}
+bool Zone::allowsEtherType(uint16_t type) const { return std::binary_search(etherTypes.begin(), etherTypes.end(), type); }
 
 const char* toString(RandomizedMacs r) { return r == RandomizedMacs::kClassify ? "classify" : "quarantine"; }
 
@@ -212,7 +210,10 @@ std::string quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') { out += "\\n"; continue; }
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
     out += c;
   }
   return out + "\"";
@@ -311,14 +312,17 @@ std::string CompiledPolicy::dumpCanonical() const {
     o << "zone " << z.name << " vlan=" << z.vlan << " quarantine=" << (z.quarantine ? "yes" : "no")
       << " isolated=" << (z.isolated ? "yes" : "no") << " prefixes=" << joined(z.prefixes, prefixText)
       << " purpose=" << quoted(z.purpose);
-    if (!z.gateways.empty()) o << " gateways=" << joined(z.gateways, prefixText);  // only when set: older hashes stay
+    if (!z.gateways.empty()) o << " gateways=" << joined(z.gateways, prefixText);      // only when set: older hashes stay
     if (z.priority != ZonePriority::kNone) o << " priority=" << toString(z.priority);  // likewise
-    if (z.linkLocal != kDefaultLinkLocal) {  // likewise
+    if (z.linkLocal != kDefaultLinkLocal) {                                            // likewise
       std::vector<LinkLocalService> services;
       for (int i = 0; i < kLinkLocalServiceCount; ++i) {
-        if (z.linkLocal & linkLocalBit(static_cast<LinkLocalService>(i))) services.push_back(static_cast<LinkLocalService>(i));
+        if (z.linkLocal & linkLocalBit(static_cast<LinkLocalService>(i)))
+          services.push_back(static_cast<LinkLocalService>(i));
       }
-      o << " link_local=" << (services.empty() ? std::string("none") : joined(services, [](LinkLocalService s) { return std::string(toString(s)); }));
+      o << " link_local="
+        << (services.empty() ? std::string("none")
+                             : joined(services, [](LinkLocalService s) { return std::string(toString(s)); }));
     }
     if (!z.etherTypes.empty() || z.llcFrames) {
       std::vector<std::string> types;
@@ -334,8 +338,8 @@ std::string CompiledPolicy::dumpCanonical() const {
   }
   for (const Port& p : ports) {
     o << "port " << p.interface << " group=" << p.group << " role=" << toString(p.role)
-      << " zones=" << joined(p.zones, zone) << " default=" << zone(p.defaultZone)
-      << " mode=" << toString(p.mode) << (p.optional ? " optional=yes" : "");
+      << " zones=" << joined(p.zones, zone) << " default=" << zone(p.defaultZone) << " mode=" << toString(p.mode)
+      << (p.optional ? " optional=yes" : "");
     if (p.trust != 0) {  // only when set: older hashes stay
       std::vector<TrustedRole> roles;
       for (int i = 0; i < kTrustedRoleCount; ++i) {
@@ -364,10 +368,12 @@ std::string CompiledPolicy::dumpCanonical() const {
       o << "  match dhcp.parameter_list " << joined(list, [](uint8_t v) { return std::to_string(v); }) << "\n";
     }
     if (!c.dhcpHostname.empty()) o << "  match dhcp.hostname " << quotedList(c.dhcpHostname) << "\n";
-    if (!c.lldpMedCapabilities.empty()) o << "  match lldp_med.capabilities " << quotedList(c.lldpMedCapabilities) << "\n";
+    if (!c.lldpMedCapabilities.empty())
+      o << "  match lldp_med.capabilities " << quotedList(c.lldpMedCapabilities) << "\n";
     if (c.lldpMedVoiceVlan) o << "  match lldp_med.voice_vlan " << *c.lldpMedVoiceVlan << "\n";
     if (!c.lldpMedApplications.empty()) {
-      o << "  match lldp_med.applications " << joined(c.lldpMedApplications, [](uint8_t v) { return std::to_string(v); }) << "\n";
+      o << "  match lldp_med.applications " << joined(c.lldpMedApplications, [](uint8_t v) { return std::to_string(v); })
+        << "\n";
     }
     if (!c.cdpPlatform.empty()) o << "  match cdp.platform " << quotedList(c.cdpPlatform) << "\n";
     if (!c.sipUserAgent.empty()) o << "  match sip.user_agent " << quotedList(c.sipUserAgent) << "\n";
@@ -408,9 +414,13 @@ std::string CompiledPolicy::dumpCanonical() const {
   }
   o << "flow default deny\n";
   if (dot1x.enabled()) {  // only when set: older hashes stay
-    o << "dot1x radius=" << joined(dot1x.radiusServers, [](const Dot1xSettings::Server& s) {
-      return (s.address.find(':') != std::string::npos ? "[" + s.address + "]" : s.address) + ":" + std::to_string(s.port);
-    }) << " nas_identifier=" << quoted(dot1x.nasIdentifier) << " unreachable_zone=" << zone(dot1x.unreachableZone)
+    o << "dot1x radius="
+      << joined(dot1x.radiusServers,
+                [](const Dot1xSettings::Server& s) {
+                  return (s.address.find(':') != std::string::npos ? "[" + s.address + "]" : s.address) + ":" +
+                         std::to_string(s.port);
+                })
+      << " nas_identifier=" << quoted(dot1x.nasIdentifier) << " unreachable_zone=" << zone(dot1x.unreachableZone)
       << " fingerprint_mismatch=" << (dot1x.quarantineFingerprintMismatch ? "quarantine" : "alert") << "\n";
   }
   for (const Invariant& inv : invariants) {
@@ -418,7 +428,8 @@ std::string CompiledPolicy::dumpCanonical() const {
       o << "invariant " << inv.name << " never from=" << zone(inv.from) << " to_zone=" << zone(inv.toZone)
         << " to=" << joined(inv.toPrefixes, prefixText) << "\n";
     } else {
-      o << "invariant " << inv.name << " only zone=" << zone(inv.zone) << " classes=" << joined(inv.classes, [](const std::string& s) { return s; }) << "\n";
+      o << "invariant " << inv.name << " only zone=" << zone(inv.zone)
+        << " classes=" << joined(inv.classes, [](const std::string& s) { return s; }) << "\n";
     }
   }
   for (const Sink& s : sinks) {
@@ -430,7 +441,8 @@ std::string CompiledPolicy::dumpCanonical() const {
     o << "\n";
   }
   for (const AlertRoute& a : alerts) {
-    o << "alert " << toString(a.event) << " severity=" << toString(a.severity) << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";
+    o << "alert " << toString(a.event) << " severity=" << toString(a.severity)
+      << " sinks=" << joined(a.sinks, [](const std::string& s) { return s; }) << "\n";
   }
   static const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   for (const MaintenanceWindow& w : maintenance) {
@@ -463,12 +475,14 @@ std::string CompiledPolicy::dumpCanonical() const {
         << " cdp=" << quoted(t.cdpPlatform) << " sip=" << quoted(t.sipUserAgent)
         << " mdns=" << quotedList(t.mdnsServices);
       // Only when set, so tests without DHCPv6 keep their hash.
-      if (t.dhcpv6VendorClass) o << " dhcpv6_vendor_class=" << t.dhcpv6VendorClass->enterprise << ":" << quoted(t.dhcpv6VendorClass->pattern);
+      if (t.dhcpv6VendorClass)
+        o << " dhcpv6_vendor_class=" << t.dhcpv6VendorClass->enterprise << ":" << quoted(t.dhcpv6VendorClass->pattern);
       if (!t.dhcpv6OptionRequest.empty()) {
         o << " dhcpv6_option_request=" << joined(t.dhcpv6OptionRequest, [](uint16_t v) { return std::to_string(v); });
       }
       if (!t.cdpCapabilities.empty()) o << " cdp_capabilities=" << quotedList(t.cdpCapabilities);
-      o << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass) << " expect_zone=" << zone(t.expectZone) << "\n";
+      o << " expect_class=" << (t.expectClass.empty() ? "-" : t.expectClass) << " expect_zone=" << zone(t.expectZone)
+        << "\n";
     } else {
       o << "test " << quoted(t.name) << " flow from=" << zone(t.from) << " to_zone=" << zone(t.toZone)
         << " to=" << (t.toAddress ? t.toAddress->toString() : "-") << " proto=" << toString(t.protocol)

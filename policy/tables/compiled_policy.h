@@ -53,7 +53,9 @@ enum class LinkLocalService : uint8_t {
 };
 inline constexpr int kLinkLocalServiceCount = 7;
 using LinkLocalSet = uint8_t;  // bit (1 << service)
-inline constexpr LinkLocalSet linkLocalBit(LinkLocalService s) { return static_cast<LinkLocalSet>(1u << static_cast<unsigned>(s)); }
+inline constexpr LinkLocalSet linkLocalBit(LinkLocalService s) {
+  return static_cast<LinkLocalSet>(1u << static_cast<unsigned>(s));
+}
 inline constexpr LinkLocalSet kAllLinkLocal = (1u << kLinkLocalServiceCount) - 1;
 // A zone without `link_local` gets all of them.
 inline constexpr LinkLocalSet kDefaultLinkLocal = kAllLinkLocal;
@@ -90,8 +92,8 @@ struct Zone {
   std::string name;
   uint16_t vlan = 0;
   std::string purpose;
-  bool quarantine = false;  // reaches nothing, nothing reaches it
-  bool isolated = false;    // no traffic between two devices of this zone
+  bool quarantine = false;       // reaches nothing, nothing reaches it
+  bool isolated = false;         // no traffic between two devices of this zone
   std::vector<Prefix> prefixes;  // the zone's own subnets (may be empty)
   // Addresses only the zone's router may claim: ARP, or an IPv6 neighbour
   // advertisement, from an access port that claims one is dropped as ARP/ND
@@ -121,7 +123,7 @@ struct Port {
   std::string interface;  // one concrete interface, ranges are expanded
   std::string group;      // the policy's port entry it came from
   PortRole role = PortRole::kAccess;
-  std::vector<ZoneId> zones;  // zones the port may carry, sorted
+  std::vector<ZoneId> zones;     // zones the port may carry, sorted
   ZoneId defaultZone = kNoZone;  // access: where unknown devices land; uplink: its zone
   Mode mode = Mode::kEnforce;
   // Missing at start: a warning and the port stays down, not an error (a
@@ -170,9 +172,10 @@ struct CdpCapabilityName {
   uint32_t bit;
 };
 inline constexpr CdpCapabilityName kCdpCapabilityNames[] = {
-    {"router", 0x01}, {"trans-bridge", 0x02}, {"source-route-bridge", 0x04}, {"switch", 0x08},
-    {"host", 0x10},   {"igmp", 0x20},         {"repeater", 0x40},            {"phone", 0x80},
-    {"remote-managed", 0x100}, {"cvta", 0x200}, {"mac-relay", 0x400},
+    {"router", 0x01},   {"trans-bridge", 0x02}, {"source-route-bridge", 0x04},
+    {"switch", 0x08},   {"host", 0x10},         {"igmp", 0x20},
+    {"repeater", 0x40}, {"phone", 0x80},        {"remote-managed", 0x100},
+    {"cvta", 0x200},    {"mac-relay", 0x400},
 };
 std::optional<uint32_t> cdpCapabilityBit(std::string_view name);
 std::string cdpCapabilitiesToString(uint32_t bits);  // "switch,igmp"; "-" for none
@@ -188,16 +191,16 @@ struct DeviceClass {
   int priority = 0;  // higher wins when several classes match
   // Each matcher is an OR of patterns; a matcher that fires is one signal.
   bool inventory = false;
-  bool dot1x = false;  // match: {dot1x: true}
-  std::vector<std::string> dhcpVendorClass;         // glob patterns (* and ?)
+  bool dot1x = false;                                    // match: {dot1x: true}
+  std::vector<std::string> dhcpVendorClass;              // glob patterns (* and ?)
   std::vector<std::vector<uint8_t>> dhcpParameterLists;  // option 55, exact order
-  std::vector<std::string> dhcpHostname;            // glob patterns
-  std::vector<std::string> lldpMedCapabilities;     // e.g. "telephone"; all must be present
-  std::optional<uint16_t> lldpMedVoiceVlan;         // network policy: voice app on this VLAN
-  std::vector<uint8_t> lldpMedApplications;         // network-policy application types (1 voice .. 8); all must be announced
-  std::vector<std::string> cdpPlatform;             // glob patterns
-  std::vector<std::string> sipUserAgent;            // glob patterns
-  std::vector<std::string> mdnsServices;            // e.g. "_airplay._tcp"
+  std::vector<std::string> dhcpHostname;                 // glob patterns
+  std::vector<std::string> lldpMedCapabilities;          // e.g. "telephone"; all must be present
+  std::optional<uint16_t> lldpMedVoiceVlan;              // network policy: voice app on this VLAN
+  std::vector<uint8_t> lldpMedApplications;  // network-policy application types (1 voice .. 8); all must be announced
+  std::vector<std::string> cdpPlatform;      // glob patterns
+  std::vector<std::string> sipUserAgent;     // glob patterns
+  std::vector<std::string> mdnsServices;     // e.g. "_airplay._tcp"
   std::vector<uint32_t> ouis;
   // DHCPv6 (RFC 8415) client messages: vendor class (option 16) as an
   // enterprise number and a case-sensitive glob over its first data item,
@@ -214,9 +217,9 @@ struct DeviceClass {
   // the device's option-55 list is listed under one of them. A list the data
   // knows under none of them contradicts the class: it does not match.
   std::vector<std::string> dhcpFingerprints;
-  int configuredSignals = 0;  // how many matchers are set
-  int evidenceRequired = 0;   // how many must fire (1..configuredSignals)
-  std::vector<Signal> required;  // these must be among the fired ones
+  int configuredSignals = 0;                       // how many matchers are set
+  int evidenceRequired = 0;                        // how many must fire (1..configuredSignals)
+  std::vector<Signal> required;                    // these must be among the fired ones
   std::vector<std::vector<Signal>> requiredAnyOf;  // of each group, at least one must be among the fired ones
 };
 
@@ -317,10 +320,10 @@ struct Sink {
   enum class Kind : uint8_t { kSyslog, kJsonLines, kWebhook, kFile };
   std::string name;
   Kind kind = Kind::kSyslog;
-  std::string target;  // host:port, file path or URL
-  std::string transport;  // syslog: udp|tcp
+  std::string target;                       // host:port, file path or URL
+  std::string transport;                    // syslog: udp|tcp
   SinkFormat format = SinkFormat::kNative;  // syslog and file: native or CEF
-  std::optional<BodyValue> body;  // webhook: the JSON body the policy shapes; none: the ECS document
+  std::optional<BodyValue> body;            // webhook: the JSON body the policy shapes; none: the ECS document
 };
 const char* toString(Sink::Kind k);
 // "rfc5424", "ecs" or "cef": what the sink actually writes.
@@ -334,7 +337,7 @@ struct AlertRoute {
 
 struct MaintenanceWindow {
   std::string name;
-  uint8_t weekdays = 0;  // bit 0 = Monday ... bit 6 = Sunday
+  uint8_t weekdays = 0;      // bit 0 = Monday ... bit 6 = Sunday
   uint16_t startMinute = 0;  // minutes after local midnight
   uint16_t endMinute = 0;    // may be < start: the window crosses midnight
   std::string timezone;
@@ -436,15 +439,15 @@ struct CompiledPolicy {
   MacMobility macMobility;
   std::vector<Zone> zones;
   std::vector<Port> ports;
-  std::vector<DeviceClass> classes;  // sorted by priority (high first), then name
+  std::vector<DeviceClass> classes;        // sorted by priority (high first), then name
   std::vector<InventoryDevice> inventory;  // sorted by MAC
-  std::vector<FlowRule> flows;  // evaluation order: first match wins, then default deny
+  std::vector<FlowRule> flows;             // evaluation order: first match wins, then default deny
   std::vector<Invariant> invariants;
   std::vector<Sink> sinks;
   std::vector<AlertRoute> alerts;
   std::vector<MaintenanceWindow> maintenance;
   std::vector<ManagementRole> managementRoles;  // sorted by attribute, then value
-  std::vector<Pin> pins;  // sorted by MAC
+  std::vector<Pin> pins;                        // sorted by MAC
   std::vector<ExpectedOutcome> tests;
   Retention retention;
   // The DHCP fingerprint data the policy names (`fingerprints`), sorted by

@@ -147,14 +147,15 @@ Expected<std::vector<FingerbankOs>, FingerbankError> parseFingerbank(std::string
                                 ? parseNumber(item, r.low) && ((r.high = r.low), true)
                                 : parseNumber(item.substr(0, dash), r.low) && parseNumber(item.substr(dash + 1), r.high);
             if (!ok || r.high < r.low)
-              return fail(at, "members must be ids or ranges like 100-199, not '" + std::string(item.substr(0, 40)) + "'");
+              return fail(at,
+                          "members must be ids or ranges like 100-199, not '" + std::string(item.substr(0, 40)) + "'");
             c.members.push_back(r);
             pos = comma + 1;
           }
         }
       } else {
-        return fail(lineNo, "unknown key '" + std::string(key.substr(0, 40)) +
-                                "' in a class (expected description, members)");
+        return fail(lineNo,
+                    "unknown key '" + std::string(key.substr(0, 40)) + "' in a class (expected description, members)");
       }
       continue;
     }

@@ -141,7 +141,8 @@ TEST(PolicyBundle, AValueSpanningLinesIsNotQuoted) {
   std::string indented;
   std::istringstream in(secret);
   for (std::string line; std::getline(in, line);) indented += "  " + line.substr(0, line.size() - 3) + "\n";
-  for (const std::string& value : {"\n" + indented, std::string(" |\n") + indented, " \"" + secret.substr(0, 40) + "\\n" + secret.substr(70, 40) + "\"\n"}) {
+  for (const std::string& value : {"\n" + indented, std::string(" |\n") + indented,
+                                   " \"" + secret.substr(0, 40) + "\\n" + secret.substr(70, 40) + "\"\n"}) {
     std::vector<SourceText> files{{"site.yaml", "portvakt: 1\nname: s\nmode:" + value}};
     CompileResult r = compilePolicySources("site.yaml", files);
     ASSERT_FALSE(r.ok());

@@ -15,7 +15,8 @@ TEST(PolicyDuration, UnitsAndTheInt64Limit) {
   EXPECT_EQ(parseDurationNs("106751d"), int64_t{106751} * 86400 * 1'000'000'000);  // the largest whole day
   EXPECT_EQ(parseDurationNs("106752d"), std::nullopt);
   EXPECT_EQ(parseDurationNs("10000000d"), std::nullopt);
-  for (const char* bad : {"", "d", "5", "-3d", "1.5d", "5 m", "5w", "m5"}) EXPECT_EQ(parseDurationNs(bad), std::nullopt) << bad;
+  for (const char* bad : {"", "d", "5", "-3d", "1.5d", "5 m", "5w", "m5"})
+    EXPECT_EQ(parseDurationNs(bad), std::nullopt) << bad;
 }
 
 }  // namespace

@@ -82,8 +82,8 @@ TEST(EvidenceKeys, FingerprintDataCdpCapabilitiesAndRequireGroupsCompile) {
   ASSERT_TRUE(r.ok()) << r.diagnostics.format();
   const tables::CompiledPolicy& p = *r.policy;
   ASSERT_EQ(p.dhcpFingerprints.size(), 3u);
-  const tables::DhcpFingerprint* hp = p.findDhcpFingerprint(
-      std::vector<uint8_t>{1, 3, 44, 6, 7, 12, 15, 22, 54, 58, 59, 69, 18, 144}.data(), 14);
+  const tables::DhcpFingerprint* hp =
+      p.findDhcpFingerprint(std::vector<uint8_t>{1, 3, 44, 6, 7, 12, 15, 22, 54, 58, 59, 69, 18, 144}.data(), 14);
   ASSERT_NE(hp, nullptr);
   EXPECT_EQ(hp->description, "HP Printer");
   EXPECT_EQ(hp->categories, std::vector<std::string>{"Printers"});
@@ -103,8 +103,8 @@ TEST(EvidenceKeys, FingerprintDataCdpCapabilitiesAndRequireGroupsCompile) {
   EXPECT_NE(dump.find("  match dhcp.fingerprint \"printers\"\n"), std::string::npos) << dump;
   EXPECT_NE(dump.find("fingerprints \"fp.conf\" lists=3 sha256="), std::string::npos) << dump;
   // The data file travels in the bundle: the daemon compiles it without the disk.
-  EXPECT_TRUE(std::any_of(r.sources.begin(), r.sources.end(),
-                          [](const SourceText& s) { return s.path.ends_with("fp.conf"); }));
+  EXPECT_TRUE(
+      std::any_of(r.sources.begin(), r.sources.end(), [](const SourceText& s) { return s.path.ends_with("fp.conf"); }));
 }
 
 TEST(EvidenceKeys, TheFingerprintDataIsPartOfTheHash) {
@@ -112,7 +112,8 @@ TEST(EvidenceKeys, TheFingerprintDataIsPartOfTheHash) {
   dir.write("fp.conf", kFingerprints);
   const std::string site = dir.write("site.yaml", kPrinterPolicy);
   CompileResult a = compilePolicyFile(site);
-  dir.write("fp.conf", std::string(kFingerprints) + "\n[os 802]\ndescription=Xerox Printer\nfingerprints=1,28,3,15,6,12,44,78,79\n");
+  dir.write("fp.conf",
+            std::string(kFingerprints) + "\n[os 802]\ndescription=Xerox Printer\nfingerprints=1,28,3,15,6,12,44,78,79\n");
   CompileResult b = compilePolicyFile(site);
   ASSERT_TRUE(a.ok() && b.ok()) << b.diagnostics.format();
   EXPECT_NE(a.policy->contentHash, b.policy->contentHash);

@@ -57,11 +57,11 @@ TEST(Examples, RegionInvariantsR1ToR3HoldInEverySite) {
     auto only = std::find_if(p.invariants.begin(), p.invariants.end(),
                              [](const Invariant& inv) { return inv.kind == Invariant::Kind::kOnlyClasses; });
     ASSERT_NE(only, p.invariants.end());
-    EXPECT_EQ(p.zoneName(only->zone), "region");                       // R1
+    EXPECT_EQ(p.zoneName(only->zone), "region");  // R1
     EXPECT_EQ(only->classes, std::vector<std::string>{"eklient"});
-    EXPECT_TRUE(hasNever(p, "voice", "region"));                       // R2
+    EXPECT_TRUE(hasNever(p, "voice", "region"));  // R2
     EXPECT_TRUE(hasNever(p, "region", "voice"));
-    EXPECT_TRUE(hasNever(p, "conference", "region"));                  // R3
+    EXPECT_TRUE(hasNever(p, "conference", "region"));  // R3
     // Invariants are compiled into enforce-mode deny rules ahead of every flow.
     ASSERT_FALSE(p.flows.empty());
     EXPECT_EQ(p.flows.front().action, tables::Action::kDeny);

@@ -91,9 +91,10 @@ TEST_F(HostileInput, ExponentialAliasesStopAtTheNodeBudget) {
 TEST_F(HostileInput, ExponentialAliasesInAWebhookBodyHitTheBudget) {
   // A webhook body takes any nesting of valid values, so no type error stops
   // the walk early: only the node budget does.
-  std::string text = "portvakt: 1\nname: laughs\nzones:\n  lan: {vlan: 10}\n  q: {vlan: 999, quarantine: true}\n"
-                     "sinks:\n  desk:\n    type: webhook\n    url: \"https://d.example/\"\n    body:\n"
-                     "      l0: &a0 [\"{{event}}\", 1, true, null, x, y, z, w, v, u]\n";
+  std::string text =
+      "portvakt: 1\nname: laughs\nzones:\n  lan: {vlan: 10}\n  q: {vlan: 999, quarantine: true}\n"
+      "sinks:\n  desk:\n    type: webhook\n    url: \"https://d.example/\"\n    body:\n"
+      "      l0: &a0 [\"{{event}}\", 1, true, null, x, y, z, w, v, u]\n";
   for (int i = 1; i < 10; ++i) {
     std::string prev = "*a" + std::to_string(i - 1);
     text += "      l" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
@@ -109,7 +110,8 @@ TEST_F(HostileInput, ExponentialAliasesInAWebhookBodyHitTheBudget) {
 
 TEST_F(HostileInput, ExponentialAliasesInAListOfStringsHitTheBudget) {
   // Lists of strings are walked element by element: a realistic alias bomb.
-  std::string text = "portvakt: 1\nname: laughs\nzones:\n  lan:\n    vlan: 10\n    prefixes: &p0 [a, b, c, d, e, f, g, h, i, j]\n";
+  std::string text =
+      "portvakt: 1\nname: laughs\nzones:\n  lan:\n    vlan: 10\n    prefixes: &p0 [a, b, c, d, e, f, g, h, i, j]\n";
   std::string flows = "flows:\n";
   for (int i = 0; i < 2000; ++i) {
     flows += "  - {name: f" + std::to_string(i) + ", from: lan, to: *p0, except: *p0, proto: *p0, ports: *p0}\n";

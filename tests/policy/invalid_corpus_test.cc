@@ -58,7 +58,8 @@ TEST_P(InvalidCorpus, ReportsExactlyTheExpectedDiagnostics) {
 INSTANTIATE_TEST_SUITE_P(Policies, InvalidCorpus, ::testing::ValuesIn(corpusFiles()),
                          [](const ::testing::TestParamInfo<std::string>& info) {
                            std::string name = fs::path(info.param).stem().string();
-                           for (char& c : name) if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           for (char& c : name)
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
                            return name;
                          });
 

@@ -54,8 +54,8 @@ zones:
   CompileResult r = compilePolicyFile(path.string());
   std::filesystem::remove(path);
   ASSERT_TRUE(r.ok()) << r.diagnostics.format();
-  using tables::LinkLocalService;
   using tables::linkLocalBit;
+  using tables::LinkLocalService;
   const auto& zones = r.policy->zones;
   EXPECT_EQ(zones[r.policy->findZone("office")].linkLocal, tables::kDefaultLinkLocal);
   EXPECT_TRUE(zones[r.policy->findZone("office")].etherTypes.empty());
@@ -70,7 +70,8 @@ zones:
   EXPECT_EQ(silent.linkLocal, 0);
   EXPECT_EQ(silent.etherTypes, (std::vector<uint16_t>{0x0842, 0x8ab5}));
   const std::string dump = r.policy->dumpCanonical();
-  EXPECT_NE(dump.find("zone office vlan=10 quarantine=no isolated=no prefixes=- purpose=\"\"\n"), std::string::npos) << dump;
+  EXPECT_NE(dump.find("zone office vlan=10 quarantine=no isolated=no prefixes=- purpose=\"\"\n"), std::string::npos)
+      << dump;
   EXPECT_NE(dump.find(" link_local=arp,dhcp,nd ethertypes=0x8863,0x8864,0x88b5,llc\n"), std::string::npos) << dump;
   EXPECT_NE(dump.find(" link_local=none ethertypes=0x0842,0x8ab5\n"), std::string::npos) << dump;
 }
@@ -126,10 +127,12 @@ classes:
   EXPECT_EQ(c.required, std::vector<tables::Signal>{tables::Signal::kDhcpv6VendorClass});
   const std::string dump = r.policy->dumpCanonical();
   EXPECT_NE(dump.find(" gateways=10.10.0.1/32,fe80::1/128,2001:db8:10::fffe/128"), std::string::npos) << dump;
-  EXPECT_NE(dump.find("port eth3 group=router-jack role=access zones=office,quarantine default=quarantine mode=enforce trust=ra,dhcp\n"),
+  EXPECT_NE(dump.find("port eth3 group=router-jack role=access zones=office,quarantine default=quarantine mode=enforce "
+                      "trust=ra,dhcp\n"),
             std::string::npos)
       << dump;
-  EXPECT_NE(dump.find("port eth1 group=jacks role=access zones=office,quarantine default=quarantine mode=enforce\n"), std::string::npos);
+  EXPECT_NE(dump.find("port eth1 group=jacks role=access zones=office,quarantine default=quarantine mode=enforce\n"),
+            std::string::npos);
   EXPECT_NE(dump.find("  match dhcpv6.vendor_class 311 \"MSFT 5.0\"\n"), std::string::npos) << dump;
   EXPECT_NE(dump.find("  match dhcpv6.option_request 24,23,17\n"), std::string::npos) << dump;
 }
@@ -144,7 +147,8 @@ TEST(PolicyKeys, RetentionCompilesAndItsDefaultKeepsTheHash) {
   EXPECT_EQ(none.policy->retention.audit, std::chrono::days{730});
   EXPECT_EQ(none.policy->dumpCanonical().find("retention"), std::string::npos);
 
-  CompileResult set = compilePolicySources("site.yaml", {{"site.yaml", head + "retention: {devices: 30d, audit: 3650d}\n"}});
+  CompileResult set =
+      compilePolicySources("site.yaml", {{"site.yaml", head + "retention: {devices: 30d, audit: 3650d}\n"}});
   ASSERT_TRUE(set.ok()) << set.diagnostics.format();
   EXPECT_EQ(set.policy->retention.devices, std::chrono::days{30});
   EXPECT_EQ(set.policy->retention.audit, std::chrono::days{3650});
@@ -168,7 +172,8 @@ TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) 
                          "between 1h and 36500d, not '90 days'"),
             std::string::npos)
       << badText;
-  EXPECT_NE(badText.find("site.yaml:7:10: error[bad-value]: retention audit must be a period"), std::string::npos) << badText;
+  EXPECT_NE(badText.find("site.yaml:7:10: error[bad-value]: retention audit must be a period"), std::string::npos)
+      << badText;
   // (10000000d and 10^11 s do not fit in int64_t nanoseconds: refused, not wrapped.)
   for (const char* period : {"5m", "d", "-3d", "40000d", "1.5d", "10000000d", "99999999999s"}) {
     CompileResult r = compilePolicySources(
@@ -178,8 +183,8 @@ TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) 
 
   const std::string base = "portvakt: 1\nname: base\n" + zones + "retention: {devices: 30d, audit: 730d}\n";
   auto site = [&](const std::string& retention) {
-    return compilePolicySources("site.yaml", {{"base.yaml", base},
-                                              {"site.yaml", "portvakt: 1\nname: s\nextends: base.yaml\n" + retention}});
+    return compilePolicySources(
+        "site.yaml", {{"base.yaml", base}, {"site.yaml", "portvakt: 1\nname: s\nextends: base.yaml\n" + retention}});
   };
   CompileResult stricter = site("retention: {devices: 7d, audit: 3650d}\n");
   ASSERT_TRUE(stricter.ok()) << stricter.diagnostics.format();
@@ -191,15 +196,17 @@ TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) 
 
   CompileResult longer = site("retention: {devices: 60d}\n");
   ASSERT_FALSE(longer.ok());
-  EXPECT_NE(longer.diagnostics.format().find("site.yaml:4:22: error[base-override]: the base keeps devices for at most 30d; "
-                                             "a site may not keep them longer (60d)"),
-            std::string::npos)
+  EXPECT_NE(
+      longer.diagnostics.format().find("site.yaml:4:22: error[base-override]: the base keeps devices for at most 30d; "
+                                       "a site may not keep them longer (60d)"),
+      std::string::npos)
       << longer.diagnostics.format();
   CompileResult shorterAudit = site("retention: {audit: 365d}\n");
   ASSERT_FALSE(shorterAudit.ok());
-  EXPECT_NE(shorterAudit.diagnostics.format().find("error[base-override]: the base keeps the audit trail for 730d; a site "
-                                                   "may not keep it for less (365d)"),
-            std::string::npos)
+  EXPECT_NE(
+      shorterAudit.diagnostics.format().find("error[base-override]: the base keeps the audit trail for 730d; a site "
+                                             "may not keep it for less (365d)"),
+      std::string::npos)
       << shorterAudit.diagnostics.format();
 }
 
@@ -216,9 +223,12 @@ TEST(PolicyKeys, MacMobilityCompilesIntoTheTables) {
     return compilePolicyFile((dir / name).string());
   };
   CompileResult none = compile("none.yaml", "portvakt: 1\nname: m\n" + zones);
-  CompileResult defaults = compile("defaults.yaml", "portvakt: 1\nname: m\nmac_mobility: {window: 300s, moves: 4, hold: 30m}\n" + zones);
-  CompileResult base = compile("base.yaml", "portvakt: 1\nname: base\nmac_mobility: {window: 2m, moves: 3, hold: 1h}\n" + zones);
-  CompileResult site = compile("site.yaml", "portvakt: 1\nname: site\nextends: base.yaml\nmac_mobility: {window: 1h, moves: 2}\n");
+  CompileResult defaults =
+      compile("defaults.yaml", "portvakt: 1\nname: m\nmac_mobility: {window: 300s, moves: 4, hold: 30m}\n" + zones);
+  CompileResult base =
+      compile("base.yaml", "portvakt: 1\nname: base\nmac_mobility: {window: 2m, moves: 3, hold: 1h}\n" + zones);
+  CompileResult site =
+      compile("site.yaml", "portvakt: 1\nname: site\nextends: base.yaml\nmac_mobility: {window: 1h, moves: 2}\n");
   std::filesystem::remove_all(dir);
   ASSERT_TRUE(none.ok()) << none.diagnostics.format();
   ASSERT_TRUE(defaults.ok()) << defaults.diagnostics.format();
@@ -302,11 +312,13 @@ inventory:
   const std::string dump = p.dumpCanonical();
   EXPECT_NE(dump.find("port lan3 group=reception role=access zones=guest,quarantine default=quarantine mode=enforce "
                       "authentication=dot1x-or-profile reauth=600\n"),
-            std::string::npos) << dump;
+            std::string::npos)
+      << dump;
   EXPECT_NE(dump.find("  match dot1x\n"), std::string::npos);
   EXPECT_NE(dump.find("dot1x radius=10.20.0.5:1812,[2001:db8::5]:1645 nas_identifier=\"portvakt\" unreachable_zone=guest "
                       "fingerprint_mismatch=quarantine\n"),
-            std::string::npos) << dump;
+            std::string::npos)
+      << dump;
 }
 
 }  // namespace

@@ -63,7 +63,8 @@ TEST(SinkKeys, FormatsCompileAndOnlyNonDefaultsAreDumped) {
   // The line of a sink without new keys is what it was before they existed,
   // so such policies keep their content hash.
   EXPECT_NE(dump.find("sink plain kind=syslog target=\"192.0.2.10:514\" transport=udp\n"), std::string::npos) << dump;
-  EXPECT_NE(dump.find("sink local kind=jsonl target=\"/var/log/portvakt/alerts.jsonl\" transport=-\n"), std::string::npos);
+  EXPECT_NE(dump.find("sink local kind=jsonl target=\"/var/log/portvakt/alerts.jsonl\" transport=-\n"),
+            std::string::npos);
   EXPECT_NE(dump.find("sink siem kind=syslog target=\"192.0.2.10:6514\" transport=tcp format=cef\n"), std::string::npos);
   EXPECT_NE(dump.find("sink archive kind=file target=\"/var/log/portvakt/alerts.cef\" transport=- format=cef\n"),
             std::string::npos);
@@ -126,18 +127,22 @@ TEST(SinkKeys, PoliciesDifferingOnlyInSinkFormatOrBodyHashDifferently) {
     return r.ok() ? r.policy->contentHash : std::string("failed");
   };
   const std::string none = hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\"}\n");
-  const std::string titleA = hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {title: \"{{event}}\"}}\n");
-  const std::string titleB = hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {title: \"{{site}}\"}}\n");
+  const std::string titleA =
+      hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {title: \"{{event}}\"}}\n");
+  const std::string titleB =
+      hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {title: \"{{site}}\"}}\n");
   const std::string number = hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {n: 3}}\n");
   const std::string text = hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {n: \"3\"}}\n");
   const std::string reordered =
       hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {a: 1, b: 2}}\n");
-  const std::string ordered = hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {b: 2, a: 1}}\n");
+  const std::string ordered =
+      hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {b: 2, a: 1}}\n");
   EXPECT_NE(none, titleA);
   EXPECT_NE(titleA, titleB);
   EXPECT_NE(number, text);
   EXPECT_NE(reordered, ordered);  // key order is what the receiver gets
-  EXPECT_EQ(titleA, hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {title: \"{{event}}\"}}\n"));
+  EXPECT_EQ(titleA,
+            hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\", body: {title: \"{{event}}\"}}\n"));
   const std::string rfc = hashOf("sinks:\n  s: {type: syslog, address: \"192.0.2.1:514\"}\n");
   const std::string cef = hashOf("sinks:\n  s: {type: syslog, address: \"192.0.2.1:514\", format: cef}\n");
   EXPECT_NE(rfc, cef);

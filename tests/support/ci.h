@@ -20,10 +20,10 @@ inline bool inCi() {
 
 // PORTVAKT_REQUIRE(condition, reason): the reason is streamed (`"x at " << path`).
 // Outside CI an unmet condition skips the test; under CI=true it fails it.
-#define PORTVAKT_REQUIRE(cond, why)                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
+#define PORTVAKT_REQUIRE(cond, why)                                              \
+  do {                                                                           \
+    if (!(cond)) {                                                               \
       if (::portvakt::testing::inCi()) FAIL() << why << " (CI=true: a failure)"; \
-      GTEST_SKIP() << why;                                                     \
-    }                                                                          \
+      GTEST_SKIP() << why;                                                       \
+    }                                                                            \
   } while (0)

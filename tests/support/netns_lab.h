@@ -52,7 +52,8 @@ class NetnsLab {
     namespaces_.push_back(name);
     sh("ip -n " + name + " link set lo up");
     sh("ip netns exec " + name +
-       " sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6'");
+       " sh -c 'echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6; echo 1 > "
+       "/proc/sys/net/ipv6/conf/all/disable_ipv6'");
     return name;
   }
   // A veth pair, `a` in nsA and `b` in nsB, both up and operational.

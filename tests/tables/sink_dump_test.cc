@@ -30,12 +30,12 @@ TEST(SinkDump, BodyTextCoversEveryKind) {
   pick.kind = BodyValue::Kind::kBySeverity;
   pick.items = {text({{AlertField::kLiteral, "P4"}}), text({{AlertField::kLiteral, "P3"}}), number};
   obj.keys = {"t\"q", "l", "p"};
-  obj.items = {text({{AlertField::kLiteral, "a \\ \"b\" "}, {AlertField::kEvidenceItem, "server_ip"},
-                     {AlertField::kSeverity, ""}}),
-               list, pick};
-  EXPECT_EQ(toString(obj),
-            R"({"t\"q":"a \\ \"b\" {{evidence.server_ip}}{{severity}}","l":[-1.5e3,true,null],)"
-            R"("p":by_severity{info:"P4",warning:"P3",critical:-1.5e3}})");
+  obj.items = {
+      text(
+          {{AlertField::kLiteral, "a \\ \"b\" "}, {AlertField::kEvidenceItem, "server_ip"}, {AlertField::kSeverity, ""}}),
+      list, pick};
+  EXPECT_EQ(toString(obj), R"({"t\"q":"a \\ \"b\" {{evidence.server_ip}}{{severity}}","l":[-1.5e3,true,null],)"
+                           R"("p":by_severity{info:"P4",warning:"P3",critical:-1.5e3}})");
 }
 
 TEST(SinkDump, FormatAndBodyChangeTheHashOnlyWhenSet) {

@@ -87,8 +87,8 @@ TEST(StormTest, TenThousandIdenticalEventsBecomeOneAlertWithACount) {
   AlertServiceOptions o;
   o.clock = [&] { return now; };
   o.groupWaitMs = 1000;
-  auto svc = AlertService::create(**store, policyWith({{tables::EventType::kArpSpoof, tables::Severity::kCritical, {"log"}}}),
-                                  std::move(sinks), o);
+  auto svc = AlertService::create(
+      **store, policyWith({{tables::EventType::kArpSpoof, tables::Severity::kCritical, {"log"}}}), std::move(sinks), o);
   ASSERT_TRUE(svc) << svc.error().message;
   std::string id;
   for (int i = 0; i < 10000; ++i) {
@@ -122,7 +122,8 @@ TEST(StormTest, FloodOfDistinctDevicesIsRateLimitedIntoOneStormAlert) {
   o.clock = [&] { return now; };
   o.storm.burst = 5;
   o.storm.ratePerSecond = 1;
-  auto svc = AlertService::create(**store, policyWith({{tables::EventType::kDeviceUnknown, tables::Severity::kWarning, {}}}), {}, o);
+  auto svc = AlertService::create(
+      **store, policyWith({{tables::EventType::kDeviceUnknown, tables::Severity::kWarning, {}}}), {}, o);
   ASSERT_TRUE(svc);
   int spooled = 0;
   for (int i = 0; i < 1000; ++i) {

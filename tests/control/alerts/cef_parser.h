@@ -69,7 +69,7 @@ inline std::optional<CefRecord> parseCef(const std::string& line) {
   for (size_t p : eq) {
     size_t start = p;
     while (start > floor && ext[start - 1] != ' ') --start;
-    if (start == p) return std::nullopt;  // "=" without a key
+    if (start == p) return std::nullopt;                           // "=" without a key
     if (!keySpans.empty() && start == floor) return std::nullopt;  // a key must follow a space
     keySpans.push_back({start, p});
     floor = p + 1;

@@ -39,12 +39,13 @@ Alert rogue() {
 
 // Requirements: R7
 TEST(CefTest, ExactLineForAKnownAlert) {
-  EXPECT_EQ(toCef(rogue(), {.hostname = "clinic-switch-1", .deviceVersion = "0.1.0"}),
-            "CEF:0|portvakt|portvakt|0.1.0|rogue_dhcp|Rogue DHCP server|9|"
-            "rt=1700000000123 start=1700000000123 end=1700000004567 externalId=pva-0123456789abcdef01234567 cnt=7 "
-            "dvchost=clinic-switch-1 deviceExternalId=vc-karlstad deviceInboundInterface=eth3 cn1=30 cn1Label=vlan "
-            "smac=02:00:00:00:00:0a cs1=server_ip\\=192.0.2.9 note\\=a|b\\=c\\\\d cs1Label=evidence "
-            "msg=rogue_dhcp on eth3 (VLAN 30) from 02:00:00:00:00:0a, 7 times: server_ip\\=192.0.2.9 note\\=a|b\\=c\\\\d");
+  EXPECT_EQ(
+      toCef(rogue(), {.hostname = "clinic-switch-1", .deviceVersion = "0.1.0"}),
+      "CEF:0|portvakt|portvakt|0.1.0|rogue_dhcp|Rogue DHCP server|9|"
+      "rt=1700000000123 start=1700000000123 end=1700000004567 externalId=pva-0123456789abcdef01234567 cnt=7 "
+      "dvchost=clinic-switch-1 deviceExternalId=vc-karlstad deviceInboundInterface=eth3 cn1=30 cn1Label=vlan "
+      "smac=02:00:00:00:00:0a cs1=server_ip\\=192.0.2.9 note\\=a|b\\=c\\\\d cs1Label=evidence "
+      "msg=rogue_dhcp on eth3 (VLAN 30) from 02:00:00:00:00:0a, 7 times: server_ip\\=192.0.2.9 note\\=a|b\\=c\\\\d");
 }
 
 TEST(CefTest, EmptyFieldsAreLeftOutAndTheWindowIsCs2) {
@@ -56,11 +57,10 @@ TEST(CefTest, EmptyFieldsAreLeftOutAndTheWindowIsCs2) {
   a.site = "s";
   a.maintenanceWindow = "region-service-window";
   std::string line = toCef(a, {.hostname = "-"});
-  EXPECT_EQ(line,
-            "CEF:0|portvakt|portvakt|" + std::string(kPortvaktVersion) +
-                "|policy_reload|Policy reloaded|3|rt=1000 start=1000 end=1000 externalId=pva-1 cnt=1 "
-                "deviceExternalId=s cs2=region-service-window cs2Label=maintenance_window "
-                "msg=policy_reload [maintenance window region-service-window]");
+  EXPECT_EQ(line, "CEF:0|portvakt|portvakt|" + std::string(kPortvaktVersion) +
+                      "|policy_reload|Policy reloaded|3|rt=1000 start=1000 end=1000 externalId=pva-1 cnt=1 "
+                      "deviceExternalId=s cs2=region-service-window cs2Label=maintenance_window "
+                      "msg=policy_reload [maintenance window region-service-window]");
   for (const char* absent : {"dvchost=", "deviceInboundInterface=", "cn1=", "smac=", "cs1="}) {
     EXPECT_EQ(line.find(absent), std::string::npos) << absent;
   }
@@ -87,7 +87,7 @@ TEST(CefTest, HeaderEscaping) {
   EXPECT_EQ(cefEscapeHeader("a|b"), "a\\|b");
   EXPECT_EQ(cefEscapeHeader("a\\b"), "a\\\\b");
   EXPECT_EQ(cefEscapeHeader("\\|"), "\\\\\\|");
-  EXPECT_EQ(cefEscapeHeader("a=b"), "a=b");               // '=' needs no escape in the header
+  EXPECT_EQ(cefEscapeHeader("a=b"), "a=b");                    // '=' needs no escape in the header
   EXPECT_EQ(cefEscapeHeader("line\r\nbreak"), "line  break");  // no line breaks in a header
   EXPECT_EQ(cefEscapeHeader("Vårdcentral"), "Vårdcentral");
   // An event type we do not know is both the signature id and the name, escaped in both.
@@ -129,8 +129,8 @@ TEST(CefTest, MessageIsCutAtAUtf8Boundary) {
 // the writer and back through the independent reader.
 TEST(CefTest, RandomFieldValuesRoundTripThroughAnIndependentReader) {
   std::mt19937 rng(20240601);
-  const std::vector<std::string> atoms = {"a", "Z", "0", " ", "=", "\\", "|", "\n", "\r", "å", "✓", "k=v", " x=",
-                                          "\\=", "\\n", "cs1=", " msg=", "\t", "\"", "]"};
+  const std::vector<std::string> atoms = {"a", "Z",   "0",   " ",   "=",   "\\",   "|",     "\n", "\r", "å",
+                                          "✓", "k=v", " x=", "\\=", "\\n", "cs1=", " msg=", "\t", "\"", "]"};
   auto randomText = [&](size_t maxAtoms) {
     std::string s;
     size_t n = rng() % (maxAtoms + 1);

@@ -52,7 +52,8 @@ TEST(TimeZoneTest, AgreesWithGlibcOnRandomInstantsAndEveryDstEdge) {
     // Every second around each offset change 2020..2040 as glibc sees it.
     for (int64_t t = utc(2020, 1, 1, 0, 0); t < utc(2040, 1, 1, 0, 0); t += 3600) {
       time_t a = static_cast<time_t>(t), b = static_cast<time_t>(t + 3600);
-      struct tm ta {}, tb {};
+      struct tm ta {
+      }, tb{};
       localtime_r(&a, &ta);
       localtime_r(&b, &tb);
       if (ta.tm_gmtoff != tb.tm_gmtoff) {
@@ -106,11 +107,11 @@ TEST(MaintenanceTest, SpringForwardNightIsShorterInRealTime) {
   auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0)});
   ASSERT_TRUE(cal) << cal.error().message;
   EXPECT_FALSE(cal->at(utc(2025, 3, 29, 23, 59, 59), tables::EventType::kLinkDown));  // 00:59:59 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 0), tables::EventType::kLinkDown));          // 01:00 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 59, 59), tables::EventType::kLinkDown));     // 01:59:59 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 0), tables::EventType::kLinkDown));          // 03:00 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 59, 59), tables::EventType::kLinkDown));     // 03:59:59 CEST
-  EXPECT_FALSE(cal->at(utc(2025, 3, 30, 2, 0), tables::EventType::kLinkDown));         // 04:00 CEST: two real hours, not three
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 0), tables::EventType::kLinkDown));         // 01:00 CET
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 59, 59), tables::EventType::kLinkDown));    // 01:59:59 CET
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 0), tables::EventType::kLinkDown));         // 03:00 CEST
+  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 59, 59), tables::EventType::kLinkDown));    // 03:59:59 CEST
+  EXPECT_FALSE(cal->at(utc(2025, 3, 30, 2, 0), tables::EventType::kLinkDown));  // 04:00 CEST: two real hours, not three
 
   // A window inside the skipped hour never opens that night.
   auto skipped = MaintenanceCalendar::build({window(kSunday, 2, 15, 2, 45)});
@@ -126,10 +127,10 @@ TEST(MaintenanceTest, FallBackNightCoversBothRepeatedHours) {
   auto cal = MaintenanceCalendar::build({window(kSunday, 2, 0, 3, 0)});
   ASSERT_TRUE(cal);
   EXPECT_FALSE(cal->at(utc(2025, 10, 25, 23, 59, 59), tables::EventType::kLinkDown));  // 01:59:59 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 0), tables::EventType::kLinkDown));          // 02:00 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 30), tables::EventType::kLinkDown));         // first 02:30
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 1, 30), tables::EventType::kLinkDown));         // second 02:30 (CET)
-  EXPECT_FALSE(cal->at(utc(2025, 10, 26, 2, 0), tables::EventType::kLinkDown));         // 03:00 CET
+  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 0), tables::EventType::kLinkDown));         // 02:00 CEST
+  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 30), tables::EventType::kLinkDown));        // first 02:30
+  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 1, 30), tables::EventType::kLinkDown));        // second 02:30 (CET)
+  EXPECT_FALSE(cal->at(utc(2025, 10, 26, 2, 0), tables::EventType::kLinkDown));        // 03:00 CET
 }
 
 // Requirements: R8
@@ -142,12 +143,13 @@ TEST(MaintenanceTest, WindowCrossingMidnightBelongsToItsStartDay) {
   EXPECT_TRUE(cal->at(utc(2025, 1, 11, 0, 30), tables::EventType::kLinkDown));    // Sat 01:30
   EXPECT_FALSE(cal->at(utc(2025, 1, 11, 1, 0), tables::EventType::kLinkDown));    // Sat 02:00
   EXPECT_FALSE(cal->at(utc(2025, 1, 11, 21, 30), tables::EventType::kLinkDown));  // Sat 22:30: not a Friday
-  EXPECT_FALSE(cal->at(utc(2025, 1, 9, 23, 30), tables::EventType::kLinkDown));   // Fri 00:30 belongs to Thursday's window
+  EXPECT_FALSE(cal->at(utc(2025, 1, 9, 23, 30), tables::EventType::kLinkDown));  // Fri 00:30 belongs to Thursday's window
 }
 
 // Requirements: R8
 TEST(MaintenanceTest, OnlyListedEventsAreSuppressed) {
-  auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0, {tables::EventType::kLinkDown, tables::EventType::kLinkUp})});
+  auto cal = MaintenanceCalendar::build(
+      {window(kSunday, 1, 0, 4, 0, {tables::EventType::kLinkDown, tables::EventType::kLinkUp})});
   ASSERT_TRUE(cal);
   auto t = utc(2025, 1, 12, 1, 0);  // Sunday 02:00 CET
   auto linkDown = cal->at(t, tables::EventType::kLinkDown);

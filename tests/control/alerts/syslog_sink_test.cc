@@ -133,8 +133,8 @@ void runAgainstRsyslog(SyslogSink::Transport transport) {
   SinkOptions options;
   options.hostname = "clinic-switch-1";
   bool tcp = transport == SyslogSink::Transport::kTcp;
-  auto sink = SyslogSink::create("siem", "127.0.0.1:" + std::to_string(tcp ? rs.tcpPort() : rs.udpPort()),
-                                 transport, options);
+  auto sink =
+      SyslogSink::create("siem", "127.0.0.1:" + std::to_string(tcp ? rs.tcpPort() : rs.udpPort()), transport, options);
   ASSERT_TRUE(sink) << sink.error().message;
   const int n = 20;
   for (int i = 0; i < n; ++i) {
@@ -154,8 +154,8 @@ void runCefAgainstRsyslog(SyslogSink::Transport transport) {
   SinkOptions options;
   options.hostname = "clinic-switch-1";
   bool tcp = transport == SyslogSink::Transport::kTcp;
-  auto sink = SyslogSink::create("siem", "127.0.0.1:" + std::to_string(tcp ? rs.tcpPort() : rs.udpPort()),
-                                 transport, options, tables::SinkFormat::kCef);
+  auto sink = SyslogSink::create("siem", "127.0.0.1:" + std::to_string(tcp ? rs.tcpPort() : rs.udpPort()), transport,
+                                 options, tables::SinkFormat::kCef);
   ASSERT_TRUE(sink) << sink.error().message;
   const int n = 10;
   for (int i = 0; i < n; ++i) {
@@ -184,7 +184,7 @@ void runCefAgainstRsyslog(SyslogSink::Transport transport) {
     auto cef = portvakt::testing::parseCef(f[6]);
     ASSERT_TRUE(cef) << f[6];
     EXPECT_EQ(cef->header, (std::vector<std::string>{"CEF:0", "portvakt", "portvakt", std::string(kPortvaktVersion),
-                                                      "rogue_dhcp", "Rogue DHCP server", "9"}));
+                                                     "rogue_dhcp", "Rogue DHCP server", "9"}));
     EXPECT_EQ(cef->ext["externalId"], a.id);
     EXPECT_EQ(cef->ext["rt"], std::to_string(a.timeMs));
     EXPECT_EQ(cef->ext["smac"], "02:00:00:00:00:0a");
@@ -194,8 +194,8 @@ void runCefAgainstRsyslog(SyslogSink::Transport transport) {
     EXPECT_EQ(cef->ext["cn1"], "30");
     EXPECT_EQ(cef->ext["cnt"], "1");
     EXPECT_EQ(cef->ext["cs1Label"], "evidence");
-    EXPECT_EQ(cef->ext["cs1"], "server_ip=192.0.2.9 note=a \"quoted\" ] \\ value " + std::to_string(i) +
-                                   " path=c:\\share|x=y");
+    EXPECT_EQ(cef->ext["cs1"],
+              "server_ip=192.0.2.9 note=a \"quoted\" ] \\ value " + std::to_string(i) + " path=c:\\share|x=y");
   }
 }
 

@@ -43,7 +43,9 @@ class TicketApi {
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
-  bool ready() { return bound_ && waitFor([&] { return server_.is_running(); }); }
+  bool ready() {
+    return bound_ && waitFor([&] { return server_.is_running(); });
+  }
   std::vector<Request> requests() {
     std::lock_guard lock(mu_);
     return requests_;
@@ -67,7 +69,8 @@ zones:
 sinks:
   desk:
     type: webhook
-    url: "http://127.0.0.1:)" << port << R"(/api/tickets"
+    url: "http://127.0.0.1:)"
+                      << port << R"(/api/tickets"
     body:
       title: "portvakt: {{event}} at {{site}}, port {{port}}"
       priority: {by_severity: {critical: P1, warning: P3, info: P4}}
@@ -116,7 +119,10 @@ TEST(WebhookBodyTest, TheTicketApiReceivesExactlyTheShapedBody) {
 
   // Evidence with everything JSON must escape: quotes, a backslash, a slash,
   // non-ASCII text (and a control character, which the feed turns into '?').
-  auto rogue = (*svc)->raise(Event{tables::EventType::kRogueDhcp, "eth3", 30, "02-00-00-00-00-0A",
+  auto rogue = (*svc)->raise(Event{tables::EventType::kRogueDhcp,
+                                   "eth3",
+                                   30,
+                                   "02-00-00-00-00-0A",
                                    {{"server_ip", "192.0.2.9"}, {"note", "say \"hi\" \\ </x> åäö\x01"}},
                                    1700000000123});
   ASSERT_TRUE(rogue && rogue->spooled);
@@ -131,21 +137,26 @@ TEST(WebhookBodyTest, TheTicketApiReceivesExactlyTheShapedBody) {
   EXPECT_EQ(requests[1].idempotencyKey, link->alertId);
 
   // Written out by hand: the test does not reuse the renderer to build its expectation.
-  EXPECT_EQ(requests[0].body,
-            R"({"title":"portvakt: rogue_dhcp at vc-karlstad, port eth3","priority":"P1","urgency":1,)"
-            R"("description":"rogue_dhcp on eth3 (VLAN 30) from 02:00:00:00:00:0a: server_ip=192.0.2.9 note=say \"hi\" \\ </x> åäö?",)"
-            R"("fields":{"alert_id":")" + rogue->alertId + R"(","device":"02:00:00:00:00:0a","vlan":30,"count":1,)"
-            R"("first_seen":"2023-11-14T22:13:20.123Z","server":"192.0.2.9","missing":"",)"
-            R"("evidence":{"server_ip":"192.0.2.9","note":"say \"hi\" \\ </x> åäö?"},)"
-            R"("evidence_text":"ev: server_ip=192.0.2.9 note=say \"hi\" \\ </x> åäö? / 1"},)"
-            R"("tags":["portvakt","critical","clinic-switch-1",3,"3"],"notify":true,"assignee":null})");
+  EXPECT_EQ(
+      requests[0].body,
+      R"({"title":"portvakt: rogue_dhcp at vc-karlstad, port eth3","priority":"P1","urgency":1,)"
+      R"("description":"rogue_dhcp on eth3 (VLAN 30) from 02:00:00:00:00:0a: server_ip=192.0.2.9 note=say \"hi\" \\ </x> åäö?",)"
+      R"("fields":{"alert_id":")" +
+          rogue->alertId +
+          R"(","device":"02:00:00:00:00:0a","vlan":30,"count":1,)"
+          R"("first_seen":"2023-11-14T22:13:20.123Z","server":"192.0.2.9","missing":"",)"
+          R"("evidence":{"server_ip":"192.0.2.9","note":"say \"hi\" \\ </x> åäö?"},)"
+          R"("evidence_text":"ev: server_ip=192.0.2.9 note=say \"hi\" \\ </x> åäö? / 1"},)"
+          R"("tags":["portvakt","critical","clinic-switch-1",3,"3"],"notify":true,"assignee":null})");
   EXPECT_EQ(requests[1].body,
             R"({"title":"portvakt: link_down at vc-karlstad, port eth0","priority":"P3","urgency":3,)"
             R"("description":"link_down on eth0",)"
-            R"("fields":{"alert_id":")" + link->alertId + R"(","device":"","vlan":null,"count":1,)"
-            R"("first_seen":"2023-11-14T22:14:20.000Z","server":"","missing":"","evidence":{},)"
-            R"("evidence_text":"ev:  / 1"},)"
-            R"("tags":["portvakt","warning","clinic-switch-1",3,"3"],"notify":true,"assignee":null})");
+            R"("fields":{"alert_id":")" +
+                link->alertId +
+                R"(","device":"","vlan":null,"count":1,)"
+                R"("first_seen":"2023-11-14T22:14:20.000Z","server":"","missing":"","evidence":{},)"
+                R"("evidence_text":"ev:  / 1"},)"
+                R"("tags":["portvakt","warning","clinic-switch-1",3,"3"],"notify":true,"assignee":null})");
   // And it is JSON a receiver can read back.
   auto doc = nlohmann::json::parse(requests[0].body);
   EXPECT_EQ(doc["fields"]["evidence"]["note"], "say \"hi\" \\ </x> åäö?");
@@ -195,8 +206,11 @@ TEST(WebhookBodyTest, RendererEdgeCases) {
   a.evidence = {{"k", std::string("\xff\xfe bad utf-8")}};  // replaced, not an exception
   BodyValue text;
   text.kind = BodyValue::Kind::kText;
-  text.text = {{AlertField::kEnd, ""}, {AlertField::kLiteral, " "}, {AlertField::kMaintenanceWindow, ""},
-               {AlertField::kLiteral, " "}, {AlertField::kEvidenceItem, "k"}};
+  text.text = {{AlertField::kEnd, ""},
+               {AlertField::kLiteral, " "},
+               {AlertField::kMaintenanceWindow, ""},
+               {AlertField::kLiteral, " "},
+               {AlertField::kEvidenceItem, "k"}};
   BodyValue choose;
   choose.kind = BodyValue::Kind::kBySeverity;
   choose.items.resize(3);

@@ -114,7 +114,8 @@ AlertServiceOptions fastOptions() {
 void raiseRogue(AlertService& svc, int i) {
   char mac[32];
   std::snprintf(mac, sizeof mac, "02:00:00:00:01:%02x", i);
-  auto r = svc.raise(Event{tables::EventType::kRogueDhcp, "eth3", 30, mac, {{"server_ip", "192.0.2." + std::to_string(i)}}, 0});
+  auto r = svc.raise(
+      Event{tables::EventType::kRogueDhcp, "eth3", 30, mac, {{"server_ip", "192.0.2." + std::to_string(i)}}, 0});
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->spooled);
 }

@@ -48,16 +48,17 @@ PageFrame frame() {
 
 // Requirements: R7
 TEST(StatusHtml, DevicesShowHostileStringsAsText) {
-  json devices = {{"ok", true},
-                  {"devices",
-                   {{{"mac", "02:00:00:00:00:31"},
-                     {"port", "eth3"},
-                     {"class", "eklient"},
-                     {"zone", "region"},
-                     {"live", true},
-                     {"dot1x", {{"state", "authorised"}, {"identity", "host/" + kHostile}}},
-                     {"evidence", {{"dhcp.hostname", kHostile}, {"dhcp.vendor_class", kHostile}}}},
-                    {{"mac", "02:00:00:00:00:32"}, {"port", "eth4"}, {"class", ""}, {"zone", "quarantine"}, {"live", false}}}}};
+  json devices = {
+      {"ok", true},
+      {"devices",
+       {{{"mac", "02:00:00:00:00:31"},
+         {"port", "eth3"},
+         {"class", "eklient"},
+         {"zone", "region"},
+         {"live", true},
+         {"dot1x", {{"state", "authorised"}, {"identity", "host/" + kHostile}}},
+         {"evidence", {{"dhcp.hostname", kHostile}, {"dhcp.vendor_class", kHostile}}}},
+        {{"mac", "02:00:00:00:00:32"}, {"port", "eth4"}, {"class", ""}, {"zone", "quarantine"}, {"live", false}}}}};
   const std::string html = renderDevices(frame(), devices);
   EXPECT_EQ(html.find("<script>"), std::string::npos) << html;
   EXPECT_EQ(html.find("<img src=x"), std::string::npos);
@@ -81,7 +82,8 @@ TEST(StatusHtml, AlertsHaveAnAckFormOnlyWithAToken) {
                     {"time_ms", 1'700'000'000'000},
                     {"evidence", {{"detail", kHostile}}}}}}};
   json status = {{"ok", true}, {"policy", {{"name", "p"}, {"mode", "enforce"}, {"version", 2}, {"hash", "h"}}}};
-  json history = {{"ok", true}, {"history", {{{"version", 2}, {"time", 1'700'000'000}, {"subject", "CN=eva"}, {"kind", "push"}}}}};
+  json history = {{"ok", true},
+                  {"history", {{{"version", 2}, {"time", 1'700'000'000}, {"subject", "CN=eva"}, {"kind", "push"}}}}};
   json ports = {{"ok", true}, {"ports", {{{"interface", "eth3"}, {"link", {{"exists", false}}}}}}};
   const std::string withButton = renderOverview(frame(), status, history, ports, alerts, 200, "tok");
   EXPECT_EQ(withButton.find("<script>"), std::string::npos);

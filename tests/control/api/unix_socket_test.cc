@@ -318,8 +318,8 @@ TEST(UnixSocketHostileClients, AProcessHoldingConnectionsCannotEvictAnotherProce
   for (int fd : held) ::close(fd);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the other process's call was "
-                                    << (WEXITSTATUS(status) == 1 ? "closed as busy" : "not answered")
-                                    << " (exit " << WEXITSTATUS(status) << ")";
+                                    << (WEXITSTATUS(status) == 1 ? "closed as busy" : "not answered") << " (exit "
+                                    << WEXITSTATUS(status) << ")";
 }
 
 }  // namespace

@@ -139,15 +139,20 @@ TEST_F(ApiHandlerTest, DiagnosticsQuoteAtMostOneLineOfAFile) {
   }
   auto countQuoted = [&](const std::string& answer) {
     int found = 0;
-    for (int i = 0; i < 40; ++i) found += answer.find("user" + std::to_string(i) + ":$y$j9T$Secret" + std::to_string(i * 7919)) != std::string::npos;
+    for (int i = 0; i < 40; ++i)
+      found += answer.find("user" + std::to_string(i) + ":$y$j9T$Secret" + std::to_string(i * 7919)) != std::string::npos;
     return found;
   };
   const std::vector<json> bundles = {
       {{"site", "/etc/shadow"}, {"files", {{{"path", "/etc/shadow"}, {"text", secret}}}}},
-      {{"site", "s.yaml"}, {"files", {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\nextends: shadow\n"}},
-                                      {{"path", "shadow"}, {"text", secret}}}}},
-      {{"site", "s.yaml"}, {"files", {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\ninventory:\n  csv: shadow\n"}},
-                                      {{"path", "shadow"}, {"text", secret}}}}},
+      {{"site", "s.yaml"},
+       {"files",
+        {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\nextends: shadow\n"}},
+         {{"path", "shadow"}, {"text", secret}}}}},
+      {{"site", "s.yaml"},
+       {"files",
+        {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\ninventory:\n  csv: shadow\n"}},
+         {{"path", "shadow"}, {"text", secret}}}}},
       {{"site", "s.yaml"}, {"files", {{{"path", "s.yaml"}, {"text", "portvakt: 1\nname: s\nmode: " + secret}}}}}};
   for (const json& bundle : bundles) {
     for (const char* command : {"policy.plan", "policy.push"}) {
@@ -205,10 +210,12 @@ TEST_F(ApiHandlerTest, BundlesAreCheckedFieldByField) {
   EXPECT_NE(errorOf(withBundle(b)).find("a second time"), std::string::npos);
   b = good;
   for (int i = 0; i < 20; ++i) b["files"].push_back({{"path", "extra" + std::to_string(i)}, {"text", ""}});
-  EXPECT_NE(errorOf(withBundle(b)).find(" files; a bundle holds at most 16"), std::string::npos) << errorOf(withBundle(b));
+  EXPECT_NE(errorOf(withBundle(b)).find(" files; a bundle holds at most 16"), std::string::npos)
+      << errorOf(withBundle(b));
   b = good;
   b["files"].push_back({{"path", "big.csv"}, {"text", std::string(api::kMaxRequestBytes, 'x')}});
-  EXPECT_NE(errorOf(withBundle(b)).find("portvaktd accepts at most 1048576 bytes (1 MiB) per request"), std::string::npos);
+  EXPECT_NE(errorOf(withBundle(b)).find("portvaktd accepts at most 1048576 bytes (1 MiB) per request"),
+            std::string::npos);
   json push = request("policy.push", "examples/fysioterapi-arvika.yaml");
   push["plan_id"] = 1234;
   EXPECT_EQ(errorOf(push), "'plan_id' must be a string, not an integer");
@@ -241,14 +248,18 @@ TEST_F(ApiHandlerTest, StringFieldsMustBeStrings) {
 }
 
 TEST(UnixSocket, OversizedRequestIsRefusedAndTheServerLivesOn) {
-  std::string path = (std::filesystem::temp_directory_path() / ("pv-api-" + std::to_string(::getpid()) + ".sock")).string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("pv-api-" + std::to_string(::getpid()) + ".sock")).string();
   api::UnixSocketServer server;
   ASSERT_FALSE(api::UnixSocketServer::listen(path, "no-such-group", server));
   std::atomic<bool> stop{false};
   std::thread loop([&] {
-    while (!stop) server.serveOnce([](const std::string& r, const api::Caller& c) {
-      return json{{"ok", true}, {"len", r.size()}, {"uid", c.uid}}.dump();
-    }, 50);
+    while (!stop)
+      server.serveOnce(
+          [](const std::string& r, const api::Caller& c) {
+            return json{{"ok", true}, {"len", r.size()}, {"uid", c.uid}}.dump();
+          },
+          50);
   });
   std::string error;
   auto big = api::callDaemon(path, std::string(2u << 20, 'x'), error);
@@ -335,7 +346,8 @@ TEST_F(ApiHandlerStoreTest, DevicesWithEvidenceOnlyWhenAsked) {
   json list = call({{"command", "devices"}, {"evidence", true}});
   ASSERT_TRUE(list["ok"].get<bool>()) << list.dump();
   EXPECT_EQ(list["devices"][0]["evidence"]["dhcp.vendor_class"], "MSFT 5.0");
-  EXPECT_EQ(call({{"command", "devices"}, {"evidence", "yes"}})["error"], "'evidence' must be true or false, not a string");
+  EXPECT_EQ(call({{"command", "devices"}, {"evidence", "yes"}})["error"],
+            "'evidence' must be true or false, not a string");
 }
 
 TEST_F(ApiHandlerStoreTest, AlertsListAndAck) {

@@ -27,9 +27,11 @@ policy::PolicyBundle siteWith(const std::string& name, const std::string& access
                      "  lab: {vlan: 10, purpose: \"test hosts\"}\n"
                      "  quarantine: {vlan: 999, quarantine: true, purpose: \"unknown devices\"}\n"
                      "ports:\n"
-                     "  - {name: jack, interfaces: " + access +
+                     "  - {name: jack, interfaces: " +
+                     access +
                      ", role: access, zones: [lab, quarantine], default_zone: quarantine}\n"
-                     "  - {name: up, interfaces: " + uplink + ", role: uplink, zones: [lab]}\n";
+                     "  - {name: up, interfaces: " +
+                     uplink + ", role: uplink, zones: [lab]}\n";
   const std::string path = "/nonexistent/" + name + ".yaml";  // never read: the bundle carries the text
   return {path, {{path, text}}};
 }
@@ -191,7 +193,8 @@ namespace {
 
 std::vector<engine::EngineEvent> deviceEvents(size_t n) {
   std::vector<engine::EngineEvent> events;
-  for (size_t i = 0; i < n; ++i) events.push_back({tables::EventType::kDeviceNew, tables::MacAddress{}, 1, 0, "a device"});
+  for (size_t i = 0; i < n; ++i)
+    events.push_back({tables::EventType::kDeviceNew, tables::MacAddress{}, 1, 0, "a device"});
   return events;
 }
 
@@ -214,13 +217,14 @@ TEST(RunnerEventQueue, AFullQueueCountsTheLossAndRaisesEventsLost) {
   queueEvents(queue, fresh, loss, announced, 43, 4);
   EXPECT_EQ(loss.runnerQueueFull, 3u);
   EXPECT_EQ(queue.size(), 5u);
-  queue.clear();  // the control thread took them
+  queue.clear();              // the control thread took them
   loss.deciderQueueFull = 5;  // the decider lost some meanwhile
   fresh.clear();
   queueEvents(queue, fresh, loss, announced, 44, 4);
   ASSERT_EQ(queue.size(), 1u);
-  EXPECT_NE(queue[0].detail.find("6 dataplane events lost (profiler ring full 0, decider queue full 5, runner queue full 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      queue[0].detail.find("6 dataplane events lost (profiler ring full 0, decider queue full 5, runner queue full 1)"),
+      std::string::npos)
       << queue[0].detail;
   // Nothing more lost: no more events_lost.
   queueEvents(queue, fresh, loss, announced, 45, 4);

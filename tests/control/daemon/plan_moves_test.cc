@@ -45,10 +45,10 @@ TEST(PlanMoves, ListsTheDevicesWhoseClassOrZoneWouldChange) {
   auto planned = moraOnBaseV2();
   ASSERT_TRUE(planned);
   std::vector<DeviceSnapshot> live = {
-      device("00:1a:e8:01:00:05", "eth3", "", "quarantine"),          // the new phone model: to voice
-      device("80:5e:c0:00:00:05", "eth3", "ip-phone", "voice"),       // already where it belongs
-      device("3c:52:82:01:00:01", "eth4", "", "quarantine"),          // the inventoried eKlient: to region
-      device("00:1a:e8:01:00:09", "eth9", "", "quarantine"),          // a jack the policy no longer has
+      device("00:1a:e8:01:00:05", "eth3", "", "quarantine"),     // the new phone model: to voice
+      device("80:5e:c0:00:00:05", "eth3", "ip-phone", "voice"),  // already where it belongs
+      device("3c:52:82:01:00:01", "eth4", "", "quarantine"),     // the inventoried eKlient: to region
+      device("00:1a:e8:01:00:09", "eth9", "", "quarantine"),     // a jack the policy no longer has
   };
   DeviceSnapshot suspect = device("00:1a:e8:01:00:07", "eth3", "", "quarantine");
   suspect.quarantinedAsSuspect = true;  // held, whatever the policy says

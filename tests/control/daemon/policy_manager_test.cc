@@ -99,7 +99,8 @@ TEST_F(PolicyManagerRestartTest, ARecordWhoseHashIsNotThatOfItsTablesIsRefused) 
   PolicyManager after(store_.get());
   auto error = after.resumeLatest();
   ASSERT_TRUE(error);
-  EXPECT_NE(error->find("its record's hash sha256:forged is not that of its recorded tables"), std::string::npos) << *error;
+  EXPECT_NE(error->find("its record's hash sha256:forged is not that of its recorded tables"), std::string::npos)
+      << *error;
   EXPECT_EQ(after.current(), nullptr);
 }
 
@@ -147,7 +148,8 @@ TEST_F(PolicyManagerRestartTest, AfterAnUpgradeTheLastPolicyRunsRebuiltAsANewVer
   // A rollback to the older record records the hash of what runs.
   ASSERT_EQ(again.rollback(2, 0, 300), std::nullopt);
   EXPECT_EQ(again.history().back().hash, hash);
-  EXPECT_NE(again.history().back().summary.find("rebuilt by portvakt"), std::string::npos) << again.history().back().summary;
+  EXPECT_NE(again.history().back().summary.find("rebuilt by portvakt"), std::string::npos)
+      << again.history().back().summary;
 }
 
 // A bundle is compiled from its texts only: the names it gives its files are
@@ -183,7 +185,8 @@ TEST_F(PolicyManagerRestartTest, AMissingIncludeIsNamed) {
   PolicyManager manager(store_.get());
   auto error = manager.push(bundle, 0, "", 100);
   ASSERT_TRUE(error);
-  EXPECT_NE(error->find("base policy 'region-base.yaml' is not in the bundle (it holds no file " + site("region-base.yaml") + ")"),
+  EXPECT_NE(error->find("base policy 'region-base.yaml' is not in the bundle (it holds no file " +
+                        site("region-base.yaml") + ")"),
             std::string::npos)
       << *error;
   EXPECT_EQ(manager.current(), nullptr);
@@ -233,7 +236,10 @@ TEST_F(PolicyManagerRestartTest, APushTheStoreCannotRecordIsRefusedAndChangesNot
 }
 
 TEST_F(PolicyManagerRestartTest, AReadOnlyStoreRefusesThePushClearly) {
-  { PolicyManager first(store_.get()); ASSERT_EQ(first.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt); }
+  {
+    PolicyManager first(store_.get());
+    ASSERT_EQ(first.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+  }
   store::OpenOptions readOnly;
   readOnly.readOnly = true;
   auto opened = store::Store::open(dir_.file("portvakt.db"), readOnly);

@@ -47,10 +47,11 @@ TEST(Retention, DevicesNotSeenForThePeriodAreForgottenInTheStoreAndInMemory) {
   auto opened = store::Store::open(dir.path() + "/portvakt.db");
   ASSERT_TRUE(opened) << opened.error().message;
   store::Store& db = **opened;
-  ASSERT_TRUE(db.upsertDevices({device("3c:52:82:1a:2b:3c", "eklient", kNowSeconds - 31 * kDay),  // classified, gone a month
-                                device("80:5e:c0:00:00:05", "ip-phone", kNowSeconds - 29 * kDay),
-                                device("a4:83:e7:00:00:01", "", kNowSeconds - 40 * kDay),
-                                device("98:fa:9b:44:01:10", "eklient", kNowSeconds - 60)}));
+  ASSERT_TRUE(
+      db.upsertDevices({device("3c:52:82:1a:2b:3c", "eklient", kNowSeconds - 31 * kDay),  // classified, gone a month
+                        device("80:5e:c0:00:00:05", "ip-phone", kNowSeconds - 29 * kDay),
+                        device("a4:83:e7:00:00:01", "", kNowSeconds - 40 * kDay),
+                        device("98:fa:9b:44:01:10", "eklient", kNowSeconds - 60)}));
   tables::Retention retention;
   retention.devices = days{30};
   std::vector<tables::MacAddress> forgotten;

@@ -184,7 +184,8 @@ TEST_F(HostapdControlTest, GarbageAndOversizedDatagramsAreRejectedNotFatal) {
   EXPECT_EQ(all.events[0].kind, HostapdEventKind::kStationDisconnected);
   ASSERT_EQ(all.rejected.size(), 3u);
   int oversized = 0;
-  for (const ParseError& rejected : all.rejected) oversized += rejected.message.find("longer than the limit") != std::string::npos;
+  for (const ParseError& rejected : all.rejected)
+    oversized += rejected.message.find("longer than the limit") != std::string::npos;
   EXPECT_EQ(oversized, 1);
 }
 

@@ -67,8 +67,7 @@ TEST_F(LinkTest, ResolveNamesEveryMissingInterface) {
 
   auto vlan = manager_->find("port0.10");
   ASSERT_FALSE(vlan.ok());
-  EXPECT_NE(vlan.error().message.find("802.1Q sub-interfaces are not used"), std::string::npos)
-      << vlan.error().message;
+  EXPECT_NE(vlan.error().message.find("802.1Q sub-interfaces are not used"), std::string::npos) << vlan.error().message;
 }
 
 // Requirements: R4

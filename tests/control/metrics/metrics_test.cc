@@ -47,12 +47,14 @@ TEST(Metrics, DroppedEventsAndSuppressedLogLinesAreCounted) {
   for (const char* reason : {"profiler_ring_full", "decider_queue_full", "runner_queue_full", "repeat_held"}) {
     EXPECT_NE(text.find(std::string("portvakt_events_dropped_total{reason=\"") + reason + "\",site=\"site\"} 0"),
               std::string::npos)
-        << reason << "\n" << text;
+        << reason << "\n"
+        << text;
   }
   Metrics m("site");
   fill(m);
   text = m.exposition();
-  EXPECT_NE(text.find("portvakt_events_dropped_total{reason=\"runner_queue_full\",site=\"site\"} 10"), std::string::npos) << text;
+  EXPECT_NE(text.find("portvakt_events_dropped_total{reason=\"runner_queue_full\",site=\"site\"} 10"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("portvakt_log_lines_suppressed_total{event=\"device_new\",site=\"site\"} 9995"), std::string::npos);
   EXPECT_NE(text.find("portvakt_device_table{site=\"site\",what=\"profiler_records\"} 4096"), std::string::npos);
   EXPECT_NE(text.find("portvakt_device_table{site=\"site\",what=\"stored_rows\"} 800"), std::string::npos);
@@ -62,25 +64,37 @@ TEST(Metrics, ExpositionHasTheDocumentedNamesAndLabels) {
   Metrics m("vardcentral-karlstad");
   fill(m);
   std::string text = m.exposition();
-  EXPECT_NE(text.find("portvakt_policy_reloads_total{result=\"ok\",site=\"vardcentral-karlstad\"} 2"), std::string::npos) << text;
-  EXPECT_NE(text.find("portvakt_policy_reloads_total{result=\"rejected\",site=\"vardcentral-karlstad\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_policy_reloads_total{result=\"ok\",site=\"vardcentral-karlstad\"} 2"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("portvakt_policy_reloads_total{result=\"rejected\",site=\"vardcentral-karlstad\"} 1"),
+            std::string::npos);
   EXPECT_NE(text.find("version=\"2\""), std::string::npos);
   EXPECT_EQ(text.find("version=\"1\""), std::string::npos) << "the old policy's info series must go";
-  EXPECT_NE(text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.lldp.tlv_overrun\",site=\"vardcentral-karlstad\"} 3"), std::string::npos);
+  EXPECT_NE(
+      text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.lldp.tlv_overrun\",site=\"vardcentral-karlstad\"} 3"),
+      std::string::npos);
   EXPECT_NE(text.find("portvakt_uptime_seconds{site=\"vardcentral-karlstad\"} 42"), std::string::npos);
-  EXPECT_NE(text.find("portvakt_frames{port=\"eth3\",site=\"vardcentral-karlstad\",verdict=\"dropped\"} 17"), std::string::npos);
-  EXPECT_NE(text.find("portvakt_frames_dropped_total{reason=\"quarantine\",site=\"vardcentral-karlstad\"} 17"), std::string::npos);
-  EXPECT_NE(text.find("portvakt_frames_dropped_total{reason=\"rogue_dhcp\",site=\"vardcentral-karlstad\"} 0"), std::string::npos)
+  EXPECT_NE(text.find("portvakt_frames{port=\"eth3\",site=\"vardcentral-karlstad\",verdict=\"dropped\"} 17"),
+            std::string::npos);
+  EXPECT_NE(text.find("portvakt_frames_dropped_total{reason=\"quarantine\",site=\"vardcentral-karlstad\"} 17"),
+            std::string::npos);
+  EXPECT_NE(text.find("portvakt_frames_dropped_total{reason=\"rogue_dhcp\",site=\"vardcentral-karlstad\"} 0"),
+            std::string::npos)
       << "every drop reason exists from the start";
-  EXPECT_NE(text.find("portvakt_frames_would_drop_total{reason=\"quarantine\",site=\"vardcentral-karlstad\"} 0"), std::string::npos);
-  EXPECT_NE(text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.eth.truncated\",site=\"vardcentral-karlstad\"} 0"), std::string::npos)
+  EXPECT_NE(text.find("portvakt_frames_would_drop_total{reason=\"quarantine\",site=\"vardcentral-karlstad\"} 0"),
+            std::string::npos);
+  EXPECT_NE(text.find("portvakt_decode_anomaly_frames{anomaly=\"decode.eth.truncated\",site=\"vardcentral-karlstad\"} 0"),
+            std::string::npos)
       << "every anomaly exists from the start";
-  EXPECT_NE(text.find("portvakt_port_bytes{direction=\"rx\",port=\"eth3\",site=\"vardcentral-karlstad\"} 1514"), std::string::npos);
+  EXPECT_NE(text.find("portvakt_port_bytes{direction=\"rx\",port=\"eth3\",site=\"vardcentral-karlstad\"} 1514"),
+            std::string::npos);
   EXPECT_NE(text.find("portvakt_alert_queue_depth{site=\"vardcentral-karlstad\"} 4"), std::string::npos) << text;
   EXPECT_NE(text.find("portvakt_alert_deliveries_rejected{site=\"vardcentral-karlstad\"} 1"), std::string::npos);
   EXPECT_NE(text.find("portvakt_alert_delivery_lag_seconds{site=\"vardcentral-karlstad\"} 12.5"), std::string::npos);
-  EXPECT_NE(text.find("portvakt_devices{class=\"eklient\",site=\"vardcentral-karlstad\",zone=\"region\"} 5"), std::string::npos);
-  EXPECT_NE(text.find("portvakt_devices{class=\"\",site=\"vardcentral-karlstad\",zone=\"quarantine\"} 0"), std::string::npos)
+  EXPECT_NE(text.find("portvakt_devices{class=\"eklient\",site=\"vardcentral-karlstad\",zone=\"region\"} 5"),
+            std::string::npos);
+  EXPECT_NE(text.find("portvakt_devices{class=\"\",site=\"vardcentral-karlstad\",zone=\"quarantine\"} 0"),
+            std::string::npos)
       << "a class and zone no device has any more reads 0";
 }
 

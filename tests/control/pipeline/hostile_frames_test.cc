@@ -29,13 +29,13 @@ using packet::kEtherTypeIpv6;
 using packet::kIpProtoIcmpv6;
 using packet::kIpProtoUdp;
 
-constexpr std::string_view kSender = "02:00:00:00:00:01";    // office, on lan1
-constexpr std::string_view kKnown = "02:00:00:00:00:02";     // office, on lan2
+constexpr std::string_view kSender = "02:00:00:00:00:01";     // office, on lan1
+constexpr std::string_view kKnown = "02:00:00:00:00:02";      // office, on lan2
 constexpr std::string_view kLabDevice = "02:00:00:00:00:03";  // lab, on lan3
-constexpr std::string_view kWatched = "02:00:00:00:00:09";   // office, on lan9 (monitor mode)
-constexpr std::string_view kGateway = "00:00:5e:00:01:0a";   // behind the uplink, never seen on a jack
-constexpr uint16_t kAllowedPort = 53;                        // flow office-dns
-constexpr uint16_t kDeniedPort = 9999;                       // no flow
+constexpr std::string_view kWatched = "02:00:00:00:00:09";    // office, on lan9 (monitor mode)
+constexpr std::string_view kGateway = "00:00:5e:00:01:0a";    // behind the uplink, never seen on a jack
+constexpr uint16_t kAllowedPort = 53;                         // flow office-dns
+constexpr uint16_t kDeniedPort = 9999;                        // no flow
 constexpr size_t kEth = 14;
 
 enum class Dst { kKnownDevice, kUnknownUnicast, kBroadcast, kIpv4Multicast, kIpv6Multicast };
@@ -79,13 +79,13 @@ std::string_view macOf(Dst d) {
 Writer udpToServer(std::string_view dstMac, std::string_view srcMac, bool v6, Header header, uint16_t port,
                    std::vector<std::pair<uint16_t, uint16_t>> tags = {}) {
   Writer payload = udp(40000, port, text("hello"));
-  Writer w = v6 ? ethernet(dstMac, srcMac, kEtherTypeIpv6, ipv6("2001:db8:10::1", "2001:db8:5::10", kIpProtoUdp, payload), tags)
-                : ethernet(dstMac, srcMac, kEtherTypeIpv4, ipv4("10.10.0.1", "192.0.2.10", kIpProtoUdp, payload), tags);
+  Writer w =
+      v6 ? ethernet(dstMac, srcMac, kEtherTypeIpv6, ipv6("2001:db8:10::1", "2001:db8:5::10", kIpProtoUdp, payload), tags)
+         : ethernet(dstMac, srcMac, kEtherTypeIpv4, ipv4("10.10.0.1", "192.0.2.10", kIpProtoUdp, payload), tags);
   const size_t ip = kEth + 4 * tags.size();
   Bytes& b = w.data;
   switch (header) {
-    case Header::kValid:
-      break;
+    case Header::kValid: break;
     case Header::kCutOff:  // the frame ends inside the fixed header
       b.resize(ip + (v6 ? 20 : 10));
       break;
@@ -127,7 +127,15 @@ class HostileFramesTest : public ::testing::Test {
 
   static Writer arp(std::string_view dst, std::string_view src, const char* from, const char* to) {
     Writer a;
-    a.u16(1).u16(0x0800).u8(6).u8(4).u16(dst == kBroadcast ? 1 : 2).mac(src).ip4(from).mac(dst == kBroadcast ? "00:00:00:00:00:00" : dst).ip4(to);
+    a.u16(1)
+        .u16(0x0800)
+        .u8(6)
+        .u8(4)
+        .u16(dst == kBroadcast ? 1 : 2)
+        .mac(src)
+        .ip4(from)
+        .mac(dst == kBroadcast ? "00:00:00:00:00:00" : dst)
+        .ip4(to);
     return ethernet(dst, src, kEtherTypeArp, a);
   }
 
@@ -170,14 +178,15 @@ class HostileFramesTest : public ::testing::Test {
 // Requirements: R6
 TEST_F(HostileFramesTest, EveryDestinationTimesIpVersionTimesHeaderTimesPort) {
   const Dst dsts[] = {Dst::kKnownDevice, Dst::kUnknownUnicast, Dst::kBroadcast, Dst::kIpv4Multicast, Dst::kIpv6Multicast};
-  const Header headers[] = {Header::kValid, Header::kCutOff, Header::kWrongVersion, Header::kBadLength, Header::kPastTheFrame};
+  const Header headers[] = {Header::kValid, Header::kCutOff, Header::kWrongVersion, Header::kBadLength,
+                            Header::kPastTheFrame};
   int cases = 0;
   for (Dst dst : dsts) {
     for (bool v6 : {false, true}) {
       for (Header header : headers) {
         for (uint16_t p : {kAllowedPort, kDeniedPort}) {
           for (bool priorityTagged : {false, true}) {
-            std::string expected = header != Header::kValid  ? "dropped:malformed_ip"
+            std::string expected = header != Header::kValid   ? "dropped:malformed_ip"
                                    : dst == Dst::kKnownDevice ? "forwarded"
                                    : p == kAllowedPort        ? "forwarded"
                                                               : "dropped:policy_denied";
@@ -204,7 +213,8 @@ TEST_F(HostileFramesTest, EveryDestinationTimesIpVersionTimesHeaderTimesPort) {
 // Requirements: R5
 TEST_F(HostileFramesTest, GroupFramesToAServerAreJudgedByTheFlowRulesAndTheTraceSaysSo) {
   Explanation denied;
-  EXPECT_EQ(send(udpToServer(kBroadcast, kSender, false, Header::kValid, kDeniedPort), "lan1", &denied), "dropped:policy_denied");
+  EXPECT_EQ(send(udpToServer(kBroadcast, kSender, false, Header::kValid, kDeniedPort), "lan1", &denied),
+            "dropped:policy_denied");
   EXPECT_EQ(denied.flowRule, classify::kDefaultDeny);
   ASSERT_FALSE(denied.steps.empty());
   EXPECT_NE(denied.steps.back().find("default deny"), std::string::npos) << denied.steps.back();
@@ -217,8 +227,9 @@ TEST_F(HostileFramesTest, GroupFramesToAServerAreJudgedByTheFlowRulesAndTheTrace
   EXPECT_NE(std::find(reported.begin(), reported.end(), "flow_denied"), reported.end());
 
   Explanation ssdp;
-  Writer notify = ethernet("01:00:5e:7f:ff:fa", kSender, kEtherTypeIpv4,
-                           ipv4("10.10.0.1", "239.255.255.250", kIpProtoUdp, udp(1900, 1900, text("NOTIFY * HTTP/1.1\r\n\r\n"))));
+  Writer notify =
+      ethernet("01:00:5e:7f:ff:fa", kSender, kEtherTypeIpv4,
+               ipv4("10.10.0.1", "239.255.255.250", kIpProtoUdp, udp(1900, 1900, text("NOTIFY * HTTP/1.1\r\n\r\n"))));
   EXPECT_EQ(send(notify, "lan1", &ssdp), "forwarded");
   ASSERT_GE(ssdp.flowRule, 0);
   EXPECT_EQ(policy_->flows[static_cast<size_t>(ssdp.flowRule)].name, "office-ssdp");
@@ -331,71 +342,89 @@ TEST_F(HostileFramesTest, LinkLocalServicesNonIpEtherTypesAndLinkControl) {
   row("ARP request", arp(kBroadcast, kSender, "10.10.0.1", "10.10.0.2"), "lan1", "forwarded");
   row("ARP reply, unicast", arp(kKnown, kSender, "10.10.0.1", "10.10.0.2"), "lan1", "forwarded");
   row("DHCP discover", dhcpDiscover(kSender), "lan1", "forwarded");
-  row("DHCP request, priority-tagged", ethernet(kBroadcast, kSender, kEtherTypeIpv4,
-      ipv4("0.0.0.0", "255.255.255.255", kIpProtoUdp, udp(68, 67, dhcp(1, 0x99, kSender, {dhcpOption(53, Bytes{3})}))), {{0x8100, 0}}),
+  row("DHCP request, priority-tagged",
+      ethernet(kBroadcast, kSender, kEtherTypeIpv4,
+               ipv4("0.0.0.0", "255.255.255.255", kIpProtoUdp,
+                    udp(68, 67, dhcp(1, 0x99, kSender, {dhcpOption(53, Bytes{3})}))),
+               {{0x8100, 0}}),
       "lan1", "forwarded");
-  row("DHCPv6 solicit", v6Frame("33:33:00:01:00:02", kSender, "fe80::1", "ff02::1:2", kIpProtoUdp, udp(546, 547, text("\x01\x00\x00\x01"))),
+  row("DHCPv6 solicit",
+      v6Frame("33:33:00:01:00:02", kSender, "fe80::1", "ff02::1:2", kIpProtoUdp, udp(546, 547, text("\x01\x00\x00\x01"))),
       "lan1", "forwarded");
-  row("ND: DAD neighbour solicitation", v6Frame("33:33:ff:00:00:02", kSender, "::", "ff02::1:ff00:2", kIpProtoIcmpv6, icmpv6(135, ns)),
-      "lan1", "forwarded");
-  row("ND: neighbour advertisement", v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(136, na)),
-      "lan1", "forwarded");
-  row("ND: router solicitation", v6Frame("33:33:00:00:00:02", kSender, "fe80::1", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)),
-      "lan1", "forwarded");
-  row("mDNS IPv4", v4Udp("01:00:5e:00:00:fb", kSender, "10.10.0.1", "224.0.0.251", 5353, 5353, dnsHeader()), "lan1", "forwarded");
-  row("mDNS IPv6", v6Frame("33:33:00:00:00:fb", kSender, "fe80::1", "ff02::fb", kIpProtoUdp, udp(5353, 5353, dnsHeader())),
-      "lan1", "forwarded");
+  row("ND: DAD neighbour solicitation",
+      v6Frame("33:33:ff:00:00:02", kSender, "::", "ff02::1:ff00:2", kIpProtoIcmpv6, icmpv6(135, ns)), "lan1",
+      "forwarded");
+  row("ND: neighbour advertisement",
+      v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(136, na)), "lan1", "forwarded");
+  row("ND: router solicitation",
+      v6Frame("33:33:00:00:00:02", kSender, "fe80::1", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)), "lan1", "forwarded");
+  row("mDNS IPv4", v4Udp("01:00:5e:00:00:fb", kSender, "10.10.0.1", "224.0.0.251", 5353, 5353, dnsHeader()), "lan1",
+      "forwarded");
+  row("mDNS IPv6",
+      v6Frame("33:33:00:00:00:fb", kSender, "fe80::1", "ff02::fb", kIpProtoUdp, udp(5353, 5353, dnsHeader())), "lan1",
+      "forwarded");
   row("IGMPv3 report", igmpReport(kSender), "lan1", "forwarded");
   row("MLDv2 report", mldReport(kSender), "lan1", "forwarded");
   // Router advertisements from a jack: RA guard (FirstHopSecurity below).
-  row("ND: router advertisement from a jack", v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)),
-      "lan1", "dropped:ra_guard");
+  row("ND: router advertisement from a jack",
+      v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "lan1",
+      "dropped:ra_guard");
   // Group frames that are no link-local service: the flow rules.
   row("SSDP to 239.255.255.250:1900 (flow office-ssdp)",
       v4Udp("01:00:5e:7f:ff:fa", kSender, "10.10.0.1", "239.255.255.250", 1900, 1900), "lan1", "forwarded");
   row("SSDP group, another port", v4Udp("01:00:5e:7f:ff:fa", kSender, "10.10.0.1", "239.255.255.250", 1900, 1901), "lan1",
       "dropped:policy_denied");
-  row("LLMNR", v4Udp("01:00:5e:00:00:fc", kSender, "10.10.0.1", "224.0.0.252", 5355, 5355), "lan1", "dropped:policy_denied");
+  row("LLMNR", v4Udp("01:00:5e:00:00:fc", kSender, "10.10.0.1", "224.0.0.252", 5355, 5355), "lan1",
+      "dropped:policy_denied");
   row("NetBIOS to the subnet broadcast", v4Udp(kBroadcast, kSender, "10.10.0.1", "10.10.255.255", 137, 137), "lan1",
       "dropped:policy_denied");
-  row("UDP to 255.255.255.255", v4Udp(kBroadcast, kSender, "10.10.0.1", "255.255.255.255", 9, 9), "lan1", "dropped:policy_denied");
-  row("DHCP-looking UDP to a unicast IP in a broadcast frame", v4Udp(kBroadcast, kSender, "10.10.0.1", "192.0.2.10", 68, 67), "lan1",
+  row("UDP to 255.255.255.255", v4Udp(kBroadcast, kSender, "10.10.0.1", "255.255.255.255", 9, 9), "lan1",
       "dropped:policy_denied");
-  row("mDNS port to a server in a multicast frame", v4Udp("01:00:5e:00:00:fb", kSender, "10.10.0.1", "192.0.2.10", 5353, 5353), "lan1",
+  row("DHCP-looking UDP to a unicast IP in a broadcast frame",
+      v4Udp(kBroadcast, kSender, "10.10.0.1", "192.0.2.10", 68, 67), "lan1", "dropped:policy_denied");
+  row("mDNS port to a server in a multicast frame",
+      v4Udp("01:00:5e:00:00:fb", kSender, "10.10.0.1", "192.0.2.10", 5353, 5353), "lan1", "dropped:policy_denied");
+  row("UDP to ff02::1",
+      v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoUdp, udp(9999, 9999, text("x"))), "lan1",
       "dropped:policy_denied");
-  row("UDP to ff02::1", v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoUdp, udp(9999, 9999, text("x"))), "lan1",
-      "dropped:policy_denied");
-  row("ICMPv6 echo to ff02::1", v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(128, rs)), "lan1",
+  row("ICMPv6 echo to ff02::1",
+      v6Frame("33:33:00:00:00:01", kSender, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(128, rs)), "lan1",
       "dropped:policy_denied");
   // Lab: link_local [arp, dhcp, nd].
   row("lab: ARP request", arp(kBroadcast, kLabDevice, "10.20.0.3", "10.20.0.1"), "lan3", "forwarded");
   row("lab: DHCP discover", dhcpDiscover(kLabDevice), "lan3", "forwarded");
-  row("lab: neighbour solicitation", v6Frame("33:33:ff:00:00:02", kLabDevice, "::", "ff02::1:ff00:2", kIpProtoIcmpv6, icmpv6(135, ns)),
-      "lan3", "forwarded");
-  row("lab: mDNS is not among its services", v4Udp("01:00:5e:00:00:fb", kLabDevice, "10.20.0.3", "224.0.0.251", 5353, 5353, dnsHeader()),
-      "lan3", "dropped:policy_denied");
-  row("lab: DHCPv6 is not among its services",
-      v6Frame("33:33:00:01:00:02", kLabDevice, "fe80::3", "ff02::1:2", kIpProtoUdp, udp(546, 547, text("\x01\x00\x00\x01"))), "lan3",
+  row("lab: neighbour solicitation",
+      v6Frame("33:33:ff:00:00:02", kLabDevice, "::", "ff02::1:ff00:2", kIpProtoIcmpv6, icmpv6(135, ns)), "lan3",
+      "forwarded");
+  row("lab: mDNS is not among its services",
+      v4Udp("01:00:5e:00:00:fb", kLabDevice, "10.20.0.3", "224.0.0.251", 5353, 5353, dnsHeader()), "lan3",
       "dropped:policy_denied");
+  row("lab: DHCPv6 is not among its services",
+      v6Frame("33:33:00:01:00:02", kLabDevice, "fe80::3", "ff02::1:2", kIpProtoUdp,
+              udp(546, 547, text("\x01\x00\x00\x01"))),
+      "lan3", "dropped:policy_denied");
   row("lab: MLD is not among its services", mldReport(kLabDevice), "lan3", "dropped:policy_denied");
   // Non-IP EtherTypes: office allows none, lab allows pppoe and llc.
   row("PPPoE discovery (office)", nonIp(kBroadcast, kSender, 0x8863), "lan1", "dropped:ethertype_denied");
   row("PPPoE discovery (lab)", nonIp(kBroadcast, kLabDevice, 0x8863), "lan3", "forwarded");
   row("PPPoE session, unicast (lab)", nonIp(kGateway, kLabDevice, 0x8864), "lan3", "forwarded");
-  row("PPPoE session, unicast to a known device (office)", nonIp(kKnown, kSender, 0x8864), "lan1", "dropped:ethertype_denied");
+  row("PPPoE session, unicast to a known device (office)", nonIp(kKnown, kSender, 0x8864), "lan1",
+      "dropped:ethertype_denied");
   row("IPX (lab)", nonIp(kBroadcast, kLabDevice, 0x8137), "lan3", "dropped:ethertype_denied");
   row("unknown EtherType 0x88b5", nonIp(kBroadcast, kSender, 0x88b5), "lan1", "dropped:ethertype_denied");
-  row("unknown EtherType, priority-tagged", ethernet(kBroadcast, kSender, 0x88b5, text("local experimental"), {{0x8100, 0}}), "lan1",
+  row("unknown EtherType, priority-tagged",
+      ethernet(kBroadcast, kSender, 0x88b5, text("local experimental"), {{0x8100, 0}}), "lan1",
       "dropped:ethertype_denied");
   row("RARP", nonIp(kBroadcast, kSender, 0x8035), "lan1", "dropped:ethertype_denied");
   row("802.3 LLC NetBIOS (office)", llc(kBroadcast, kSender, 0xf0), "lan1", "dropped:ethertype_denied");
   row("802.3 LLC NetBIOS (lab)", llc(kBroadcast, kLabDevice, 0xf0), "lan3", "forwarded");
-  row("SNAP with a vendor OUI (AppleTalk)", ethernetSnap(kBroadcast, kSender, 0x080007, 0x809b, text("appletalk!")), "lan1",
-      "dropped:ethertype_denied");
+  row("SNAP with a vendor OUI (AppleTalk)", ethernetSnap(kBroadcast, kSender, 0x080007, 0x809b, text("appletalk!")),
+      "lan1", "dropped:ethertype_denied");
   row("SNAP-encapsulated IPv4, header cut off", ethernetSnap(kBroadcast, kSender, 0, kEtherTypeIpv4, truncatedV4), "lan1",
       "dropped:malformed_ip");
   row("SNAP-encapsulated IPv4 UDP to a denied port",
-      ethernetSnap(kBroadcast, kSender, 0, kEtherTypeIpv4, ipv4("10.10.0.1", "192.0.2.10", kIpProtoUdp, udp(1, kDeniedPort, text("x")))),
+      ethernetSnap(kBroadcast, kSender, 0, kEtherTypeIpv4,
+                   ipv4("10.10.0.1", "192.0.2.10", kIpProtoUdp, udp(1, kDeniedPort, text("x")))),
       "lan1", "dropped:policy_denied");
   // Link control: consumed whatever the zone allows, also sent unicast.
   row("STP BPDU", llc("01:80:c2:00:00:00", kLabDevice, 0x42), "lan3", "dropped:link_control");
@@ -408,28 +437,32 @@ TEST_F(HostileFramesTest, LinkLocalServicesNonIpEtherTypesAndLinkControl) {
   row("CDP", cdpPhoneFrame(), "lan2", "dropped:link_control");
   row("PVST+", ethernetSnap("01:00:0c:cc:cc:cd", kSender, 0x00000c, 0x010b, pvst), "lan1", "dropped:link_control");
   // Monitor mode (lan9): denials pass and are counted, shape and link control never.
-  row("monitor: UDP broadcast to a denied port", udpToServer(kBroadcast, kWatched, false, Header::kValid, kDeniedPort), "lan9",
-      "monitor:policy_denied");
+  row("monitor: UDP broadcast to a denied port", udpToServer(kBroadcast, kWatched, false, Header::kValid, kDeniedPort),
+      "lan9", "monitor:policy_denied");
   row("monitor: broken IPv4 header", udpToServer(kBroadcast, kWatched, false, Header::kCutOff, kDeniedPort), "lan9",
       "dropped:malformed_ip");
   row("monitor: PPPoE", nonIp(kBroadcast, kWatched, 0x8863), "lan9", "monitor:ethertype_denied");
   row("monitor: LLDP", lldp("01:80:c2:00:00:0e", kWatched), "lan9", "dropped:link_control");
   // Uplinks and trunks are not filtered by the flow rules, but broken IP and
   // link control are dropped there too; trunk frames carry their tag.
-  row("uplink: UDP broadcast", v4Udp(kBroadcast, kGateway, "192.0.2.10", "255.255.255.255", 9999, 9999), "up0", "forwarded");
+  row("uplink: UDP broadcast", v4Udp(kBroadcast, kGateway, "192.0.2.10", "255.255.255.255", 9999, 9999), "up0",
+      "forwarded");
   row("uplink: broken IPv6 header", udpToServer(kBroadcast, kGateway, true, Header::kWrongVersion, kDeniedPort), "up0",
       "dropped:malformed_ip");
   row("uplink: LLDP", lldp("01:80:c2:00:00:0e", kGateway), "up0", "dropped:link_control");
-  row("trunk: UDP broadcast, VLAN 10", udpToServer(kBroadcast, "02:00:00:00:00:77", false, Header::kValid, kDeniedPort, {{0x8100, 10}}),
-      "tr0", "forwarded");
-  row("trunk: IPv4 header cut off, VLAN 10", udpToServer(kBroadcast, "02:00:00:00:00:77", false, Header::kCutOff, kDeniedPort, {{0x8100, 10}}),
-      "tr0", "dropped:malformed_ip");
-  row("trunk: IPv6 header past the frame, VLAN 20",
-      udpToServer("33:33:00:00:00:01", "02:00:00:00:00:77", true, Header::kPastTheFrame, kDeniedPort, {{0x8100, 20}}), "tr0",
+  row("trunk: UDP broadcast, VLAN 10",
+      udpToServer(kBroadcast, "02:00:00:00:00:77", false, Header::kValid, kDeniedPort, {{0x8100, 10}}), "tr0",
+      "forwarded");
+  row("trunk: IPv4 header cut off, VLAN 10",
+      udpToServer(kBroadcast, "02:00:00:00:00:77", false, Header::kCutOff, kDeniedPort, {{0x8100, 10}}), "tr0",
       "dropped:malformed_ip");
-  row("trunk: PPPoE, VLAN 10 (not filtered)", ethernet(kBroadcast, "02:00:00:00:00:77", 0x8863, text("padi padi padi"), {{0x8100, 10}}),
-      "tr0", "forwarded");
-  row("trunk: LLDP, VLAN 10", ethernet("01:80:c2:00:00:0e", "02:00:00:00:00:77", packet::kEtherTypeLldp, text("x"), {{0x8100, 10}}), "tr0",
+  row("trunk: IPv6 header past the frame, VLAN 20",
+      udpToServer("33:33:00:00:00:01", "02:00:00:00:00:77", true, Header::kPastTheFrame, kDeniedPort, {{0x8100, 20}}),
+      "tr0", "dropped:malformed_ip");
+  row("trunk: PPPoE, VLAN 10 (not filtered)",
+      ethernet(kBroadcast, "02:00:00:00:00:77", 0x8863, text("padi padi padi"), {{0x8100, 10}}), "tr0", "forwarded");
+  row("trunk: LLDP, VLAN 10",
+      ethernet("01:80:c2:00:00:0e", "02:00:00:00:00:77", packet::kEtherTypeLldp, text("x"), {{0x8100, 10}}), "tr0",
       "dropped:link_control");
 
   for (const Row& r : rows) {
@@ -533,91 +566,119 @@ TEST_F(HostileFramesTest, FirstHopSecurity) {
   // RA guard.
   row("RA to all nodes", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "lan1",
       "dropped:ra_guard", "rogue_ra");
-  row("RA unicast to a device of the zone", v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(134, ra)), "lan1",
-      "dropped:ra_guard", "rogue_ra");
-  row("RA behind a hop-by-hop header", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra))),
-      "lan1", "dropped:ra_guard", "rogue_ra");
-  row("RA behind destination options", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 60, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra))),
-      "lan1", "dropped:ra_guard", "rogue_ra");
-  row("RA behind hop-by-hop and destination options",
-      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0, optionsHeader(60, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra)))), "lan1",
-      "dropped:ra_guard", "rogue_ra");
-  row("RA in a first fragment", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHeader(kIpProtoIcmpv6, 0, icmpv6(134, ra))),
-      "lan1", "dropped:ra_guard", "rogue_ra");
-  row("first fragment ending before its ICMPv6 header (RFC 7113)",
-      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHidingItsHeader(kIpProtoIcmpv6)), "lan1", "dropped:ra_guard", "rogue_ra");
-  row("first fragment ending before its UDP header, unicast in the zone",
-      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", 44, fragmentHidingItsHeader(kIpProtoUdp)), "lan1", "dropped:ra_guard", "rogue_ra");
-  row("ICMPv6, a later fragment (nothing to reassemble it with): the flow rules",
-      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHeader(kIpProtoIcmpv6, 8, ra)), "lan1", "dropped:policy_denied", "");
-  row("redirect", v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(137, redirectBody())), "lan1", "dropped:ra_guard",
+  row("RA unicast to a device of the zone",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(134, ra)), "lan1", "dropped:ra_guard",
       "rogue_ra");
-  row("RA on the monitor-mode jack: passed and counted", v6Frame(kAllNodes, kWatched, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)),
-      "lan9", "monitor:ra_guard", "rogue_ra");
-  row("RS from a jack (not guarded)", v6Frame("33:33:00:00:00:02", kSender, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, echo)), "lan1",
+  row("RA behind a hop-by-hop header",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra))), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("RA behind destination options",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 60, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra))), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("RA behind hop-by-hop and destination options",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0,
+              optionsHeader(60, optionsHeader(kIpProtoIcmpv6, icmpv6(134, ra)))),
+      "lan1", "dropped:ra_guard", "rogue_ra");
+  row("RA in a first fragment",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHeader(kIpProtoIcmpv6, 0, icmpv6(134, ra))), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("first fragment ending before its ICMPv6 header (RFC 7113)",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHidingItsHeader(kIpProtoIcmpv6)), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("first fragment ending before its UDP header, unicast in the zone",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", 44, fragmentHidingItsHeader(kIpProtoUdp)), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("ICMPv6, a later fragment (nothing to reassemble it with): the flow rules",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 44, fragmentHeader(kIpProtoIcmpv6, 8, ra)), "lan1",
+      "dropped:policy_denied", "");
+  row("redirect", v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(137, redirectBody())), "lan1",
+      "dropped:ra_guard", "rogue_ra");
+  row("RA on the monitor-mode jack: passed and counted",
+      v6Frame(kAllNodes, kWatched, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "lan9", "monitor:ra_guard",
+      "rogue_ra");
+  row("RS from a jack (not guarded)",
+      v6Frame("33:33:00:00:00:02", kSender, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, echo)), "lan1",
       "forwarded", "");
-  row("uplink: RA", v6Frame(kAllNodes, kGateway, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "up0", "forwarded", "");
+  row("uplink: RA", v6Frame(kAllNodes, kGateway, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "up0",
+      "forwarded", "");
   row("trunk: RA, VLAN 10",
-      ethernet(kAllNodes, "02:00:00:00:00:77", kEtherTypeIpv6, ipv6("fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), {{0x8100, 10}}),
+      ethernet(kAllNodes, "02:00:00:00:00:77", kEtherTypeIpv6,
+               ipv6("fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), {{0x8100, 10}}),
       "tr0", "forwarded", "");
-  row("trusted jack: RA", v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "lan4", "forwarded", "");
-  row("trusted jack: redirect", v6Frame(kKnown, kRouter, "fe80::4", "fe80::2", kIpProtoIcmpv6, icmpv6(137, redirectBody())), "lan4",
+  row("trusted jack: RA", v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoIcmpv6, icmpv6(134, ra)), "lan4",
       "forwarded", "");
+  row("trusted jack: redirect",
+      v6Frame(kKnown, kRouter, "fe80::4", "fe80::2", kIpProtoIcmpv6, icmpv6(137, redirectBody())), "lan4", "forwarded",
+      "");
   row("trusted jack: RA in a fragment hiding its header",
-      v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", 44, fragmentHidingItsHeader(kIpProtoIcmpv6)), "lan4", "dropped:ra_guard", "rogue_ra");
+      v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", 44, fragmentHidingItsHeader(kIpProtoIcmpv6)), "lan4",
+      "dropped:ra_guard", "rogue_ra");
   // DHCPv6 guard.
   for (uint8_t type : {2, 7, 10}) {
-    row(type == 2 ? "DHCPv6 ADVERTISE" : type == 7 ? "DHCPv6 REPLY" : "DHCPv6 RECONFIGURE",
-        v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 546, dhcpv6(type))), "lan1", "dropped:rogue_dhcp", "rogue_dhcp");
+    row(type == 2   ? "DHCPv6 ADVERTISE"
+        : type == 7 ? "DHCPv6 REPLY"
+                    : "DHCPv6 RECONFIGURE",
+        v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 546, dhcpv6(type))), "lan1",
+        "dropped:rogue_dhcp", "rogue_dhcp");
   }
-  row("DHCPv6 REPLY to all nodes", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoUdp, udp(547, 546, dhcpv6(7))), "lan1",
+  row("DHCPv6 REPLY to all nodes",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoUdp, udp(547, 546, dhcpv6(7))), "lan1",
       "dropped:rogue_dhcp", "rogue_dhcp");
-  row("DHCPv6 RELAY-REPL with a REPLY", v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 547, dhcpv6RelayReply(7))),
-      "lan1", "dropped:rogue_dhcp", "rogue_dhcp");
+  row("DHCPv6 RELAY-REPL with a REPLY",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 547, dhcpv6RelayReply(7))), "lan1",
+      "dropped:rogue_dhcp", "rogue_dhcp");
   row("DHCPv6 RELAY-REPL with a client message inside",
-      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 547, dhcpv6RelayReply(1))), "lan1", "dropped:rogue_dhcp",
-      "rogue_dhcp");
-  row("DHCPv6 server port to client port, first fragment",
-      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", 44, fragmentHeader(kIpProtoUdp, 0, udp(547, 546, dhcpv6(7)))), "lan1",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoUdp, udp(547, 547, dhcpv6RelayReply(1))), "lan1",
       "dropped:rogue_dhcp", "rogue_dhcp");
-  row("DHCPv6 SOLICIT (a client)", v6Frame("33:33:00:01:00:02", kSender, "fe80::66", "ff02::1:2", kIpProtoUdp, udp(546, 547, dhcpv6(1))),
-      "lan1", "forwarded", "");
+  row("DHCPv6 server port to client port, first fragment",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", 44, fragmentHeader(kIpProtoUdp, 0, udp(547, 546, dhcpv6(7)))),
+      "lan1", "dropped:rogue_dhcp", "rogue_dhcp");
+  row("DHCPv6 SOLICIT (a client)",
+      v6Frame("33:33:00:01:00:02", kSender, "fe80::66", "ff02::1:2", kIpProtoUdp, udp(546, 547, dhcpv6(1))), "lan1",
+      "forwarded", "");
   row("DHCPv4 OFFER from a jack", dhcpOffer(kSender, kKnown), "lan1", "dropped:rogue_dhcp", "rogue_dhcp");
-  row("uplink: DHCPv6 ADVERTISE", v6Frame(kSender, kGateway, "fe80::1", "fe80::66", kIpProtoUdp, udp(547, 546, dhcpv6(2))), "up0",
-      "forwarded", "");
-  row("trusted jack: DHCPv6 ADVERTISE", v6Frame(kKnown, kRouter, "fe80::4", "fe80::2", kIpProtoUdp, udp(547, 546, dhcpv6(2))), "lan4",
-      "forwarded", "");
+  row("uplink: DHCPv6 ADVERTISE",
+      v6Frame(kSender, kGateway, "fe80::1", "fe80::66", kIpProtoUdp, udp(547, 546, dhcpv6(2))), "up0", "forwarded", "");
+  row("trusted jack: DHCPv6 ADVERTISE",
+      v6Frame(kKnown, kRouter, "fe80::4", "fe80::2", kIpProtoUdp, udp(547, 546, dhcpv6(2))), "lan4", "forwarded", "");
   row("trusted jack: DHCPv6 REPLY to all nodes",
       v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoUdp, udp(547, 546, dhcpv6(7))), "lan4", "forwarded", "");
   row("trusted jack: DHCPv4 OFFER, broadcast", dhcpOffer(kRouter, kKnown), "lan4", "forwarded", "");
   // ND inspection: office's gateways are fe80::1 and 2001:db8:10::fffe.
-  row("NA claiming the link-local gateway", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))),
-      "lan1", "dropped:nd_spoofing", "nd_spoof");
-  row("NA claiming the global gateway, unicast",
-      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(136, naBody("2001:db8:10::fffe"))), "lan1", "dropped:nd_spoofing",
-      "nd_spoof");
-  row("NA claiming the gateway behind a hop-by-hop header",
-      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0, optionsHeader(kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1")))), "lan1",
+  row("NA claiming the link-local gateway",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "lan1",
       "dropped:nd_spoofing", "nd_spoof");
-  row("NA for the device's own address", v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66"))),
-      "lan1", "forwarded", "");
-  row("NS asking for the gateway", v6Frame("33:33:ff:00:00:01", kSender, "fe80::66", "ff02::1:ff00:1", kIpProtoIcmpv6, icmpv6(135, ns)),
-      "lan1", "forwarded", "");
+  row("NA claiming the global gateway, unicast",
+      v6Frame(kKnown, kSender, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(136, naBody("2001:db8:10::fffe"))), "lan1",
+      "dropped:nd_spoofing", "nd_spoof");
+  row("NA claiming the gateway behind a hop-by-hop header",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", 0,
+              optionsHeader(kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1")))),
+      "lan1", "dropped:nd_spoofing", "nd_spoof");
+  row("NA for the device's own address",
+      v6Frame(kAllNodes, kSender, "fe80::66", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66"))), "lan1",
+      "forwarded", "");
+  row("NS asking for the gateway",
+      v6Frame("33:33:ff:00:00:01", kSender, "fe80::66", "ff02::1:ff00:1", kIpProtoIcmpv6, icmpv6(135, ns)), "lan1",
+      "forwarded", "");
   row("trusted jack: NA claiming the gateway (trust is for ra and dhcp only)",
-      v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "lan4", "dropped:nd_spoofing",
-      "nd_spoof");
-  row("uplink: NA from the gateway", v6Frame(kAllNodes, kGateway, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "up0",
+      v6Frame(kAllNodes, kRouter, "fe80::4", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "lan4",
+      "dropped:nd_spoofing", "nd_spoof");
+  row("uplink: NA from the gateway",
+      v6Frame(kAllNodes, kGateway, "fe80::1", "ff02::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::1"))), "up0",
       "forwarded", "");
   // Unicast ND to the router behind the uplink is the zone's 'nd' service
   // (hop limit 255); without it no IPv6 reply from the router is ever sent.
-  row("solicited NA, unicast to the router", v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66"))),
-      "lan1", "forwarded", "");
+  row("solicited NA, unicast to the router",
+      v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66"))), "lan1",
+      "forwarded", "");
   row("NS for unreachability detection, unicast to the router",
       v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(135, ns)), "lan1", "forwarded", "");
   Writer forwardedNa = v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(136, naBody("fe80::66")));
   forwardedNa.data[kEth + 7] = 64;  // hop limit: not ND a receiver accepts, so the flow rules
   row("NA with hop limit 64, unicast to the router", forwardedNa, "lan1", "dropped:policy_denied", "");
-  row("ICMPv6 echo, unicast to the router", v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(128, echo)), "lan1",
+  row("ICMPv6 echo, unicast to the router",
+      v6Frame(kGateway, kSender, "fe80::66", "fe80::1", kIpProtoIcmpv6, icmpv6(128, echo)), "lan1",
       "dropped:policy_denied", "");
 
   (void)events();
@@ -691,20 +752,28 @@ TEST_F(HostileFramesTest, QuarantineBlocksIpv6LinkLocalButDhcpv6EvidenceClassifi
   };
   for (std::string_view mac : {kStranger, kV6Client}) {
     const std::vector<std::pair<const char*, Writer>> frames = {
-        {"router solicitation", v6Frame("33:33:00:00:00:02", mac, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs))},
-        {"DAD neighbour solicitation", v6Frame("33:33:ff:00:00:66", mac, "::", "ff02::1:ff00:66", kIpProtoIcmpv6, icmpv6(135, dad))},
+        {"router solicitation",
+         v6Frame("33:33:00:00:00:02", mac, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs))},
+        {"DAD neighbour solicitation",
+         v6Frame("33:33:ff:00:00:66", mac, "::", "ff02::1:ff00:66", kIpProtoIcmpv6, icmpv6(135, dad))},
         {"MLDv2 report", mldReport(mac)},
-        {"echo to a neighbour's link-local address", v6Frame(kKnown, mac, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(128, echo))},
-        {"DHCPv6 SOLICIT without a known fingerprint", v6Frame("33:33:00:01:00:02", mac, "fe80::66", "ff02::1:2", kIpProtoUdp, solicit(false))},
+        {"echo to a neighbour's link-local address",
+         v6Frame(kKnown, mac, "fe80::66", "fe80::2", kIpProtoIcmpv6, icmpv6(128, echo))},
+        {"DHCPv6 SOLICIT without a known fingerprint",
+         v6Frame("33:33:00:01:00:02", mac, "fe80::66", "ff02::1:2", kIpProtoUdp, solicit(false))},
     };
     for (const auto& [what, frame] : frames) EXPECT_EQ(send(frame, "lan2"), "dropped:quarantine") << mac << " " << what;
   }
   Explanation why;
-  EXPECT_EQ(send(v6Frame("33:33:00:01:00:02", kV6Client, "fe80::67", "ff02::1:2", kIpProtoUdp, solicit(true)), "lan2", &why), "forwarded")
+  EXPECT_EQ(
+      send(v6Frame("33:33:00:01:00:02", kV6Client, "fe80::67", "ff02::1:2", kIpProtoUdp, solicit(true)), "lan2", &why),
+      "forwarded")
       << ::testing::PrintToString(why.steps);
   EXPECT_EQ(pipeline_->decider().lastZone(), policy_->findZone("office"));
-  EXPECT_EQ(send(v6Frame("33:33:00:00:00:02", kV6Client, "fe80::67", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)), "lan2"), "forwarded");
-  EXPECT_EQ(send(v6Frame("33:33:00:00:00:02", kStranger, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)), "lan2"), "dropped:quarantine");
+  EXPECT_EQ(send(v6Frame("33:33:00:00:00:02", kV6Client, "fe80::67", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)), "lan2"),
+            "forwarded");
+  EXPECT_EQ(send(v6Frame("33:33:00:00:00:02", kStranger, "fe80::66", "ff02::2", kIpProtoIcmpv6, icmpv6(133, rs)), "lan2"),
+            "dropped:quarantine");
 }
 
 }  // namespace

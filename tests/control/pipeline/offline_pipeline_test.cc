@@ -17,7 +17,7 @@ using packet::kIpProtoTcp;
 using packet::kIpProtoUdp;
 
 constexpr std::string_view kEklientMac = "3c:52:82:1a:2b:3c";  // in the inventory CSV
-constexpr std::string_view kGatewayMac = "00:00:5e:00:01:0a";   // behind the uplink, never seen on access
+constexpr std::string_view kGatewayMac = "00:00:5e:00:01:0a";  // behind the uplink, never seen on access
 const Bytes kWindowsParams = {1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121, 249, 252};
 const Bytes kLinuxParams = {1, 28, 2, 3, 15, 6, 119, 12, 44, 47, 26, 121, 42};
 
@@ -82,7 +82,8 @@ class PipelineTest : public ::testing::Test {
   std::vector<std::string> events() {
     std::vector<std::string> out;
     EngineEvent e;
-    while (pipeline_->decider().popEvent(e)) out.push_back(std::string(tables::toString(e.event)) + " " + e.mac.toString());
+    while (pipeline_->decider().popEvent(e))
+      out.push_back(std::string(tables::toString(e.event)) + " " + e.mac.toString());
     return out;
   }
 
@@ -126,7 +127,8 @@ TEST_F(PipelineTest, APhoneLandsInVoiceAndNeverReachesTheRegion) {
   EXPECT_TRUE(has(events(), "region_access_attempt " + std::string(kPhoneMac)));
   // SIP to the provider on the internet is what voice may do.
   EXPECT_EQ(send(ethernet(kGatewayMac, kPhoneMac, kEtherTypeIpv4,
-                          ipv4("10.30.0.7", "198.18.0.5", kIpProtoUdp, udp(5060, 5060, text("REGISTER sip:x SIP/2.0\r\n\r\n")))))
+                          ipv4("10.30.0.7", "198.18.0.5", kIpProtoUdp,
+                               udp(5060, 5060, text("REGISTER sip:x SIP/2.0\r\n\r\n")))))
                 .verdict,
             "forwarded");
 }
@@ -218,9 +220,10 @@ TEST_F(PipelineTest, ALinuxBoxAnnouncingIppIsNotPlacedInPrinters) {
   EXPECT_EQ(r.verdict, "dropped:quarantine");
   std::string steps;
   for (const std::string& s : why.steps) steps += s + "\n";
-  EXPECT_NE(steps.find("candidate printer 2/3 need 2 not matched (mdns.services,oui) contradicted: dhcp.parameter_list is "
-                       "\"Ubuntu/Debian 5/Knoppix 6\" (Linux)"),
-            std::string::npos)
+  EXPECT_NE(
+      steps.find("candidate printer 2/3 need 2 not matched (mdns.services,oui) contradicted: dhcp.parameter_list is "
+                 "\"Ubuntu/Debian 5/Knoppix 6\" (Linux)"),
+      std::string::npos)
       << steps;
   // A printer's own DHCP fingerprint (Fingerbank "HP Printer") with IPP: printers.
   const std::string printer = "02:00:5e:00:00:08";
@@ -296,9 +299,10 @@ TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {
   // The switch allows 8 MACs per access port (SwitchConfigOptions): the 9th to
   // 12th are over, 1 s apart, so within one hold: one event, for the 9th.
   ASSERT_EQ(events.size(), 1u) << ::testing::PrintToString(events);
-  EXPECT_EQ(events[0], "00:00:00:00:00:00 a new MAC (02:00:00:00:01:08) on access port eth3, which already has its "
-                       "maximum of 8 MACs; new MACs are dropped until one has been idle for 300 s (monitor mode: "
-                       "forwarded)")
+  EXPECT_EQ(events[0],
+            "00:00:00:00:00:00 a new MAC (02:00:00:00:01:08) on access port eth3, which already has its "
+            "maximum of 8 MACs; new MACs are dropped until one has been idle for 300 s (monitor mode: "
+            "forwarded)")
       << "a port event: no device MAC, the first MAC over the limit in the detail";
   EXPECT_EQ(pipeline->vlanSwitch().wouldDrops().get(forward::DropReason::kMacLimit), 4u);
 }

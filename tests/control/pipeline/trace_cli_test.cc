@@ -99,10 +99,8 @@ std::string doubledWords(const std::string& text) {
     const size_t start = i;
     while (i < text.size() && isLetter(text[i])) ++i;
     std::string word = text.substr(start, i - start);
-    const bool oneSpaceBefore = start >= 1 && text[start - 1] == ' ' &&
-                                (start < 2 || text[start - 2] != ' ');
-    if (oneSpaceBefore && !previous.empty() && word == previous)
-      return previous + " " + word;
+    const bool oneSpaceBefore = start >= 1 && text[start - 1] == ' ' && (start < 2 || text[start - 2] != ' ');
+    if (oneSpaceBefore && !previous.empty() && word == previous) return previous + " " + word;
     previous = std::move(word);
   }
   return {};
@@ -139,9 +137,11 @@ class TraceTest : public ::testing::Test {
 TEST_F(TraceTest, FirstMoveIsAMoveWithItsHistory) {
   const CliRun r = trace(3);
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_NE(r.output.find("frame 3: 47 bytes on eth4 (access) at 2026-12-06T10:00:06.000Z"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("frame 3: 47 bytes on eth4 (access) at 2026-12-06T10:00:06.000Z"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find("  verdict  forwarded in zone region"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("  mobility 1 move: eth3->eth4 at 2026-12-06T10:00:06.000Z; not flapping (policy: 4 moves within 300 s)"),
+  EXPECT_NE(r.output.find(
+                "  mobility 1 move: eth3->eth4 at 2026-12-06T10:00:06.000Z; not flapping (policy: 4 moves within 300 s)"),
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("  spoof    no reason to suspect this MAC"), std::string::npos) << r.output;
@@ -162,9 +162,11 @@ TEST_F(TraceTest, FlappingMacShowsEvidenceReasonsAndMoves) {
   EXPECT_NE(o.find("  evidence dhcp.vendor_class counted for class eklient"), std::string::npos) << o;
   EXPECT_NE(o.find("  evidence dhcp.parameter_list counted for class eklient"), std::string::npos) << o;
   // The spoof reason with its detail, and the moves with ports and times.
-  EXPECT_NE(o.find("  spoof    flapping: 4 moves in 10 s (window 300 s, hold 1800 s): eth3->eth4 at 10:00:06.000 "
-                   "eth4->eth3 at 10:00:08.000 eth3->eth4 at 10:00:14.000 eth4->eth3 at 10:00:16.000 (quarantined as a suspect)"),
-            std::string::npos)
+  EXPECT_NE(
+      o.find(
+          "  spoof    flapping: 4 moves in 10 s (window 300 s, hold 1800 s): eth3->eth4 at 10:00:06.000 "
+          "eth4->eth3 at 10:00:08.000 eth3->eth4 at 10:00:14.000 eth4->eth3 at 10:00:16.000 (quarantined as a suspect)"),
+      std::string::npos)
       << o;
   EXPECT_NE(o.find("  mobility 4 moves: eth3->eth4 at 2026-12-06T10:00:06.000Z; eth4->eth3 at 2026-12-06T10:00:08.000Z; "
                    "eth3->eth4 at 2026-12-06T10:00:14.000Z; eth4->eth3 at 2026-12-06T10:00:16.000Z; flapping since "
@@ -200,7 +202,8 @@ TEST_F(TraceTest, EklientPlacementIsSaidOnce) {
 }
 
 TEST_F(TraceTest, BadCaptureArguments) {
-  CliRun r = portvakt("trace --policy examples/vardcentral-karlstad.yaml --capture eth99=" + dir_.file("eth3.pcap") + " --frame 1");
+  CliRun r = portvakt("trace --policy examples/vardcentral-karlstad.yaml --capture eth99=" + dir_.file("eth3.pcap") +
+                      " --frame 1");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("--capture eth99="), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("no port eth99 in the policy"), std::string::npos) << r.output;
@@ -216,8 +219,9 @@ TEST_F(TraceTest, BadCaptureArguments) {
 }
 
 TEST_F(TraceTest, SimulateReportsOneFlappingAlert) {
-  const CliRun r = portvakt("simulate --policy examples/vardcentral-karlstad.yaml --capture eth3=" + dir_.file("eth3.pcap") +
-                         " --capture eth4=" + dir_.file("eth4.pcap"));
+  const CliRun r =
+      portvakt("simulate --policy examples/vardcentral-karlstad.yaml --capture eth3=" + dir_.file("eth3.pcap") +
+               " --capture eth4=" + dir_.file("eth4.pcap"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("8 frames from 2 captures under vardcentral-karlstad"), std::string::npos) << r.output;
   size_t flaps = 0;

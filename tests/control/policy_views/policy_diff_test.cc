@@ -71,7 +71,7 @@ TEST(PolicyDiff, NamesTheItemThatWasAddedRemovedOrChanged) {
   tables::Zone guest;
   guest.name = "guest";
   guest.vlan = 40;
-  after.zones.push_back(guest);  // guest added
+  after.zones.push_back(guest);       // guest added
   after.ports[0].interface = "eth2";  // eth1 removed, eth2 added
   after.seal();
 

@@ -37,8 +37,8 @@ tables::FlowRule rule(std::string name, tables::ZoneId from, Protocol protocol, 
 tables::CompiledPolicy clinic() {
   tables::CompiledPolicy p;
   p.name = "clinic \"north\"";
-  for (auto [name, vlan, quarantine] : {std::tuple{"region", 10, false}, std::tuple{"voice", 20, false},
-                                        std::tuple{"quarantine", 999, true}}) {
+  for (auto [name, vlan, quarantine] :
+       {std::tuple{"region", 10, false}, std::tuple{"voice", 20, false}, std::tuple{"quarantine", 999, true}}) {
     tables::Zone z;
     z.name = name;
     z.vlan = static_cast<uint16_t>(vlan);
@@ -72,7 +72,8 @@ TEST(PolicyGraph, ZonesPortsFlowsAndInvariantsAreDrawn) {
             std::string::npos)
       << dot;
   EXPECT_NE(dot.find("fillcolor=\"#f4cccc\", label=\"quarantine\\nVLAN 999\""), std::string::npos)
-      << "a quarantine zone is red:\n" << dot;
+      << "a quarantine zone is red:\n"
+      << dot;
   // The three interfaces of one entry are one node, joined to every zone it carries.
   EXPECT_EQ(count(dot, "[shape=box"), 1u) << dot;
   EXPECT_NE(dot.find("wall-jacks\\neth2 .. eth4 (3)\\naccess"), std::string::npos) << dot;

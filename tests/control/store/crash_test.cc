@@ -159,8 +159,8 @@ TEST(StoreCrashTest, KillNineUnderLoadLosesNoCommittedRow) {
   // The test must have actually written something each round.
   EXPECT_GT(devices.size(), static_cast<size_t>(rounds));
   EXPECT_GT(policies.size(), static_cast<size_t>(rounds));
-  std::printf("crash test: %zu devices, %zu alerts, %zu acks, %zu policies committed across %d kills\n",
-              devices.size(), alerts.size(), delivered.size(), policies.size(), rounds);
+  std::printf("crash test: %zu devices, %zu alerts, %zu acks, %zu policies committed across %d kills\n", devices.size(),
+              alerts.size(), delivered.size(), policies.size(), rounds);
 }
 
 }  // namespace

@@ -91,7 +91,8 @@ TEST(StoreTest, DevicesRoundTripKeepFirstSeenAndNormaliseMac) {
   {
     auto store = mustOpen(path);
     ASSERT_TRUE(store);
-    ASSERT_TRUE(store->upsertDevice({"02-00-00-00-00-0B", "eth2", "phone", "voice", 0.9, R"({"lldp":"telephone"})", 100, 100}));
+    ASSERT_TRUE(
+        store->upsertDevice({"02-00-00-00-00-0B", "eth2", "phone", "voice", 0.9, R"({"lldp":"telephone"})", 100, 100}));
     ASSERT_TRUE(store->upsertDevices({{"02:00:00:00:00:0b", "eth4", "phone", "voice", 1.0, "{}", 500, 500},
                                       {"02:00:00:00:00:01", "eth1", "eklient", "region", 1.0, "{}", 200, 300}}));
     auto bad = store->upsertDevice({"not-a-mac", "eth1", "x", "y", 0, "{}", 0, 0});
@@ -233,12 +234,14 @@ TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
   // audit of version 4), user_version 1.
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE policy_history DROP COLUMN sources; ALTER TABLE policy_history DROP COLUMN subject; "
-                         "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; DROP TABLE dot1x_sessions; "
-                         "PRAGMA user_version = 1",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK) << sqlite3_errmsg(db);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "ALTER TABLE policy_history DROP COLUMN sources; ALTER TABLE policy_history DROP COLUMN subject; "
+                   "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; DROP TABLE dot1x_sessions; "
+                   "PRAGMA user_version = 1",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK)
+      << sqlite3_errmsg(db);
   sqlite3_close(db);
   ASSERT_EQ(sqliteScalar(path, "SELECT count(*) FROM pragma_table_info('policy_history') WHERE name = 'sources'"), "0");
 
@@ -339,8 +342,8 @@ TEST(StoreTest, ForeignSqliteDatabaseIsRefused) {
   std::string path = dir.file("firefox.sqlite");
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE moz_places(id INTEGER); INSERT INTO moz_places VALUES (1);", nullptr,
-                         nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE moz_places(id INTEGER); INSERT INTO moz_places VALUES (1);", nullptr, nullptr,
+                         nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto s = Store::open(path);

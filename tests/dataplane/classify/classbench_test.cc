@@ -44,13 +44,13 @@ TEST_P(ClassbenchSet, EveryTraceHeaderGetsTheNamedRule) {
     const ClassbenchHeader& h = (*trace)[i];
     int32_t got = (*fast)->lookup(h.key);
     if (got != h.firstRule && ++fastWrong <= 5)
-      ADD_FAILURE() << GetParam() << " trace line " << i + 1 << ": classifier says " << got
-                    << ", trace names " << h.firstRule;
+      ADD_FAILURE() << GetParam() << " trace line " << i + 1 << ": classifier says " << got << ", trace names "
+                    << h.firstRule;
     if (got != kNoMatch) ++matched;
     int32_t ref = (*linear)->lookup(h.key);
     if (ref != h.firstRule && ++linearWrong <= 5)
-      ADD_FAILURE() << GetParam() << " trace line " << i + 1 << ": linear reference says " << ref
-                    << ", trace names " << h.firstRule;
+      ADD_FAILURE() << GetParam() << " trace line " << i + 1 << ": linear reference says " << ref << ", trace names "
+                    << h.firstRule;
   }
   EXPECT_EQ(fastWrong, 0u);
   EXPECT_EQ(linearWrong, 0u);
@@ -75,8 +75,7 @@ TEST(ClassbenchRun, ReplayPrintsSummaryLastAndExitsZero) {
   std::string text = out.str();
   ASSERT_FALSE(text.empty());
   std::string last = text.substr(text.rfind('\n', text.size() - 2) + 1);
-  EXPECT_EQ(last.rfind("lookups=" + std::to_string(res.lookups) + " mismatches=0 mlookups_per_s=", 0), 0u)
-      << last;
+  EXPECT_EQ(last.rfind("lookups=" + std::to_string(res.lookups) + " mismatches=0 mlookups_per_s=", 0), 0u) << last;
   EXPECT_NE(last.find(" build_ms="), std::string::npos);
   EXPECT_NE(last.find(" bytes_per_rule="), std::string::npos);
 }
@@ -109,8 +108,7 @@ TEST(ClassbenchRun, WrongTraceAnswersAreMismatchesAndExitOne) {
 }
 
 TEST(ClassbenchParse, RulesAndErrors) {
-  std::istringstream ok(
-      "@192.168.1.7/24\t10.0.0.0/8\t1024 : 65535\t443 : 443\t0x11/0xFF\t0x0000/0x0000\t\n\n");
+  std::istringstream ok("@192.168.1.7/24\t10.0.0.0/8\t1024 : 65535\t443 : 443\t0x11/0xFF\t0x0000/0x0000\t\n\n");
   auto rules = parseClassbenchRules(ok);
   ASSERT_TRUE(rules) << rules.error().message;
   ASSERT_EQ(rules->size(), 1u);

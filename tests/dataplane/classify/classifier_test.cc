@@ -67,7 +67,10 @@ class RandomPolicy {
   tables::PortRange ports() {
     switch (pick(4)) {
       case 0: return {};
-      case 1: { uint16_t p = ports_[pick(ports_.size())]; return {p, p}; }
+      case 1: {
+        uint16_t p = ports_[pick(ports_.size())];
+        return {p, p};
+      }
       default: {
         uint16_t a = ports_[pick(ports_.size())], b = ports_[pick(ports_.size())];
         return {std::min(a, b), std::max(a, b)};
@@ -89,7 +92,8 @@ class RandomPolicy {
         if (pick(2)) r.srcMac = MacMatch{mac(), static_cast<uint8_t>(pick(2) ? 48 : 24)};
         return r;
       }
-      case 1: case 2: {  // IPv6
+      case 1:
+      case 2: {  // IPv6
         if (pick(4)) r.src = v6(addr6(), static_cast<int>(pick(129)));
         if (pick(4)) r.dst = v6(addr6(), static_cast<int>(pick(129)));
         if (!r.src && !r.dst) r.etherType = kEtherTypeIpv6;
@@ -115,15 +119,14 @@ class RandomPolicy {
     FlowKey k;
     switch (pick(8)) {
       case 0: k = FlowKey::ethernet(zone, pick(2) ? 0x88cc : 0x0806); break;
-      case 1: case 2: {
+      case 1:
+      case 2: {
         auto s = addr6(), d = addr6();
-        k = FlowKey::ipv6(zone, s.data(), d.data(), proto, static_cast<uint16_t>(port()),
-                          static_cast<uint16_t>(port()));
+        k = FlowKey::ipv6(zone, s.data(), d.data(), proto, static_cast<uint16_t>(port()), static_cast<uint16_t>(port()));
         break;
       }
       default:
-        k = FlowKey::ipv4(zone, addr4(), addr4(), proto, static_cast<uint16_t>(port()),
-                          static_cast<uint16_t>(port()));
+        k = FlowKey::ipv4(zone, addr4(), addr4(), proto, static_cast<uint16_t>(port()), static_cast<uint16_t>(port()));
     }
     k.setMacs(mac(), mac());
     return k;
@@ -171,8 +174,8 @@ class RandomPolicy {
     k.setMacs(sm, dm);
     if (pick(2)) {  // nudge one field by one, possibly out of the rule
       int f = static_cast<int>(pick(kFieldCount));
-      uint32_t limit = fieldBits(static_cast<Field>(f)) == 32 ? ~uint32_t{0}
-                                                               : (uint32_t{1} << fieldBits(static_cast<Field>(f))) - 1;
+      uint32_t limit =
+          fieldBits(static_cast<Field>(f)) == 32 ? ~uint32_t{0} : (uint32_t{1} << fieldBits(static_cast<Field>(f))) - 1;
       uint32_t v = k.f[f];
       if (pick(2)) {
         if (v < limit) k.f[f] = v + 1;
@@ -194,8 +197,8 @@ class RandomPolicy {
   std::vector<uint16_t> ports_;
 };
 
-void expectAgrees(const std::vector<Rule>& rules, RandomPolicy& gen, int lookups,
-                  const BuildOptions& options, const std::string& what) {
+void expectAgrees(const std::vector<Rule>& rules, RandomPolicy& gen, int lookups, const BuildOptions& options,
+                  const std::string& what) {
   auto fast = Classifier::build(rules, options);
   ASSERT_TRUE(fast) << fast.error().message;
   auto ref = LinearClassifier::build(rules);
@@ -209,12 +212,11 @@ void expectAgrees(const std::vector<Rule>& rules, RandomPolicy& gen, int lookups
     for (size_t r = 0; r < rules.size() && meaning == kNoMatch; ++r)
       if (matches(rules[r], k)) meaning = static_cast<int32_t>(r);
     if (meaning != want && ++wrong <= 3)
-      ADD_FAILURE() << what << ": key " << k.toString() << ": reference " << want
-                    << ", rule meaning " << meaning;
+      ADD_FAILURE() << what << ": key " << k.toString() << ": reference " << want << ", rule meaning " << meaning;
     hits += want != kNoMatch;
     if (want != got && ++wrong <= 3)
-      ADD_FAILURE() << what << ": key " << k.toString() << ": classifier " << got << ", reference "
-                    << want << (want >= 0 ? " (" + rules[want].toString() + ")" : "") << "\n"
+      ADD_FAILURE() << what << ": key " << k.toString() << ": classifier " << got << ", reference " << want
+                    << (want >= 0 ? " (" + rules[want].toString() + ")" : "") << "\n"
                     << (*fast)->describe();
   }
   EXPECT_EQ(wrong, 0) << what;

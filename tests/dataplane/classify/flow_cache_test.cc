@@ -84,7 +84,8 @@ TEST(FlowCache, SwapsUnderTrafficNeverServeAnOldVerdict) {
       slot.swap(policies[current].fast);
     }
     // Zipf-like locality: most packets from a few flows.
-    size_t f = static_cast<size_t>(std::min<double>(flows.size() - 1, std::exp(std::uniform_real_distribution<>(0, 8.0)(rng))));
+    size_t f =
+        static_cast<size_t>(std::min<double>(flows.size() - 1, std::exp(std::uniform_real_distribution<>(0, 8.0)(rng))));
     const FlowKey& k = flows[f];
     ClassifierPtr c = slot.current();
     int32_t got = cache.lookup(*c, k);

@@ -89,7 +89,8 @@ tables::CompiledPolicy clinicPolicy() {
   auto notInternet = pfxs({"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"});
   auto& f = p.flows;
   f.push_back(flow("invariant:voice-never-region", kVoice, kRegion, {}, {}, Protocol::kAny, {}, Action::kDeny));
-  f.push_back(flow("invariant:voice-never-rdnet", kVoice, kNoZone, pfxs({"10.0.0.0/8"}), {}, Protocol::kAny, {}, Action::kDeny));
+  f.push_back(
+      flow("invariant:voice-never-rdnet", kVoice, kNoZone, pfxs({"10.0.0.0/8"}), {}, Protocol::kAny, {}, Action::kDeny));
   f.push_back(flow("invariant:region-never-voice", kRegion, kVoice, {}, {}, Protocol::kAny, {}, Action::kDeny));
   f.push_back(flow("invariant:conference-never-region", kConference, kRegion, {}, {}, Protocol::kAny, {}, Action::kDeny));
   f.push_back(flow("invariant:conference-never-rdnet", kConference, kNoZone, pfxs({"10.0.0.0/8"}), {}, Protocol::kAny, {},
@@ -107,8 +108,8 @@ tables::CompiledPolicy clinicPolicy() {
                    Action::kAllow, Mode::kMonitor));
   f.push_back(flow("conference-ping", kConference, kNoZone, internet, notInternet, Protocol::kIcmp));
   f.push_back(flow("conference-ping6", kConference, kNoZone, pfxs({"::/0"}), pfxs({"fc00::/7"}), Protocol::kIcmpv6));
-  f.push_back(flow("dns-but-lab", kRegion, kNoZone, pfxs({"192.168.0.0/16"}), pfxs({"192.168.1.0/24", "192.168.1.128/25"}),
-                   Protocol::kUdp, port(53)));
+  f.push_back(flow("dns-but-lab", kRegion, kNoZone, pfxs({"192.168.0.0/16"}),
+                   pfxs({"192.168.1.0/24", "192.168.1.128/25"}), Protocol::kUdp, port(53)));
   f.push_back(flow("lab-dns-denied", kRegion, kNoZone, pfxs({"192.168.1.0/24"}), {}, Protocol::kUdp, port(53),
                    Action::kDeny, Mode::kMonitor));
   f.push_back(flow("ssh-v6", kRegion, kNoZone, pfxs({"2001:db8::/32"}), pfxs({"2001:db8:1::/48", "2001:db8:1:2::/64"}),
@@ -132,13 +133,15 @@ TEST(PolicyClassifier, ClinicPolicyCases) {
   PolicyReference ref(policy);
   constexpr int32_t kDeny = kDefaultDeny;
   const Case cases[] = {
-      {"voice to a region device: the invariant deny comes before any allow", query(kVoice, kRegion, "203.0.113.7", 17, 5060), 0},
+      {"voice to a region device: the invariant deny comes before any allow",
+       query(kVoice, kRegion, "203.0.113.7", 17, 5060), 0},
       {"voice to RDnet is denied by the invariant", query(kVoice, kNoZone, "10.20.0.5", 6, 443), 1},
       {"voice signalling udp to the internet", query(kVoice, kNoZone, "203.0.113.7", 17, 5060), 5},
       {"voice signalling tcp, top of the range", query(kVoice, kNoZone, "203.0.113.7", 6, 5061), 6},
       {"voice tcp just above the range: default deny", query(kVoice, kNoZone, "203.0.113.7", 6, 5062), kDeny},
       {"voice to private 172.16/12 is carved out", query(kVoice, kNoZone, "172.16.3.3", 17, 5060), kDeny},
-      {"voice to the last address of 192.168/16 is carved out", query(kVoice, kNoZone, "192.168.255.255", 17, 5060), kDeny},
+      {"voice to the last address of 192.168/16 is carved out", query(kVoice, kNoZone, "192.168.255.255", 17, 5060),
+       kDeny},
       {"voice to the first address after 192.168/16", query(kVoice, kNoZone, "192.169.0.0", 17, 5060), 5},
       {"voice to the first address after 172.16/12", query(kVoice, kNoZone, "172.32.0.0", 17, 5060), 5},
       {"voice to the last address before 172.16/12", query(kVoice, kNoZone, "172.15.255.255", 17, 5060), 5},
@@ -168,8 +171,10 @@ TEST(PolicyClassifier, ClinicPolicyCases) {
       {"printer scan to RDnet, monitor mode", query(kPrinters, kNoZone, "10.20.0.5", 6, 9100), 13},
       {"printer to RDnet on 443: default deny", query(kPrinters, kNoZone, "10.20.0.5", 6, 443), kDeny},
       {"dns to 192.168/16 outside the lab", query(kRegion, kNoZone, "192.168.2.1", 17, 53), 16},
-      {"dns into the nested carve-out falls through to the later deny", query(kRegion, kNoZone, "192.168.1.200", 17, 53), 17},
-      {"dns into the outer carve-out falls through to the later deny", query(kRegion, kNoZone, "192.168.1.5", 17, 53), 17},
+      {"dns into the nested carve-out falls through to the later deny", query(kRegion, kNoZone, "192.168.1.200", 17, 53),
+       17},
+      {"dns into the outer carve-out falls through to the later deny", query(kRegion, kNoZone, "192.168.1.5", 17, 53),
+       17},
       {"tcp 53 into the lab: neither rule", query(kRegion, kNoZone, "192.168.1.5", 6, 53), kDeny},
       {"ssh over IPv6", query(kRegion, kNoZone, "2001:db8:2::1", 6, 22), 18},
       {"ssh into the /48 carve-out", query(kRegion, kNoZone, "2001:db8:1:5::1", 6, 22), kDeny},
@@ -200,7 +205,8 @@ TEST(PolicyClassifier, ClinicPolicyCases) {
   // Spot checks that the cases above really carry both actions and both modes.
   EXPECT_EQ(pc.verdict(query(kPrinters, kNoZone, "10.20.0.5", 6, 9100)),
             (PolicyVerdict{Action::kAllow, Mode::kMonitor, 13}));
-  EXPECT_EQ(pc.verdict(query(kRegion, kNoZone, "192.168.1.5", 17, 53)), (PolicyVerdict{Action::kDeny, Mode::kMonitor, 17}));
+  EXPECT_EQ(pc.verdict(query(kRegion, kNoZone, "192.168.1.5", 17, 53)),
+            (PolicyVerdict{Action::kDeny, Mode::kMonitor, 17}));
   EXPECT_EQ(pc.verdict(query(kVoice, kNoZone, "10.20.0.5", 6, 443)), (PolicyVerdict{Action::kDeny, Mode::kEnforce, 1}));
 }
 
@@ -343,7 +349,8 @@ class RandomPolicies {
   tables::CompiledPolicy policy() {
     tables::CompiledPolicy p;
     zones_ = 2 + static_cast<int>(pick(5));
-    for (int z = 0; z < zones_; ++z) p.zones.push_back(tables::Zone{"z" + std::to_string(z), 0, "", false, false, {}, {}});
+    for (int z = 0; z < zones_; ++z)
+      p.zones.push_back(tables::Zone{"z" + std::to_string(z), 0, "", false, false, {}, {}});
     p.mode = pick(2) ? Mode::kEnforce : Mode::kMonitor;
     bases4_.clear();
     bases6_.clear();
@@ -380,9 +387,12 @@ class RandomPolicies {
     q.dst = p.addr;
     int bits = p.maxLength();
     switch (pick(6)) {
-      case 0: break;  // first address
+      case 0: break;                                        // first address
       case 1: setHost(q.dst, p.length, bits, true); break;  // last address
-      case 2: setHost(q.dst, p.length, bits, true); step(q.dst, bits, +1); break;  // just after
+      case 2:
+        setHost(q.dst, p.length, bits, true);
+        step(q.dst, bits, +1);
+        break;                               // just after
       case 3: step(q.dst, bits, -1); break;  // just before
       default:
         for (int b = p.length; b < bits; ++b) {
@@ -472,8 +482,7 @@ class RandomPolicies {
             break;
           }
           [[fallthrough]];
-        default:
-          e = r.toPrefixes.empty() ? prefix(true) : inside(r.toPrefixes[pick(r.toPrefixes.size())]);
+        default: e = r.toPrefixes.empty() ? prefix(true) : inside(r.toPrefixes[pick(r.toPrefixes.size())]);
       }
       r.exceptPrefixes.push_back(e);
     }
@@ -520,7 +529,8 @@ TEST(PolicyClassifierDifferential, AgreesWithReferenceOnRandomPolicies) {
       ++lookups;
       if (got != want && ++mismatches <= 5) {
         ADD_FAILURE() << "policy " << i << " query " << q.toString() << ": classifier rule " << got.ruleIndex
-                      << ", reference rule " << want.ruleIndex << "\n" << policy.dumpCanonical();
+                      << ", reference rule " << want.ruleIndex << "\n"
+                      << policy.dumpCanonical();
       }
       // Coverage: what the queries exercised, so this test cannot pass by
       // only ever agreeing on default deny.
@@ -540,9 +550,10 @@ TEST(PolicyClassifierDifferential, AgreesWithReferenceOnRandomPolicies) {
     }
     ASSERT_EQ(mismatches, 0) << "policy " << i;
   }
-  std::printf("policy differential: %zu lookups, %zu default deny, %zu fell through a carve-out, %zu matched by zone, "
-              "%.1f classifier rules per policy\n",
-              lookups, denied, carvedOut, viaZone, double(expanded) / kPolicies);
+  std::printf(
+      "policy differential: %zu lookups, %zu default deny, %zu fell through a carve-out, %zu matched by zone, "
+      "%.1f classifier rules per policy\n",
+      lookups, denied, carvedOut, viaZone, double(expanded) / kPolicies);
   EXPECT_GT(denied, lookups / 20);
   EXPECT_LT(denied, lookups - lookups / 5);
   EXPECT_GT(carvedOut, lookups / 50);

@@ -81,8 +81,9 @@ std::vector<Attack> attacks() {
   arp.u16(1).u16(0x0800).u8(6).u8(4).u16(2).mac(kAttacker).ip4("10.0.0.1").mac("ff:ff:ff:ff:ff:ff").ip4("10.0.0.1");
   Writer offer = dhcp(2, 0x1234, "02:00:00:00:00:01", {dhcpOption(53, Bytes{2})}, "10.0.0.50");
   std::vector<Attack> out;
-  out.push_back({"DHCP offer", ethernet("ff:ff:ff:ff:ff:ff", kAttacker, packet::kEtherTypeIpv4,
-                                       ipv4("10.0.0.66", "255.255.255.255", packet::kIpProtoUdp, udp(67, 68, offer))),
+  out.push_back({"DHCP offer",
+                 ethernet("ff:ff:ff:ff:ff:ff", kAttacker, packet::kEtherTypeIpv4,
+                          ipv4("10.0.0.66", "255.255.255.255", packet::kIpProtoUdp, udp(67, 68, offer))),
                  forward::DropReason::kRogueDhcp, "rogue_dhcp"});
   out.push_back({"router advertisement",
                  ethernet("33:33:00:00:00:01", kAttacker, packet::kEtherTypeIpv6,
@@ -96,9 +97,10 @@ std::vector<Attack> attacks() {
                  ethernet("33:33:00:00:00:01", kAttacker, packet::kEtherTypeIpv6,
                           ipv6("fe80::66", "ff02::1", packet::kIpProtoIcmpv6, icmpv6(136, na))),
                  forward::DropReason::kNdSpoofing, "nd_spoof"});
-  out.push_back({"first fragment hiding its ICMPv6 header",
-                 ethernet("33:33:00:00:00:01", kAttacker, packet::kEtherTypeIpv6, ipv6("fe80::66", "ff02::1", 44, hidden)),
-                 forward::DropReason::kRaGuard, "rogue_ra"});
+  out.push_back(
+      {"first fragment hiding its ICMPv6 header",
+       ethernet("33:33:00:00:00:01", kAttacker, packet::kEtherTypeIpv6, ipv6("fe80::66", "ff02::1", 44, hidden)),
+       forward::DropReason::kRaGuard, "rogue_ra"});
   out.push_back({"ARP claiming the IPv4 gateway", ethernet("ff:ff:ff:ff:ff:ff", kAttacker, packet::kEtherTypeArp, arp),
                  forward::DropReason::kArpSpoofing, "arp_spoof"});
   return out;

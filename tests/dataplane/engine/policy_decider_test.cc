@@ -69,7 +69,8 @@ TEST(PolicyDecider, TheEventQueueIsBoundedCountsWhatItDropsAndIsOldestFirst) {
   EngineEvent e;
   EXPECT_FALSE(decider.popEvent(e)) << "a new decider has nothing to say";
   for (size_t i = 0; i < kMaxQueuedEvents + 5; ++i) {
-    decider.report({tables::EventType::kLinkDown, tables::MacAddress{}, 0, static_cast<int64_t>(i), "event " + std::to_string(i)});
+    decider.report(
+        {tables::EventType::kLinkDown, tables::MacAddress{}, 0, static_cast<int64_t>(i), "event " + std::to_string(i)});
   }
   EXPECT_EQ(decider.counters().eventsDropped, 5u) << "the events past the bound are counted, never silent";
   size_t popped = 0;

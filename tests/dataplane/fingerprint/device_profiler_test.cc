@@ -88,7 +88,9 @@ TEST(DeviceProfiler, UnknownThenPhoneMovesAtOnce) {
 // Two classes told apart only by the option-55 list, like Windows and Xbox.
 tables::CompiledPolicyPtr flappingPolicy() {
   tables::CompiledPolicy p;
-  p.zones = {{"pcs", 10, "", false, false, {}, {}}, {"games", 50, "", false, false, {}, {}}, {"quarantine", 999, "", true, false, {}, {}}};
+  p.zones = {{"pcs", 10, "", false, false, {}, {}},
+             {"games", 50, "", false, false, {}, {}},
+             {"quarantine", 999, "", true, false, {}, {}}};
   p.ports = {{"eth0", "jacks", tables::PortRole::kAccess, {0, 1, 2}, 2, tables::Mode::kEnforce}};
   tables::DeviceClass windows;
   windows.name = "windows";
@@ -211,22 +213,23 @@ struct SpoofRow {
 TEST(DeviceProfiler, SpoofSuspects) {
   const std::string ek = "3c:52:82:1a:2b:3c";
   const SpoofRow rows[] = {
-      {"the real eKlient",
-       {[&] { return dhcpFrame(ek, "MSFT 5.0", kWin10, "EK-KSD-0231"); }},
-       0, ""},
+      {"the real eKlient", {[&] { return dhcpFrame(ek, "MSFT 5.0", kWin10, "EK-KSD-0231"); }}, 0, ""},
       {"an eKlient MAC with a Linux DHCP fingerprint",
        {[&] { return dhcpFrame(ek, "", kLinux, "kali"); }},
        kSpoofContradictsClass | kSpoofHostnameMismatch | kSpoofFingerprintCategory,
        "option 55 is known as \"Ubuntu/Debian 5/Knoppix 6\" (Linux)"},
       {"an eKlient MAC that is a phone",
        {[&] { return lldpFrame(ek, 0x20); }, [&] { return sipFrame(ek, "Yealink SIP-T54W"); }},
-       kSpoofClassNotInventory, "inventoried MAC shows class ip-phone"},
+       kSpoofClassNotInventory,
+       "inventoried MAC shows class ip-phone"},
       {"an eKlient MAC with a Windows fingerprint but another host name",
        {[&] { return dhcpFrame(ek, "MSFT 5.0", kWin10, "LAPTOP-PRIVATE"); }},
-       kSpoofHostnameMismatch, "is not the inventory's \"EK-KSD-0231\""},
+       kSpoofHostnameMismatch,
+       "is not the inventory's \"EK-KSD-0231\""},
       {"an eKlient MAC whose vendor class is not Windows",
        {[&] { return dhcpFrame(ek, "dhcpcd-9.4.1:Linux-6.1.0:x86_64:GenuineIntel", kWin10); }},
-       kSpoofContradictsClass, "dhcp.vendor_class does not match class eklient"},
+       kSpoofContradictsClass,
+       "dhcp.vendor_class does not match class eklient"},
   };
   for (const SpoofRow& row : rows) {
     SCOPED_TRACE(row.description);
@@ -490,8 +493,8 @@ TEST(DeviceProfiler, NeverClassifiedRecordsAgeOutQuickly) {
 // Requirements: R6
 TEST(DeviceProfiler, RandomizedMacIsFlagged) {
   DeviceProfiler p({}, karlstadPolicyPtr());
-  const DeviceRecord* r = p.observe(*dhcpFrame("da:a1:19:00:00:01", "android-dhcp-13", {1, 3, 6, 15, 26, 28, 51, 58, 59, 43}),
-                                    kWallJack, 0);
+  const DeviceRecord* r =
+      p.observe(*dhcpFrame("da:a1:19:00:00:01", "android-dhcp-13", {1, 3, 6, 15, 26, 28, 51, 58, 59, 43}), kWallJack, 0);
   EXPECT_TRUE(r->randomized);
   EXPECT_EQ(r->zone, kQuarantine);
   auto events = drain(p);
@@ -549,7 +552,9 @@ TEST(DeviceProfiler, PortRulesApply) {
   r = p.observe(*mdnsFrame("02:00:00:00:00:31", "_ipp._tcp", false), kWallJack, 0);
   EXPECT_EQ(r->evidence.mdnsServiceCount, 0);
   // PXE boot firmware's DHCP is not the OS's fingerprint.
-  r = p.observe(*dhcpFrame("3c:52:82:1a:2b:3c", "PXEClient:Arch:00007:UNDI:003016", {1, 2, 3, 4, 5, 6, 12, 13, 15, 17, 18, 22, 23, 28, 40, 41, 42, 43, 50, 51, 54, 58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135}),
+  r = p.observe(*dhcpFrame("3c:52:82:1a:2b:3c", "PXEClient:Arch:00007:UNDI:003016",
+                           {1,  2,  3,  4,  5,  6,  12, 13, 15, 17,  18,  22,  23,  28,  40,  41,  42, 43,
+                            50, 51, 54, 58, 59, 60, 66, 67, 97, 128, 129, 130, 131, 132, 133, 134, 135}),
                 kWallJack, 0);
   EXPECT_FALSE(r->evidence.has(Trait::kDhcpParameterList));
   EXPECT_EQ(r->spoofReasons, 0u);
@@ -576,7 +581,8 @@ TEST(DeviceProfiler, UnchangedFramesDoNotAllocateOrReclassify) {
   EXPECT_EQ(allocationCount() - before, 0u);
   EXPECT_EQ(p.stats().decisions, decisions) << "nothing changed, so nothing was re-classified";
   EXPECT_EQ(p.pendingEvents(), 0u);
-  EXPECT_EQ(p.find(mac("80:5e:c0:12:34:56"))->evidence.lastSeen(Trait::kSipUserAgent), std::optional<int64_t>(1000 * kMs));
+  EXPECT_EQ(p.find(mac("80:5e:c0:12:34:56"))->evidence.lastSeen(Trait::kSipUserAgent),
+            std::optional<int64_t>(1000 * kMs));
 }
 
 // The move path (issue 13): a MAC flipping between two jacks on every frame,
@@ -613,7 +619,8 @@ TEST(DeviceProfiler, MacFlippingBetweenPortsEveryFrameDoesNotAllocate) {
 // eKlient is placed in region at once, without events, before it says anything.
 TEST(DeviceProfiler, RestoredDeviceIsPlacedAtOnceWithoutEvents) {
   DeviceProfiler live({}, karlstadPolicyPtr(), smallDb());
-  const DeviceRecord* seen = live.observe(*dhcpFrame("3c:52:82:1a:2b:3c", "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 5 * kSec);
+  const DeviceRecord* seen =
+      live.observe(*dhcpFrame("3c:52:82:1a:2b:3c", "MSFT 5.0", kWin10, "EK-KSD-0231"), kWallJack, 5 * kSec);
   ASSERT_EQ(seen->zone, kRegion);
 
   DeviceProfiler restarted({}, karlstadPolicyPtr(), smallDb());

@@ -40,12 +40,14 @@ TEST(DeviceUnknown, RaisedOnceForADeviceStillUnplacedAfter30Seconds) {
     raised += unknownEvents(p, laptop);
   }
   EXPECT_EQ(raised, 1) << "once, at its first frame after 30 s";
-  EXPECT_EQ(eventType(DeviceEventKind::kUnknown), tables::EventType::kDeviceUnknown) << "raised as the alert device_unknown";
+  EXPECT_EQ(eventType(DeviceEventKind::kUnknown), tables::EventType::kDeviceUnknown)
+      << "raised as the alert device_unknown";
 
   // An eKlient that its DHCP places at once is never unknown.
   const std::string eklient = "3c:52:82:1a:2b:3c";
   const Bytes win10(kWindows10.begin(), kWindows10.end());
-  for (int64_t t : {0, 31, 60}) (void)p.observe(*dhcpFrame(eklient, "MSFT 5.0", win10, "EK-KSD-0231"), kWallJack2, t * kSec);
+  for (int64_t t : {0, 31, 60})
+    (void)p.observe(*dhcpFrame(eklient, "MSFT 5.0", win10, "EK-KSD-0231"), kWallJack2, t * kSec);
   EXPECT_EQ(unknownEvents(p, eklient), 0);
 
   // After a restart, a restored unplaced device is not announced again.

@@ -68,7 +68,8 @@ TEST(Dhcpv6Evidence, ClientMessagesAreEvidenceServerRelayedAndBootFirmwareAreNot
   EXPECT_EQ(windows.dhcpv6Enterprise, 311u);
   EXPECT_EQ(windows.dhcpv6VendorClass.view(), "MSFT 5.0");
   EXPECT_EQ(windows.dhcpv6OptionRequest.toString(), "24,23,17,39");
-  EXPECT_NE(windows.describe().find("dhcpv6.vendor_class=311:\"MSFT 5.0\" dhcpv6.option_request=24,23,17,39"), std::string::npos)
+  EXPECT_NE(windows.describe().find("dhcpv6.vendor_class=311:\"MSFT 5.0\" dhcpv6.option_request=24,23,17,39"),
+            std::string::npos)
       << windows.describe();
 
   for (uint8_t t : {3, 5, 6, 11}) {  // REQUEST, RENEW, REBIND, INFORMATION-REQUEST
@@ -114,8 +115,9 @@ TEST(Dhcpv6Evidence, AnInventoriedIpv6OnlyEklientIsClassifiedFromItsSolicit) {
   otherEnterprise.oro.clear();
   d = classifyDevice(policy, evidenceFrom(kEklientMac, otherEnterprise), quarantine);
   EXPECT_EQ(d.zone, quarantine);
-  EXPECT_EQ(firedSignals(policy, policy.classes[static_cast<size_t>(eklient)], evidenceFrom(kEklientMac, otherEnterprise)),
-            signalBit(Signal::kInventory));
+  EXPECT_EQ(
+      firedSignals(policy, policy.classes[static_cast<size_t>(eklient)], evidenceFrom(kEklientMac, otherEnterprise)),
+      signalBit(Signal::kInventory));
   Solicit reordered;
   reordered.oro = {23, 24, 17, 39};
   EXPECT_EQ(classifyDevice(policy, evidenceFrom(kEklientMac, reordered), quarantine).zone, quarantine);

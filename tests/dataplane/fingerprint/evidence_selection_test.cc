@@ -43,7 +43,8 @@ TEST(BoundedEvidence, AWantedServiceTakesThePlaceOfAnUnwantedOneWhenTheListIsFul
   EXPECT_FALSE(e.addMdnsService("_ipp._tcp", 5, kWanted));
   // A list full of wanted types keeps them all.
   DeviceEvidence full;
-  const std::vector<std::string> all = {junk(0), junk(1), junk(2), junk(3), junk(4), junk(5), junk(6), junk(7), "_ipp._tcp"};
+  const std::vector<std::string> all = {junk(0), junk(1), junk(2), junk(3),    junk(4),
+                                        junk(5), junk(6), junk(7), "_ipp._tcp"};
   for (size_t i = 0; i < kMaxMdnsServices; ++i) (void)full.addMdnsService(junk(static_cast<int>(i)), 1, all);
   EXPECT_FALSE(full.addMdnsService("_ipp._tcp", 2, all));
   EXPECT_FALSE(full.hasMdnsService("_ipp._tcp"));
@@ -107,7 +108,8 @@ TEST(CdpCapabilities, ThePhoneBitIsEvidenceOfItsOwnBesideThePlatform) {
 // The CDP captures of the shared data (MANIFEST.tsv) are switches and
 // routers: capabilities read as tshark shows them (0x28, 0x29), never a phone.
 TEST(CdpCapabilities, TheSharedCapturesSwitchesAreNotPhones) {
-  const char* captures[] = {"../shared/pcaps/tcpdump/LLDP_and_CDP.pcap", "../shared/pcaps/more/cdp/tcpdump__3560_CDP.pcap",
+  const char* captures[] = {"../shared/pcaps/tcpdump/LLDP_and_CDP.pcap",
+                            "../shared/pcaps/more/cdp/tcpdump__3560_CDP.pcap",
                             "../shared/pcaps/pcapplusplus/VlanPackets.pcap"};
   PORTVAKT_REQUIRE(std::filesystem::exists(captures[0]), "../shared/pcaps is absent");
   const tables::CompiledPolicy policy = karlstadPolicy();

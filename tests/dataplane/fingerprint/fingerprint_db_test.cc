@@ -22,7 +22,7 @@ constexpr const char* kFingerbank = "../shared/fingerprints/fingerbank/dhcp_fing
 constexpr const char* kUnidentified = "../shared/fingerprints/fingerbank/unidentified_dhcp_fingerprints.csv";
 constexpr const char* kSupplement = "dataplane/fingerprint/data/portvakt_dhcp_fingerprints.conf";
 
-#define REQUIRE_DATA(path, what)                                                                   \
+#define REQUIRE_DATA(path, what)                                                                           \
   PORTVAKT_REQUIRE(fs::exists(path), what << " not found at " << (path) << " (run from the project root; " \
                                           << "see docs/fingerprinting.md)")
 
@@ -179,7 +179,7 @@ TEST(FingerprintDb, LimitsAreEnforced) {
   ASSERT_FALSE(many);
   EXPECT_EQ(many.error().line, 3u);
 
-  std::string huge = "[os 1]\nfingerprints=" ;
+  std::string huge = "[os 1]\nfingerprints=";
   for (int i = 0; i < 256; ++i) huge += (i ? ",1" : "1");
   auto tooManyCodes = db.addFingerbankText(huge + "\n", "codes.conf");
   ASSERT_FALSE(tooManyCodes);
@@ -199,8 +199,10 @@ TEST(FingerprintDb, LimitsAreEnforced) {
 
 TEST(FingerprintDb, EarlierFileKeepsAList) {
   FingerprintDb db;
-  ASSERT_TRUE(db.addFingerbankText("[class 1]\ndescription=Phones\nmembers=1-9\n[os 1]\ndescription=First\nfingerprints=1,2,3\n", "a"));
-  auto second = db.addFingerbankText("[os 1]\ndescription=Second\nfingerprints=<<EOT\n# comment inside\n1,2,3\n4,5\nEOT\n", "b");
+  ASSERT_TRUE(db.addFingerbankText(
+      "[class 1]\ndescription=Phones\nmembers=1-9\n[os 1]\ndescription=First\nfingerprints=1,2,3\n", "a"));
+  auto second =
+      db.addFingerbankText("[os 1]\ndescription=Second\nfingerprints=<<EOT\n# comment inside\n1,2,3\n4,5\nEOT\n", "b");
   ASSERT_TRUE(second);
   EXPECT_EQ(second->duplicateLists, 1u);
   EXPECT_EQ(db.lookup(codes("1,2,3"))->description, "First");

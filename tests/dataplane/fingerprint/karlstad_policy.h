@@ -35,19 +35,34 @@ inline tables::CompiledPolicy karlstadPolicy() {
   p.sources = {"region-base.yaml", "vardcentral-karlstad.yaml"};
   p.zones = {
       {"region", 10, "RDnet: region-standard eKlient PCs only (R1)", false, false, {}, {}},
-      {"voice", 20, "The clinic's own IP telephony, never on the region network (R2); calls go first under load", false,
-       false, {}, {}},
+      {"voice",
+       20,
+       "The clinic's own IP telephony, never on the region network (R2); calls go first under load",
+       false,
+       false,
+       {},
+       {}},
       {"conference", 30, "Displays, speakerphones and video bars: internet only (R3)", false, false, {}, {}},
       {"quarantine", 999, "Devices nobody recognised: they reach nothing", true, false, {}, {}},
-      {"printers", 40, "Network printers and MFPs, reached by eKlient PCs", false, true, {}, {*Prefix::parse("10.40.0.1")}},
+      {"printers",
+       40,
+       "Network printers and MFPs, reached by eKlient PCs",
+       false,
+       true,
+       {},
+       {*Prefix::parse("10.40.0.1")}},
   };
   p.zones[1].priority = ZonePriority::kVoice;
   p.ports.push_back({"eth0", "rdnet-uplink", PortRole::kUplink, {kRegion}, kRegion, Mode::kEnforce});
   p.ports.push_back({"eth1", "voice-uplink", PortRole::kUplink, {kVoice}, kVoice, Mode::kEnforce});
   p.ports.push_back({"eth2", "internet-uplink", PortRole::kUplink, {kConference}, kConference, Mode::kEnforce});
   for (int i = 3; i <= 14; ++i) {
-    p.ports.push_back({"eth" + std::to_string(i), "wall-jacks", PortRole::kAccess,
-                       {kRegion, kVoice, kConference, kQuarantine, kPrinters}, kQuarantine, Mode::kEnforce});
+    p.ports.push_back({"eth" + std::to_string(i),
+                       "wall-jacks",
+                       PortRole::kAccess,
+                       {kRegion, kVoice, kConference, kQuarantine, kPrinters},
+                       kQuarantine,
+                       Mode::kEnforce});
   }
   p.ports.push_back({"eth15", "printer-room", PortRole::kAccess, {kQuarantine, kPrinters}, kQuarantine, Mode::kMonitor});
 
@@ -71,7 +86,8 @@ inline tables::CompiledPolicy karlstadPolicy() {
   phone.lldpMedCapabilities = {"telephone"};
   phone.cdpPlatform = {"Cisco IP Phone*"};
   phone.cdpCapabilities = 0x80;
-  phone.dhcpVendorClass = {"Cisco Systems, Inc. IP Phone*", "ccp.avaya.com", "Poly-EdgeE220", "Poly-EdgeE320", "Poly-EdgeE550"};
+  phone.dhcpVendorClass = {"Cisco Systems, Inc. IP Phone*", "ccp.avaya.com", "Poly-EdgeE220", "Poly-EdgeE320",
+                           "Poly-EdgeE550"};
   phone.dhcpParameterLists = {kCiscoPhone,
                               {1, 66, 6, 3, 15, 150, 35},
                               kAvayaPhone,
@@ -112,10 +128,8 @@ inline tables::CompiledPolicy karlstadPolicy() {
 
   p.classes = {eklient, phone, conference, printer};
   p.inventory = {
-      {mac("3c:52:82:1a:2b:3c"), "RV-100231", "EK-KSD-0231"},
-      {mac("3c:52:82:1a:2b:3d"), "RV-100232", "EK-KSD-0232"},
-      {mac("3c:52:82:1a:2b:3e"), "RV-100233", "EK-KSD-0233"},
-      {mac("98:fa:9b:44:01:10"), "RV-100412", "EK-KSD-0412"},
+      {mac("3c:52:82:1a:2b:3c"), "RV-100231", "EK-KSD-0231"}, {mac("3c:52:82:1a:2b:3d"), "RV-100232", "EK-KSD-0232"},
+      {mac("3c:52:82:1a:2b:3e"), "RV-100233", "EK-KSD-0233"}, {mac("98:fa:9b:44:01:10"), "RV-100412", "EK-KSD-0412"},
       {mac("98:fa:9b:44:01:11"), "RV-100413", "EK-KSD-0413"},
   };
   p.pins = {{mac("30:50:75:aa:10:01"), "conference", kConference,
@@ -156,13 +170,13 @@ inline tables::CompiledPolicy karlstadPolicy() {
   ExpectedOutcome yealink = device("a Yealink phone without LLDP is recognised by its DHCP fingerprint and OUI",
                                    "80:5e:c0:12:34:57", "ip-phone", kVoice);
   yealink.dhcpParameterList = kYealinkPhone;
-  ExpectedOutcome avaya = device("an Avaya phone is recognised by its DHCP vendor class and option 55", "02:00:5e:10:00:02",
-                                 "ip-phone", kVoice);
+  ExpectedOutcome avaya = device("an Avaya phone is recognised by its DHCP vendor class and option 55",
+                                 "02:00:5e:10:00:02", "ip-phone", kVoice);
   avaya.dhcpVendorClass = "ccp.avaya.com";
   avaya.dhcpParameterList = kAvayaPhone;
-  ExpectedOutcome sipOnly = device(
-      "a phone that only speaks SIP stays in quarantine (it never gets an address to register from)", "02:00:5e:10:00:03",
-      "", kQuarantine);
+  ExpectedOutcome sipOnly =
+      device("a phone that only speaks SIP stays in quarantine (it never gets an address to register from)",
+             "02:00:5e:10:00:03", "", kQuarantine);
   sipOnly.sipUserAgent = "Yealink SIP-T54W 96.86.0.100";
   ExpectedOutcome hp = device("an HP printer announcing IPP with a printer's DHCP fingerprint lands in printers",
                               "02:00:5e:10:00:04", "printer", kPrinters);
@@ -170,12 +184,13 @@ inline tables::CompiledPolicy karlstadPolicy() {
   hp.dhcpParameterList = kHpPrinter;
   ExpectedOutcome linuxIpp = device("a Linux box announcing IPP is not a printer", "02:00:5e:10:00:05", "", kQuarantine);
   linuxIpp.mdnsServices = {"_ipp._tcp"};
-  ExpectedOutcome linuxHpOui = device(
-      "a Linux box announcing IPP from an HP printer's OUI is still not a printer (its DHCP fingerprint is Linux)",
-      "00:1e:0b:10:00:06", "", kQuarantine);
+  ExpectedOutcome linuxHpOui =
+      device("a Linux box announcing IPP from an HP printer's OUI is still not a printer (its DHCP fingerprint is Linux)",
+             "00:1e:0b:10:00:06", "", kQuarantine);
   linuxHpOui.mdnsServices = {"_ipp._tcp"};
   linuxHpOui.dhcpParameterList = kDebianLinux;
-  ExpectedOutcome t5 = device("the pinned speakerphone stays in conference", "30:50:75:aa:10:01", "conference", kConference);
+  ExpectedOutcome t5 =
+      device("the pinned speakerphone stays in conference", "30:50:75:aa:10:01", "conference", kConference);
   t5.sipUserAgent = "Jabra Speak2";
   p.tests = {t1, t1v6, t2, t3, t4, cisco, yealink, avaya, sipOnly, hp, linuxIpp, linuxHpOui, t5};
   return p;

@@ -56,7 +56,7 @@ TEST(PolicyKeys, RandomizedMacsAreQuarantinedWhenThePolicySaysSo) {
   const DeviceRecord* r = strict.observe(*lldpFrame(randomized, 0x0004, 0, 6), kWallJack, 0);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->committed.className, "video-endpoint");  // the evidence still says what it is
-  EXPECT_EQ(r->zone, kQuarantine);                       // but the policy does not admit it
+  EXPECT_EQ(r->zone, kQuarantine);                      // but the policy does not admit it
 }
 
 TEST(PolicyKeys, APinStillPlacesARandomizedMac) {

@@ -30,9 +30,9 @@ inline TestFrame dhcpFrame(const std::string& src, const std::string& vendorClas
   if (!hostname.empty()) options.push_back(dhcpOption(12, hostname));
   if (!vendorClass.empty()) options.push_back(dhcpOption(60, vendorClass));
   if (!params.empty()) options.push_back(dhcpOption(55, params));
-  return TestFrame(ethernet("ff:ff:ff:ff:ff:ff", src, packet::kEtherTypeIpv4,
-                            ipv4("0.0.0.0", "255.255.255.255", packet::kIpProtoUdp,
-                                 udp(68, 67, dhcp(1, 0x1234, src, options)))));
+  return TestFrame(
+      ethernet("ff:ff:ff:ff:ff:ff", src, packet::kEtherTypeIpv4,
+               ipv4("0.0.0.0", "255.255.255.255", packet::kIpProtoUdp, udp(68, 67, dhcp(1, 0x1234, src, options)))));
 }
 
 // LLDP with system capabilities, LLDP-MED capabilities (device type 3) and,

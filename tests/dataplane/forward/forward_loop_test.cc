@@ -24,11 +24,11 @@ using testing::Tag;
 
 constexpr ZoneId kQuarantine = 0, kRegion = 1, kVoice = 2, kGuest = 3;
 enum : PortIndex { kAcc0, kAcc1, kTrunk, kUpRegion, kUpVoice, kPortCount };
-constexpr const char* kPc = "02:00:00:00:00:01";     // region, on acc0 behind the phone
-constexpr const char* kPhone = "02:00:00:00:00:02";  // voice, on acc0
+constexpr const char* kPc = "02:00:00:00:00:01";       // region, on acc0 behind the phone
+constexpr const char* kPhone = "02:00:00:00:00:02";    // voice, on acc0
 constexpr const char* kGuestPc = "02:00:00:00:00:03";  // guest, on acc1
-constexpr const char* kServer = "02:00:00:00:01:00";  // behind the region uplink
-constexpr const char* kPbx = "02:00:00:00:02:00";     // behind the voice uplink
+constexpr const char* kServer = "02:00:00:00:01:00";   // behind the region uplink
+constexpr const char* kPbx = "02:00:00:00:02:00";      // behind the voice uplink
 
 constexpr int64_t kNow = 1'000'000'000'000;  // the wake-up's clock reading
 constexpr int64_t kUs = 1000;

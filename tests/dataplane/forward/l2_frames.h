@@ -25,8 +25,8 @@ inline constexpr uint16_t kTestEtherType = 0x88b5;
 
 inline tables::MacAddress mac(std::string_view text) { return *tables::MacAddress::parse(text); }
 
-inline Bytes l2Frame(std::string_view dst, std::string_view src, const std::vector<Tag>& tags = {},
-                     uint8_t marker = 0, size_t payload = 46, uint16_t etherType = kTestEtherType) {
+inline Bytes l2Frame(std::string_view dst, std::string_view src, const std::vector<Tag>& tags = {}, uint8_t marker = 0,
+                     size_t payload = 46, uint16_t etherType = kTestEtherType) {
   Bytes b;
   for (uint8_t x : mac(dst).bytes) b.push_back(x);
   for (uint8_t x : mac(src).bytes) b.push_back(x);

@@ -105,7 +105,8 @@ class LiveSwitchTest : public ::testing::Test {
     std::vector<std::vector<Bytes>> got(kPorts);
     for (int i : expectAt) got[i] = captureTestFrames(*captures_[i], 1, 1000);
     for (int i = 0; i < kPorts; ++i)
-      if (std::find(expectAt.begin(), expectAt.end(), i) == expectAt.end()) got[i] = captureTestFrames(*captures_[i], 0, 50);
+      if (std::find(expectAt.begin(), expectAt.end(), i) == expectAt.end())
+        got[i] = captureTestFrames(*captures_[i], 0, 50);
     return got;
   }
 

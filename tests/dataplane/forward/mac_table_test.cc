@@ -10,7 +10,11 @@ namespace {
 
 MacAddress mac(uint32_t n) {
   MacAddress m;
-  m.bytes = {0x02, 0x00, static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8),
+  m.bytes = {0x02,
+             0x00,
+             static_cast<uint8_t>(n >> 24),
+             static_cast<uint8_t>(n >> 16),
+             static_cast<uint8_t>(n >> 8),
              static_cast<uint8_t>(n)};
   return m;
 }
@@ -92,9 +96,7 @@ TEST(MacTable, RandomChurnMatchesReference) {
         }
         break;
       }
-      case 2:
-        ASSERT_EQ(t.erase(z, m), ref.erase(key) == 1);
-        break;
+      case 2: ASSERT_EQ(t.erase(z, m), ref.erase(key) == 1); break;
       case 3: {
         auto it = ref.find(key);
         ASSERT_EQ(t.lookup(z, m, 0), it == ref.end() ? kNoPort : it->second);

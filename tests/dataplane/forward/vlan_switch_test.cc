@@ -412,8 +412,7 @@ TEST(VlanSwitchMonitor, MonitorModeCountsButForwards) {
 TEST_F(VlanSwitchTest, RandomTrafficNeverLeavesItsZone) {
   std::mt19937 rng(7);
   const SwitchConfig& c = sw_.config();
-  const char* macs[] = {kPc, kPhone, kGuestPc, kRegionServer, kPbx, "02:00:00:00:00:0a", kBroadcast,
-                        "01:00:5e:00:00:fb"};
+  const char* macs[] = {kPc, kPhone, kGuestPc, kRegionServer, kPbx, "02:00:00:00:00:0a", kBroadcast, "01:00:5e:00:00:fb"};
   const uint16_t vids[] = {0, 10, 20, 30, 99, 7};
   size_t forwarded = 0;
   for (int i = 0; i < 20000; ++i) {

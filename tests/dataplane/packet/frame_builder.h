@@ -125,8 +125,8 @@ inline Writer ethernetSnap(std::string_view dst, std::string_view src, uint32_t 
   return w;
 }
 
-inline Writer ipv4(const char* src, const char* dst, uint8_t protocol, const Writer& payload,
-                   uint16_t flagsOffset = 0, const Bytes& options = {}) {
+inline Writer ipv4(const char* src, const char* dst, uint8_t protocol, const Writer& payload, uint16_t flagsOffset = 0,
+                   const Bytes& options = {}) {
   Writer w;
   const size_t headerLength = 20 + options.size();
   w.mark(Anomaly::kIpv4Truncated)

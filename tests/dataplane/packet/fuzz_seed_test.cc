@@ -91,8 +91,9 @@ std::vector<testing::NamedFrame> extraFrames() {
     Writer target = dnsName("_ipp._tcp.local");
     dns.u16(static_cast<uint16_t>(target.size())).append(target);
     dns.u8(0xc0).u8(12).u16(12).u16(1).u32(4500).u16(2).u8(0xc0).u8(static_cast<uint8_t>(12 + 30 + 10));
-    frames.push_back({"mdns_services", ethernet("01:00:5e:00:00:fb", "00:80:77:01:02:03", kEtherTypeIpv4,
-                                                ipv4("192.168.10.50", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns)))});
+    frames.push_back(
+        {"mdns_services", ethernet("01:00:5e:00:00:fb", "00:80:77:01:02:03", kEtherTypeIpv4,
+                                   ipv4("192.168.10.50", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns)))});
   }
   {
     // RA guard's shapes: an RA in a first fragment behind hop-by-hop options,
@@ -103,10 +104,12 @@ std::vector<testing::NamedFrame> extraFrames() {
     frag.u8(kIpProtoIcmpv6).u8(0).u16(1).u32(9).append(ra);
     Writer hbh;
     hbh.u8(44).u8(0).u8(1).u8(4).u32(0).append(frag);
-    frames.push_back({"ra_fragment", ethernet("33:33:00:00:00:01", kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 0, hbh))});
+    frames.push_back(
+        {"ra_fragment", ethernet("33:33:00:00:00:01", kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 0, hbh))});
     Writer hidden;
     hidden.u8(60).u8(0).u16(1).u32(9).u8(kIpProtoIcmpv6).u8(1).u8(1).u8(12).u32(0).u32(0).u32(0);
-    frames.push_back({"ra_hidden_fragment", ethernet("33:33:00:00:00:01", kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 44, hidden))});
+    frames.push_back({"ra_hidden_fragment",
+                      ethernet("33:33:00:00:00:01", kPcMac, kEtherTypeIpv6, ipv6("fe80::2", "ff02::1", 44, hidden))});
   }
   {
     Writer reply;
@@ -124,12 +127,18 @@ Seeds generate() {
   for (const testing::NamedFrame& sample : testing::markedFrames()) addSeed(seeds, sample.name, sample.frame.data);
   for (const testing::NamedFrame& sample : extraFrames()) addSeed(seeds, sample.name, sample.frame.data);
   // Public-domain captures (MANIFEST.tsv: "Unlicense (public domain)"), small frames only.
-  const char* captures[] = {"pcapplusplus/Dhcp1.pcap",        "pcapplusplus/Dhcp2.pcap",
-                            "pcapplusplus/llc_vlan.pcap",     "pcapplusplus/dhcpv6.pcap",
-                            "pcapplusplus/sip_resp.pcap",     "pcapplusplus/sip_non_default_port.pcap",
-                            "pcapplusplus/IPv6UdpPacket.pcap", "pcapplusplus/QinQ_802.1_AD.pcapng",
-                            "pcapplusplus/IcmpV6_NeighAdvSoli.pcap", "pcapplusplus/ArpRequestWithVlan.pcap",
-                            "pcapplusplus/ipv6_options.pcap", "more/mdns/pcapplusplus__DnsPackets.pcap"};
+  const char* captures[] = {"pcapplusplus/Dhcp1.pcap",
+                            "pcapplusplus/Dhcp2.pcap",
+                            "pcapplusplus/llc_vlan.pcap",
+                            "pcapplusplus/dhcpv6.pcap",
+                            "pcapplusplus/sip_resp.pcap",
+                            "pcapplusplus/sip_non_default_port.pcap",
+                            "pcapplusplus/IPv6UdpPacket.pcap",
+                            "pcapplusplus/QinQ_802.1_AD.pcapng",
+                            "pcapplusplus/IcmpV6_NeighAdvSoli.pcap",
+                            "pcapplusplus/ArpRequestWithVlan.pcap",
+                            "pcapplusplus/ipv6_options.pcap",
+                            "more/mdns/pcapplusplus__DnsPackets.pcap"};
   for (const char* capture : captures) {
     auto source = io::CaptureFileSource::open(std::string("../shared/pcaps/") + capture);
     if (!source.ok()) continue;

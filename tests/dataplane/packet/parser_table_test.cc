@@ -83,9 +83,9 @@ std::vector<Case> cases() {
   {
     Writer bootp = dhcp(1, 1, kPcMac, {});
     bootp.data[236] = 0;  // break the magic cookie
-    Bytes frame = ethernet(kBroadcast, kPcMac, kEtherTypeIpv4,
-                           ipv4("0.0.0.0", "255.255.255.255", kIpProtoUdp, udp(68, 67, bootp)))
-                      .data;
+    Bytes frame =
+        ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("0.0.0.0", "255.255.255.255", kIpProtoUdp, udp(68, 67, bootp)))
+            .data;
     t.push_back({"BOOTP without the DHCP cookie keeps the fixed header", frame,
                  [](const ParsedFrame& f) {
                    EXPECT_TRUE(f.has(Layer::kDhcp));
@@ -133,10 +133,15 @@ std::vector<Case> cases() {
     Writer tlvs;
     Writer big;
     big.zeros(20);
-    tlvs.append(lldpTlv(1, text("\x07" "sw1"))).append(lldpTlv(2, text("\x05" "ge1"))).append(lldpTlv(3, u16Value(120)));
+    tlvs.append(lldpTlv(1, text("\x07"
+                                "sw1")))
+        .append(lldpTlv(2, text("\x05"
+                                "ge1")))
+        .append(lldpTlv(3, u16Value(120)));
     tlvs.append(lldpTlv(5, text("name")));
     tlvs.u16(static_cast<uint16_t>((6 << 9) | 100)).str("short");  // claims 100 bytes, has 5
-    t.push_back({"LLDP TLV longer than the frame: earlier TLVs kept", ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs).data,
+    t.push_back({"LLDP TLV longer than the frame: earlier TLVs kept",
+                 ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs).data,
                  [](const ParsedFrame& f) {
                    EXPECT_EQ(f.lldp.systemName, "name");
                    EXPECT_EQ(asText(f.lldp.chassisId), "sw1");
@@ -146,7 +151,11 @@ std::vector<Case> cases() {
   }
   {
     Writer tlvs;
-    tlvs.append(lldpTlv(1, text("\x07" "sw1"))).append(lldpTlv(2, text("\x05" "ge1"))).append(lldpTlv(3, u16Value(120)));
+    tlvs.append(lldpTlv(1, text("\x07"
+                                "sw1")))
+        .append(lldpTlv(2, text("\x05"
+                                "ge1")))
+        .append(lldpTlv(3, u16Value(120)));
     for (int i = 0; i < 100; ++i) tlvs.append(lldpTlv(4, text("p")));
     t.push_back({"LLDP with more TLVs than the cap", ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs).data,
                  [](const ParsedFrame& f) { EXPECT_EQ(f.lldp.tlvCount, kMaxLldpTlvs); }, Anomaly::kLldpTooManyTlvs});
@@ -154,14 +163,19 @@ std::vector<Case> cases() {
   {
     Writer tlvs;
     tlvs.append(lldpTlv(5, text("name"))).append(lldpTlv(0, Writer{}));
-    t.push_back({"LLDP without chassis/port/TTL first", ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs).data,
+    t.push_back({"LLDP without chassis/port/TTL first",
+                 ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs).data,
                  [](const ParsedFrame& f) { EXPECT_EQ(f.lldp.systemName, "name"); }, Anomaly::kLldpMissingMandatory});
   }
   {
     Writer tlvs;
     Writer shortPolicy;
     shortPolicy.u16(0x0102);
-    tlvs.append(lldpTlv(1, text("\x07" "sw1"))).append(lldpTlv(2, text("\x05" "ge1"))).append(lldpTlv(3, u16Value(120)));
+    tlvs.append(lldpTlv(1, text("\x07"
+                                "sw1")))
+        .append(lldpTlv(2, text("\x05"
+                                "ge1")))
+        .append(lldpTlv(3, u16Value(120)));
     tlvs.append(lldpOrgTlv(kOuiTiaMed, 2, shortPolicy)).append(lldpTlv(0, Writer{}));
     t.push_back({"LLDP-MED network policy too short", ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs).data,
                  [](const ParsedFrame& f) { EXPECT_EQ(f.lldp.policyCount, 0); }, Anomaly::kLldpBadTlvLength});
@@ -196,8 +210,9 @@ std::vector<Case> cases() {
   {
     Writer cdp;
     cdp.u8(2).u8(180).u16(0).u16(1).u16(2);  // TLV length 2 < 4
-    t.push_back({"CDP TLV length below its header", ethernetSnap("01:00:0c:cc:cc:cc", kSwitchMac, kOuiCisco, kSnapPidCdp, cdp).data,
-                 nullptr, Anomaly::kCdpBadTlvLength});
+    t.push_back({"CDP TLV length below its header",
+                 ethernetSnap("01:00:0c:cc:cc:cc", kSwitchMac, kOuiCisco, kSnapPidCdp, cdp).data, nullptr,
+                 Anomaly::kCdpBadTlvLength});
   }
 
   t.push_back({"ARP request in QinQ", arpRequestFrame().data,
@@ -233,7 +248,8 @@ std::vector<Case> cases() {
                  },
                  Anomaly::kEthTooManyTags});
   }
-  t.push_back({"runt frame", Bytes{1, 2, 3}, [](const ParsedFrame& f) { EXPECT_EQ(f.layers, 0u); }, Anomaly::kEthTruncated});
+  t.push_back(
+      {"runt frame", Bytes{1, 2, 3}, [](const ParsedFrame& f) { EXPECT_EQ(f.layers, 0u); }, Anomaly::kEthTruncated});
 
   t.push_back({"IPv6 neighbour solicitation with source link-layer address", neighborSolicitFrame().data,
                [](const ParsedFrame& f) {
@@ -306,23 +322,26 @@ std::vector<Case> cases() {
                    EXPECT_TRUE(f.anomalies.contains(Anomaly::kIpv6IncompleteHeaderChain));
                    EXPECT_FALSE(f.has(Layer::kIcmpv6) || f.has(Layer::kUdp) || f.has(Layer::kTcp));
                  },
-                 upper == kIpProtoIcmpv6 ? Anomaly::kIcmpv6Truncated : upper == kIpProtoUdp ? Anomaly::kUdpTruncated : Anomaly::kTcpTruncated});
+                 upper == kIpProtoIcmpv6 ? Anomaly::kIcmpv6Truncated
+                 : upper == kIpProtoUdp  ? Anomaly::kUdpTruncated
+                                         : Anomaly::kTcpTruncated});
   }
   {
     Writer reply;
     reply.u8(7).u24(0x42).u16(2).u16(2).u16(0xabcd);
     Writer relay;
     relay.u8(13).u8(0).ip6("2001:db8::1").ip6("fe80::2").u16(9).u16(static_cast<uint16_t>(reply.size())).append(reply);
-    t.push_back({"DHCPv6 RELAY-REPL around a REPLY: outer and inner message types",
-                 ethernet(kBroadcast, kPcMac, kEtherTypeIpv6, ipv6("fe80::1", "fe80::2", kIpProtoUdp, udp(547, 547, relay))).data,
-                 [](const ParsedFrame& f) {
-                   ASSERT_TRUE(f.has(Layer::kDhcpv6));
-                   EXPECT_EQ(f.dhcpv6.outerMessageType, 13);
-                   EXPECT_EQ(f.dhcpv6.messageType, 7);
-                   EXPECT_EQ(f.dhcpv6.relayDepth, 1);
-                   EXPECT_EQ(hexOf(f.dhcpv6.serverId), "abcd");
-                 },
-                 std::nullopt});
+    t.push_back(
+        {"DHCPv6 RELAY-REPL around a REPLY: outer and inner message types",
+         ethernet(kBroadcast, kPcMac, kEtherTypeIpv6, ipv6("fe80::1", "fe80::2", kIpProtoUdp, udp(547, 547, relay))).data,
+         [](const ParsedFrame& f) {
+           ASSERT_TRUE(f.has(Layer::kDhcpv6));
+           EXPECT_EQ(f.dhcpv6.outerMessageType, 13);
+           EXPECT_EQ(f.dhcpv6.messageType, 7);
+           EXPECT_EQ(f.dhcpv6.relayDepth, 1);
+           EXPECT_EQ(hexOf(f.dhcpv6.serverId), "abcd");
+         },
+         std::nullopt});
   }
   {
     Writer frag;
@@ -339,7 +358,8 @@ std::vector<Case> cases() {
   }
   {
     Bytes frame = ethernet(kBroadcast, kPcMac, kEtherTypeIpv4,
-                           ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(68, 67, text("xx")), 0x2000)).data;
+                           ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(68, 67, text("xx")), 0x2000))
+                      .data;
     t.push_back({"IPv4 first fragment: ports but no application", frame,
                  [](const ParsedFrame& f) {
                    EXPECT_TRUE(f.ip.firstFragment());
@@ -370,21 +390,26 @@ std::vector<Case> cases() {
                  [](const ParsedFrame& f) { EXPECT_EQ(f.ip.dst.toString(), "10.0.0.2"); }, Anomaly::kIpv4OptionOverrun});
   }
   {
-    Bytes frame = ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(1, 2, text("abc")))).data;
+    Bytes frame =
+        ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(1, 2, text("abc"))))
+            .data;
     frame[16] = 0x01;  // total length 0x01xx: far beyond the frame
-    t.push_back({"IPv4 total length beyond the frame", frame,
-                 [](const ParsedFrame& f) { EXPECT_EQ(f.l4.dstPort, 2); }, Anomaly::kIpv4TotalLengthOverrun});
+    t.push_back({"IPv4 total length beyond the frame", frame, [](const ParsedFrame& f) { EXPECT_EQ(f.l4.dstPort, 2); },
+                 Anomaly::kIpv4TotalLengthOverrun});
     t.push_back({"... but not when the capture was snapped", frame,
                  [](const ParsedFrame& f) { EXPECT_EQ(f.l4.dstPort, 2); }, std::nullopt, 2000});
   }
   {
-    Bytes frame = ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(1, 2, text("abc")))).data;
+    Bytes frame =
+        ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(1, 2, text("abc"))))
+            .data;
     frame[14] = 0x65;  // version 6 in an IPv4 ethertype
     t.push_back({"IPv4 ethertype with version 6", frame, nullptr, Anomaly::kIpv4BadVersion});
   }
   {
     Bytes frame = ethernet(kBroadcast, kPcMac, kEtherTypeIpv4,
-                           ipv4("10.0.0.1", "10.0.0.2", kIpProtoTcp, tcp(40000, 443, 0x02, text("")))).data;
+                           ipv4("10.0.0.1", "10.0.0.2", kIpProtoTcp, tcp(40000, 443, 0x02, text(""))))
+                      .data;
     t.push_back({"TCP SYN", frame,
                  [](const ParsedFrame& f) {
                    EXPECT_TRUE(f.has(Layer::kTcp));
@@ -429,7 +454,8 @@ std::vector<Case> cases() {
                std::nullopt});
   {
     Bytes frame = ethernet(kSwitchMac, kPhoneMac, kEtherTypeIpv4,
-                           ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(5060, 5060, text("HELLO WORLD\r\n\r\n")))).data;
+                           ipv4("10.0.0.1", "10.0.0.2", kIpProtoUdp, udp(5060, 5060, text("HELLO WORLD\r\n\r\n"))))
+                      .data;
     t.push_back({"garbage on the SIP port", frame, nullptr, Anomaly::kSipBadStartLine});
   }
 
@@ -452,24 +478,31 @@ std::vector<Case> cases() {
     // A name that points at itself.
     Writer dns;
     dns.u16(0).u16(0).u16(1).u16(0).u16(0).u16(0).u8(0xc0).u8(12).u16(12).u16(1);
-    t.push_back({"mDNS compression pointer loop",
-                 ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns))).data,
-                 nullptr, Anomaly::kDnsPointerLoop});
+    t.push_back(
+        {"mDNS compression pointer loop",
+         ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns)))
+             .data,
+         nullptr, Anomaly::kDnsPointerLoop});
   }
   {
     Writer dns;
     dns.u16(0).u16(0).u16(1).u16(0).u16(0).u16(0).u8(0x40).u8(1).u16(12).u16(1);
-    t.push_back({"mDNS reserved label type",
-                 ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns))).data,
-                 nullptr, Anomaly::kDnsBadLabel});
+    t.push_back(
+        {"mDNS reserved label type",
+         ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns)))
+             .data,
+         nullptr, Anomaly::kDnsBadLabel});
   }
   {
     Writer dns;
     dns.u16(0).u16(0).u16(200).u16(0).u16(0).u16(0);
     for (int i = 0; i < 200; ++i) dns.u8(0).u16(12).u16(1);
-    t.push_back({"mDNS with more records than the cap",
-                 ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns))).data,
-                 [](const ParsedFrame& f) { EXPECT_EQ(f.mdns.queries.count, kMaxDnsNamesPerList); }, Anomaly::kDnsTooManyRecords});
+    t.push_back(
+        {"mDNS with more records than the cap",
+         ethernet(kBroadcast, kPcMac, kEtherTypeIpv4, ipv4("10.0.0.1", "224.0.0.251", kIpProtoUdp, udp(5353, 5353, dns)))
+             .data,
+         [](const ParsedFrame& f) { EXPECT_EQ(f.mdns.queries.count, kMaxDnsNamesPerList); },
+         Anomaly::kDnsTooManyRecords});
   }
 
   t.push_back({"SSDP NOTIFY from a printer", ssdpNotifyFrame().data,

@@ -34,9 +34,12 @@ inline Writer dhcpDiscoverFrame() {
 // A server's DHCPOFFER (rogue-server detection looks at these).
 inline Writer dhcpOfferFrame() {
   std::vector<Writer> options = {
-      dhcpOption(53, Bytes{2}),         dhcpOption(54, Bytes{192, 168, 10, 1}),
-      dhcpOption(51, Bytes{0, 1, 81, 128}), dhcpOption(1, Bytes{255, 255, 255, 0}),
-      dhcpOption(3, Bytes{192, 168, 10, 1}), dhcpOption(15, "clinic.local"),
+      dhcpOption(53, Bytes{2}),
+      dhcpOption(54, Bytes{192, 168, 10, 1}),
+      dhcpOption(51, Bytes{0, 1, 81, 128}),
+      dhcpOption(1, Bytes{255, 255, 255, 0}),
+      dhcpOption(3, Bytes{192, 168, 10, 1}),
+      dhcpOption(15, "clinic.local"),
   };
   return ethernet(std::string(kPcMac), kSwitchMac, kEtherTypeIpv4,
                   ipv4("192.168.10.1", "192.168.10.23", kIpProtoUdp,
@@ -146,8 +149,14 @@ inline Writer mdnsPrinterFrame() {
   const size_t localOffset = serviceOffset + 1 + 4 + 1 + 4;
   dns.mark(Anomaly::kDnsNameOverrun).u8(0xc0).u8(static_cast<uint8_t>(instanceOffset));
   dns.mark(Anomaly::kDnsTruncated).u16(33).u16(0x8001).u32(120).u16(6 + 1 + 7 + 2);
-  dns.mark(Anomaly::kDnsRdataOverrun).u16(0).u16(0).u16(631).u8(7).str("printer").u8(0xc0).u8(
-      static_cast<uint8_t>(localOffset));
+  dns.mark(Anomaly::kDnsRdataOverrun)
+      .u16(0)
+      .u16(0)
+      .u16(631)
+      .u8(7)
+      .str("printer")
+      .u8(0xc0)
+      .u8(static_cast<uint8_t>(localOffset));
   // Answer 3: A printer.local
   dns.mark(Anomaly::kDnsNameOverrun).append(dnsName("printer.local"));
   dns.mark(Anomaly::kDnsTruncated).u16(1).u16(0x8001).u32(120).u16(4);
@@ -258,13 +267,20 @@ struct NamedFrame {
 // Frames whose every prefix is checked against its cut marks.
 inline std::vector<NamedFrame> markedFrames() {
   return {
-      {"dhcp_discover", dhcpDiscoverFrame()}, {"dhcp_offer", dhcpOfferFrame()},
-      {"lldp_med_phone", lldpMedPhoneFrame()}, {"cdp_phone", cdpPhoneFrame()},
-      {"cdp_switch", cdpSwitchFrame()},       {"nd_solicit", neighborSolicitFrame()},
-      {"mdns_printer", mdnsPrinterFrame()},   {"sip_register", sipRegisterFrame()},
-      {"sip_register_tcp", sipRegisterFrame(true)}, {"sip_response", sipResponseFrame()},
-      {"ssdp_notify", ssdpNotifyFrame()},     {"eapol_identity", eapolIdentityFrame()},
-      {"arp_qinq", arpRequestFrame()},        {"dhcpv6_solicit", dhcpv6SolicitFrame()},
+      {"dhcp_discover", dhcpDiscoverFrame()},
+      {"dhcp_offer", dhcpOfferFrame()},
+      {"lldp_med_phone", lldpMedPhoneFrame()},
+      {"cdp_phone", cdpPhoneFrame()},
+      {"cdp_switch", cdpSwitchFrame()},
+      {"nd_solicit", neighborSolicitFrame()},
+      {"mdns_printer", mdnsPrinterFrame()},
+      {"sip_register", sipRegisterFrame()},
+      {"sip_register_tcp", sipRegisterFrame(true)},
+      {"sip_response", sipResponseFrame()},
+      {"ssdp_notify", ssdpNotifyFrame()},
+      {"eapol_identity", eapolIdentityFrame()},
+      {"arp_qinq", arpRequestFrame()},
+      {"dhcpv6_solicit", dhcpv6SolicitFrame()},
   };
 }
 

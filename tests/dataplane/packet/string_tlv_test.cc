@@ -13,7 +13,11 @@ using namespace testing;
 
 TEST(StringTlv, LldpKeepsTheFirstOfATypeWithoutItsNul) {
   Writer tlvs;
-  tlvs.append(lldpTlv(1, text("\x07" "sw1"))).append(lldpTlv(2, text("\x05" "ge1"))).append(lldpTlv(3, u16Value(120)));
+  tlvs.append(lldpTlv(1, text("\x07"
+                              "sw1")))
+      .append(lldpTlv(2, text("\x05"
+                              "ge1")))
+      .append(lldpTlv(3, u16Value(120)));
   tlvs.append(lldpTlv(5, text(std::string_view("SIP-T54W\0", 9))))
       .append(lldpTlv(5, text("not-a-phone")))
       .append(lldpTlv(6, text("Yealink")))

@@ -137,12 +137,9 @@ std::vector<Field> fields() {
       {"ieee8021ad.id|vlan.id", Shape::kNumberList, kNetwork,
        [](F f) { return joinList(f.eth.tagCount, f.eth.tags, [](const VlanTag& t) { return num(t.vid); }); }},
       {"arp.opcode", Shape::kFirstNumber, kNetwork, [](F f) { return f.has(Layer::kArp) ? num(f.arp.operation) : ""; }},
-      {"arp.src.hw_mac", Shape::kFirst, kNetwork,
-       [](F f) { return f.arp.hasMacs ? f.arp.senderMac.toString() : ""; }},
-      {"arp.src.proto_ipv4", Shape::kFirst, kNetwork,
-       [](F f) { return f.arp.hasIps ? f.arp.senderIp.toString() : ""; }},
-      {"arp.dst.proto_ipv4", Shape::kFirst, kNetwork,
-       [](F f) { return f.arp.hasIps ? f.arp.targetIp.toString() : ""; }},
+      {"arp.src.hw_mac", Shape::kFirst, kNetwork, [](F f) { return f.arp.hasMacs ? f.arp.senderMac.toString() : ""; }},
+      {"arp.src.proto_ipv4", Shape::kFirst, kNetwork, [](F f) { return f.arp.hasIps ? f.arp.senderIp.toString() : ""; }},
+      {"arp.dst.proto_ipv4", Shape::kFirst, kNetwork, [](F f) { return f.arp.hasIps ? f.arp.targetIp.toString() : ""; }},
       {"ip.src", Shape::kFirst, kNetwork, [](F f) { return f.has(Layer::kIpv4) ? f.ip.src.toString() : ""; }},
       {"ip.dst", Shape::kFirst, kNetwork, [](F f) { return f.has(Layer::kIpv4) ? f.ip.dst.toString() : ""; }},
       {"ip.proto", Shape::kFirstNumber, kNetwork, [](F f) { return f.has(Layer::kIpv4) ? num(f.ip.protocol) : ""; }},
@@ -153,7 +150,8 @@ std::vector<Field> fields() {
       {"udp.srcport", Shape::kFirstNumber, kPorts, [](F f) { return f.has(Layer::kUdp) ? num(f.l4.srcPort) : ""; }},
       {"udp.dstport", Shape::kFirstNumber, kPorts, [](F f) { return f.has(Layer::kUdp) ? num(f.l4.dstPort) : ""; }},
       {"icmp.type", Shape::kFirstNumber, kTransport, [](F f) { return f.has(Layer::kIcmp) ? num(f.l4.icmpType) : ""; }},
-      {"icmpv6.type", Shape::kFirstNumber, kTransport, [](F f) { return f.has(Layer::kIcmpv6) ? num(f.l4.icmpType) : ""; }},
+      {"icmpv6.type", Shape::kFirstNumber, kTransport,
+       [](F f) { return f.has(Layer::kIcmpv6) ? num(f.l4.icmpType) : ""; }},
       {"icmpv6.nd.ns.target_address", Shape::kFirst, kTransport,
        [](F f) { return f.has(Layer::kNeighborDiscovery) && f.l4.icmpType == 135 ? f.nd.target.toString() : ""; }},
       {"icmpv6.nd.na.target_address", Shape::kFirst, kTransport,
@@ -165,7 +163,7 @@ std::vector<Field> fields() {
       {"dhcp.hw.mac_addr", Shape::kFirst, kApplication,
        [](F f) {
          return f.has(Layer::kDhcp) && f.dhcp.hardwareType == 1 && f.dhcp.hardwareLength == 6 ? f.dhcp.chaddr.toString()
-                                                                                            : "";
+                                                                                              : "";
        }},
       {"dhcp.option.vendor_class_id", Shape::kText, kApplication, [](F f) { return escapeText(f.dhcp.vendorClass); }},
       {"dhcp.option.hostname", Shape::kText, kApplication, [](F f) { return escapeText(f.dhcp.hostname); }},
@@ -194,8 +192,7 @@ std::vector<Field> fields() {
          std::copy(f.lldp.chassisId.begin(), f.lldp.chassisId.end(), m.bytes.begin());
          return m.toString();
        }},
-      {"lldp.time_to_live", Shape::kFirstNumber, kApplication,
-       [](F f) { return f.lldp.hasTtl ? num(f.lldp.ttl) : ""; }},
+      {"lldp.time_to_live", Shape::kFirstNumber, kApplication, [](F f) { return f.lldp.hasTtl ? num(f.lldp.ttl) : ""; }},
       {"lldp.tlv.system.name", Shape::kText, kApplication, [](F f) { return escapeText(f.lldp.systemName); }},
       {"lldp.tlv.system_cap", Shape::kFirstNumber, kApplication,
        [](F f) { return f.lldp.hasCapabilities ? num(f.lldp.capabilities) : ""; }},
@@ -207,14 +204,21 @@ std::vector<Field> fields() {
        [](F f) { return f.lldp.hasMed && f.lldp.medDeviceType != 0 ? num(f.lldp.medDeviceType) : ""; }},
       {"lldp.media.app_type", Shape::kNumberList, kApplication,
        [](F f) {
-         return joinList(f.lldp.policyCount, f.lldp.policies, [](const LldpNetworkPolicy& p) { return num(p.applicationType); });
+         return joinList(f.lldp.policyCount, f.lldp.policies,
+                         [](const LldpNetworkPolicy& p) { return num(p.applicationType); });
        }},
       {"lldp.media.vlan_id", Shape::kNumberList, kApplication,
-       [](F f) { return joinList(f.lldp.policyCount, f.lldp.policies, [](const LldpNetworkPolicy& p) { return num(p.vlanId); }); }},
+       [](F f) {
+         return joinList(f.lldp.policyCount, f.lldp.policies, [](const LldpNetworkPolicy& p) { return num(p.vlanId); });
+       }},
       {"lldp.media.l2_prio", Shape::kNumberList, kApplication,
-       [](F f) { return joinList(f.lldp.policyCount, f.lldp.policies, [](const LldpNetworkPolicy& p) { return num(p.priority); }); }},
+       [](F f) {
+         return joinList(f.lldp.policyCount, f.lldp.policies, [](const LldpNetworkPolicy& p) { return num(p.priority); });
+       }},
       {"lldp.media.dscp", Shape::kNumberList, kApplication,
-       [](F f) { return joinList(f.lldp.policyCount, f.lldp.policies, [](const LldpNetworkPolicy& p) { return num(p.dscp); }); }},
+       [](F f) {
+         return joinList(f.lldp.policyCount, f.lldp.policies, [](const LldpNetworkPolicy& p) { return num(p.dscp); });
+       }},
       {"lldp.media.model", Shape::kText, kApplication, [](F f) { return escapeText(f.lldp.modelName); }},
       {"lldp.media.manufacturer", Shape::kText, kApplication, [](F f) { return escapeText(f.lldp.manufacturer); }},
       {"lldp.media.software", Shape::kText, kApplication, [](F f) { return escapeText(f.lldp.softwareRevision); }},
@@ -229,7 +233,8 @@ std::vector<Field> fields() {
        [](F f) {
          return f.cdp.hasVoiceVlan ? num(f.cdp.voiceVlan) : f.cdp.hasVoiceVlanQuery ? num(f.cdp.voiceVlanQuery) : "";
        }},
-      {"eapol.type", Shape::kFirstNumber, kApplication, [](F f) { return f.has(Layer::kEapol) ? num(f.eapol.type) : ""; }},
+      {"eapol.type", Shape::kFirstNumber, kApplication,
+       [](F f) { return f.has(Layer::kEapol) ? num(f.eapol.type) : ""; }},
       {"eap.code", Shape::kFirstNumber, kApplication, [](F f) { return f.eapol.hasEap ? num(f.eapol.eapCode) : ""; }},
       // tshark also reads identities out of EAP-SIM/AKA attributes; we take the
       // EAP-Response/Identity (type 1) only, so compare identity frames only.
@@ -242,15 +247,17 @@ std::vector<Field> fields() {
       {"dns.qry.name", Shape::kText, kApplication,
        [](F f) {
          if (!f.has(Layer::kMdns)) return std::string();
-         return joinList(f.mdns.queries.count, f.mdns.queries.items,
-                         [&f](DnsNameRef r) { return r.length == 0 ? std::string("<Root>") : escapeText(f.mdns.name(r)); });
+         return joinList(f.mdns.queries.count, f.mdns.queries.items, [&f](DnsNameRef r) {
+           return r.length == 0 ? std::string("<Root>") : escapeText(f.mdns.name(r));
+         });
        },
        "mdns"},
       {"dns.ptr.domain_name", Shape::kText, kApplication,
        [](F f) {
          if (!f.has(Layer::kMdns)) return std::string();
-         return joinList(f.mdns.ptrTargets.count, f.mdns.ptrTargets.items,
-                         [&f](DnsNameRef r) { return r.length == 0 ? std::string("<Root>") : escapeText(f.mdns.name(r)); });
+         return joinList(f.mdns.ptrTargets.count, f.mdns.ptrTargets.items, [&f](DnsNameRef r) {
+           return r.length == 0 ? std::string("<Root>") : escapeText(f.mdns.name(r));
+         });
        },
        "mdns"},
       // SSDP is HTTP over UDP to tshark; only SSDP frames are ours.
@@ -263,7 +270,7 @@ std::vector<Field> fields() {
 struct Allowed {
   const char* capture;  // path under ../shared/pcaps, or "*" for every capture
   const char* field;
-  uint32_t frame;       // 0: every frame
+  uint32_t frame;  // 0: every frame
   const char* reason;
 };
 
@@ -285,10 +292,14 @@ const std::vector<Allowed>& allowed() {
       // The LLDP-MED location TLV's civic address is malformed inside a TLV
       // whose own length is fine. tshark's dissector throws on it and drops
       // every TLV after it; the TLVs that follow are well formed and we read them.
-      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.tlv.system.name", 1, "tshark aborts the LLDPDU at a malformed MED location TLV"},
-      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.tlv.system_cap", 1, "tshark aborts the LLDPDU at a malformed MED location TLV"},
-      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.media.subtype.caps", 1, "tshark aborts the LLDPDU at a malformed MED location TLV"},
-      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.media.subtype.class", 1, "tshark aborts the LLDPDU at a malformed MED location TLV"},
+      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.tlv.system.name", 1,
+       "tshark aborts the LLDPDU at a malformed MED location TLV"},
+      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.tlv.system_cap", 1,
+       "tshark aborts the LLDPDU at a malformed MED location TLV"},
+      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.media.subtype.caps", 1,
+       "tshark aborts the LLDPDU at a malformed MED location TLV"},
+      {"more/lldp-med/lldpd__med-loc-malformed.pcap", "lldp.media.subtype.class", 1,
+       "tshark aborts the LLDPDU at a malformed MED location TLV"},
   };
   return kAllowed;
 }
@@ -301,9 +312,10 @@ const std::vector<Allowed>& allowed() {
 //  - an ICMP error quotes the offending packet, whose transport ports tshark
 //    reports as udp.srcport etc.: compare up to ICMP, not ports.
 Level scopeOf(const std::string& protocols) {
-  static const char* kForeign[] = {"mpls", "gre", "erspan", "pppoes", "ppp", "vntag", "avsp", "pweth",
-                                   "vxlan", "etherip", "ipv6:ip:", "ip:ipv6", "ip:ip:", "ipv6:ipv6", "capwap",
-                                   "loop", "cisco-wids", "wlan", "sflow", "eth:ethertype:eth"};
+  static const char* kForeign[] = {"mpls",     "gre",        "erspan", "pppoes",    "ppp",
+                                   "vntag",    "avsp",       "pweth",  "vxlan",     "etherip",
+                                   "ipv6:ip:", "ip:ipv6",    "ip:ip:", "ipv6:ipv6", "capwap",
+                                   "loop",     "cisco-wids", "wlan",   "sflow",     "eth:ethertype:eth"};
   for (const char* f : kForeign) {
     if (protocols.find(f) != std::string::npos) return kLink;
   }
@@ -433,7 +445,8 @@ bool gateOpen(const Field& field, const TsharkFrame& t) {
 
 const Allowed* findAllowed(const std::string& capture, const std::string& field, uint32_t frame) {
   for (const Allowed& a : allowed()) {
-    if ((std::string(a.capture) == "*" || capture == a.capture) && field == a.field && (a.frame == 0 || a.frame == frame)) {
+    if ((std::string(a.capture) == "*" || capture == a.capture) && field == a.field &&
+        (a.frame == 0 || a.frame == frame)) {
       return &a;
     }
   }
@@ -546,17 +559,18 @@ TEST(TsharkOracle, EveryCaptureFrameByFrame) {
     for (const std::string& h : r.allowedHits) ++allowedReasons[h];
     for (const Mismatch& m : r.mismatches) {
       ++mismatches;
-      ADD_FAILURE() << m.capture << " frame " << m.frame << " " << m.field << ": tshark \"" << m.tshark
-                    << "\" ours \"" << m.ours << "\"";
+      ADD_FAILURE() << m.capture << " frame " << m.frame << " " << m.field << ": tshark \"" << m.tshark << "\" ours \""
+                    << m.ours << "\"";
     }
   }
   std::string coverage;
   for (const auto& [name, count] : perField) coverage += " " + name + "=" + std::to_string(count);
   std::printf("[oracle] comparisons per field:%s\n", coverage.c_str());
   for (const auto& [reason, count] : allowedReasons) std::printf("[oracle] allowed x%zu: %s\n", count, reason.c_str());
-  std::printf("[oracle] %zu captures, %zu not compared, %zu frames, %zu field comparisons, %zu frames with "
-              "foreign encapsulation (outer fields only), %zu allowed differences, %zu mismatches\n",
-              captures.size(), skipped, frames, comparisons, foreign, allowedCount, mismatches);
+  std::printf(
+      "[oracle] %zu captures, %zu not compared, %zu frames, %zu field comparisons, %zu frames with "
+      "foreign encapsulation (outer fields only), %zu allowed differences, %zu mismatches\n",
+      captures.size(), skipped, frames, comparisons, foreign, allowedCount, mismatches);
 }
 
 }  // namespace
