@@ -92,6 +92,7 @@ class UnderLoad : public ::testing::Test {
     for (PortIndex p = 0; p < kPortCount; ++p) sw->attach(p, &sink);
     LoadOptions options;
     options.clockNs = [] { return kNow; };
+    options.queueBudgetNs = 2'000'000;  // the mechanism, with a budget the frames below exceed
     loop = std::make_unique<ForwardLoop>(*sw, 256, options);
     loop->addBatchingSink(sink, kUpRegion);
     // Every device and server sends once while the loop keeps up: learned,
