@@ -19,10 +19,11 @@ nlohmann::json plannedMoves(const tables::CompiledPolicy& planned, const std::ve
     for (const tables::Port& p : planned.ports) {
       if (p.interface == d->port) port = &p;
     }
-    std::string toClass, toZone;
-    if (!port) {
-      toZone = "-";  // the planned policy has no such port: the jack is no longer served
-    } else {
+    // "-": the planned policy has no such port, the jack is no longer served.
+    // (Not `toZone = "-"`: g++ 12 with -fsanitize reports a false -Wrestrict there.)
+    std::string toClass;
+    std::string toZone(1, '-');
+    if (port) {
       const fingerprint::ClassDecision decision = fingerprint::classifyDevice(planned, d->evidence, port->defaultZone);
       toClass = std::string(decision.className);
       toZone = planned.zoneName(decision.zone);
