@@ -140,13 +140,12 @@ wait_for 30 "EK-0003 talks again: asked to authenticate, authorised, reaches RDn
 # Who started the new authentication depends on timing: portvaktd's NEW_STA
 # (6 s after the deauthentication), or the supplicant's own EAPOL-Start when
 # it restarts first. Either way the station must be authorised a second time.
-if logged "802.1X eth4 $mac3 talks again after ageing out: asked to authenticate \(NEW_STA\)"; then
-  ok "portvaktd asked hostapd to authenticate it (NEW_STA)"
-elif logged_times 2 "802.1X eth4 $mac3 authorised identity EK-0003"; then
-  ok "the supplicant authenticated again on its own before portvaktd's NEW_STA was due"
-else
-  fail "neither NEW_STA nor a second authorisation after the station talked again"
-fi
+# (Waited for: under ASan the log line can come a little after the ping.)
+reauthenticated() {
+  logged "802.1X eth4 $mac3 talks again after ageing out: asked to authenticate \(NEW_STA\)" ||
+    logged_times 2 "802.1X eth4 $mac3 authorised identity EK-0003"
+}
+wait_for 20 "EK-0003 authenticated again (portvaktd's NEW_STA or the supplicant's own start)" reauthenticated
 chatter pc3 pc3; chat3=$chatter_pid
 
 # --- 3. a push that changes EK-0002's placement
