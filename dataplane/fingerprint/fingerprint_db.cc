@@ -1,4 +1,5 @@
 #include "dataplane/fingerprint/fingerprint_db.h"
+#include "policy/tables/line_reader.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -15,31 +16,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
-
-// Splits text into lines, refusing one longer than the cap.
-class LineReader {
- public:
-  LineReader(std::string_view text, size_t maxLineLength) : text_(text), maxLine_(maxLineLength) {}
-  // False at the end. `tooLong` is set when the line exceeds the cap.
-  bool next(std::string_view& line, bool& tooLong) {
-    if (pos_ >= text_.size()) return false;
-    size_t end = text_.find('\n', pos_);
-    if (end == std::string_view::npos) end = text_.size();
-    line = text_.substr(pos_, end - pos_);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    tooLong = line.size() > maxLine_;
-    pos_ = end + 1;
-    ++number_;
-    return true;
-  }
-  size_t number() const { return number_; }
-
- private:
-  std::string_view text_;
-  size_t maxLine_;
-  size_t pos_ = 0;
-  size_t number_ = 0;
-};
 
 }  // namespace
 
@@ -135,7 +111,7 @@ Expected<size_t> OuiRegistry::loadText(std::string_view text, std::string_view s
                                        const KnowledgeLimits& limits) {
   const std::string source(sourceName);
   std::vector<std::pair<uint32_t, std::string>> entries;
-  LineReader reader(text, limits.maxLineLength);
+  tables::LineReader reader(text, limits.maxLineLength);
   std::string_view line;
   bool tooLong = false;
   while (reader.next(line, tooLong)) {

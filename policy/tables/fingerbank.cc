@@ -1,4 +1,5 @@
 #include "policy/tables/fingerbank.h"
+#include "policy/tables/line_reader.h"
 
 #include <charconv>
 #include <map>
@@ -19,30 +20,6 @@ bool parseNumber(std::string_view s, uint32_t& out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
   return ec == std::errc() && end == s.data() + s.size();
 }
-
-// Splits text into lines (without LF or a CR before it), flagging one longer than the cap.
-class LineReader {
- public:
-  LineReader(std::string_view text, size_t maxLineLength) : text_(text), maxLine_(maxLineLength) {}
-  bool next(std::string_view& line, bool& tooLong) {
-    if (pos_ >= text_.size()) return false;
-    size_t end = text_.find('\n', pos_);
-    if (end == std::string_view::npos) end = text_.size();
-    line = text_.substr(pos_, end - pos_);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    tooLong = line.size() > maxLine_;
-    pos_ = end + 1;
-    ++number_;
-    return true;
-  }
-  size_t number() const { return number_; }
-
- private:
-  std::string_view text_;
-  size_t maxLine_;
-  size_t pos_ = 0;
-  size_t number_ = 0;
-};
 
 struct Range {
   uint32_t low = 0, high = 0;
@@ -67,7 +44,7 @@ Expected<std::vector<FingerbankOs>, FingerbankError> parseFingerbank(std::string
   uint32_t currentId = 0;
   size_t listCount = 0;
 
-  LineReader reader(text, limits.maxLineLength);
+  tables::LineReader reader(text, limits.maxLineLength);
   std::string_view raw;
   bool tooLong = false;
   while (reader.next(raw, tooLong)) {
