@@ -44,13 +44,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-logged() { grep -qE "$1" "$work/daemon.log"; }
-logged_times() { [ "$(grep -cE "$2" "$work/daemon.log")" -ge "$1" ]; }  # N REGEX
-dump() {
-  echo "--- daemon log"; grep -v '"event":"device_new"' "$work/daemon.log" | tail -40
-  echo "--- radius (errors)"; grep -E "ERROR|Login incorrect" "$work/radius.log" | tail -10
-}
-
 # --- certificates (a CA, the RADIUS server, clients, one revoked, a CRL),
 # the shared secret, FreeRADIUS's own config: dot1x_lab.bash
 dot1x_pki client1=EK-0001 '!revoked=EK-0666'

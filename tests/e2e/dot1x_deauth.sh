@@ -47,13 +47,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-logged() { grep -qE "$1" "$work/daemon.log"; }
-logged_times() { [ "$(grep -cE "$2" "$work/daemon.log")" -ge "$1" ]; }  # N REGEX
-dump() {
-  echo "--- daemon log"; grep -v '"event":"device_new"' "$work/daemon.log" | tail -40
-  echo "--- radius (errors)"; grep -E "ERROR|Login incorrect" "$work/radius.log" | tail -10
-}
-
 dot1x_pki client1=EK-0001 client2=EK-0002 client3=EK-0003
 dot1x_radius_config
 

@@ -194,3 +194,11 @@ network={
 }
 EOF
 }
+
+# The daemon log ($work/daemon.log) and FreeRADIUS log ($work/radius.log) of a test.
+logged() { grep -qE "$1" "$work/daemon.log"; }
+logged_times() { [ "$(grep -cE "$2" "$work/daemon.log")" -ge "$1" ]; }  # N REGEX
+dump() {
+  echo "--- daemon log"; grep -v '"event":"device_new"' "$work/daemon.log" | tail -40
+  echo "--- radius (errors)"; grep -E "ERROR|Login incorrect" "$work/radius.log" | tail -10
+}
