@@ -50,7 +50,7 @@ spec() {
     api|inventory|fingerprint)
       cmake_target=portvakt_$1_fuzz binary=tests/control/fuzz/portvakt_$1_fuzz
       seeds=(tests/control/fuzz_corpus/"$1"/*) crashes=tests/control/fuzz_corpus/$1/
-      [ "$1" = fingerprint ] && seeds+=(dataplane/fingerprint/data/*.conf) ;;
+      if [ "$1" = fingerprint ]; then seeds+=(dataplane/fingerprint/data/*.conf); fi ;;
     dot1x)
       cmake_target=portvakt_dot1x_fuzz binary=tests/portvakt_dot1x_fuzz
       seeds=(tests/control/dot1x/fuzz_corpus/*) crashes=tests/control/dot1x/fuzz_corpus/ ;;
