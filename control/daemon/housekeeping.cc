@@ -69,9 +69,11 @@ void Housekeeping::refreshDeviceMetrics() {
 
 void Housekeeping::refreshSpoolMetrics(WallTime now) {
   if (auto spool = store_.spoolStats()) {
-    const int64_t oldestPendingMs = spool->oldestPendingMs;
-    metrics_.setAlertSpool(spool->pending, spool->rejected,
-                           oldestPendingMs ? static_cast<double>(unixMs(now) - oldestPendingMs) / 1000.0 : 0.0);
+    // oldestPendingMs is 0 when nothing is pending.
+    const WallTime oldestPending{std::chrono::milliseconds(spool->oldestPendingMs)};
+    const std::chrono::duration<double> oldestPendingAge =
+        spool->oldestPendingMs ? now - oldestPending : std::chrono::duration<double>::zero();
+    metrics_.setAlertSpool(spool->pending, spool->rejected, oldestPendingAge.count());
   }
 }
 
