@@ -62,5 +62,33 @@ TEST(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) {
   EXPECT_EQ(kept->size(), 2u);
 }
 
+// The delivery lag gauge is in seconds (the spool keeps milliseconds).
+TEST(HousekeepingTest, TheDeliveryLagGaugeIsTheOldestPendingAlertsAgeInSeconds) {
+  testing::TempDir dir;
+  ASSERT_TRUE(dir.ok());
+  auto opened = store::Store::open(dir.file("portvakt.db"));
+  ASSERT_TRUE(opened) << opened.error().message;
+  store::Store& db = **opened;
+  testing::DaemonTestPolicy policy;
+  policy.sinkPath = dir.file("alerts.jsonl");
+  PolicyManager policies(&db);
+  ASSERT_FALSE(policies.push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", unixSeconds(wallNow())));
+  Metrics metrics("daemon-test");
+  DaemonLog log(metrics);
+  Dot1xAdmission dot1x(
+      {}, nullptr, &metrics, [](auto, auto&, auto&, auto&) {}, &db);
+  // Pending for the sink "log" since two hours (nothing delivers it here).
+  ASSERT_TRUE(db.spoolAlert(alertAt("waiting", wallNow() - std::chrono::hours(2)), {"log"}, 0));
+
+  Housekeeping(db, policies, metrics, nullptr, dot1x, log, wallNow()).turn();
+  const std::string exposition = metrics.exposition();
+  const std::string name = "portvakt_alert_delivery_lag_seconds{site=\"daemon-test\"} ";
+  const size_t at = exposition.find(name);
+  ASSERT_NE(at, std::string::npos) << exposition;
+  const double lag = std::stod(exposition.substr(at + name.size()));
+  EXPECT_GE(lag, 7200.0);
+  EXPECT_LT(lag, 7200.0 + 600.0);  // generous: a slow machine, not a speed bound
+}
+
 }  // namespace
 }  // namespace portvakt::control
