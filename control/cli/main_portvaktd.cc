@@ -6,6 +6,9 @@
 #include <chrono>
 #include <csignal>
 #include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
