@@ -493,6 +493,7 @@ json ApiHandler::ports() const {
       entry["switch"] = {{"up", s.up},
                          {"rx_frames", s.rxFrames},
                          {"rx_dropped", s.rxDropped},
+                         {"ring_dropped", s.ringDropped},
                          {"tx_frames", s.txFrames},
                          {"tx_errors", s.txErrors},
                          {"learned_macs", s.learnedMacs},

@@ -361,7 +361,10 @@ void DataplaneRunner::publish(bool withDevices) {
     ports.push_back({plane_->vlanSwitch->config().ports[i].name,
                      plane_->vlanSwitch->portUp(static_cast<forward::PortIndex>(i)), c.rxFrames, c.rxDropped, c.txFrames,
                      c.txErrors, c.rxBytes, c.txBytes, c.learnedMacs});
+    // pcap_stats is one getsockopt, once a publish (not per frame).
+    if (i < plane_->receivers.size()) ports.back().ringDropped = plane_->receivers[i]->stats().kernelDropped;
     if (metrics_) {
+      metrics_->setFrameCount(ports.back().interface, "ring_full", ports.back().ringDropped);
       metrics_->setFrameCount(ports.back().interface, "received", c.rxFrames);
       metrics_->setFrameCount(ports.back().interface, "dropped", c.rxDropped);
       // Under load (issue 18): of `dropped`, those dropped unread because the

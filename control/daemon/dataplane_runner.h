@@ -36,6 +36,9 @@ struct PortSnapshot {
   bool up = true;
   uint64_t rxFrames = 0, rxDropped = 0, txFrames = 0, txErrors = 0, rxBytes = 0, txBytes = 0;
   uint32_t learnedMacs = 0;
+  // Frames the kernel dropped before the switch read them: the port's capture
+  // ring was full (pcap_stats ps_drop, since the port was opened).
+  uint64_t ringDropped = 0;
 };
 
 // One device as the profiler sees it, copied out for the control thread.

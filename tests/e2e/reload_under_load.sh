@@ -84,6 +84,10 @@ sleep 0.3
 ping2 guest && failure "the guest still reaches RDnet after going back to A"
 if [ $fail -ne 0 ]; then echo "--- daemon log"; tail -30 "$work/daemon.log"; exit 1; fi
 
+# Frames the kernel dropped from its per-CPU input queues (the 2nd column of
+# /proc/net/softnet_stat, hex, summed over CPUs): veth delivery goes through them.
+softnetDropped() { local n=0 _ d; while read -r _ d _; do n=$((n + 16#$d)); done < /proc/net/softnet_stat; echo "$n"; }
+
 pct() {  # pct FILE PERCENT: nearest-rank percentile of the numbers in FILE
   sort -n "$1" | awk -v p="$2" '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit } i = int((p * NR + 99) / 100); if (i < 1) i = 1; print v[i] }'
 }
@@ -96,6 +100,7 @@ runPhase() {
   rm -f "$work/stop"
   : > "$work/$name.ping"; : > "$work/$name.push-us"; : > "$work/$name.dp-us"
   hist0=$(historyCount)
+  softnetDropped > "$work/$name.softnet0"
   status; reloads0=$(jget /dataplane/reloads < "$work/status.json")
   # The far side captures everything of X's UDP and Y, and nothing else.
   ip netns exec "$(ns up)" tcpdump -n -i lan0 -Q in -B 8192 -w "$work/$name.pcap" \
@@ -172,6 +177,7 @@ runPhase() {
   phaseCapDropped=$(awk '/dropped by kernel/ { print $1 }' "$work/$name.tcpdump")
   phaseXLost=$((phaseEchoSent - phaseEchoAnswered + phaseUdpXSent - phaseUdpXGot))
   phaseYGot=$((phaseUdpYGot + phaseLaptopGot))
+  phaseSoftnet=$(( $(softnetDropped) - $(cat "$work/$name.softnet0") ))
   # The drop counters by reason, and the kernel's own drops on each port.
   ip netns exec "$(ns sw)" curl -s -m 5 http://127.0.0.1:9120/metrics |
     grep -E '^portvakt_frames_dropped_total' | sort > "$work/$name.drops"
@@ -201,7 +207,11 @@ runPhase() {
   if [ "$phaseXLost" -gt 0 ]; then
     echo "  drops since the daemon started (portvakt_frames_dropped_total), and the kernel's per port:"
     sed 's/^/    /' "$work/$name.drops"
-    jq -r '.ports[] | "    \(.interface): switch rx_dropped \(.switch.rx_dropped // "-") tx_errors \(.switch.tx_errors // "-"); kernel rx_dropped \(.kernel.rx_dropped // "-") tx_dropped \(.kernel.tx_dropped // "-")"' \
+    echo "    the kernel's input queues (netdev_max_backlog, /proc/net/softnet_stat) dropped $phaseSoftnet frames during the phase"
+    for h in pc up; do
+      echo "    $h lan0: $(ip -n "$(ns $h)" -s link show lan0 | awk '/RX:/ { getline; rx = $4 } /TX:/ { getline; tx = $4 } END { print "rx_dropped " rx " tx_dropped " tx }')"
+    done
+    jq -r '.ports[] | "    \(.interface): switch rx_dropped \(.switch.rx_dropped // "-") ring_dropped \(.switch.ring_dropped // "-") tx_errors \(.switch.tx_errors // "-"); kernel rx_dropped \(.kernel.rx_dropped // "-") tx_dropped \(.kernel.tx_dropped // "-")"' \
       "$work/$name.ports.json" 2>/dev/null
   fi
   [ -s "$work/$name.errors" ] && head -5 "$work/$name.errors"
