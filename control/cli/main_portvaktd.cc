@@ -53,22 +53,10 @@ constexpr auto kEventTick = std::chrono::milliseconds(50);
 // policy-change announcements).
 constexpr int kApiTurnMs = 200;
 
-// The part of a policy the alert feed is built from (sinks, routes,
-// maintenance windows, the site name), from the canonical dump.
+// What the alert feed is built from: the control settings (sinks, routes,
+// maintenance windows) and the site name.
 std::string alertConfig(const portvakt::tables::CompiledPolicy& policy) {
-  std::string out, line;
-  std::istringstream in(policy.dumpCanonical());
-  bool inItem = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("  ", 0) == 0) {
-      if (inItem) out += line + "\n";
-      continue;
-    }
-    inItem = line.rfind("sink ", 0) == 0 || line.rfind("alert ", 0) == 0 || line.rfind("maintenance ", 0) == 0 ||
-             line.rfind("name ", 0) == 0;
-    if (inItem) out += line + "\n";
-  }
-  return out;
+  return policy.control.settingsHash + " " + policy.name;
 }
 
 }  // namespace
@@ -135,7 +123,8 @@ int main(int argc, char** argv) {
       return cli::kExitInvalid;
     }
     auto plan = policies.plan(*read.bundle);
-    if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash) {
+    if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash &&
+        plan.compiled->control.settingsHash == policies.history().back().settingsHash) {
       policies.resume(plan.compiled);  // the same tables as before the restart: no new history entry
     } else if (auto error = policies.push(*read.bundle, ::getuid(), "", std::time(nullptr))) {
       // Also when the state directory cannot record it: never run unrecorded.
@@ -164,7 +153,8 @@ int main(int argc, char** argv) {
   const int64_t started = std::time(nullptr);
   auto current = policies.current();
   control::Metrics metrics(current->name);
-  metrics.policyLoaded(policies.history().back().version, current->contentHash, current->name);
+  metrics.policyLoaded(policies.history().back().version, current->contentHash, current->name,
+                       current->control.settingsHash);
   if (const std::string address = vm["metrics"].as<std::string>(); !address.empty()) {
     if (auto error = metrics.serve(address)) {
       std::cerr << "portvaktd: " << *error << "\n";
@@ -284,7 +274,7 @@ int main(int argc, char** argv) {
       logLine("alerts_not_pruned", "", "alert history not pruned: " + (!aged ? aged.error() : capped.error()).message);
     }
     // The policy's retention (docs/policy.md "retention"), on the same hourly beat.
-    const tables::Retention retention = policies.current()->retention;
+    const tables::Retention retention = policies.current()->control.retention;
     auto applied =
         control::applyRetention(*db, retention, std::chrono::system_clock::now(), [&](const tables::MacAddress& mac) {
           if (dataplane) dataplane->forget(mac);
