@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The one libFuzzer driver: builds the fuzz targets with clang-14 (Debian) in
-# build-fuzz/, the whole tree with coverage (fuzzer-no-link) and ASan+UBSan,
-# warnings as errors as everywhere, and runs each target for a bounded time
-# over a copy of its seeds.
+# The one libFuzzer driver: builds the fuzz targets with clang-14 (Debian) in a
+# clang ASan+UBSan build (build-fuzz/, or PORTVAKT_FUZZ_BUILD), warnings as
+# errors as everywhere, and runs each target for a bounded time over a copy of
+# its seeds.
 #   tools/run_fuzz.sh [SECONDS_PER_TARGET] [TARGET|GROUP...]   (from anywhere)
 # Targets: frame lldp cdp dhcp mdns sip (the packet parsers), policy and
 # fingerprint_data (the policy front end), api inventory fingerprint (the
@@ -65,10 +65,17 @@ if ! command -v clang++-14 >/dev/null || ! ls /usr/lib/llvm-14/lib/clang/*/lib/l
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang-14 libclang-rt-14-dev >/dev/null
 fi
 
-build=build-fuzz
+# A clang sanitizer build (CMakeLists.txt: the fuzzed libraries carry coverage
+# instrumentation there): build-fuzz/, or the one PORTVAKT_FUZZ_BUILD names
+# (./run test: build-asan/, where the suite has just run under the sanitizers).
+build=${PORTVAKT_FUZZ_BUILD:-build-fuzz}
+if [ -f "$build/CMakeCache.txt" ] && ! grep -q '^CMAKE_CXX_COMPILER:.*clang' "$build/CMakeCache.txt"; then
+  echo "run_fuzz: $build/ was configured with another compiler than clang; remove it or set PORTVAKT_FUZZ_BUILD" >&2
+  exit 2
+fi
 # Testing on: the control plane's and 802.1X's targets live in tests/.
-CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPORTVAKT_BENCH=OFF \
-  -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined" >/dev/null
+CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPORTVAKT_WERROR=ON \
+  -DPORTVAKT_SANITIZE=ON -DPORTVAKT_BENCH=OFF >/dev/null
 cmake_targets=()
 for t in "${targets[@]}"; do spec "$t"; cmake_targets+=("$cmake_target"); done
 cmake --build "$build" -j "$(nproc 2>/dev/null || echo 2)" --target "${cmake_targets[@]}"

@@ -428,7 +428,13 @@ uint32_t DeviceProfiler::checkSpoof(DeviceRecord& r) {
     for (const tables::DeviceClass& c : p.classes) {
       if (!c.inventory) continue;
       anyInventoryClass = true;
-      const SignalMask against = contradictedSignals(c, firedSignals(p, c, e), e);
+      const SignalMask fired = firedSignals(p, c, e);
+      // A class that requires 802.1X cannot hold a device without a session:
+      // its few other rules (the region base's eklient-dot1x has only a vendor
+      // class) must not vouch for a copied MAC that the profiling class refutes.
+      const bool needsSession = std::find(c.required.begin(), c.required.end(), Signal::kDot1x) != c.required.end();
+      if (needsSession && (fired & signalBit(Signal::kDot1x)) == 0) continue;
+      const SignalMask against = contradictedSignals(c, fired, e);
       if (against == 0) {
         allContradicted = false;
       } else if (!contradicted) {

@@ -51,7 +51,9 @@ for h in pc laptop guest; do ip -n "$(ns $h)" neigh replace 10.20.0.1 lladdr "$u
 ip -n "$(ns up)" neigh replace 10.20.0.23 lladdr "$pcMac" dev lan0 nud permanent
 ip -n "$(ns up)" neigh replace 10.20.0.33 lladdr "$guestMac" dev lan0 nud permanent
 
-ip netns exec "$(ns sw)" "$pvd" --policy "$here/reload-a.yaml" --socket "$PORTVAKT_SOCKET" --metrics "" \
+# Metrics on the switch namespace's own loopback: where lost frames went
+# (portvakt_frames_dropped_total by reason) is printed when X loses any.
+ip netns exec "$(ns sw)" "$pvd" --policy "$here/reload-a.yaml" --socket "$PORTVAKT_SOCKET" --metrics 127.0.0.1:9120 \
   --state-dir "$work/state" 2>"$work/daemon.log" &
 daemon=$!
 for _ in $(seq 100); do [ -S "$PORTVAKT_SOCKET" ] && break; sleep 0.1; done
@@ -170,6 +172,10 @@ runPhase() {
   phaseCapDropped=$(awk '/dropped by kernel/ { print $1 }' "$work/$name.tcpdump")
   phaseXLost=$((phaseEchoSent - phaseEchoAnswered + phaseUdpXSent - phaseUdpXGot))
   phaseYGot=$((phaseUdpYGot + phaseLaptopGot))
+  # The drop counters by reason, and the kernel's own drops on each port.
+  ip netns exec "$(ns sw)" curl -s -m 5 http://127.0.0.1:9120/metrics |
+    grep -E '^portvakt_frames_dropped_total' | sort > "$work/$name.drops"
+  "$pv" ports --json 2>/dev/null > "$work/$name.ports.json"
   printf '%s: %d pushes alternating %s / %s, traffic for %d ms\n' "$name" "$count" "$(basename "$first")" \
     "$(basename "$second")" "$phaseMs"
   printf '  X: icmp echo %d sent, %d answered (%d duplicates); udp 5000 %d sent, %d arrived -> lost %d\n' \
@@ -191,6 +197,12 @@ runPhase() {
       "$((phaseUdpXSent - phaseUdpXGot))" "$phaseUdpXSent" \
       "$(awk -v l="$((phaseUdpXSent - phaseUdpXGot))" -v s="$phaseUdpXSent" -v ms="$phaseMs" -v n="$count" \
          'BEGIN { printf "%.0f", l / (s / ms) / n }')"
+  fi
+  if [ "$phaseXLost" -gt 0 ]; then
+    echo "  drops since the daemon started (portvakt_frames_dropped_total), and the kernel's per port:"
+    sed 's/^/    /' "$work/$name.drops"
+    jq -r '.ports[] | "    \(.interface): switch rx_dropped \(.switch.rx_dropped // "-") tx_errors \(.switch.tx_errors // "-"); kernel rx_dropped \(.kernel.rx_dropped // "-") tx_dropped \(.kernel.tx_dropped // "-")"' \
+      "$work/$name.ports.json" 2>/dev/null
   fi
   [ -s "$work/$name.errors" ] && head -5 "$work/$name.errors"
   [ "${phaseCapDropped:-x}" = 0 ] || failure "$name: the capture at the far side dropped frames ('${phaseCapDropped:-no tcpdump summary}'); counts are not exact"

@@ -3,24 +3,32 @@
 # that forwards between them, with real software on the hosts:
 #   uplinks   rdnet (dnsmasq DHCP, the region server 10.20.0.1), voice (dnsmasq,
 #             the telephony provider 198.18.0.1), internet (dnsmasq, 203.0.113.1)
-#   jacks     eklient  dhclient sending Windows' fingerprint (vendor class
-#                      "MSFT 5.0", Windows option-55 list), MAC in the inventory
+#   switch    portvaktd, a hostapd per wall jack (802.1X offered), and
+#             FreeRADIUS on its loopback checking EAP-TLS against the lab's CA
+#   jacks     eklient  wpa_supplicant (EAP-TLS, the certificate of its asset
+#                      RV-100231), then dhclient sending Windows' fingerprint
+#                      (vendor class "MSFT 5.0", Windows option-55 list)
 #             laptop   dhclient with Debian's own fingerprint, unknown MAC
 #             phone    a Yealink MAC running lldpd (LLDP-MED class III, voice
 #                      network policy), then DHCP and SIP REGISTER
 #             pc       behind the phone on the same jack (a macvlan on the
-#                      phone's interface): an inventoried eKlient laptop
+#                      phone's interface): an inventoried eKlient laptop that
+#                      authenticates with its own certificate (RV-100412)
 #             videobar a Logitech MAC; later a rogue dnsmasq DHCP server and
 #                      the sender of a double-tagged (802.1Q-in-802.1Q) frame
 #             spoofer  copies the eKlient's MAC, Linux fingerprint
 #             speaker  a Jabra speakerphone: the DHCP client the rogue server
 #                      must never reach
+#             forger   copies the MAC of an eKlient that is switched off
+#                      (RV-100232) and Windows' exact DHCP fingerprint, but has
+#                      no certificate
 #             printer  a Brother MAC running avahi-daemon, announcing _ipp._tcp
 #                      and _printer._tcp by mDNS (the video bar runs one too,
 #                      announcing _airplay._tcp); each avahi-daemon runs in its
 #                      host's network namespace and its own mount namespace,
 #                      with this lab's config, service files and /run
-# Scenarios: admission by DHCP fingerprint (R1); the phone placed in voice by
+# Scenarios: admission to RDnet by 802.1X, and a copied MAC with a copied
+# DHCP fingerprint kept out (R1); the phone placed in voice by
 # its LLDP-MED announcement, with an eKlient behind it in region on the same
 # jack (R2); conference gear internet-only (R3); MAC spoofing, a rogue DHCP
 # server and VLAN hopping caught (R6, with captures proving nothing arrived);
@@ -36,13 +44,17 @@
 # Usage: clinic_lab.sh BUILD_DIR   (root; from the project root). Exit 1 on any mismatch.
 # Requirements: R1, R2, R3, R6, R6b, R10
 source "$(dirname "$0")/../support/lab.bash"
+# The 802.1X lab's parts: certificates, FreeRADIUS, wpa_supplicant configs.
+source "$(dirname "$0")/../e2e/dot1x_lab.bash"
 set -uo pipefail
 lab_paths "${1:?usage: clinic_lab.sh BUILD_DIR}"
 lab_require_root
 lab_require_tools dnsmasq dhclient tcpdump ping ethtool lldpd lldpcli mausezahn jq avahi-daemon unshare
+dot1x_require_tools hostapd wpa_supplicant freeradius openssl
 lab_new lab$$
+id=$$
 chmod 755 "$work"
-HOSTS="rdnet voice internet eklient laptop phone pc videobar spoofer speaker printer"
+HOSTS="rdnet voice internet eklient laptop phone pc videobar spoofer speaker printer forger"
 daemon=
 avahiPids=  # avahi-daemon per host: ip netns exec, unshare and sh exec it, so $! is avahi itself
 # lldpd chroots its unprivileged half into /run/lldpd and creates it when it is
@@ -80,6 +92,7 @@ lab_link eth6 videobar c0:28:8d:00:00:07
 lab_link eth7 spoofer 3c:52:82:1a:2b:3c
 lab_link eth8 speaker 30:50:75:00:00:08
 lab_link eth9 printer 00:80:77:00:00:09
+lab_link eth10 forger 3c:52:82:1a:2b:3d
 # The PC behind the phone: the phone's own switch port is a macvlan on its
 # interface (the kernel has no bridge), moved into the PC's namespace. Its
 # frames leave through the phone's jack eth5, with the PC's own MAC.
@@ -127,13 +140,36 @@ avahi_on() {  # host, then service type/port pairs: a real avahi-daemon announci
   avahiPids="$avahiPids $!"
 }
 
-lab_daemon tests/lab/lab-clinic.yaml --metrics 127.0.0.1:9120
+# 802.1X: the region's PKI in miniature (a CA, the RADIUS server's
+# certificate, one per eKlient with CN = its inventory asset id, a CRL) and
+# FreeRADIUS checking EAP-TLS on the switch namespace's loopback, where the
+# policy's radius_servers point (tests/e2e/dot1x_lab.bash).
+dot1x_pki eklient=RV-100231 pc=RV-100412 >/dev/null
+dot1x_radius_config
+start_radius "$(ns sw)" >/dev/null || { echo "FAIL: FreeRADIUS did not start"; tail -20 "$work/radius.log"; exit 1; }
+lab_daemon tests/lab/lab-clinic.yaml --metrics 127.0.0.1:9120 \
+  --dot1x-secret-file "$work/radius.secret" --dot1x-runtime-dir "$work/dot1x"
+for port in eth3 eth5; do
+  for _ in $(seq 100); do grep -q "802.1X $port: hostapd-started" "$work/daemon.log" && break; sleep 0.1; done
+done
+supplicant() {  # host, certificate name, identity: wpa_supplicant -D wired with EAP-TLS on the host's lan0
+  supplicant_conf "$work/sup-$1.conf" "$2" "$3"
+  ip netns exec "$(ns $1)" wpa_supplicant -D wired -i lan0 -c "$work/sup-$1.conf" > "$work/sup-$1.log" 2>&1 &
+}
+authorised() {  # port, MAC, identity: authorised when portvaktd admitted the session within 20 s
+  for _ in $(seq 200); do
+    grep -q "802.1X $1 $2 authorised identity $3" "$work/daemon.log" && { echo authorised; return; }
+    sleep 0.1
+  done
+  echo none
+}
 
 dhcp() {  # host, config, [seconds]: prints the leased address, or nothing when no server answered in time
   local host=$1 conf=$2 secs=${3:-12}
   sed "s/^send host-name .*/send host-name \"$host\";/" "$work/$conf.conf" > "$work/$host-dhclient.conf"
   [ "$host" = eklient ] && echo 'send host-name "EK-KSD-0231";' >> "$work/$host-dhclient.conf"
   [ "$host" = pc ] && echo 'send host-name "EK-KSD-0412";' >> "$work/$host-dhclient.conf"
+  [ "$host" = forger ] && echo 'send host-name "EK-KSD-0232";' >> "$work/$host-dhclient.conf"
   timeout "$secs" ip netns exec "$(ns $host)" dhclient -1 -cf "$work/$host-dhclient.conf" -lf "$work/$host.lease" \
     -pf "$work/$host-dhclient.pid" lan0 >/dev/null 2>&1 || return 0
   sed -n 's/^ *fixed-address \([0-9.]*\);/\1/p' "$work/$host.lease" | tail -1
@@ -225,11 +261,24 @@ timeout 15 ip netns exec "$(ns printer)" tcpdump -n -i lan0 -w "$work/printer-md
 sleep 0.3
 avahi_txt="note=$marker-mdns-txt" avahi_on printer _ipp._tcp 631 _printer._tcp 515
 
-section "admission (R1)"
-# The eKlient: a real DHCP exchange with Windows' fingerprint admits it.
+section "admission (R1): 802.1X, not a copied MAC and DHCP fingerprint"
+# A forger with the MAC of an inventoried eKlient that is switched off and
+# Windows' exact DHCP fingerprint, but no certificate: profiling alone would
+# have admitted it. It asks in the background; its rows follow the eKlient's.
+( dhcp forger windows 8 > "$work/forger.ip" ) &
+forgerDhcp=$!
+# The eKlient authenticates with its region certificate (EAP-TLS through the
+# jack's hostapd and FreeRADIUS), then gets its address from RDnet.
+supplicant eklient eklient RV-100231
+row eklient "802.1X EAP-TLS as RV-100231" authorised "$(authorised eth3 3c:52:82:1a:2b:3c RV-100231)"
 eklientIp=$(dhcp eklient windows); addr_if_none eklient 10.20.9.23/16
 row eklient "DHCP lease from RDnet" reached "$(leased "$eklientIp")"
 row eklient "RDnet server 10.20.0.1 (ping)" reached "$(pings eklient 10.20.0.1)"
+wait "$forgerDhcp"; forgerIp=$(cat "$work/forger.ip"); addr_if_none forger 10.20.9.32/16
+row forger "DHCP lease (copied MAC + fingerprint)" blocked "$(leased "$forgerIp")"
+row forger "RDnet server 10.20.0.1 (ping)" blocked "$(pings forger 10.20.0.1)"
+row forger "portvakt devices: zone" quarantine \
+  "$("$pv" devices show 3c:52:82:1a:2b:3d --json 2>/dev/null | jq -r '.device.zone // "none"')"
 # A hostile host copies the eKlient's MAC on another jack (R6): it is caught,
 # and the MAC is blocked on both jacks until someone looks. Its DHCP attempt
 # also runs in the background; its rows and the laptop's follow the phone's.
@@ -251,8 +300,11 @@ for _ in $(seq 5); do why=$(event device_class_changed 80:5e:c0:00:00:05 'class 
 row phone "LLDP-MED telephone -> class ip-phone" lldp_med "$(grep -q 'lldp_med.capabilities' <<<"$why" && echo lldp_med || echo none)"
 phoneIp=$(dhcp phone linux); addr_if_none phone 198.18.0.5/24
 row phone "DHCP lease from the voice network" reached "$(leased "$phoneIp")"
-# The PC behind the phone is an inventoried eKlient: it lands in region on the
-# phone's jack, while the phone stays in voice.
+# The PC behind the phone is an inventoried eKlient: it authenticates on the
+# phone's jack (802.1X per MAC: the phone itself has no supplicant and stays
+# profiled) and lands in region, while the phone stays in voice.
+supplicant pc pc RV-100412
+row pc "802.1X EAP-TLS as RV-100412 (same jack)" authorised "$(authorised eth5 98:fa:9b:44:01:10 RV-100412)"
 pcIp=$(dhcp pc windows); addr_if_none pc 10.20.9.41/16
 row pc "DHCP lease from RDnet (same jack as phone)" reached "$(leased "$pcIp")"
 row pc "RDnet server 10.20.0.1 (ping)" reached "$(pings pc 10.20.0.1)"

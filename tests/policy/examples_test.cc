@@ -62,7 +62,7 @@ TEST(Examples, RegionInvariantsR1ToR3HoldInEverySite) {
                              [](const Invariant& inv) { return inv.kind == Invariant::Kind::kOnlyClasses; });
     ASSERT_NE(only, p.invariants.end());
     EXPECT_EQ(p.zoneName(only->zone), "region");  // R1
-    EXPECT_EQ(only->classes, std::vector<std::string>{"eklient"});
+    EXPECT_EQ(only->classes, (std::vector<std::string>{"eklient", "eklient-dot1x"}));
     EXPECT_TRUE(hasNever(p, "voice", "region"));  // R2
     EXPECT_TRUE(hasNever(p, "region", "voice"));
     EXPECT_TRUE(hasNever(p, "conference", "region"));  // R3

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/dataplane/fingerprint/karlstad_policy.h"
 
 namespace portvakt::fingerprint {
@@ -305,7 +307,10 @@ TEST(ClassifyDevice, ConfidenceIsFiredOverConfigured) {
 // Requirements: R2
 TEST(ClassifyDevice, VoiceVlanSignal) {
   tables::CompiledPolicy policy = karlstadPolicy();
-  tables::DeviceClass& phone = policy.classes[1];
+  auto phoneClass = std::find_if(policy.classes.begin(), policy.classes.end(),
+                                 [](const tables::DeviceClass& c) { return c.name == "ip-phone"; });
+  ASSERT_NE(phoneClass, policy.classes.end());
+  tables::DeviceClass& phone = *phoneClass;
   phone.lldpMedVoiceVlan = 20;
   phone.configuredSignals = 5;
   const DeviceEvidence e = evidenceOf({.mac = "02:00:00:00:00:09", .voiceVlan = 20, .sip = "Mitel 6920"});

@@ -517,7 +517,7 @@ TEST(DeviceProfiler, PolicySwapReevaluatesAndKeepsEvidence) {
   drain(p);
 
   tables::CompiledPolicy v2 = karlstadPolicy();
-  v2.classes.erase(v2.classes.begin() + 3);  // no printer class
+  std::erase_if(v2.classes, [](const tables::DeviceClass& c) { return c.name == "printer"; });  // no printer class
   v2.inventory.push_back({mac(laptop), "RV-100499", "EK-KSD-0499"});
   std::sort(v2.inventory.begin(), v2.inventory.end(), [](auto& a, auto& b) { return a.mac < b.mac; });
   p.setPolicy(std::make_shared<const tables::CompiledPolicy>(v2), kSec);

@@ -19,20 +19,15 @@ using namespace testing;
 const Bytes kWin10(kWindows10.begin(), kWindows10.end());
 constexpr const char* kEklientMac = "3c:52:82:1a:2b:3c";  // inventory asset RV-100231
 
-// Karlstad with 802.1X required on the wall jacks: the eKlient class also
-// needs dot1x evidence (the compiler refuses it otherwise).
+// Karlstad with 802.1X required on the wall jacks, as a site of the region
+// base runs it: the profiling-only eklient class switched off, so that the
+// base's eklient-dot1x (inventory and an authorised identity) places eKlients.
 tables::CompiledPolicyPtr dot1xPolicy() {
   tables::CompiledPolicy p = karlstadPolicy();
   for (tables::Port& port : p.ports) {
     if (port.group == "wall-jacks") port.authentication = tables::Authentication::kDot1x;
   }
-  for (tables::DeviceClass& c : p.classes) {
-    if (c.name != "eklient") continue;
-    c.dot1x = true;
-    c.configuredSignals += 1;
-    c.evidenceRequired += 1;
-    c.required = {tables::Signal::kInventory, tables::Signal::kDot1x};
-  }
+  std::erase_if(p.classes, [](const tables::DeviceClass& c) { return c.name == "eklient"; });
   p.dot1x.radiusServers = {{"10.20.0.5", 1812}};
   p.dot1x.unreachableZone = kConference;
   return std::make_shared<const tables::CompiledPolicy>(std::move(p));
@@ -61,7 +56,7 @@ TEST(Dot1xAdmission, AuthorisedAsItsOwnAssetIsPlacedInRegionAndLeavesAtOnce) {
   p.setDot1x(sessions({{mac(kEklientMac), kWallJack, "RV-100231"}}), 1);
   const DeviceRecord* r = p.find(mac(kEklientMac));
   EXPECT_EQ(r->zone, kRegion) << r->committed.explain(*p.policy());
-  EXPECT_EQ(r->committed.className, "eklient");
+  EXPECT_EQ(r->committed.className, "eklient-dot1x");
   p.setDot1x(sessions({}), 2);  // logoff, failed re-authentication, hostapd restarted
   r = p.find(mac(kEklientMac));
   EXPECT_EQ(r->zone, kQuarantine);

@@ -79,6 +79,19 @@ inline tables::CompiledPolicy karlstadPolicy() {
   eklient.evidenceRequired = 3;
   eklient.required = {tables::Signal::kInventory};
 
+  // The region base's 802.1X eKlient (examples/region-base.yaml): never matches
+  // here, where no port asks for 802.1X, but it is compiled into every site.
+  DeviceClass eklientDot1x;
+  eklientDot1x.name = "eklient-dot1x";
+  eklientDot1x.zone = kRegion;
+  eklientDot1x.priority = 110;
+  eklientDot1x.inventory = true;
+  eklientDot1x.dot1x = true;
+  eklientDot1x.dhcpVendorClass = {"MSFT 5.0"};
+  eklientDot1x.configuredSignals = 3;
+  eklientDot1x.evidenceRequired = 2;
+  eklientDot1x.required = {tables::Signal::kInventory, tables::Signal::kDot1x};
+
   DeviceClass phone;
   phone.name = "ip-phone";
   phone.zone = kVoice;
@@ -126,7 +139,7 @@ inline tables::CompiledPolicy karlstadPolicy() {
   p.dhcpFingerprints = {{kHpPrinter, "HP Printer", {"Printers"}}, {kDebianLinux, "Ubuntu/Debian 5/Knoppix 6", {"Linux"}}};
   p.fingerprintSources = {"dhcp-fingerprints.conf"};
 
-  p.classes = {eklient, phone, conference, printer};
+  p.classes = {eklientDot1x, eklient, phone, conference, printer};
   p.inventory = {
       {mac("3c:52:82:1a:2b:3c"), "RV-100231", "EK-KSD-0231"}, {mac("3c:52:82:1a:2b:3d"), "RV-100232", "EK-KSD-0232"},
       {mac("3c:52:82:1a:2b:3e"), "RV-100233", "EK-KSD-0233"}, {mac("98:fa:9b:44:01:10"), "RV-100412", "EK-KSD-0412"},

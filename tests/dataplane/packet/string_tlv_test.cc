@@ -22,8 +22,10 @@ TEST(StringTlv, LldpKeepsTheFirstOfATypeWithoutItsNul) {
       .append(lldpTlv(5, text("not-a-phone")))
       .append(lldpTlv(6, text("Yealink")))
       .append(lldpTlv(0, Writer{}));
+  // The parsed strings point into the frame: it must outlive f.
+  const auto frame = ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs);
   ParsedFrame f;
-  parseFrame(ethernet("01:80:c2:00:00:0e", kPhoneMac, kEtherTypeLldp, tlvs).data, f);
+  parseFrame(frame.data, f);
   ASSERT_TRUE(f.has(Layer::kLldp));
   EXPECT_EQ(f.lldp.systemName, "SIP-T54W");
   EXPECT_EQ(f.lldp.systemDescription, "Yealink");
@@ -36,8 +38,9 @@ TEST(StringTlv, CdpKeepsTheFirstOfATypeWithoutItsNul) {
       .append(cdpTlv(0x06, text("Cisco IP Phone 7841")))
       .append(cdpTlv(0x06, text("cisco WS-C2960X")))
       .append(cdpTlv(0x01, text("sw-clinic-1")));
+  const auto frame = ethernetSnap("01:00:0c:cc:cc:cc", "00:21:a0:b1:c2:d3", kOuiCisco, kSnapPidCdp, cdp);
   ParsedFrame f;
-  parseFrame(ethernetSnap("01:00:0c:cc:cc:cc", "00:21:a0:b1:c2:d3", kOuiCisco, kSnapPidCdp, cdp).data, f);
+  parseFrame(frame.data, f);
   ASSERT_TRUE(f.has(Layer::kCdp));
   EXPECT_EQ(f.cdp.deviceId, "SEP0021A0B1C2D3");
   EXPECT_EQ(f.cdp.platform, "Cisco IP Phone 7841");
