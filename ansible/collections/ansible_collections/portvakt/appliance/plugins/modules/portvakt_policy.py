@@ -15,7 +15,7 @@ description:
     data) as one policy bundle to the appliance's management API, as C(portvakt policy push) does. The appliance
     compiles the bundle itself and never opens a path the client names.
   - The appliance first plans the bundle (C(POST /api/v1/policy/plan)). When the compiled policy's two hashes
-    (C(hash), of the tables the dataplane runs, and C(settings_hash), of the control settings: sinks, alert
+    (C(hash), of the tables the dataplane runs, and C(settings_hash), of the control settings - sinks, alert
     routes, maintenance, management roles, retention, tests) are those of the running policy, nothing is pushed
     and the task reports no change. Otherwise it pushes with the
     plan's id (C(POST /api/v1/policy/push)), so that a policy changed by someone else in between is refused
