@@ -15,7 +15,7 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
                                                                   const tables::CompiledPolicy& policy,
                                                                   AlertServiceOptions options) {
   std::vector<std::unique_ptr<Sink>> sinks;
-  for (const auto& spec : policy.sinks) {
+  for (const auto& spec : policy.control.sinks) {
     auto sink = makeSink(spec, options.sinks);
     if (!sink) return sink.error();
     sinks.push_back(std::move(sink.value()));
@@ -30,12 +30,12 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
   if (!options.clock) options.clock = wallClockMs;
   if (!options.dispatcher.clock) options.dispatcher.clock = options.clock;
   if (options.site.empty()) options.site = policy.name;
-  auto calendar = MaintenanceCalendar::build(policy.maintenance, options.zoneinfoDir);
+  auto calendar = MaintenanceCalendar::build(policy.control.maintenance, options.zoneinfoDir);
   if (!calendar) return calendar.error();
 
   std::unique_ptr<AlertService> svc(new AlertService(store, std::move(options)));
   svc->calendar_ = std::move(calendar.value());
-  for (const auto& r : policy.alerts) {
+  for (const auto& r : policy.control.alerts) {
     Route& route = svc->routes_[static_cast<size_t>(r.event)];
     route.severity = std::max(route.severity, r.severity);
     for (const auto& s : r.sinks) {

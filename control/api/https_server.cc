@@ -234,7 +234,7 @@ struct HttpsServer::Impl {
       return;
     }
     if (auto policy = hooks.policy ? hooks.policy() : nullptr) {
-      role = HttpsServer::roleFor(policy->managementRoles, identity->cns, identity->ous);
+      role = HttpsServer::roleFor(policy->control.managementRoles, identity->cns, identity->ous);
     }
     if (StatusPage::owns(req.path)) {
       servePage(req, res, *identity, role, command);

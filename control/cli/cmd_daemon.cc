@@ -74,8 +74,8 @@ int cmdStatus(const std::vector<std::string>& args) {
   const json& a = std::get<json>(answer);
   const json& p = a["policy"];
   std::cout << "policy   " << p.value("name", "") << " version " << p.value("version", 0) << " (" << p.value("mode", "")
-            << ")\nhash     " << p.value("hash", "") << "\nuptime   " << a.value("uptime_s", 0) << " s (portvaktd "
-            << a.value("version", "?") << ")\nports\n";
+            << ")\nhash     " << p.value("hash", "") << "\nsettings " << p.value("settings_hash", "") << "\nuptime   "
+            << a.value("uptime_s", 0) << " s (portvaktd " << a.value("version", "?") << ")\nports\n";
   for (const json& port : a["ports"]) {
     std::cout << "  " << port.value("interface", "") << "  " << port.value("role", "") << "  default "
               << port.value("default_zone", "") << "  " << port.value("mode", "");
@@ -90,6 +90,7 @@ int cmdStatus(const std::vector<std::string>& args) {
     const json& d = a["dataplane"];
     if (d.value("forwarding", true)) {
       std::cout << "dataplane runs " << d.value("policy_hash", "") << " (" << d.value("reloads", 0) << " reloads";
+      if (d.value("settings_only", 0) > 0) std::cout << ", " << d.value("settings_only", 0) << " settings-only pushes";
       if (d.value("last_reload_us", int64_t{-1}) >= 0)
         std::cout << ", the last taken " << d.value("last_reload_us", 0) << " µs after the push";
       std::cout << ")\n";
@@ -182,8 +183,9 @@ int cmdPolicyHistory(const std::vector<std::string>& args) {
     const std::string who =
         v.value("subject", "").empty() ? "uid " + std::to_string(v.value("uid", 0)) : v.value("subject", "");
     std::cout << v.value("version", 0) << "  " << timeText(v.value("time", int64_t{0})) << "  " << who << "  "
-              << v.value("kind", "push") << "  " << v.value("hash", "").substr(0, 19) << "  " << v.value("name", "")
-              << "  " << v.value("summary", "") << "  " << v.value("source", "") << "\n";
+              << v.value("kind", "push") << "  " << v.value("hash", "").substr(0, 19) << "  "
+              << (v.value("settings_hash", "").empty() ? std::string("-") : v.value("settings_hash", "").substr(0, 19))
+              << "  " << v.value("name", "") << "  " << v.value("summary", "") << "  " << v.value("source", "") << "\n";
   }
   return kExitOk;
 }

@@ -45,7 +45,10 @@ int cmdPolicyCheck(const std::vector<std::string>& args) {
     std::cout << text;
     errors += result.diagnostics.errorCount();
     warnings += result.diagnostics.warningCount();
-    if (result.ok()) std::cout << file << ": ok, " << result.policy->contentHash << "\n";
+    if (result.ok()) {
+      std::cout << file << ": ok, " << result.policy->contentHash << " (settings " << result.policy->control.settingsHash
+                << ")\n";
+    }
   }
   std::cout << errors << " error" << (errors == 1 ? "" : "s") << ", " << warnings << " warning"
             << (warnings == 1 ? "" : "s") << " in " << files.size() << " file" << (files.size() == 1 ? "" : "s") << "\n";
@@ -71,7 +74,8 @@ int cmdPolicyCompile(const std::vector<std::string>& args) {
     return kExitRuntime;
   }
   if (vm.count("dump")) {
-    std::cout << canonical << "hash " << compiled->contentHash << "\n";
+    std::cout << canonical << "hash " << compiled->contentHash << "\n"
+              << "settings_hash " << compiled->control.settingsHash << "\n";
     // The shape of what the dataplane will run (not part of the hashed form).
     auto flows = classify::PolicyClassifier::build(*compiled);
     if (!flows) {
@@ -84,7 +88,8 @@ int cmdPolicyCompile(const std::vector<std::string>& args) {
               << "): " << compiled->zones.size() << " zones, " << compiled->ports.size() << " ports, "
               << compiled->classes.size() << " classes, " << compiled->inventory.size() << " inventory devices, "
               << compiled->flows.size() << " flow rules, " << compiled->invariants.size() << " invariants\n"
-              << "hash " << compiled->contentHash << "\n";
+              << "hash " << compiled->contentHash << "\n"
+              << "settings_hash " << compiled->control.settingsHash << "\n";
   }
   return kExitOk;
 }

@@ -75,7 +75,7 @@ int cmdPolicyTest(const std::vector<std::string>& args) {
       continue;
     }
     const tables::ZoneId defaultZone = fingerprint::commonAccessDefaultZone(p);
-    for (const ExpectedOutcome& t : p.tests) {
+    for (const ExpectedOutcome& t : p.control.tests) {
       bool ok;
       std::string message;
       if (t.kind == ExpectedOutcome::Kind::kDevice) {

@@ -1,28 +1,13 @@
 #include "control/daemon/alert_feed.h"
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "control/alerts/alert_service.h"
 #include "control/daemon/daemon_log.h"
 
 namespace portvakt::control {
 
-std::string alertConfig(const tables::CompiledPolicy& policy) {
-  std::string out, line;
-  std::istringstream in(policy.dumpCanonical());
-  bool inItem = false;
-  while (std::getline(in, line)) {
-    if (line.rfind("  ", 0) == 0) {
-      if (inItem) out += line + "\n";
-      continue;
-    }
-    inItem = line.rfind("sink ", 0) == 0 || line.rfind("alert ", 0) == 0 || line.rfind("maintenance ", 0) == 0 ||
-             line.rfind("name ", 0) == 0;
-    if (inItem) out += line + "\n";
-  }
-  return out;
-}
+std::string alertConfig(const tables::CompiledPolicy& policy) { return policy.control.settingsHash + " " + policy.name; }
 
 AlertFeed::~AlertFeed() = default;  // the service's own destructor stops it
 

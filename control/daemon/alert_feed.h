@@ -33,9 +33,10 @@ namespace portvakt::control {
 
 class DaemonLog;
 
-// The part of a policy the alert feed is built from (sinks, routes,
-// maintenance windows, the site name), from the canonical dump: two policies
-// with the same alertConfig have the same feed.
+// What the alert feed is built from: the control settings (sinks, routes,
+// maintenance windows; their settings hash) and the site name. Two policies
+// with the same alertConfig have the same feed. (A change of the settings'
+// other parts, tests or retention, rebuilds it too: rare, and harmless.)
 std::string alertConfig(const tables::CompiledPolicy& policy);
 
 class AlertFeed {

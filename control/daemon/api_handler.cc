@@ -34,8 +34,13 @@ const char* kindName(PolicyChange::Kind k) {
 }
 
 json versionJson(const PolicyVersion& v) {
-  return {{"version", v.version}, {"hash", v.hash},     {"name", v.name},       {"source", v.source}, {"uid", v.uid},
-          {"subject", v.subject}, {"time", v.unixTime}, {"summary", v.summary}, {"kind", v.kind}};
+  // hash: the tables the dataplane runs; settings_hash: the control settings
+  // ("" for a version recorded before they were hashed apart).
+  return {{"version", v.version}, {"hash", v.hash},
+          {"name", v.name},       {"source", v.source},
+          {"uid", v.uid},         {"subject", v.subject},
+          {"time", v.unixTime},   {"summary", v.summary},
+          {"kind", v.kind},       {"settings_hash", v.settingsHash}};
 }
 
 // Who called, for the policy_rejected alert: a uid, or a certificate subject.
@@ -269,6 +274,7 @@ json ApiHandler::status(int64_t now) const {
                  {"version", std::string(kVersion)},
                  {"policy", p ? json{{"name", p->name},
                                      {"hash", p->contentHash},
+                                     {"settings_hash", p->control.settingsHash},
                                      {"mode", tables::toString(p->mode)},
                                      {"version", h.empty() ? 0 : h.back().version}}
                               : json(nullptr)},
@@ -280,7 +286,7 @@ json ApiHandler::status(int64_t now) const {
     answer["dataplane"] = {{"forwarding", s.forwarding},      {"policy_hash", s.policyHash},
                            {"refused_hash", s.refusedHash},   {"reloads", s.reloads},
                            {"port_reopens", s.portReopens},   {"last_reload_us", s.lastReloadUs},
-                           {"error", dataplane_->lastError()}};
+                           {"settings_only", s.settingsOnly}, {"error", dataplane_->lastError()}};
   }
   return answer;
 }
@@ -298,6 +304,7 @@ json ApiHandler::plan(const json& req, const std::string& command) const {
   return {{"ok", true},
           {"plan_id", plan.planId},
           {"hash", plan.compiled->contentHash},
+          {"settings_hash", plan.compiled->control.settingsHash},
           {"changes", changes},
           {"moves", moves},
           {"summary", changeSummary(plan.changes)},
@@ -337,7 +344,7 @@ json ApiHandler::changePolicy(const std::string& command, const json& req, const
     return failure(*error);
   }
   const PolicyVersion& installed = policies_.history().back();
-  if (metrics_) metrics_->policyLoaded(installed.version, installed.hash, installed.name);
+  if (metrics_) metrics_->policyLoaded(installed.version, installed.hash, installed.name, installed.settingsHash);
   return {{"ok", true}, {"version", versionJson(installed)}};
 }
 

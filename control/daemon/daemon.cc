@@ -48,7 +48,8 @@ std::optional<DaemonError> Daemon::start() {
   startedAt_ = wallNow();
   const tables::CompiledPolicyPtr current = policies_->current();
   metrics_ = std::make_unique<Metrics>(current->name);
-  metrics_->policyLoaded(policies_->history().back().version, current->contentHash, current->name);
+  metrics_->policyLoaded(policies_->history().back().version, current->contentHash, current->name,
+                         current->control.settingsHash);
   if (!options_.metricsAddress.empty()) {
     if (auto error = metrics_->serve(options_.metricsAddress)) return DaemonError{Kind::kRuntime, *error};
   }
@@ -105,7 +106,8 @@ std::optional<DaemonError> Daemon::start() {
   housekeeping_ =
       std::make_unique<Housekeeping>(*store_, *policies_, *metrics_, dataplane_.get(), *dot1x_, *log_, wallNow());
   knownVersions_ = policies_->history().size();
-  DaemonLog::line("running " + current->name + " " + current->contentHash + ", API on " + options_.socketPath);
+  DaemonLog::line("running " + current->name + " " + current->contentHash + " (settings " +
+                  current->control.settingsHash + "), API on " + options_.socketPath);
   if (dataplane_) {
     events_ = std::make_unique<EventPump>(*dataplane_, *policies_, *alerts_, *dot1x_);
     events_->start();
@@ -145,8 +147,8 @@ void Daemon::announcePolicyChange() {
     if (auto error = dot1x_->apply(policies_->current()); !error.empty()) DaemonLog::line(error);
   }
   alerts_->raise(v.kind == "rollback" ? tables::EventType::kPolicyRolledBack : tables::EventType::kPolicyReload, "", "",
-                 v.name + " version " + std::to_string(v.version) + " " + v.hash + " by " +
-                     (v.subject.empty() ? "uid " + std::to_string(v.uid) : v.subject));
+                 v.name + " version " + std::to_string(v.version) + " " + v.hash + " (settings " + v.settingsHash +
+                     ") by " + (v.subject.empty() ? "uid " + std::to_string(v.uid) : v.subject));
   if (!policies_->lastStoreError().empty()) DaemonLog::line(policies_->lastStoreError());
 }
 

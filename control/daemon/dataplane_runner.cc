@@ -180,6 +180,15 @@ void DataplaneRunner::restore(const std::vector<DeviceSeed>& seeds) {
 }
 
 void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now) {
+  if (plane_ && policy->contentHash == applied_->contentHash) {
+    // Only the control plane's settings changed (a webhook, a maintenance
+    // window): the tables are the same, so no device is decided again and
+    // nothing counts as a reload. The decider keeps the tables it has.
+    applied_ = std::move(policy);
+    std::lock_guard lock(mutex_);
+    ++status_.settingsOnly;
+    return;
+  }
   if (plane_ && samePlane(*applied_, *policy)) {
     plane_->decider->setPolicy(policy, now);
     applied_ = std::move(policy);

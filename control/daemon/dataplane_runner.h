@@ -4,7 +4,9 @@
 // decider in one epoll loop, and picks up a pushed policy between bursts.
 //
 // Policy swap: the runner polls PolicyManager::current() (an atomic pointer)
-// once per loop turn. When only rules, classes or inventory changed, the
+// once per loop turn. When only the control settings changed (the same
+// contentHash), nothing is done: no device is decided again. When only
+// rules, classes or inventory changed, the
 // decider takes the new tables between two frames; when the ports or zones
 // changed, the ports are reopened and the switch rebuilt (learned MACs are
 // relearned from traffic; device evidence is kept by the decider).
@@ -71,7 +73,8 @@ struct DataplaneStatus {
   bool forwarding = true;
   std::string policyHash;     // what forwards now; empty while not forwarding
   std::string refusedHash;    // the pushed policy whose ports could not be opened; empty: none
-  uint64_t reloads = 0;       // policies taken since start
+  uint64_t reloads = 0;       // policies taken since start (new tables: devices decided again)
+  uint64_t settingsOnly = 0;  // pushes that changed only the control settings: taken without a reload
   uint64_t portReopens = 0;   // of which needed the ports reopened
   int64_t lastReloadUs = -1;  // from PolicyManager's swap to the dataplane running it; -1: none yet
 };

@@ -42,7 +42,7 @@ void Housekeeping::pruneAlerts(WallTime now) {
     log_.limited("alerts_not_pruned", "", "alert history not pruned: " + (!aged ? aged.error() : capped.error()).message);
   }
   // The policy's retention (docs/policy.md "retention"), on the same hourly beat.
-  const tables::Retention retention = policies_.current()->retention;
+  const tables::Retention retention = policies_.current()->control.retention;
   auto applied = applyRetention(store_, retention, now, [&](const tables::MacAddress& mac) {
     if (dataplane_) dataplane_->forget(mac);
   });

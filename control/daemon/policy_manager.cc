@@ -20,6 +20,7 @@ store::PolicyRecord toRecord(const PolicyVersion& v) {
   store::PolicyRecord r;
   r.version = v.version;
   r.hash = v.hash;
+  r.settingsHash = v.settingsHash;
   r.name = v.name;
   r.kind = v.kind;
   r.source = v.source;
@@ -28,6 +29,7 @@ store::PolicyRecord toRecord(const PolicyVersion& v) {
   r.unixTime = v.unixTime;
   r.summary = v.summary;
   r.canonical = v.canonical;
+  r.settingsCanonical = v.settingsCanonical;
   r.sourcesJson = v.sourcesJson;
   return r;
 }
@@ -36,6 +38,7 @@ PolicyVersion fromRecord(const store::PolicyRecord& r) {
   PolicyVersion v;
   v.version = r.version;
   v.hash = r.hash;
+  v.settingsHash = r.settingsHash;
   v.name = r.name;
   v.source = r.source;
   v.uid = r.uid;
@@ -68,6 +71,17 @@ std::optional<std::vector<policy::SourceText>> sourcesFromJson(const std::string
     out.push_back({item["path"].get<std::string>(), item["text"].get<std::string>()});
   }
   return out;
+}
+
+void setCanonical(PolicyVersion& v, const tables::CompiledPolicy& policy) {
+  v.canonical = policy.dumpTables();
+  v.settingsCanonical = policy.control.dumpCanonical(policy.zones);
+}
+
+// Whether `policy` is what `v` recorded: the same tables and the same
+// settings. A version recorded before the settings had a hash never is.
+bool sameHashes(const tables::CompiledPolicy& policy, const PolicyVersion& v) {
+  return policy.contentHash == v.hash && policy.control.settingsHash == v.settingsHash;
 }
 
 }  // namespace
@@ -104,8 +118,9 @@ PlanResult PolicyManager::plan(const policy::PolicyBundle& bundle) const {
   tables::CompiledPolicy empty;
   empty.seal();
   result.changes = diffPolicies(running ? *running : empty, *compiled.policy);
+  const std::string before = running ? running->contentHash + "+" + running->control.settingsHash : "none";
   result.planId =
-      tables::sha256Hex((running ? running->contentHash : std::string("none")) + ">" + compiled.policy->contentHash)
+      tables::sha256Hex(before + ">" + compiled.policy->contentHash + "+" + compiled.policy->control.settingsHash)
           .substr(0, 16);
   return result;
 }
@@ -149,13 +164,14 @@ std::optional<std::string> PolicyManager::push(const policy::PolicyBundle& bundl
   }
   PolicyVersion v;
   v.hash = p.compiled->contentHash;
+  v.settingsHash = p.compiled->control.settingsHash;
   v.name = p.compiled->name;
   v.source = bundle.site;
   v.uid = uid;
   v.subject = subject;
   v.unixTime = now;
   v.summary = changeSummary(p.changes);
-  v.canonical = p.compiled->dumpCanonical();
+  setCanonical(v, *p.compiled);
   v.sourcesJson = sourcesToJson(p.sources);
   v.policy = p.compiled;
   return install(std::move(v));
@@ -164,7 +180,7 @@ std::optional<std::string> PolicyManager::push(const policy::PolicyBundle& bundl
 void PolicyManager::resume(std::shared_ptr<const tables::CompiledPolicy> policy) {
   if (!history_.empty()) {
     history_.back().policy = policy;
-    history_.back().canonical = policy->dumpCanonical();
+    setCanonical(history_.back(), *policy);
   }
   installedAtNs_.store(wallClockNs());
   current_.store(std::move(policy));
@@ -174,19 +190,22 @@ std::optional<std::string> PolicyManager::resumeLatest() {
   if (history_.empty()) return "there is no earlier policy in the store";
   PolicyVersion& last = history_.back();
   if (auto error = rebuild(last)) return error;
-  if (last.policy->contentHash != last.hash) {
+  if (!sameHashes(*last.policy, last)) {
     // A new portvakt compiles the engineer's files to other tables (an
-    // upgrade changed the compiler or the tables' format). Refusing would
+    // upgrade changed the compiler or the tables' format), or the version was
+    // recorded before the settings had a hash of their own. Refusing would
     // leave the clinic without forwarding after every upgrade; running them
     // unrecorded would break the audit trail. They run as a new version.
     PolicyVersion v = last;
     v.kind = "upgrade";
     v.hash = last.policy->contentHash;
+    v.settingsHash = last.policy->control.settingsHash;
     v.uid = ::getuid();
     v.subject.clear();
     v.unixTime = wallClockNs() / 1'000'000'000;
     v.summary = "rebuilt by portvakt " + std::string(kVersion) + " from the files of version " +
-                std::to_string(last.version) + ", whose tables were " + last.hash;
+                std::to_string(last.version) + ", whose tables were " + last.hash +
+                (last.settingsHash.empty() ? " (settings not hashed apart then)" : " and settings " + last.settingsHash);
     last.policy = nullptr;  // version N keeps its recorded hash; a rollback rebuilds it
     return install(std::move(v));
   }
@@ -207,16 +226,23 @@ std::optional<std::string> PolicyManager::rebuild(PolicyVersion& v) const {
   }
   policy::CompileResult compiled = policy::compilePolicySources(v.source, *sources);
   if (!compiled.ok()) return what + " no longer compiles from its recorded files:\n" + compiled.diagnostics.format();
-  if (compiled.policy->contentHash != v.hash && "sha256:" + tables::sha256Hex(record->canonical) != v.hash) {
-    // The record contradicts itself (its hash is not that of its own tables):
-    // the store was altered or damaged, so its files are not trusted either.
-    // A consistent record that rebuilds to other tables is an upgrade: the
-    // caller runs them as a new version.
-    return what + " rebuilds to " + compiled.policy->contentHash + ", and its record's hash " + v.hash +
-           " is not that of its recorded tables; push " + v.source + " again";
+  // A record from before schema 5 has no settings hash: its hash covered the
+  // tables and the settings, in one canonical text.
+  const bool consistent =
+      "sha256:" + tables::sha256Hex(record->canonical) == v.hash &&
+      (v.settingsHash.empty() || "sha256:" + tables::sha256Hex(record->settingsCanonical) == v.settingsHash);
+  if (!sameHashes(*compiled.policy, v) && !consistent) {
+    // The record contradicts itself (a hash is not that of its own canonical
+    // text): the store was altered or damaged, so its files are not trusted
+    // either. A consistent record that rebuilds to other tables or settings
+    // is an upgrade: the caller runs them as a new version.
+    return what + " rebuilds to tables " + compiled.policy->contentHash + " and settings " +
+           compiled.policy->control.settingsHash + ", and its record's hashes " + v.hash + " and " +
+           (v.settingsHash.empty() ? "(none)" : v.settingsHash) + " are not those of its recorded canonical text; push " +
+           v.source + " again";
   }
   v.policy = compiled.policy;
-  v.canonical = compiled.policy->dumpCanonical();
+  setCanonical(v, *compiled.policy);
   v.sourcesJson = record->sourcesJson;
   return std::nullopt;
 }
@@ -241,17 +267,18 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
   }
   auto running = current();
   PolicyVersion v = *target;
-  const bool rebuiltDifferently = target->policy->contentHash != target->hash;
+  const bool rebuiltDifferently = !sameHashes(*target->policy, *target);
   v.hash = target->policy->contentHash;  // what runs (this build's tables of that version's files)
-  v.canonical = target->policy->dumpCanonical();
+  v.settingsHash = target->policy->control.settingsHash;
+  setCanonical(v, *target->policy);
   v.uid = uid;
   v.subject = subject;
   v.unixTime = now;
   v.kind = "rollback";  // source stays the file that version was pushed from
   v.summary = "rollback to version " + std::to_string(target->version) +
-              (rebuiltDifferently
-                   ? " (rebuilt by portvakt " + std::string(kVersion) + " to other tables than its " + target->hash + ")"
-                   : "") +
+              (rebuiltDifferently ? " (rebuilt by portvakt " + std::string(kVersion) +
+                                        " to other tables or settings than its " + target->hash + ")"
+                                  : "") +
               (running ? ": " + changeSummary(diffPolicies(*running, *target->policy)) : "");
   return install(std::move(v));
 }

@@ -42,15 +42,19 @@ class Store;
 namespace portvakt::control {
 
 struct PolicyVersion {
-  int version = 0;  // 1, 2, ... in push order; a rollback is a new version
-  std::string hash;
+  int version = 0;   // 1, 2, ... in push order; a rollback is a new version
+  std::string hash;  // of the tables the dataplane runs (CompiledPolicy::contentHash)
+  // Of the control plane's settings (ControlSettings::settingsHash); empty for
+  // a version recorded before the two were hashed apart.
+  std::string settingsHash;
   std::string name;
   std::string source;   // the site file pushed, as the client named it (a label, never opened)
   uid_t uid = 0;        // who pushed (SO_PEERCRED)
   std::string subject;  // who pushed over HTTPS: the client certificate's subject (uid is 0 then)
   int64_t unixTime = 0;
   std::string summary;             // "+2 ~1 -0 items" against the version before
-  std::string canonical;           // the compiled tables, for rollback and audit
+  std::string canonical;           // the compiled tables (dumpTables), for audit
+  std::string settingsCanonical;   // the control settings' canonical form, for audit
   std::string kind = "push";       // push | rollback | upgrade (rebuilt by a new portvakt at start)
   std::string sourcesJson = "[]";  // every file compiled: [{path, text, sha256}], the bundle as used
   std::shared_ptr<const tables::CompiledPolicy> policy;  // null for versions from before the last start, until needed
@@ -59,7 +63,7 @@ struct PolicyVersion {
 struct PlanResult {
   bool ok = false;
   std::string diagnostics;  // compiler output when !ok (or warnings)
-  std::string planId;       // sha256 of (running hash, new hash): a push can insist on it
+  std::string planId;       // sha256 of (running hashes, new hashes): a push can insist on it
   std::vector<PolicyChange> changes;
   std::shared_ptr<const tables::CompiledPolicy> compiled;
   std::vector<policy::SourceText> sources;  // the files compiled, as read
@@ -95,8 +99,9 @@ class PolicyManager {
   void resume(std::shared_ptr<const tables::CompiledPolicy> policy);
   // Runs the last version of the history again, rebuilt from its recorded
   // files (a restart without --policy). When this build compiles them to
-  // other tables than recorded (after an upgrade), those run as a new
-  // version of kind "upgrade". Returns an error text, or nullopt.
+  // other tables or settings than recorded (after an upgrade; also every
+  // version recorded before the settings had a hash of their own), those run
+  // as a new version of kind "upgrade". Returns an error text, or nullopt.
   std::optional<std::string> resumeLatest();
   // Swaps back to a previous version's tables (as a new version). A version
   // from before the last start is rebuilt from the files recorded with it

@@ -17,8 +17,9 @@ std::optional<DaemonError> installStartPolicy(PolicyManager& policies, const Dae
     policy::BundleRead read = policy::readPolicyBundle(startPolicy);
     if (!read.bundle) return DaemonError{Kind::kInvalidPolicy, read.diagnostics.format()};
     auto plan = policies.plan(*read.bundle);
-    if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash) {
-      policies.resume(plan.compiled);  // the same tables as before the restart: no new history entry
+    if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash &&
+        plan.compiled->control.settingsHash == policies.history().back().settingsHash) {
+      policies.resume(plan.compiled);  // the same tables and settings as before the restart: no new history entry
     } else if (auto error = policies.push(*read.bundle, ::getuid(), "", unixSeconds(wallNow()))) {
       // Also when the state directory cannot record it: never run unrecorded.
       return DaemonError{Kind::kInvalidPolicy, *error};

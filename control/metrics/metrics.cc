@@ -19,7 +19,8 @@ Metrics::Metrics(std::string site)
       registry_(std::make_shared<prometheus::Registry>()),
       policyInfo_(BuildGauge()
                       .Name("portvakt_policy_info")
-                      .Help("The running policy (value 1), by version and content hash")
+                      .Help("The running policy (value 1), by version, the hash of the tables the dataplane runs "
+                            "(hash) and the hash of the control settings (settings_hash)")
                       .Register(*registry_)),
       reloads_(BuildCounter()
                    .Name("portvakt_policy_reloads_total")
@@ -97,10 +98,14 @@ Metrics::Metrics(std::string site)
 
 Metrics::~Metrics() = default;
 
-void Metrics::policyLoaded(int version, const std::string& hash, const std::string& policyName) {
+void Metrics::policyLoaded(int version, const std::string& hash, const std::string& policyName,
+                           const std::string& settingsHash) {
   if (currentInfo_) policyInfo_.Remove(currentInfo_);
-  currentInfo_ =
-      &policyInfo_.Add({{"site", site_}, {"policy", policyName}, {"version", std::to_string(version)}, {"hash", hash}});
+  currentInfo_ = &policyInfo_.Add({{"site", site_},
+                                   {"policy", policyName},
+                                   {"version", std::to_string(version)},
+                                   {"hash", hash},
+                                   {"settings_hash", settingsHash}});
   currentInfo_->Set(1);
   reloads_.Add({{"site", site_}, {"result", "ok"}}).Increment();
 }

@@ -28,7 +28,9 @@ class Metrics {
   explicit Metrics(std::string site);
   ~Metrics();
 
-  void policyLoaded(int version, const std::string& hash, const std::string& policyName);
+  // `hash`: the tables the dataplane runs; `settingsHash`: the control settings.
+  void policyLoaded(int version, const std::string& hash, const std::string& policyName,
+                    const std::string& settingsHash = "");
   void policyRejected();
   void setUptime(int64_t seconds);
   // Frames with each decode anomaly since start, by the anomaly's stable name

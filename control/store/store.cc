@@ -247,11 +247,20 @@ CREATE INDEX dot1x_sessions_mac ON dot1x_sessions(mac, id);
 CREATE INDEX dot1x_sessions_open ON dot1x_sessions(ended_ms, port, mac);
 )sql";
 
+// Version 5: the control plane's settings (alert sinks and routes,
+// maintenance, management roles, retention, tests) are hashed apart from the
+// tables the dataplane runs (policy/tables/compiled_policy.h). Rows from
+// before keep an empty settings hash: their `hash` covered both.
+constexpr const char* kSchemaV5 = R"sql(
+ALTER TABLE policy_history ADD COLUMN settings_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE policy_history ADD COLUMN settings_canonical TEXT NOT NULL DEFAULT '';
+)sql";
+
 struct Migration {
   int toVersion;
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}};
+constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 
 std::string hex32(int64_t v) {
@@ -300,7 +309,8 @@ DeliveryRecord readDelivery(const Stmt& s, int c) {
 }
 
 constexpr const char* kPolicyColumns =
-    "version, hash, name, kind, source, uid, unix_time, summary, policy_text, canonical, sources, subject";
+    "version, hash, name, kind, source, uid, unix_time, summary, policy_text, canonical, sources, subject, "
+    "settings_hash, settings_canonical";
 
 PolicyRecord readPolicy(const Stmt& s, bool withText) {
   PolicyRecord p;
@@ -313,10 +323,12 @@ PolicyRecord readPolicy(const Stmt& s, bool withText) {
   p.unixTime = s.i64(6);
   p.summary = s.text(7);
   p.subject = s.text(11);
+  p.settingsHash = s.text(12);
   if (withText) {
     p.policyText = s.text(8);
     p.canonical = s.text(9);
     p.sourcesJson = s.text(10);
+    p.settingsCanonical = s.text(13);
   }
   return p;
 }
@@ -943,10 +955,12 @@ Result<int> Store::appendPolicy(const PolicyRecord& p) {
     int version = static_cast<int>(*last) + 1;
     Stmt s(db_,
            "INSERT INTO policy_history (version, hash, name, kind, source, uid, unix_time, summary, policy_text, "
-           "canonical, sources, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+           "canonical, sources, subject, settings_hash, settings_canonical) "
+           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!s.prepared()) return sqlError(db_, s.rc(), "append policy");
     s.bind(version).bind(p.hash).bind(p.name).bind(p.kind).bind(p.source).bind(static_cast<int64_t>(p.uid));
     s.bind(p.unixTime).bind(p.summary).bind(p.policyText).bind(p.canonical).bind(p.sourcesJson).bind(p.subject);
+    s.bind(p.settingsHash).bind(p.settingsCanonical);
     if (int rc = s.step(); rc != SQLITE_DONE) return sqlError(db_, rc, "append policy");
     return version;
   });

@@ -47,7 +47,7 @@ namespace portvakt::store {
 inline constexpr int32_t kApplicationId = 0x50564B54;
 // PRAGMA user_version this build writes. Bump it and add a migration step in
 // store.cc when the schema changes; an older file is upgraded at open.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct OpenOptions {
   // FULL: a commit survives a power cut (fsync per commit). NORMAL: survives
@@ -142,7 +142,7 @@ struct Dot1xSessionRecord {
 
 struct PolicyRecord {
   int version = 0;   // assigned by appendPolicy: 1, 2, ...
-  std::string hash;  // "sha256:..." of the compiled tables
+  std::string hash;  // "sha256:..." of the tables the dataplane runs (CompiledPolicy::contentHash)
   std::string name;
   std::string kind = "push";       // push | rollback | upgrade
   std::string source;              // file name(s) pushed
@@ -150,9 +150,13 @@ struct PolicyRecord {
   int64_t unixTime = 0;            // when, seconds
   std::string summary;             // diff summary against the version before
   std::string policyText;          // the YAML as pushed (audit)
-  std::string canonical;           // the compiled tables' canonical dump (audit)
+  std::string canonical;           // the tables' canonical dump (dumpTables; before schema 5 the whole policy's)
   std::string sourcesJson = "[]";  // every file compiled, [{"path","text"}]: rebuilds the version (rollback)
   std::string subject{};           // who, over HTTPS: the client certificate's subject (uid is 0 then); else empty
+  // "sha256:..." of the control plane's settings (ControlSettings::settingsHash);
+  // empty for a version recorded before schema 5, when one hash covered both.
+  std::string settingsHash{};
+  std::string settingsCanonical{};  // the settings' canonical dump (audit); empty before schema 5
 };
 
 class Store {

@@ -57,8 +57,8 @@ void PolicyBuilder::buildRetention() {
       value = *period;
       if (i + 1 < chain_.size()) fromBase = true;
     };
-    apply(f.retention->devices, "devices", out_.retention.devices, devicesFromBase, true);
-    apply(f.retention->audit, "audit", out_.retention.audit, auditFromBase, false);
+    apply(f.retention->devices, "devices", out_.control.retention.devices, devicesFromBase, true);
+    apply(f.retention->audit, "audit", out_.control.retention.audit, auditFromBase, false);
   }
 }
 

@@ -1301,7 +1301,7 @@ void PolicyBuilder::buildSinksAndAlerts() {
                          s.type->value + "'");
         continue;
       }
-      out_.sinks.push_back(std::move(out));
+      out_.control.sinks.push_back(std::move(out));
     }
   }
   const std::vector<std::string> events = alertEventNames();
@@ -1330,10 +1330,10 @@ void PolicyBuilder::buildSinksAndAlerts() {
         if (!sinkAt_.count(s.value)) undefined(s, "sink", keysOf(sinkAt_));
         else route.sinks.push_back(s.value);
       }
-      out_.alerts.push_back(std::move(route));
+      out_.control.alerts.push_back(std::move(route));
     }
   }
-  std::sort(out_.alerts.begin(), out_.alerts.end(),
+  std::sort(out_.control.alerts.begin(), out_.control.alerts.end(),
             [](const AlertRoute& a, const AlertRoute& b) { return toString(a.event) < toString(b.event); });
 }
 
@@ -1380,7 +1380,7 @@ void PolicyBuilder::buildMaintenance() {
         if (const std::optional<EventType> type = eventTypeFromName(s.value)) w.suppress.push_back(*type);
         else undefined(s, "alert event", events);
       }
-      out_.maintenance.push_back(std::move(w));
+      out_.control.maintenance.push_back(std::move(w));
     }
   }
 }
@@ -1416,11 +1416,11 @@ void PolicyBuilder::buildManagementRoles() {
               .notes.push_back({it->second, "it is given a role here"});
           continue;
         }
-        out_.managementRoles.push_back({attribute, value, d.role.value});
+        out_.control.managementRoles.push_back({attribute, value, d.role.value});
       }
     }
   }
-  std::sort(out_.managementRoles.begin(), out_.managementRoles.end(),
+  std::sort(out_.control.managementRoles.begin(), out_.control.managementRoles.end(),
             [](const tables::ManagementRole& a, const tables::ManagementRole& b) {
               return std::tie(a.attribute, a.value) < std::tie(b.attribute, b.value);
             });
@@ -1569,7 +1569,7 @@ void PolicyBuilder::buildTests() {
       } else {
         continue;
       }
-      out_.tests.push_back(std::move(out));
+      out_.control.tests.push_back(std::move(out));
     }
   }
 }

@@ -189,10 +189,14 @@ ZoneId CompiledPolicy::findZone(std::string_view zoneName) const {
   return kNoZone;
 }
 
-const std::string& CompiledPolicy::zoneName(ZoneId id) const {
+namespace {
+const std::string& nameOfZone(const std::vector<Zone>& zones, ZoneId id) {
   static const std::string kNone = "-";
   return id < zones.size() ? zones[id].name : kNone;
 }
+}  // namespace
+
+const std::string& CompiledPolicy::zoneName(ZoneId id) const { return nameOfZone(zones, id); }
 
 ZoneId CompiledPolicy::zoneContaining(bool v6, const uint8_t* address) const {
   for (size_t z = 0; z < zones.size(); ++z) {
@@ -294,7 +298,7 @@ std::string toString(const BodyValue& v) {
   return out;
 }
 
-std::string CompiledPolicy::dumpCanonical() const {
+std::string CompiledPolicy::dumpTables() const {
   std::ostringstream o;
   auto zone = [this](ZoneId id) { return zoneName(id); };
   auto prefixText = [](const Prefix& p) { return p.toString(); };
@@ -302,8 +306,6 @@ std::string CompiledPolicy::dumpCanonical() const {
   o << "name " << quoted(name) << "\n";
   o << "mode " << toString(mode) << "\n";
   o << "randomized_macs " << toString(randomizedMacs) << "\n";
-  if (retention != Retention{})  // only when set: older hashes stay
-    o << "retention devices=" << retention.devices.count() << "s audit=" << retention.audit.count() << "s\n";
   if (macMobility != MacMobility{}) {  // only when set: older hashes stay
     o << "mac_mobility window_ns=" << macMobility.windowNs << " moves=" << macMobility.moves
       << " hold_ns=" << macMobility.holdNs << "\n";
@@ -432,6 +434,18 @@ std::string CompiledPolicy::dumpCanonical() const {
         << " classes=" << joined(inv.classes, [](const std::string& s) { return s; }) << "\n";
     }
   }
+  for (const Pin& p : pins) {
+    o << "pin " << p.mac.toString() << " class=" << (p.deviceClass.empty() ? "-" : p.deviceClass)
+      << " zone=" << zone(p.zone) << " reason=" << quoted(p.reason) << "\n";
+  }
+  return o.str();
+}
+
+std::string ControlSettings::dumpCanonical(const std::vector<Zone>& zones) const {
+  std::ostringstream o;
+  auto zone = [&zones](ZoneId id) { return nameOfZone(zones, id); };
+  if (retention != Retention{})  // only when set
+    o << "retention devices=" << retention.devices.count() << "s audit=" << retention.audit.count() << "s\n";
   for (const Sink& s : sinks) {
     o << "sink " << s.name << " kind=" << toString(s.kind) << " target=" << quoted(s.target)
       << " transport=" << (s.transport.empty() ? "-" : s.transport);
@@ -461,10 +475,6 @@ std::string CompiledPolicy::dumpCanonical() const {
   for (const ManagementRole& r : managementRoles) {
     o << "management_role " << r.attribute << "=" << quoted(r.value) << " role=" << r.role << "\n";
   }
-  for (const Pin& p : pins) {
-    o << "pin " << p.mac.toString() << " class=" << (p.deviceClass.empty() ? "-" : p.deviceClass)
-      << " zone=" << zone(p.zone) << " reason=" << quoted(p.reason) << "\n";
-  }
   for (const ExpectedOutcome& t : tests) {
     if (t.kind == ExpectedOutcome::Kind::kDevice) {
       o << "test " << quoted(t.name) << " device mac=" << (t.mac ? t.mac->toString() : "-")
@@ -492,6 +502,8 @@ std::string CompiledPolicy::dumpCanonical() const {
   return o.str();
 }
 
+std::string CompiledPolicy::dumpCanonical() const { return dumpTables() + control.dumpCanonical(zones); }
+
 std::string sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -505,6 +517,9 @@ std::string sha256Hex(std::string_view data) {
   return out;
 }
 
-void CompiledPolicy::seal() { contentHash = "sha256:" + sha256Hex(dumpCanonical()); }
+void CompiledPolicy::seal() {
+  contentHash = "sha256:" + sha256Hex(dumpTables());
+  control.settingsHash = "sha256:" + sha256Hex(control.dumpCanonical(zones));
+}
 
 }  // namespace portvakt::tables

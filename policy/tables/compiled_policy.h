@@ -5,9 +5,17 @@
 // ids, port ranges expanded, modes inherited) so a consumer never re-derives
 // policy meaning.
 //
-// Determinism: the canonical text form (dumpCanonical) is a pure function of
-// the tables, and contentHash is the SHA-256 of it; equal input gives
-// byte-identical output.
+// Two parts, two hashes. The tables the dataplane runs (zones, ports, classes,
+// inventory, flows, invariants, pins, 802.1X, fingerprints) are hashed into
+// contentHash; the control plane's settings (alert sinks and routes,
+// maintenance windows, management roles, retention, the policy's own tests)
+// are CompiledPolicy::control, hashed into control.settingsHash. The dataplane
+// re-decides its devices only when contentHash changes, so a new webhook URL
+// does not touch a single placement; the audit trail records both.
+//
+// Determinism: each part's canonical text form (dumpTables, ControlSettings::
+// dumpCanonical) is a pure function of it, and each hash is the SHA-256 of
+// that text; equal input gives byte-identical output.
 
 #include <chrono>
 #include <cstdint>
@@ -430,6 +438,22 @@ struct Dot1xSettings {
   bool enabled() const { return !radiusServers.empty(); }
 };
 
+// What the control plane uses and the dataplane never reads: changing any of
+// it leaves contentHash, and so every device's placement, as it was.
+struct ControlSettings {
+  std::vector<Sink> sinks;
+  std::vector<AlertRoute> alerts;
+  std::vector<MaintenanceWindow> maintenance;
+  std::vector<ManagementRole> managementRoles;  // sorted by attribute, then value
+  std::vector<ExpectedOutcome> tests;
+  Retention retention;
+  std::string settingsHash;  // "sha256:<hex>" of dumpCanonical(zones)
+
+  // The canonical text of the settings; `zones` names the zones the tests
+  // refer to (CompiledPolicy::zones).
+  std::string dumpCanonical(const std::vector<Zone>& zones) const;
+};
+
 struct CompiledPolicy {
   int formatVersion = kCompiledFormatVersion;
   std::string name;
@@ -443,19 +467,17 @@ struct CompiledPolicy {
   std::vector<InventoryDevice> inventory;  // sorted by MAC
   std::vector<FlowRule> flows;             // evaluation order: first match wins, then default deny
   std::vector<Invariant> invariants;
-  std::vector<Sink> sinks;
-  std::vector<AlertRoute> alerts;
-  std::vector<MaintenanceWindow> maintenance;
-  std::vector<ManagementRole> managementRoles;  // sorted by attribute, then value
-  std::vector<Pin> pins;                        // sorted by MAC
-  std::vector<ExpectedOutcome> tests;
-  Retention retention;
+  std::vector<Pin> pins;  // sorted by MAC
   // The DHCP fingerprint data the policy names (`fingerprints`), sorted by
   // codes, one entry per list (the first file and entry that lists it wins).
   std::vector<DhcpFingerprint> dhcpFingerprints;
   std::vector<std::string> fingerprintSources;  // file names, as written
+  // Read by the dataplane in part (the unreachable zone, the mismatch
+  // action) and by hostapd's configuration in part: changing a RADIUS server
+  // re-authenticates, so all of it counts as what the dataplane runs.
   Dot1xSettings dot1x;
-  std::string contentHash;  // "sha256:<hex>" of dumpCanonical()
+  std::string contentHash;  // "sha256:<hex>" of dumpTables(): what the dataplane runs
+  ControlSettings control;  // the control plane's part, with its own hash
 
   ZoneId findZone(std::string_view name) const;
   // The fingerprint entry for exactly this option-55 list, or nullptr. No allocation.
@@ -464,10 +486,16 @@ struct CompiledPolicy {
   // The first zone whose own prefixes hold the address (4 or 16 bytes, network
   // order), or kNoZone: an address behind an uplink.
   ZoneId zoneContaining(bool v6, const uint8_t* address) const;
-  // The canonical, human-readable form. It is the hashed form, so it contains
-  // everything that affects behaviour and nothing that does not (no paths, times).
+  // The canonical, human-readable form of the tables the dataplane runs. It is
+  // the form contentHash is taken of, so it contains everything that affects
+  // the dataplane's behaviour and nothing that does not (no paths, times, no
+  // control settings).
+  std::string dumpTables() const;
+  // The whole policy: dumpTables() followed by control.dumpCanonical(zones)
+  // (what `portvakt policy compile --dump` prints and `policy diff` compares).
   std::string dumpCanonical() const;
-  // Sets contentHash from dumpCanonical().
+  // Sets contentHash from dumpTables() and control.settingsHash from the
+  // settings' canonical text.
   void seal();
 };
 

@@ -153,6 +153,40 @@ for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 expect_exit 0 "status after a restart with --initial-policy" "$pv" status
 expect_output "^policy   fysioterapi-arvika version 4" "the last push runs, not the initial policy"
 
+# A change of the control settings alone (the service desk's webhook URL):
+# a new version with the same tables hash and another settings hash, both in
+# status and history. (docs/policy.md: the two hashes.)
+mkdir "$work/desk"
+cp examples/vardcentral-karlstad.yaml examples/vardcentral-karlstad-inventory.csv examples/region-base.yaml examples/dhcp-fingerprints.conf "$work/desk/"
+sed -i 's|https://servicedesk.region.example/api/portvakt|https://desk2.region.example/hook|' "$work/desk/region-base.yaml"
+expect_exit 0 "push Karlstad (version 5)" "$pv" policy push examples/vardcentral-karlstad.yaml
+expect_exit 0 "status of version 5" "$pv" status
+expect_output "^settings sha256:[0-9a-f]{64}$" "status shows the settings hash"
+tables5=$(sed -n 's/^hash *//p' "$work/out"); settings5=$(sed -n 's/^settings *//p' "$work/out")
+expect_exit 0 "push a new webhook URL (version 6)" "$pv" policy push "$work/desk/vardcentral-karlstad.yaml"
+expect_exit 0 "status of version 6" "$pv" status
+expect_output "^policy   vardcentral-karlstad version 6" "the settings-only push is a new version"
+[ "$(sed -n 's/^hash *//p' "$work/out")" = "$tables5" ] || { echo "FAIL: a new webhook changed the tables hash"; fail=1; }
+settings6=$(sed -n 's/^settings *//p' "$work/out")
+[ -n "$settings6" ] && [ "$settings6" != "$settings5" ] || { echo "FAIL: a new webhook left the settings hash ($settings6)"; fail=1; }
+expect_exit 0 "history --json" "$pv" policy history --json
+expect_output "\"settings_hash\": \"$settings6\"" "the history records the settings hash"
+# A restart with --policy of the file the last push came from adds no
+# version; with a file that differs in its settings only, it is a push.
+kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+"$pvd" --policy "$work/desk/vardcentral-karlstad.yaml" --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon4.log" &
+daemon=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+expect_exit 0 "status after a restart with the same policy" "$pv" status
+expect_output "^policy   vardcentral-karlstad version 6" "the same tables and settings: no new version"
+kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
+"$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon5.log" &
+daemon=$!
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+expect_exit 0 "status after a restart with the old webhook" "$pv" status
+expect_output "^policy   vardcentral-karlstad version 7" "other settings at a restart are recorded as a new version"
+expect_output "^settings $settings5$" "and run"
+
 kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 expect_exit 3 "an unreachable daemon" "$pv" status
 expect_output "cannot reach portvaktd" "names the problem"

@@ -29,7 +29,11 @@ TEST(Examples, CompilationIsByteIdenticalAndHashed) {
     ASSERT_TRUE(a.ok() && b.ok());
     EXPECT_EQ(a.policy->dumpCanonical(), b.policy->dumpCanonical());
     EXPECT_EQ(a.policy->contentHash, b.policy->contentHash);
-    EXPECT_EQ(a.policy->contentHash, "sha256:" + tables::sha256Hex(a.policy->dumpCanonical()));
+    EXPECT_EQ(a.policy->control.settingsHash, b.policy->control.settingsHash);
+    EXPECT_EQ(a.policy->contentHash, "sha256:" + tables::sha256Hex(a.policy->dumpTables()));
+    EXPECT_EQ(a.policy->control.settingsHash,
+              "sha256:" + tables::sha256Hex(a.policy->control.dumpCanonical(a.policy->zones)));
+    EXPECT_EQ(a.policy->dumpCanonical(), a.policy->dumpTables() + a.policy->control.dumpCanonical(a.policy->zones));
     EXPECT_EQ(a.policy->formatVersion, tables::kCompiledFormatVersion);
   }
 }

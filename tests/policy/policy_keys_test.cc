@@ -138,26 +138,28 @@ classes:
 }
 
 // retention: absent means the defaults (90 days of devices, 730 days of audit)
-// and the canonical dump, so the hash, is what it was before the key existed.
+// and the canonical dump, so the settings hash, is what it was before the key existed.
 TEST(PolicyKeys, RetentionCompilesAndItsDefaultKeepsTheHash) {
   const std::string head = "portvakt: 1\nname: r\nzones:\n  quarantine: {vlan: 999, quarantine: true}\n";
   CompileResult none = compilePolicySources("site.yaml", {{"site.yaml", head}});
   ASSERT_TRUE(none.ok()) << none.diagnostics.format();
-  EXPECT_EQ(none.policy->retention.devices, std::chrono::days{90});
-  EXPECT_EQ(none.policy->retention.audit, std::chrono::days{730});
+  EXPECT_EQ(none.policy->control.retention.devices, std::chrono::days{90});
+  EXPECT_EQ(none.policy->control.retention.audit, std::chrono::days{730});
   EXPECT_EQ(none.policy->dumpCanonical().find("retention"), std::string::npos);
 
   CompileResult set =
       compilePolicySources("site.yaml", {{"site.yaml", head + "retention: {devices: 30d, audit: 3650d}\n"}});
   ASSERT_TRUE(set.ok()) << set.diagnostics.format();
-  EXPECT_EQ(set.policy->retention.devices, std::chrono::days{30});
-  EXPECT_EQ(set.policy->retention.audit, std::chrono::days{3650});
+  EXPECT_EQ(set.policy->control.retention.devices, std::chrono::days{30});
+  EXPECT_EQ(set.policy->control.retention.audit, std::chrono::days{3650});
   EXPECT_NE(set.policy->dumpCanonical().find("retention devices=2592000s audit=315360000s\n"), std::string::npos);
-  EXPECT_NE(set.policy->contentHash, none.policy->contentHash);
+  // The control plane keeps devices and history for it; the dataplane never reads it.
+  EXPECT_NE(set.policy->control.settingsHash, none.policy->control.settingsHash);
+  EXPECT_EQ(set.policy->contentHash, none.policy->contentHash);
 
   CompileResult hours = compilePolicySources("site.yaml", {{"site.yaml", head + "retention:\n  devices: 36h\n"}});
   ASSERT_TRUE(hours.ok()) << hours.diagnostics.format();
-  EXPECT_EQ(hours.policy->retention.devices, std::chrono::hours{36});
+  EXPECT_EQ(hours.policy->control.retention.devices, std::chrono::hours{36});
 }
 
 // Bad periods are named where they stand; a site may keep devices for less
@@ -188,11 +190,11 @@ TEST(PolicyKeys, RetentionBadPeriodsAndLooseningTheBaseAreErrorsWithTheirPlace) 
   };
   CompileResult stricter = site("retention: {devices: 7d, audit: 3650d}\n");
   ASSERT_TRUE(stricter.ok()) << stricter.diagnostics.format();
-  EXPECT_EQ(stricter.policy->retention.devices, std::chrono::days{7});
-  EXPECT_EQ(stricter.policy->retention.audit, std::chrono::days{3650});
+  EXPECT_EQ(stricter.policy->control.retention.devices, std::chrono::days{7});
+  EXPECT_EQ(stricter.policy->control.retention.audit, std::chrono::days{3650});
   CompileResult inherited = site("");
   ASSERT_TRUE(inherited.ok()) << inherited.diagnostics.format();
-  EXPECT_EQ(inherited.policy->retention.devices, std::chrono::days{30});
+  EXPECT_EQ(inherited.policy->control.retention.devices, std::chrono::days{30});
 
   CompileResult longer = site("retention: {devices: 60d}\n");
   ASSERT_FALSE(longer.ok());

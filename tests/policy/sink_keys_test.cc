@@ -34,7 +34,7 @@ zones:
 )";
 
 const tables::Sink* findSink(const tables::CompiledPolicy& p, const std::string& name) {
-  for (const auto& s : p.sinks) {
+  for (const auto& s : p.control.sinks) {
     if (s.name == name) return &s;
   }
   return nullptr;
@@ -120,11 +120,11 @@ TEST(SinkKeys, WebhookBodyCompilesToATypedTemplate) {
   EXPECT_NE(r.policy->dumpCanonical().find(" body={\"title\":"), std::string::npos);
 }
 
-TEST(SinkKeys, PoliciesDifferingOnlyInSinkFormatOrBodyHashDifferently) {
+TEST(SinkKeys, PoliciesDifferingOnlyInSinkFormatOrBodyHaveDifferentSettingsHashes) {
   auto hashOf = [](const std::string& sinks) {
     CompileResult r = compileText(std::string(kHead) + sinks);
     EXPECT_TRUE(r.ok()) << r.diagnostics.format();
-    return r.ok() ? r.policy->contentHash : std::string("failed");
+    return r.ok() ? r.policy->control.settingsHash : std::string("failed");
   };
   const std::string none = hashOf("sinks:\n  desk: {type: webhook, url: \"https://d.example/\"}\n");
   const std::string titleA =

@@ -38,34 +38,34 @@ TEST(SinkDump, BodyTextCoversEveryKind) {
                            R"("p":by_severity{info:"P4",warning:"P3",critical:-1.5e3}})");
 }
 
-TEST(SinkDump, FormatAndBodyChangeTheHashOnlyWhenSet) {
+TEST(SinkDump, FormatAndBodyChangeTheSettingsHashOnlyWhenSet) {
   CompiledPolicy p;
   p.name = "x";
   Sink s;
   s.name = "desk";
   s.kind = Sink::Kind::kWebhook;
   s.target = "https://d.example/";
-  p.sinks = {s};
+  p.control.sinks = {s};
   p.seal();
-  const std::string plain = p.contentHash;
+  const std::string plain = p.control.settingsHash;
   EXPECT_NE(p.dumpCanonical().find("sink desk kind=webhook target=\"https://d.example/\" transport=-\n"),
             std::string::npos);
-  p.sinks[0].body = text({{AlertField::kEvent, ""}});
+  p.control.sinks[0].body = text({{AlertField::kEvent, ""}});
   p.seal();
-  const std::string withEvent = p.contentHash;
-  p.sinks[0].body = text({{AlertField::kSite, ""}});
+  const std::string withEvent = p.control.settingsHash;
+  p.control.sinks[0].body = text({{AlertField::kSite, ""}});
   p.seal();
   EXPECT_NE(plain, withEvent);
-  EXPECT_NE(withEvent, p.contentHash);
-  p.sinks[0].body.reset();
+  EXPECT_NE(withEvent, p.control.settingsHash);
+  p.control.sinks[0].body.reset();
   p.seal();
-  EXPECT_EQ(p.contentHash, plain);
-  p.sinks[0].kind = Sink::Kind::kFile;
+  EXPECT_EQ(p.control.settingsHash, plain);
+  p.control.sinks[0].kind = Sink::Kind::kFile;
   p.seal();
-  const std::string ecs = p.contentHash;
-  p.sinks[0].format = SinkFormat::kCef;
+  const std::string ecs = p.control.settingsHash;
+  p.control.sinks[0].format = SinkFormat::kCef;
   p.seal();
-  EXPECT_NE(ecs, p.contentHash);
+  EXPECT_NE(ecs, p.control.settingsHash);
   EXPECT_NE(p.dumpCanonical().find(" kind=file target=\"https://d.example/\" transport=- format=cef\n"),
             std::string::npos);
 }

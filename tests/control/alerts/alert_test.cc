@@ -71,7 +71,7 @@ TEST(AlertTest, RecordRoundTrip) {
 tables::CompiledPolicy policyWith(std::vector<tables::AlertRoute> routes) {
   tables::CompiledPolicy p;
   p.name = "vc-karlstad";
-  p.alerts = std::move(routes);
+  p.control.alerts = std::move(routes);
   return p;
 }
 
@@ -174,7 +174,7 @@ TEST(AlertServiceTest, MaintenanceWindowSuppressesOnlyWhatItNames) {
   w.endMinute = 240;
   w.timezone = "Europe/Stockholm";
   w.suppress = {tables::EventType::kLinkDown};
-  policy.maintenance = {w};
+  policy.control.maintenance = {w};
   int64_t now = 1736643600000;  // 2025-01-12 01:00 UTC = Sunday 02:00 CET
   AlertServiceOptions o;
   o.clock = [&] { return now; };

@@ -106,8 +106,8 @@ TEST(WebhookBodyTest, TheTicketApiReceivesExactlyTheShapedBody) {
   TicketApi api(port);
   ASSERT_TRUE(api.ready()) << "port " << port;
   tables::CompiledPolicy policy = compileDeskPolicy(dir, port);
-  ASSERT_EQ(policy.sinks.size(), 1u);
-  ASSERT_TRUE(policy.sinks[0].body);
+  ASSERT_EQ(policy.control.sinks.size(), 1u);
+  ASSERT_TRUE(policy.control.sinks[0].body);
 
   auto store = store::Store::open(dir.file("portvakt.db"));
   ASSERT_TRUE(store) << store.error().message;
@@ -173,8 +173,8 @@ TEST(WebhookBodyTest, WithoutABodyTheEcsDocumentIsSent) {
   desk.name = "desk";
   desk.kind = tables::Sink::Kind::kWebhook;
   desk.target = "http://127.0.0.1:" + std::to_string(port) + "/api/tickets";
-  policy.sinks = {desk};
-  policy.alerts = {{tables::EventType::kRogueDhcp, tables::Severity::kCritical, {"desk"}}};
+  policy.control.sinks = {desk};
+  policy.control.alerts = {{tables::EventType::kRogueDhcp, tables::Severity::kCritical, {"desk"}}};
   auto store = store::Store::open(dir.file("p.db"));
   ASSERT_TRUE(store);
   AlertServiceOptions options;

@@ -94,9 +94,9 @@ tables::CompiledPolicy deskPolicy(int port) {
   desk.name = "desk";
   desk.kind = tables::Sink::Kind::kWebhook;
   desk.target = "http://127.0.0.1:" + std::to_string(port) + "/hook";
-  p.sinks = {desk};
-  p.alerts = {{tables::EventType::kRogueDhcp, tables::Severity::kCritical, {"desk"}},
-              {tables::EventType::kSinkFailed, tables::Severity::kWarning, {"desk"}}};
+  p.control.sinks = {desk};
+  p.control.alerts = {{tables::EventType::kRogueDhcp, tables::Severity::kCritical, {"desk"}},
+                      {tables::EventType::kSinkFailed, tables::Severity::kWarning, {"desk"}}};
   return p;
 }
 
@@ -199,7 +199,7 @@ TEST(WebhookTest, ServerErrorsAreRetriedWithBackoffClientErrorsRejected) {
   auto store = store::Store::open(dir.file("p.db"));
   ASSERT_TRUE(store);
   auto policy = deskPolicy(port);
-  policy.alerts.pop_back();  // no sink_failed alerts in this test
+  policy.control.alerts.pop_back();  // no sink_failed alerts in this test
   auto svc = AlertService::create(**store, policy, fastOptions());
   ASSERT_TRUE(svc);
   (*svc)->start();
@@ -231,7 +231,7 @@ TEST(WebhookTest, BadSinkTargetsFailAtCreate) {
   auto store = store::Store::open(dir.file("b.db"));
   ASSERT_TRUE(store);
   auto policy = deskPolicy(1);
-  policy.sinks[0].target = "ftp://example.org/x";
+  policy.control.sinks[0].target = "ftp://example.org/x";
   auto svc = AlertService::create(**store, policy, fastOptions());
   ASSERT_FALSE(svc);
   EXPECT_NE(svc.error().message.find("desk"), std::string::npos);

@@ -151,10 +151,11 @@ TEST(PolicyManagementRoles, CompiledSortedAndInTheHash) {
       "management:\n  roles:\n    servicedesk: [\"OU=Servicedesk\"]\n    engineer: [\"OU=Network Engineering\", "
       "\"CN=eva\"]\n");
   ASSERT_TRUE(with.ok()) << with.diagnostics.format();
-  ASSERT_EQ(with.policy->managementRoles.size(), 3u);
-  EXPECT_EQ(with.policy->managementRoles[0].attribute, "CN");
-  EXPECT_EQ(with.policy->managementRoles[0].role, "engineer");
-  EXPECT_NE(plain.policy->contentHash, with.policy->contentHash);
+  ASSERT_EQ(with.policy->control.managementRoles.size(), 3u);
+  EXPECT_EQ(with.policy->control.managementRoles[0].attribute, "CN");
+  EXPECT_EQ(with.policy->control.managementRoles[0].role, "engineer");
+  EXPECT_NE(plain.policy->control.settingsHash, with.policy->control.settingsHash);
+  EXPECT_EQ(plain.policy->contentHash, with.policy->contentHash);
   EXPECT_NE(with.policy->dumpCanonical().find("management_role OU=\"Servicedesk\" role=servicedesk"), std::string::npos)
       << with.policy->dumpCanonical();
 }

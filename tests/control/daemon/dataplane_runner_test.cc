@@ -105,6 +105,48 @@ TEST_F(DataplaneRunnerTest, APushWhosePortsFailKeepsForwardingThePreviousPolicyA
   EXPECT_TRUE(portsAre({"pa0", "pa1"}));
 }
 
+// A push that changes only the control plane's settings (here a webhook's
+// URL) has the tables the dataplane runs already: the runner takes it
+// without a reload, so no device is decided again (the decider keeps its
+// tables). A push that changes a flow still reloads.
+TEST_F(DataplaneRunnerTest, ASettingsOnlyPushDecidesNoDeviceAgainAndAFlowChangeReloads) {
+  auto site = [](const std::string& extra) {
+    policy::PolicyBundle b = siteWith("site-a", "pa0", "pa1");
+    b.files[0].text += extra;
+    return b;
+  };
+  const std::string desk =
+      "sinks:\n  desk: {type: webhook, url: \"https://desk.example/a\"}\n"
+      "alerts:\n  - {event: device_new, severity: info, sinks: [desk]}\n";
+  ASSERT_EQ(policies_.push(site(desk), 0, "", 0), std::nullopt);
+  const auto first = policies_.current();
+  startRunner();
+  DataplaneStatus before = waitFor([&](const DataplaneStatus& st) { return st.policyHash == first->contentHash; });
+  ASSERT_EQ(before.policyHash, first->contentHash);
+
+  std::string otherDesk = desk;
+  otherDesk.replace(otherDesk.find("/a\""), 3, "/b\"");
+  ASSERT_EQ(policies_.push(site(otherDesk), 0, "", 0), std::nullopt);
+  ASSERT_NE(policies_.current(), first);
+  ASSERT_EQ(policies_.current()->contentHash, first->contentHash);
+  ASSERT_NE(policies_.current()->control.settingsHash, first->control.settingsHash);
+  DataplaneStatus s = waitFor([&](const DataplaneStatus& st) { return st.settingsOnly == before.settingsOnly + 1; });
+  EXPECT_EQ(s.settingsOnly, before.settingsOnly + 1) << "the runner must take the push";
+  EXPECT_EQ(s.reloads, before.reloads) << "a settings-only push must not decide the devices again";
+  EXPECT_EQ(s.policyHash, first->contentHash);
+
+  ASSERT_EQ(policies_.push(site(otherDesk + "flows:\n  - {name: web, from: lab, to: 10.0.0.0/8, proto: tcp, ports: "
+                                            "[443]}\n"),
+                           0, "", 0),
+            std::nullopt);
+  const std::string withFlow = policies_.current()->contentHash;
+  ASSERT_NE(withFlow, first->contentHash);
+  s = waitFor([&](const DataplaneStatus& st) { return st.policyHash == withFlow; });
+  EXPECT_EQ(s.policyHash, withFlow) << "a flow change must still be taken; runner error: " << runner_->lastError();
+  EXPECT_EQ(s.reloads, before.reloads + 1);
+  EXPECT_EQ(s.settingsOnly, before.settingsOnly + 1);
+}
+
 TEST_F(DataplaneRunnerTest, WhenNeitherTheNewNorThePreviousPortsOpenTheNextPushIsTaken) {
   const std::string a = push("site-a", "pa0", "pa1");
   startRunner();

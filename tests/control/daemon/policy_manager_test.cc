@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -99,9 +100,118 @@ TEST_F(PolicyManagerRestartTest, ARecordWhoseHashIsNotThatOfItsTablesIsRefused) 
   PolicyManager after(store_.get());
   auto error = after.resumeLatest();
   ASSERT_TRUE(error);
-  EXPECT_NE(error->find("its record's hash sha256:forged is not that of its recorded tables"), std::string::npos)
-      << *error;
+  EXPECT_NE(error->find("its record's hashes sha256:forged and "), std::string::npos) << *error;
+  EXPECT_NE(error->find("are not those of its recorded canonical text"), std::string::npos) << *error;
   EXPECT_EQ(after.current(), nullptr);
+}
+
+// The settings hash is checked like the tables' hash: a record whose settings
+// hash is not that of its recorded settings text is refused too.
+TEST_F(PolicyManagerRestartTest, ARecordWhoseSettingsHashIsNotThatOfItsSettingsIsRefused) {
+  {
+    PolicyManager before(store_.get());
+    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+  }
+  store::PolicyRecord forged = *store_->policyVersion(1);
+  forged.version = 0;
+  forged.canonical += "older-compiler-field 1\n";  // other tables, so it does not rebuild to itself
+  forged.hash = "sha256:" + tables::sha256Hex(forged.canonical);
+  forged.settingsHash = "sha256:forged";
+  ASSERT_TRUE(store_->appendPolicy(forged));
+  PolicyManager after(store_.get());
+  auto error = after.resumeLatest();
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->find("and sha256:forged are not those of its recorded canonical text"), std::string::npos) << *error;
+  EXPECT_EQ(after.current(), nullptr);
+}
+
+// A site file whose sinks, routes or maintenance windows (the control plane's
+// settings) change: a new version with the same tables hash, a new settings
+// hash; both recorded, and a restart finds both again (no upgrade version).
+// Requirements: R9
+TEST_F(PolicyManagerRestartTest, ASettingsOnlyChangeKeepsTheTablesHashAndRecordsBoth) {
+  policy::PolicyBundle bundle = bundleOf(site("vardcentral-karlstad.yaml"));
+  policy::PolicyBundle newWebhook = bundle;
+  bool edited = false;
+  for (policy::SourceText& f : newWebhook.files) {
+    const std::string url = "https://servicedesk.region.example/api/portvakt";
+    if (size_t at = f.text.find(url); at != std::string::npos) {
+      f.text.replace(at, url.size(), "https://desk2.region.example/hook");
+      edited = true;
+    }
+  }
+  ASSERT_TRUE(edited) << "the example's webhook URL moved";
+  {
+    PolicyManager manager(store_.get());
+    ASSERT_EQ(manager.push(bundle, 0, "", 100), std::nullopt);
+    const auto first = manager.current();
+    PlanResult plan = manager.plan(newWebhook);
+    ASSERT_TRUE(plan.ok);
+    EXPECT_EQ(plan.compiled->contentHash, first->contentHash) << "a webhook is not part of the dataplane's tables";
+    EXPECT_NE(plan.compiled->control.settingsHash, first->control.settingsHash);
+    ASSERT_EQ(plan.changes.size(), 1u);
+    EXPECT_EQ(plan.changes[0].section, "sink");
+    EXPECT_NE(plan.planId, manager.plan(bundle).planId) << "the plan id covers the settings too";
+    ASSERT_EQ(manager.push(newWebhook, 0, plan.planId, 200), std::nullopt);
+    ASSERT_EQ(manager.history().size(), 2u);
+    EXPECT_EQ(manager.history()[1].hash, manager.history()[0].hash);
+    EXPECT_NE(manager.history()[1].settingsHash, manager.history()[0].settingsHash);
+  }
+  auto recorded = store_->policyVersion(2);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->settingsHash, "sha256:" + tables::sha256Hex(recorded->settingsCanonical));
+  EXPECT_EQ(recorded->hash, "sha256:" + tables::sha256Hex(recorded->canonical));
+  EXPECT_NE(recorded->settingsCanonical.find("https://desk2.region.example/hook"), std::string::npos);
+  EXPECT_EQ(recorded->canonical.find("https://desk2"), std::string::npos) << "the tables' text holds no settings";
+
+  PolicyManager after(store_.get());
+  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  EXPECT_EQ(after.history().size(), 2u) << "the same tables and settings: no upgrade version";
+  EXPECT_EQ(after.current()->control.settingsHash, recorded->settingsHash);
+  // Back to the first webhook: a rollback of the settings alone.
+  ASSERT_EQ(after.rollback(1, 0, 300), std::nullopt);
+  EXPECT_EQ(after.history().back().hash, recorded->hash);
+  EXPECT_EQ(after.history().back().settingsHash, store_->policyVersion(1)->settingsHash);
+}
+
+// A version recorded before the settings had a hash of their own (schema 4
+// and before: one hash over one canonical text of tables and settings, no
+// settings hash) is consistent but is not what this build runs: it runs
+// rebuilt, as a new version of kind "upgrade" that records both hashes.
+// Requirements: R9
+TEST_F(PolicyManagerRestartTest, ARecordFromBeforeTheSettingsHashRunsAsAnUpgrade) {
+  {
+    PolicyManager before(store_.get());
+    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+  }
+  store::PolicyRecord older = *store_->policyVersion(1);
+  older.version = 0;
+  older.unixTime = 150;
+  older.canonical = older.canonical + older.settingsCanonical;  // the one text of then
+  older.hash = "sha256:" + tables::sha256Hex(older.canonical);
+  older.settingsHash.clear();
+  older.settingsCanonical.clear();
+  ASSERT_TRUE(store_->appendPolicy(older));
+
+  PolicyManager after(store_.get());
+  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_NE(after.current(), nullptr);
+  ASSERT_EQ(after.history().size(), 3u);
+  const PolicyVersion& upgrade = after.history().back();
+  EXPECT_EQ(upgrade.kind, "upgrade");
+  EXPECT_EQ(upgrade.hash, after.current()->contentHash);
+  EXPECT_EQ(upgrade.settingsHash, after.current()->control.settingsHash);
+  EXPECT_FALSE(upgrade.settingsHash.empty());
+  EXPECT_NE(upgrade.summary.find("whose tables were " + older.hash + " (settings not hashed apart then)"),
+            std::string::npos)
+      << upgrade.summary;
+  auto recorded = store_->policyVersion(3);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->settingsHash, upgrade.settingsHash);
+
+  PolicyManager again(store_.get());
+  ASSERT_EQ(again.resumeLatest(), std::nullopt);
+  EXPECT_EQ(again.history().size(), 3u) << "the next start finds both hashes: no further version";
 }
 
 // An upgrade whose compiler makes other tables of the same files (a new
@@ -150,6 +260,39 @@ TEST_F(PolicyManagerRestartTest, AfterAnUpgradeTheLastPolicyRunsRebuiltAsANewVer
   EXPECT_EQ(again.history().back().hash, hash);
   EXPECT_NE(again.history().back().summary.find("rebuilt by portvakt"), std::string::npos)
       << again.history().back().summary;
+}
+
+// The store of the first package (schema 2, written by portvakt 0.1.0's own
+// portvaktd: tests/images/fixtures/store-schema2.sql) is migrated at open and
+// its last push runs, rebuilt from its recorded files; its one hash covered
+// tables and settings, so it runs as an upgrade that records both hashes.
+// Requirements: R9
+TEST_F(PolicyManagerRestartTest, TheFirstPackagesStoreIsMigratedAndItsLastPushRunsAsAnUpgrade) {
+  store_.reset();
+  fs::remove(dir_.file("portvakt.db"));
+  std::ifstream in("tests/images/fixtures/store-schema2.sql");
+  ASSERT_TRUE(in) << "run from the source tree";
+  const std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(dir_.file("portvakt.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  store_ = openStore();
+  ASSERT_TRUE(store_);
+  auto recorded = store_->policyVersion(2);
+  ASSERT_TRUE(recorded);
+  EXPECT_EQ(recorded->settingsHash, "");
+
+  PolicyManager after(store_.get());
+  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_NE(after.current(), nullptr);
+  EXPECT_EQ(after.current()->name, "fysioterapi-arvika");
+  ASSERT_EQ(after.history().size(), 3u);
+  EXPECT_EQ(after.history().back().kind, "upgrade");
+  EXPECT_NE(after.history().back().summary.find("whose tables were " + recorded->hash), std::string::npos)
+      << after.history().back().summary;
+  EXPECT_EQ(store_->policyVersion(3)->settingsHash, after.current()->control.settingsHash);
+  EXPECT_EQ(store_->policyVersion(3)->hash, after.current()->contentHash);
 }
 
 // A bundle is compiled from its texts only: the names it gives its files are

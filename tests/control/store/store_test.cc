@@ -238,7 +238,8 @@ TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
       sqlite3_exec(db,
                    "ALTER TABLE policy_history DROP COLUMN sources; ALTER TABLE policy_history DROP COLUMN subject; "
                    "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; DROP TABLE dot1x_sessions; "
-                   "PRAGMA user_version = 1",
+                   "ALTER TABLE policy_history DROP COLUMN settings_hash; "
+                   "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 1",
                    nullptr, nullptr, nullptr),
       SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -271,15 +272,67 @@ TEST(StoreTest, VersionThreeDatabaseGainsThe8021XAudit) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE dot1x_sessions; PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK)
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE dot1x_sessions; ALTER TABLE policy_history DROP COLUMN settings_hash; "
+                         "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 3",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
       << sqlite3_errmsg(db);
   sqlite3_close(db);
   auto store = mustOpen(path);
   ASSERT_TRUE(store);
-  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), std::to_string(kSchemaVersion));
   EXPECT_EQ(store->policyVersion(1)->hash, "sha256:aa");
   ASSERT_TRUE(store->openDot1xSession({0, "eth3", "02:00:00:d1:00:01", "EK-0001", 1000, 1000, 0, ""}));
   EXPECT_EQ(store->dot1xSessions("", 10)->size(), 1u);
+}
+
+// A version-4 database (one hash per policy version, over the tables and the
+// control settings together) is upgraded at open: its rows keep their hash
+// and canonical text and read with an empty settings hash; new rows record
+// both hashes and both canonical texts.
+// Requirements: R9
+TEST(StoreTest, VersionFourDatabaseGainsTheSettingsHash) {
+  TempDir dir;
+  std::string path = dir.file("v4.db");
+  {
+    auto store = mustOpen(path);
+    ASSERT_TRUE(store);
+    PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "", "zones: {}\n", "canon1"};
+    ASSERT_TRUE(store->appendPolicy(p));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE policy_history DROP COLUMN settings_hash; "
+                         "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 4",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  ASSERT_EQ(sqliteScalar(path, "SELECT count(*) FROM pragma_table_info('policy_history') WHERE name = 'settings_hash'"),
+            "0");
+
+  auto store = mustOpen(path);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), std::to_string(kSchemaVersion));
+  auto old = store->policyVersion(1);
+  ASSERT_TRUE(old);
+  EXPECT_EQ(old->hash, "sha256:aa");
+  EXPECT_EQ(old->canonical, "canon1");
+  EXPECT_EQ(old->settingsHash, "") << "recorded before the settings had a hash of their own";
+  EXPECT_EQ(old->settingsCanonical, "");
+  PolicyRecord q{0, "sha256:bb", "vc", "push", "site.yaml", 1000, 1700000001, "", "zones: {}\n", "tables2"};
+  q.settingsHash = "sha256:cc";
+  q.settingsCanonical = "sink desk kind=webhook\n";
+  ASSERT_EQ(store->appendPolicy(q).value(), 2);
+  auto history = store->policyHistory(false);
+  ASSERT_TRUE(history);
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[1].settingsHash, "sha256:cc") << "the history view shows both hashes";
+  EXPECT_EQ((*history)[1].settingsCanonical, "") << "without text";
+  EXPECT_EQ(store->policyVersion(2)->settingsCanonical, "sink desk kind=webhook\n");
+  EXPECT_EQ(store->policyVersion(2)->canonical, "tables2");
 }
 
 // The audit of admissions: an authorisation is a row, a re-authentication

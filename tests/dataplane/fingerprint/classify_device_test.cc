@@ -212,8 +212,8 @@ TEST(ClassifyDevice, PolicyExpectedOutcomesPass) {
   const tables::CompiledPolicy policy = karlstadPolicy();
   const tables::ZoneId defaultZone = commonAccessDefaultZone(policy);
   ASSERT_EQ(defaultZone, kQuarantine);
-  ASSERT_EQ(policy.tests.size(), 13u);
-  for (const tables::ExpectedOutcome& t : policy.tests) {
+  ASSERT_EQ(policy.control.tests.size(), 13u);
+  for (const tables::ExpectedOutcome& t : policy.control.tests) {
     const DeviceTestResult r = runDeviceTest(policy, t, defaultZone);
     EXPECT_TRUE(r.passed) << t.name << ": " << r.message;
   }
@@ -221,7 +221,7 @@ TEST(ClassifyDevice, PolicyExpectedOutcomesPass) {
 
 TEST(ClassifyDevice, DeviceTestCanFail) {
   const tables::CompiledPolicy policy = karlstadPolicy();
-  tables::ExpectedOutcome t = policy.tests[0];
+  tables::ExpectedOutcome t = policy.control.tests[0];
   t.dhcpParameterList = kDebianLinux;  // the eKlient case with a Linux fingerprint
   const DeviceTestResult r = runDeviceTest(policy, t, kQuarantine);
   EXPECT_FALSE(r.passed);

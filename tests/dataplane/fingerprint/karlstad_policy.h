@@ -205,7 +205,7 @@ inline tables::CompiledPolicy karlstadPolicy() {
   ExpectedOutcome t5 =
       device("the pinned speakerphone stays in conference", "30:50:75:aa:10:01", "conference", kConference);
   t5.sipUserAgent = "Jabra Speak2";
-  p.tests = {t1, t1v6, t2, t3, t4, cisco, yealink, avaya, sipOnly, hp, linuxIpp, linuxHpOui, t5};
+  p.control.tests = {t1, t1v6, t2, t3, t4, cisco, yealink, avaya, sipOnly, hp, linuxIpp, linuxHpOui, t5};
   return p;
 }
 

@@ -14,8 +14,10 @@ description:
   - Sends the site file with every file it needs (its C(extends) bases, C(inventory) CSVs and C(fingerprints)
     data) as one policy bundle to the appliance's management API, as C(portvakt policy push) does. The appliance
     compiles the bundle itself and never opens a path the client names.
-  - The appliance first plans the bundle (C(POST /api/v1/policy/plan)). When the compiled policy's hash is the
-    hash of the running policy, nothing is pushed and the task reports no change. Otherwise it pushes with the
+  - The appliance first plans the bundle (C(POST /api/v1/policy/plan)). When the compiled policy's two hashes
+    (C(hash), of the tables the dataplane runs, and C(settings_hash), of the control settings - sinks, alert
+    routes, maintenance, management roles, retention, tests) are those of the running policy, nothing is pushed
+    and the task reports no change. Otherwise it pushes with the
     plan's id (C(POST /api/v1/policy/push)), so that a policy changed by someone else in between is refused
     rather than overwritten.
   - In check mode only the plan is made; it is returned as C(plan), with the semantic changes and the live
@@ -47,7 +49,7 @@ options:
     description:
       - With C(state=rolled_back), the version to install again (from the policy history); by default the
         version before the running one.
-      - When that version's hash is already running, nothing changes.
+      - When that version's hashes (tables and settings) are already running, nothing changes.
     type: int
 requirements:
   - PyYAML on the controller (to follow the site file's C(extends), C(inventory) and C(fingerprints)).
@@ -86,10 +88,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hash:
-  description: The hash of the compiled policy that runs after the task (or would, in check mode).
+  description: The hash of the tables the dataplane runs after the task (or would, in check mode).
+    The control settings have their own C(settings_hash) in C(version) and C(previous).
   returned: success
   type: str
   sample: "sha256:4c1d..."
+settings_hash:
+  description: The hash of the control settings that run after the task (or would, in check mode).
+  returned: with C(state=present)
+  type: str
+  sample: "sha256:77b0..."
 previous:
   description: The policy that ran before the task.
   returned: success
@@ -99,7 +107,10 @@ previous:
       description: Its version in the appliance's history (0 when none ran).
       type: int
     hash:
-      description: Its hash.
+      description: The hash of its tables (what the dataplane ran).
+      type: str
+    settings_hash:
+      description: The hash of its control settings.
       type: str
     name:
       description: Its name.
@@ -156,7 +167,8 @@ from ansible_collections.portvakt.appliance.plugins.module_utils.portvakt_api im
 
 def running(client):
     policy = client.get("/status").get("policy") or {}
-    return {"version": policy.get("version", 0), "hash": policy.get("hash", ""), "name": policy.get("name", "")}
+    return {"version": policy.get("version", 0), "hash": policy.get("hash", ""),
+            "settings_hash": policy.get("settings_hash", ""), "name": policy.get("name", "")}
 
 
 def present(module, client, result):
@@ -183,7 +195,11 @@ def present(module, client, result):
     result["plan"] = {"plan_id": plan.get("plan_id", ""), "summary": plan.get("summary", ""),
                       "changes": plan.get("changes", []), "moves": plan.get("moves", []), "text": text}
     result["hash"] = plan.get("hash", "")
-    result["changed"] = plan.get("hash") != before["hash"]
+    result["settings_hash"] = plan.get("settings_hash", "")
+    # hash: the tables the dataplane runs; settings_hash: sinks, alert routes,
+    # maintenance, roles, retention, tests. A change of either is a push.
+    result["changed"] = (plan.get("hash") != before["hash"]
+                         or plan.get("settings_hash", "") != before["settings_hash"])
     if module._diff and result["changed"]:
         result["diff"] = {"before_header": "%s (version %s, %s)" % (before["name"], before["version"], before["hash"]),
                           "after_header": "%s on %s (%s)" % (site, client.server, plan.get("hash", "")),
@@ -196,6 +212,7 @@ def present(module, client, result):
     answer = client.post("/policy/push", {"bundle": bundle, "plan_id": plan["plan_id"]})
     result["version"] = answer.get("version", {})
     result["hash"] = result["version"].get("hash", result["hash"])
+    result["settings_hash"] = result["version"].get("settings_hash", result["settings_hash"])
 
 
 def rolled_back(module, client, result):
@@ -213,7 +230,7 @@ def rolled_back(module, client, result):
             module.fail_json(msg="%s has no policy version %d in its history" % (client.server, version), **result)
         target = matching[0]
     result["hash"] = target.get("hash", "")
-    if target.get("hash") == before["hash"]:
+    if target.get("hash") == before["hash"] and target.get("settings_hash", "") == before["settings_hash"]:
         result["changed"] = False
         result["version"] = before
         return
