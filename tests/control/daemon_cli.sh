@@ -36,7 +36,7 @@ expect_exit 2 "portvaktd without --policy and without history is a usage error" 
 
 "$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon.log" &
 daemon=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done  # up to 30 s: it runs beside other tests
 [ -S "$sock" ] || { echo "FAIL: portvaktd did not create its socket"; cat "$work/daemon.log"; exit 1; }
 [ "$(stat -c %a "$sock")" = 660 ] || { echo "FAIL: socket mode is $(stat -c %a "$sock"), want 660"; fail=1; }
 
@@ -110,7 +110,7 @@ fi
 kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 "$pvd" --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon2.log" &
 daemon=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done  # up to 30 s: it runs beside other tests
 expect_exit 0 "history after a restart" "$pv" policy history
 [ "$(grep -c . "$work/out")" -eq 3 ] || { echo "FAIL: 3 versions should survive the restart"; cat "$work/out"; fail=1; }
 expect_output "rollback .*rollback to version 1" "the rollback is recorded as one"
@@ -149,7 +149,7 @@ expect_exit 2 "devices show without a MAC" "$pv" devices show
 kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 "$pvd" --initial-policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon3.log" &
 daemon=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done  # up to 30 s: it runs beside other tests
 expect_exit 0 "status after a restart with --initial-policy" "$pv" status
 expect_output "^policy   fysioterapi-arvika version 4" "the last push runs, not the initial policy"
 
@@ -176,13 +176,13 @@ expect_output "\"settings_hash\": \"$settings6\"" "the history records the setti
 kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 "$pvd" --policy "$work/desk/vardcentral-karlstad.yaml" --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon4.log" &
 daemon=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done  # up to 30 s: it runs beside other tests
 expect_exit 0 "status after a restart with the same policy" "$pv" status
 expect_output "^policy   vardcentral-karlstad version 6" "the same tables and settings: no new version"
 kill "$daemon"; wait "$daemon" 2>/dev/null; daemon=
 "$pvd" --policy examples/vardcentral-karlstad.yaml --socket "$sock" --metrics "" --forward no --state-dir "$work/state" 2>"$work/daemon5.log" &
 daemon=$!
-for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S "$sock" ] && break; sleep 0.1; done  # up to 30 s: it runs beside other tests
 expect_exit 0 "status after a restart with the old webhook" "$pv" status
 expect_output "^policy   vardcentral-karlstad version 7" "other settings at a restart are recorded as a new version"
 expect_output "^settings $settings5$" "and run"
