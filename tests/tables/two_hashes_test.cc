@@ -41,12 +41,19 @@ CompiledPolicy twoZoneSite() {
   return p;
 }
 
+// `before` changed by `edit`, sealed again (both hashes computed anew).
+template <typename Edit>
+CompiledPolicy resealed(const CompiledPolicy& before, Edit edit) {
+  CompiledPolicy p = before;
+  edit(p);
+  p.seal();
+  return p;
+}
+
 TEST(TwoHashes, ASettingsChangeMovesOnlyTheSettingsHash) {
   const CompiledPolicy before = twoZoneSite();
   auto changed = [&](auto edit) {
-    CompiledPolicy p = before;
-    edit(p);
-    p.seal();
+    const CompiledPolicy p = resealed(before, edit);
     EXPECT_EQ(p.contentHash, before.contentHash) << p.dumpCanonical();
     EXPECT_NE(p.control.settingsHash, before.control.settingsHash) << p.dumpCanonical();
   };
@@ -61,9 +68,7 @@ TEST(TwoHashes, ASettingsChangeMovesOnlyTheSettingsHash) {
 TEST(TwoHashes, ATablesChangeMovesOnlyTheContentHash) {
   const CompiledPolicy before = twoZoneSite();
   auto changed = [&](auto edit) {
-    CompiledPolicy p = before;
-    edit(p);
-    p.seal();
+    const CompiledPolicy p = resealed(before, edit);
     EXPECT_NE(p.contentHash, before.contentHash) << p.dumpCanonical();
     EXPECT_EQ(p.control.settingsHash, before.control.settingsHash) << p.dumpCanonical();
   };

@@ -9,23 +9,19 @@
 #include "control/metrics/metrics.h"
 #include "control/store/store.h"
 #include "tests/control/daemon/daemon_test_policy.h"
-#include "tests/control/store/temp_dir.h"
+#include "tests/control/store/with_store.h"
 
 namespace portvakt::control {
 namespace {
 
-class AlertFeedTest : public ::testing::Test {
+class AlertFeedTest : public testing::WithStore {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.ok());
-    auto opened = store::Store::open(dir_.file("portvakt.db"));
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(opened.value());
+    WithStore::SetUp();
+    if (HasFatalFailure()) return;
     feed_ = std::make_unique<AlertFeed>(*store_, log_);
     base_.sinkPath = dir_.file("alerts.jsonl");
   }
-  testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
   Metrics metrics_{"daemon-test"};
   DaemonLog log_{metrics_};
   std::unique_ptr<AlertFeed> feed_;

@@ -10,7 +10,7 @@
 #include "control/api/unix_socket.h"
 #include "control/daemon/api_handler.h"
 #include "control/store/store.h"
-#include "tests/control/store/temp_dir.h"
+#include "tests/control/store/with_store.h"
 
 namespace portvakt::control {
 namespace {
@@ -274,13 +274,11 @@ TEST(UnixSocket, OversizedRequestIsRefusedAndTheServerLivesOn) {
 
 // devices, alerts and ports against a real SQLite store (no dataplane: what the
 // store remembers).
-class ApiHandlerStoreTest : public ::testing::Test {
+class ApiHandlerStoreTest : public testing::WithStore {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(dir_.ok());
-    auto opened = store::Store::open(dir_.file("portvakt.db"));
-    ASSERT_TRUE(opened) << opened.error().message;
-    store_ = std::move(opened.value());
+    WithStore::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_FALSE(policies_.push(bundleOf("examples/vardcentral-karlstad.yaml"), 0, "", 1000));
     handler_ = std::make_unique<ApiHandler>(policies_, "portvakt-test-group-that-does-not-exist", 1000, nullptr, nullptr,
                                             store_.get());
@@ -308,8 +306,6 @@ class ApiHandlerStoreTest : public ::testing::Test {
     r["api"] = 1;
     return json::parse(handler_->handle(r.dump(), api::Caller{uid, uid, 1, false, {}, {}}, 2000));
   }
-  testing::TempDir dir_;
-  std::unique_ptr<store::Store> store_;
   PolicyManager policies_;
   std::unique_ptr<ApiHandler> handler_;
 };

@@ -11,7 +11,7 @@
 #include "control/metrics/metrics.h"
 #include "control/store/store.h"
 #include "tests/control/daemon/daemon_test_policy.h"
-#include "tests/control/store/temp_dir.h"
+#include "tests/control/store/with_store.h"
 
 namespace portvakt::control {
 namespace {
@@ -27,28 +27,40 @@ store::AlertRecord alertAt(const std::string& id, WallTime when) {
   return a;
 }
 
-TEST(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) {
-  testing::TempDir dir;
-  ASSERT_TRUE(dir.ok());
-  auto opened = store::Store::open(dir.file("portvakt.db"));
-  ASSERT_TRUE(opened) << opened.error().message;
-  store::Store& db = **opened;
-  testing::DaemonTestPolicy policy;
-  policy.sinkPath = dir.file("alerts.jsonl");
-  PolicyManager policies(&db);
-  ASSERT_FALSE(policies.push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", unixSeconds(wallNow())));
-  Metrics metrics("daemon-test");
-  DaemonLog log(metrics);
-  Dot1xAdmission dot1x(
-      {}, nullptr, &metrics, [](auto, auto&, auto&, auto&) {}, &db);
+// The housekeeping's collaborators: a real store holding the test site's
+// policy, metrics, the daemon's log, and 802.1X admission without a dataplane.
+class HousekeepingTest : public testing::WithStore {
+ protected:
+  void SetUp() override {
+    WithStore::SetUp();
+    if (HasFatalFailure()) return;
+    testing::DaemonTestPolicy policy;
+    policy.sinkPath = dir_.file("alerts.jsonl");
+    policies_ = std::make_unique<PolicyManager>(store_.get());
+    ASSERT_FALSE(
+        policies_->push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", unixSeconds(wallNow())));
+    dot1x_ = std::make_unique<Dot1xAdmission>(
+        Dot1xOptions{}, nullptr, &metrics_, [](auto, auto&, auto&, auto&) {}, store_.get());
+  }
+  Housekeeping housekeeping(WallTime now) {
+    return Housekeeping(*store_, *policies_, metrics_, nullptr, *dot1x_, log_, now);
+  }
+  Metrics metrics_{"daemon-test"};
+  DaemonLog log_{metrics_};
+  std::unique_ptr<PolicyManager> policies_;
+  std::unique_ptr<Dot1xAdmission> dot1x_;
+};
+
+TEST_F(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) {
+  store::Store& db = *store_;
 
   const WallTime now = wallNow();
   // No sinks: their deliveries are finished, so retention may take them.
   ASSERT_TRUE(db.spoolAlert(alertAt("old", now - kAlertRetention - std::chrono::hours(1)), {}, 0));
   ASSERT_TRUE(db.spoolAlert(alertAt("recent", now - kAlertRetention + std::chrono::hours(1)), {}, 0));
 
-  Housekeeping housekeeping(db, policies, metrics, nullptr, dot1x, log, now);
-  housekeeping.turn();
+  Housekeeping keeper = housekeeping(now);
+  keeper.turn();
   auto kept = db.recentAlerts(10);
   ASSERT_TRUE(kept) << kept.error().message;
   ASSERT_EQ(kept->size(), 1u);
@@ -56,32 +68,20 @@ TEST(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) {
 
   // Within the hour nothing more is pruned.
   ASSERT_TRUE(db.spoolAlert(alertAt("old-too", now - kAlertRetention - std::chrono::hours(2)), {}, 0));
-  housekeeping.turn();
+  keeper.turn();
   kept = db.recentAlerts(10);
   ASSERT_TRUE(kept) << kept.error().message;
   EXPECT_EQ(kept->size(), 2u);
 }
 
 // The delivery lag gauge is in seconds (the spool keeps milliseconds).
-TEST(HousekeepingTest, TheDeliveryLagGaugeIsTheOldestPendingAlertsAgeInSeconds) {
-  testing::TempDir dir;
-  ASSERT_TRUE(dir.ok());
-  auto opened = store::Store::open(dir.file("portvakt.db"));
-  ASSERT_TRUE(opened) << opened.error().message;
-  store::Store& db = **opened;
-  testing::DaemonTestPolicy policy;
-  policy.sinkPath = dir.file("alerts.jsonl");
-  PolicyManager policies(&db);
-  ASSERT_FALSE(policies.push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", unixSeconds(wallNow())));
-  Metrics metrics("daemon-test");
-  DaemonLog log(metrics);
-  Dot1xAdmission dot1x(
-      {}, nullptr, &metrics, [](auto, auto&, auto&, auto&) {}, &db);
+TEST_F(HousekeepingTest, TheDeliveryLagGaugeIsTheOldestPendingAlertsAgeInSeconds) {
+  store::Store& db = *store_;
   // Pending for the sink "log" since two hours (nothing delivers it here).
   ASSERT_TRUE(db.spoolAlert(alertAt("waiting", wallNow() - std::chrono::hours(2)), {"log"}, 0));
 
-  Housekeeping(db, policies, metrics, nullptr, dot1x, log, wallNow()).turn();
-  const std::string exposition = metrics.exposition();
+  housekeeping(wallNow()).turn();
+  const std::string exposition = metrics_.exposition();
   const std::string name = "portvakt_alert_delivery_lag_seconds{site=\"daemon-test\"} ";
   const size_t at = exposition.find(name);
   ASSERT_NE(at, std::string::npos) << exposition;

@@ -38,6 +38,23 @@ std::string sqliteScalar(const std::string& path, const char* sql) {
   return out;
 }
 
+// A database as an older schema left it: this build records `first`, then
+// `downgrade` (SQL) removes what the later schema versions added.
+::testing::AssertionResult writeOlderDatabase(const std::string& path, const PolicyRecord& first, const char* downgrade) {
+  {
+    auto store = mustOpen(path);
+    if (!store) return ::testing::AssertionFailure() << "cannot open " << path;
+    if (!store->appendPolicy(first)) return ::testing::AssertionFailure() << "cannot record the first version";
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return ::testing::AssertionFailure() << "sqlite3_open " << path;
+  const bool done = sqlite3_exec(db, downgrade, nullptr, nullptr, nullptr) == SQLITE_OK;
+  const std::string error = sqlite3_errmsg(db);
+  sqlite3_close(db);
+  if (!done) return ::testing::AssertionFailure() << error;
+  return ::testing::AssertionSuccess();
+}
+
 AlertRecord sampleAlert(const std::string& id, int64_t t) {
   AlertRecord a;
   a.id = id;
@@ -223,27 +240,15 @@ TEST(StoreTest, PolicyHistory) {
 TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
   TempDir dir;
   std::string path = dir.file("v1.db");
-  {
-    auto store = mustOpen(path);
-    ASSERT_TRUE(store);
-    PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "+3 ~0 -0", "zones: {}\n", "canon1"};
-    ASSERT_TRUE(store->appendPolicy(p));
-  }
-  // Make it what a version-1 build left behind: no sources column (nor the
-  // HTTPS API's subject columns and call log of version 3, nor the 802.1X
-  // audit of version 4), user_version 1.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(
-      sqlite3_exec(db,
-                   "ALTER TABLE policy_history DROP COLUMN sources; ALTER TABLE policy_history DROP COLUMN subject; "
-                   "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; DROP TABLE dot1x_sessions; "
-                   "ALTER TABLE policy_history DROP COLUMN settings_hash; "
-                   "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 1",
-                   nullptr, nullptr, nullptr),
-      SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  // What a version-1 build left behind: no sources column (nor the HTTPS
+  // API's subject columns and call log of version 3, the 802.1X audit of
+  // version 4, the settings hash of version 5), user_version 1.
+  ASSERT_TRUE(writeOlderDatabase(
+      path, {0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "+3 ~0 -0", "zones: {}\n", "canon1"},
+      "ALTER TABLE policy_history DROP COLUMN sources; ALTER TABLE policy_history DROP COLUMN subject; "
+      "ALTER TABLE alerts DROP COLUMN acked_by_subject; DROP TABLE api_calls; DROP TABLE dot1x_sessions; "
+      "ALTER TABLE policy_history DROP COLUMN settings_hash; "
+      "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 1"));
   ASSERT_EQ(sqliteScalar(path, "SELECT count(*) FROM pragma_table_info('policy_history') WHERE name = 'sources'"), "0");
 
   auto store = mustOpen(path);
@@ -264,21 +269,10 @@ TEST(StoreTest, VersionOneDatabaseIsUpgraded) {
 TEST(StoreTest, VersionThreeDatabaseGainsThe8021XAudit) {
   TempDir dir;
   std::string path = dir.file("v3.db");
-  {
-    auto store = mustOpen(path);
-    ASSERT_TRUE(store);
-    PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "", "zones: {}\n", "canon1"};
-    ASSERT_TRUE(store->appendPolicy(p));
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
+  ASSERT_TRUE(
+      writeOlderDatabase(path, {0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "", "zones: {}\n", "canon1"},
                          "DROP TABLE dot1x_sessions; ALTER TABLE policy_history DROP COLUMN settings_hash; "
-                         "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 3",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+                         "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 3"));
   auto store = mustOpen(path);
   ASSERT_TRUE(store);
   EXPECT_EQ(sqliteScalar(path, "PRAGMA user_version"), std::to_string(kSchemaVersion));
@@ -295,21 +289,10 @@ TEST(StoreTest, VersionThreeDatabaseGainsThe8021XAudit) {
 TEST(StoreTest, VersionFourDatabaseGainsTheSettingsHash) {
   TempDir dir;
   std::string path = dir.file("v4.db");
-  {
-    auto store = mustOpen(path);
-    ASSERT_TRUE(store);
-    PolicyRecord p{0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "", "zones: {}\n", "canon1"};
-    ASSERT_TRUE(store->appendPolicy(p));
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
+  ASSERT_TRUE(
+      writeOlderDatabase(path, {0, "sha256:aa", "vc", "push", "site.yaml", 1000, 1700000000, "", "zones: {}\n", "canon1"},
                          "ALTER TABLE policy_history DROP COLUMN settings_hash; "
-                         "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 4",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+                         "ALTER TABLE policy_history DROP COLUMN settings_canonical; PRAGMA user_version = 4"));
   ASSERT_EQ(sqliteScalar(path, "SELECT count(*) FROM pragma_table_info('policy_history') WHERE name = 'settings_hash'"),
             "0");
 
