@@ -68,8 +68,10 @@
 // and a starved daemon wakes for fewer frames at a time, which costs more
 // per frame), so they are the better figure to compare two builds with.
 //
-// Under a flood (issue 13, "Measured"): the 80 % case runs a third time
-// through portvaktd ("portvaktd_under_flood") while a device on another access
+// Under a flood (issue 13, "Measured"): the 80 % cases run a third time
+// through portvaktd ("portvaktd_under_flood"), at 80 % of the direct pair and
+// at 80 % of portvaktd's own maximum ("80pct_of_portvaktd": of its max case's
+// rx/s in the same run, measured first if filtered out), while a device on another access
 // port (eth2) floods what first-hop security drops -- IPv6 router
 // advertisements, DHCPv6 replies, neighbour advertisements claiming the
 // zone's gateway fe80::1 -- and frames of one MAC that moves between eth2 and
@@ -1110,6 +1112,7 @@ void waitUntilForwarding() {
 // Results of all runs, by case name, for the summary.
 std::map<std::string, std::vector<RunResult>> g_results;
 std::map<size_t, std::vector<double>> g_directMaxRx;  // frame size -> rx_fps of the direct max runs
+std::map<size_t, std::vector<double>> g_daemonMaxRx;  // frame size -> rx_fps of portvaktd's max runs
 
 double median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
@@ -1119,9 +1122,19 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-enum class Load { kMax, kPaced80, kIdle, kVoice };
+// kPaced80OfDaemon: 80 % of what portvaktd itself forwards at most (its max
+// case's rx/s), the load issue 13's "no loss at 80 %" is about; kPaced80 is
+// 80 % of the direct pair, which on 2 cores is more than portvaktd carries.
+enum class Load { kMax, kPaced80, kPaced80OfDaemon, kIdle, kVoice };
 const char* loadName(Load l) {
-  return l == Load::kMax ? "max" : l == Load::kPaced80 ? "80pct_of_direct" : l == Load::kIdle ? "10k_fps" : "voice";
+  switch (l) {
+    case Load::kMax: return "max";
+    case Load::kPaced80: return "80pct_of_direct";
+    case Load::kPaced80OfDaemon: return "80pct_of_portvaktd";
+    case Load::kIdle: return "10k_fps";
+    case Load::kVoice: return "voice";
+  }
+  return "?";
 }
 double voiceRate() {
   const char* env = std::getenv("PORTVAKT_BENCH_VOICE_FPS");
@@ -1142,6 +1155,15 @@ double directMaxRate(size_t size) {
   return median(v);
 }
 
+double daemonMaxRate(size_t size) {
+  auto& v = g_daemonMaxRx[size];
+  if (v.empty()) {  // not measured in this process (filtered out): measure it now
+    RunResult r = runOnce(Path::kDaemon, size - 4, kMaxFrames, 0);
+    v.push_back(r.rxFps);
+  }
+  return median(v);
+}
+
 std::string caseName(size_t size, Load load, Path path) {
   return std::to_string(size) + "B/" + loadName(load) + "/" + pathName(path);
 }
@@ -1151,6 +1173,9 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
   uint32_t count = kMaxFrames;
   if (load == Load::kPaced80) {
     rate = 0.8 * directMaxRate(size);
+    count = static_cast<uint32_t>(rate * kPacedSeconds);
+  } else if (load == Load::kPaced80OfDaemon) {
+    rate = 0.8 * daemonMaxRate(size);
     count = static_cast<uint32_t>(rate * kPacedSeconds);
   } else if (load == Load::kIdle) {
     rate = kIdleRate;
@@ -1186,6 +1211,7 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
     state.SetIterationTime(std::max(r.seconds, 1e-9));
   }
   if (load == Load::kMax && path == Path::kDirect) g_directMaxRx[size].push_back(r.rxFps);
+  if (load == Load::kMax && path == Path::kDaemon) g_daemonMaxRx[size].push_back(r.rxFps);
   g_results[caseName(size, load, path)].push_back(r);
   state.counters["frames"] = static_cast<double>(r.sent);
   state.counters["tx_fps"] = r.txFps;
@@ -1218,7 +1244,7 @@ void printSummary() {
               "p50us", "p99us", "sndCPUns", "tx/s", "rx/s", "loss%", "p50us", "p99us", "pvdCPUns", "ratio", "p50us",
               "p99us");
   for (size_t size : {size_t{64}, size_t{512}}) {
-    for (Load load : {Load::kMax, Load::kPaced80, Load::kIdle}) {
+    for (Load load : {Load::kMax, Load::kPaced80, Load::kPaced80OfDaemon, Load::kIdle}) {
       auto d = g_results.find(caseName(size, load, Path::kDirect));
       auto p = g_results.find(caseName(size, load, Path::kDaemon));
       if (d == g_results.end() && p == g_results.end()) continue;
@@ -1310,35 +1336,36 @@ void printSummary() {
         "latency is one-way, not minus the direct pair's. Issue 18 asks for no loss and p99 < 1 ms for voice.\n");
   }
   bool header = false;
-  for (size_t size : {size_t{64}, size_t{512}}) {
-    auto base = g_results.find(caseName(size, Load::kPaced80, Path::kDaemon));
-    auto flooded = g_results.find(caseName(size, Load::kPaced80, Path::kDaemonUnderFlood));
-    if (base == g_results.end() || flooded == g_results.end()) continue;
-    auto med = [](const std::vector<RunResult>& runs, double RunResult::*field) {
-      std::vector<double> v;
-      for (const RunResult& r : runs) v.push_back(r.*field);
-      return median(v);
-    };
-    if (!header) {
-      std::printf(
-          "\nThe legitimate flow at 80 %% of direct, without and with a flood on another access port (issue 13)\n");
-      std::printf("%-5s | %-31s | %-41s | %-6s\n", "frame", "without the flood (baseline)", "under the flood", "rx");
-      std::printf("%-5s | %8s %6s %7s %7s | %8s %6s %7s %7s %8s | %6s\n", "", "rx/s", "loss%", "p50us", "p99us", "rx/s",
-                  "loss%", "p50us", "p99us", "flood/s", "ratio");
-      header = true;
+  for (size_t size : {size_t{64}, size_t{512}})
+    for (Load load : {Load::kPaced80, Load::kPaced80OfDaemon}) {
+      auto base = g_results.find(caseName(size, load, Path::kDaemon));
+      auto flooded = g_results.find(caseName(size, load, Path::kDaemonUnderFlood));
+      if (base == g_results.end() || flooded == g_results.end()) continue;
+      auto med = [](const std::vector<RunResult>& runs, double RunResult::*field) {
+        std::vector<double> v;
+        for (const RunResult& r : runs) v.push_back(r.*field);
+        return median(v);
+      };
+      if (!header) {
+        std::printf("\nThe legitimate flow at 80 %% load, without and with a flood on another access port (issue 13)\n");
+        std::printf("%-5s %-18s | %-31s | %-41s | %-6s\n", "frame", "load", "without the flood (baseline)",
+                    "under the flood", "rx");
+        std::printf("%-5s %-18s | %8s %6s %7s %7s | %8s %6s %7s %7s %8s | %6s\n", "", "", "rx/s", "loss%", "p50us",
+                    "p99us", "rx/s", "loss%", "p50us", "p99us", "flood/s", "ratio");
+        header = true;
+      }
+      const double brx = med(base->second, &RunResult::rxFps), frx = med(flooded->second, &RunResult::rxFps);
+      std::printf("%-5s %-18s | %8.0f %6.2f %7.1f %7.1f | %8.0f %6.2f %7.1f %7.1f %8.0f | %5.1f%%\n",
+                  (std::to_string(size) + "B").c_str(), loadName(load), brx, med(base->second, &RunResult::lossPct),
+                  med(base->second, &RunResult::p50Us), med(base->second, &RunResult::p99Us), frx,
+                  med(flooded->second, &RunResult::lossPct), med(flooded->second, &RunResult::p50Us),
+                  med(flooded->second, &RunResult::p99Us), med(flooded->second, &RunResult::floodFps), 100.0 * frx / brx);
     }
-    const double brx = med(base->second, &RunResult::rxFps), frx = med(flooded->second, &RunResult::rxFps);
-    std::printf("%-5s | %8.0f %6.2f %7.1f %7.1f | %8.0f %6.2f %7.1f %7.1f %8.0f | %5.1f%%\n",
-                (std::to_string(size) + "B").c_str(), brx, med(base->second, &RunResult::lossPct),
-                med(base->second, &RunResult::p50Us), med(base->second, &RunResult::p99Us), frx,
-                med(flooded->second, &RunResult::lossPct), med(flooded->second, &RunResult::p50Us),
-                med(flooded->second, &RunResult::p99Us), med(flooded->second, &RunResult::floodFps), 100.0 * frx / brx);
-  }
   if (header) {
     std::printf(
         "flood: router advertisements, DHCPv6 replies and neighbour advertisements claiming the gateway from eth2,\n"
         "and one MAC moving between eth2 and the sender's eth0 every 8 frames. Issue 13 asks for ratio >= 95 %%\n"
-        "and no loss.\n");
+        "and no loss at 80 %% of portvaktd's own maximum (80pct_of_portvaktd: of its max case's rx/s in this run).\n");
   }
 }
 
@@ -1356,9 +1383,11 @@ int main(int argc, char** argv) {
   setupLab();
   waitUntilForwarding();
   for (size_t size : {size_t{64}, size_t{512}}) {
-    for (Load load : {Load::kMax, Load::kPaced80, Load::kIdle}) {
+    for (Load load : {Load::kMax, Load::kPaced80, Load::kPaced80OfDaemon, Load::kIdle}) {
       for (Path path : {Path::kDirect, Path::kDaemon, Path::kBridge, Path::kBridgeNf, Path::kDaemonUnderFlood}) {
-        if (path == Path::kDaemonUnderFlood && load != Load::kPaced80) continue;
+        const bool paced80 = load == Load::kPaced80 || load == Load::kPaced80OfDaemon;
+        if (path == Path::kDaemonUnderFlood && !paced80) continue;
+        if (load == Load::kPaced80OfDaemon && path != Path::kDaemon && path != Path::kDaemonUnderFlood) continue;
         if (isBridge(path) && !g_lab.bridge) continue;
         benchmark::RegisterBenchmark(caseName(size, load, path).c_str(), BM_Forward, size, load, path)
             ->Iterations(1)
