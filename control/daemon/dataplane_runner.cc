@@ -323,10 +323,12 @@ void DataplaneRunner::watchLinks() {
     for (size_t i = 0; i < applied_->ports.size(); ++i) {
       if (applied_->ports[i].interface != e.name) continue;
       const bool up = e.kind == link::LinkEvent::Kind::kUp;
-      // Down: the switch forgets the port's MACs and leaves it out of flooding.
-      plane_->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), up);
+      const int64_t nowNs = wallClockNs();
+      // Down: the switch forgets the port's MACs and leaves it out of flooding
+      // until the link comes up, or a frame received after now shows it is up.
+      plane_->vlanSwitch->setPortUp(static_cast<forward::PortIndex>(i), up, nowNs);
       plane_->decider->report({up ? tables::EventType::kLinkUp : tables::EventType::kLinkDown, tables::MacAddress{},
-                               static_cast<uint16_t>(i), wallClockNs(), "port " + e.name + " " + link::toString(e.kind)});
+                               static_cast<uint16_t>(i), nowNs, "port " + e.name + " " + link::toString(e.kind)});
     }
   }
 }

@@ -148,8 +148,10 @@ void VlanSwitch::attach(PortIndex port, io::FrameSink* sink) {
   if (port < ports_.size()) ports_[port].sink = sink;
 }
 
-void VlanSwitch::setPortUp(PortIndex port, bool up) {
-  if (port >= ports_.size() || ports_[port].up == up) return;
+void VlanSwitch::setPortUp(PortIndex port, bool up, int64_t downAtNs) {
+  if (port >= ports_.size()) return;
+  if (!up) ports_[port].downAtNs = downAtNs;  // a later, better time for a port already down counts too
+  if (ports_[port].up == up) return;
   ports_[port].up = up;
   if (!up) {
     table_.flushPort(port, [&](ZoneId z, const MacAddress& mac, PortIndex p) { accountForgotten(z, mac, p); });
@@ -407,7 +409,11 @@ ForwardResult VlanSwitch::process(const io::Frame& frame) {
   maybeSweep(nowNs);
   untaggedBuilt_ = taggedBuilt_ = false;
 
-  if (!ps.up) return drop(DropReason::kPortDown, p.port, p.src, result);
+  if (!ps.up) {
+    if (frame.timestampNs <= ps.downAtNs) return drop(DropReason::kPortDown, p.port, p.src, result);
+    setPortUp(p.port, true);  // received after the link went down: it is up again (setPortUp)
+    ++counters_.portsUpByTraffic;
+  }
   const uint8_t* b = p.bytes.data();
   if (p.bytes.size() < kEthHeader) return drop(DropReason::kTruncated, p.port, p.src, result);
   if (frame.wireLength > p.bytes.size()) return drop(DropReason::kSnapped, p.port, p.src, result);

@@ -188,8 +188,9 @@ struct SwitchCounters {
   uint64_t learned = 0;
   uint64_t moved = 0;
   uint64_t forgotten = 0;
-  uint64_t tableFull = 0;       // could not learn: table at maxMacEntries
-  uint64_t macLimitExempt = 0;  // new MACs over a port's limit the decider vouched for
+  uint64_t tableFull = 0;         // could not learn: table at maxMacEntries
+  uint64_t macLimitExempt = 0;    // new MACs over a port's limit the decider vouched for
+  uint64_t portsUpByTraffic = 0;  // down ports brought up by a frame received after the link went down
 };
 
 class VlanSwitch {
@@ -206,7 +207,17 @@ class VlanSwitch {
 
   // A port going down forgets every MAC learned on it and takes no part in
   // flooding until it comes up again; frames received on it are dropped.
-  void setPortUp(PortIndex port, bool up);
+  // `downAtNs` (the frames' clock, CLOCK_REALTIME ns): when the link was seen
+  // going down. A frame the kernel received later shows that the link carries
+  // frames again, and brings the port up: the kernel announces a carrier
+  // coming up after the first frames may already have arrived (its linkwatch
+  // runs deferred), and the daemon reads link news between bursts, so a
+  // client's first DHCPDISCOVER after plugging in must not be lost as
+  // port_down. Frames from before the link went down stay dropped. Without a
+  // time (a port whose socket failed, an interface that is missing) the port
+  // stays down until setPortUp(port, true).
+  static constexpr int64_t kDownUntilTold = INT64_MAX;
+  void setPortUp(PortIndex port, bool up, int64_t downAtNs = kDownUntilTold);
   bool portUp(PortIndex port) const { return ports_[port].up; }
 
   // Under load (forward_loop.h). True when the frame goes ahead of the rest:
@@ -241,6 +252,7 @@ class VlanSwitch {
   struct PortState {
     io::FrameSink* sink = nullptr;
     bool up = true;
+    int64_t downAtNs = 0;            // when !up: frames received after it bring the port up
     bool dynamicMembership = false;  // access port that may carry several zones
     PortCounters counters;
   };

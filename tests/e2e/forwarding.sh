@@ -97,6 +97,22 @@ expect_blocked pc 10.20.0.1 "after the push the unpinned PC must be quarantined"
 sleep 0.5
 expect_reach pc 10.20.0.1 "after the rollback the PC is admitted again"
 
+# Replugging the PC: its very first frame after the link comes up gets
+# through, although the kernel delivers it before the daemon has read the
+# link's news. One echo request and nothing before it: a static neighbour
+# (no ARP; set once the link is up, as going down flushes it) and no IPv6 on
+# the jack for the moment (no MLD or DAD frames first).
+ip netns exec "$(ns pc)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=1
+ip -n "$(ns pc)" link set lan0 down
+sleep 1
+grep -qE "^  eth3  access .* DOWN" <("$pv" status) || { echo "FAIL: eth3 should be down after unplugging"; fail=1; }
+ip -n "$(ns pc)" link set lan0 up
+ip -n "$(ns pc)" neigh replace 10.20.0.1 lladdr 02:00:00:00:01:01 dev lan0 nud permanent
+ip netns exec "$(ns pc)" ping -c 1 -W 3 10.20.0.1 >/dev/null 2>&1 ||
+  { echo "FAIL: the PC's first frame after replugging was lost (port_down before the link-up was read?)"; "$pv" ports; fail=1; }
+ip netns exec "$(ns pc)" sysctl -qw net.ipv6.conf.lan0.disable_ipv6=0
+ip -n "$(ns pc)" neigh del 10.20.0.1 dev lan0
+
 if [ $fail -ne 0 ]; then echo "--- daemon log"; tail -30 "$work/daemon.log"; fi
 [ $fail -eq 0 ] && echo "forwarding e2e ok"
 exit $fail

@@ -355,6 +355,27 @@ TEST_F(VlanSwitchTest, AgeingAndPortDown) {
   EXPECT_EQ(egress(), (std::set<PortIndex>{kTrunkNative}));
 }
 
+// A client sends its first DHCPDISCOVER the moment its link comes up, and the
+// kernel can deliver it before the daemon has read the link's news: a frame
+// received after the link went down brings the port up; one received before
+// (still in the ring when the news was read) stays dropped.
+TEST_F(VlanSwitchTest, AFrameReceivedAfterTheLinkWentDownBringsThePortUp) {
+  const int64_t downAt = 70'000'000'000;
+  sw_.setPortUp(kAcc0, false, downAt);
+  EXPECT_EQ(send(kAcc0, l2Frame(kBroadcast, kPc), downAt - 1).drop, DropReason::kPortDown)
+      << "received while the link was still up, before it went down";
+  EXPECT_EQ(send(kAcc0, l2Frame(kBroadcast, kPc), downAt).drop, DropReason::kPortDown);
+  EXPECT_FALSE(sw_.portUp(kAcc0));
+  EXPECT_TRUE(send(kAcc0, l2Frame(kBroadcast, kPc), downAt + 1).forwarded()) << "the link carries frames again";
+  EXPECT_TRUE(sw_.portUp(kAcc0));
+  EXPECT_EQ(sw_.counters().portsUpByTraffic, 1u);
+  EXPECT_EQ(sw_.lookup(kRegion, mac(kPc), downAt + 1), kAcc0) << "and learns as after a link-up";
+  // A port set down without a time (its socket failed) stays down whatever arrives.
+  sw_.setPortUp(kAcc1, false);
+  EXPECT_EQ(send(kAcc1, l2Frame(kBroadcast, kPc), downAt + 2).drop, DropReason::kPortDown);
+  EXPECT_FALSE(sw_.portUp(kAcc1));
+}
+
 // Requirements: R9
 TEST_F(VlanSwitchTest, DeciderDenialIsCountedWithItsReason) {
   class DenyArp : public ForwardDecider {
