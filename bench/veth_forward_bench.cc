@@ -101,6 +101,15 @@
 //
 // The daemon binary is the build's portvaktd (PORTVAKTD_PATH); the environment
 // variable PORTVAKTD overrides it (e.g. to compare two builds).
+//
+// PORTVAKT_BENCH_DAEMON_CPU=N pins portvaktd (all its threads) to CPU N and
+// the bench's own threads -- the hosts: senders, receivers, the flood -- to
+// the other CPUs. On an appliance the hosts are other machines; on one 2-core
+// VM they otherwise take portvaktd's CPU in turns, which is what its loss and
+// latency then measure. The veth receive path of what portvaktd sends still
+// runs on its CPU, as a NIC's send path does. The kernel bridge forwards in
+// the sender's context, i.e. on the hosts' CPUs: its columns compare fairly
+// only without pinning. Unset (the default): no pinning.
 #include <benchmark/benchmark.h>
 
 #include <arpa/inet.h>
@@ -230,6 +239,7 @@ struct Lab {
   int rxLearn = -1;                       // rx namespace, sends one frame so the switch learns the receiver
 };
 Lab g_lab;
+int g_daemonCpu = -1;  // PORTVAKT_BENCH_DAEMON_CPU, -1: no pinning
 enum { kTx = 0, kRx = 1, kSw = 2 };
 
 void runDetached(char* const* argv) {  // async-signal-safe: fork, execve, waitpid
@@ -581,6 +591,12 @@ void setupLab() {
   if (pid < 0) die("fork");
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (g_daemonCpu >= 0) {  // inherited by every thread portvaktd starts
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(g_daemonCpu, &one);
+      if (sched_setaffinity(0, sizeof one, &one) != 0) _exit(126);
+    }
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
       dup2(fd, 1);
@@ -1164,6 +1180,22 @@ double daemonMaxRate(size_t size) {
   return median(v);
 }
 
+// PORTVAKT_BENCH_DAEMON_CPU (see the top): the bench's threads leave that CPU
+// to portvaktd. Called before the lab's threads exist, so they inherit it.
+void pinHostsAwayFromDaemon() {
+  const char* env = std::getenv("PORTVAKT_BENCH_DAEMON_CPU");
+  if (!env || !*env) return;
+  const int cpu = std::atoi(env);
+  const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpu < 0 || cpu >= cpus || cpus < 2) die("PORTVAKT_BENCH_DAEMON_CPU must name one of 2 or more online CPUs");
+  cpu_set_t rest;
+  CPU_ZERO(&rest);
+  for (int c = 0; c < cpus; ++c)
+    if (c != cpu) CPU_SET(c, &rest);
+  if (sched_setaffinity(0, sizeof rest, &rest) != 0) die(std::string("sched_setaffinity: ") + std::strerror(errno));
+  g_daemonCpu = cpu;
+}
+
 std::string caseName(size_t size, Load load, Path path) {
   return std::to_string(size) + "B/" + loadName(load) + "/" + pathName(path);
 }
@@ -1234,6 +1266,9 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
 }
 
 void printSummary() {
+  if (g_daemonCpu >= 0)
+    std::printf("\nportvaktd pinned to CPU %d, the bench's hosts to the other CPUs (PORTVAKT_BENCH_DAEMON_CPU)\n",
+                g_daemonCpu);
   size_t reps = 0;
   for (const auto& [name, runs] : g_results) reps = std::max(reps, runs.size());
   std::printf("\nForwarding through portvaktd vs direct veth (each cell: median of %zu run%s)\n", reps,
@@ -1380,6 +1415,7 @@ int main(int argc, char** argv) {
         "nothing was measured\n");
     return 0;
   }
+  pinHostsAwayFromDaemon();
   setupLab();
   waitUntilForwarding();
   for (size_t size : {size_t{64}, size_t{512}}) {
