@@ -53,9 +53,11 @@ struct LivePortOptions {
   // `ringTimeNs` of frames arriving at `lineRateFps` (1 GbE at 64 bytes),
   // i.e. 5952 slots of ~1.6 KiB, 9.3 MiB (before issue 18 it was 16 MiB,
   // ~10000 slots, which at the ~400 k frames/s portvaktd forwards per core
-  // here was 25 ms of queue). A deeper ring only adds delay: what waits
-  // longer than the forward loop's queue budget (2 ms) is dropped unread
-  // anyway (forward/forward_loop.h). bufferBytes > 0 overrides the sizing.
+  // here was 25 ms of queue). Slots are fixed-size, so the ring holds the
+  // same number of frames whatever their size: on a veth, which carries
+  // 512-byte frames far faster than 1 GbE, it is fewer milliseconds. What
+  // waits longer than the forward loop's queue budget (100 ms) is dropped
+  // unread anyway (forward/forward_loop.h). bufferBytes > 0 overrides the sizing.
   int64_t ringTimeNs = 4'000'000;
   int64_t lineRateFps = 1'488'095;
   int bufferBytes = 0;
