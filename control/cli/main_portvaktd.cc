@@ -54,6 +54,9 @@ int main(int argc, char** argv) {
       "Prometheus /metrics address ('' for none)")(
       "forward", po::value<bool>()->default_value(defaults.forward),
       "open the policy's ports and forward frames (no: API and policy only, for checks and tests)")(
+      "forwarding-nice", po::value<int>()->default_value(defaults.forwardingNice),
+      "nice value of the thread that forwards frames (-20..19; the other threads keep the process's); lowering it "
+      "needs CAP_SYS_NICE or RLIMIT_NICE (the unit's LimitNICE=)")(
       "dot1x-secret-file", po::value<std::string>()->default_value(""),
       "the RADIUS shared secret for 802.1X ports (a root-only file; never taken from a policy)")(
       "dot1x-runtime-dir", po::value<std::string>()->default_value(defaults.dot1x.runtimeDir),
@@ -90,6 +93,12 @@ int main(int argc, char** argv) {
   daemonOptions.adminGroup = vm["group"].as<std::string>();
   daemonOptions.metricsAddress = vm["metrics"].as<std::string>();
   daemonOptions.forward = vm["forward"].as<bool>();
+  daemonOptions.forwardingNice = vm["forwarding-nice"].as<int>();
+  if (daemonOptions.forwardingNice < control::kMinNice || daemonOptions.forwardingNice > control::kMaxNice) {
+    std::cerr << "portvaktd: --forwarding-nice " << daemonOptions.forwardingNice << " is outside " << control::kMinNice
+              << ".." << control::kMaxNice << "\n";
+    return cli::kExitUsage;
+  }
   daemonOptions.dot1x = {vm["dot1x-secret-file"].as<std::string>(), vm["dot1x-runtime-dir"].as<std::string>(),
                          vm["hostapd"].as<std::string>(), vm["dot1x-nas-ip"].as<std::string>(),
                          std::chrono::seconds(vm["dot1x-station-ageing"].as<unsigned>())};

@@ -68,6 +68,7 @@ std::optional<DaemonError> Daemon::start() {
     std::string error;
     dataplane_ = DataplaneRunner::start(*policies_, metrics_.get(), error, seeds);
     if (!dataplane_) return DaemonError{Kind::kRuntime, error};
+    dataplane_->setForwardingNice(options_.forwardingNice);
     // A push whose ports this host does not have is refused before the swap.
     policies_->setPreflight(&DataplaneRunner::checkPorts);
   }

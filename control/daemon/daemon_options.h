@@ -8,6 +8,7 @@
 
 #include "control/api/https_server.h"
 #include "control/daemon/dot1x_admission.h"
+#include "control/daemon/thread_priority.h"
 
 namespace portvakt::control {
 
@@ -21,6 +22,9 @@ struct DaemonOptions {
   std::string adminGroup = "portvakt";                     // may push and roll back over the socket
   std::string metricsAddress = "127.0.0.1:9120";           // Prometheus /metrics; "" for none
   bool forward = true;  // false: API and policy only (no ports opened, no event pump, no 802.1X)
+  // --forwarding-nice: the forwarding thread's nice value (thread_priority.h);
+  // the daemon's other threads keep the process's.
+  int forwardingNice = kDefaultForwardingNice;
   Dot1xOptions dot1x;
   api::HttpsOptions https;  // https.listen "" for no HTTPS API
 };

@@ -1,11 +1,14 @@
 #include "control/daemon/dataplane_runner.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
+#include "control/daemon/thread_priority.h"
 #include "control/link/link_manager.h"
 #include "policy/tables/wall_clock.h"
 
@@ -260,11 +263,20 @@ void DataplaneRunner::noteState(const std::string& error) {
 }
 
 void DataplaneRunner::run() {
+  pthread_setname_np(pthread_self(), "pv-forward");  // what top -H and ps -L show
   auto lastPublish = std::chrono::steady_clock::now();
   auto lastDevices = lastPublish;
   auto lastLinkPoll = lastPublish;
   constexpr auto kLinkPollInterval = std::chrono::milliseconds(50);
   while (!stop_) {
+    if (const int nice = wantedNice_.load(); nice != kNiceUnset && nice != appliedNice_) {
+      appliedNice_ = nice;
+      if (auto set = setCallingThreadNice(nice))
+        std::cerr << "portvaktd: the forwarding thread runs at nice " << nice << "\n";
+      else
+        std::cerr << "portvaktd: warning: the forwarding thread keeps nice " << callingThreadNice() << ": " << set.error()
+                  << "\n";
+    }
     std::vector<tables::MacAddress> forget;
     {
       std::lock_guard lock(mutex_);

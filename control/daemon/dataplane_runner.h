@@ -15,6 +15,7 @@
 // thread. ports() and takeEvents() are safe to call from the control thread.
 
 #include <atomic>
+#include <climits>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -127,6 +128,9 @@ class DataplaneRunner {
   // applies it before its next burst, also to a decider built later.
   void setDot1x(fingerprint::Dot1xSnapshotPtr snapshot);
   std::vector<engine::EngineEvent> takeEvents();
+  // The forwarding thread's nice value (thread_priority.h); it sets it itself
+  // before its next burst and logs what came of it.
+  void setForwardingNice(int nice) { wantedNice_ = nice; }
   EventLoss eventLoss() const;
   std::string lastError() const;
 
@@ -155,6 +159,9 @@ class DataplaneRunner {
   tables::CompiledPolicyPtr applied_;
   tables::CompiledPolicyPtr refused_;  // a policy whose ports failed to open: not retried every turn
   std::atomic<bool> stop_{false};
+  static constexpr int kNiceUnset = INT_MIN;
+  std::atomic<int> wantedNice_{kNiceUnset};
+  int appliedNice_ = kNiceUnset;  // the forwarding thread's own
   std::thread thread_;
   mutable std::mutex mutex_;  // guards the members below
   std::vector<PortSnapshot> snapshot_;

@@ -38,6 +38,15 @@ expect_reach() { reach "$1" "$2" || { echo "FAIL: $1 cannot reach $2 ($3)"; fail
 expect_blocked() { reach "$1" "$2" && { echo "FAIL: $1 reaches $2 ($3)"; fail=1; }; }
 
 expect_reach pc 10.20.0.1 "R1: an admitted eKlient reaches RDnet"
+
+# The forwarding thread runs ahead of the daemon's other threads
+# (--forwarding-nice, default -10); they keep the process's nice value.
+ps -L -o nice=,comm= -p "$daemon" > "$work/threads"
+fwd_nice=$(awk '$2 == "pv-forward" {print $1}' "$work/threads")
+[ "$fwd_nice" = "-10" ] || { echo "FAIL: the forwarding thread runs at nice '$fwd_nice', not -10"; cat "$work/threads"; fail=1; }
+main_nice=$(ps -o nice= -p "$daemon" | tr -d ' ')
+awk -v n="$main_nice" '$2 != "pv-forward" && $1 != n {bad = 1} END {exit bad}' "$work/threads" ||
+  { echo "FAIL: a thread other than pv-forward changed its nice value"; cat "$work/threads"; fail=1; }
 expect_blocked laptop 10.20.0.1 "R1: an unknown laptop must be quarantined"
 
 # R2: the phone's SIP reaches its provider on the voice uplink, never RDnet.
