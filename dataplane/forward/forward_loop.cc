@@ -10,6 +10,13 @@
 namespace portvakt::forward {
 namespace {
 constexpr int kMaxEvents = 64;
+// While forwarding put-off frames, the loop looks for new frames every
+// kLookAheadEvery of them (~100 us of work), reading at most kLookAheadBurst
+// per port, and stops looking after kLookAheadLimit frames in one wake-up so
+// that the runner's own work between wake-ups still comes.
+constexpr size_t kLookAheadEvery = 64;
+constexpr size_t kLookAheadBurst = 64;
+constexpr size_t kLookAheadLimit = 4096;
 
 int64_t realtimeNs() {
   struct timespec ts;
@@ -23,7 +30,7 @@ ForwardLoop::ForwardLoop(VlanSwitch& sw, size_t burst, LoadOptions load)
   if (options_.clockNs == nullptr) options_.clockNs = realtimeNs;
   if (options_.deferredSlotBytes == 0) options_.deferredSlotBytes = 1;
   deferredBytes_.resize(options_.deferredFrames * options_.deferredSlotBytes);
-  deferred_.reserve(options_.deferredFrames);
+  deferred_.resize(options_.deferredFrames);
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   if (epoll_ < 0) error_ = std::string("forward loop: epoll_create1: ") + std::strerror(errno);
 }
@@ -62,15 +69,17 @@ void ForwardLoop::handle(const io::Frame& frame, int64_t nowNs) {
     return;
   }
   const size_t n = frame.bytes.size();
-  if (waited > options_.queueBudgetNs || deferred_.size() == options_.deferredFrames || n > options_.deferredSlotBytes) {
+  if (waited > options_.queueBudgetNs || deferredCount_ == options_.deferredFrames || n > options_.deferredSlotBytes) {
     // Not worth forwarding any more, or no room to put it off: dropping it
     // unread is what keeps the queue, and so the delay, short.
     ++load_.overloadDrops;
     switch_.countOverload(frame.port);
     return;
   }
-  std::memcpy(deferredBytes_.data() + deferred_.size() * options_.deferredSlotBytes, frame.bytes.data(), n);
-  deferred_.push_back({static_cast<uint32_t>(n), frame.wireLength, frame.timestampNs, frame.port});
+  const size_t slot = (deferredHead_ + deferredCount_) % options_.deferredFrames;
+  std::memcpy(deferredBytes_.data() + slot * options_.deferredSlotBytes, frame.bytes.data(), n);
+  deferred_[slot] = {static_cast<uint32_t>(n), frame.wireLength, frame.timestampNs, frame.port};
+  ++deferredCount_;
 }
 
 void ForwardLoop::flushSinks() {
@@ -86,23 +95,79 @@ void ForwardLoop::flushSinks() {
 }
 
 void ForwardLoop::finishBurst() {
-  if (!deferred_.empty()) {
+  if (deferredCount_ > 0) {
     flushSinks();  // the priority frames leave before the deferred ones are even looked at
-    for (size_t i = 0; i < deferred_.size(); ++i) {
-      const Deferred& d = deferred_[i];
+    size_t sinceLook = 0, lookedAt = 0;
+    while (deferredCount_ > 0) {
+      const Deferred& d = deferred_[deferredHead_];
       io::Frame frame;
-      frame.bytes = std::span<const uint8_t>(deferredBytes_.data() + i * options_.deferredSlotBytes, d.length);
+      frame.bytes =
+          std::span<const uint8_t>(deferredBytes_.data() + deferredHead_ * options_.deferredSlotBytes, d.length);
       frame.wireLength = d.wireLength;
       frame.timestampNs = d.timestampNs;
       frame.port = d.port;
       (void)switch_.process(frame);
+      deferredHead_ = (deferredHead_ + 1) % options_.deferredFrames;
+      --deferredCount_;
+      ++load_.deferred;
+      // A voice frame that arrives now would otherwise wait for every
+      // put-off frame of this wake-up (a millisecond and more when the loop
+      // is far behind): look for it in between.
+      if (++sinceLook == kLookAheadEvery && lookedAt < kLookAheadLimit && switch_.anyPriority()) {
+        sinceLook = 0;
+        lookedAt += lookAhead();
+      }
     }
-    load_.deferred += deferred_.size();
-    deferred_.clear();
+    deferredHead_ = 0;
   }
   flushSinks();
   behind_ = false;
   sawFrame_ = false;
+}
+
+size_t ForwardLoop::lookAhead() {
+  ++load_.lookAheads;
+  const uint64_t priorityBefore = load_.priorityFirst;
+  const int64_t nowNs = options_.clockNs();
+  size_t read = 0;
+  for (Source& s : sources_) {
+    const size_t room = options_.deferredFrames - deferredCount_;
+    if (room == 0) break;  // what is not read waits in its ring, as it would have anyway
+    if (s.active) read += readPort(s, std::min(room, kLookAheadBurst), nowNs);
+  }
+  load_.lookAheadFrames += read;
+  frames_ += read;
+  if (load_.priorityFirst != priorityBefore) flushSinks();
+  return read;
+}
+
+size_t ForwardLoop::readPort(Source& s, size_t max, int64_t nowNs) {
+  // LivePort reads a burst with one pcap_dispatch and hands the frames over
+  // in its ring, without copying them.
+  struct Context {
+    ForwardLoop* loop;
+    PortIndex port;
+    int64_t nowNs;
+  } context{this, s.port, nowNs};
+  size_t count = 0;
+  const io::ReadStatus st = s.source->readBurst(
+      max,
+      [](void* c, const io::Frame& in) {
+        auto* ctx = static_cast<Context*>(c);
+        io::Frame frame = in;
+        frame.port = ctx->port;
+        ctx->loop->handle(frame, ctx->nowNs);
+      },
+      &context, count);
+  if (st == io::ReadStatus::kError) {
+    error_ = std::string(s.source->error());
+    if (error_.empty()) error_ = "forward loop: port " + s.name + " failed";
+    (void)epoll_ctl(epoll_, EPOLL_CTL_DEL, s.fd, nullptr);
+    s.active = false;
+    switch_.setPortUp(s.port, false);
+    sourceFailed_ = true;
+  }
+  return count;
 }
 
 int ForwardLoop::runOnce(int timeoutMs) {
@@ -115,43 +180,19 @@ int ForwardLoop::runOnce(int timeoutMs) {
     return -1;
   }
   int processed = 0;
-  bool failed = false;
   // One clock reading per wake-up: how long each frame waited is measured
   // against it (a frame read later in the wake-up waited at least as long).
   const int64_t nowNs = n > 0 ? options_.clockNs() : 0;
   for (int i = 0; i < n; ++i) {
     Source& s = sources_[events[i].data.u64];
-    if (!s.active) continue;
     // One burst per ready port (at most burst_ frames, so a busy port cannot
-    // starve the others); LivePort reads it with one pcap_dispatch and hands
-    // the frames over in its ring, without copying them.
-    struct Context {
-      ForwardLoop* loop;
-      PortIndex port;
-      int64_t nowNs;
-    } context{this, s.port, nowNs};
-    size_t count = 0;
-    const io::ReadStatus st = s.source->readBurst(
-        burst_,
-        [](void* c, const io::Frame& in) {
-          auto* ctx = static_cast<Context*>(c);
-          io::Frame frame = in;
-          frame.port = ctx->port;
-          ctx->loop->handle(frame, ctx->nowNs);
-        },
-        &context, count);
-    processed += static_cast<int>(count);
-    if (st == io::ReadStatus::kError) {
-      error_ = std::string(s.source->error());
-      if (error_.empty()) error_ = "forward loop: port " + s.name + " failed";
-      (void)epoll_ctl(epoll_, EPOLL_CTL_DEL, s.fd, nullptr);
-      s.active = false;
-      switch_.setPortUp(s.port, false);
-      failed = true;
-    }
+    // starve the others).
+    if (s.active) processed += static_cast<int>(readPort(s, burst_, nowNs));
   }
   finishBurst();
   frames_ += static_cast<uint64_t>(processed);
+  const bool failed = sourceFailed_;
+  sourceFailed_ = false;
   return failed ? -1 : processed;
 }
 

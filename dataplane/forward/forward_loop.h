@@ -26,7 +26,11 @@
 //    deep ring holds;
 //  - the rest is copied into a preallocated area (`deferredFrames` slots of
 //    `deferredSlotBytes`; full: dropped as kOverload) and forwarded after the
-//    priority frames, in arrival order.
+//    priority frames, in arrival order;
+//  - while forwarding those, when the policy has priority zones, the loop
+//    looks at its ports again every 64 frames and reads what arrived meanwhile
+//    (no more than the area has room for, so nothing is dropped for it): a
+//    priority frame goes out at once instead of after the whole backlog.
 // A BatchingSink that drops frames (its port stayed busy) has them counted
 // against its port as DropReason::kEgressBusy.
 //
@@ -66,6 +70,8 @@ struct LoadCounters {
   uint64_t deferred = 0;         // frames forwarded after the priority frames of their wake-up
   uint64_t overloadDrops = 0;    // DropReason::kOverload
   uint64_t egressBusyDrops = 0;  // DropReason::kEgressBusy
+  uint64_t lookAheads = 0;       // looks for new frames between put-off ones
+  uint64_t lookAheadFrames = 0;  // frames those looks read
 };
 
 class ForwardLoop {
@@ -117,6 +123,12 @@ class ForwardLoop {
     PortIndex port;
   };
   void flushSinks();
+  // Reads at most `max` frames of `s` through handle(); a failed source is
+  // taken out of the loop (sourceFailed_, error_).
+  size_t readPort(Source& s, size_t max, int64_t nowNs);
+  // Between put-off frames: reads what arrived meanwhile, at most what the
+  // deferred area has room for, so that a priority frame goes out now.
+  size_t lookAhead();
 
   VlanSwitch& switch_;
   size_t burst_;
@@ -129,8 +141,11 @@ class ForwardLoop {
   // The wake-up in progress: behind or not, and the frames put off.
   bool behind_ = false;
   bool sawFrame_ = false;
+  bool sourceFailed_ = false;
   std::vector<uint8_t> deferredBytes_;  // deferredFrames x deferredSlotBytes
-  std::vector<Deferred> deferred_;      // capacity deferredFrames, never grown
+  std::vector<Deferred> deferred_;      // deferredFrames slots, a FIFO ring: head, count
+  size_t deferredHead_ = 0;
+  size_t deferredCount_ = 0;
   LoadCounters load_;
 };
 

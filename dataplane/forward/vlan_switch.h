@@ -229,6 +229,7 @@ class VlanSwitch {
   // only inside a zone the policy marks `dscp`. A hash probe and a few reads
   // of the frame, bounded by its captured length; no allocation.
   bool priorityOf(const io::Frame& frame) const;
+  bool anyPriority() const { return anyPriority_; }  // the policy has a zone with `priority`
   // A frame the forwarding loop dropped before process() (kOverload), or
   // `frames` queued for `port` that its sink then dropped (kEgressBusy).
   void countOverload(PortIndex port);

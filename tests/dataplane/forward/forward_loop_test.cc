@@ -5,6 +5,8 @@
 #include "dataplane/forward/forward_loop.h"
 
 #include <gtest/gtest.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <deque>
 #include <memory>
@@ -258,6 +260,81 @@ TEST_F(UnderLoad, BehindAllocatesNothingPerFrame) {
   EXPECT_EQ(fingerprint::testing::allocationCount() - before, 0u) << "the recording sink's strings are short (SSO)";
   EXPECT_GT(loop->loadCounters().overloadDrops, 0u);
   EXPECT_GT(loop->loadCounters().deferred, 0u);
+}
+
+// Frames a port's ring holds, handed out by next() (what LivePort reads).
+class QueuedSource final : public io::FrameSource {
+ public:
+  QueuedSource() : fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+  ~QueuedSource() override { ::close(fd); }
+  void add(Bytes bytes, int64_t timestampNs) { queued.push_back({std::move(bytes), timestampNs}); }
+  io::ReadStatus next(io::Frame& out) override {
+    if (queued.empty()) return io::ReadStatus::kEnd;
+    current = std::move(queued.front());
+    queued.pop_front();
+    out.bytes = current.first;
+    out.wireLength = static_cast<uint32_t>(current.first.size());
+    out.timestampNs = current.second;
+    return io::ReadStatus::kFrame;
+  }
+  std::string_view error() const override { return {}; }
+  int linkType() const override { return 1; }
+  int fd;
+  std::deque<std::pair<Bytes, int64_t>> queued;
+  std::pair<Bytes, int64_t> current;
+};
+
+// Far behind, the loop has 200 of the PC's frames put off; a voice frame
+// arrives in the phone's ring meanwhile. It goes out after at most 64 of them
+// (flushed at once), not after all 200 and the next wake-up.
+TEST_F(UnderLoad, AVoiceFrameArrivingWhileTheBacklogIsForwardedGoesOutInBetween) {
+  QueuedSource ring;
+  ASSERT_TRUE(loop->addSource(kAcc0, ring, ring.fd, "acc0"));
+  for (int i = 1; i <= 200; ++i) send(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)), kAcc0, 500 * kUs);
+  ring.add(ipv4Frame(kPbx, kPhone, 0, 7), kNow - 10 * kUs);
+  loop->finishBurst();
+  std::string expected;
+  for (int i = 1; i <= 64; ++i) expected += "3:" + std::to_string(i) + " ";
+  expected += "4:7 | ";
+  for (int i = 65; i <= 200; ++i) expected += "3:" + std::to_string(i) + " ";
+  expected += "|";
+  EXPECT_EQ(log(), expected);
+  EXPECT_TRUE(ring.queued.empty());
+  EXPECT_EQ(loop->loadCounters().priorityFirst, 1u);
+  EXPECT_EQ(loop->loadCounters().deferred, 200u);
+  EXPECT_GE(loop->loadCounters().lookAheads, 1u);
+  EXPECT_EQ(loop->loadCounters().lookAheadFrames, 1u);
+  EXPECT_EQ(sw->drops().get(DropReason::kOverload), 0u);
+}
+
+// What the look-ahead reads and is not priority joins the put-off frames in
+// arrival order; it reads no more than they have room for, so nothing is
+// dropped for it; without a priority zone in the policy it does not look.
+TEST_F(UnderLoad, TheLookAheadDropsNothingAndOnlyLooksWhenThePolicyHasPriority) {
+  LoadOptions options;
+  options.clockNs = [] { return kNow; };
+  options.deferredFrames = 100;
+  loop = std::make_unique<ForwardLoop>(*sw, 256, options);
+  loop->addBatchingSink(sink, kUpRegion);
+  QueuedSource ring;
+  ASSERT_TRUE(loop->addSource(kAcc1, ring, ring.fd, "acc1"));
+  for (int i = 1; i <= 100; ++i) send(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)), kAcc0, 500 * kUs);
+  for (int i = 1; i <= 150; ++i) ring.add(ipv4Frame(kServer, kGuestPc, 0, static_cast<uint8_t>(i)), kNow);
+  loop->finishBurst();
+  EXPECT_EQ(sw->drops().get(DropReason::kOverload), 0u) << "the full area was never overfilled";
+  EXPECT_EQ(loop->loadCounters().deferred, 100u + loop->loadCounters().lookAheadFrames);
+  EXPECT_EQ(ring.queued.size(), 150u - loop->loadCounters().lookAheadFrames) << "the rest waits in its ring";
+  EXPECT_GT(loop->loadCounters().lookAheadFrames, 0u);
+  EXPECT_EQ(log().substr(0, 5), "3:1 3") << "the put-off frames first, in their order";
+
+  build(tables::ZonePriority::kNone, tables::ZonePriority::kNone);  // no priority zone at all
+  QueuedSource quiet;
+  ASSERT_TRUE(loop->addSource(kAcc0, quiet, quiet.fd, "acc0"));
+  for (int i = 1; i <= 200; ++i) send(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)), kAcc0, 500 * kUs);
+  quiet.add(ipv4Frame(kServer, kPc, 0, 201), kNow);
+  loop->finishBurst();
+  EXPECT_EQ(loop->loadCounters().lookAheads, 0u);
+  EXPECT_EQ(quiet.queued.size(), 1u);
 }
 
 }  // namespace
