@@ -305,6 +305,9 @@ bool VlanSwitch::admitSourceMac(const Parsed& p, int64_t nowNs) {
 }
 
 void VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
+  // Known here in this zone already (nearly every frame): a refresh, in one
+  // probe, and nothing to count.
+  if (table_.refreshIfOn(zone, p.src, p.port, nowNs)) return;
   const SwitchPortConfig& cfg = config_.ports[p.port];
   PortState& ps = ports_[p.port];
   if (cfg.role == PortRole::kAccess && table_.peek(zone, p.src) != p.port) {
