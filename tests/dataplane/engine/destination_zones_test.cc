@@ -2,7 +2,10 @@
 // answer as the policy's own scan (CompiledPolicy::zoneContaining) for every
 // address, overlaps and odd prefix lengths included; and the decider's table
 // follows a policy swap (a reload that moves a zone's prefixes takes effect
-// with the swap, not never).
+// with the swap, not never). And the path of a known device's data frames
+// through the switch and the decider (the one-probe learning and MAC-limit
+// steps, no evidence update, the destination zone from this table) makes no
+// heap allocation.
 #include "dataplane/engine/destination_zones.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +15,8 @@
 #include <string>
 
 #include "dataplane/engine/policy_decider.h"
+#include "dataplane/forward/vlan_switch.h"
+#include "tests/dataplane/fingerprint/allocation_counter.h"
 #include "tests/dataplane/packet/frame_builder.h"
 
 namespace portvakt::engine {
@@ -145,6 +150,61 @@ TEST(DestinationZones, TheDecidersTableFollowsAPolicySwap) {
   decider.setPolicy(serversAt("10.8.0.0/16"), kStart + 2);
   EXPECT_FALSE(decider.decide(UdpFrame("10.9.0.5", kStart + 3).in).allow) << "10.9/16 is no zone any more";
   EXPECT_TRUE(decider.decide(UdpFrame("10.8.0.5", kStart + 4).in).allow) << "10.8/16 is servers now";
+}
+
+// Counts what it is given; keeps nothing (no allocation of its own).
+class CountingSink final : public io::FrameSink {
+ public:
+  bool send(const io::Frame&) override {
+    ++sent;
+    return true;
+  }
+  std::string_view error() const override { return {}; }
+  uint64_t sent = 0;
+};
+
+TEST(DestinationZones, AKnownDevicesDataFramesThroughTheSwitchDoNotAllocate) {
+  tables::CompiledPolicyPtr policy = serversAt("10.9.0.0/16");
+  auto withUplink = std::make_shared<tables::CompiledPolicy>(*policy);
+  tables::Port uplink;
+  uplink.interface = "wan";
+  uplink.role = tables::PortRole::kUplink;
+  uplink.zones = {0};
+  uplink.defaultZone = 0;
+  withUplink->ports.push_back(uplink);
+  withUplink->seal();
+  PolicyDecider decider(withUplink);
+  forward::VlanSwitch sw(forward::switchConfigFromPolicy(*withUplink), decider);
+  CountingSink sink;
+  sw.attach(0, &sink);
+  sw.attach(1, &sink);
+  const Writer fromRouter = ethernet(kLaptop, "02:00:00:00:00:fe", packet::kEtherTypeIpv4,
+                                     ipv4("10.9.0.5", "10.0.0.23", packet::kIpProtoUdp, udp(53, 40000, Writer{})));
+  const UdpFrame toServer("10.9.0.5", kStart);
+  auto send = [&](const Writer& bytes, uint16_t port, int64_t nowNs) {
+    io::Frame f;
+    f.bytes = bytes.data;
+    f.wireLength = static_cast<uint32_t>(bytes.data.size());
+    f.port = port;
+    f.timestampNs = nowNs;
+    return sw.process(f);
+  };
+  int64_t now = kStart;
+  // The router is learned on the uplink (its frame has nowhere to go yet: no
+  // device is in office on the jack).
+  EXPECT_EQ(send(fromRouter, 1, now).drop, forward::DropReason::kNoEgress);
+  ASSERT_TRUE(send(toServer.bytes, 0, now += 1000).forwarded()) << "the pinned laptop is profiled and learned";
+  EngineEvent e;
+  while (decider.popEvent(e)) {
+  }
+  const uint64_t sentBefore = sink.sent;
+  const uint64_t before = fingerprint::testing::allocationCount();
+  for (int i = 0; i < 1000; ++i) {
+    const forward::ForwardResult r = send(toServer.bytes, 0, now += 1000);
+    if (!r.forwarded() || r.flooded) break;
+  }
+  EXPECT_EQ(fingerprint::testing::allocationCount() - before, 0u);
+  EXPECT_EQ(sink.sent - sentBefore, 1000u) << "every frame unicast to the router, allowed by office-dns";
 }
 
 }  // namespace
