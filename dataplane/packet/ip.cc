@@ -15,7 +15,8 @@ void readTruncatedFixedHeader(Cursor c, IpInfo& ip) {
   uint8_t ignored = 0;
   uint16_t skipped = 0;
   (void)(c.readU8(ignored) && c.readU8(ip.trafficClass) && c.readU16(skipped) && c.readU16(skipped) &&
-         c.readU16(skipped) && c.readU8(ip.ttl) && c.readU8(ip.protocol));
+         c.readU16(skipped) && c.readU8(ip.ttl) && c.readU8(ip.protocol) && c.readU16(skipped) &&
+         c.copy(ip.src.bytes.data(), 4));
 }
 
 }  // namespace
