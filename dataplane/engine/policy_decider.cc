@@ -197,6 +197,7 @@ void PolicyDecider::setPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs) {
   if (!flows) return;
   policy_ = std::move(policy);
   flows_ = *flows;
+  destinationZones_ = DestinationZones(*policy_);
   regionZone_ = onlyInvariantZone(*policy_);
   profiler_.setPolicy(policy_, nowNs);
   drainProfilerEvents();
@@ -530,7 +531,7 @@ ForwardDecision PolicyDecider::flowDecision(ZoneId srcZone, const fingerprint::D
                                             const IngressFrame& in, Explanation* why) {
   classify::FlowQuery q;
   q.srcZone = srcZone;
-  q.dstZone = target ? target->zone : policy_->zoneContaining(frame_.ip.dst.v6, frame_.ip.dst.bytes.data());
+  q.dstZone = target ? target->zone : destinationZones_.zoneOf(frame_.ip.dst.v6, frame_.ip.dst.bytes.data());
   q.v6 = frame_.ip.dst.v6;
   q.dst = frame_.ip.dst.bytes;
   q.ipProto = frame_.ip.protocol;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "dataplane/classify/policy_rules.h"
+#include "dataplane/engine/destination_zones.h"
 #include "dataplane/engine/event_hold.h"
 #include "dataplane/fingerprint/device_profiler.h"
 #include "dataplane/forward/vlan_switch.h"
@@ -139,6 +140,7 @@ class PolicyDecider final : public forward::ForwardDecider {
 
   tables::CompiledPolicyPtr policy_;
   classify::PolicyClassifierPtr flows_;
+  DestinationZones destinationZones_;  // the policy's zone prefixes, rebuilt with it
   fingerprint::DeviceProfiler profiler_;
   packet::Decoder decoder_;
   packet::ParsedFrame frame_;

@@ -15,11 +15,12 @@ namespace {
 
 using tables::Signal;
 
-bool isZeroMac(const MacAddress& mac) {
-  for (uint8_t b : mac.bytes) {
-    if (b) return false;
-  }
-  return true;
+bool isZeroMac(const MacAddress& mac) {  // per frame: two loads, no byte loop
+  uint32_t head = 0;
+  uint16_t tail = 0;
+  std::memcpy(&head, mac.bytes.data(), 4);
+  std::memcpy(&tail, mac.bytes.data() + 4, 2);
+  return (head | tail) == 0;
 }
 
 // The configured matchers of a class whose trait the device did show but
@@ -185,24 +186,6 @@ DeviceProfiler::DeviceProfiler(ProfilerConfig config, tables::CompiledPolicyPtr 
 
 // ---- index and LRU ---------------------------------------------------------
 
-size_t DeviceProfiler::slotOf(const MacAddress& mac) const {
-  uint64_t key = 0;
-  std::memcpy(&key, mac.bytes.data(), 6);  // any fixed order will do for a hash: one load, no byte loop
-  // Fibonacci hashing: the multiply spreads the vendor prefix and the
-  // sequential low bytes of a MAC flood over the whole table.
-  const uint64_t h = key * 0x9E3779B97F4A7C15ull;
-  return static_cast<size_t>(h >> 32) & (index_.size() - 1);
-}
-
-uint32_t DeviceProfiler::lookup(const MacAddress& mac) const {
-  const size_t mask = index_.size() - 1;
-  for (size_t i = slotOf(mac);; i = (i + 1) & mask) {
-    const uint32_t ref = index_[i];
-    if (ref == 0) return 0;
-    if (records_[ref - 1].evidence.mac == mac) return ref;
-  }
-}
-
 void DeviceProfiler::indexInsert(const MacAddress& mac, uint32_t ref) {
   const size_t mask = index_.size() - 1;
   size_t i = slotOf(mac);
@@ -312,11 +295,6 @@ uint32_t DeviceProfiler::create(const MacAddress& mac, int64_t nowNs) {
   ++size_;
   ++stats_.devicesCreated;
   return ref;
-}
-
-const DeviceRecord* DeviceProfiler::find(const MacAddress& mac) const {
-  const uint32_t ref = lookup(mac);
-  return ref ? &records_[ref - 1] : nullptr;
 }
 
 size_t DeviceProfiler::expireIdle(int64_t nowNs, int64_t idleNs) {
@@ -635,8 +613,9 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
     return nullptr;
   }
   // A few idle strangers go per frame (bounded work); the runner's periodic
-  // expireUnclassified() takes the rest when traffic is sparse.
-  (void)expireUnclassified(nowNs, 2);
+  // expireUnclassified() takes the rest when traffic is sparse. The inline
+  // test spares the call when nothing is on probation (the usual case).
+  if (probationTail_ != 0) (void)expireUnclassified(nowNs, 2);
   uint32_t ref = lookup(mac);
   const bool isNew = ref == 0;
   if (isNew) {
@@ -678,7 +657,9 @@ const DeviceRecord* DeviceProfiler::observe(const packet::ParsedFrame& frame, ui
   }
   r.portLastSeenNs = nowNs;
 
-  const EvidenceUpdate u = updateEvidence(r.evidence, frame, nowNs, config_.evidence);
+  // Most frames of a known device (its data) carry no evidence: no call.
+  const EvidenceUpdate u =
+      carriesEvidence(frame.layers) ? updateEvidence(r.evidence, frame, nowNs, config_.evidence) : EvidenceUpdate{};
   if (isNew || u.changed || portChanged || released) {
     decide(r, nowNs);
     const uint32_t newSuspicion = checkSpoof(r) | (startedFlapping ? kSpoofFlapping : 0u);

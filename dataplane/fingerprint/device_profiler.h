@@ -78,6 +78,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -271,7 +272,10 @@ class DeviceProfiler {
   const Dot1xSnapshotPtr& dot1x() const { return dot1x_; }
   const tables::CompiledPolicyPtr& policy() const { return policy_; }
 
-  const DeviceRecord* find(const MacAddress& mac) const;
+  const DeviceRecord* find(const MacAddress& mac) const {
+    const uint32_t ref = lookup(mac);
+    return ref ? &records_[ref - 1] : nullptr;
+  }
   size_t size() const { return size_; }
   size_t capacity() const { return records_.size(); }
   // Visits every record, most recently seen first.
@@ -316,6 +320,7 @@ class DeviceProfiler {
   void indexInsert(const MacAddress& mac, uint32_t ref);
   void indexErase(const MacAddress& mac);
   size_t slotOf(const MacAddress& mac) const;
+  static bool sameMac(const MacAddress& a, const MacAddress& b);
 
   tables::ZoneId portDefaultZone(uint16_t port) const;
   void decide(DeviceRecord& r, int64_t nowNs);
@@ -347,5 +352,36 @@ class DeviceProfiler {
   size_t eventHead_ = 0, eventCount_ = 0;
   ProfilerStats stats_;
 };
+
+// The index probe runs for every frame of an access port (the source, and the
+// destination of a unicast frame), so it is inline, and MACs are compared as
+// two loads rather than through memcmp.
+inline size_t DeviceProfiler::slotOf(const MacAddress& mac) const {
+  uint64_t key = 0;
+  std::memcpy(&key, mac.bytes.data(), 6);  // any fixed order will do for a hash: one load, no byte loop
+  // Fibonacci hashing: the multiply spreads the vendor prefix and the
+  // sequential low bytes of a MAC flood over the whole table.
+  const uint64_t h = key * 0x9E3779B97F4A7C15ull;
+  return static_cast<size_t>(h >> 32) & (index_.size() - 1);
+}
+
+inline bool DeviceProfiler::sameMac(const MacAddress& a, const MacAddress& b) {
+  uint32_t a4, b4;
+  uint16_t a2, b2;
+  std::memcpy(&a4, a.bytes.data(), 4);
+  std::memcpy(&b4, b.bytes.data(), 4);
+  std::memcpy(&a2, a.bytes.data() + 4, 2);
+  std::memcpy(&b2, b.bytes.data() + 4, 2);
+  return a4 == b4 && a2 == b2;
+}
+
+inline uint32_t DeviceProfiler::lookup(const MacAddress& mac) const {
+  const size_t mask = index_.size() - 1;
+  for (size_t i = slotOf(mac);; i = (i + 1) & mask) {
+    const uint32_t ref = index_[i];
+    if (ref == 0) return 0;
+    if (sameMac(records_[ref - 1].evidence.mac, mac)) return ref;
+  }
+}
 
 }  // namespace portvakt::fingerprint

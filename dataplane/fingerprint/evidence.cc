@@ -271,6 +271,7 @@ EvidenceUpdate updateEvidence(DeviceEvidence& e, const packet::ParsedFrame& fram
                               const EvidenceOptions& options) {
   using packet::Layer;
   EvidenceUpdate u;
+  if (!carriesEvidence(frame.layers)) return u;
   if (frame.has(Layer::kDhcp)) {
     const packet::DhcpInfo& d = frame.dhcp;
     const auto type = static_cast<packet::DhcpMessageType>(d.messageType);

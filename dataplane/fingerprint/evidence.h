@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dataplane/packet/types.h"
 #include "policy/tables/addresses.h"
 #include "policy/tables/compiled_policy.h"
 
@@ -216,6 +217,18 @@ struct EvidenceUpdate {
 // response. No allocation, no exceptions.
 EvidenceUpdate updateEvidence(DeviceEvidence& evidence, const packet::ParsedFrame& frame, int64_t nowNs,
                               const EvidenceOptions& options);
+
+// The packet layers updateEvidence reads. A frame with none of them (TCP/UDP
+// data, ARP, ICMP: nearly every frame of a device already known) cannot
+// change a device's evidence, so the profiler does not call updateEvidence
+// for it; a layer added to updateEvidence must be added here too (the
+// profiler tests feed every one of them to a known device).
+inline constexpr uint32_t kEvidenceLayers =
+    static_cast<uint32_t>(packet::Layer::kDhcp) | static_cast<uint32_t>(packet::Layer::kDhcpv6) |
+    static_cast<uint32_t>(packet::Layer::kLldp) | static_cast<uint32_t>(packet::Layer::kCdp) |
+    static_cast<uint32_t>(packet::Layer::kSip) | static_cast<uint32_t>(packet::Layer::kMdns) |
+    static_cast<uint32_t>(packet::Layer::kSsdp);
+inline bool carriesEvidence(uint32_t frameLayers) { return (frameLayers & kEvidenceLayers) != 0; }
 
 // The traits of a policy test case (`portvakt policy test`) as evidence, so
 // the test runs through the same classifyDevice as live traffic. Traits are

@@ -3,9 +3,6 @@
 #include <bit>
 
 namespace portvakt::forward {
-namespace {
-constexpr size_t kNpos = static_cast<size_t>(-1);
-}
 
 MacTable::MacTable(size_t maxEntries, int64_t ageingNs)
     : maxEntries_(maxEntries == 0 ? 1 : maxEntries), ageingNs_(ageingNs) {
@@ -20,27 +17,6 @@ MacAddress MacTable::macOf(uint64_t key) {
   MacAddress mac;
   for (int i = 0; i < 6; ++i) mac.bytes[i] = static_cast<uint8_t>(key >> (8 * (5 - i)));
   return mac;
-}
-
-size_t MacTable::home(uint64_t key) const {
-  // Fibonacci hashing: the MAC's low bytes (NIC serial) are well spread, the
-  // OUI bytes are not; multiplying mixes every bit into the top ones.
-  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & mask_;
-}
-
-size_t MacTable::find(uint64_t key) const {
-  for (size_t i = home(key);; i = (i + 1) & mask_) {
-    const Slot& s = slots_[i];
-    if (!s.used) return kNpos;
-    if (s.key == key) return i;
-  }
-}
-
-PortIndex MacTable::lookup(ZoneId zone, const MacAddress& mac, int64_t nowNs) const {
-  size_t i = find(makeKey(zone, mac));
-  if (i == kNpos) return kNoPort;
-  const Slot& s = slots_[i];
-  return nowNs - s.lastSeenNs > ageingNs_ ? kNoPort : s.port;
 }
 
 MacTable::LearnResult MacTable::learn(ZoneId zone, const MacAddress& mac, PortIndex port, int64_t nowNs,
@@ -62,18 +38,6 @@ MacTable::LearnResult MacTable::learn(ZoneId zone, const MacAddress& mac, PortIn
   slots_[i] = Slot{key, nowNs, port, true};
   ++size_;
   return LearnResult::kLearned;
-}
-
-bool MacTable::touch(ZoneId zone, const MacAddress& mac, int64_t nowNs) {
-  size_t i = find(makeKey(zone, mac));
-  if (i == kNpos) return false;
-  slots_[i].lastSeenNs = nowNs;
-  return true;
-}
-
-PortIndex MacTable::peek(ZoneId zone, const MacAddress& mac) const {
-  size_t i = find(makeKey(zone, mac));
-  return i == kNpos ? kNoPort : slots_[i].port;
 }
 
 bool MacTable::erase(ZoneId zone, const MacAddress& mac) {

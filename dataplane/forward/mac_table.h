@@ -55,6 +55,12 @@ class MacTable {
   // Refreshes a present entry's time (aged out or not); false if absent.
   bool touch(ZoneId zone, const MacAddress& mac, int64_t nowNs);
 
+  // What learn() does for an entry present on `port` (kRefreshed), in one
+  // probe: refreshes its time and returns true. Anything else (absent, on
+  // another port) changes nothing and returns false. The switch's learning
+  // step for a device it knows already (nearly every frame).
+  bool refreshIfOn(ZoneId zone, const MacAddress& mac, PortIndex port, int64_t nowNs);
+
   // The port of a present entry, aged out or not (kNoPort if absent).
   PortIndex peek(ZoneId zone, const MacAddress& mac) const;
 
@@ -104,8 +110,21 @@ class MacTable {
     bool used = false;
   };
 
-  size_t home(uint64_t key) const;
-  size_t find(uint64_t key) const;  // slot index or npos
+  static constexpr size_t kNpos = static_cast<size_t>(-1);
+  // Inline: probed two to four times per forwarded frame (MAC limit,
+  // learning, destination lookup).
+  size_t home(uint64_t key) const {
+    // Fibonacci hashing: the MAC's low bytes (NIC serial) are well spread, the
+    // OUI bytes are not; multiplying mixes every bit into the top ones.
+    return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 32) & mask_;
+  }
+  size_t find(uint64_t key) const {  // slot index or kNpos
+    for (size_t i = home(key);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.used) return kNpos;
+      if (s.key == key) return i;
+    }
+  }
   void eraseAt(size_t i);
 
   template <typename Pred, typename Fn>
@@ -132,5 +151,31 @@ class MacTable {
   size_t maxEntries_ = 0;
   int64_t ageingNs_ = 0;
 };
+
+inline PortIndex MacTable::lookup(ZoneId zone, const MacAddress& mac, int64_t nowNs) const {
+  const size_t i = find(makeKey(zone, mac));
+  if (i == kNpos) return kNoPort;
+  const Slot& s = slots_[i];
+  return nowNs - s.lastSeenNs > ageingNs_ ? kNoPort : s.port;
+}
+
+inline bool MacTable::touch(ZoneId zone, const MacAddress& mac, int64_t nowNs) {
+  const size_t i = find(makeKey(zone, mac));
+  if (i == kNpos) return false;
+  slots_[i].lastSeenNs = nowNs;
+  return true;
+}
+
+inline bool MacTable::refreshIfOn(ZoneId zone, const MacAddress& mac, PortIndex port, int64_t nowNs) {
+  const size_t i = find(makeKey(zone, mac));
+  if (i == kNpos || slots_[i].port != port) return false;
+  slots_[i].lastSeenNs = nowNs;
+  return true;
+}
+
+inline PortIndex MacTable::peek(ZoneId zone, const MacAddress& mac) const {
+  const size_t i = find(makeKey(zone, mac));
+  return i == kNpos ? kNoPort : slots_[i].port;
+}
 
 }  // namespace portvakt::forward

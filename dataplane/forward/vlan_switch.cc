@@ -12,9 +12,6 @@ namespace {
 constexpr size_t kEthHeader = 14;
 constexpr size_t kMacBytes = 12;  // dst + src
 constexpr size_t kTagBytes = 4;
-// Why 1 s: ageing is in minutes; a sweep (O(table capacity)) once a second
-// costs microseconds and keeps the per-port MAC counts close to the truth.
-constexpr int64_t kSweepIntervalNs = 1'000'000'000;
 
 uint16_t load16(const uint8_t* p) { return static_cast<uint16_t>((uint16_t{p[0]} << 8) | p[1]); }
 void store16(uint8_t* p, uint16_t v) {
@@ -26,11 +23,7 @@ bool isTagTpid(uint16_t t) {
   return t == packet::kEtherTypeVlan || t == packet::kEtherTypeQinQ || t == 0x9100 || t == 0x9200;
 }
 
-bool isZeroMac(const MacAddress& m) {
-  for (uint8_t b : m.bytes)
-    if (b != 0) return false;
-  return true;
-}
+bool isZeroMac(const MacAddress& m) { return MacTable::packMac48(m) == 0; }  // one load, no byte loop
 
 uint64_t packMac(const MacAddress& m) { return MacTable::makeKey(0, m); }
 
@@ -191,10 +184,6 @@ bool VlanSwitch::forget(ZoneId zone, const MacAddress& mac) {
   return true;
 }
 
-void VlanSwitch::maybeSweep(int64_t nowNs) {
-  if (nowNs - lastSweepNs_ >= kSweepIntervalNs) age(nowNs);
-}
-
 ForwardResult VlanSwitch::drop(DropReason reason, PortIndex port, const MacAddress& src, ForwardResult& result) {
   drops_.count(reason);
   if (port < ports_.size()) ++ports_[port].counters.rxDropped;
@@ -290,8 +279,11 @@ void VlanSwitch::countEgressBusy(PortIndex port, uint64_t frames) {
 }
 
 bool VlanSwitch::admitSourceMac(const Parsed& p, int64_t nowNs) {
+  return portMacs_.touch(p.port, p.src, nowNs) || admitNewSourceMac(p, nowNs);  // counted already: one probe
+}
+
+bool VlanSwitch::admitNewSourceMac(const Parsed& p, int64_t nowNs) {
   PortState& ps = ports_[p.port];
-  if (portMacs_.touch(p.port, p.src, nowNs)) return true;  // counted already: one probe per frame
   if (ps.counters.sourceMacs >= config_.ports[p.port].maxMacs) {
     // Not counted: a vouched-for device does not take a stranger's place.
     if (decider_.exemptFromMacLimit(p.src, p.port)) {
@@ -307,6 +299,12 @@ bool VlanSwitch::admitSourceMac(const Parsed& p, int64_t nowNs) {
 }
 
 void VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
+  // Known here in this zone already (nearly every frame): a refresh, in one
+  // probe, and nothing to count.
+  if (!table_.refreshIfOn(zone, p.src, p.port, nowNs)) learnNewSource(p, zone, nowNs);
+}
+
+void VlanSwitch::learnNewSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
   const SwitchPortConfig& cfg = config_.ports[p.port];
   PortState& ps = ports_[p.port];
   if (cfg.role == PortRole::kAccess && table_.peek(zone, p.src) != p.port) {

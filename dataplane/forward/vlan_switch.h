@@ -264,12 +264,22 @@ class VlanSwitch {
     return zone < zoneCount_ && carries_[size_t{port} * zoneCount_ + zone];
   }
   // MAC limit: counts p.src against its access port; false: over the limit.
+  // Each splits what nearly every frame needs (a MAC known already: one
+  // probe, small enough to inline into process()) from the rest.
   bool admitSourceMac(const Parsed& p, int64_t nowNs);
+  bool admitNewSourceMac(const Parsed& p, int64_t nowNs);
   void learnSource(const Parsed& p, ZoneId zone, int64_t nowNs);
+  void learnNewSource(const Parsed& p, ZoneId zone, int64_t nowNs);
   void forgetEntry(ZoneId zone, const MacAddress& mac, PortIndex port);
   void accountForgotten(ZoneId zone, const MacAddress& mac, PortIndex port);
   bool emit(PortIndex egress, ZoneId zone, const Parsed& p);
-  void maybeSweep(int64_t nowNs);
+  // Inline: checked for every frame, true about once a second.
+  void maybeSweep(int64_t nowNs) {
+    if (nowNs - lastSweepNs_ >= kSweepIntervalNs) age(nowNs);
+  }
+  // Why 1 s: ageing is in minutes; a sweep (O(table capacity)) once a second
+  // costs microseconds and keeps the per-port MAC counts close to the truth.
+  static constexpr int64_t kSweepIntervalNs = 1'000'000'000;
   void notePriority(PortIndex port, const MacAddress& src, ZoneId zone);
   bool frameMarked(std::span<const uint8_t> bytes) const;
 

@@ -1,6 +1,15 @@
 #include "dataplane/packet/frame.h"
 
 namespace portvakt::packet {
+namespace {
+
+constexpr uint32_t kRareSections = static_cast<uint32_t>(Layer::kArp) | static_cast<uint32_t>(Layer::kNeighborDiscovery) |
+                                   static_cast<uint32_t>(Layer::kDhcp) | static_cast<uint32_t>(Layer::kDhcpv6) |
+                                   static_cast<uint32_t>(Layer::kLldp) | static_cast<uint32_t>(Layer::kCdp) |
+                                   static_cast<uint32_t>(Layer::kEapol) | static_cast<uint32_t>(Layer::kSip) |
+                                   static_cast<uint32_t>(Layer::kMdns) | static_cast<uint32_t>(Layer::kSsdp);
+
+}  // namespace
 
 void ParsedFrame::reset(std::span<const uint8_t> frame, uint32_t wire) {
   bytes = frame;
@@ -11,8 +20,13 @@ void ParsedFrame::reset(std::span<const uint8_t> frame, uint32_t wire) {
   auto was = [touched](Layer l) { return (touched & static_cast<uint32_t>(l)) != 0; };
   eth = {};  // always written; small
   l4 = {};
-  if (was(Layer::kArp)) arp = {};
   if (was(Layer::kIpv4) || was(Layer::kIpv6)) ip = {};
+  touched_ = 0;
+  payload = {};
+  // The sections below are touched by few frames (not by IP data): one test
+  // for all of them.
+  if ((touched & kRareSections) == 0) return;
+  if (was(Layer::kArp)) arp = {};
   if (was(Layer::kNeighborDiscovery)) nd = {};
   if (was(Layer::kDhcp)) dhcp = {};
   if (was(Layer::kDhcpv6)) dhcpv6 = {};
@@ -22,16 +36,34 @@ void ParsedFrame::reset(std::span<const uint8_t> frame, uint32_t wire) {
   if (was(Layer::kSip)) sip = {};
   if (was(Layer::kMdns)) mdns.clear();
   if (was(Layer::kSsdp)) ssdp = {};
-  touched_ = 0;
-  payload = {};
 }
 
 namespace {
 
 bool isPort(const TransportInfo& l4, uint16_t port) { return l4.srcPort == port || l4.dstPort == port; }
 
+// The ports of the applications decoded below.
+bool isApplicationPort(uint16_t port) {
+  switch (port) {
+    case kDhcpServerPort:
+    case kDhcpClientPort:
+    case kDhcpv6ClientPort:
+    case kDhcpv6ServerPort:
+    case kMdnsPort:
+    case kSsdpPort:
+    case kSipPort: return true;
+    default: return false;
+  }
+}
+
 void parseUdpApplication(Cursor c, ParsedFrame& out) {
   const TransportInfo& l4 = out.l4;
+  // Most datagrams use none of the ports below: one switch per port instead
+  // of the seven pairs of compares, then only the SIP sniff.
+  if (!isApplicationPort(l4.srcPort) && !isApplicationPort(l4.dstPort)) {
+    if (looksLikeSip(c.rest())) parseSip(c, out);
+    return;
+  }
   if (isPort(l4, kDhcpServerPort) || isPort(l4, kDhcpClientPort)) {
     // Both ends must be 67/68: plain BOOTP relays use 67<->67, clients 68->67.
     if ((l4.srcPort == 67 || l4.srcPort == 68) && (l4.dstPort == 67 || l4.dstPort == 68)) {

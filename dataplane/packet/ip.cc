@@ -4,6 +4,23 @@
 
 namespace portvakt::packet {
 
+namespace {
+
+uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((uint16_t{p[0]} << 8) | p[1]); }
+
+// What the field-by-field read of an IPv4 header shorter than 20 bytes
+// leaves in `ip` (the fields before the cut), as it always has: the frame is
+// truncated and no reader relies on them, but a parse stays the same.
+void readTruncatedFixedHeader(Cursor c, IpInfo& ip) {
+  uint8_t ignored = 0;
+  uint16_t skipped = 0;
+  (void)(c.readU8(ignored) && c.readU8(ip.trafficClass) && c.readU16(skipped) && c.readU16(skipped) &&
+         c.readU16(skipped) && c.readU8(ip.ttl) && c.readU8(ip.protocol) && c.readU16(skipped) &&
+         c.copy(ip.src.bytes.data(), 4));
+}
+
+}  // namespace
+
 bool parseIpv4(Cursor& c, ParsedFrame& out) {
   out.touch(Layer::kIpv4);
   IpInfo& ip = out.ip;
@@ -23,17 +40,23 @@ bool parseIpv4(Cursor& c, ParsedFrame& out) {
     return false;
   }
   // The fixed 20 bytes first, so that a header whose options are cut off
-  // still yields its addresses.
-  uint16_t totalLength = 0, identification = 0, flagsOffset = 0, checksum = 0;
-  uint8_t ignored = 0;
-  Cursor fixed = c;
-  if (!fixed.readU8(ignored) || !fixed.readU8(ip.trafficClass) || !fixed.readU16(totalLength) ||
-      !fixed.readU16(identification) || !fixed.readU16(flagsOffset) || !fixed.readU8(ip.ttl) ||
-      !fixed.readU8(ip.protocol) || !fixed.readU16(checksum) || !fixed.copy(ip.src.bytes.data(), 4) ||
-      !fixed.copy(ip.dst.bytes.data(), 4)) {
+  // still yields its addresses. Every IP frame comes here: with the 20 bytes
+  // captured (the one length check), the fields are read in place.
+  uint16_t totalLength = 0, identification = 0, flagsOffset = 0;
+  const std::span<const uint8_t> fixed = c.rest();
+  if (fixed.size() < 20) {
+    readTruncatedFixedHeader(c, ip);
     out.flag(Anomaly::kIpv4Truncated);
     return false;
   }
+  ip.trafficClass = fixed[1];
+  totalLength = be16(&fixed[2]);
+  identification = be16(&fixed[4]);
+  flagsOffset = be16(&fixed[6]);
+  ip.ttl = fixed[8];
+  ip.protocol = fixed[9];
+  std::memcpy(ip.src.bytes.data(), &fixed[12], 4);
+  std::memcpy(ip.dst.bytes.data(), &fixed[16], 4);
   ip.headerLength = static_cast<uint16_t>(headerLength);
   ip.totalLength = totalLength;
   ip.identification = identification;

@@ -26,6 +26,10 @@ void setOnce(std::string_view& field, std::string_view value) {
 }  // namespace
 
 bool looksLikeSip(std::span<const uint8_t> payload) {
+  // Every UDP datagram on any port comes here: a start line begins with an
+  // upper-case letter ("SIP/2.0 " or a method), so one byte rejects nearly
+  // all other payloads before any string search.
+  if (payload.empty() || payload[0] < 'A' || payload[0] > 'Z') return false;
   std::string_view s = asText(payload).substr(0, 64);
   if (text::startsWith(s, "SIP/2.0 ")) return true;
   size_t space = s.find(' ');

@@ -31,18 +31,34 @@ bool parseTcp(Cursor& c, ParsedFrame& out) {
   return true;
 }
 
+namespace {
+
+uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((uint16_t{p[0]} << 8) | p[1]); }
+
+// A UDP header cut short: the ports when they are there, flagged.
+bool truncatedUdp(Cursor& c, ParsedFrame& out) {
+  TransportInfo& l4 = out.l4;
+  if (c.readU16(l4.srcPort) && c.readU16(l4.dstPort)) {
+    out.add(Layer::kUdp);
+    (void)c.readU16(l4.udpLength);
+  }
+  out.flag(Anomaly::kUdpTruncated);
+  return false;
+}
+
+}  // namespace
+
 bool parseUdp(Cursor& c, ParsedFrame& out) {
   TransportInfo& l4 = out.l4;
-  if (!c.readU16(l4.srcPort) || !c.readU16(l4.dstPort)) {
-    out.flag(Anomaly::kUdpTruncated);
-    return false;
-  }
+  // Every UDP frame comes here: with the 8 bytes captured (the one length
+  // check), the fields are read in place.
+  const std::span<const uint8_t> header = c.rest();
+  if (header.size() < 8) return truncatedUdp(c, out);
+  l4.srcPort = be16(&header[0]);
+  l4.dstPort = be16(&header[2]);
+  l4.udpLength = be16(&header[4]);
+  (void)c.skip(8);
   out.add(Layer::kUdp);
-  uint16_t checksum = 0;
-  if (!c.readU16(l4.udpLength) || !c.readU16(checksum)) {
-    out.flag(Anomaly::kUdpTruncated);
-    return false;
-  }
   if (l4.udpLength < 8) {
     out.flag(Anomaly::kUdpBadLength);
     return false;

@@ -10,6 +10,7 @@
 #include "tests/dataplane/fingerprint/allocation_counter.h"
 #include "tests/dataplane/fingerprint/karlstad_policy.h"
 #include "tests/dataplane/fingerprint/profiler_frames.h"
+#include "tests/dataplane/packet/sample_frames.h"
 
 namespace portvakt::fingerprint {
 namespace {
@@ -583,6 +584,57 @@ TEST(DeviceProfiler, UnchangedFramesDoNotAllocateOrReclassify) {
   EXPECT_EQ(p.pendingEvents(), 0u);
   EXPECT_EQ(p.find(mac("80:5e:c0:12:34:56"))->evidence.lastSeen(Trait::kSipUserAgent),
             std::optional<int64_t>(1000 * kMs));
+}
+
+// The profiler skips the evidence update for frames without an evidence
+// layer (kEvidenceLayers): a device's data frames cost no call. Every kind of
+// frame that does carry evidence must still reach it for a device already
+// known and busy with data: DHCP, DHCPv6, LLDP, CDP, SIP (on its port and,
+// found by its start line, on any other), mDNS and SSDP.
+TEST(DeviceProfiler, EvidenceFramesOfAKnownDeviceAreLearnedAfterItsDataFrames) {
+  using namespace packet::testing;
+  Writer sipOnAnyPort;
+  sipOnAnyPort.str("REGISTER sip:pbx.clinic.local SIP/2.0\r\n")
+      .str("User-Agent: Yealink SIP-T54W 96.86.0.70\r\n")
+      .str("Content-Length: 0\r\n\r\n");
+  Writer solicit;
+  solicit.u8(1).u24(0x77).u16(16).u16(14).u32(311).u16(8).str("MSFT 5.0");
+  const struct {
+    const char* what;
+    Bytes frame;
+    Trait trait;
+  } cases[] = {
+      {"DHCP", dhcpDiscoverFrame().data, Trait::kDhcpParameterList},
+      {"DHCPv6",
+       ethernet("33:33:00:01:00:02", "02:00:00:00:06:01", packet::kEtherTypeIpv6,
+                ipv6("fe80::66", "ff02::1:2", packet::kIpProtoUdp, udp(546, 547, solicit)))
+           .data,
+       Trait::kDhcpv6VendorClass},
+      {"LLDP", lldpMedPhoneFrame().data, Trait::kLldpMedCapabilities},
+      {"CDP", cdpPhoneFrame().data, Trait::kCdpPlatform},
+      {"SIP on port 5060", sipResponseFrame().data, Trait::kSipUserAgent},
+      {"SIP on port 9000",
+       ethernet("00:1b:54:aa:bb:cc", "02:00:00:00:09:00", packet::kEtherTypeIpv4,
+                ipv4("192.168.20.31", "10.77.0.2", packet::kIpProtoUdp, udp(40000, 9000, sipOnAnyPort)))
+           .data,
+       Trait::kSipUserAgent},
+      {"mDNS", mdnsPrinterFrame().data, Trait::kMdnsServices},
+      {"SSDP", ssdpNotifyFrame().data, Trait::kSsdpServer},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    DeviceProfiler p({}, karlstadPolicyPtr(), smallDb());
+    ParsedFrame evidence;
+    packet::parseFrame(c.frame, evidence);
+    const std::string src = evidence.eth.src.toString();
+    const TestFrame data = dataFrame(src);
+    for (int i = 0; i < 5; ++i) ASSERT_NE(p.observe(*data, kWallJack, i * kMs), nullptr);
+    ASSERT_FALSE(p.find(evidence.eth.src)->evidence.has(c.trait));
+    const DeviceRecord* r = p.observe(evidence, kWallJack, 10 * kMs);
+    ASSERT_NE(r, nullptr);
+    EXPECT_TRUE(r->evidence.has(c.trait));
+    EXPECT_EQ(r->evidence.lastSeen(c.trait), std::optional<int64_t>(10 * kMs));
+  }
 }
 
 // The move path (issue 13): a MAC flipping between two jacks on every frame,

@@ -37,6 +37,25 @@ TEST(MacTable, TouchRefreshesOnlyPresentEntries) {
   EXPECT_FALSE(t.touch(2, mac(1), 8)) << "another zone's key";
 }
 
+// The switch's learning step for a known device: refreshIfOn must be exactly
+// learn()'s kRefreshed case, and change nothing in every other case (the
+// switch then takes the full learning path, which counts moves and new MACs).
+TEST(MacTable, RefreshIfOnIsLearnsRefreshAndNothingElse) {
+  MacTable t(4, 10);
+  PortIndex previous = kNoPort;
+  EXPECT_FALSE(t.refreshIfOn(1, mac(1), 3, 0)) << "absent: not inserted";
+  EXPECT_EQ(t.size(), 0u);
+  ASSERT_EQ(t.learn(1, mac(1), 3, 0, previous), MacTable::LearnResult::kLearned);
+  EXPECT_FALSE(t.refreshIfOn(1, mac(1), 4, 5)) << "on another port: a move, for learn() to count";
+  EXPECT_EQ(t.peek(1, mac(1)), 3) << "and the entry stays where it was";
+  EXPECT_EQ(t.lookup(1, mac(1), 11), kNoPort) << "not refreshed by the refused call at 5: aged out after 10";
+  EXPECT_TRUE(t.refreshIfOn(1, mac(1), 3, 12)) << "aged out but present on its port: refreshed, as learn() does";
+  EXPECT_EQ(t.lookup(1, mac(1), 20), 3);
+  EXPECT_FALSE(t.refreshIfOn(2, mac(1), 3, 12)) << "another zone's key";
+  EXPECT_EQ(t.learn(1, mac(1), 3, 13, previous), MacTable::LearnResult::kRefreshed);
+  EXPECT_EQ(t.size(), 1u);
+}
+
 TEST(MacTable, LearnLookupMoveAndZonesAreSeparate) {
   MacTable t(16, 1000);
   PortIndex prev = 0;

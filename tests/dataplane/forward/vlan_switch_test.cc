@@ -244,6 +244,19 @@ TEST_F(VlanSwitchTest, UnicastToLearnedPortAndHairpin) {
   EXPECT_EQ(send(kUpRegion, l2Frame(kRegionServer, "02:00:00:00:01:01")).drop, DropReason::kHairpin);
 }
 
+// A known device's frames take the one-probe refresh (MacTable::refreshIfOn);
+// the same MAC from another port must still be a move: counted, and unicast
+// to it follows it to the new port at once.
+TEST_F(VlanSwitchTest, AMacFromAnotherPortIsAMoveAfterRefreshes) {
+  ASSERT_TRUE(send(kUpRegion, l2Frame(kBroadcast, kRegionServer)).forwarded());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(send(kAcc0, l2Frame(kRegionServer, kPc)).forwarded());
+  EXPECT_EQ(events_.moved, 0);
+  ASSERT_TRUE(send(kAcc1, l2Frame(kRegionServer, kPc)).forwarded());
+  EXPECT_EQ(events_.moved, 1) << "the PC replugged into acc1";
+  ASSERT_TRUE(send(kUpRegion, l2Frame(kPc, kRegionServer)).forwarded());
+  EXPECT_EQ(egress(), (std::set<PortIndex>{kAcc1})) << "unicast to the PC goes to its new port";
+}
+
 TEST_F(VlanSwitchTest, MacLimitPerAccessPort) {
   decider_.setUnknown(kRegion, true);
   for (int i = 0; i < 3; ++i) {

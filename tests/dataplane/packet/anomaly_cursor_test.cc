@@ -101,6 +101,29 @@ TEST(ParsedFrameReset, NoStaleSectionAfterAnySample) {
   }
 }
 
+// parseIpv4 reads a whole fixed header in place; one cut short takes the
+// field-by-field read, which keeps the fields before the cut (as the parser
+// always has) and flags the truncation.
+TEST(ParsedFrameReset, AnIpv4HeaderCutShortKeepsTheFieldsBeforeTheCut) {
+  const testing::Bytes whole =
+      testing::ethernet(testing::kBroadcast, testing::kPcMac, kEtherTypeIpv4,
+                        testing::ipv4("192.168.10.23", "10.20.0.5", kIpProtoUdp, testing::udp(40000, 443, {})))
+          .data;
+  ParsedFrame frame;
+  for (size_t kept = 1; kept < 20; ++kept) {
+    SCOPED_TRACE(kept);
+    const testing::Bytes cut(whole.begin(), whole.begin() + static_cast<long>(14 + kept));
+    parseFrame(cut, frame);
+    EXPECT_FALSE(frame.has(Layer::kIpv4));
+    EXPECT_TRUE(frame.anomalies.contains(Anomaly::kIpv4Truncated));
+    EXPECT_EQ(frame.ip.version, 4);
+    EXPECT_EQ(frame.ip.ttl, kept >= 9 ? 64 : 0);
+    EXPECT_EQ(frame.ip.protocol, kept >= 10 ? kIpProtoUdp : 0);
+    EXPECT_EQ(frame.ip.src.toString(), kept >= 16 ? "192.168.10.23" : "0.0.0.0");
+    EXPECT_EQ(frame.ip.dst.toString(), "0.0.0.0");
+  }
+}
+
 TEST(Cursor, FailedReadsDoNotMove) {
   const uint8_t bytes[] = {0x12, 0x34, 0x56};
   Cursor c(bytes);
