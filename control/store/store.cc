@@ -134,18 +134,23 @@ Result<int64_t> pragmaInt(sqlite3* db, const char* sql) {
 // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn fails. IMMEDIATE
 // takes the write lock up front so a busy database fails at BEGIN (after the
 // busy timeout), never half-way through.
+// A failed step leaves the transaction open or SQLite has already rolled it
+// back (autocommit again); only an open one is rolled back here, and a failed
+// rollback is added to the error the caller gets.
+Error rollBack(sqlite3* db, Error failed) {
+  if (sqlite3_get_autocommit(db)) return failed;
+  if (auto rolledBack = exec(db, "ROLLBACK", "rollback"); !rolledBack) {
+    failed.message += "; the rollback failed too: " + rolledBack.error().message;
+  }
+  return failed;
+}
+
 template <typename Fn>
 auto transaction(sqlite3* db, Fn&& fn) -> decltype(fn()) {
   if (auto s = exec(db, "BEGIN IMMEDIATE", "begin transaction"); !s) return s.error();
   auto result = fn();
-  if (!result) {
-    (void)exec(db, "ROLLBACK", "rollback");
-    return result;
-  }
-  if (auto s = exec(db, "COMMIT", "commit"); !s) {
-    (void)exec(db, "ROLLBACK", "rollback");
-    return s.error();
-  }
+  if (!result) return rollBack(db, result.error());
+  if (auto s = exec(db, "COMMIT", "commit"); !s) return rollBack(db, s.error());
   return result;
 }
 
