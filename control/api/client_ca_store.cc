@@ -21,30 +21,27 @@ std::string openSslError() {
 
 }  // namespace
 
-std::unique_ptr<ClientCaStore> ClientCaStore::open(const std::string& caFile, const std::string& crlFile,
-                                                   std::string& error) {
+Result<std::unique_ptr<ClientCaStore>> ClientCaStore::open(const std::string& caFile, const std::string& crlFile) {
   std::unique_ptr<ClientCaStore> self(new ClientCaStore());
   BIO* in = BIO_new_file(caFile.c_str(), "r");
   if (!in) {
-    error = "cannot read the client CA " + caFile + ": " + openSslError();
-    return nullptr;
+    return Error{"cannot read the client CA " + caFile + ": " + openSslError()};
   }
   while (X509* cert = PEM_read_bio_X509(in, nullptr, nullptr, nullptr)) self->caCerts_.push_back(cert);
   BIO_free(in);
   ERR_clear_error();  // the end of the file reads as an error
   if (self->caCerts_.empty()) {
-    error = "the client CA file " + caFile + " holds no PEM certificate";
-    return nullptr;
+    return Error{"the client CA file " + caFile + " holds no PEM certificate"};
   }
   self->crlFile_ = crlFile;
   if (crlFile.empty()) return self;
   if (!stampOf(crlFile, self->stamp_)) {
-    error = "cannot read the CRL " + crlFile;
-    return nullptr;
+    return Error{"cannot read the CRL " + crlFile};
   }
   int count = 0;
+  std::string error;
   self->store_ = self->build(error, count);
-  if (!self->store_) return nullptr;
+  if (!self->store_) return Error{error};
   return self;
 }
 

@@ -27,13 +27,15 @@
 #include <string>
 #include <vector>
 
+#include "control/api/api_result.h"
+
 namespace portvakt::api {
 
 class ClientCaStore {
  public:
-  // Reads the CA file and, when crlFile is not empty, the CRL. nullptr and
-  // `error` (naming the file and what is wrong) when either cannot be used.
-  static std::unique_ptr<ClientCaStore> open(const std::string& caFile, const std::string& crlFile, std::string& error);
+  // Reads the CA file and, when crlFile is not empty, the CRL. An error
+  // naming the file and what is wrong when either cannot be used.
+  static Result<std::unique_ptr<ClientCaStore>> open(const std::string& caFile, const std::string& crlFile);
   ~ClientCaStore();
   ClientCaStore(const ClientCaStore&) = delete;
   ClientCaStore& operator=(const ClientCaStore&) = delete;

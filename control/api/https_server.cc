@@ -211,8 +211,11 @@ struct HttpsServer::Impl {
     if (auto s = hooks.audit->appendApiCall(r); !s) {
       std::fprintf(stderr, "portvaktd: HTTPS call not logged: %s\n", s.error().message.c_str());
     }
-    if (++calls % kPruneEveryCalls == 0)
-      (void)hooks.audit->pruneApiCalls(r.timeMs - kApiCallRetentionMs, kMaxApiCallRows);
+    if (++calls % kPruneEveryCalls != 0) return;
+    if (auto pruned = hooks.audit->pruneApiCalls(r.timeMs - kApiCallRetentionMs, kMaxApiCallRows); !pruned) {
+      std::fprintf(stderr, "portvaktd: HTTPS call log not pruned (tried again in %llu calls): %s\n",
+                   static_cast<unsigned long long>(kPruneEveryCalls), pruned.error().message.c_str());
+    }
   }
 
   void serve(const httplib::Request& req, httplib::Response& res) {
@@ -309,35 +312,29 @@ std::string HttpsServer::roleFor(const std::vector<tables::ManagementRole>& role
   return "";
 }
 
-std::optional<std::string> checkPrivateKeyFile(const std::string& path) {
+Status checkPrivateKeyFile(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "cannot read the HTTPS key " + path + ": " + std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) return "the HTTPS key " + path + " is not a regular file";
+  if (::stat(path.c_str(), &st) != 0) return Error{"cannot read the HTTPS key " + path + ": " + std::strerror(errno)};
+  if (!S_ISREG(st.st_mode)) return Error{"the HTTPS key " + path + " is not a regular file"};
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    return "the HTTPS key " + path + " has mode " + mode +
-           ": the group or others may read it; only portvaktd's user may (chmod 600 " + path + ")";
+    return Error{"the HTTPS key " + path + " has mode " + mode +
+                 ": the group or others may read it; only portvaktd's user may (chmod 600 " + path + ")"};
   }
   if (st.st_uid != ::geteuid()) {
-    return "the HTTPS key " + path + " belongs to uid " + std::to_string(st.st_uid) + ", not to portvaktd's uid " +
-           std::to_string(::geteuid()) + " (chown it)";
+    return Error{"the HTTPS key " + path + " belongs to uid " + std::to_string(st.st_uid) + ", not to portvaktd's uid " +
+                 std::to_string(::geteuid()) + " (chown it)"};
   }
-  return std::nullopt;
+  return {};
 }
 
-std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, HttpsHooks hooks, std::string& error) {
+Result<std::unique_ptr<HttpsServer>> HttpsServer::start(const HttpsOptions& options, HttpsHooks hooks) {
   for (const auto& [what, file] : {std::pair{"--https-cert", options.certFile}, std::pair{"--https-key", options.keyFile},
                                    std::pair{"--https-ca", options.caFile}}) {
-    if (file.empty()) {
-      error = std::string("HTTPS needs ") + what;
-      return nullptr;
-    }
+    if (file.empty()) return Error{std::string("HTTPS needs ") + what};
   }
-  if (auto bad = checkPrivateKeyFile(options.keyFile)) {
-    error = *bad;
-    return nullptr;
-  }
+  if (auto keyChecked = checkPrivateKeyFile(options.keyFile); !keyChecked) return keyChecked.error();
   // "HOST:PORT" or "[V6]:PORT".
   const size_t colon = options.listen.rfind(':');
   std::string host = colon == std::string::npos ? "" : options.listen.substr(0, colon);
@@ -349,15 +346,15 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
     port = std::stoi(portText);
   }
   if (host.empty() || port < 0 || port > 65535) {
-    error = "--https '" + options.listen + "' is not ADDRESS:PORT (like 192.0.2.10:8443 or [2001:db8::10]:8443)";
-    return nullptr;
+    return Error{"--https '" + options.listen + "' is not ADDRESS:PORT (like 192.0.2.10:8443 or [2001:db8::10]:8443)"};
   }
 
   std::unique_ptr<HttpsServer> self(new HttpsServer());
   self->impl_ = std::make_unique<Impl>();
   Impl* impl = self->impl_.get();
-  impl->clientCa = ClientCaStore::open(options.caFile, options.crlFile, error);
-  if (!impl->clientCa) return nullptr;
+  auto clientCa = ClientCaStore::open(options.caFile, options.crlFile);
+  if (!clientCa) return clientCa.error();
+  impl->clientCa = std::move(clientCa.value());
   impl->hooks = std::move(hooks);
   impl->page = std::make_unique<StatusPage>(impl->hooks.handle, impl->hooks.policy);
 
@@ -401,8 +398,7 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
 
   self->server_ = std::make_unique<httplib::SSLServer>(setup);
   if (!self->server_->is_valid()) {
-    error = tlsError.empty() ? "cannot set up TLS: " + openSslError() : tlsError;
-    return nullptr;
+    return Error{tlsError.empty() ? "cannot set up TLS: " + openSslError() : tlsError};
   }
   httplib::SSLServer& s = *self->server_;
   s.new_task_queue = [] { return new httplib::ThreadPool(kHttpsWorkers); };
@@ -458,8 +454,7 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
     port = -1;
   }
   if (port <= 0) {
-    error = "cannot listen for HTTPS on " + options.listen + ": " + std::strerror(errno);
-    return nullptr;
+    return Error{"cannot listen for HTTPS on " + options.listen + ": " + std::strerror(errno)};
   }
   self->port_ = port;
   self->thread_ = std::thread([server = self->server_.get()] { server->listen_after_bind(); });

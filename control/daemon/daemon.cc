@@ -38,8 +38,8 @@ Expected<std::unique_ptr<Daemon>, DaemonError> Daemon::open(DaemonOptions option
   daemon->policies_ = std::make_unique<PolicyManager>(daemon->store_.get());
   if (!daemon->policies_->lastStoreError().empty()) DaemonLog::line(daemon->policies_->lastStoreError());
   if (auto error = installStartPolicy(*daemon->policies_, o)) return *error;
-  if (auto error = api::UnixSocketServer::listen(o.socketPath, o.adminGroup, daemon->socket_)) {
-    return DaemonError{Kind::kRuntime, *error};
+  if (auto listening = api::UnixSocketServer::listen(o.socketPath, o.adminGroup, daemon->socket_); !listening) {
+    return DaemonError{Kind::kRuntime, listening.error().message};
   }
   return daemon;
 }
@@ -77,16 +77,15 @@ std::optional<DaemonError> Daemon::start() {
   handler_ = std::make_unique<ApiHandler>(*policies_, options_.adminGroup, unixSeconds(startedAt_), metrics_.get(),
                                           dataplane_.get(), store_.get());
   if (!options_.https.listen.empty()) {
-    std::string error;
-    https_ = api::HttpsServer::start(
-        options_.https,
-        {[this](const std::string& request, const api::Caller& caller) {
-           std::lock_guard lock(apiMutex_);
-           return handler_->handle(request, caller, unixSeconds(wallNow()));
-         },
-         [this] { return policies_->current(); }, [this] { return metrics_->exposition(); }, store_.get()},
-        error);
-    if (!https_) return DaemonError{Kind::kRuntime, error};
+    auto https =
+        api::HttpsServer::start(options_.https, {[this](const std::string& request, const api::Caller& caller) {
+                                                   std::lock_guard lock(apiMutex_);
+                                                   return handler_->handle(request, caller, unixSeconds(wallNow()));
+                                                 },
+                                                 [this] { return policies_->current(); },
+                                                 [this] { return metrics_->exposition(); }, store_.get()});
+    if (!https) return DaemonError{Kind::kRuntime, https.error().message};
+    https_ = std::move(https.value());
     DaemonLog::line("HTTPS API on " + options_.https.listen + " (port " + std::to_string(https_->port()) + ")");
   }
   // 802.1X: hostapd per dot1x port, sessions into the dataplane's admission.
