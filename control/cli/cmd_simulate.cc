@@ -111,18 +111,18 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
       return kExitRuntime;
     }
   }
-  std::string error;
   // A capture may span hours with long quiet gaps: an offline run keeps every
   // device it saw (the table's bound still holds) instead of forgetting the
   // never-classified ones after the daemon's idle time, which would drop
   // evidence an analyst wants to see.
   fingerprint::ProfilerConfig profiler;
   profiler.unclassifiedIdleNs = 0;
-  s.pipeline = engine::OfflinePipeline::create(s.policy, error, profiler, db);
-  if (!s.pipeline) {
-    std::cerr << "portvakt: cannot build the switch for this policy: " << error << "\n";
+  auto pipeline = engine::OfflinePipeline::create(s.policy, profiler, db);
+  if (!pipeline) {
+    std::cerr << "portvakt: cannot build the switch for this policy: " << pipeline.error().message << "\n";
     return kExitInvalid;
   }
+  s.pipeline = std::move(pipeline.value());
   const auto& ports = s.policy->ports;
   if (vm.count("capture")) {
     for (const std::string& spec : vm["capture"].as<std::vector<std::string>>()) {
