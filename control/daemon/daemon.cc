@@ -51,7 +51,9 @@ std::optional<DaemonError> Daemon::start() {
   metrics_->policyLoaded(policies_->history().back().version, current->contentHash, current->name,
                          current->control.settingsHash);
   if (!options_.metricsAddress.empty()) {
-    if (auto error = metrics_->serve(options_.metricsAddress)) return DaemonError{Kind::kRuntime, *error};
+    if (auto serving = metrics_->serve(options_.metricsAddress); !serving) {
+      return DaemonError{Kind::kRuntime, serving.error().message};
+    }
   }
   if (options_.forward) {
     // Devices known before a restart are placed again before the first frame.
