@@ -76,16 +76,15 @@ std::optional<DaemonError> Daemon::start() {
   log_ = std::make_unique<DaemonLog>(*metrics_);
   alerts_ = std::make_unique<AlertFeed>(*store_, *log_);
   alerts_->build(*current);
-  handler_ = std::make_unique<ApiHandler>(*policies_, options_.adminGroup, unixSeconds(startedAt_), metrics_.get(),
-                                          dataplane_.get(), store_.get());
+  handler_ = std::make_unique<ApiHandler>(*policies_, options_.adminGroup, startedAt_, metrics_.get(), dataplane_.get(),
+                                          store_.get());
   if (!options_.https.listen.empty()) {
-    auto https =
-        api::HttpsServer::start(options_.https, {[this](const std::string& request, const api::Caller& caller) {
-                                                   std::lock_guard lock(apiMutex_);
-                                                   return handler_->handle(request, caller, unixSeconds(wallNow()));
-                                                 },
-                                                 [this] { return policies_->current(); },
-                                                 [this] { return metrics_->exposition(); }, store_.get()});
+    auto https = api::HttpsServer::start(options_.https, {[this](const std::string& request, const api::Caller& caller) {
+                                                            std::lock_guard lock(apiMutex_);
+                                                            return handler_->handle(request, caller, wallNow());
+                                                          },
+                                                          [this] { return policies_->current(); },
+                                                          [this] { return metrics_->exposition(); }, store_.get()});
     if (!https) return DaemonError{Kind::kRuntime, https.error().message};
     https_ = std::move(https.value());
     DaemonLog::line("HTTPS API on " + options_.https.listen + " (port " + std::to_string(https_->port()) + ")");
@@ -131,7 +130,7 @@ void Daemon::run(const std::function<bool()>& stopRequested) {
     socket_.serveOnce(
         [this](const std::string& request, const api::Caller& caller) {
           std::lock_guard lock(apiMutex_);
-          return handler_->handle(request, caller, unixSeconds(wallNow()));
+          return handler_->handle(request, caller, wallNow());
         },
         static_cast<int>(kApiTurn.count()));
   }

@@ -138,11 +138,11 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
   return plane;
 }
 
-std::optional<std::string> DataplaneRunner::checkPorts(const tables::CompiledPolicy& policy) {
+Status DataplaneRunner::checkPorts(const tables::CompiledPolicy& policy) {
   auto links = link::LinkManager::open();
-  if (!links) return "cannot check the ports: " + links.error().message;
-  if (auto resolved = links.value()->resolve(portRequests(policy)); !resolved) return resolved.error().message;
-  return std::nullopt;
+  if (!links) return Error{"cannot check the ports: " + links.error().message};
+  if (auto resolved = links.value()->resolve(portRequests(policy)); !resolved) return Error{resolved.error().message};
+  return {};
 }
 
 std::unique_ptr<DataplaneRunner> DataplaneRunner::start(PolicyManager& policies, Metrics* metrics, std::string& error,
@@ -194,7 +194,9 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
     applied_ = std::move(policy);
     std::lock_guard lock(mutex_);
     ++status_.reloads;
-    status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
+    status_.lastReloadUs =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now() - policies_.currentSince())
+            .count();
     status_.policyHash = applied_->contentHash;
     return;
   }
@@ -218,7 +220,9 @@ void DataplaneRunner::reopen(tables::CompiledPolicyPtr policy, int64_t /*now*/) 
       std::lock_guard lock(mutex_);
       ++status_.reloads;
       ++status_.portReopens;
-      status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
+      status_.lastReloadUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now() -
+                                                                                   policies_.currentSince())
+                                 .count();
     }
     noteState("");
     return;

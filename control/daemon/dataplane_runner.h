@@ -111,7 +111,7 @@ class DataplaneRunner {
   // the interface in `error`.
   // Whether this host can run `policy`'s ports: every required interface
   // exists (what a push is checked against before the swap). The reason, or nullopt.
-  static std::optional<std::string> checkPorts(const tables::CompiledPolicy& policy);
+  static Status checkPorts(const tables::CompiledPolicy& policy);
   // `seeds` (devices from the store) are placed before the first frame.
   static std::unique_ptr<DataplaneRunner> start(PolicyManager& policies, Metrics* metrics, std::string& error,
                                                 const std::vector<DeviceSeed>& seeds = {});

@@ -132,12 +132,13 @@ TEST(HttpsRoles, WhatEachRoleMayDo) {
 // everything): its role decides.
 TEST(HttpsRoles, ARemoteCallerIsNotRoot) {
   control::PolicyManager policies;
-  control::ApiHandler handler(policies, "portvakt", 0);
+  control::ApiHandler handler(policies, "portvakt", control::fromUnixSeconds(0));
   Caller caller;
   caller.remote = true;
   caller.subject = "CN=sd,OU=Servicedesk";
   caller.role = "servicedesk";
-  json answer = json::parse(handler.handle(R"({"api":1,"command":"policy.rollback"})", caller, 1));
+  json answer =
+      json::parse(handler.handle(R"({"api":1,"command":"policy.rollback"})", caller, control::fromUnixSeconds(1)));
   EXPECT_FALSE(answer["ok"].get<bool>());
   EXPECT_NE(answer["error"].get<std::string>().find("may not use policy.rollback"), std::string::npos) << answer;
 }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/netns_lab.h"
+#include "tests/control/daemon/status_text.h"
 
 namespace portvakt::control {
 namespace {
@@ -54,7 +55,7 @@ class DataplaneRunnerTest : public ::testing::Test {
   bool removePort(const std::string& name) { return sh("ip -n " + ns_ + " link del " + name) == 0; }
 
   std::string push(const std::string& name, const std::string& access, const std::string& uplink) {
-    auto error = policies_.push(siteWith(name, access, uplink), 0, "", 0);
+    auto error = errorOf(policies_.push(siteWith(name, access, uplink), 0, "", fromUnixSeconds(0)));
     EXPECT_EQ(error, std::nullopt) << *error;
     return policies_.current()->contentHash;
   }
@@ -118,7 +119,7 @@ TEST_F(DataplaneRunnerTest, ASettingsOnlyPushDecidesNoDeviceAgainAndAFlowChangeR
   const std::string desk =
       "sinks:\n  desk: {type: webhook, url: \"https://desk.example/a\"}\n"
       "alerts:\n  - {event: device_new, severity: info, sinks: [desk]}\n";
-  ASSERT_EQ(policies_.push(site(desk), 0, "", 0), std::nullopt);
+  ASSERT_EQ(errorOf(policies_.push(site(desk), 0, "", fromUnixSeconds(0))), std::nullopt);
   const auto first = policies_.current();
   startRunner();
   DataplaneStatus before = waitFor([&](const DataplaneStatus& st) { return st.policyHash == first->contentHash; });
@@ -126,7 +127,7 @@ TEST_F(DataplaneRunnerTest, ASettingsOnlyPushDecidesNoDeviceAgainAndAFlowChangeR
 
   std::string otherDesk = desk;
   otherDesk.replace(otherDesk.find("/a\""), 3, "/b\"");
-  ASSERT_EQ(policies_.push(site(otherDesk), 0, "", 0), std::nullopt);
+  ASSERT_EQ(errorOf(policies_.push(site(otherDesk), 0, "", fromUnixSeconds(0))), std::nullopt);
   ASSERT_NE(policies_.current(), first);
   ASSERT_EQ(policies_.current()->contentHash, first->contentHash);
   ASSERT_NE(policies_.current()->control.settingsHash, first->control.settingsHash);
@@ -135,10 +136,11 @@ TEST_F(DataplaneRunnerTest, ASettingsOnlyPushDecidesNoDeviceAgainAndAFlowChangeR
   EXPECT_EQ(s.reloads, before.reloads) << "a settings-only push must not decide the devices again";
   EXPECT_EQ(s.policyHash, first->contentHash);
 
-  ASSERT_EQ(policies_.push(site(otherDesk + "flows:\n  - {name: web, from: lab, to: 10.0.0.0/8, proto: tcp, ports: "
-                                            "[443]}\n"),
-                           0, "", 0),
-            std::nullopt);
+  ASSERT_EQ(
+      errorOf(policies_.push(site(otherDesk + "flows:\n  - {name: web, from: lab, to: 10.0.0.0/8, proto: tcp, ports: "
+                                              "[443]}\n"),
+                             0, "", fromUnixSeconds(0))),
+      std::nullopt);
   const std::string withFlow = policies_.current()->contentHash;
   ASSERT_NE(withFlow, first->contentHash);
   s = waitFor([&](const DataplaneStatus& st) { return st.policyHash == withFlow; });
@@ -192,7 +194,7 @@ TEST_F(DataplaneRunnerTest, ARollbackWhilePortsAreMissingIsNotStuck) {
   push("site-b", "gone0", "pa1");
   ASSERT_FALSE(waitFor([&](const DataplaneStatus& st) { return !st.forwarding; }).forwarding);
   // The engineer goes back to a policy whose ports exist.
-  ASSERT_EQ(policies_.rollback(0, 0, 0), std::nullopt);
+  ASSERT_EQ(errorOf(policies_.rollback(0, 0, fromUnixSeconds(0))), std::nullopt);
   ASSERT_TRUE(addPort("pa0"));
   DataplaneStatus s = waitFor([&](const DataplaneStatus& st) { return st.forwarding; });
   EXPECT_TRUE(s.forwarding) << runner_->lastError();

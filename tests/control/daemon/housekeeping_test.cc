@@ -12,6 +12,7 @@
 #include "control/store/store.h"
 #include "tests/control/daemon/daemon_test_policy.h"
 #include "tests/control/store/with_store.h"
+#include "tests/control/daemon/status_text.h"
 
 namespace portvakt::control {
 namespace {
@@ -37,8 +38,7 @@ class HousekeepingTest : public testing::WithStore {
     testing::DaemonTestPolicy policy;
     policy.sinkPath = dir_.file("alerts.jsonl");
     policies_ = std::make_unique<PolicyManager>(store_.get());
-    ASSERT_FALSE(
-        policies_->push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", unixSeconds(wallNow())));
+    ASSERT_FALSE(errorOf(policies_->push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", wallNow())));
     dot1x_ = std::make_unique<Dot1xAdmission>(
         Dot1xOptions{}, nullptr, &metrics_, [](auto, auto&, auto&, auto&) {}, store_.get());
   }
