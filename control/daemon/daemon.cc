@@ -67,9 +67,9 @@ std::optional<DaemonError> Daemon::start() {
     } else {
       DaemonLog::line("cannot read the stored devices: " + stored.error().message);
     }
-    std::string error;
-    dataplane_ = DataplaneRunner::start(*policies_, metrics_.get(), error, seeds);
-    if (!dataplane_) return DaemonError{Kind::kRuntime, error};
+    auto dataplane = DataplaneRunner::start(*policies_, metrics_.get(), seeds);
+    if (!dataplane) return DaemonError{Kind::kRuntime, dataplane.error().message};
+    dataplane_ = std::move(dataplane.value());
     // A push whose ports this host does not have is refused before the swap.
     policies_->setPreflight(&DataplaneRunner::checkPorts);
   }

@@ -59,12 +59,12 @@ class DataplaneRunnerTest : public ::testing::Test {
     EXPECT_EQ(error, std::nullopt) << *error;
     return policies_.current()->contentHash;
   }
-  void startRunner() {
+  void startRunner(const std::vector<DeviceSeed>& seeds = {}) {
     NetnsScope inside(ns_);  // the runner's thread starts in the namespace and stays there
     ASSERT_TRUE(inside.ok());
-    std::string error;
-    runner_ = DataplaneRunner::start(policies_, nullptr, error);
-    ASSERT_NE(runner_, nullptr) << error;
+    auto started = DataplaneRunner::start(policies_, nullptr, seeds);
+    ASSERT_TRUE(started) << started.error().message;
+    runner_ = std::move(started.value());
   }
   // Waits (generously: the machine is shared) until `ready` holds for the status.
   template <typename Ready>
@@ -104,6 +104,22 @@ TEST_F(DataplaneRunnerTest, APushWhosePortsFailKeepsForwardingThePreviousPolicyA
   EXPECT_EQ(s.refusedHash, b);
   EXPECT_NE(runner_->lastError().find("forwarding continues with " + a), std::string::npos) << runner_->lastError();
   EXPECT_TRUE(portsAre({"pa0", "pa1"}));
+}
+
+// Devices from the store whose port is no longer an access port of the
+// policy (or no port of it at all) are not placed again at start: that is
+// counted in the status (and logged), not dropped without a word.
+TEST_F(DataplaneRunnerTest, StoredDevicesThatCannotBePlacedAgainAreCounted) {
+  push("site-a", "pa0", "pa1");
+  auto seed = [](const char* mac, const char* port) {
+    DeviceSeed s;
+    s.evidence.mac = *tables::MacAddress::parse(mac);
+    s.port = port;
+    s.firstSeenNs = s.lastSeenNs = 1'000'000'000;
+    return s;
+  };
+  startRunner({seed("02:00:00:00:00:01", "pa0"), seed("02:00:00:00:00:02", "pa1"), seed("02:00:00:00:00:03", "gone0")});
+  EXPECT_EQ(runner_->status().seedsNotRestored, 2u) << "the uplink's device and the one of a port that is gone";
 }
 
 // A push that changes only the control plane's settings (here a webhook's
