@@ -60,9 +60,8 @@ std::optional<DaemonError> Daemon::start() {
     std::vector<DeviceSeed> seeds;
     if (auto stored = store_->devices()) {
       for (const store::DeviceRecord& r : *stored) {
-        std::string problem;
-        if (auto seed = toSeed(r, problem)) seeds.push_back(std::move(*seed));
-        else DaemonLog::line("stored device skipped: " + problem);
+        if (auto seed = toSeed(r)) seeds.push_back(std::move(*seed));
+        else DaemonLog::line("stored device skipped: " + seed.error().message);
       }
     } else {
       DaemonLog::line("cannot read the stored devices: " + stored.error().message);
