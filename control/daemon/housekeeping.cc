@@ -30,7 +30,7 @@ void Housekeeping::turn() {
 
 void Housekeeping::flushDevices() {
   if (!dataplane_) return;
-  if (auto written = devices_.flush(dataplane_->devices(), unixSeconds(wallNow())); !written) {
+  if (auto written = devices_.flush(dataplane_->devices(), wallNow()); !written) {
     log_.limited("devices_not_saved", "", "devices not saved: " + written.error().message);
   }
 }
