@@ -100,7 +100,7 @@ store::Result<RaiseResult> AlertService::raise(const Event& event) {
     result.folded = true;
     return result;
   }
-  auto spooled = store_.spoolAlert(toRecord(d.alert), sinks, now + options_.groupWaitMs);
+  auto spooled = store_.spoolAlert(toRecord(d.alert), sinks, store::atUnixMs(now + options_.groupWaitMs));
   if (!spooled) return spooled.error();
   result.spooled = *spooled;
   result.folded = !*spooled;  // known id from before a restart: merged by the store
@@ -116,7 +116,7 @@ store::Status AlertService::flushFolds() {
   }
   store::Status status;
   for (const auto& f : folds) {
-    if (auto s = store_.addOccurrences(f.alertId, f.count, f.lastTimeMs); !s && status) status = s;
+    if (auto s = store_.addOccurrences(f.alertId, f.count, store::atUnixMs(f.lastTimeMs)); !s && status) status = s;
   }
   return status;
 }

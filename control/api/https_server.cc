@@ -212,7 +212,8 @@ struct HttpsServer::Impl {
       std::fprintf(stderr, "portvaktd: HTTPS call not logged: %s\n", s.error().message.c_str());
     }
     if (++calls % kPruneEveryCalls != 0) return;
-    if (auto pruned = hooks.audit->pruneApiCalls(r.timeMs - kApiCallRetentionMs, kMaxApiCallRows); !pruned) {
+    if (auto pruned = hooks.audit->pruneApiCalls(store::atUnixMs(r.timeMs - kApiCallRetentionMs), kMaxApiCallRows);
+        !pruned) {
       std::fprintf(stderr, "portvaktd: HTTPS call log not pruned (tried again in %llu calls): %s\n",
                    static_cast<unsigned long long>(kPruneEveryCalls), pruned.error().message.c_str());
     }

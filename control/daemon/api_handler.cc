@@ -479,7 +479,7 @@ json ApiHandler::alerts(const json& req) const {
 json ApiHandler::ackAlert(const std::string& id, const api::Caller& caller, WallTime now) {
   if (!store_) return failure("this portvaktd keeps no alert history");
   if (id.empty()) return failure("alerts.ack needs 'id'");
-  if (auto acked = store_->ackAlert(id, caller.uid, unixMs(now), caller.subject); !acked) {
+  if (auto acked = store_->ackAlert(id, caller.uid, now, caller.subject); !acked) {
     return failure(acked.error().code == store::ErrorCode::kNotFound ? "no alert " + id : acked.error().message);
   }
   return {{"ok", true}, {"acked", id}, {"uid", caller.uid}, {"subject", caller.subject}};

@@ -32,8 +32,8 @@ store::Result<size_t> DevicePersister::flush(const std::vector<DeviceSnapshot>& 
     if (auto stored = store_.upsertDevices(changed); !stored) return stored.error();
     for (store::DeviceRecord& r : changed) written_[r.mac] = std::move(r);
   }
-  // The devices table keeps Unix seconds (last_seen): converted here, where the time enters SQLite.
-  auto pruned = store_.pruneDevices(unixSeconds(now - options_.unclassifiedRetention), options_.maxRows);
+  auto pruned = store_.pruneDevices(std::chrono::floor<std::chrono::seconds>(now - options_.unclassifiedRetention),
+                                    options_.maxRows);
   if (!pruned) return pruned.error();
   pruned_ += *pruned;
   return changed.size();

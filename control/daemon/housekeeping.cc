@@ -36,7 +36,7 @@ void Housekeeping::flushDevices() {
 }
 
 void Housekeeping::pruneAlerts(WallTime now) {
-  auto aged = store_.pruneAlerts(unixMs(now - kAlertRetention));
+  auto aged = store_.pruneAlerts(now - kAlertRetention);
   auto capped = store_.capAlerts(kMaxAlertRows);
   if (!aged || !capped) {
     log_.limited("alerts_not_pruned", "", "alert history not pruned: " + (!aged ? aged.error() : capped.error()).message);

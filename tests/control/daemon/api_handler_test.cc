@@ -301,7 +301,7 @@ class ApiHandlerStoreTest : public testing::WithStore {
     alert.severity = "critical";
     alert.port = "eth5";
     alert.device = "02:00:00:00:00:01";
-    ASSERT_TRUE(store_->spoolAlert(alert, {"servicedesk"}, 0));
+    ASSERT_TRUE(store_->spoolAlert(alert, {"servicedesk"}, store::atUnixMs(0)));
   }
   json call(const json& request, uid_t uid = 0) {
     json r = request;

@@ -62,7 +62,7 @@ TEST(DevicePersister, MemoryAndTableStayBoundedUnderAFlood) {
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, 0u);
   // Strangers not seen for the retention go by age, the PC does not.
-  auto pruned = db.pruneDevices(now + 1000 - 60, 500);
+  auto pruned = db.pruneDevices(store::TimeS(std::chrono::seconds(now + 1000 - 60)), 500);
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*db.deviceCount(), 1);
 }

@@ -56,8 +56,8 @@ TEST_F(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) 
 
   const WallTime now = wallNow();
   // No sinks: their deliveries are finished, so retention may take them.
-  ASSERT_TRUE(db.spoolAlert(alertAt("old", now - kAlertRetention - std::chrono::hours(1)), {}, 0));
-  ASSERT_TRUE(db.spoolAlert(alertAt("recent", now - kAlertRetention + std::chrono::hours(1)), {}, 0));
+  ASSERT_TRUE(db.spoolAlert(alertAt("old", now - kAlertRetention - std::chrono::hours(1)), {}, store::atUnixMs(0)));
+  ASSERT_TRUE(db.spoolAlert(alertAt("recent", now - kAlertRetention + std::chrono::hours(1)), {}, store::atUnixMs(0)));
 
   Housekeeping keeper = housekeeping(now);
   keeper.turn();
@@ -67,7 +67,7 @@ TEST_F(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) 
   EXPECT_EQ(kept->front().id, "recent");
 
   // Within the hour nothing more is pruned.
-  ASSERT_TRUE(db.spoolAlert(alertAt("old-too", now - kAlertRetention - std::chrono::hours(2)), {}, 0));
+  ASSERT_TRUE(db.spoolAlert(alertAt("old-too", now - kAlertRetention - std::chrono::hours(2)), {}, store::atUnixMs(0)));
   keeper.turn();
   kept = db.recentAlerts(10);
   ASSERT_TRUE(kept) << kept.error().message;
@@ -78,7 +78,7 @@ TEST_F(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) 
 TEST_F(HousekeepingTest, TheDeliveryLagGaugeIsTheOldestPendingAlertsAgeInSeconds) {
   store::Store& db = *store_;
   // Pending for the sink "log" since two hours (nothing delivers it here).
-  ASSERT_TRUE(db.spoolAlert(alertAt("waiting", wallNow() - std::chrono::hours(2)), {"log"}, 0));
+  ASSERT_TRUE(db.spoolAlert(alertAt("waiting", wallNow() - std::chrono::hours(2)), {"log"}, store::atUnixMs(0)));
 
   housekeeping(wallNow()).turn();
   const std::string exposition = metrics_.exposition();
