@@ -55,8 +55,13 @@ class ClientCaStore {
   };
   ClientCaStore() = default;
   static bool stampOf(const std::string& path, FileStamp& out);
-  // A store of the CA certificates and the CRLs in crlFile_; nullptr and `error` when unusable.
-  X509_STORE* build(std::string& error, int& crlCount) const;
+  // A store of the CA certificates and the CRLs in crlFile_ (the caller owns
+  // it), with how many CRLs it holds; or why the file cannot be used.
+  struct BuiltStore {
+    X509_STORE* store = nullptr;
+    int crlCount = 0;
+  };
+  Result<BuiltStore> build() const;
 
   std::vector<X509*> caCerts_;
   std::string crlFile_;

@@ -97,54 +97,63 @@ void answerJson(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
+// Why a request cannot be handed to the handler, with the HTTP status to answer.
+struct RequestError {
+  int status = 400;
+  std::string message;
+};
+
 // Builds the handler's JSON request from the route, its path parameters, the
-// query and the body; returns an error text (400) or nullopt.
-std::optional<std::string> buildRequest(const HttpsRoute& route, const std::map<std::string, std::string>& params,
-                                        const httplib::Request& req, json& out, int& status) {
-  status = 400;
-  out = json::object();
+// query and the body, or says what is wrong with it (400; 415 for a body that
+// is not JSON).
+Expected<json, RequestError> buildRequest(const HttpsRoute& route, const std::map<std::string, std::string>& params,
+                                          const httplib::Request& req) {
+  json out = json::object();
   if (route.body) {
     if (!req.body.empty()) {
       const std::string type = req.get_header_value("Content-Type");
       const std::string base = type.substr(0, type.find(';'));
       if (base != "application/json") {
-        status = 415;
-        return "the body must be JSON: send Content-Type: application/json, not '" + type + "'";
+        return RequestError{415, "the body must be JSON: send Content-Type: application/json, not '" + type + "'"};
       }
       try {
         out = json::parse(req.body);
       } catch (const json::parse_error& e) {
-        return std::string("malformed JSON body: ") + e.what();
+        return RequestError{400, std::string("malformed JSON body: ") + e.what()};
       }
-      if (!out.is_object()) return "the body must be a JSON object";
+      if (!out.is_object()) return RequestError{400, "the body must be a JSON object"};
       for (const char* reserved : {"api", "command"}) {
-        if (out.contains(reserved)) return std::string("'") + reserved + "' is given by the route, not the body";
+        if (out.contains(reserved)) {
+          return RequestError{400, std::string("'") + reserved + "' is given by the route, not the body"};
+        }
       }
     }
   } else if (!req.body.empty()) {
-    return req.method + " " + route.path + " takes no body";
+    return RequestError{400, req.method + " " + route.path + " takes no body"};
   }
   for (const auto& param : req.params) {
     // (Not a structured binding: clang 14, which builds the fuzz targets, cannot capture one.)
     const std::string& name = param.first;
     const std::string& value = param.second;
     auto it = std::find_if(route.query.begin(), route.query.end(), [&](const auto& q) { return q.first == name; });
-    if (it == route.query.end()) return "unknown query parameter '" + name + "' for " + route.path;
+    if (it == route.query.end()) return RequestError{400, "unknown query parameter '" + name + "' for " + route.path};
     if (it->second == "boolean") {
-      if (value != "true" && value != "false") return "'" + name + "' must be true or false, not '" + value + "'";
+      if (value != "true" && value != "false") {
+        return RequestError{400, "'" + name + "' must be true or false, not '" + value + "'"};
+      }
       out[name] = value == "true";
     } else {
       const bool digits = !value.empty() && value.size() <= 9 && std::all_of(value.begin(), value.end(), [](char c) {
         return std::isdigit(static_cast<unsigned char>(c));
       });
-      if (!digits) return "'" + name + "' must be a whole number, not '" + value + "'";
+      if (!digits) return RequestError{400, "'" + name + "' must be a whole number, not '" + value + "'"};
       out[name] = std::stoll(value);
     }
   }
   for (const auto& [name, value] : params) out[name] = value;
   out["api"] = kApiVersion;
   out["command"] = route.command;
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace
@@ -270,17 +279,16 @@ struct HttpsServer::Impl {
                  failure(identity->subject + " has the role '" + role + "', which may not use " + route->command + " (" +
                          req.method + " " + route->path + ")"));
     } else {
-      json request;
-      int status = 400;
-      if (auto bad = buildRequest(*route, params, req, request, status)) {
-        answerJson(res, status, failure(*bad));
+      auto request = buildRequest(*route, params, req);
+      if (!request) {
+        answerJson(res, request.error().status, failure(request.error().message));
       } else {
         Caller caller;
         caller.uid = 0;
         caller.remote = true;
         caller.subject = identity->subject;
         caller.role = role;
-        const std::string answer = hooks.handle(request.dump(-1, ' ', false, json::error_handler_t::replace), caller);
+        const std::string answer = hooks.handle(request->dump(-1, ' ', false, json::error_handler_t::replace), caller);
         json parsed = json::parse(answer, nullptr, false);
         const bool ok = parsed.is_object() && parsed.value("ok", false);
         res.status = ok ? 200 : 400;

@@ -162,7 +162,7 @@ size_t UnixSocketServer::connectionCount() const { return connections_.size(); }
 // before it reports the reset.
 void UnixSocketServer::refuse(Connection& c, const std::string& error) {
   const std::string line = nlohmann::json{{"ok", false}, {"error", error}}.dump() + "\n";
-  (void)::send(c.fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)::send(c.fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);  // best effort: closed next
   c.close();
 }
 

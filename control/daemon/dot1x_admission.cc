@@ -203,7 +203,7 @@ void Dot1xAdmission::housekeep(std::vector<std::string> ports) {
   while (true) {
     if (links) {
       pollfd pfd{links->fd(), POLLIN, 0};
-      (void)::poll(&pfd, 1, kHousekeepingTurnMs);
+      (void)::poll(&pfd, 1, kHousekeepingTurnMs);  // only a wait: the links are read below either way
     }
     {
       std::unique_lock lock(watchMutex_);
