@@ -36,7 +36,7 @@ Expected<std::unique_ptr<Daemon>, DaemonError> Daemon::open(DaemonOptions option
   if (!opened) return DaemonError{Kind::kRuntime, opened.error().message};
   daemon->store_ = std::move(opened.value());
   daemon->policies_ = std::make_unique<PolicyManager>(daemon->store_.get());
-  if (!daemon->policies_->lastStoreError().empty()) DaemonLog::line(daemon->policies_->lastStoreError());
+  if (const Status& read = daemon->policies_->historyRead(); !read) DaemonLog::line(read.error().message);
   if (auto error = installStartPolicy(*daemon->policies_, o)) return *error;
   if (auto listening = api::UnixSocketServer::listen(o.socketPath, o.adminGroup, daemon->socket_); !listening) {
     return DaemonError{Kind::kRuntime, listening.error().message};
@@ -148,7 +148,7 @@ void Daemon::announcePolicyChange() {
   alerts_->raise(v.kind == "rollback" ? tables::EventType::kPolicyRolledBack : tables::EventType::kPolicyReload, "", "",
                  v.name + " version " + std::to_string(v.version) + " " + v.hash + " (settings " + v.settingsHash +
                      ") by " + (v.subject.empty() ? "uid " + std::to_string(v.uid) : v.subject));
-  if (!policies_->lastStoreError().empty()) DaemonLog::line(policies_->lastStoreError());
+  if (const Status& read = policies_->historyRead(); !read) DaemonLog::line(read.error().message);
 }
 
 void Daemon::stop() {

@@ -100,7 +100,7 @@ PolicyManager::PolicyManager(store::Store* store) : store_(store) {
   if (!store_) return;
   auto records = store_->policyHistory(false);
   if (!records) {
-    lastError_ = "cannot read the policy history: " + records.error().message;
+    historyRead_ = Error{"cannot read the policy history: " + records.error().message};
     return;
   }
   for (const store::PolicyRecord& r : *records) history_.push_back(fromRecord(r));

@@ -126,12 +126,13 @@ class PolicyManager {
   std::atomic<int64_t> currentSinceNs_{0};  // Unix ns: an atomic of a plain count
   std::vector<PolicyVersion> history_;      // versions from earlier runs have no `policy` (not loaded)
   store::Store* store_ = nullptr;
-  std::string lastError_;
+  Status historyRead_;
   Preflight preflight_;
 
  public:
-  // Set when the history could not be read from the store at construction.
-  const std::string& lastStoreError() const { return lastError_; }
+  // Whether the constructor could read the history from the store (a
+  // constructor cannot return it): the daemon logs the error.
+  const Status& historyRead() const { return historyRead_; }
 };
 
 std::string changeSummary(const std::vector<PolicyChange>& changes);
