@@ -117,12 +117,12 @@ void BM_SwitchStaticZones(benchmark::State& state) {
 BENCHMARK(BM_SwitchStaticZones);
 
 void BM_FullPipeline(benchmark::State& state) {
-  std::string error;
-  auto pipeline = engine::OfflinePipeline::create(examplePolicy(), error);
-  if (!pipeline) {
-    state.SkipWithError(error.c_str());
+  auto created = engine::OfflinePipeline::create(examplePolicy());
+  if (!created) {
+    state.SkipWithError(created.error().message.c_str());
     return;
   }
+  std::unique_ptr<engine::OfflinePipeline> pipeline = std::move(created.value());
   const std::vector<Bytes> mix = clinicMix();
   int64_t now = 1;
   // Warm up: every device is profiled and placed before measuring.

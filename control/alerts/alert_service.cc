@@ -1,6 +1,7 @@
 #include "control/alerts/alert_service.h"
 
 #include <algorithm>
+#include <iostream>
 
 #include "policy/tables/wall_clock.h"
 
@@ -44,14 +45,21 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
   }
   svc->dispatcher_ = std::make_unique<Dispatcher>(store, std::move(sinks), svc->options_.dispatcher);
   AlertService* self = svc.get();
-  svc->dispatcher_->setHooks([self] { (void)self->flushFolds(); },
-                             [self](const std::string& sink, bool down, const std::string& error) {
-                               if (!down) return;
-                               Event e;
-                               e.type = tables::EventType::kSinkFailed;
-                               e.evidence = {{"sink", sink}, {"error", error}};
-                               (void)self->raise(e);
-                             });
+  svc->dispatcher_->setHooks(
+      [self] {
+        if (auto flushed = self->flushFolds(); !flushed) {
+          self->noteStoreError("could not write folded alert counts", flushed.error());
+        }
+      },
+      [self](const std::string& sink, bool down, const std::string& error) {
+        if (!down) return;
+        Event e;
+        e.type = tables::EventType::kSinkFailed;
+        e.evidence = {{"sink", sink}, {"error", error}};
+        if (auto raised = self->raise(e); !raised) {
+          self->noteStoreError("could not spool the sink_failed alert for sink " + sink, raised.error());
+        }
+      });
   return svc;
 }
 
@@ -92,7 +100,7 @@ store::Result<RaiseResult> AlertService::raise(const Event& event) {
     result.folded = true;
     return result;
   }
-  auto spooled = store_.spoolAlert(toRecord(d.alert), sinks, now + options_.groupWaitMs);
+  auto spooled = store_.spoolAlert(toRecord(d.alert), sinks, store::atUnixMs(now + options_.groupWaitMs));
   if (!spooled) return spooled.error();
   result.spooled = *spooled;
   result.folded = !*spooled;  // known id from before a restart: merged by the store
@@ -108,7 +116,7 @@ store::Status AlertService::flushFolds() {
   }
   store::Status status;
   for (const auto& f : folds) {
-    if (auto s = store_.addOccurrences(f.alertId, f.count, f.lastTimeMs); !s && status) status = s;
+    if (auto s = store_.addOccurrences(f.alertId, f.count, store::atUnixMs(f.lastTimeMs)); !s && status) status = s;
   }
   return status;
 }
@@ -117,7 +125,14 @@ void AlertService::start() { dispatcher_->start(); }
 
 void AlertService::stop() {
   if (dispatcher_) dispatcher_->stop();
-  (void)flushFolds();
+  if (auto flushed = flushFolds(); !flushed) {
+    noteStoreError("could not write folded alert counts at stop", flushed.error());
+  }
+}
+
+void AlertService::noteStoreError(const std::string& what, const store::Error& error) {
+  unreportedStoreErrors_.fetch_add(1, std::memory_order_relaxed);
+  std::cerr << "portvaktd: alert feed: " << what << ": " << error.message << "\n";
 }
 
 int AlertService::deliverNow() { return dispatcher_->runOnce(); }

@@ -22,6 +22,7 @@
 // called from any thread; start()/stop() from the owner.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -87,9 +88,14 @@ class AlertService {
   store::Status flushFolds();
   std::vector<SinkStatus> sinkStatus() const;
   void reopenSinks();  // SIGHUP / logrotate postrotate
+  // Store writes that failed where no caller could take the error (the
+  // dispatcher's fold flush, the sink_failed alert, the flush at stop()):
+  // each is logged ("portvaktd: alert feed: ...") and counted here.
+  uint64_t unreportedStoreErrors() const { return unreportedStoreErrors_.load(std::memory_order_relaxed); }
 
  private:
   AlertService(store::Store& store, AlertServiceOptions options);
+  void noteStoreError(const std::string& what, const store::Error& error);
 
   struct Route {
     tables::Severity severity = tables::Severity::kWarning;
@@ -103,6 +109,7 @@ class AlertService {
   std::mutex mu_;  // guards storm_
   StormControl storm_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  std::atomic<uint64_t> unreportedStoreErrors_{0};
 };
 
 }  // namespace portvakt::alerts

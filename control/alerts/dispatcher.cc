@@ -73,7 +73,7 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
     std::lock_guard lock(mu_);
     if (s.status.blockedUntilMs > nowMs) return 0;
   }
-  auto due = store_.dueDeliveries(s.status.name, nowMs, options_.batch);
+  auto due = store_.dueDeliveries(s.status.name, store::atUnixMs(nowMs), options_.batch);
   if (!due) return 0;  // the store's error shows up again in the next round; nothing to do here
   int acked = 0;
   for (const auto& row : *due) {
@@ -83,7 +83,7 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
     int64_t t = now();
     std::optional<std::pair<bool, std::string>> stateChange;
     if (r.outcome == DeliveryOutcome::kAcked) {
-      auto marked = store_.markDelivered(row.alert.id, s.status.name, t);
+      auto marked = store_.markDelivered(row.alert.id, s.status.name, store::atUnixMs(t));
       ++acked;
       std::lock_guard lock(mu_);
       if (!marked) {
@@ -99,7 +99,7 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
       s.status.consecutiveFailures = 0;
       s.status.blockedUntilMs = 0;
     } else if (r.outcome == DeliveryOutcome::kRejected) {
-      auto marked = store_.markRejected(row.alert.id, s.status.name, r.error, t);
+      auto marked = store_.markRejected(row.alert.id, s.status.name, r.error, store::atUnixMs(t));
       std::lock_guard lock(mu_);
       ++s.status.rejected;
       s.status.lastError = r.error;
@@ -123,7 +123,7 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
           stateChange = std::make_pair(true, r.error);
         }
       }
-      if (auto marked = store_.markRetry(row.alert.id, s.status.name, r.error, t + backoff); !marked) {
+      if (auto marked = store_.markRetry(row.alert.id, s.status.name, r.error, store::atUnixMs(t + backoff)); !marked) {
         // The row stays due now instead of after the backoff: the next round
         // is still held back by blockedUntilMs, so this is no busy loop.
         std::lock_guard lock(mu_);

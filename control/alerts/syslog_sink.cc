@@ -20,18 +20,19 @@ constexpr size_t kMaxUdpMessage = 2048;
 
 std::string errnoText(const char* what) { return std::string(what) + ": " + strerror(errno); }
 
-bool sendAll(int fd, const std::string& data, std::string& error) {
+store::Error ioError(std::string message) { return store::Error{store::ErrorCode::kIo, std::move(message)}; }
+
+store::Status sendAll(int fd, const std::string& data) {
   size_t off = 0;
   while (off < data.size()) {
     ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR) continue;
-      error = errnoText("send");
-      return false;
+      return ioError(errnoText("send"));
     }
     off += static_cast<size_t>(n);
   }
-  return true;
+  return {};
 }
 
 // True if the peer closed or reset the connection (readable with EOF/error).
@@ -92,13 +93,13 @@ void SyslogSink::reopen() {
   fd_ = -1;
 }
 
-std::string SyslogSink::connect() {
+store::Status SyslogSink::connect() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = transport_ == Transport::kTcp ? SOCK_STREAM : SOCK_DGRAM;
   addrinfo* res = nullptr;
   if (int rc = getaddrinfo(host_.c_str(), port_.c_str(), &hints, &res); rc != 0)
-    return "resolve " + host_ + ": " + gai_strerror(rc);
+    return ioError("resolve " + host_ + ": " + gai_strerror(rc));
   std::string error = "no address for " + host_;
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
     int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
@@ -126,13 +127,13 @@ std::string SyslogSink::connect() {
       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
       fd_ = fd;
       freeaddrinfo(res);
-      return "";
+      return {};
     }
     error = "connect " + host_ + ":" + port_ + ": " + strerror(errno);
     ::close(fd);
   }
   freeaddrinfo(res);
-  return error;
+  return ioError(error);
 }
 
 DeliveryResult SyslogSink::deliver(const Alert& alert) {
@@ -140,21 +141,20 @@ DeliveryResult SyslogSink::deliver(const Alert& alert) {
       messageFormat_ == tables::SinkFormat::kCef ? toSyslogCef(alert, format_, cef_) : toRfc5424(alert, format_);
   if (transport_ == Transport::kTcp && fd_ >= 0 && peerGone(fd_)) reopen();
   if (fd_ < 0) {
-    if (std::string err = connect(); !err.empty()) return {DeliveryOutcome::kRetry, err};
+    if (auto connected = connect(); !connected) return {DeliveryOutcome::kRetry, connected.error().message};
   }
-  std::string error;
   if (transport_ == Transport::kTcp) {
     std::string framed = std::to_string(msg.size()) + " " + msg;
-    if (!sendAll(fd_, framed, error)) {
+    if (auto sent = sendAll(fd_, framed); !sent) {
       reopen();
-      return {DeliveryOutcome::kRetry, error};
+      return {DeliveryOutcome::kRetry, sent.error().message};
     }
   } else {
     if (msg.size() > kMaxUdpMessage) msg.resize(kMaxUdpMessage);
     // A connected UDP socket reports an earlier ICMP port-unreachable as
     // ECONNREFUSED here: the collector is down, so retry.
     if (::send(fd_, msg.data(), msg.size(), MSG_NOSIGNAL) < 0) {
-      error = errnoText("send");
+      std::string error = errnoText("send");
       reopen();
       return {DeliveryOutcome::kRetry, error};
     }

@@ -34,7 +34,8 @@ class SyslogSink final : public Sink {
  private:
   SyslogSink(std::string name, std::string host, std::string port, Transport transport, const SinkOptions& options,
              tables::SinkFormat format);
-  std::string connect();  // "" on success, else the error
+  // Connected, or why not (the alert feed's one error type, the store's: kIo).
+  store::Status connect();
 
   std::string host_, port_;
   Transport transport_;

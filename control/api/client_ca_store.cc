@@ -21,30 +21,26 @@ std::string openSslError() {
 
 }  // namespace
 
-std::unique_ptr<ClientCaStore> ClientCaStore::open(const std::string& caFile, const std::string& crlFile,
-                                                   std::string& error) {
+Result<std::unique_ptr<ClientCaStore>> ClientCaStore::open(const std::string& caFile, const std::string& crlFile) {
   std::unique_ptr<ClientCaStore> self(new ClientCaStore());
   BIO* in = BIO_new_file(caFile.c_str(), "r");
   if (!in) {
-    error = "cannot read the client CA " + caFile + ": " + openSslError();
-    return nullptr;
+    return Error{"cannot read the client CA " + caFile + ": " + openSslError()};
   }
   while (X509* cert = PEM_read_bio_X509(in, nullptr, nullptr, nullptr)) self->caCerts_.push_back(cert);
   BIO_free(in);
   ERR_clear_error();  // the end of the file reads as an error
   if (self->caCerts_.empty()) {
-    error = "the client CA file " + caFile + " holds no PEM certificate";
-    return nullptr;
+    return Error{"the client CA file " + caFile + " holds no PEM certificate"};
   }
   self->crlFile_ = crlFile;
   if (crlFile.empty()) return self;
   if (!stampOf(crlFile, self->stamp_)) {
-    error = "cannot read the CRL " + crlFile;
-    return nullptr;
+    return Error{"cannot read the CRL " + crlFile};
   }
-  int count = 0;
-  self->store_ = self->build(error, count);
-  if (!self->store_) return nullptr;
+  auto built = self->build();
+  if (!built) return built.error();
+  self->store_ = built->store;
   return self;
 }
 
@@ -64,15 +60,12 @@ bool ClientCaStore::stampOf(const std::string& path, FileStamp& out) {
   return true;
 }
 
-X509_STORE* ClientCaStore::build(std::string& error, int& crlCount) const {
+Result<ClientCaStore::BuiltStore> ClientCaStore::build() const {
   BIO* in = BIO_new_file(crlFile_.c_str(), "r");
-  if (!in) {
-    error = "cannot read the CRL " + crlFile_ + ": " + openSslError();
-    return nullptr;
-  }
+  if (!in) return Error{"cannot read the CRL " + crlFile_ + ": " + openSslError()};
   X509_STORE* store = X509_STORE_new();
   for (X509* cert : caCerts_) X509_STORE_add_cert(store, cert);
-  crlCount = 0;
+  int crlCount = 0;
   while (X509_CRL* crl = PEM_read_bio_X509_CRL(in, nullptr, nullptr, nullptr)) {
     bool signedByCa = false;
     for (X509* ca : caCerts_) signedByCa = signedByCa || X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1;
@@ -81,8 +74,7 @@ X509_STORE* ClientCaStore::build(std::string& error, int& crlCount) const {
       BIO_free(in);
       X509_STORE_free(store);
       ERR_clear_error();
-      error = "the CRL file " + crlFile_ + " holds a CRL that the client CA did not sign";
-      return nullptr;
+      return Error{"the CRL file " + crlFile_ + " holds a CRL that the client CA did not sign"};
     }
     X509_STORE_add_crl(store, crl);
     X509_CRL_free(crl);
@@ -92,31 +84,28 @@ X509_STORE* ClientCaStore::build(std::string& error, int& crlCount) const {
   ERR_clear_error();
   if (crlCount == 0) {
     X509_STORE_free(store);
-    error = "the CRL file " + crlFile_ + " holds no PEM CRL (-----BEGIN X509 CRL-----)";
-    return nullptr;
+    return Error{"the CRL file " + crlFile_ + " holds no PEM CRL (-----BEGIN X509 CRL-----)"};
   }
   // The client's certificate is checked against its CA's CRL; a CA without
   // a CRL in the file fails the handshake (no silent pass).
   X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
-  return store;
+  return BuiltStore{store, crlCount};
 }
 
 X509_STORE* ClientCaStore::verifyStoreForHandshake() {
   std::lock_guard lock(mutex_);
   FileStamp now;
   if (stampOf(crlFile_, now) && !(now == stamp_) && !(now == refused_)) {
-    std::string error;
-    int count = 0;
-    if (X509_STORE* fresh = build(error, count)) {
+    if (auto fresh = build()) {
       X509_STORE_free(store_);
-      store_ = fresh;
+      store_ = fresh->store;
       stamp_ = now;
       ++reloads_;
       std::fprintf(stderr, "portvaktd: HTTPS: the CRL %s changed: %d CRL(s) in force for new connections\n",
-                   crlFile_.c_str(), count);
+                   crlFile_.c_str(), fresh->crlCount);
     } else {
       refused_ = now;
-      std::fprintf(stderr, "portvaktd: HTTPS: %s; the CRL read before stays in force\n", error.c_str());
+      std::fprintf(stderr, "portvaktd: HTTPS: %s; the CRL read before stays in force\n", fresh.error().message.c_str());
     }
   }
   X509_STORE_up_ref(store_);

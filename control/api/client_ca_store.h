@@ -27,13 +27,15 @@
 #include <string>
 #include <vector>
 
+#include "control/api/api_result.h"
+
 namespace portvakt::api {
 
 class ClientCaStore {
  public:
-  // Reads the CA file and, when crlFile is not empty, the CRL. nullptr and
-  // `error` (naming the file and what is wrong) when either cannot be used.
-  static std::unique_ptr<ClientCaStore> open(const std::string& caFile, const std::string& crlFile, std::string& error);
+  // Reads the CA file and, when crlFile is not empty, the CRL. An error
+  // naming the file and what is wrong when either cannot be used.
+  static Result<std::unique_ptr<ClientCaStore>> open(const std::string& caFile, const std::string& crlFile);
   ~ClientCaStore();
   ClientCaStore(const ClientCaStore&) = delete;
   ClientCaStore& operator=(const ClientCaStore&) = delete;
@@ -53,8 +55,13 @@ class ClientCaStore {
   };
   ClientCaStore() = default;
   static bool stampOf(const std::string& path, FileStamp& out);
-  // A store of the CA certificates and the CRLs in crlFile_; nullptr and `error` when unusable.
-  X509_STORE* build(std::string& error, int& crlCount) const;
+  // A store of the CA certificates and the CRLs in crlFile_ (the caller owns
+  // it), with how many CRLs it holds; or why the file cannot be used.
+  struct BuiltStore {
+    X509_STORE* store = nullptr;
+    int crlCount = 0;
+  };
+  Result<BuiltStore> build() const;
 
   std::vector<X509*> caCerts_;
   std::string crlFile_;

@@ -39,7 +39,7 @@ void ConnectionDeadlines::onSslFree(void* parent, void* ptr, CRYPTO_EX_DATA*, in
 }
 
 ConnectionDeadlines::ConnectionDeadlines() {
-  (void)exIndex();
+  (void)exIndex();  // registers the index before the first handshake; the value is read where used
   watchdog_ = std::thread([this] { watch(); });
 }
 

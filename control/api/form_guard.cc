@@ -44,23 +44,23 @@ bool FormGuard::tokenValid(const std::string& certFingerprint, const std::string
   return token.size() == want.size() && CRYPTO_memcmp(token.data(), want.data(), want.size()) == 0;
 }
 
-std::optional<std::string> FormGuard::sameOrigin(const std::string& host, const std::string& origin,
-                                                 const std::string& referer, const std::string& fetchSite) {
-  if (host.empty()) return "the request names no Host";
+Status FormGuard::sameOrigin(const std::string& host, const std::string& origin, const std::string& referer,
+                             const std::string& fetchSite) {
+  if (host.empty()) return Error{"the request names no Host"};
   const std::string self = "https://" + lower(host);
   if (!fetchSite.empty() && fetchSite != "same-origin") {
-    return "the browser says the form was sent from another site (Sec-Fetch-Site: " + fetchSite + ")";
+    return Error{"the browser says the form was sent from another site (Sec-Fetch-Site: " + fetchSite + ")"};
   }
   if (!origin.empty()) {
-    if (lower(origin) == self) return std::nullopt;
-    return "the form was sent from " + origin + ", not from this appliance's page (" + self + ")";
+    if (lower(origin) == self) return {};
+    return Error{"the form was sent from " + origin + ", not from this appliance's page (" + self + ")"};
   }
   if (!referer.empty()) {
     const std::string r = lower(referer);
-    if (r.size() > self.size() && r.compare(0, self.size(), self) == 0 && r[self.size()] == '/') return std::nullopt;
-    return "the form was sent from a page that is not this appliance's (" + self + ")";
+    if (r.size() > self.size() && r.compare(0, self.size(), self) == 0 && r[self.size()] == '/') return {};
+    return Error{"the form was sent from a page that is not this appliance's (" + self + ")"};
   }
-  return "the request carries neither Origin nor Referer, so it cannot be told from a cross-site forgery";
+  return Error{"the request carries neither Origin nor Referer, so it cannot be told from a cross-site forgery"};
 }
 
 }  // namespace portvakt::api

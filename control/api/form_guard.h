@@ -24,6 +24,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include "control/api/api_result.h"
 
 namespace portvakt::api {
 
@@ -37,9 +38,9 @@ class FormGuard {
   // Whether `token` is that token (constant-time comparison).
   bool tokenValid(const std::string& certFingerprint, const std::string& token) const;
 
-  // nullopt when the request's Origin (or Referer) is https://`host`; else why not.
-  static std::optional<std::string> sameOrigin(const std::string& host, const std::string& origin,
-                                               const std::string& referer, const std::string& fetchSite);
+  // Ok when the request's Origin (or Referer) is https://`host`; else why not.
+  static Status sameOrigin(const std::string& host, const std::string& origin, const std::string& referer,
+                           const std::string& fetchSite);
 
  private:
   std::array<unsigned char, 32> key_{};

@@ -87,16 +87,17 @@ std::string percentEncode(const std::string& text) {
   return out;
 }
 
-std::optional<std::string> routeRequest(const nlohmann::json& request, HttpsCall& out) {
+Result<HttpsCall> routeRequest(const nlohmann::json& request) {
+  HttpsCall out;
   if (!request.is_object() || !request.contains("command") || !request["command"].is_string()) {
-    return "the request has no command";
+    return Error{"the request has no command"};
   }
   const std::string command = request["command"].get<std::string>();
   const HttpsRoute* route = nullptr;
   for (const HttpsRoute& r : httpsRoutes()) {
     if (r.command == command) route = &r;
   }
-  if (!route) return "the HTTPS API has no route for '" + command + "'";
+  if (!route) return Error{"the HTTPS API has no route for '" + command + "'"};
   nlohmann::json fields = request;
   fields.erase("command");
   fields.erase("api");
@@ -105,7 +106,7 @@ std::optional<std::string> routeRequest(const nlohmann::json& request, HttpsCall
     target += "/";
     if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
       const std::string name = seg.substr(1, seg.size() - 2);
-      if (!fields.contains(name) || !fields[name].is_string()) return command + " needs '" + name + "'";
+      if (!fields.contains(name) || !fields[name].is_string()) return Error{command + " needs '" + name + "'"};
       target += percentEncode(fields[name].get<std::string>());
       fields.erase(name);
     } else {
@@ -124,10 +125,10 @@ std::optional<std::string> routeRequest(const nlohmann::json& request, HttpsCall
       fields.erase(name);
     }
     target += query;
-    if (!fields.empty()) return command + " over HTTPS takes no field '" + fields.begin().key() + "'";
+    if (!fields.empty()) return Error{command + " over HTTPS takes no field '" + fields.begin().key() + "'"};
   }
   out.target = target;
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace portvakt::api

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include "control/api/api_result.h"
 
 namespace portvakt::api {
 
@@ -41,14 +42,14 @@ const HttpsRoute* matchRoute(const std::string& method, const std::string& path,
 bool pathKnown(const std::string& path);
 
 // The route, path (parameters filled in and percent-encoded), query string
-// and body for a management API request {"command": ..., fields...}. Returns
-// an error text when the command has no route or a path parameter is missing.
+// and body for a management API request {"command": ..., fields...}, or an
+// error when the command has no route or a path parameter is missing.
 struct HttpsCall {
   std::string method;
   std::string target;  // path and query
   std::string body;    // JSON, empty for GET and DELETE
 };
-std::optional<std::string> routeRequest(const nlohmann::json& request, HttpsCall& out);
+Result<HttpsCall> routeRequest(const nlohmann::json& request);
 
 std::string percentEncode(const std::string& text);
 

@@ -97,54 +97,63 @@ void answerJson(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
+// Why a request cannot be handed to the handler, with the HTTP status to answer.
+struct RequestError {
+  int status = 400;
+  std::string message;
+};
+
 // Builds the handler's JSON request from the route, its path parameters, the
-// query and the body; returns an error text (400) or nullopt.
-std::optional<std::string> buildRequest(const HttpsRoute& route, const std::map<std::string, std::string>& params,
-                                        const httplib::Request& req, json& out, int& status) {
-  status = 400;
-  out = json::object();
+// query and the body, or says what is wrong with it (400; 415 for a body that
+// is not JSON).
+Expected<json, RequestError> buildRequest(const HttpsRoute& route, const std::map<std::string, std::string>& params,
+                                          const httplib::Request& req) {
+  json out = json::object();
   if (route.body) {
     if (!req.body.empty()) {
       const std::string type = req.get_header_value("Content-Type");
       const std::string base = type.substr(0, type.find(';'));
       if (base != "application/json") {
-        status = 415;
-        return "the body must be JSON: send Content-Type: application/json, not '" + type + "'";
+        return RequestError{415, "the body must be JSON: send Content-Type: application/json, not '" + type + "'"};
       }
       try {
         out = json::parse(req.body);
       } catch (const json::parse_error& e) {
-        return std::string("malformed JSON body: ") + e.what();
+        return RequestError{400, std::string("malformed JSON body: ") + e.what()};
       }
-      if (!out.is_object()) return "the body must be a JSON object";
+      if (!out.is_object()) return RequestError{400, "the body must be a JSON object"};
       for (const char* reserved : {"api", "command"}) {
-        if (out.contains(reserved)) return std::string("'") + reserved + "' is given by the route, not the body";
+        if (out.contains(reserved)) {
+          return RequestError{400, std::string("'") + reserved + "' is given by the route, not the body"};
+        }
       }
     }
   } else if (!req.body.empty()) {
-    return req.method + " " + route.path + " takes no body";
+    return RequestError{400, req.method + " " + route.path + " takes no body"};
   }
   for (const auto& param : req.params) {
     // (Not a structured binding: clang 14, which builds the fuzz targets, cannot capture one.)
     const std::string& name = param.first;
     const std::string& value = param.second;
     auto it = std::find_if(route.query.begin(), route.query.end(), [&](const auto& q) { return q.first == name; });
-    if (it == route.query.end()) return "unknown query parameter '" + name + "' for " + route.path;
+    if (it == route.query.end()) return RequestError{400, "unknown query parameter '" + name + "' for " + route.path};
     if (it->second == "boolean") {
-      if (value != "true" && value != "false") return "'" + name + "' must be true or false, not '" + value + "'";
+      if (value != "true" && value != "false") {
+        return RequestError{400, "'" + name + "' must be true or false, not '" + value + "'"};
+      }
       out[name] = value == "true";
     } else {
       const bool digits = !value.empty() && value.size() <= 9 && std::all_of(value.begin(), value.end(), [](char c) {
         return std::isdigit(static_cast<unsigned char>(c));
       });
-      if (!digits) return "'" + name + "' must be a whole number, not '" + value + "'";
+      if (!digits) return RequestError{400, "'" + name + "' must be a whole number, not '" + value + "'"};
       out[name] = std::stoll(value);
     }
   }
   for (const auto& [name, value] : params) out[name] = value;
   out["api"] = kApiVersion;
   out["command"] = route.command;
-  return std::nullopt;
+  return out;
 }
 
 }  // namespace
@@ -211,8 +220,12 @@ struct HttpsServer::Impl {
     if (auto s = hooks.audit->appendApiCall(r); !s) {
       std::fprintf(stderr, "portvaktd: HTTPS call not logged: %s\n", s.error().message.c_str());
     }
-    if (++calls % kPruneEveryCalls == 0)
-      (void)hooks.audit->pruneApiCalls(r.timeMs - kApiCallRetentionMs, kMaxApiCallRows);
+    if (++calls % kPruneEveryCalls != 0) return;
+    if (auto pruned = hooks.audit->pruneApiCalls(store::atUnixMs(r.timeMs - kApiCallRetentionMs), kMaxApiCallRows);
+        !pruned) {
+      std::fprintf(stderr, "portvaktd: HTTPS call log not pruned (tried again in %llu calls): %s\n",
+                   static_cast<unsigned long long>(kPruneEveryCalls), pruned.error().message.c_str());
+    }
   }
 
   void serve(const httplib::Request& req, httplib::Response& res) {
@@ -266,17 +279,16 @@ struct HttpsServer::Impl {
                  failure(identity->subject + " has the role '" + role + "', which may not use " + route->command + " (" +
                          req.method + " " + route->path + ")"));
     } else {
-      json request;
-      int status = 400;
-      if (auto bad = buildRequest(*route, params, req, request, status)) {
-        answerJson(res, status, failure(*bad));
+      auto request = buildRequest(*route, params, req);
+      if (!request) {
+        answerJson(res, request.error().status, failure(request.error().message));
       } else {
         Caller caller;
         caller.uid = 0;
         caller.remote = true;
         caller.subject = identity->subject;
         caller.role = role;
-        const std::string answer = hooks.handle(request.dump(-1, ' ', false, json::error_handler_t::replace), caller);
+        const std::string answer = hooks.handle(request->dump(-1, ' ', false, json::error_handler_t::replace), caller);
         json parsed = json::parse(answer, nullptr, false);
         const bool ok = parsed.is_object() && parsed.value("ok", false);
         res.status = ok ? 200 : 400;
@@ -309,35 +321,29 @@ std::string HttpsServer::roleFor(const std::vector<tables::ManagementRole>& role
   return "";
 }
 
-std::optional<std::string> checkPrivateKeyFile(const std::string& path) {
+Status checkPrivateKeyFile(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return "cannot read the HTTPS key " + path + ": " + std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) return "the HTTPS key " + path + " is not a regular file";
+  if (::stat(path.c_str(), &st) != 0) return Error{"cannot read the HTTPS key " + path + ": " + std::strerror(errno)};
+  if (!S_ISREG(st.st_mode)) return Error{"the HTTPS key " + path + " is not a regular file"};
   char mode[8];
   std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
   if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-    return "the HTTPS key " + path + " has mode " + mode +
-           ": the group or others may read it; only portvaktd's user may (chmod 600 " + path + ")";
+    return Error{"the HTTPS key " + path + " has mode " + mode +
+                 ": the group or others may read it; only portvaktd's user may (chmod 600 " + path + ")"};
   }
   if (st.st_uid != ::geteuid()) {
-    return "the HTTPS key " + path + " belongs to uid " + std::to_string(st.st_uid) + ", not to portvaktd's uid " +
-           std::to_string(::geteuid()) + " (chown it)";
+    return Error{"the HTTPS key " + path + " belongs to uid " + std::to_string(st.st_uid) + ", not to portvaktd's uid " +
+                 std::to_string(::geteuid()) + " (chown it)"};
   }
-  return std::nullopt;
+  return {};
 }
 
-std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, HttpsHooks hooks, std::string& error) {
+Result<std::unique_ptr<HttpsServer>> HttpsServer::start(const HttpsOptions& options, HttpsHooks hooks) {
   for (const auto& [what, file] : {std::pair{"--https-cert", options.certFile}, std::pair{"--https-key", options.keyFile},
                                    std::pair{"--https-ca", options.caFile}}) {
-    if (file.empty()) {
-      error = std::string("HTTPS needs ") + what;
-      return nullptr;
-    }
+    if (file.empty()) return Error{std::string("HTTPS needs ") + what};
   }
-  if (auto bad = checkPrivateKeyFile(options.keyFile)) {
-    error = *bad;
-    return nullptr;
-  }
+  if (auto keyChecked = checkPrivateKeyFile(options.keyFile); !keyChecked) return keyChecked.error();
   // "HOST:PORT" or "[V6]:PORT".
   const size_t colon = options.listen.rfind(':');
   std::string host = colon == std::string::npos ? "" : options.listen.substr(0, colon);
@@ -349,15 +355,15 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
     port = std::stoi(portText);
   }
   if (host.empty() || port < 0 || port > 65535) {
-    error = "--https '" + options.listen + "' is not ADDRESS:PORT (like 192.0.2.10:8443 or [2001:db8::10]:8443)";
-    return nullptr;
+    return Error{"--https '" + options.listen + "' is not ADDRESS:PORT (like 192.0.2.10:8443 or [2001:db8::10]:8443)"};
   }
 
   std::unique_ptr<HttpsServer> self(new HttpsServer());
   self->impl_ = std::make_unique<Impl>();
   Impl* impl = self->impl_.get();
-  impl->clientCa = ClientCaStore::open(options.caFile, options.crlFile, error);
-  if (!impl->clientCa) return nullptr;
+  auto clientCa = ClientCaStore::open(options.caFile, options.crlFile);
+  if (!clientCa) return clientCa.error();
+  impl->clientCa = std::move(clientCa.value());
   impl->hooks = std::move(hooks);
   impl->page = std::make_unique<StatusPage>(impl->hooks.handle, impl->hooks.policy);
 
@@ -401,8 +407,7 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
 
   self->server_ = std::make_unique<httplib::SSLServer>(setup);
   if (!self->server_->is_valid()) {
-    error = tlsError.empty() ? "cannot set up TLS: " + openSslError() : tlsError;
-    return nullptr;
+    return Error{tlsError.empty() ? "cannot set up TLS: " + openSslError() : tlsError};
   }
   httplib::SSLServer& s = *self->server_;
   s.new_task_queue = [] { return new httplib::ThreadPool(kHttpsWorkers); };
@@ -458,8 +463,7 @@ std::unique_ptr<HttpsServer> HttpsServer::start(const HttpsOptions& options, Htt
     port = -1;
   }
   if (port <= 0) {
-    error = "cannot listen for HTTPS on " + options.listen + ": " + std::strerror(errno);
-    return nullptr;
+    return Error{"cannot listen for HTTPS on " + options.listen + ": " + std::strerror(errno)};
   }
   self->port_ = port;
   self->thread_ = std::thread([server = self->server_.get()] { server->listen_after_bind(); });

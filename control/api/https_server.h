@@ -41,6 +41,7 @@
 
 #include "control/api/unix_socket.h"
 #include "policy/tables/compiled_policy.h"
+#include "control/api/api_result.h"
 
 namespace httplib {
 class SSLServer;
@@ -90,9 +91,9 @@ class HttpsServer {
   HttpsServer& operator=(const HttpsServer&) = delete;
 
   // Checks the files (the key's mode first), sets up TLS, binds and starts
-  // serving on a thread of its own. Returns the server, or an error text that
+  // serving on a thread of its own. Returns the server, or an error that
   // names the file or address and what is wrong.
-  static std::unique_ptr<HttpsServer> start(const HttpsOptions& options, HttpsHooks hooks, std::string& error);
+  static Result<std::unique_ptr<HttpsServer>> start(const HttpsOptions& options, HttpsHooks hooks);
 
   int port() const { return port_; }
   void stop();
@@ -112,8 +113,8 @@ class HttpsServer {
   int port_ = 0;
 };
 
-// The key file check start() does: nullopt when only its owner (the daemon's
+// The key file check start() does: ok when only its owner (the daemon's
 // effective user) may read it, else why not.
-std::optional<std::string> checkPrivateKeyFile(const std::string& path);
+Status checkPrivateKeyFile(const std::string& path);
 
 }  // namespace portvakt::api

@@ -99,19 +99,17 @@ json StatusPage::call(json request, const PageRequest& from) const {
   return answer.is_object() ? answer : json{{"ok", false}, {"error", "the handler's answer is not JSON"}};
 }
 
-std::string StatusPage::graphSvg(std::string& error) {
+Result<std::string> StatusPage::graphSvg() {
   auto policy = policy_ ? policy_() : nullptr;
-  if (!policy) {
-    error = "no policy is running";
-    return "";
-  }
+  if (!policy) return Error{"no policy is running"};
   std::lock_guard lock(graphMutex_);
   if (graphHash_ != policy->contentHash) {
-    graphError_.clear();
-    graphSvg_ = control::renderSvg(control::policyToDot(*policy), graphError_);
+    auto svg = control::renderSvg(control::policyToDot(*policy));
+    graphSvg_ = svg ? std::move(svg.value()) : "";
+    graphError_ = svg ? "" : svg.error().message;
     graphHash_ = policy->contentHash;
   }
-  error = graphError_;
+  if (!graphError_.empty()) return Error{graphError_};
   return graphSvg_;
 }
 
@@ -182,19 +180,17 @@ PageResponse StatusPage::serve(const PageRequest& request) {
     r.body = renderDevices(frame, call({{"command", "devices"}, {"evidence", true}}, request));
   } else if (path == "/status/graph") {
     frame.active = "graph";
-    std::string error;
-    (void)graphSvg(error);
-    r.body = renderGraph(frame, kGraphSvgPath, error);
+    auto svg = graphSvg();  // rendered here so that the page can say why there is no picture
+    r.body = renderGraph(frame, kGraphSvgPath, svg ? "" : svg.error().message);
   } else {  // the SVG itself
-    std::string error;
-    std::string svg = graphSvg(error);
-    if (!error.empty()) {
+    auto svg = graphSvg();
+    if (!svg) {
       r.status = 503;
       r.contentType = "text/plain; charset=utf-8";
-      r.body = error + "\n";
+      r.body = svg.error().message + "\n";
     } else {
       r.contentType = "image/svg+xml";
-      r.body = std::move(svg);
+      r.body = std::move(svg.value());
       // Opened on its own, an SVG is a document: no script, no styles from elsewhere.
       r.headers[0].second = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'";
     }
@@ -215,8 +211,9 @@ PageResponse StatusPage::acknowledge(const PageRequest& request, const std::stri
   if (!control::ApiHandler::roleAllows(request.role, "alerts.ack")) {
     return refuse(403, "The role '" + request.role + "' may not acknowledge alerts.");
   }
-  if (auto crossSite = FormGuard::sameOrigin(request.host, request.origin, request.referer, request.fetchSite)) {
-    return refuse(403, "Refused as a possible cross-site request: " + *crossSite + ".");
+  if (auto sameOrigin = FormGuard::sameOrigin(request.host, request.origin, request.referer, request.fetchSite);
+      !sameOrigin) {
+    return refuse(403, "Refused as a possible cross-site request: " + sameOrigin.error().message + ".");
   }
   const std::string type = request.contentType.substr(0, request.contentType.find(';'));
   if (type != "application/x-www-form-urlencoded") {

@@ -76,8 +76,8 @@ class StatusPage {
  private:
   nlohmann::json call(nlohmann::json request, const PageRequest& from) const;
   PageResponse acknowledge(const PageRequest& request, const std::string& id, const PageFrame& frame);
-  // The running policy's graph as SVG, or an error text.
-  std::string graphSvg(std::string& error);
+  // The running policy's graph as SVG, or why there is none.
+  Result<std::string> graphSvg();
 
   Handle handle_;
   Policy policy_;

@@ -79,23 +79,23 @@ bool writeAll(int fd, const std::string& data) {
 
 }  // namespace
 
-std::optional<std::string> UnixSocketServer::listen(const std::string& path, const std::string& group,
-                                                    UnixSocketServer& out, ServerLimits limits) {
+Status UnixSocketServer::listen(const std::string& path, const std::string& group, UnixSocketServer& out,
+                                ServerLimits limits) {
   sockaddr_un addr;
-  if (!fillAddress(path, addr)) return "socket path too long: " + path;
+  if (!fillAddress(path, addr)) return Error{"socket path too long: " + path};
   // Non-blocking: a turn accepts until the queue is empty and must not wait there.
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return std::string("socket: ") + std::strerror(errno);
+  if (fd < 0) return Error{std::string("socket: ") + std::strerror(errno)};
   struct stat st;
   if (::lstat(path.c_str(), &st) == 0) {
     if (!S_ISSOCK(st.st_mode)) {
       ::close(fd);
-      return path + " exists and is not a socket; refusing to replace it";
+      return Error{path + " exists and is not a socket; refusing to replace it"};
     }
     ::unlink(path.c_str());  // a stale socket from a previous run
   }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::string e = "bind " + path + ": " + std::strerror(errno);
+    Error e{"bind " + path + ": " + std::strerror(errno)};
     ::close(fd);
     return e;
   }
@@ -106,14 +106,14 @@ std::optional<std::string> UnixSocketServer::listen(const std::string& path, con
     }
   }
   if (::listen(fd, SOMAXCONN) != 0) {
-    std::string e = std::string("listen: ") + std::strerror(errno);
+    Error e{std::string("listen: ") + std::strerror(errno)};
     ::close(fd);
     return e;
   }
   out.fd_ = fd;
   out.path_ = path;
   out.limits_ = limits;
-  return std::nullopt;
+  return {};
 }
 
 // ---- the server: one event loop turn per serveOnce() ----
@@ -162,7 +162,7 @@ size_t UnixSocketServer::connectionCount() const { return connections_.size(); }
 // before it reports the reset.
 void UnixSocketServer::refuse(Connection& c, const std::string& error) {
   const std::string line = nlohmann::json{{"ok", false}, {"error", error}}.dump() + "\n";
-  (void)::send(c.fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)::send(c.fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);  // best effort: closed next
   c.close();
 }
 
@@ -322,22 +322,19 @@ void UnixSocketServer::serveOnce(const Handler& handler, int timeoutMs) {
   std::erase_if(connections_, [](const auto& x) { return x->state == Connection::State::kClosed; });
 }
 
-std::optional<std::string> callDaemon(const std::string& path, const std::string& request, std::string& error,
-                                      int timeoutMs) {
+Result<std::string> callDaemon(const std::string& path, const std::string& request, int timeoutMs) {
   sockaddr_un addr;
   if (!fillAddress(path, addr)) {
-    error = "socket path too long: " + path;
-    return std::nullopt;
+    return Error{"socket path too long: " + path};
   }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    error = std::string("socket: ") + std::strerror(errno);
-    return std::nullopt;
+    return Error{std::string("socket: ") + std::strerror(errno)};
   }
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    error = "cannot reach portvaktd at " + path + ": " + std::strerror(errno) + " (is it running? --socket?)";
+    Error unreachable{"cannot reach portvaktd at " + path + ": " + std::strerror(errno) + " (is it running? --socket?)"};
     ::close(fd);
-    return std::nullopt;
+    return unreachable;
   }
   // A failed send may still have an answer waiting (the daemon refuses an
   // oversized request before reading all of it): read before giving up.
@@ -345,8 +342,8 @@ std::optional<std::string> callDaemon(const std::string& path, const std::string
   bool tooLong = false;
   auto line = readLine(fd, 64u << 20, timeoutMs, tooLong);
   ::close(fd);
-  if (!line) error = sent ? "portvaktd did not answer" : "could not send the request to portvaktd";
-  return line;
+  if (!line) return Error{sent ? "portvaktd did not answer" : "could not send the request to portvaktd"};
+  return std::move(*line);
 }
 
 }  // namespace portvakt::api

@@ -37,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include "control/api/api_result.h"
+
 namespace portvakt::api {
 
 inline constexpr size_t kMaxRequestBytes = 1u << 20;
@@ -77,9 +79,9 @@ class UnixSocketServer {
   UnixSocketServer& operator=(const UnixSocketServer&) = delete;
 
   // Binds `path` (removing a stale socket file first), mode 0660, and group
-  // `group` when that group exists. Returns an error text on failure.
-  static std::optional<std::string> listen(const std::string& path, const std::string& group, UnixSocketServer& out,
-                                           ServerLimits limits = {});
+  // `group` when that group exists, into `out`; or why not.
+  static Status listen(const std::string& path, const std::string& group, UnixSocketServer& out,
+                       ServerLimits limits = {});
 
   int fd() const { return fd_; }
   const ServerLimits& limits() const { return limits_; }
@@ -106,9 +108,8 @@ class UnixSocketServer {
   std::vector<std::unique_ptr<Connection>> connections_;
 };
 
-// Sends one request and waits for the response line. Returns nullopt and sets
-// `error` when the daemon cannot be reached or answers nothing.
-std::optional<std::string> callDaemon(const std::string& path, const std::string& request, std::string& error,
-                                      int timeoutMs = 30000);
+// Sends one request and waits for the response line; an error when the
+// daemon cannot be reached or answers nothing.
+Result<std::string> callDaemon(const std::string& path, const std::string& request, int timeoutMs = 30000);
 
 }  // namespace portvakt::api

@@ -133,12 +133,12 @@ int cmdPolicyGraph(const std::vector<std::string>& args) {
   if (!compiled) return kExitInvalid;
   std::string text = control::policyToDot(*compiled);
   if (format == "svg") {
-    std::string error;
-    text = control::renderSvg(text, error);
-    if (text.empty()) {
-      std::cerr << "portvakt: " << error << "\n";
+    auto svg = control::renderSvg(text);
+    if (!svg) {
+      std::cerr << "portvakt: " << svg.error().message << "\n";
       return kExitRuntime;
     }
+    text = std::move(svg.value());
   }
   if (vm.count("output")) {
     if (!writeFile(vm["output"].as<std::string>(), text)) {

@@ -111,18 +111,18 @@ std::optional<int> setUp(const po::variables_map& vm, Setup& s) {
       return kExitRuntime;
     }
   }
-  std::string error;
   // A capture may span hours with long quiet gaps: an offline run keeps every
   // device it saw (the table's bound still holds) instead of forgetting the
   // never-classified ones after the daemon's idle time, which would drop
   // evidence an analyst wants to see.
   fingerprint::ProfilerConfig profiler;
   profiler.unclassifiedIdleNs = 0;
-  s.pipeline = engine::OfflinePipeline::create(s.policy, error, profiler, db);
-  if (!s.pipeline) {
-    std::cerr << "portvakt: cannot build the switch for this policy: " << error << "\n";
+  auto pipeline = engine::OfflinePipeline::create(s.policy, profiler, db);
+  if (!pipeline) {
+    std::cerr << "portvakt: cannot build the switch for this policy: " << pipeline.error().message << "\n";
     return kExitInvalid;
   }
+  s.pipeline = std::move(pipeline.value());
   const auto& ports = s.policy->ports;
   if (vm.count("capture")) {
     for (const std::string& spec : vm["capture"].as<std::vector<std::string>>()) {
@@ -165,8 +165,8 @@ std::optional<int> openCaptures(const po::variables_map& vm, const Setup& s, Mer
 std::string utcTime(int64_t ns) {
   const std::time_t secs = static_cast<std::time_t>(ns / 1'000'000'000);
   std::tm tm{};
-  (void)gmtime_r(&secs, &tm);
-  char b[96];  // room for any int the format could print (-Wformat-truncation)
+  (void)gmtime_r(&secs, &tm);  // cannot fail for a time_t from an int64 of ns (years < 2^31)
+  char b[96];                  // room for any int the format could print (-Wformat-truncation)
   std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                 tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>((ns % 1'000'000'000) / 1'000'000));
   return b;

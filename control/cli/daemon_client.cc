@@ -38,16 +38,15 @@ struct Remote {
 };
 
 // The HTTPS settings from --profile and the command line (which wins), or
-// nullopt for the Unix socket. Sets `error` when they are incomplete.
-std::optional<Remote> remoteSettings(const po::variables_map& vm, std::string& error) {
+// nullopt for the Unix socket; an error when they are incomplete.
+api::Result<std::optional<Remote>> remoteSettings(const po::variables_map& vm) {
   Remote r;
   if (vm.count("profile")) {
     const std::string name = vm["profile"].as<std::string>();
     const std::string file = vm["profiles"].as<std::string>();
     std::ifstream in(file);
     if (!in) {
-      error = "cannot read the profiles file " + file + " (for --profile " + name + ")";
-      return std::nullopt;
+      return api::Error{"cannot read the profiles file " + file + " (for --profile " + name + ")"};
     }
     po::options_description none;
     po::parsed_options parsed = po::parse_config_file(in, none, /*allow_unregistered=*/true);
@@ -61,13 +60,11 @@ std::optional<Remote> remoteSettings(const po::variables_map& vm, std::string& e
       else if (key == "key") r.key = o.value[0];
       else if (key == "ca") r.ca = o.value[0];
       else {
-        error = file + ": [" + name + "] has an unknown setting '" + key + "' (server, cert, key, ca)";
-        return std::nullopt;
+        return api::Error{file + ": [" + name + "] has an unknown setting '" + key + "' (server, cert, key, ca)"};
       }
     }
     if (!found) {
-      error = file + " has no profile [" + name + "]";
-      return std::nullopt;
+      return api::Error{file + " has no profile [" + name + "]"};
     }
   }
   if (vm.count("server")) r.server = vm["server"].as<std::string>();
@@ -75,23 +72,22 @@ std::optional<Remote> remoteSettings(const po::variables_map& vm, std::string& e
   if (vm.count("key")) r.key = vm["key"].as<std::string>();
   if (vm.count("ca")) r.ca = vm["ca"].as<std::string>();
   if (r.server.empty()) {
-    if (!r.cert.empty() || !r.key.empty() || !r.ca.empty())
-      error = "--cert, --key and --ca need --server https://HOST:PORT";
-    return std::nullopt;
+    if (!r.cert.empty() || !r.key.empty() || !r.ca.empty()) {
+      return api::Error{"--cert, --key and --ca need --server https://HOST:PORT"};
+    }
+    return std::optional<Remote>();
   }
   if (r.cert.empty() || r.key.empty() || r.ca.empty()) {
-    error = "--server " + r.server + " needs --cert, --key and --ca (or a --profile that names them)";
-    return std::nullopt;
+    return api::Error{"--server " + r.server + " needs --cert, --key and --ca (or a --profile that names them)"};
   }
-  return r;
+  return std::optional<Remote>(std::move(r));
 }
 
-// One HTTPS round trip; the answer's body, or nullopt with `error` set.
-std::optional<std::string> callRemote(const Remote& r, const json& request, std::string& error) {
+// One HTTPS round trip; the answer's body, or why there is none.
+api::Result<std::string> callRemote(const Remote& r, const json& request) {
   const std::string prefix = "https://";
   if (r.server.rfind(prefix, 0) != 0) {
-    error = "--server " + r.server + " is not an https:// URL (like https://192.0.2.10:8443)";
-    return std::nullopt;
+    return api::Error{"--server " + r.server + " is not an https:// URL (like https://192.0.2.10:8443)"};
   }
   std::string hostPort = r.server.substr(prefix.size());
   if (!hostPort.empty() && hostPort.back() == '/') hostPort.pop_back();
@@ -109,21 +105,17 @@ std::optional<std::string> callRemote(const Remote& r, const json& request, std:
   }
   if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   if (host.empty() || host.find('/') != std::string::npos || port <= 0 || port > 65535) {
-    error = "--server " + r.server + " is not https://HOST[:PORT]";
-    return std::nullopt;
+    return api::Error{"--server " + r.server + " is not https://HOST[:PORT]"};
   }
-  api::HttpsCall call;
-  if (auto bad = api::routeRequest(request, call)) {
-    error = *bad;
-    return std::nullopt;
-  }
+  auto routed = api::routeRequest(request);
+  if (!routed) return routed.error();
+  const api::HttpsCall& call = routed.value();
   // An appliance that refuses the handshake closes the socket while the
   // client may still be writing: that must be an error message, not SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
   httplib::SSLClient client(host, port, r.cert, r.key);
   if (!client.is_valid()) {
-    error = "cannot use the client certificate " + r.cert + " with the key " + r.key;
-    return std::nullopt;
+    return api::Error{"cannot use the client certificate " + r.cert + " with the key " + r.key};
   }
   client.set_ca_cert_path(r.ca.c_str());
   client.enable_server_certificate_verification(true);
@@ -133,18 +125,18 @@ std::optional<std::string> callRemote(const Remote& r, const json& request, std:
                         : call.method == "DELETE" ? client.Delete(call.target.c_str())
                                                   : client.Post(call.target.c_str(), call.body, "application/json");
   if (!res) {
-    error = "cannot reach portvaktd at " + r.server + ": " + httplib::to_string(res.error());
+    api::Error error{"cannot reach portvaktd at " + r.server + ": " + httplib::to_string(res.error())};
     if (res.error() == httplib::Error::SSLServerVerification) {
-      error += " (its certificate is not signed by " + r.ca + " or does not name " + host + ")";
+      error.message += " (its certificate is not signed by " + r.ca + " or does not name " + host + ")";
     } else if (res.error() == httplib::Error::SSLConnection || res.error() == httplib::Error::Read) {
-      error += " (the appliance refused the TLS handshake: is " + r.cert + " signed by the region's CA and not revoked?)";
+      error.message +=
+          " (the appliance refused the TLS handshake: is " + r.cert + " signed by the region's CA and not revoked?)";
     }
-    return std::nullopt;
+    return error;
   }
   json body = json::parse(res->body, nullptr, false);
   if (body.is_discarded()) {
-    error = "portvaktd at " + r.server + " answered HTTP " + std::to_string(res->status) + " without JSON";
-    return std::nullopt;
+    return api::Error{"portvaktd at " + r.server + " answered HTTP " + std::to_string(res->status) + " without JSON"};
   }
   return res->body;
 }
@@ -165,22 +157,17 @@ void addDaemonOptions(po::options_description& options) {
 
 std::variant<json, int> callDaemon(const po::variables_map& vm, json request) {
   request["api"] = api::kApiVersion;
-  std::string error;
-  std::optional<std::string> answer;
-  std::optional<Remote> remote = remoteSettings(vm, error);
-  if (!error.empty()) {
-    std::cerr << "portvakt: " << error << "\n";
+  auto remote = remoteSettings(vm);
+  if (!remote) {
+    std::cerr << "portvakt: " << remote.error().message << "\n";
     return kExitUsage;
   }
-  if (remote) {
-    answer = callRemote(*remote, request, error);
-  } else {
-    // replace: a file name that is not UTF-8 must not abort the CLI.
-    answer = api::callDaemon(vm["socket"].as<std::string>(), request.dump(-1, ' ', false, json::error_handler_t::replace),
-                             error);
-  }
+  // replace: a file name that is not UTF-8 must not abort the CLI.
+  auto answer = *remote ? callRemote(**remote, request)
+                        : api::callDaemon(vm["socket"].as<std::string>(),
+                                          request.dump(-1, ' ', false, json::error_handler_t::replace));
   if (!answer) {
-    std::cerr << "portvakt: " << error << "\n";
+    std::cerr << "portvakt: " << answer.error().message << "\n";
     return kExitRuntime;
   }
   json parsed = json::parse(*answer, nullptr, false);

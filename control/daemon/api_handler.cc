@@ -36,11 +36,16 @@ const char* kindName(PolicyChange::Kind k) {
 json versionJson(const PolicyVersion& v) {
   // hash: the tables the dataplane runs; settings_hash: the control settings
   // ("" for a version recorded before they were hashed apart).
-  return {{"version", v.version}, {"hash", v.hash},
-          {"name", v.name},       {"source", v.source},
-          {"uid", v.uid},         {"subject", v.subject},
-          {"time", v.unixTime},   {"summary", v.summary},
-          {"kind", v.kind},       {"settings_hash", v.settingsHash}};
+  return {{"version", v.version},
+          {"hash", v.hash},
+          {"name", v.name},
+          {"source", v.source},
+          {"uid", v.uid},
+          {"subject", v.subject},
+          {"time", unixSeconds(v.installedAt)},
+          {"summary", v.summary},
+          {"kind", v.kind},
+          {"settings_hash", v.settingsHash}};
 }
 
 // Who called, for the policy_rejected alert: a uid, or a certificate subject.
@@ -64,19 +69,17 @@ std::string kindOf(const json& v) {
   return "null";
 }
 
-// An optional string field: absent leaves `out`; any other type is an error
-// naming the field.
-std::optional<std::string> optionalString(const json& req, const char* key, std::string& out) {
-  if (!req.contains(key)) return std::nullopt;
-  if (!req[key].is_string()) return "'" + std::string(key) + "' must be a string, not " + kindOf(req[key]);
-  out = req[key].get<std::string>();
-  return std::nullopt;
+// An optional string field: absent is ""; any other type is an error naming
+// the field.
+Result<std::string> optionalString(const json& req, const char* key) {
+  if (!req.contains(key)) return std::string();
+  if (!req[key].is_string()) return Error{"'" + std::string(key) + "' must be a string, not " + kindOf(req[key])};
+  return req[key].get<std::string>();
 }
 
-std::optional<std::string> requiredString(const json& req, const char* key, const std::string& command,
-                                          std::string& out) {
-  if (!req.contains(key)) return command + " needs '" + key + "'";
-  return optionalString(req, key, out);
+Result<std::string> requiredString(const json& req, const char* key, const std::string& command) {
+  if (!req.contains(key)) return Error{command + " needs '" + key + "'"};
+  return optionalString(req, key);
 }
 
 bool hasControlCharacter(const std::string& s) {
@@ -93,52 +96,55 @@ bool isFileLabel(const std::string& s) {
 std::string normalName(const std::string& path) { return std::filesystem::path(path).lexically_normal().string(); }
 
 // The bundle of a policy.plan or policy.push request, every field checked.
-// Returns the error text, or nullopt with `out` filled.
-std::optional<std::string> readBundle(const json& req, const std::string& command, policy::PolicyBundle& out) {
+// The bundle, or what is wrong with it.
+Result<policy::PolicyBundle> readBundle(const json& req, const std::string& command) {
+  policy::PolicyBundle out;
   if (req.contains("path")) {
-    return command +
-           ": 'path' is refused: portvaktd does not open files for its clients; send the policy itself "
-           "as 'bundle' (the portvakt CLI does since this version; upgrade it)";
+    return Error{command +
+                 ": 'path' is refused: portvaktd does not open files for its clients; send the policy itself "
+                 "as 'bundle' (the portvakt CLI does since this version; upgrade it)"};
   }
   if (!req.contains("bundle")) {
-    return command + " needs 'bundle': {\"site\": NAME, \"files\": [{\"path\": NAME, \"text\": TEXT}, ...]}";
+    return Error{command + " needs 'bundle': {\"site\": NAME, \"files\": [{\"path\": NAME, \"text\": TEXT}, ...]}"};
   }
   const json& bundle = req["bundle"];
-  if (!bundle.is_object()) return "'bundle' must be an object, not " + kindOf(bundle);
-  if (!bundle.contains("site")) return "'bundle.site' is missing (the site file's name among bundle.files)";
-  if (!bundle["site"].is_string()) return "'bundle.site' must be a string, not " + kindOf(bundle["site"]);
-  if (!bundle.contains("files")) return "'bundle.files' is missing";
-  if (!bundle["files"].is_array()) return "'bundle.files' must be a list, not " + kindOf(bundle["files"]);
+  if (!bundle.is_object()) return Error{"'bundle' must be an object, not " + kindOf(bundle)};
+  if (!bundle.contains("site")) return Error{"'bundle.site' is missing (the site file's name among bundle.files)"};
+  if (!bundle["site"].is_string()) return Error{"'bundle.site' must be a string, not " + kindOf(bundle["site"])};
+  if (!bundle.contains("files")) return Error{"'bundle.files' is missing"};
+  if (!bundle["files"].is_array()) return Error{"'bundle.files' must be a list, not " + kindOf(bundle["files"])};
   const json& files = bundle["files"];
-  if (files.empty()) return "'bundle.files' is empty";
+  if (files.empty()) return Error{"'bundle.files' is empty"};
   if (files.size() > kMaxBundleFiles) {
-    return "'bundle.files' holds " + std::to_string(files.size()) + " files; a bundle holds at most " +
-           std::to_string(kMaxBundleFiles) + " (a site file, its bases and their inventory files)";
+    return Error{"'bundle.files' holds " + std::to_string(files.size()) + " files; a bundle holds at most " +
+                 std::to_string(kMaxBundleFiles) + " (a site file, its bases and their inventory files)"};
   }
   size_t totalBytes = 0;
   std::set<std::string> names;
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string field = "'bundle.files[" + std::to_string(i) + "]";
     const json& f = files[i];
-    if (!f.is_object()) return field + "' must be an object {\"path\", \"text\"}, not " + kindOf(f);
+    if (!f.is_object()) return Error{field + "' must be an object {\"path\", \"text\"}, not " + kindOf(f)};
     for (const char* key : {"path", "text"}) {
-      if (!f.contains(key)) return field + "." + key + "' is missing";
-      if (!f[key].is_string()) return field + "." + key + "' must be a string, not " + kindOf(f[key]);
+      if (!f.contains(key)) return Error{field + "." + key + "' is missing"};
+      if (!f[key].is_string()) return Error{field + "." + key + "' must be a string, not " + kindOf(f[key])};
     }
     std::string path = f["path"].get<std::string>();
-    if (!isFileLabel(path)) return field + ".path' " + kFileLabelRule;
-    if (!names.insert(normalName(path)).second) return field + ".path' names " + normalName(path) + " a second time";
+    if (!isFileLabel(path)) return Error{field + ".path' " + kFileLabelRule};
+    if (!names.insert(normalName(path)).second)
+      return Error{field + ".path' names " + normalName(path) + " a second time"};
     totalBytes += f["text"].get_ref<const std::string&>().size();
     out.files.push_back({std::move(path), f["text"].get<std::string>()});
   }
   if (totalBytes > api::kMaxRequestBytes) {
-    return "the bundle's files hold " + std::to_string(totalBytes) + " bytes; portvaktd accepts at most " +
-           std::to_string(api::kMaxRequestBytes) + " bytes (1 MiB) per request";
+    return Error{"the bundle's files hold " + std::to_string(totalBytes) + " bytes; portvaktd accepts at most " +
+                 std::to_string(api::kMaxRequestBytes) + " bytes (1 MiB) per request"};
   }
   out.site = bundle["site"].get<std::string>();
-  if (!isFileLabel(out.site)) return std::string("'bundle.site' ") + kFileLabelRule;
-  if (!names.count(normalName(out.site))) return "'bundle.site' names " + out.site + ", which is not among bundle.files";
-  return std::nullopt;
+  if (!isFileLabel(out.site)) return Error{std::string("'bundle.site' ") + kFileLabelRule};
+  if (!names.count(normalName(out.site)))
+    return Error{"'bundle.site' names " + out.site + ", which is not among bundle.files"};
+  return out;
 }
 
 json alertJson(const store::AlertRecord& a, const std::vector<store::DeliveryRecord>& deliveries) {
@@ -191,7 +197,7 @@ bool ApiHandler::mayChange(const api::Caller& caller) const {
   return false;
 }
 
-std::string ApiHandler::handle(const std::string& request, const api::Caller& caller, int64_t now) {
+std::string ApiHandler::handle(const std::string& request, const api::Caller& caller, WallTime now) {
   json req = json::parse(request, nullptr, /*allow_exceptions=*/false);
   json answer;
   if (req.is_discarded() || !req.is_object()) {
@@ -226,15 +232,15 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
         answer = devices(req.value("evidence", false));
       }
     } else if (command == "devices.show" || command == "devices.forget") {
-      std::string mac;
-      if (auto bad = requiredString(req, "mac", command, mac)) answer = failure(*bad);
-      else answer = command == "devices.show" ? showDevice(mac) : forgetDevice(mac);
+      auto mac = requiredString(req, "mac", command);
+      if (!mac) answer = failure(mac.error().message);
+      else answer = command == "devices.show" ? showDevice(*mac) : forgetDevice(*mac);
     } else if (command == "alerts") {
       answer = alerts(req);
     } else if (command == "alerts.ack") {
-      std::string id;
-      if (auto bad = requiredString(req, "id", command, id)) answer = failure(*bad);
-      else answer = ackAlert(id, caller, now);
+      auto id = requiredString(req, "id", command);
+      if (!id) answer = failure(id.error().message);
+      else answer = ackAlert(*id, caller, now);
     } else if (command == "ports") {
       answer = ports();
     } else {
@@ -244,7 +250,7 @@ std::string ApiHandler::handle(const std::string& request, const api::Caller& ca
   return answer.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-json ApiHandler::status(int64_t now) const {
+json ApiHandler::status(WallTime now) const {
   auto p = policies_.current();
   json ports = json::array();
   std::vector<PortSnapshot> live = dataplane_ ? dataplane_->ports() : std::vector<PortSnapshot>{};
@@ -278,7 +284,7 @@ json ApiHandler::status(int64_t now) const {
                                      {"mode", tables::toString(p->mode)},
                                      {"version", h.empty() ? 0 : h.back().version}}
                               : json(nullptr)},
-                 {"uptime_s", now - startedAt_},
+                 {"uptime_s", std::chrono::duration_cast<std::chrono::seconds>(now - startedAt_).count()},
                  {"forwarding", dataplane_ != nullptr && dataplane_->status().forwarding},
                  {"ports", ports}};
   if (dataplane_) {
@@ -292,9 +298,9 @@ json ApiHandler::status(int64_t now) const {
 }
 
 json ApiHandler::plan(const json& req, const std::string& command) const {
-  policy::PolicyBundle bundle;
-  if (auto bad = readBundle(req, command, bundle)) return failure(*bad);
-  PlanResult plan = policies_.plan(bundle);
+  auto bundle = readBundle(req, command);
+  if (!bundle) return failure(bundle.error().message);
+  PlanResult plan = policies_.plan(*bundle);
   if (!plan.ok) return {{"ok", false}, {"error", "policy invalid"}, {"diagnostics", plan.diagnostics}};
   json changes = json::array();
   for (const PolicyChange& c : plan.changes) {
@@ -311,37 +317,37 @@ json ApiHandler::plan(const json& req, const std::string& command) const {
           {"diagnostics", plan.diagnostics}};
 }
 
-json ApiHandler::changePolicy(const std::string& command, const json& req, const api::Caller& caller, int64_t now) {
-  std::optional<std::string> error;
+json ApiHandler::changePolicy(const std::string& command, const json& req, const api::Caller& caller, WallTime now) {
+  Status changed;
   if (command == "policy.push") {
-    policy::PolicyBundle bundle;
-    std::string planId;
-    if (auto bad = readBundle(req, command, bundle)) error = *bad;
-    else if (auto badPlan = optionalString(req, "plan_id", planId)) error = *badPlan;
-    else error = policies_.push(bundle, caller.uid, planId, now, caller.subject);
+    auto bundle = readBundle(req, command);
+    auto planId = optionalString(req, "plan_id");
+    if (!bundle) changed = bundle.error();
+    else if (!planId) changed = planId.error();
+    else changed = policies_.push(*bundle, caller.uid, *planId, now, caller.subject);
   } else {
     int version = 0;  // the version before the running one
     if (req.contains("version")) {
       const json& v = req["version"];
       // Only a JSON integer: "1", 1.0 and true are a client's mistake, not a version.
       if (!v.is_number_integer()) {
-        error = "'version' must be a positive integer (like 3), not " + kindOf(v);
+        changed = Error{"'version' must be a positive integer (like 3), not " + kindOf(v)};
       } else if (v.is_number_unsigned() ? v.get<uint64_t>() < 1 || v.get<uint64_t>() > uint64_t{INT_MAX}
                                         : v.get<int64_t>() < 1 || v.get<int64_t>() > INT_MAX) {
-        error = "'version' must be a positive integer (like 3), not " + v.dump() +
-                "; leave it out to return to the version before the running one";
+        changed = Error{"'version' must be a positive integer (like 3), not " + v.dump() +
+                        "; leave it out to return to the version before the running one"};
       } else {
         version = v.get<int>();
       }
     }
-    if (!error) error = policies_.rollback(version, caller.uid, now, caller.subject);
+    if (changed) changed = policies_.rollback(version, caller.uid, now, caller.subject);
   }
-  if (error) {
+  if (!changed) {
     if (metrics_) metrics_->policyRejected();
-    std::string why = error->substr(0, 400);
+    std::string why = changed.error().message.substr(0, 400);
     std::replace(why.begin(), why.end(), '\n', ' ');
     rejections_.push_back(command + " by " + callerText(caller) + ": " + why);
-    return failure(*error);
+    return failure(changed.error().message);
   }
   const PolicyVersion& installed = policies_.history().back();
   if (metrics_) metrics_->policyLoaded(installed.version, installed.hash, installed.name, installed.settingsHash);
@@ -470,10 +476,10 @@ json ApiHandler::alerts(const json& req) const {
   return answer;
 }
 
-json ApiHandler::ackAlert(const std::string& id, const api::Caller& caller, int64_t now) {
+json ApiHandler::ackAlert(const std::string& id, const api::Caller& caller, WallTime now) {
   if (!store_) return failure("this portvaktd keeps no alert history");
   if (id.empty()) return failure("alerts.ack needs 'id'");
-  if (auto acked = store_->ackAlert(id, caller.uid, now * 1000, caller.subject); !acked) {
+  if (auto acked = store_->ackAlert(id, caller.uid, now, caller.subject); !acked) {
     return failure(acked.error().code == store::ErrorCode::kNotFound ? "no alert " + id : acked.error().message);
   }
   return {{"ok", true}, {"acked", id}, {"uid", caller.uid}, {"subject", caller.subject}};

@@ -43,7 +43,7 @@ class ApiHandler {
  public:
   // `dataplane` is null when the daemon does not forward, `store` when it
   // keeps no database (tests); the commands that need them say so.
-  ApiHandler(PolicyManager& policies, std::string adminGroup, int64_t startedAt, Metrics* metrics = nullptr,
+  ApiHandler(PolicyManager& policies, std::string adminGroup, WallTime startedAt, Metrics* metrics = nullptr,
              DataplaneRunner* dataplane = nullptr, store::Store* store = nullptr)
       : policies_(policies),
         adminGroup_(std::move(adminGroup)),
@@ -61,18 +61,17 @@ class ApiHandler {
   // and acks alerts; engineer may use every command.
   static bool roleAllows(const std::string& role, const std::string& command);
 
-  // `now` is Unix time in seconds.
-  std::string handle(const std::string& request, const api::Caller& caller, int64_t now);
+  std::string handle(const std::string& request, const api::Caller& caller, WallTime now);
   // Pushes and rollbacks refused since the last call, one line each (who and
   // why): the daemon raises policy_rejected for them.
   std::vector<std::string> takeRejections() { return std::exchange(rejections_, {}); }
 
  private:
   bool mayChange(const api::Caller& caller) const;
-  nlohmann::json status(int64_t now) const;
+  nlohmann::json status(WallTime now) const;
   nlohmann::json plan(const nlohmann::json& req, const std::string& command) const;
   nlohmann::json changePolicy(const std::string& command, const nlohmann::json& req, const api::Caller& caller,
-                              int64_t now);
+                              WallTime now);
   // With evidence: each device also carries its evidence and explanation, as
   // devices.show gives them (the status page's devices by zone).
   nlohmann::json devices(bool withEvidence) const;
@@ -80,12 +79,12 @@ class ApiHandler {
   void addDot1x(const tables::MacAddress& mac, nlohmann::json& device) const;
   nlohmann::json forgetDevice(const std::string& mac);
   nlohmann::json alerts(const nlohmann::json& req) const;
-  nlohmann::json ackAlert(const std::string& id, const api::Caller& caller, int64_t now);
+  nlohmann::json ackAlert(const std::string& id, const api::Caller& caller, WallTime now);
   nlohmann::json ports() const;
 
   PolicyManager& policies_;
   std::string adminGroup_;
-  int64_t startedAt_;
+  WallTime startedAt_;
   Metrics* metrics_;
   DataplaneRunner* dataplane_;
   store::Store* store_;

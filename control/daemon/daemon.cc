@@ -36,10 +36,10 @@ Expected<std::unique_ptr<Daemon>, DaemonError> Daemon::open(DaemonOptions option
   if (!opened) return DaemonError{Kind::kRuntime, opened.error().message};
   daemon->store_ = std::move(opened.value());
   daemon->policies_ = std::make_unique<PolicyManager>(daemon->store_.get());
-  if (!daemon->policies_->lastStoreError().empty()) DaemonLog::line(daemon->policies_->lastStoreError());
+  if (const Status& read = daemon->policies_->historyRead(); !read) DaemonLog::line(read.error().message);
   if (auto error = installStartPolicy(*daemon->policies_, o)) return *error;
-  if (auto error = api::UnixSocketServer::listen(o.socketPath, o.adminGroup, daemon->socket_)) {
-    return DaemonError{Kind::kRuntime, *error};
+  if (auto listening = api::UnixSocketServer::listen(o.socketPath, o.adminGroup, daemon->socket_); !listening) {
+    return DaemonError{Kind::kRuntime, listening.error().message};
   }
   return daemon;
 }
@@ -51,23 +51,24 @@ std::optional<DaemonError> Daemon::start() {
   metrics_->policyLoaded(policies_->history().back().version, current->contentHash, current->name,
                          current->control.settingsHash);
   if (!options_.metricsAddress.empty()) {
-    if (auto error = metrics_->serve(options_.metricsAddress)) return DaemonError{Kind::kRuntime, *error};
+    if (auto serving = metrics_->serve(options_.metricsAddress); !serving) {
+      return DaemonError{Kind::kRuntime, serving.error().message};
+    }
   }
   if (options_.forward) {
     // Devices known before a restart are placed again before the first frame.
     std::vector<DeviceSeed> seeds;
     if (auto stored = store_->devices()) {
       for (const store::DeviceRecord& r : *stored) {
-        std::string problem;
-        if (auto seed = toSeed(r, problem)) seeds.push_back(std::move(*seed));
-        else DaemonLog::line("stored device skipped: " + problem);
+        if (auto seed = toSeed(r)) seeds.push_back(std::move(*seed));
+        else DaemonLog::line("stored device skipped: " + seed.error().message);
       }
     } else {
       DaemonLog::line("cannot read the stored devices: " + stored.error().message);
     }
-    std::string error;
-    dataplane_ = DataplaneRunner::start(*policies_, metrics_.get(), error, seeds);
-    if (!dataplane_) return DaemonError{Kind::kRuntime, error};
+    auto dataplane = DataplaneRunner::start(*policies_, metrics_.get(), seeds);
+    if (!dataplane) return DaemonError{Kind::kRuntime, dataplane.error().message};
+    dataplane_ = std::move(dataplane.value());
     dataplane_->setForwardingNice(options_.forwardingNice);
     // A push whose ports this host does not have is refused before the swap.
     policies_->setPreflight(&DataplaneRunner::checkPorts);
@@ -75,19 +76,17 @@ std::optional<DaemonError> Daemon::start() {
   log_ = std::make_unique<DaemonLog>(*metrics_);
   alerts_ = std::make_unique<AlertFeed>(*store_, *log_);
   alerts_->build(*current);
-  handler_ = std::make_unique<ApiHandler>(*policies_, options_.adminGroup, unixSeconds(startedAt_), metrics_.get(),
-                                          dataplane_.get(), store_.get());
+  handler_ = std::make_unique<ApiHandler>(*policies_, options_.adminGroup, startedAt_, metrics_.get(), dataplane_.get(),
+                                          store_.get());
   if (!options_.https.listen.empty()) {
-    std::string error;
-    https_ = api::HttpsServer::start(
-        options_.https,
-        {[this](const std::string& request, const api::Caller& caller) {
-           std::lock_guard lock(apiMutex_);
-           return handler_->handle(request, caller, unixSeconds(wallNow()));
-         },
-         [this] { return policies_->current(); }, [this] { return metrics_->exposition(); }, store_.get()},
-        error);
-    if (!https_) return DaemonError{Kind::kRuntime, error};
+    auto https = api::HttpsServer::start(options_.https, {[this](const std::string& request, const api::Caller& caller) {
+                                                            std::lock_guard lock(apiMutex_);
+                                                            return handler_->handle(request, caller, wallNow());
+                                                          },
+                                                          [this] { return policies_->current(); },
+                                                          [this] { return metrics_->exposition(); }, store_.get()});
+    if (!https) return DaemonError{Kind::kRuntime, https.error().message};
+    https_ = std::move(https.value());
     DaemonLog::line("HTTPS API on " + options_.https.listen + " (port " + std::to_string(https_->port()) + ")");
   }
   // 802.1X: hostapd per dot1x port, sessions into the dataplane's admission.
@@ -131,7 +130,7 @@ void Daemon::run(const std::function<bool()>& stopRequested) {
     socket_.serveOnce(
         [this](const std::string& request, const api::Caller& caller) {
           std::lock_guard lock(apiMutex_);
-          return handler_->handle(request, caller, unixSeconds(wallNow()));
+          return handler_->handle(request, caller, wallNow());
         },
         static_cast<int>(kApiTurn.count()));
   }
@@ -150,7 +149,7 @@ void Daemon::announcePolicyChange() {
   alerts_->raise(v.kind == "rollback" ? tables::EventType::kPolicyRolledBack : tables::EventType::kPolicyReload, "", "",
                  v.name + " version " + std::to_string(v.version) + " " + v.hash + " (settings " + v.settingsHash +
                      ") by " + (v.subject.empty() ? "uid " + std::to_string(v.uid) : v.subject));
-  if (!policies_->lastStoreError().empty()) DaemonLog::line(policies_->lastStoreError());
+  if (const Status& read = policies_->historyRead(); !read) DaemonLog::line(read.error().message);
 }
 
 void Daemon::stop() {

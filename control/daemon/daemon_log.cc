@@ -10,12 +10,12 @@ namespace portvakt::control {
 void DaemonLog::line(const std::string& text) { std::cerr << "portvaktd: " << text << "\n"; }
 
 void DaemonLog::limited(const std::string& type, const std::string& port, const std::string& text) {
-  if (limiter_.admit(type, port, wallClockMs())) line(text);
+  if (limiter_.admit(type, port, wallNow())) line(text);
   else metrics_.addLogLinesSuppressed(type, 1);
 }
 
 void DaemonLog::writeSummaries() {
-  for (const std::string& summary : limiter_.takeSummaries(wallClockMs())) line(summary);
+  for (const std::string& summary : limiter_.takeSummaries(wallNow())) line(summary);
 }
 
 }  // namespace portvakt::control

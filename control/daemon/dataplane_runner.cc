@@ -54,14 +54,12 @@ std::vector<link::PortRequest> portRequests(const tables::CompiledPolicy& policy
 
 DataplaneRunner::DataplaneRunner(PolicyManager& policies, Metrics* metrics) : policies_(policies), metrics_(metrics) {}
 
-std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPolicyPtr policy,
-                                                              std::unique_ptr<engine::PolicyDecider>& decider,
-                                                              std::string& error) {
+Result<std::unique_ptr<DataplaneRunner::Plane>> DataplaneRunner::open(tables::CompiledPolicyPtr policy,
+                                                                      std::unique_ptr<engine::PolicyDecider>& decider) {
   auto plane = std::make_unique<Plane>();
   forward::SwitchConfig config = forward::switchConfigFromPolicy(*policy);
   if (std::string problem = forward::validate(config); !problem.empty()) {
-    error = "the policy's ports do not make a switch: " + problem;
-    return nullptr;
+    return Error{"the policy's ports do not make a switch: " + problem};
   }
   if (!decider) {
     // Fingerprint knowledge as data (Windows 10/11 DHCP fingerprints); without
@@ -83,13 +81,11 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
   // promiscuous before libpcap opens them (libnl, control/link).
   auto links = link::LinkManager::open();
   if (!links) {
-    error = "cannot manage the ports: " + links.error().message;
-    return nullptr;
+    return Error{"cannot manage the ports: " + links.error().message};
   }
   auto resolved = links.value()->resolve(portRequests(*policy));
   if (!resolved) {
-    error = resolved.error().message;
-    return nullptr;
+    return Error{resolved.error().message};
   }
   for (const std::string& name : resolved->missingOptional) {
     std::cerr << "portvaktd: warning: optional port " << name << " does not exist; it stays down until a restart or "
@@ -97,8 +93,7 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
   }
   for (const link::LinkInfo& found : resolved->found) {
     if (auto prepared = links.value()->preparePort(found.name); !prepared) {
-      error = "port " + found.name + ": " + prepared.error().message;
-      return nullptr;
+      return Error{"port " + found.name + ": " + prepared.error().message};
     }
   }
   // The decider stays the caller's until every port is open: a failed open
@@ -116,20 +111,17 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
     }
     auto rx = io::LivePort::open(name, static_cast<uint16_t>(i));
     if (!rx) {
-      error = "port " + name + ": " + std::string(rx.error());
-      return nullptr;
+      return Error{"port " + name + ": " + std::string(rx.error())};
     }
     auto tx = io::PacketSocketSink::open(name);
     if (!tx) {
-      error = "port " + name + ": " + std::string(tx.error());
-      return nullptr;
+      return Error{"port " + name + ": " + std::string(tx.error())};
     }
     plane->vlanSwitch->attach(static_cast<forward::PortIndex>(i), tx.value().get());
     plane->loop->addBatchingSink(*tx.value(),
                                  static_cast<forward::PortIndex>(i));  // its drops count as egress_busy on the port
     if (!plane->loop->addSource(static_cast<forward::PortIndex>(i), *rx.value(), rx.value()->selectableFd(), name)) {
-      error = plane->loop->error();
-      return nullptr;
+      return Error{plane->loop->error()};
     }
     plane->receivers.push_back(std::move(rx.value()));
     plane->senders.push_back(std::move(tx.value()));
@@ -141,20 +133,21 @@ std::unique_ptr<DataplaneRunner::Plane> DataplaneRunner::open(tables::CompiledPo
   return plane;
 }
 
-std::optional<std::string> DataplaneRunner::checkPorts(const tables::CompiledPolicy& policy) {
+Status DataplaneRunner::checkPorts(const tables::CompiledPolicy& policy) {
   auto links = link::LinkManager::open();
-  if (!links) return "cannot check the ports: " + links.error().message;
-  if (auto resolved = links.value()->resolve(portRequests(policy)); !resolved) return resolved.error().message;
-  return std::nullopt;
+  if (!links) return Error{"cannot check the ports: " + links.error().message};
+  if (auto resolved = links.value()->resolve(portRequests(policy)); !resolved) return Error{resolved.error().message};
+  return {};
 }
 
-std::unique_ptr<DataplaneRunner> DataplaneRunner::start(PolicyManager& policies, Metrics* metrics, std::string& error,
-                                                        const std::vector<DeviceSeed>& seeds) {
+Result<std::unique_ptr<DataplaneRunner>> DataplaneRunner::start(PolicyManager& policies, Metrics* metrics,
+                                                                const std::vector<DeviceSeed>& seeds) {
   std::unique_ptr<DataplaneRunner> runner(new DataplaneRunner(policies, metrics));
   runner->applied_ = policies.current();
   std::unique_ptr<engine::PolicyDecider> decider;
-  runner->plane_ = open(runner->applied_, decider, error);
-  if (!runner->plane_) return nullptr;
+  auto plane = open(runner->applied_, decider);
+  if (!plane) return plane.error();
+  runner->plane_ = std::move(plane.value());
   runner->status_.policyHash = runner->applied_->contentHash;
   runner->restore(seeds);
   runner->publish(true);
@@ -173,13 +166,24 @@ void DataplaneRunner::restore(const std::vector<DeviceSeed>& seeds) {
   std::stable_sort(order.begin(), order.end(),
                    [](const DeviceSeed* a, const DeviceSeed* b) { return a->lastSeenNs < b->lastSeenNs; });
   const int64_t now = wallClockNs();
+  uint64_t notRestored = 0;
   for (const DeviceSeed* s : order) {
+    bool restored = false;
     for (size_t i = 0; i < applied_->ports.size(); ++i) {
       if (applied_->ports[i].interface != s->port) continue;
-      (void)plane_->decider->profiler().restore(s->evidence, static_cast<uint16_t>(i), s->firstSeenNs, s->lastSeenNs,
-                                                now);
+      restored = plane_->decider->profiler().restore(s->evidence, static_cast<uint16_t>(i), s->firstSeenNs, s->lastSeenNs,
+                                                     now) != nullptr;
     }
+    if (!restored) ++notRestored;
   }
+  if (notRestored == 0) return;
+  // Not an error (the policy changed while the daemon was down), but said:
+  // those devices start over in quarantine at their next frame.
+  std::cerr << "portvaktd: " << notRestored << " of " << seeds.size()
+            << " stored devices not placed again at start: their port is no longer an access port of the "
+               "policy (or the same MAC came twice); they are profiled again at their next frame\n";
+  std::lock_guard lock(mutex_);
+  status_.seedsNotRestored = notRestored;
 }
 
 void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now) {
@@ -197,7 +201,9 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
     applied_ = std::move(policy);
     std::lock_guard lock(mutex_);
     ++status_.reloads;
-    status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
+    status_.lastReloadUs =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now() - policies_.currentSince())
+            .count();
     status_.policyHash = applied_->contentHash;
     return;
   }
@@ -212,54 +218,59 @@ void DataplaneRunner::reopen(tables::CompiledPolicyPtr policy, int64_t /*now*/) 
     heldBySwitchBefore_ += plane_->drops->suppressed();
     plane_.reset();
   }
-  std::string error;
-  plane_ = open(policy, decider, error);
-  if (plane_) {
+  auto opened = open(policy, decider);
+  if (opened) {
+    plane_ = std::move(opened.value());
     applied_ = std::move(policy);
     refused_ = nullptr;
     {
       std::lock_guard lock(mutex_);
       ++status_.reloads;
       ++status_.portReopens;
-      status_.lastReloadUs = (wallClockNs() - policies_.installedAtNs()) / 1000;
+      status_.lastReloadUs = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now() -
+                                                                                   policies_.currentSince())
+                                 .count();
     }
-    noteState("");
+    noteState({});
     return;
   }
   // The new ports cannot be opened (an interface vanished after the push was
   // checked): go back to the ports and tables that worked, and do not retry
   // this policy every turn.
-  std::string message = "the pushed policy " + policy->contentHash + " could not open its ports (" + error + ")";
+  std::string message =
+      "the pushed policy " + policy->contentHash + " could not open its ports (" + opened.error().message + ")";
   refused_ = std::move(policy);
   if (refused_ != applied_) {
-    std::string previousError;
-    plane_ = open(applied_, decider, previousError);
-    if (plane_) {
-      noteState(message + "; forwarding continues with " + applied_->contentHash);
+    auto previous = open(applied_, decider);
+    if (previous) {
+      plane_ = std::move(previous.value());
+      noteState(Error{message + "; forwarding continues with " + applied_->contentHash});
       return;
     }
-    message += "; the ports of the policy before it, " + applied_->contentHash + ", neither (" + previousError + ")";
+    message +=
+        "; the ports of the policy before it, " + applied_->contentHash + ", neither (" + previous.error().message + ")";
   }
   // Nothing forwards. The decider waits with its devices; run() tries again
   // every kPortRetryMs and at once when another policy is pushed.
   parked_ = std::move(decider);
-  noteState(message + ": not forwarding; retrying every " + std::to_string(kPortRetryMs) + " ms and at the next push");
+  noteState(
+      Error{message + ": not forwarding; retrying every " + std::to_string(kPortRetryMs) + " ms and at the next push"});
 }
 
-void DataplaneRunner::noteState(const std::string& error) {
+void DataplaneRunner::noteState(const Status& state) {
   std::lock_guard lock(mutex_);
   status_.forwarding = plane_ != nullptr;
   status_.policyHash = plane_ ? applied_->contentHash : "";
   status_.refusedHash = refused_ ? refused_->contentHash : "";
   if (!plane_) snapshot_.clear();  // no port is open: no counters to show
-  if (error.empty()) {
+  if (state) {
     // Forwarding what was pushed: an earlier refusal is history.
     if (plane_ && !refused_) lastError_.clear();
     return;
   }
   // Said once, not every retry.
-  if (error != lastError_) std::cerr << "portvaktd: " << error << "\n";
-  lastError_ = error;
+  if (state.error().message != lastError_) std::cerr << "portvaktd: " << state.error().message << "\n";
+  lastError_ = state.error().message;
 }
 
 void DataplaneRunner::run() {
@@ -274,8 +285,8 @@ void DataplaneRunner::run() {
       if (auto set = setCallingThreadNice(nice))
         std::cerr << "portvaktd: the forwarding thread runs at nice " << nice << "\n";
       else
-        std::cerr << "portvaktd: warning: the forwarding thread keeps nice " << callingThreadNice() << ": " << set.error()
-                  << "\n";
+        std::cerr << "portvaktd: warning: the forwarding thread keeps nice " << callingThreadNice() << ": "
+                  << set.error().message << "\n";
     }
     std::vector<tables::MacAddress> forget;
     {
@@ -283,6 +294,8 @@ void DataplaneRunner::run() {
       forget.swap(forgetQueue_);
     }
     for (const tables::MacAddress& mac : forget) {
+      // false: the profiler had no record (never seen, or expired since the
+      // API answered): there is nothing left to forget.
       if (plane_) (void)plane_->decider->profiler().forget(mac);
       else if (parked_) (void)parked_->profiler().forget(mac);
     }
@@ -400,6 +413,7 @@ void DataplaneRunner::publish(bool withDevices) {
   }
   // Never-classified devices idle past the profiler's timeout go even when no
   // frame arrives to expire them.
+  // How many went is not needed here: the profiler's size is published below.
   (void)plane_->decider->profiler().expireUnclassified(wallClockNs());
   std::vector<engine::EngineEvent> fresh;
   engine::EngineEvent e;

@@ -78,6 +78,9 @@ struct DataplaneStatus {
   uint64_t settingsOnly = 0;  // pushes that changed only the control settings: taken without a reload
   uint64_t portReopens = 0;   // of which needed the ports reopened
   int64_t lastReloadUs = -1;  // from PolicyManager's swap to the dataplane running it; -1: none yet
+  // Devices from the store that start() could not place again (their port is
+  // no longer an access port of the policy): logged, and counted here.
+  uint64_t seedsNotRestored = 0;
 };
 
 inline constexpr int kDevicePublishMs = 1000;
@@ -108,14 +111,13 @@ void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::En
 
 class DataplaneRunner {
  public:
-  // Opens the ports of the running policy. On failure returns null and names
-  // the interface in `error`.
   // Whether this host can run `policy`'s ports: every required interface
-  // exists (what a push is checked against before the swap). The reason, or nullopt.
-  static std::optional<std::string> checkPorts(const tables::CompiledPolicy& policy);
+  // exists (what a push is checked against before the swap). Ok, or why not.
+  static Status checkPorts(const tables::CompiledPolicy& policy);
+  // Opens the ports of the running policy, or says which interface failed.
   // `seeds` (devices from the store) are placed before the first frame.
-  static std::unique_ptr<DataplaneRunner> start(PolicyManager& policies, Metrics* metrics, std::string& error,
-                                                const std::vector<DeviceSeed>& seeds = {});
+  static Result<std::unique_ptr<DataplaneRunner>> start(PolicyManager& policies, Metrics* metrics,
+                                                        const std::vector<DeviceSeed>& seeds = {});
   ~DataplaneRunner();
 
   std::vector<PortSnapshot> ports() const;
@@ -139,14 +141,15 @@ class DataplaneRunner {
   DataplaneRunner(PolicyManager& policies, Metrics* metrics);
   // `decider` (null: a new one) moves into the plane on success and stays
   // with the caller on failure.
-  static std::unique_ptr<Plane> open(tables::CompiledPolicyPtr policy, std::unique_ptr<engine::PolicyDecider>& decider,
-                                     std::string& error);
+  static Result<std::unique_ptr<Plane>> open(tables::CompiledPolicyPtr policy,
+                                             std::unique_ptr<engine::PolicyDecider>& decider);
   void run();
   void applyPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
   // Every path ends in one of: forwarding `applied_`, or no plane with the
   // decider parked (devices' evidence kept) and the status saying so.
   void reopen(tables::CompiledPolicyPtr policy, int64_t nowNs);
-  void noteState(const std::string& error);
+  // Ok: forwarding what was pushed; else what went wrong, logged once.
+  void noteState(const Status& state);
   void publish(bool withDevices);
   void restore(const std::vector<DeviceSeed>& seeds);
   void watchLinks();

@@ -15,22 +15,22 @@ constexpr int64_t kNsPerSecond = 1'000'000'000;
 void mark(DeviceEvidence& e, Trait t) { e.present |= fingerprint::traitBit(t); }
 
 template <size_t N>
-std::optional<std::string> readText(const json& in, const char* key, fingerprint::TraitText<N>& out, DeviceEvidence& e,
-                                    Trait t) {
-  if (!in.contains(key)) return std::nullopt;
-  if (!in[key].is_string()) return std::string(key) + ": not a string";
+Status readText(const json& in, const char* key, fingerprint::TraitText<N>& out, DeviceEvidence& e, Trait t) {
+  if (!in.contains(key)) return {};
+  if (!in[key].is_string()) return Error{std::string(key) + ": not a string"};
+  // Whether the value changed does not matter for a fresh record; an overlong
+  // one is cut to the trait's bound (and marked truncated), as from a frame.
   (void)out.assign(in[key].get<std::string>());
   mark(e, t);
-  return std::nullopt;
+  return {};
 }
 
 // An unsigned number no larger than `max`.
-std::optional<std::string> readNumber(const json& in, const char* key, uint32_t max, uint32_t& out) {
+Result<uint32_t> readNumber(const json& in, const char* key, uint32_t max) {
   if (!in[key].is_number_unsigned() || in[key].get<uint64_t>() > max) {
-    return std::string(key) + ": not a number from 0 to " + std::to_string(max);
+    return Error{std::string(key) + ": not a number from 0 to " + std::to_string(max)};
   }
-  out = static_cast<uint32_t>(in[key].get<uint64_t>());
-  return std::nullopt;
+  return static_cast<uint32_t>(in[key].get<uint64_t>());
 }
 
 int64_t seconds(int64_t ns) { return ns / kNsPerSecond; }
@@ -66,8 +66,8 @@ json evidenceToJson(const DeviceEvidence& e) {
   return out;
 }
 
-std::optional<std::string> evidenceFromJson(const json& in, DeviceEvidence& e) {
-  if (!in.is_object()) return "evidence: not a JSON object";
+Status evidenceFromJson(const json& in, DeviceEvidence& e) {
+  if (!in.is_object()) return Error{"evidence: not a JSON object"};
   static const char* const kKnown[] = {"dhcp.vendor_class",     "dhcp.parameter_list",   "dhcp.hostname",
                                        "lldp.capabilities",     "lldp_med.capabilities", "lldp_med.device_type",
                                        "lldp_med.applications", "lldp_med.voice_vlan",   "cdp.platform",
@@ -75,58 +75,63 @@ std::optional<std::string> evidenceFromJson(const json& in, DeviceEvidence& e) {
   for (const auto& item : in.items()) {
     bool known = false;
     for (const char* k : kKnown) known = known || item.key() == k;
-    if (!known) return "evidence: unknown key '" + item.key() + "'";
+    if (!known) return Error{"evidence: unknown key '" + item.key() + "'"};
   }
-  if (auto error = readText(in, "dhcp.vendor_class", e.dhcpVendorClass, e, Trait::kDhcpVendorClass)) return error;
-  if (auto error = readText(in, "dhcp.hostname", e.dhcpHostname, e, Trait::kDhcpHostname)) return error;
-  if (auto error = readText(in, "cdp.platform", e.cdpPlatform, e, Trait::kCdpPlatform)) return error;
-  if (auto error = readText(in, "sip.user_agent", e.sipUserAgent, e, Trait::kSipUserAgent)) return error;
-  if (auto error = readText(in, "ssdp.server", e.ssdpServer, e, Trait::kSsdpServer)) return error;
+  if (auto read = readText(in, "dhcp.vendor_class", e.dhcpVendorClass, e, Trait::kDhcpVendorClass); !read) return read;
+  if (auto read = readText(in, "dhcp.hostname", e.dhcpHostname, e, Trait::kDhcpHostname); !read) return read;
+  if (auto read = readText(in, "cdp.platform", e.cdpPlatform, e, Trait::kCdpPlatform); !read) return read;
+  if (auto read = readText(in, "sip.user_agent", e.sipUserAgent, e, Trait::kSipUserAgent); !read) return read;
+  if (auto read = readText(in, "ssdp.server", e.ssdpServer, e, Trait::kSsdpServer); !read) return read;
   if (in.contains("dhcp.parameter_list")) {
     const json& list = in["dhcp.parameter_list"];
     if (!list.is_array() || list.size() > fingerprint::kMaxParameterList)
-      return "dhcp.parameter_list: not a list of at most 64 codes";
+      return Error{"dhcp.parameter_list: not a list of at most 64 codes"};
     std::vector<uint8_t> codes;
     for (const json& c : list) {
-      if (!c.is_number_unsigned() || c.get<uint64_t>() > 255) return "dhcp.parameter_list: a code is not 0-255";
+      if (!c.is_number_unsigned() || c.get<uint64_t>() > 255) return Error{"dhcp.parameter_list: a code is not 0-255"};
       codes.push_back(static_cast<uint8_t>(c.get<uint64_t>()));
     }
-    (void)e.dhcpParameterList.assign(codes);
+    (void)e.dhcpParameterList.assign(codes);  // whether it changed: a fresh record, so it did
     mark(e, Trait::kDhcpParameterList);
   }
-  uint32_t n = 0;
   if (in.contains("lldp.capabilities")) {
-    if (auto error = readNumber(in, "lldp.capabilities", 0xffff, n)) return error;
-    e.lldpCapabilities = static_cast<uint16_t>(n);
+    auto value = readNumber(in, "lldp.capabilities", 0xffff);
+    if (!value) return value.error();
+    e.lldpCapabilities = static_cast<uint16_t>(*value);
     mark(e, Trait::kLldpCapabilities);
   }
   if (in.contains("lldp_med.capabilities")) {
-    if (auto error = readNumber(in, "lldp_med.capabilities", 0xffff, n)) return error;
-    e.lldpMedCapabilities = static_cast<uint16_t>(n);
+    auto value = readNumber(in, "lldp_med.capabilities", 0xffff);
+    if (!value) return value.error();
+    e.lldpMedCapabilities = static_cast<uint16_t>(*value);
     if (in.contains("lldp_med.device_type")) {
-      if (auto error = readNumber(in, "lldp_med.device_type", 0xff, n)) return error;
-      e.lldpMedDeviceType = static_cast<uint8_t>(n);
+      auto deviceType = readNumber(in, "lldp_med.device_type", 0xff);
+      if (!deviceType) return deviceType.error();
+      e.lldpMedDeviceType = static_cast<uint8_t>(*deviceType);
     }
     mark(e, Trait::kLldpMedCapabilities);
   }
   if (in.contains("lldp_med.applications")) {
-    if (auto error = readNumber(in, "lldp_med.applications", 0xffff, n)) return error;
-    e.lldpApplications = static_cast<uint16_t>(n);
+    auto value = readNumber(in, "lldp_med.applications", 0xffff);
+    if (!value) return value.error();
+    e.lldpApplications = static_cast<uint16_t>(*value);
     if (in.contains("lldp_med.voice_vlan")) {
-      if (auto error = readNumber(in, "lldp_med.voice_vlan", 4095, n)) return error;
-      e.lldpVoiceVlan = static_cast<uint16_t>(n);
+      auto voiceVlan = readNumber(in, "lldp_med.voice_vlan", 4095);
+      if (!voiceVlan) return voiceVlan.error();
+      e.lldpVoiceVlan = static_cast<uint16_t>(*voiceVlan);
     }
     mark(e, Trait::kLldpNetworkPolicy);
   }
   if (in.contains("mdns.services")) {
     const json& list = in["mdns.services"];
-    if (!list.is_array()) return "mdns.services: not a list";
+    if (!list.is_array()) return Error{"mdns.services: not a list"};
     for (const json& s : list) {
-      if (!s.is_string()) return "mdns.services: an entry is not a string";
-      (void)e.addMdnsService(s.get<std::string>(), 0);  // bounded: kMaxMdnsServices
+      if (!s.is_string()) return Error{"mdns.services: an entry is not a string"};
+      // false: past kMaxMdnsServices, counted as dropped by the record itself.
+      (void)e.addMdnsService(s.get<std::string>(), 0);
     }
   }
-  return std::nullopt;
+  return {};
 }
 
 json deviceToJson(const DeviceSnapshot& d, bool withEvidence) {
@@ -184,22 +189,15 @@ store::DeviceRecord toRecord(const DeviceSnapshot& d) {
   return r;
 }
 
-std::optional<DeviceSeed> toSeed(const store::DeviceRecord& record, std::string& error) {
+Result<DeviceSeed> toSeed(const store::DeviceRecord& record) {
   DeviceSeed seed;
   auto mac = tables::MacAddress::parse(record.mac);
-  if (!mac) {
-    error = "device " + record.mac + ": not a MAC address";
-    return std::nullopt;
-  }
+  if (!mac) return Error{"device " + record.mac + ": not a MAC address"};
   seed.evidence.mac = *mac;
   json evidence = json::parse(record.evidenceJson, nullptr, false);
-  if (evidence.is_discarded()) {
-    error = "device " + record.mac + ": evidence is not JSON";
-    return std::nullopt;
-  }
-  if (auto problem = evidenceFromJson(evidence, seed.evidence)) {
-    error = "device " + record.mac + ": " + *problem;
-    return std::nullopt;
+  if (evidence.is_discarded()) return Error{"device " + record.mac + ": evidence is not JSON"};
+  if (auto read = evidenceFromJson(evidence, seed.evidence); !read) {
+    return Error{"device " + record.mac + ": " + read.error().message};
   }
   seed.port = record.port;
   seed.firstSeenNs = record.firstSeen * kNsPerSecond;

@@ -22,7 +22,7 @@ namespace portvakt::control {
 nlohmann::json evidenceToJson(const fingerprint::DeviceEvidence& evidence);
 // Fills `out` (whose mac the caller sets) from evidenceToJson's shape; the
 // error names the first bad key.
-std::optional<std::string> evidenceFromJson(const nlohmann::json& in, fingerprint::DeviceEvidence& out);
+Status evidenceFromJson(const nlohmann::json& in, fingerprint::DeviceEvidence& out);
 
 // The API's device object. `live`: seen by the running dataplane since start.
 nlohmann::json deviceToJson(const DeviceSnapshot& device, bool withEvidence);
@@ -30,8 +30,8 @@ nlohmann::json deviceToJson(const store::DeviceRecord& device, bool withEvidence
 
 // What the store keeps of a device (seconds, evidence as JSON text).
 store::DeviceRecord toRecord(const DeviceSnapshot& device);
-// A stored device as a seed for DataplaneRunner::start; nullopt (with the
-// reason) when the row cannot be read back.
-std::optional<DeviceSeed> toSeed(const store::DeviceRecord& record, std::string& error);
+// A stored device as a seed for DataplaneRunner::start, or why the row
+// cannot be read back.
+Result<DeviceSeed> toSeed(const store::DeviceRecord& record);
 
 }  // namespace portvakt::control

@@ -15,7 +15,7 @@ bool sameRow(const store::DeviceRecord& a, const store::DeviceRecord& b) {
 
 }  // namespace
 
-store::Result<size_t> DevicePersister::flush(const std::vector<DeviceSnapshot>& devices, int64_t nowSeconds) {
+store::Result<size_t> DevicePersister::flush(const std::vector<DeviceSnapshot>& devices, WallTime now) {
   std::vector<store::DeviceRecord> changed;
   std::unordered_set<std::string> live;
   live.reserve(devices.size());
@@ -32,7 +32,8 @@ store::Result<size_t> DevicePersister::flush(const std::vector<DeviceSnapshot>& 
     if (auto stored = store_.upsertDevices(changed); !stored) return stored.error();
     for (store::DeviceRecord& r : changed) written_[r.mac] = std::move(r);
   }
-  auto pruned = store_.pruneDevices(nowSeconds - options_.unclassifiedRetentionSeconds, options_.maxRows);
+  auto pruned = store_.pruneDevices(std::chrono::floor<std::chrono::seconds>(now - options_.unclassifiedRetention),
+                                    options_.maxRows);
   if (!pruned) return pruned.error();
   pruned_ += *pruned;
   return changed.size();

@@ -16,12 +16,14 @@
 //
 // Thread-safety: the control thread only.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "control/daemon/dataplane_runner.h"
+#include "control/daemon/wall_time.h"
 #include "control/store/store.h"
 
 namespace portvakt::control {
@@ -29,7 +31,7 @@ namespace portvakt::control {
 struct DevicePersisterOptions {
   // Why 15 min: a quarantined laptop that went away is of no interest after
   // a restart, and a flood's MACs leave the table within this time.
-  int64_t unclassifiedRetentionSeconds = 15 * 60;
+  std::chrono::seconds unclassifiedRetention = std::chrono::minutes(15);
   // Twice the profiler's table (4096): room for every live device plus the
   // classified ones that went quiet; a clinic has a few hundred.
   int64_t maxRows = 8192;
@@ -38,9 +40,9 @@ struct DevicePersisterOptions {
 class DevicePersister {
  public:
   explicit DevicePersister(store::Store& store, DevicePersisterOptions options = {}) : store_(store), options_(options) {}
-  // Writes what changed and prunes; `nowSeconds` is the wall clock. Returns
-  // how many rows were written, or the store's error.
-  store::Result<size_t> flush(const std::vector<DeviceSnapshot>& devices, int64_t nowSeconds);
+  // Writes what changed and prunes (by the wall clock's `now`). Returns how
+  // many rows were written, or the store's error.
+  store::Result<size_t> flush(const std::vector<DeviceSnapshot>& devices, WallTime now);
   size_t remembered() const { return written_.size(); }
   int64_t pruned() const { return pruned_; }  // rows deleted by pruning since start
 

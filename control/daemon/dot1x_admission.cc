@@ -33,6 +33,9 @@ int64_t wallMs(dot1x::WallTime t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
+// A time for the store's functions (its rows keep Unix ms).
+store::TimeMs storeTime(dot1x::WallTime t) { return std::chrono::floor<std::chrono::milliseconds>(t); }
+
 std::string timeOfDay(dot1x::WallTime t) {
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -82,7 +85,7 @@ Dot1xAdmission::Dot1xAdmission(Dot1xOptions options, DataplaneRunner* dataplane,
   if (!store_) return;
   // The hostapds of a previous portvaktd died with it (PR_SET_PDEATHSIG):
   // its sessions ended then, whatever the table still says.
-  if (auto closed = store_->endOpenDot1xSessions(wallMs(std::chrono::system_clock::now()), "portvaktd restarted");
+  if (auto closed = store_->endOpenDot1xSessions(storeTime(std::chrono::system_clock::now()), "portvaktd restarted");
       !closed) {
     std::cerr << "portvaktd: 802.1X audit: " << closed.error().message << "\n";
   }
@@ -200,7 +203,7 @@ void Dot1xAdmission::housekeep(std::vector<std::string> ports) {
   while (true) {
     if (links) {
       pollfd pfd{links->fd(), POLLIN, 0};
-      (void)::poll(&pfd, 1, kHousekeepingTurnMs);
+      (void)::poll(&pfd, 1, kHousekeepingTurnMs);  // only a wait: the links are read below either way
     }
     {
       std::unique_lock lock(watchMutex_);
@@ -279,8 +282,8 @@ void Dot1xAdmission::stopSupervisor(const std::string& reason) {
   for (const StationKey& key : ended) {
     std::cerr << "portvaktd: 802.1X " << key.first << " " << key.second.toString() << " ended (" << reason << ")\n";
     if (store_) {
-      if (auto done =
-              store_->endDot1xSession(key.first, key.second.toString(), wallMs(std::chrono::system_clock::now()), reason);
+      if (auto done = store_->endDot1xSession(key.first, key.second.toString(),
+                                              storeTime(std::chrono::system_clock::now()), reason);
           !done && done.error().code != store::ErrorCode::kNotFound) {
         std::cerr << "portvaktd: 802.1X audit: " << done.error().message << "\n";
       }
@@ -406,10 +409,10 @@ void Dot1xAdmission::record(const dot1x::Session& s, dot1x::SessionState previou
     const int64_t at = wallMs(s.lastAuthenticated.time_since_epoch().count() ? s.lastAuthenticated : s.since);
     done = store_->openDot1xSession({0, s.port, mac, s.identity, at, at, 0, ""});
   } else if (s.state == dot1x::SessionState::kAuthorised) {
-    done = store_->touchDot1xSession(s.port, mac, wallMs(s.lastAuthenticated));
+    done = store_->touchDot1xSession(s.port, mac, storeTime(s.lastAuthenticated));
   } else if (previous == dot1x::SessionState::kAuthorised) {
     const std::string reason = s.state == dot1x::SessionState::kFailed ? "re-authentication refused" : s.endReason;
-    done = store_->endDot1xSession(s.port, mac, wallMs(s.since), reason.empty() ? "ended" : reason);
+    done = store_->endDot1xSession(s.port, mac, storeTime(s.since), reason.empty() ? "ended" : reason);
   } else {
     return;
   }

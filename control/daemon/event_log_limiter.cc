@@ -7,23 +7,23 @@ constexpr char kSeparator = '\x1f';
 const std::string kOverflowKey = std::string("*") + kSeparator + "*";
 }  // namespace
 
-bool EventLogLimiter::admit(const std::string& event, const std::string& port, int64_t nowMs) {
+bool EventLogLimiter::admit(const std::string& event, const std::string& port, WallTime now) {
   std::lock_guard lock(mutex_);
   std::string key = event + kSeparator + port;
   auto it = keys_.find(key);
   if (it == keys_.end()) {
     if (keys_.size() >= options_.maxKeys) {
       it = keys_.find(kOverflowKey);
-      if (it == keys_.end()) it = keys_.emplace(kOverflowKey, Window{nowMs, 0, 0}).first;
+      if (it == keys_.end()) it = keys_.emplace(kOverflowKey, Window{now, 0, 0}).first;
     } else {
-      it = keys_.emplace(std::move(key), Window{nowMs, 0, 0}).first;
+      it = keys_.emplace(std::move(key), Window{now, 0, 0}).first;
     }
   }
   Window& w = it->second;
-  if (nowMs - w.startMs >= options_.windowMs && w.held == 0) w = Window{nowMs, 0, 0};
+  if (now - w.start >= options_.window && w.held == 0) w = Window{now, 0, 0};
   // A window with lines held back stays until takeSummaries() has reported it,
   // so the summary always comes before the next lines of its key.
-  if (w.written < options_.burst && nowMs - w.startMs < options_.windowMs) {
+  if (w.written < options_.burst && now - w.start < options_.window) {
     ++w.written;
     return true;
   }
@@ -41,12 +41,12 @@ std::string EventLogLimiter::summary(const std::string& key, const Window& w) {
          (port.empty() ? "" : ", port " + port) + ")";
 }
 
-std::vector<std::string> EventLogLimiter::takeSummaries(int64_t nowMs) {
+std::vector<std::string> EventLogLimiter::takeSummaries(WallTime now) {
   std::lock_guard lock(mutex_);
   std::vector<std::string> out;
   for (auto it = keys_.begin(); it != keys_.end();) {
     const Window& w = it->second;
-    if (nowMs - w.startMs < options_.windowMs) {
+    if (now - w.start < options_.window) {
       ++it;
       continue;
     }

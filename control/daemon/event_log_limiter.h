@@ -17,17 +17,20 @@
 // Thread-safety: every member locks; the daemon's event thread (alerts) and
 // control thread (device flush, pruning, summaries) both log through it.
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "control/daemon/wall_time.h"
+
 namespace portvakt::control {
 
 struct EventLogLimiterOptions {
-  int64_t windowMs = 10'000;  // as long as the dataplane's event hold (kEventHoldNs)
-  uint32_t burst = 5;         // lines per key and window before holding back
+  std::chrono::milliseconds window{10'000};  // as long as the dataplane's event hold (kEventHoldNs)
+  uint32_t burst = 5;                        // lines per key and window before holding back
   size_t maxKeys = 1024;
 };
 
@@ -36,10 +39,10 @@ class EventLogLimiter {
   explicit EventLogLimiter(EventLogLimiterOptions options = {}) : options_(options) {}
 
   // True: write the line now. False: it was counted for the key's summary.
-  bool admit(const std::string& event, const std::string& port, int64_t nowMs);
+  bool admit(const std::string& event, const std::string& port, WallTime now);
   // Summary lines (without "portvaktd: " and newline) of keys whose window
   // ended with lines held back; forgets keys whose window ended.
-  std::vector<std::string> takeSummaries(int64_t nowMs);
+  std::vector<std::string> takeSummaries(WallTime now);
 
   uint64_t suppressedTotal() const {
     std::lock_guard lock(mutex_);
@@ -57,7 +60,7 @@ class EventLogLimiter {
 
  private:
   struct Window {
-    int64_t startMs = 0;
+    WallTime start{};
     uint32_t written = 0;
     uint64_t held = 0;
   };

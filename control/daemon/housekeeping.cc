@@ -30,13 +30,13 @@ void Housekeeping::turn() {
 
 void Housekeeping::flushDevices() {
   if (!dataplane_) return;
-  if (auto written = devices_.flush(dataplane_->devices(), unixSeconds(wallNow())); !written) {
+  if (auto written = devices_.flush(dataplane_->devices(), wallNow()); !written) {
     log_.limited("devices_not_saved", "", "devices not saved: " + written.error().message);
   }
 }
 
 void Housekeeping::pruneAlerts(WallTime now) {
-  auto aged = store_.pruneAlerts(unixMs(now - kAlertRetention));
+  auto aged = store_.pruneAlerts(now - kAlertRetention);
   auto capped = store_.capAlerts(kMaxAlertRows);
   if (!aged || !capped) {
     log_.limited("alerts_not_pruned", "", "alert history not pruned: " + (!aged ? aged.error() : capped.error()).message);

@@ -26,7 +26,7 @@ store::PolicyRecord toRecord(const PolicyVersion& v) {
   r.source = v.source;
   r.uid = v.uid;
   r.subject = v.subject;
-  r.unixTime = v.unixTime;
+  r.unixTime = unixSeconds(v.installedAt);
   r.summary = v.summary;
   r.canonical = v.canonical;
   r.settingsCanonical = v.settingsCanonical;
@@ -43,7 +43,7 @@ PolicyVersion fromRecord(const store::PolicyRecord& r) {
   v.source = r.source;
   v.uid = r.uid;
   v.subject = r.subject;
-  v.unixTime = r.unixTime;
+  v.installedAt = fromUnixSeconds(r.unixTime);
   v.summary = r.summary;
   v.kind = r.kind;
   return v;
@@ -100,7 +100,7 @@ PolicyManager::PolicyManager(store::Store* store) : store_(store) {
   if (!store_) return;
   auto records = store_->policyHistory(false);
   if (!records) {
-    lastError_ = "cannot read the policy history: " + records.error().message;
+    historyRead_ = Error{"cannot read the policy history: " + records.error().message};
     return;
   }
   for (const store::PolicyRecord& r : *records) history_.push_back(fromRecord(r));
@@ -125,7 +125,7 @@ PlanResult PolicyManager::plan(const policy::PolicyBundle& bundle) const {
   return result;
 }
 
-std::optional<std::string> PolicyManager::install(PolicyVersion v) {
+Status PolicyManager::install(PolicyVersion v) {
   v.version = history_.empty() ? 1 : history_.back().version + 1;
   if (store_) {
     store::PolicyRecord r = toRecord(v);
@@ -139,28 +139,29 @@ std::optional<std::string> PolicyManager::install(PolicyVersion v) {
     // silently go back to the one before it.
     auto stored = store_->appendPolicy(r);
     if (!stored) {
-      return "cannot record " + v.kind + " of " + v.hash + " in the audit trail: " + stored.error().message +
-             "; the running policy is unchanged";
+      return Error{"cannot record " + v.kind + " of " + v.hash + " in the audit trail: " + stored.error().message +
+                   "; the running policy is unchanged"};
     }
     v.version = *stored;
   }
-  installedAtNs_.store(wallClockNs());
+  markCurrentChanged();
   current_.store(v.policy);  // the one step the dataplane sees
   history_.push_back(std::move(v));
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> PolicyManager::push(const policy::PolicyBundle& bundle, uid_t uid,
-                                               const std::string& expectedPlanId, int64_t now,
-                                               const std::string& subject) {
+Status PolicyManager::push(const policy::PolicyBundle& bundle, uid_t uid, const std::string& expectedPlanId, WallTime now,
+                           const std::string& subject) {
   PlanResult p = plan(bundle);
-  if (!p.ok) return "policy rejected, the running policy is unchanged:\n" + p.diagnostics;
+  if (!p.ok) return Error{"policy rejected, the running policy is unchanged:\n" + p.diagnostics};
   if (!expectedPlanId.empty() && expectedPlanId != p.planId) {
-    return "plan " + expectedPlanId + " is stale: the plan is now " + p.planId +
-           " (the running policy or the files changed); run policy plan again";
+    return Error{"plan " + expectedPlanId + " is stale: the plan is now " + p.planId +
+                 " (the running policy or the files changed); run policy plan again"};
   }
   if (preflight_) {
-    if (auto refused = preflight_(*p.compiled)) return "policy rejected, the running policy is unchanged: " + *refused;
+    if (auto checked = preflight_(*p.compiled); !checked) {
+      return Error{"policy rejected, the running policy is unchanged: " + checked.error().message};
+    }
   }
   PolicyVersion v;
   v.hash = p.compiled->contentHash;
@@ -169,7 +170,7 @@ std::optional<std::string> PolicyManager::push(const policy::PolicyBundle& bundl
   v.source = bundle.site;
   v.uid = uid;
   v.subject = subject;
-  v.unixTime = now;
+  v.installedAt = now;
   v.summary = changeSummary(p.changes);
   setCanonical(v, *p.compiled);
   v.sourcesJson = sourcesToJson(p.sources);
@@ -182,14 +183,14 @@ void PolicyManager::resume(std::shared_ptr<const tables::CompiledPolicy> policy)
     history_.back().policy = policy;
     setCanonical(history_.back(), *policy);
   }
-  installedAtNs_.store(wallClockNs());
+  markCurrentChanged();
   current_.store(std::move(policy));
 }
 
-std::optional<std::string> PolicyManager::resumeLatest() {
-  if (history_.empty()) return "there is no earlier policy in the store";
+Status PolicyManager::resumeLatest() {
+  if (history_.empty()) return Error{"there is no earlier policy in the store"};
   PolicyVersion& last = history_.back();
-  if (auto error = rebuild(last)) return error;
+  if (auto rebuilt = rebuild(last); !rebuilt) return rebuilt;
   if (!sameHashes(*last.policy, last)) {
     // A new portvakt compiles the engineer's files to other tables (an
     // upgrade changed the compiler or the tables' format), or the version was
@@ -202,30 +203,31 @@ std::optional<std::string> PolicyManager::resumeLatest() {
     v.settingsHash = last.policy->control.settingsHash;
     v.uid = ::getuid();
     v.subject.clear();
-    v.unixTime = wallClockNs() / 1'000'000'000;
+    v.installedAt = wallNow();
     v.summary = "rebuilt by portvakt " + std::string(kVersion) + " from the files of version " +
                 std::to_string(last.version) + ", whose tables were " + last.hash +
                 (last.settingsHash.empty() ? " (settings not hashed apart then)" : " and settings " + last.settingsHash);
     last.policy = nullptr;  // version N keeps its recorded hash; a rollback rebuilds it
     return install(std::move(v));
   }
-  installedAtNs_.store(wallClockNs());
+  markCurrentChanged();
   current_.store(last.policy);
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> PolicyManager::rebuild(PolicyVersion& v) const {
+Status PolicyManager::rebuild(PolicyVersion& v) const {
   const std::string what = "version " + std::to_string(v.version) + " (" + v.source + ")";
-  if (!store_) return what + " ran before portvaktd last started and there is no store to rebuild it from";
+  if (!store_) return Error{what + " ran before portvaktd last started and there is no store to rebuild it from"};
   auto record = store_->policyVersion(v.version);
-  if (!record) return "cannot read " + what + " from the store: " + record.error().message;
+  if (!record) return Error{"cannot read " + what + " from the store: " + record.error().message};
   auto sources = sourcesFromJson(record->sourcesJson);
-  if (!sources) return what + ": its recorded files are not readable JSON";
+  if (!sources) return Error{what + ": its recorded files are not readable JSON"};
   if (sources->empty()) {
-    return what + " was pushed by a portvaktd that did not record its files; push " + v.source + " again";
+    return Error{what + " was pushed by a portvaktd that did not record its files; push " + v.source + " again"};
   }
   policy::CompileResult compiled = policy::compilePolicySources(v.source, *sources);
-  if (!compiled.ok()) return what + " no longer compiles from its recorded files:\n" + compiled.diagnostics.format();
+  if (!compiled.ok())
+    return Error{what + " no longer compiles from its recorded files:\n" + compiled.diagnostics.format()};
   // A record from before schema 5 has no settings hash: its hash covered the
   // tables and the settings, in one canonical text.
   const bool consistent =
@@ -236,19 +238,19 @@ std::optional<std::string> PolicyManager::rebuild(PolicyVersion& v) const {
     // text): the store was altered or damaged, so its files are not trusted
     // either. A consistent record that rebuilds to other tables or settings
     // is an upgrade: the caller runs them as a new version.
-    return what + " rebuilds to tables " + compiled.policy->contentHash + " and settings " +
-           compiled.policy->control.settingsHash + ", and its record's hashes " + v.hash + " and " +
-           (v.settingsHash.empty() ? "(none)" : v.settingsHash) + " are not those of its recorded canonical text; push " +
-           v.source + " again";
+    return Error{what + " rebuilds to tables " + compiled.policy->contentHash + " and settings " +
+                 compiled.policy->control.settingsHash + ", and its record's hashes " + v.hash + " and " +
+                 (v.settingsHash.empty() ? "(none)" : v.settingsHash) +
+                 " are not those of its recorded canonical text; push " + v.source + " again"};
   }
   v.policy = compiled.policy;
   setCanonical(v, *compiled.policy);
   v.sourcesJson = record->sourcesJson;
-  return std::nullopt;
+  return {};
 }
 
-std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64_t now, const std::string& subject) {
-  if (history_.size() < 2 && version == 0) return "there is no earlier version to roll back to";
+Status PolicyManager::rollback(int version, uid_t uid, WallTime now, const std::string& subject) {
+  if (history_.size() < 2 && version == 0) return Error{"there is no earlier version to roll back to"};
   PolicyVersion* target = nullptr;
   if (version == 0) {
     target = &history_[history_.size() - 2];
@@ -257,13 +259,14 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
       if (v.version == version) target = &v;
     }
   }
-  if (!target) return "no policy version " + std::to_string(version) + " in the history";
+  if (!target) return Error{"no policy version " + std::to_string(version) + " in the history"};
   if (!target->policy) {
-    if (auto error = rebuild(*target)) return *error;
+    if (auto rebuilt = rebuild(*target); !rebuilt) return rebuilt;
   }
   if (preflight_) {
-    if (auto refused = preflight_(*target->policy))
-      return "rollback refused, the running policy is unchanged: " + *refused;
+    if (auto checked = preflight_(*target->policy); !checked) {
+      return Error{"rollback refused, the running policy is unchanged: " + checked.error().message};
+    }
   }
   auto running = current();
   PolicyVersion v = *target;
@@ -273,7 +276,7 @@ std::optional<std::string> PolicyManager::rollback(int version, uid_t uid, int64
   setCanonical(v, *target->policy);
   v.uid = uid;
   v.subject = subject;
-  v.unixTime = now;
+  v.installedAt = now;
   v.kind = "rollback";  // source stays the file that version was pushed from
   v.summary = "rollback to version " + std::to_string(target->version) +
               (rebuiltDifferently ? " (rebuilt by portvakt " + std::string(kVersion) +

@@ -23,13 +23,16 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <functional>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "control/control_result.h"
+#include "control/daemon/wall_time.h"
 #include "control/policy_views/policy_diff.h"
 #include "policy/compiler/compiler.h"
 #include "policy/compiler/source_file.h"
@@ -48,10 +51,10 @@ struct PolicyVersion {
   // a version recorded before the two were hashed apart.
   std::string settingsHash;
   std::string name;
-  std::string source;   // the site file pushed, as the client named it (a label, never opened)
-  uid_t uid = 0;        // who pushed (SO_PEERCRED)
-  std::string subject;  // who pushed over HTTPS: the client certificate's subject (uid is 0 then)
-  int64_t unixTime = 0;
+  std::string source;              // the site file pushed, as the client named it (a label, never opened)
+  uid_t uid = 0;                   // who pushed (SO_PEERCRED)
+  std::string subject;             // who pushed over HTTPS: the client certificate's subject (uid is 0 then)
+  WallTime installedAt{};          // when it was pushed, rolled back to or rebuilt (the store keeps seconds)
   std::string summary;             // "+2 ~1 -0 items" against the version before
   std::string canonical;           // the compiled tables (dumpTables), for audit
   std::string settingsCanonical;   // the control settings' canonical form, for audit
@@ -76,24 +79,26 @@ class PolicyManager {
   // history() then starts with what the store already holds.
   explicit PolicyManager(store::Store* store);
   std::shared_ptr<const tables::CompiledPolicy> current() const { return current_.load(); }
-  // When current() last changed (system clock, ns): the dataplane measures
-  // its reload latency against it.
-  int64_t installedAtNs() const { return installedAtNs_.load(); }
+  // When current() last changed (the wall clock): the dataplane measures its
+  // reload latency against it.
+  std::chrono::system_clock::time_point currentSince() const {
+    return std::chrono::system_clock::time_point(std::chrono::nanoseconds(currentSinceNs_.load()));
+  }
   const std::vector<PolicyVersion>& history() const { return history_; }
 
   // Compiles `bundle` (no disk access) and compares it with the running policy.
   PlanResult plan(const policy::PolicyBundle& bundle) const;
   // A check every push and rollback must pass before the swap, beyond
   // compiling: the daemon's is "the policy's ports exist on this host".
-  // Returns the reason to refuse, or nullopt.
-  using Preflight = std::function<std::optional<std::string>(const tables::CompiledPolicy&)>;
+  // Ok, or the reason to refuse.
+  using Preflight = std::function<Status(const tables::CompiledPolicy&)>;
   void setPreflight(Preflight check) { preflight_ = std::move(check); }
   // Compiles `bundle`, records it and swaps it in. With `expectedPlanId`,
   // refuses unless the plan computed now has that id (nothing changed since
-  // the engineer looked). Returns an error text, or nullopt on success.
+  // the engineer looked). Ok, or why the running policy is unchanged.
   // `subject` names an HTTPS caller by its certificate ("" for the Unix socket).
-  std::optional<std::string> push(const policy::PolicyBundle& bundle, uid_t uid, const std::string& expectedPlanId,
-                                  int64_t now, const std::string& subject = "");
+  Status push(const policy::PolicyBundle& bundle, uid_t uid, const std::string& expectedPlanId, WallTime now,
+              const std::string& subject = "");
   // Runs `policy` as the last version of the history (a restart with the same
   // tables): no new history entry.
   void resume(std::shared_ptr<const tables::CompiledPolicy> policy);
@@ -101,31 +106,33 @@ class PolicyManager {
   // files (a restart without --policy). When this build compiles them to
   // other tables or settings than recorded (after an upgrade; also every
   // version recorded before the settings had a hash of their own), those run
-  // as a new version of kind "upgrade". Returns an error text, or nullopt.
-  std::optional<std::string> resumeLatest();
+  // as a new version of kind "upgrade". Ok, or why not.
+  Status resumeLatest();
   // Swaps back to a previous version's tables (as a new version). A version
   // from before the last start is rebuilt from the files recorded with it
   // (not from disk, where they may have changed); the new version records
   // the hash of the tables that run. `version` 0 means the version before
   // the running one.
-  std::optional<std::string> rollback(int version, uid_t uid, int64_t now, const std::string& subject = "");
+  Status rollback(int version, uid_t uid, WallTime now, const std::string& subject = "");
 
  private:
   // Appends `v` to the store, then swaps; on a store error returns it and
   // changes nothing.
-  std::optional<std::string> install(PolicyVersion v);
-  std::optional<std::string> rebuild(PolicyVersion& v) const;
+  Status install(PolicyVersion v);
+  Status rebuild(PolicyVersion& v) const;
+  void markCurrentChanged() { currentSinceNs_.store(wallClockNs()); }
 
   std::atomic<std::shared_ptr<const tables::CompiledPolicy>> current_;
-  std::atomic<int64_t> installedAtNs_{0};
-  std::vector<PolicyVersion> history_;  // versions from earlier runs have no `policy` (not loaded)
+  std::atomic<int64_t> currentSinceNs_{0};  // Unix ns: an atomic of a plain count
+  std::vector<PolicyVersion> history_;      // versions from earlier runs have no `policy` (not loaded)
   store::Store* store_ = nullptr;
-  std::string lastError_;
+  Status historyRead_;
   Preflight preflight_;
 
  public:
-  // Set when the history could not be read from the store at construction.
-  const std::string& lastStoreError() const { return lastError_; }
+  // Whether the constructor could read the history from the store (a
+  // constructor cannot return it): the daemon logs the error.
+  const Status& historyRead() const { return historyRead_; }
 };
 
 std::string changeSummary(const std::vector<PolicyChange>& changes);

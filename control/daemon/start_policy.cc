@@ -20,9 +20,9 @@ std::optional<DaemonError> installStartPolicy(PolicyManager& policies, const Dae
     if (plan.ok && !policies.history().empty() && plan.compiled->contentHash == policies.history().back().hash &&
         plan.compiled->control.settingsHash == policies.history().back().settingsHash) {
       policies.resume(plan.compiled);  // the same tables and settings as before the restart: no new history entry
-    } else if (auto error = policies.push(*read.bundle, ::getuid(), "", unixSeconds(wallNow()))) {
+    } else if (auto pushed = policies.push(*read.bundle, ::getuid(), "", wallNow()); !pushed) {
       // Also when the state directory cannot record it: never run unrecorded.
-      return DaemonError{Kind::kInvalidPolicy, *error};
+      return DaemonError{Kind::kInvalidPolicy, pushed.error().message};
     }
     return std::nullopt;
   }
@@ -30,8 +30,8 @@ std::optional<DaemonError> installStartPolicy(PolicyManager& policies, const Dae
     return DaemonError{Kind::kUsage,
                        "no --policy or --initial-policy given and no earlier policy in " + options.stateDir};
   }
-  if (auto error = policies.resumeLatest()) {
-    return DaemonError{Kind::kRuntime, "cannot restart with the last policy: " + *error};
+  if (auto resumed = policies.resumeLatest(); !resumed) {
+    return DaemonError{Kind::kRuntime, "cannot restart with the last policy: " + resumed.error().message};
   }
   const PolicyVersion& last = policies.history().back();
   DaemonLog::line("restarting with the last pushed policy, version " + std::to_string(last.version) + " " + last.hash +

@@ -12,16 +12,16 @@ namespace {
 id_t callingThreadId() { return static_cast<id_t>(::syscall(SYS_gettid)); }
 }  // namespace
 
-Expected<void, std::string> setCallingThreadNice(int nice) {
+Status setCallingThreadNice(int nice) {
   if (nice < kMinNice || nice > kMaxNice)
-    return std::string("nice value ") + std::to_string(nice) + " is outside " + std::to_string(kMinNice) + ".." +
-           std::to_string(kMaxNice);
+    return Error{"nice value " + std::to_string(nice) + " is outside " + std::to_string(kMinNice) + ".." +
+                 std::to_string(kMaxNice)};
   if (::setpriority(PRIO_PROCESS, callingThreadId(), nice) == 0) return {};
   const int e = errno;
   std::string why = std::string("setpriority(") + std::to_string(nice) + "): " + std::strerror(e);
   if (e == EACCES || e == EPERM)
     why += " (needs CAP_SYS_NICE or RLIMIT_NICE, e.g. LimitNICE=" + std::to_string(nice) + " in the systemd unit)";
-  return why;
+  return Error{why};
 }
 
 int callingThreadNice() {

@@ -13,7 +13,7 @@
 
 #include <string>
 
-#include "policy/tables/expected.h"
+#include "control/control_result.h"
 
 namespace portvakt::control {
 
@@ -23,7 +23,7 @@ inline constexpr int kMaxNice = 19;
 
 // Sets the calling thread's nice value (kMinNice..kMaxNice), or says why not
 // (naming setpriority, the errno text and what would allow it).
-Expected<void, std::string> setCallingThreadNice(int nice);
+Status setCallingThreadNice(int nice);
 
 // The calling thread's nice value.
 int callingThreadNice();

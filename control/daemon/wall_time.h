@@ -3,9 +3,10 @@
 // (policy/tables/wall_clock.h, system time): a WallTime is a point in Unix
 // time with its unit in the type, so an interval (kDeviceFlushInterval) and a
 // retention (kAlertRetention) compare and subtract without a factor of 1000
-// written by hand. The parts the daemon hands times to (ApiHandler,
-// PolicyManager, DevicePersister, the store) take Unix seconds or
-// milliseconds as int64_t: unixSeconds() and unixMs() convert at that edge.
+// written by hand. The daemon's parts (ApiHandler, PolicyManager,
+// DevicePersister) take WallTime and durations; unixSeconds() and unixMs()
+// convert only where a time is written to SQLite or JSON, fromUnixSeconds()
+// and fromUnixMs() where one is read back.
 
 #include <chrono>
 #include <cstdint>
@@ -23,5 +24,9 @@ inline int64_t unixSeconds(WallTime t) {
 }
 
 inline int64_t unixMs(WallTime t) { return t.time_since_epoch().count(); }
+
+inline WallTime fromUnixSeconds(int64_t seconds) { return WallTime(std::chrono::seconds(seconds)); }
+
+inline WallTime fromUnixMs(int64_t ms) { return WallTime(std::chrono::milliseconds(ms)); }
 
 }  // namespace portvakt::control

@@ -189,14 +189,14 @@ std::string Metrics::exposition() const {
   return out.str();
 }
 
-std::optional<std::string> Metrics::serve(const std::string& address) {
+Status Metrics::serve(const std::string& address) {
   try {
     exposer_ = std::make_unique<prometheus::Exposer>(address);
     exposer_->RegisterCollectable(registry_);
   } catch (const std::exception& e) {
-    return "cannot serve metrics on " + address + ": " + e.what();
+    return Error{"cannot serve metrics on " + address + ": " + e.what()};
   }
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace portvakt::control

@@ -17,6 +17,8 @@
 #include <optional>
 #include <string>
 
+#include "control/control_result.h"
+
 namespace prometheus {
 class Exposer;
 }
@@ -67,9 +69,9 @@ class Metrics {
   void setDot1xSessions(const std::map<std::string, int64_t>& counts);
   void addDot1xFailures(uint64_t n);
   std::string exposition() const;
-  // Serves /metrics on `address` (host:port, loopback by default). Returns an
-  // error text on failure (port in use, bad address).
-  std::optional<std::string> serve(const std::string& address);
+  // Serves /metrics on `address` (host:port, loopback by default), or says
+  // why not (port in use, bad address).
+  Status serve(const std::string& address);
 
  private:
   std::string site_;

@@ -102,22 +102,19 @@ std::string policyToDot(const CompiledPolicy& policy) {
   return o.str();
 }
 
-std::string renderSvg(const std::string& dot, std::string& error) {
+Result<std::string> renderSvg(const std::string& dot) {
   int in[2], out[2];
   if (pipe(in) != 0) {
-    error = "pipe failed";
-    return "";
+    return Error{"pipe failed"};
   }
   if (pipe(out) != 0) {
     close(in[0]);
     close(in[1]);
-    error = "pipe failed";
-    return "";
+    return Error{"pipe failed"};
   }
   pid_t pid = fork();
   if (pid < 0) {
-    error = "fork failed";
-    return "";
+    return Error{"fork failed"};
   }
   if (pid == 0) {
     dup2(in[0], 0);
@@ -149,9 +146,9 @@ std::string renderSvg(const std::string& dot, std::string& error) {
   int status = 0;
   waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    error = WIFEXITED(status) && WEXITSTATUS(status) == 127 ? "Graphviz 'dot' is not installed (apt-get install graphviz)"
-                                                            : "dot failed to render the graph";
-    return "";
+    return Error{WIFEXITED(status) && WEXITSTATUS(status) == 127
+                     ? "Graphviz 'dot' is not installed (apt-get install graphviz)"
+                     : "dot failed to render the graph"};
   }
   return svg;
 }

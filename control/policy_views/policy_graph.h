@@ -5,13 +5,15 @@
 
 #include <string>
 
+#include "control/control_result.h"
 #include "policy/tables/compiled_policy.h"
 
 namespace portvakt::control {
 
 std::string policyToDot(const tables::CompiledPolicy& policy);
 
-// Runs `dot -Tsvg`; returns the SVG, or an empty string and sets `error`.
-std::string renderSvg(const std::string& dot, std::string& error);
+// Runs `dot -Tsvg`; returns the SVG, or why there is none (no Graphviz, dot
+// refused the text, no pipe or process).
+Result<std::string> renderSvg(const std::string& dot);
 
 }  // namespace portvakt::control

@@ -134,18 +134,23 @@ Result<int64_t> pragmaInt(sqlite3* db, const char* sql) {
 // Runs fn inside BEGIN IMMEDIATE ... COMMIT; rolls back if fn fails. IMMEDIATE
 // takes the write lock up front so a busy database fails at BEGIN (after the
 // busy timeout), never half-way through.
+// A failed step leaves the transaction open or SQLite has already rolled it
+// back (autocommit again); only an open one is rolled back here, and a failed
+// rollback is added to the error the caller gets.
+Error rollBack(sqlite3* db, Error failed) {
+  if (sqlite3_get_autocommit(db)) return failed;
+  if (auto rolledBack = exec(db, "ROLLBACK", "rollback"); !rolledBack) {
+    failed.message += "; the rollback failed too: " + rolledBack.error().message;
+  }
+  return failed;
+}
+
 template <typename Fn>
 auto transaction(sqlite3* db, Fn&& fn) -> decltype(fn()) {
   if (auto s = exec(db, "BEGIN IMMEDIATE", "begin transaction"); !s) return s.error();
   auto result = fn();
-  if (!result) {
-    (void)exec(db, "ROLLBACK", "rollback");
-    return result;
-  }
-  if (auto s = exec(db, "COMMIT", "commit"); !s) {
-    (void)exec(db, "ROLLBACK", "rollback");
-    return s.error();
-  }
+  if (!result) return rollBack(db, result.error());
+  if (auto s = exec(db, "COMMIT", "commit"); !s) return rollBack(db, s.error());
   return result;
 }
 
@@ -537,7 +542,9 @@ Status Store::forgetDevice(const std::string& macText) {
   });
 }
 
-Result<int64_t> Store::pruneDevices(int64_t unclassifiedSeenBefore, int64_t maxRows) {
+Result<int64_t> Store::pruneDevices(TimeS unclassifiedSeenBeforeTime, int64_t maxRows) {
+  const int64_t unclassifiedSeenBefore =
+      unclassifiedSeenBeforeTime.time_since_epoch().count();  // Unix seconds, as stored
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<int64_t> {
     int64_t removed = 0;
@@ -563,7 +570,8 @@ Result<int64_t> Store::pruneDevices(int64_t unclassifiedSeenBefore, int64_t maxR
   });
 }
 
-Result<std::vector<std::string>> Store::expireDevices(int64_t seenBefore) {
+Result<std::vector<std::string>> Store::expireDevices(TimeS seenBeforeTime) {
+  const int64_t seenBefore = seenBeforeTime.time_since_epoch().count();  // Unix seconds, as stored
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<std::vector<std::string>> {
     std::vector<std::string> macs;
@@ -590,7 +598,8 @@ Result<int64_t> Store::deviceCount() {
 
 // --- alerts and the spool
 
-Result<bool> Store::spoolAlert(const AlertRecord& a, const std::vector<std::string>& sinks, int64_t notBeforeMs) {
+Result<bool> Store::spoolAlert(const AlertRecord& a, const std::vector<std::string>& sinks, TimeMs notBefore) {
+  const int64_t notBeforeMs = notBefore.time_since_epoch().count();
   if (a.id.empty()) return Error{ErrorCode::kInvalid, "alert without an id"};
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<bool> {
@@ -624,7 +633,8 @@ Result<bool> Store::spoolAlert(const AlertRecord& a, const std::vector<std::stri
   });
 }
 
-Status Store::addOccurrences(const std::string& alertId, int64_t count, int64_t lastTimeMs) {
+Status Store::addOccurrences(const std::string& alertId, int64_t count, TimeMs lastTime) {
+  const int64_t lastTimeMs = lastTime.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Status {
     Stmt up(db_, "UPDATE alerts SET count = count + ?, last_time_ms = max(last_time_ms, ?) WHERE id = ?");
@@ -636,7 +646,8 @@ Status Store::addOccurrences(const std::string& alertId, int64_t count, int64_t 
   });
 }
 
-Result<std::vector<PendingDelivery>> Store::dueDeliveries(const std::string& sink, int64_t nowMs, int limit) {
+Result<std::vector<PendingDelivery>> Store::dueDeliveries(const std::string& sink, TimeMs now, int limit) {
+  const int64_t nowMs = now.time_since_epoch().count();
   std::lock_guard lock(mu_);
   std::string sql = std::string("SELECT ") + kAlertColumns +
                     ", d.alert_id, d.sink, d.state, d.attempts, d.next_attempt_ms, d.last_error, d.done_at_ms "
@@ -683,7 +694,8 @@ Status updateDelivery(sqlite3* db, const char* sql, const std::string& what, con
 
 }  // namespace
 
-Status Store::markDelivered(const std::string& alertId, const std::string& sink, int64_t nowMs) {
+Status Store::markDelivered(const std::string& alertId, const std::string& sink, TimeMs now) {
+  const int64_t nowMs = now.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return updateDelivery(db_,
                         "UPDATE deliveries SET state = 'delivered', attempts = attempts + 1, done_at_ms = ?, "
@@ -692,7 +704,8 @@ Status Store::markDelivered(const std::string& alertId, const std::string& sink,
 }
 
 Status Store::markRetry(const std::string& alertId, const std::string& sink, const std::string& error,
-                        int64_t nextAttemptMs) {
+                        TimeMs nextAttempt) {
+  const int64_t nextAttemptMs = nextAttempt.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return updateDelivery(db_,
                         "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? "
@@ -700,7 +713,8 @@ Status Store::markRetry(const std::string& alertId, const std::string& sink, con
                         "mark retry", alertId, sink, error, nextAttemptMs);
 }
 
-Status Store::markRejected(const std::string& alertId, const std::string& sink, const std::string& error, int64_t nowMs) {
+Status Store::markRejected(const std::string& alertId, const std::string& sink, const std::string& error, TimeMs now) {
+  const int64_t nowMs = now.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return updateDelivery(db_,
                         "UPDATE deliveries SET state = 'rejected', attempts = attempts + 1, last_error = ?, "
@@ -759,7 +773,8 @@ Result<std::vector<DeliveryRecord>> Store::deliveries(const std::string& alertId
   return out;
 }
 
-Status Store::ackAlert(const std::string& id, uid_t uid, int64_t nowMs, const std::string& subject) {
+Status Store::ackAlert(const std::string& id, uid_t uid, TimeMs now, const std::string& subject) {
+  const int64_t nowMs = now.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Status {
     Stmt s(db_,
@@ -772,7 +787,8 @@ Status Store::ackAlert(const std::string& id, uid_t uid, int64_t nowMs, const st
   });
 }
 
-Result<int64_t> Store::pruneAlerts(int64_t olderThanMs) {
+Result<int64_t> Store::pruneAlerts(TimeMs olderThan) {
+  const int64_t olderThanMs = olderThan.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<int64_t> {
     Stmt s(db_,
@@ -835,7 +851,8 @@ Result<std::vector<ApiCallRecord>> Store::recentApiCalls(int limit) {
   return out;
 }
 
-Result<int64_t> Store::pruneApiCalls(int64_t olderThanMs, int64_t maxRows) {
+Result<int64_t> Store::pruneApiCalls(TimeMs olderThan, int64_t maxRows) {
+  const int64_t olderThanMs = olderThan.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<int64_t> {
     Stmt aged(db_, "DELETE FROM api_calls WHERE time_ms < ?");
@@ -875,7 +892,8 @@ Status Store::openDot1xSession(const Dot1xSessionRecord& r) {
   });
 }
 
-Status Store::touchDot1xSession(const std::string& port, const std::string& mac, int64_t lastAuthenticatedMs) {
+Status Store::touchDot1xSession(const std::string& port, const std::string& mac, TimeMs lastAuthenticated) {
+  const int64_t lastAuthenticatedMs = lastAuthenticated.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Status {
     Stmt s(db_, "UPDATE dot1x_sessions SET last_authenticated_ms = ? WHERE ended_ms = 0 AND port = ? AND mac = ?");
@@ -887,8 +905,8 @@ Status Store::touchDot1xSession(const std::string& port, const std::string& mac,
   });
 }
 
-Status Store::endDot1xSession(const std::string& port, const std::string& mac, int64_t endedMs,
-                              const std::string& reason) {
+Status Store::endDot1xSession(const std::string& port, const std::string& mac, TimeMs ended, const std::string& reason) {
+  const int64_t endedMs = ended.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Status {
     Stmt s(db_, kEndOpenDot1x);
@@ -900,7 +918,8 @@ Status Store::endDot1xSession(const std::string& port, const std::string& mac, i
   });
 }
 
-Result<int64_t> Store::endOpenDot1xSessions(int64_t endedMs, const std::string& reason) {
+Result<int64_t> Store::endOpenDot1xSessions(TimeMs ended, const std::string& reason) {
+  const int64_t endedMs = ended.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<int64_t> {
     Stmt s(db_, "UPDATE dot1x_sessions SET ended_ms = ?, end_reason = ? WHERE ended_ms = 0");
@@ -927,7 +946,8 @@ Result<std::vector<Dot1xSessionRecord>> Store::dot1xSessions(const std::string& 
   return out;
 }
 
-Result<int64_t> Store::pruneDot1xSessions(int64_t endedBeforeMs, int64_t maxRows) {
+Result<int64_t> Store::pruneDot1xSessions(TimeMs endedBefore, int64_t maxRows) {
+  const int64_t endedBeforeMs = endedBefore.time_since_epoch().count();
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<int64_t> {
     Stmt aged(db_, "DELETE FROM dot1x_sessions WHERE ended_ms != 0 AND ended_ms < ?");
@@ -998,7 +1018,8 @@ Result<std::optional<PolicyRecord>> Store::latestPolicy() {
   return std::optional<PolicyRecord>(readPolicy(s, true));
 }
 
-Result<int64_t> Store::prunePolicyHistory(int64_t recordedBefore) {
+Result<int64_t> Store::prunePolicyHistory(TimeS recordedBeforeTime) {
+  const int64_t recordedBefore = recordedBeforeTime.time_since_epoch().count();  // Unix seconds, as stored
   std::lock_guard lock(mu_);
   return transaction(db_, [&]() -> Result<int64_t> {
     Stmt s(db_,

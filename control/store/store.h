@@ -28,6 +28,7 @@
 // Times are Unix time in milliseconds (alerts, deliveries) or seconds
 // (devices, policy history), as the field names say.
 
+#include <chrono>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -159,6 +160,15 @@ struct PolicyRecord {
   std::string settingsCanonical{};  // the settings' canonical dump (audit); empty before schema 5
 };
 
+// Times the store's functions take: a point in Unix time with its unit in the
+// type. The rows keep Unix ms (alerts, deliveries, API calls, 802.1X
+// sessions) or Unix seconds (devices, policy history), as the record fields'
+// names say; the conversion happens where a value is bound to SQL.
+using TimeMs = std::chrono::sys_time<std::chrono::milliseconds>;
+using TimeS = std::chrono::sys_seconds;
+// For callers that keep Unix ms as numbers (the alert feed's clock).
+inline TimeMs atUnixMs(int64_t ms) { return TimeMs(std::chrono::milliseconds(ms)); }
+
 class Store {
  public:
   // Opens or creates `path`. Fails (never crashes) on a file that is not a
@@ -183,11 +193,11 @@ class Store {
   // ever): deletes rows without a class last seen before unclassifiedSeenBefore
   // (seconds), then, while more than maxRows remain, the least recently seen.
   // One transaction; returns how many rows went.
-  Result<int64_t> pruneDevices(int64_t unclassifiedSeenBefore, int64_t maxRows);
+  Result<int64_t> pruneDevices(TimeS unclassifiedSeenBefore, int64_t maxRows);
   // Retention (the policy's `retention: devices`, R10): deletes every device
   // last seen before seenBefore (seconds), classified or not, and returns their
   // MACs so the daemon can forget them in memory too. One transaction.
-  Result<std::vector<std::string>> expireDevices(int64_t seenBefore);
+  Result<std::vector<std::string>> expireDevices(TimeS seenBefore);
   Result<int64_t> deviceCount();
 
   // --- alerts and the spool
@@ -195,17 +205,17 @@ class Store {
   // notBeforeMs) in one transaction. If an alert with this id exists, its
   // count and lastTimeMs are merged instead and no new delivery is created
   // (the id is the dedup key): returns false then, true for a new alert.
-  Result<bool> spoolAlert(const AlertRecord& alert, const std::vector<std::string>& sinks, int64_t notBeforeMs);
+  Result<bool> spoolAlert(const AlertRecord& alert, const std::vector<std::string>& sinks, TimeMs notBefore);
   // Folds `count` more occurrences into an existing alert.
-  Status addOccurrences(const std::string& alertId, int64_t count, int64_t lastTimeMs);
+  Status addOccurrences(const std::string& alertId, int64_t count, TimeMs lastTime);
   // Pending deliveries for `sink` due at nowMs, oldest alert first.
-  Result<std::vector<PendingDelivery>> dueDeliveries(const std::string& sink, int64_t nowMs, int limit);
+  Result<std::vector<PendingDelivery>> dueDeliveries(const std::string& sink, TimeMs now, int limit);
   // The earliest nextAttemptMs of any pending delivery, if there is one (the
   // dispatcher sleeps until then).
   Result<std::optional<int64_t>> nextDueMs();
-  Status markDelivered(const std::string& alertId, const std::string& sink, int64_t nowMs);
-  Status markRetry(const std::string& alertId, const std::string& sink, const std::string& error, int64_t nextAttemptMs);
-  Status markRejected(const std::string& alertId, const std::string& sink, const std::string& error, int64_t nowMs);
+  Status markDelivered(const std::string& alertId, const std::string& sink, TimeMs now);
+  Status markRetry(const std::string& alertId, const std::string& sink, const std::string& error, TimeMs nextAttempt);
+  Status markRejected(const std::string& alertId, const std::string& sink, const std::string& error, TimeMs now);
   Result<SpoolStats> spoolStats();
 
   Result<AlertRecord> alert(const std::string& id);
@@ -213,10 +223,10 @@ class Store {
   Result<std::vector<AlertRecord>> recentAlerts(int limit, bool unackedOnly = false);
   Result<std::vector<DeliveryRecord>> deliveries(const std::string& alertId);
   // `subject` is the client certificate's subject of an ack over HTTPS ("" for the Unix socket).
-  Status ackAlert(const std::string& id, uid_t uid, int64_t nowMs, const std::string& subject = "");
+  Status ackAlert(const std::string& id, uid_t uid, TimeMs now, const std::string& subject = "");
   // Deletes alerts older than olderThanMs whose deliveries are all finished.
   // Returns how many went.
-  Result<int64_t> pruneAlerts(int64_t olderThanMs);
+  Result<int64_t> pruneAlerts(TimeMs olderThan);
   // Keeps at most maxRows alerts: deletes the oldest (by last occurrence)
   // beyond that whose deliveries are all finished; pending ones are never
   // deleted (R7). Returns how many went.
@@ -227,24 +237,24 @@ class Store {
   // Newest first.
   Result<std::vector<ApiCallRecord>> recentApiCalls(int limit);
   // Deletes calls older than olderThanMs, then the oldest beyond maxRows.
-  Result<int64_t> pruneApiCalls(int64_t olderThanMs, int64_t maxRows);
+  Result<int64_t> pruneApiCalls(TimeMs olderThan, int64_t maxRows);
 
   // --- the 802.1X audit trail (R9): authorisations and their ends
   // A new authorisation of (port, mac): one row. A row of (port, mac) still
   // open is closed first with the reason "superseded".
   Status openDot1xSession(const Dot1xSessionRecord& session);
   // A re-authentication of the open row of (port, mac); kNotFound if none is open.
-  Status touchDot1xSession(const std::string& port, const std::string& mac, int64_t lastAuthenticatedMs);
+  Status touchDot1xSession(const std::string& port, const std::string& mac, TimeMs lastAuthenticated);
   // Ends the open row of (port, mac); kNotFound if none is open.
-  Status endDot1xSession(const std::string& port, const std::string& mac, int64_t endedMs, const std::string& reason);
+  Status endDot1xSession(const std::string& port, const std::string& mac, TimeMs ended, const std::string& reason);
   // Ends every open row (at start: a previous portvaktd's hostapds died with
   // it). Returns how many.
-  Result<int64_t> endOpenDot1xSessions(int64_t endedMs, const std::string& reason);
+  Result<int64_t> endOpenDot1xSessions(TimeMs ended, const std::string& reason);
   // Newest first; `mac` empty: every MAC.
   Result<std::vector<Dot1xSessionRecord>> dot1xSessions(const std::string& mac, int limit);
   // Deletes ended rows that ended before endedBeforeMs, then the oldest ended
   // ones beyond maxRows. Open rows stay. Returns how many went.
-  Result<int64_t> pruneDot1xSessions(int64_t endedBeforeMs, int64_t maxRows);
+  Result<int64_t> pruneDot1xSessions(TimeMs endedBefore, int64_t maxRows);
 
   // --- policy history (R9)
   // Assigns the next version number and returns it.
@@ -258,7 +268,7 @@ class Store {
   // recorded before recordedBefore (unix seconds), never the last one (the
   // running policy, which a restart resumes). Version numbers are not reused.
   // Returns how many went.
-  Result<int64_t> prunePolicyHistory(int64_t recordedBefore);
+  Result<int64_t> prunePolicyHistory(TimeS recordedBefore);
 
   // --- maintenance
   // PRAGMA integrity_check (full, slow on big files): ok or kCorrupt.

@@ -13,6 +13,7 @@
 #include "dataplane/engine/switch_drop_events.h"
 #include "dataplane/forward/vlan_switch.h"
 #include "dataplane/io/frame_io.h"
+#include "policy/tables/expected.h"
 
 namespace portvakt::engine {
 
@@ -36,11 +37,16 @@ struct PipelineResult {
   std::string verdict;  // "forwarded", "dropped:<reason>", "monitor:<reason>" (forwarded, would drop)
 };
 
+// Why a pipeline could not be built (what is wrong with the policy's ports).
+struct PipelineError {
+  std::string message;
+};
+
 class OfflinePipeline {
  public:
-  // Fails (returns null, sets error) when the policy's ports do not make a valid switch.
-  static std::unique_ptr<OfflinePipeline> create(
-      tables::CompiledPolicyPtr policy, std::string& error, fingerprint::ProfilerConfig config = {},
+  // Fails when the policy's ports do not make a valid switch.
+  static Expected<std::unique_ptr<OfflinePipeline>, PipelineError> create(
+      tables::CompiledPolicyPtr policy, fingerprint::ProfilerConfig config = {},
       std::shared_ptr<const fingerprint::FingerprintDb> fingerprints = nullptr);
 
   PipelineResult process(const io::Frame& frame, Explanation* why = nullptr);

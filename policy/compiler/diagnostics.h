@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "policy/tables/expected.h"
+
 namespace portvakt::policy {
 
 struct SourceLocation {
@@ -55,5 +57,14 @@ class Diagnostics {
 };
 
 std::string formatLocation(const SourceLocation& where);
+
+// A problem found inside one value by a helper that does not know where the
+// value was written: the caller reports it at the value's place
+// (Diagnostics::error(where, code, message)), so it still reads file:line:col.
+struct ValueError {
+  std::string message;
+};
+template <class T>
+using ValueResult = Expected<T, ValueError>;
 
 }  // namespace portvakt::policy

@@ -146,9 +146,8 @@ class BodyCompiler {
       }
     }
     v.kind = BodyValue::Kind::kText;
-    std::string error;
-    if (auto pieces = parseBodyText(s, error)) v.text = std::move(*pieces);
-    else diags_.error(d.at, "bad-placeholder", error);
+    if (auto pieces = parseBodyText(s)) v.text = std::move(*pieces);
+    else diags_.error(d.at, "bad-placeholder", pieces.error().message);
     return v;
   }
 
@@ -211,7 +210,7 @@ const std::vector<std::string>& bodyPlaceholders() {
   return names;
 }
 
-std::optional<std::vector<TemplatePiece>> parseBodyText(std::string_view text, std::string& error) {
+ValueResult<std::vector<TemplatePiece>> parseBodyText(std::string_view text) {
   std::vector<TemplatePiece> pieces;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -223,21 +222,18 @@ std::optional<std::vector<TemplatePiece>> parseBodyText(std::string_view text, s
     appendLiteral(pieces, text.substr(pos, open - pos));
     size_t close = text.find("}}", open + 2);
     if (close == std::string_view::npos) {
-      error = "'{{' without a closing '}}' (\"{{\" always starts a placeholder such as {{event}})";
-      return std::nullopt;
+      return ValueError{"'{{' without a closing '}}' (\"{{\" always starts a placeholder such as {{event}})"};
     }
     std::string_view name = trim(text.substr(open + 2, close - open - 2));
     pos = close + 2;
     if (name.empty()) {
-      error = "empty placeholder '{{}}'";
-      return std::nullopt;
+      return ValueError{"empty placeholder '{{}}'"};
     }
     if (name.substr(0, kEvidencePrefix.size()) == kEvidencePrefix) {
       std::string_view key = name.substr(kEvidencePrefix.size());
       if (!validEvidenceKey(key)) {
-        error = "'{{" + std::string(name) +
-                "}}': an evidence key is 1-32 lower-case letters, digits or '_' (like {{evidence.server_ip}})";
-        return std::nullopt;
+        return ValueError{"'{{" + std::string(name) +
+                          "}}': an evidence key is 1-32 lower-case letters, digits or '_' (like {{evidence.server_ip}})"};
       }
       pieces.push_back({AlertField::kEvidenceItem, std::string(key)});
       continue;
@@ -248,14 +244,14 @@ std::optional<std::vector<TemplatePiece>> parseBodyText(std::string_view text, s
       for (const FieldName& f : kFields) {
         if (!(hint = closestMatch(name, {f.name})).empty()) break;
       }
-      error = "unknown placeholder '{{" + std::string(name) + "}}'";
+      ValueError error{"unknown placeholder '{{" + std::string(name) + "}}'"};
       if (!hint.empty()) {
-        error += "; did you mean '{{" + hint + "}}'?";
+        error.message += "; did you mean '{{" + hint + "}}'?";
       } else {
-        error += "; known:";
-        for (const std::string& n : bodyPlaceholders()) error += " {{" + n + "}}";
+        error.message += "; known:";
+        for (const std::string& n : bodyPlaceholders()) error.message += " {{" + n + "}}";
       }
-      return std::nullopt;
+      return error;
     }
     pieces.push_back({it->field, ""});
   }

@@ -21,9 +21,9 @@ namespace portvakt::policy {
 // The placeholder names the body accepts, as the docs list them.
 const std::vector<std::string>& bodyPlaceholders();
 
-// Splits text into literal pieces and placeholders. On a bad placeholder,
-// returns nullopt and sets `error`.
-std::optional<std::vector<tables::TemplatePiece>> parseBodyText(std::string_view text, std::string& error);
+// Splits text into literal pieces and placeholders, or says what is wrong
+// with a placeholder.
+ValueResult<std::vector<tables::TemplatePiece>> parseBodyText(std::string_view text);
 
 // Compiles a body, reporting every problem at its place. The result is
 // meaningful only when no error was added.

@@ -150,20 +150,20 @@ TEST(SinkKeys, PoliciesDifferingOnlyInSinkFormatOrBodyHaveDifferentSettingsHashe
 }
 
 TEST(SinkKeys, PlaceholderParsing) {
-  std::string error;
-  auto pieces = parseBodyText("a }} b {{evidence}}{{count}} {{evidence.x_1}}", error);
-  ASSERT_TRUE(pieces) << error;
+  auto pieces = parseBodyText("a }} b {{evidence}}{{count}} {{evidence.x_1}}");
+  ASSERT_TRUE(pieces) << pieces.error().message;
   EXPECT_EQ(*pieces, (std::vector<TemplatePiece>{{AlertField::kLiteral, "a }} b "},
                                                  {AlertField::kEvidence, ""},
                                                  {AlertField::kCount, ""},
                                                  {AlertField::kLiteral, " "},
                                                  {AlertField::kEvidenceItem, "x_1"}}));
-  EXPECT_TRUE(parseBodyText("", error)->empty());
-  EXPECT_FALSE(parseBodyText("{{ev}}ent", error));
-  EXPECT_FALSE(parseBodyText("{{evidence.}}", error));
-  EXPECT_FALSE(parseBodyText("{{evidence.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}}", error));  // 33 characters
-  EXPECT_FALSE(parseBodyText("x {{ y", error));
-  EXPECT_NE(error.find("without a closing"), std::string::npos);
+  EXPECT_TRUE(parseBodyText("")->empty());
+  EXPECT_FALSE(parseBodyText("{{ev}}ent"));
+  EXPECT_FALSE(parseBodyText("{{evidence.}}"));
+  EXPECT_FALSE(parseBodyText("{{evidence.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}}"));  // 33 characters
+  auto unclosed = parseBodyText("x {{ y");
+  ASSERT_FALSE(unclosed);
+  EXPECT_NE(unclosed.error().message.find("without a closing"), std::string::npos);
 }
 
 }  // namespace

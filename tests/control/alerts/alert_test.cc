@@ -157,6 +157,34 @@ TEST(StormTest, FloodOfDistinctDevicesIsRateLimitedIntoOneStormAlert) {
   EXPECT_TRUE(r->spooled);
 }
 
+// A store write that no caller can take (the folded counts written at stop())
+// is logged with what failed and counted, not dropped.
+TEST(AlertServiceTest, AFailedFoldFlushIsLoggedAndCounted) {
+  TempDir dir;
+  ASSERT_TRUE(store::Store::open(dir.file("a.db")));  // creates the schema
+  store::OpenOptions readOnly;
+  readOnly.readOnly = true;
+  auto store = store::Store::open(dir.file("a.db"), readOnly);
+  ASSERT_TRUE(store) << store.error().message;
+  int64_t now = 1700000000000;
+  AlertServiceOptions o;
+  o.clock = [&] { return now; };
+  auto svc =
+      AlertService::create(**store, policyWith({{tables::EventType::kArpSpoof, tables::Severity::kCritical, {}}}), {}, o);
+  ASSERT_TRUE(svc) << svc.error().message;
+  Event e{tables::EventType::kArpSpoof, "eth4", 10, "02:00:00:00:00:66", {}, 0};
+  EXPECT_FALSE((*svc)->raise(e)) << "the read-only store refuses the spool write; raise() reports it";
+  auto folded = (*svc)->raise(e);
+  ASSERT_TRUE(folded);
+  ASSERT_TRUE(folded->folded);
+  EXPECT_EQ((*svc)->unreportedStoreErrors(), 0u);
+  ::testing::internal::CaptureStderr();
+  (*svc)->stop();
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ((*svc)->unreportedStoreErrors(), 1u);
+  EXPECT_NE(log.find("portvaktd: alert feed: could not write folded alert counts at stop"), std::string::npos) << log;
+}
+
 // Requirements: R8
 TEST(AlertServiceTest, MaintenanceWindowSuppressesOnlyWhatItNames) {
   TempDir dir;

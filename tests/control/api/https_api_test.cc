@@ -64,8 +64,9 @@ TEST(OpenApiDocument, ListsExactlyTheServersRoutes) {
 }
 
 TEST(HttpsRoutes, RequestToRouteAndBack) {
-  HttpsCall call;
-  ASSERT_FALSE(routeRequest({{"api", 1}, {"command", "devices.show"}, {"mac", "a4:83:e7:00:20:01"}}, call));
+  auto routed = routeRequest({{"api", 1}, {"command", "devices.show"}, {"mac", "a4:83:e7:00:20:01"}});
+  ASSERT_TRUE(routed) << routed.error().message;
+  HttpsCall call = *routed;
   EXPECT_EQ(call.method, "GET");
   EXPECT_EQ(call.target, "/api/v1/devices/a4:83:e7:00:20:01");
   std::map<std::string, std::string> params;
@@ -74,16 +75,21 @@ TEST(HttpsRoutes, RequestToRouteAndBack) {
   EXPECT_EQ(r->command, "devices.show");
   EXPECT_EQ(params["mac"], "a4:83:e7:00:20:01");
 
-  ASSERT_FALSE(routeRequest({{"command", "alerts"}, {"limit", 5}, {"unacked", true}}, call));
+  ASSERT_TRUE(routed = routeRequest({{"command", "alerts"}, {"limit", 5}, {"unacked", true}}));
+  call = *routed;
   EXPECT_EQ(call.target, "/api/v1/alerts?limit=5&unacked=true");
-  ASSERT_FALSE(routeRequest({{"command", "alerts.ack"}, {"id", "a/b c"}}, call));
+  ASSERT_TRUE(routed = routeRequest({{"command", "alerts.ack"}, {"id", "a/b c"}}));
+  call = *routed;
   EXPECT_EQ(call.method, "POST");
   EXPECT_EQ(call.target, "/api/v1/alerts/a%2Fb%20c/ack");
   EXPECT_EQ(call.body, "{}");
-  ASSERT_FALSE(routeRequest({{"command", "policy.push"}, {"bundle", {{"site", "s"}}}, {"plan_id", "x"}}, call));
+  ASSERT_TRUE(routed = routeRequest({{"command", "policy.push"}, {"bundle", {{"site", "s"}}}, {"plan_id", "x"}}));
+  call = *routed;
   EXPECT_EQ(json::parse(call.body), (json{{"bundle", {{"site", "s"}}}, {"plan_id", "x"}}));
-  EXPECT_TRUE(routeRequest({{"command", "no.such"}}, call));
-  EXPECT_TRUE(routeRequest({{"command", "devices.show"}}, call));  // no mac
+  EXPECT_FALSE(routeRequest({{"command", "no.such"}}));
+  auto noMac = routeRequest({{"command", "devices.show"}});
+  ASSERT_FALSE(noMac);
+  EXPECT_EQ(noMac.error().message, "devices.show needs 'mac'");
 
   EXPECT_EQ(matchRoute("GET", "/api/v1/devices/", params), nullptr);
   EXPECT_EQ(matchRoute("POST", "/api/v1/status", params), nullptr);
@@ -126,12 +132,13 @@ TEST(HttpsRoles, WhatEachRoleMayDo) {
 // everything): its role decides.
 TEST(HttpsRoles, ARemoteCallerIsNotRoot) {
   control::PolicyManager policies;
-  control::ApiHandler handler(policies, "portvakt", 0);
+  control::ApiHandler handler(policies, "portvakt", control::fromUnixSeconds(0));
   Caller caller;
   caller.remote = true;
   caller.subject = "CN=sd,OU=Servicedesk";
   caller.role = "servicedesk";
-  json answer = json::parse(handler.handle(R"({"api":1,"command":"policy.rollback"})", caller, 1));
+  json answer =
+      json::parse(handler.handle(R"({"api":1,"command":"policy.rollback"})", caller, control::fromUnixSeconds(1)));
   EXPECT_FALSE(answer["ok"].get<bool>());
   EXPECT_NE(answer["error"].get<std::string>().find("may not use policy.rollback"), std::string::npos) << answer;
 }
@@ -182,17 +189,20 @@ TEST(HttpsKeyFile, OnlyTheDaemonsUserMayReadIt) {
   ASSERT_GE(fd, 0);
   ::close(fd);
   ::chmod(path, 0600);
-  EXPECT_FALSE(checkPrivateKeyFile(path));
+  EXPECT_TRUE(checkPrivateKeyFile(path));
   ::chmod(path, 0400);
-  EXPECT_FALSE(checkPrivateKeyFile(path));
+  EXPECT_TRUE(checkPrivateKeyFile(path));
   ::chmod(path, 0640);
   auto bad = checkPrivateKeyFile(path);
-  ASSERT_TRUE(bad);
-  EXPECT_NE(bad->find("has mode 0640: the group or others may read it"), std::string::npos) << *bad;
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("has mode 0640: the group or others may read it"), std::string::npos)
+      << bad.error().message;
   ::chmod(path, 0604);
-  EXPECT_TRUE(checkPrivateKeyFile(path));
+  EXPECT_FALSE(checkPrivateKeyFile(path));
   ::unlink(path);
-  EXPECT_NE(checkPrivateKeyFile(path)->find("cannot read the HTTPS key"), std::string::npos);
+  auto missing = checkPrivateKeyFile(path);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("cannot read the HTTPS key"), std::string::npos);
 }
 
 }  // namespace

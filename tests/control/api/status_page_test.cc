@@ -107,16 +107,16 @@ TEST(FormGuard, TokenIsBoundToTheCertificate) {
 }
 
 TEST(FormGuard, SameOriginOnly) {
-  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "https://192.0.2.10:8443", "", "same-origin"));
-  EXPECT_FALSE(FormGuard::sameOrigin("Appliance:8443", "https://appliance:8443", "", ""));
-  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "", "https://192.0.2.10:8443/status", ""));
-  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "https://evil.example", "", ""));
-  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "null", "", ""));
-  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "http://192.0.2.10:8443", "", ""));
-  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "", "https://192.0.2.10:8443.evil.example/", ""));
-  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "", "", ""));
-  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "https://192.0.2.10:8443", "", "cross-site"));
-  EXPECT_TRUE(FormGuard::sameOrigin("", "https://192.0.2.10:8443", "", ""));
+  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "https://192.0.2.10:8443", "", "same-origin"));
+  EXPECT_TRUE(FormGuard::sameOrigin("Appliance:8443", "https://appliance:8443", "", ""));
+  EXPECT_TRUE(FormGuard::sameOrigin("192.0.2.10:8443", "", "https://192.0.2.10:8443/status", ""));
+  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "https://evil.example", "", ""));
+  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "null", "", ""));
+  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "http://192.0.2.10:8443", "", ""));
+  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "", "https://192.0.2.10:8443.evil.example/", ""));
+  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "", "", ""));
+  EXPECT_FALSE(FormGuard::sameOrigin("192.0.2.10:8443", "https://192.0.2.10:8443", "", "cross-site"));
+  EXPECT_FALSE(FormGuard::sameOrigin("", "https://192.0.2.10:8443", "", ""));
 }
 
 // A stand-in for ApiHandler::handle that records the commands.

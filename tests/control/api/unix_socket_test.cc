@@ -75,8 +75,11 @@ constexpr int kHeld = 600;
 class ServerThread {
  public:
   explicit ServerThread(const std::string& path, ServerLimits limits = {}) {
-    error_ = UnixSocketServer::listen(path, "no-such-group", server_, limits);
-    if (error_) return;
+    auto listening = UnixSocketServer::listen(path, "no-such-group", server_, limits);
+    if (!listening) {
+      error_ = listening.error().message;
+      return;
+    }
     thread_ = std::thread([this] {
       while (!stop_) server_.serveOnce(&ServerThread::handle, 200);
     });
@@ -163,11 +166,11 @@ TEST(UnixSocketHostileClients, NormalRequestsAreAnsweredWhileClientsDripHoldAndR
   int normal = 0;
   while (msSince(hostileStart) < 7000) {
     const std::string request = json{{"command", "status"}, {"n", normal}}.dump();
-    std::string error;
     const auto t = Clock::now();
-    auto answer = callDaemon(path, request, error, 3000);
+    auto answer = callDaemon(path, request, 3000);
     const int64_t tookMs = msSince(t);
-    ASSERT_TRUE(answer) << "request " << normal << " after " << msSince(hostileStart) << " ms: " << error;
+    ASSERT_TRUE(answer) << "request " << normal << " after " << msSince(hostileStart)
+                        << " ms: " << answer.error().message;
     json parsed = json::parse(*answer, nullptr, false);
     ASSERT_TRUE(parsed.is_object()) << *answer;
     EXPECT_EQ(parsed.value("echo", std::string()), request) << *answer;
@@ -233,15 +236,14 @@ TEST(UnixSocketHostileClients, ASlowHandlerDoesNotExpireRequestsThatArrivedMeanw
   int waiting = connectTo(path, false);  // accepted now, its request comes later
   ASSERT_GE(waiting, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::string slowError;
-  std::optional<std::string> slowAnswer;
-  std::jthread slow([&] { slowAnswer = callDaemon(path, "slow", slowError, 10000); });
+  std::optional<Result<std::string>> slowAnswer;
+  std::jthread slow([&] { slowAnswer = callDaemon(path, "slow", 10000); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the slow one is being handled
   ASSERT_EQ(::send(waiting, "quick\n", 6, MSG_NOSIGNAL), 6);
   auto answer = readUntilClosed(waiting, 10000);
   ::close(waiting);
   slow.join();
-  ASSERT_TRUE(slowAnswer) << slowError;
+  ASSERT_TRUE(slowAnswer && *slowAnswer) << (slowAnswer ? slowAnswer->error().message : "no answer");
   ASSERT_TRUE(answer);
   EXPECT_NE(answer->find("\"echo\":\"quick\""), std::string::npos) << *answer;
 }

@@ -57,9 +57,8 @@ class DaemonTest : public ::testing::Test {
   }
 
   json call(const std::string& request) {
-    std::string error;
-    auto answer = api::callDaemon(options_.socketPath, request, error, 10000);
-    EXPECT_TRUE(answer) << error;
+    auto answer = api::callDaemon(options_.socketPath, request, 10000);
+    EXPECT_TRUE(answer) << answer.error().message;
     return answer ? json::parse(*answer) : json::object();
   }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/netns_lab.h"
+#include "tests/control/daemon/status_text.h"
 
 namespace portvakt::control {
 namespace {
@@ -54,16 +55,16 @@ class DataplaneRunnerTest : public ::testing::Test {
   bool removePort(const std::string& name) { return sh("ip -n " + ns_ + " link del " + name) == 0; }
 
   std::string push(const std::string& name, const std::string& access, const std::string& uplink) {
-    auto error = policies_.push(siteWith(name, access, uplink), 0, "", 0);
+    auto error = errorOf(policies_.push(siteWith(name, access, uplink), 0, "", fromUnixSeconds(0)));
     EXPECT_EQ(error, std::nullopt) << *error;
     return policies_.current()->contentHash;
   }
-  void startRunner() {
+  void startRunner(const std::vector<DeviceSeed>& seeds = {}) {
     NetnsScope inside(ns_);  // the runner's thread starts in the namespace and stays there
     ASSERT_TRUE(inside.ok());
-    std::string error;
-    runner_ = DataplaneRunner::start(policies_, nullptr, error);
-    ASSERT_NE(runner_, nullptr) << error;
+    auto started = DataplaneRunner::start(policies_, nullptr, seeds);
+    ASSERT_TRUE(started) << started.error().message;
+    runner_ = std::move(started.value());
   }
   // Waits (generously: the machine is shared) until `ready` holds for the status.
   template <typename Ready>
@@ -105,6 +106,22 @@ TEST_F(DataplaneRunnerTest, APushWhosePortsFailKeepsForwardingThePreviousPolicyA
   EXPECT_TRUE(portsAre({"pa0", "pa1"}));
 }
 
+// Devices from the store whose port is no longer an access port of the
+// policy (or no port of it at all) are not placed again at start: that is
+// counted in the status (and logged), not dropped without a word.
+TEST_F(DataplaneRunnerTest, StoredDevicesThatCannotBePlacedAgainAreCounted) {
+  push("site-a", "pa0", "pa1");
+  auto seed = [](const char* mac, const char* port) {
+    DeviceSeed s;
+    s.evidence.mac = *tables::MacAddress::parse(mac);
+    s.port = port;
+    s.firstSeenNs = s.lastSeenNs = 1'000'000'000;
+    return s;
+  };
+  startRunner({seed("02:00:00:00:00:01", "pa0"), seed("02:00:00:00:00:02", "pa1"), seed("02:00:00:00:00:03", "gone0")});
+  EXPECT_EQ(runner_->status().seedsNotRestored, 2u) << "the uplink's device and the one of a port that is gone";
+}
+
 // A push that changes only the control plane's settings (here a webhook's
 // URL) has the tables the dataplane runs already: the runner takes it
 // without a reload, so no device is decided again (the decider keeps its
@@ -118,7 +135,7 @@ TEST_F(DataplaneRunnerTest, ASettingsOnlyPushDecidesNoDeviceAgainAndAFlowChangeR
   const std::string desk =
       "sinks:\n  desk: {type: webhook, url: \"https://desk.example/a\"}\n"
       "alerts:\n  - {event: device_new, severity: info, sinks: [desk]}\n";
-  ASSERT_EQ(policies_.push(site(desk), 0, "", 0), std::nullopt);
+  ASSERT_EQ(errorOf(policies_.push(site(desk), 0, "", fromUnixSeconds(0))), std::nullopt);
   const auto first = policies_.current();
   startRunner();
   DataplaneStatus before = waitFor([&](const DataplaneStatus& st) { return st.policyHash == first->contentHash; });
@@ -126,7 +143,7 @@ TEST_F(DataplaneRunnerTest, ASettingsOnlyPushDecidesNoDeviceAgainAndAFlowChangeR
 
   std::string otherDesk = desk;
   otherDesk.replace(otherDesk.find("/a\""), 3, "/b\"");
-  ASSERT_EQ(policies_.push(site(otherDesk), 0, "", 0), std::nullopt);
+  ASSERT_EQ(errorOf(policies_.push(site(otherDesk), 0, "", fromUnixSeconds(0))), std::nullopt);
   ASSERT_NE(policies_.current(), first);
   ASSERT_EQ(policies_.current()->contentHash, first->contentHash);
   ASSERT_NE(policies_.current()->control.settingsHash, first->control.settingsHash);
@@ -135,10 +152,11 @@ TEST_F(DataplaneRunnerTest, ASettingsOnlyPushDecidesNoDeviceAgainAndAFlowChangeR
   EXPECT_EQ(s.reloads, before.reloads) << "a settings-only push must not decide the devices again";
   EXPECT_EQ(s.policyHash, first->contentHash);
 
-  ASSERT_EQ(policies_.push(site(otherDesk + "flows:\n  - {name: web, from: lab, to: 10.0.0.0/8, proto: tcp, ports: "
-                                            "[443]}\n"),
-                           0, "", 0),
-            std::nullopt);
+  ASSERT_EQ(
+      errorOf(policies_.push(site(otherDesk + "flows:\n  - {name: web, from: lab, to: 10.0.0.0/8, proto: tcp, ports: "
+                                              "[443]}\n"),
+                             0, "", fromUnixSeconds(0))),
+      std::nullopt);
   const std::string withFlow = policies_.current()->contentHash;
   ASSERT_NE(withFlow, first->contentHash);
   s = waitFor([&](const DataplaneStatus& st) { return st.policyHash == withFlow; });
@@ -192,7 +210,7 @@ TEST_F(DataplaneRunnerTest, ARollbackWhilePortsAreMissingIsNotStuck) {
   push("site-b", "gone0", "pa1");
   ASSERT_FALSE(waitFor([&](const DataplaneStatus& st) { return !st.forwarding; }).forwarding);
   // The engineer goes back to a policy whose ports exist.
-  ASSERT_EQ(policies_.rollback(0, 0, 0), std::nullopt);
+  ASSERT_EQ(errorOf(policies_.rollback(0, 0, fromUnixSeconds(0))), std::nullopt);
   ASSERT_TRUE(addPort("pa0"));
   DataplaneStatus s = waitFor([&](const DataplaneStatus& st) { return st.forwarding; });
   EXPECT_TRUE(s.forwarding) << runner_->lastError();

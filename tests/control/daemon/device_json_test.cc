@@ -2,6 +2,7 @@
 // evidenceFromJson reads back to the same traits; bad rows are errors that
 // name the key, and over-long values stay bounded.
 #include "control/daemon/device_json.h"
+#include "tests/control/daemon/status_text.h"
 
 #include <gtest/gtest.h>
 
@@ -39,7 +40,7 @@ TEST(DeviceJson, EvidenceRoundTrips) {
   EXPECT_FALSE(written.contains("cdp.platform")) << "only traits the device showed";
   DeviceEvidence out;
   out.mac = in.mac;
-  ASSERT_EQ(evidenceFromJson(json::parse(written.dump()), out), std::nullopt);
+  ASSERT_EQ(errorOf(evidenceFromJson(json::parse(written.dump()), out)), std::nullopt);
   EXPECT_EQ(out.present, in.present);
   EXPECT_EQ(out.dhcpVendorClass.view(), "yealink");
   EXPECT_TRUE(out.dhcpParameterList.equals(in.dhcpParameterList.codes()));
@@ -55,31 +56,33 @@ TEST(DeviceJson, EvidenceRoundTrips) {
 
 TEST(DeviceJson, BadRowsNameTheKey) {
   DeviceEvidence e;
-  EXPECT_EQ(evidenceFromJson(json::array(), e), "evidence: not a JSON object");
-  EXPECT_EQ(evidenceFromJson(json{{"dhcp.vendor_class", 5}}, e), "dhcp.vendor_class: not a string");
-  EXPECT_EQ(evidenceFromJson(json{{"lldp_med.capabilities", -1}}, e),
+  EXPECT_EQ(errorOf(evidenceFromJson(json::array(), e)), "evidence: not a JSON object");
+  EXPECT_EQ(errorOf(evidenceFromJson(json{{"dhcp.vendor_class", 5}}, e)), "dhcp.vendor_class: not a string");
+  EXPECT_EQ(errorOf(evidenceFromJson(json{{"lldp_med.capabilities", -1}}, e)),
             "lldp_med.capabilities: not a number from 0 to 65535");
-  EXPECT_EQ(evidenceFromJson(json{{"dhcp.parameter_list", json::array({1, 300})}}, e),
+  EXPECT_EQ(errorOf(evidenceFromJson(json{{"dhcp.parameter_list", json::array({1, 300})}}, e)),
             "dhcp.parameter_list: a code is not 0-255");
-  EXPECT_EQ(evidenceFromJson(json{{"os", "windows"}}, e), "evidence: unknown key 'os'");
-  std::string error;
+  EXPECT_EQ(errorOf(evidenceFromJson(json{{"os", "windows"}}, e)), "evidence: unknown key 'os'");
   store::DeviceRecord row;
   row.mac = "not-a-mac";
-  EXPECT_EQ(toSeed(row, error), std::nullopt);
-  EXPECT_EQ(error, "device not-a-mac: not a MAC address");
+  auto seed = toSeed(row);
+  ASSERT_FALSE(seed);
+  EXPECT_EQ(seed.error().message, "device not-a-mac: not a MAC address");
   row.mac = "80:5e:c0:12:34:56";
   row.evidenceJson = "{";
-  EXPECT_EQ(toSeed(row, error), std::nullopt);
-  EXPECT_EQ(error, "device 80:5e:c0:12:34:56: evidence is not JSON");
+  auto unreadable = toSeed(row);
+  ASSERT_FALSE(unreadable);
+  EXPECT_EQ(unreadable.error().message, "device 80:5e:c0:12:34:56: evidence is not JSON");
 }
 
 TEST(DeviceJson, OverlongValuesStayBounded) {
   DeviceEvidence e;
-  ASSERT_EQ(evidenceFromJson(json{{"sip.user_agent", std::string(100000, 'x')},
-                                  {"mdns.services", json::array({"_a._tcp", "_b._tcp", "_c._tcp", "_d._tcp", "_e._tcp",
-                                                                 "_f._tcp", "_g._tcp", "_h._tcp", "_i._tcp"})}},
-                             e),
-            std::nullopt);
+  ASSERT_EQ(
+      errorOf(evidenceFromJson(json{{"sip.user_agent", std::string(100000, 'x')},
+                                    {"mdns.services", json::array({"_a._tcp", "_b._tcp", "_c._tcp", "_d._tcp", "_e._tcp",
+                                                                   "_f._tcp", "_g._tcp", "_h._tcp", "_i._tcp"})}},
+                               e)),
+      std::nullopt);
   EXPECT_EQ(e.sipUserAgent.view().size(), fingerprint::kMaxTraitText);
   EXPECT_TRUE(e.sipUserAgent.truncated());
   EXPECT_EQ(e.mdnsServiceCount, fingerprint::kMaxMdnsServices);
@@ -92,9 +95,8 @@ TEST(DeviceJson, SeedCarriesPortAndTimes) {
   row.evidenceJson = evidenceToJson(phoneEvidence()).dump();
   row.firstSeen = 100;
   row.lastSeen = 200;
-  std::string error;
-  auto seed = toSeed(row, error);
-  ASSERT_TRUE(seed) << error;
+  auto seed = toSeed(row);
+  ASSERT_TRUE(seed) << seed.error().message;
   EXPECT_EQ(seed->port, "eth4");
   EXPECT_EQ(seed->firstSeenNs, 100'000'000'000);
   EXPECT_EQ(seed->lastSeenNs, 200'000'000'000);

@@ -39,14 +39,14 @@ TEST(DevicePersister, MemoryAndTableStayBoundedUnderAFlood) {
   auto opened = store::Store::open(dir.file("portvakt.db"));
   ASSERT_TRUE(opened) << opened.error().message;
   store::Store& db = *opened.value();
-  DevicePersister persister(db, {.unclassifiedRetentionSeconds = 60, .maxRows = 500});
+  DevicePersister persister(db, {.unclassifiedRetention = std::chrono::seconds(60), .maxRows = 500});
   int next = 1;
   int64_t now = 1'000'000;
   for (int flush = 0; flush < 40; ++flush, now += 5) {
     // Each flush sees the classified PC and 200 strangers it has never seen.
     std::vector<DeviceSnapshot> snapshot{eklient(now)};
     for (int i = 0; i < 200; ++i) snapshot.push_back(stranger(next++, now));
-    auto written = persister.flush(snapshot, now);
+    auto written = persister.flush(snapshot, fromUnixSeconds(now));
     ASSERT_TRUE(written) << written.error().message;
     EXPECT_EQ(*written, 201u);
     EXPECT_LE(persister.remembered(), snapshot.size()) << "flush " << flush;
@@ -57,12 +57,12 @@ TEST(DevicePersister, MemoryAndTableStayBoundedUnderAFlood) {
   EXPECT_TRUE(db.device("3c:52:82:1a:2b:3c")) << "the classified device stays";
   // Unchanged rows are not written again.
   std::vector<DeviceSnapshot> quiet{eklient(now - 5)};
-  ASSERT_TRUE(persister.flush(quiet, now));
-  auto again = persister.flush(quiet, now);
+  ASSERT_TRUE(persister.flush(quiet, fromUnixSeconds(now)));
+  auto again = persister.flush(quiet, fromUnixSeconds(now));
   ASSERT_TRUE(again);
   EXPECT_EQ(*again, 0u);
   // Strangers not seen for the retention go by age, the PC does not.
-  auto pruned = db.pruneDevices(now + 1000 - 60, 500);
+  auto pruned = db.pruneDevices(store::TimeS(std::chrono::seconds(now + 1000 - 60)), 500);
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*db.deviceCount(), 1);
 }

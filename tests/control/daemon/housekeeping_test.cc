@@ -12,6 +12,7 @@
 #include "control/store/store.h"
 #include "tests/control/daemon/daemon_test_policy.h"
 #include "tests/control/store/with_store.h"
+#include "tests/control/daemon/status_text.h"
 
 namespace portvakt::control {
 namespace {
@@ -37,8 +38,7 @@ class HousekeepingTest : public testing::WithStore {
     testing::DaemonTestPolicy policy;
     policy.sinkPath = dir_.file("alerts.jsonl");
     policies_ = std::make_unique<PolicyManager>(store_.get());
-    ASSERT_FALSE(
-        policies_->push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", unixSeconds(wallNow())));
+    ASSERT_FALSE(errorOf(policies_->push({"daemon-test.yaml", {{"daemon-test.yaml", policy.text()}}}, 0, "", wallNow())));
     dot1x_ = std::make_unique<Dot1xAdmission>(
         Dot1xOptions{}, nullptr, &metrics_, [](auto, auto&, auto&, auto&) {}, store_.get());
   }
@@ -56,8 +56,8 @@ TEST_F(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) 
 
   const WallTime now = wallNow();
   // No sinks: their deliveries are finished, so retention may take them.
-  ASSERT_TRUE(db.spoolAlert(alertAt("old", now - kAlertRetention - std::chrono::hours(1)), {}, 0));
-  ASSERT_TRUE(db.spoolAlert(alertAt("recent", now - kAlertRetention + std::chrono::hours(1)), {}, 0));
+  ASSERT_TRUE(db.spoolAlert(alertAt("old", now - kAlertRetention - std::chrono::hours(1)), {}, store::atUnixMs(0)));
+  ASSERT_TRUE(db.spoolAlert(alertAt("recent", now - kAlertRetention + std::chrono::hours(1)), {}, store::atUnixMs(0)));
 
   Housekeeping keeper = housekeeping(now);
   keeper.turn();
@@ -67,7 +67,7 @@ TEST_F(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) 
   EXPECT_EQ(kept->front().id, "recent");
 
   // Within the hour nothing more is pruned.
-  ASSERT_TRUE(db.spoolAlert(alertAt("old-too", now - kAlertRetention - std::chrono::hours(2)), {}, 0));
+  ASSERT_TRUE(db.spoolAlert(alertAt("old-too", now - kAlertRetention - std::chrono::hours(2)), {}, store::atUnixMs(0)));
   keeper.turn();
   kept = db.recentAlerts(10);
   ASSERT_TRUE(kept) << kept.error().message;
@@ -78,7 +78,7 @@ TEST_F(HousekeepingTest, AlertsOlderThanTheRetentionGoAtTheFirstTurnThenHourly) 
 TEST_F(HousekeepingTest, TheDeliveryLagGaugeIsTheOldestPendingAlertsAgeInSeconds) {
   store::Store& db = *store_;
   // Pending for the sink "log" since two hours (nothing delivers it here).
-  ASSERT_TRUE(db.spoolAlert(alertAt("waiting", wallNow() - std::chrono::hours(2)), {"log"}, 0));
+  ASSERT_TRUE(db.spoolAlert(alertAt("waiting", wallNow() - std::chrono::hours(2)), {"log"}, store::atUnixMs(0)));
 
   housekeeping(wallNow()).turn();
   const std::string exposition = metrics_.exposition();

@@ -14,6 +14,7 @@
 
 #include "control/store/store.h"
 #include "tests/control/store/temp_dir.h"
+#include "tests/control/daemon/status_text.h"
 
 namespace portvakt::control {
 namespace {
@@ -50,8 +51,9 @@ TEST_F(PolicyManagerRestartTest, RollbackAcrossARestartRebuildsTheRecordedFiles)
   std::string v1Hash, v2Hash;
   {
     PolicyManager before(store_.get());
-    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
-    ASSERT_EQ(before.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200), std::nullopt);
+    ASSERT_EQ(errorOf(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(100))),
+              std::nullopt);
+    ASSERT_EQ(errorOf(before.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", fromUnixSeconds(200))), std::nullopt);
     v1Hash = before.history()[0].hash;
     v2Hash = before.history()[1].hash;
     ASSERT_NE(v1Hash, v2Hash);
@@ -64,16 +66,16 @@ TEST_F(PolicyManagerRestartTest, RollbackAcrossARestartRebuildsTheRecordedFiles)
 
   PolicyManager after(store_.get());
   ASSERT_EQ(after.current(), nullptr);
-  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(after.resumeLatest()), std::nullopt);
   EXPECT_EQ(after.current()->contentHash, v2Hash) << "resumed from the recorded files, not the edited base";
-  ASSERT_EQ(after.rollback(1, 0, 300), std::nullopt);
+  ASSERT_EQ(errorOf(after.rollback(1, 0, fromUnixSeconds(300))), std::nullopt);
   EXPECT_EQ(after.current()->contentHash, v1Hash) << "the inventory file is gone from disk, its recorded text is not";
   EXPECT_EQ(after.history().back().kind, "rollback");
   EXPECT_EQ(after.history().back().version, 3);
 
   // And once more after another restart: the rollback itself recorded its files.
   PolicyManager again(store_.get());
-  ASSERT_EQ(again.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(again.resumeLatest()), std::nullopt);
   EXPECT_EQ(again.current()->contentHash, v1Hash);
 }
 
@@ -81,8 +83,8 @@ TEST_F(PolicyManagerRestartTest, VersionsWithoutRecordedFilesAreRefusedClearly) 
   store::PolicyRecord old{0, "sha256:00", "vc", "push", site("vardcentral-karlstad.yaml"), 0, 100, "", "", ""};
   ASSERT_TRUE(store_->appendPolicy(old));  // as a schema-1 store left it: no sources
   PolicyManager manager(store_.get());
-  ASSERT_EQ(manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200), std::nullopt);
-  auto error = manager.rollback(1, 0, 300);
+  ASSERT_EQ(errorOf(manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", fromUnixSeconds(200))), std::nullopt);
+  auto error = errorOf(manager.rollback(1, 0, fromUnixSeconds(300)));
   ASSERT_TRUE(error);
   EXPECT_EQ(*error, "version 1 (" + site("vardcentral-karlstad.yaml") +
                         ") was pushed by a portvaktd that did not record its files; push " +
@@ -92,13 +94,13 @@ TEST_F(PolicyManagerRestartTest, VersionsWithoutRecordedFilesAreRefusedClearly) 
 
 TEST_F(PolicyManagerRestartTest, ARecordWhoseHashIsNotThatOfItsTablesIsRefused) {
   PolicyManager before(store_.get());
-  ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+  ASSERT_EQ(errorOf(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(100))), std::nullopt);
   // Tamper with the recorded hash: it is no longer that of the recorded tables.
   store::PolicyRecord forged{0, "sha256:forged", "vc", "push", site("vardcentral-karlstad.yaml"), 0, 150, "", "", ""};
   forged.sourcesJson = store_->policyVersion(1)->sourcesJson;
   ASSERT_TRUE(store_->appendPolicy(forged));
   PolicyManager after(store_.get());
-  auto error = after.resumeLatest();
+  auto error = errorOf(after.resumeLatest());
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("its record's hashes sha256:forged and "), std::string::npos) << *error;
   EXPECT_NE(error->find("are not those of its recorded canonical text"), std::string::npos) << *error;
@@ -110,7 +112,8 @@ TEST_F(PolicyManagerRestartTest, ARecordWhoseHashIsNotThatOfItsTablesIsRefused) 
 TEST_F(PolicyManagerRestartTest, ARecordWhoseSettingsHashIsNotThatOfItsSettingsIsRefused) {
   {
     PolicyManager before(store_.get());
-    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+    ASSERT_EQ(errorOf(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(100))),
+              std::nullopt);
   }
   store::PolicyRecord forged = *store_->policyVersion(1);
   forged.version = 0;
@@ -119,7 +122,7 @@ TEST_F(PolicyManagerRestartTest, ARecordWhoseSettingsHashIsNotThatOfItsSettingsI
   forged.settingsHash = "sha256:forged";
   ASSERT_TRUE(store_->appendPolicy(forged));
   PolicyManager after(store_.get());
-  auto error = after.resumeLatest();
+  auto error = errorOf(after.resumeLatest());
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("and sha256:forged are not those of its recorded canonical text"), std::string::npos) << *error;
   EXPECT_EQ(after.current(), nullptr);
@@ -143,7 +146,7 @@ TEST_F(PolicyManagerRestartTest, ASettingsOnlyChangeKeepsTheTablesHashAndRecords
   ASSERT_TRUE(edited) << "the example's webhook URL moved";
   {
     PolicyManager manager(store_.get());
-    ASSERT_EQ(manager.push(bundle, 0, "", 100), std::nullopt);
+    ASSERT_EQ(errorOf(manager.push(bundle, 0, "", fromUnixSeconds(100))), std::nullopt);
     const auto first = manager.current();
     PlanResult plan = manager.plan(newWebhook);
     ASSERT_TRUE(plan.ok);
@@ -152,7 +155,7 @@ TEST_F(PolicyManagerRestartTest, ASettingsOnlyChangeKeepsTheTablesHashAndRecords
     ASSERT_EQ(plan.changes.size(), 1u);
     EXPECT_EQ(plan.changes[0].section, "sink");
     EXPECT_NE(plan.planId, manager.plan(bundle).planId) << "the plan id covers the settings too";
-    ASSERT_EQ(manager.push(newWebhook, 0, plan.planId, 200), std::nullopt);
+    ASSERT_EQ(errorOf(manager.push(newWebhook, 0, plan.planId, fromUnixSeconds(200))), std::nullopt);
     ASSERT_EQ(manager.history().size(), 2u);
     EXPECT_EQ(manager.history()[1].hash, manager.history()[0].hash);
     EXPECT_NE(manager.history()[1].settingsHash, manager.history()[0].settingsHash);
@@ -165,11 +168,11 @@ TEST_F(PolicyManagerRestartTest, ASettingsOnlyChangeKeepsTheTablesHashAndRecords
   EXPECT_EQ(recorded->canonical.find("https://desk2"), std::string::npos) << "the tables' text holds no settings";
 
   PolicyManager after(store_.get());
-  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(after.resumeLatest()), std::nullopt);
   EXPECT_EQ(after.history().size(), 2u) << "the same tables and settings: no upgrade version";
   EXPECT_EQ(after.current()->control.settingsHash, recorded->settingsHash);
   // Back to the first webhook: a rollback of the settings alone.
-  ASSERT_EQ(after.rollback(1, 0, 300), std::nullopt);
+  ASSERT_EQ(errorOf(after.rollback(1, 0, fromUnixSeconds(300))), std::nullopt);
   EXPECT_EQ(after.history().back().hash, recorded->hash);
   EXPECT_EQ(after.history().back().settingsHash, store_->policyVersion(1)->settingsHash);
 }
@@ -182,7 +185,8 @@ TEST_F(PolicyManagerRestartTest, ASettingsOnlyChangeKeepsTheTablesHashAndRecords
 TEST_F(PolicyManagerRestartTest, ARecordFromBeforeTheSettingsHashRunsAsAnUpgrade) {
   {
     PolicyManager before(store_.get());
-    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+    ASSERT_EQ(errorOf(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(100))),
+              std::nullopt);
   }
   store::PolicyRecord older = *store_->policyVersion(1);
   older.version = 0;
@@ -194,7 +198,7 @@ TEST_F(PolicyManagerRestartTest, ARecordFromBeforeTheSettingsHashRunsAsAnUpgrade
   ASSERT_TRUE(store_->appendPolicy(older));
 
   PolicyManager after(store_.get());
-  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(after.resumeLatest()), std::nullopt);
   ASSERT_NE(after.current(), nullptr);
   ASSERT_EQ(after.history().size(), 3u);
   const PolicyVersion& upgrade = after.history().back();
@@ -210,7 +214,7 @@ TEST_F(PolicyManagerRestartTest, ARecordFromBeforeTheSettingsHashRunsAsAnUpgrade
   EXPECT_EQ(recorded->settingsHash, upgrade.settingsHash);
 
   PolicyManager again(store_.get());
-  ASSERT_EQ(again.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(again.resumeLatest()), std::nullopt);
   EXPECT_EQ(again.history().size(), 3u) << "the next start finds both hashes: no further version";
 }
 
@@ -223,7 +227,8 @@ TEST_F(PolicyManagerRestartTest, AfterAnUpgradeTheLastPolicyRunsRebuiltAsANewVer
   std::string hash;
   {
     PolicyManager before(store_.get());
-    ASSERT_EQ(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+    ASSERT_EQ(errorOf(before.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(100))),
+              std::nullopt);
     hash = before.history().back().hash;
   }
   // As an older portvakt recorded it: the same files, its own tables (a
@@ -236,7 +241,7 @@ TEST_F(PolicyManagerRestartTest, AfterAnUpgradeTheLastPolicyRunsRebuiltAsANewVer
   ASSERT_TRUE(store_->appendPolicy(older));
 
   PolicyManager after(store_.get());
-  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(after.resumeLatest()), std::nullopt);
   ASSERT_NE(after.current(), nullptr);
   EXPECT_EQ(after.current()->contentHash, hash) << "this build's tables of the recorded files run";
   ASSERT_EQ(after.history().size(), 3u);
@@ -253,10 +258,10 @@ TEST_F(PolicyManagerRestartTest, AfterAnUpgradeTheLastPolicyRunsRebuiltAsANewVer
 
   // The next start finds its own tables: no further version.
   PolicyManager again(store_.get());
-  ASSERT_EQ(again.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(again.resumeLatest()), std::nullopt);
   EXPECT_EQ(again.history().size(), 3u);
   // A rollback to the older record records the hash of what runs.
-  ASSERT_EQ(again.rollback(2, 0, 300), std::nullopt);
+  ASSERT_EQ(errorOf(again.rollback(2, 0, fromUnixSeconds(300))), std::nullopt);
   EXPECT_EQ(again.history().back().hash, hash);
   EXPECT_NE(again.history().back().summary.find("rebuilt by portvakt"), std::string::npos)
       << again.history().back().summary;
@@ -284,7 +289,7 @@ TEST_F(PolicyManagerRestartTest, TheFirstPackagesStoreIsMigratedAndItsLastPushRu
   EXPECT_EQ(recorded->settingsHash, "");
 
   PolicyManager after(store_.get());
-  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(after.resumeLatest()), std::nullopt);
   ASSERT_NE(after.current(), nullptr);
   EXPECT_EQ(after.current()->name, "fysioterapi-arvika");
   ASSERT_EQ(after.history().size(), 3u);
@@ -304,7 +309,7 @@ TEST_F(PolicyManagerRestartTest, ABundleIsCompiledAndRecordedWithoutTheDisk) {
   bundle.site = "/clinic/laptop/vardcentral-karlstad.yaml";
   {
     PolicyManager manager(store_.get());
-    ASSERT_EQ(manager.push(bundle, 1000, "", 100), std::nullopt);
+    ASSERT_EQ(errorOf(manager.push(bundle, 1000, "", fromUnixSeconds(100))), std::nullopt);
     EXPECT_EQ(manager.history().back().source, "/clinic/laptop/vardcentral-karlstad.yaml");
   }
   auto recorded = store_->policyVersion(1);
@@ -318,7 +323,7 @@ TEST_F(PolicyManagerRestartTest, ABundleIsCompiledAndRecordedWithoutTheDisk) {
   EXPECT_EQ(recorded->policyText, bundle.files[0].text);
   // And it is rebuilt from those texts after a restart.
   PolicyManager after(store_.get());
-  ASSERT_EQ(after.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(after.resumeLatest()), std::nullopt);
   EXPECT_EQ(after.current()->contentHash, recorded->hash);
 }
 
@@ -326,7 +331,7 @@ TEST_F(PolicyManagerRestartTest, AMissingIncludeIsNamed) {
   policy::PolicyBundle bundle = bundleOf(site("vardcentral-karlstad.yaml"));
   bundle.files.resize(1);  // the site file only
   PolicyManager manager(store_.get());
-  auto error = manager.push(bundle, 0, "", 100);
+  auto error = errorOf(manager.push(bundle, 0, "", fromUnixSeconds(100)));
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("base policy 'region-base.yaml' is not in the bundle (it holds no file " +
                         site("region-base.yaml") + ")"),
@@ -348,18 +353,19 @@ TEST_F(PolicyManagerRestartTest, APushTheStoreCannotRecordIsRefusedAndChangesNot
   ASSERT_TRUE(opened) << opened.error().message;
   std::unique_ptr<store::Store> store = std::move(opened.value());
   PolicyManager manager(store.get());
-  ASSERT_EQ(manager.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
-  ASSERT_EQ(manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200), std::nullopt);
+  ASSERT_EQ(errorOf(manager.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(100))),
+            std::nullopt);
+  ASSERT_EQ(errorOf(manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", fromUnixSeconds(200))), std::nullopt);
   auto running = manager.current();
 
   sqlite3* blocker = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.file("portvakt.db").c_str(), &blocker), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(blocker, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-  auto refused = manager.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 300);
+  auto refused = errorOf(manager.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(300)));
   ASSERT_TRUE(refused);
   EXPECT_NE(refused->find("cannot record push of sha256:"), std::string::npos) << *refused;
   EXPECT_NE(refused->find("; the running policy is unchanged"), std::string::npos) << *refused;
-  auto rollback = manager.rollback(1, 0, 300);
+  auto rollback = errorOf(manager.rollback(1, 0, fromUnixSeconds(300)));
   ASSERT_TRUE(rollback);
   EXPECT_NE(rollback->find("cannot record rollback of"), std::string::npos) << *rollback;
   EXPECT_EQ(manager.current(), running);
@@ -367,7 +373,7 @@ TEST_F(PolicyManagerRestartTest, APushTheStoreCannotRecordIsRefusedAndChangesNot
   sqlite3_exec(blocker, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(blocker);
 
-  ASSERT_EQ(manager.rollback(1, 0, 400), std::nullopt);
+  ASSERT_EQ(errorOf(manager.rollback(1, 0, fromUnixSeconds(400))), std::nullopt);
   EXPECT_EQ(manager.history().back().version, 3) << "no number was used by the refused attempts";
   auto stored = store->policyHistory();
   ASSERT_TRUE(stored);
@@ -381,16 +387,17 @@ TEST_F(PolicyManagerRestartTest, APushTheStoreCannotRecordIsRefusedAndChangesNot
 TEST_F(PolicyManagerRestartTest, AReadOnlyStoreRefusesThePushClearly) {
   {
     PolicyManager first(store_.get());
-    ASSERT_EQ(first.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", 100), std::nullopt);
+    ASSERT_EQ(errorOf(first.push(bundleOf(site("vardcentral-karlstad.yaml")), 0, "", fromUnixSeconds(100))),
+              std::nullopt);
   }
   store::OpenOptions readOnly;
   readOnly.readOnly = true;
   auto opened = store::Store::open(dir_.file("portvakt.db"), readOnly);
   ASSERT_TRUE(opened) << opened.error().message;
   PolicyManager manager(opened.value().get());
-  ASSERT_EQ(manager.resumeLatest(), std::nullopt);
+  ASSERT_EQ(errorOf(manager.resumeLatest()), std::nullopt);
   auto running = manager.current();
-  auto error = manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", 200);
+  auto error = errorOf(manager.push(bundleOf(site("fysioterapi-arvika.yaml")), 0, "", fromUnixSeconds(200)));
   ASSERT_TRUE(error);
   EXPECT_NE(error->find("readonly"), std::string::npos) << *error;
   EXPECT_NE(error->find("the running policy is unchanged"), std::string::npos) << *error;

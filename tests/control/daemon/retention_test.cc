@@ -113,9 +113,9 @@ TEST(Retention, Dot1xSessionsEndedBeforeTheAuditPeriodGo) {
   const int64_t ms = 1000;
   auto at = [&](int64_t daysAgo) { return (kNowSeconds - daysAgo * kDay) * ms; };
   ASSERT_TRUE(db.openDot1xSession({0, "eth3", "02:00:00:d1:00:01", "EK-0001", at(800), at(800), 0, ""}));
-  ASSERT_TRUE(db.endDot1xSession("eth3", "02:00:00:d1:00:01", at(799), "link down"));
+  ASSERT_TRUE(db.endDot1xSession("eth3", "02:00:00:d1:00:01", store::atUnixMs(at(799)), "link down"));
   ASSERT_TRUE(db.openDot1xSession({0, "eth3", "02:00:00:d1:00:01", "EK-0001", at(10), at(10), 0, ""}));
-  ASSERT_TRUE(db.endDot1xSession("eth3", "02:00:00:d1:00:01", at(9), "MAC aged out"));
+  ASSERT_TRUE(db.endDot1xSession("eth3", "02:00:00:d1:00:01", store::atUnixMs(at(9)), "MAC aged out"));
   ASSERT_TRUE(db.openDot1xSession({0, "eth4", "02:00:00:d1:00:02", "EK-0002", at(900), at(1), 0, ""}));
   tables::Retention retention;  // 730 days
   auto outcome = applyRetention(db, retention, kNow, nullptr);

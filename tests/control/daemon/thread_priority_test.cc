@@ -17,7 +17,7 @@ TEST(ThreadPriority, OnlyTheCallingThreadChanges) {
   int inThread = 99;
   std::string error;
   std::thread t([&] {
-    if (auto set = setCallingThreadNice(before + 3); !set) error = set.error();
+    if (auto set = setCallingThreadNice(before + 3); !set) error = set.error().message;
     inThread = callingThreadNice();
   });
   t.join();
@@ -29,7 +29,7 @@ TEST(ThreadPriority, OnlyTheCallingThreadChanges) {
 TEST(ThreadPriority, AValueOutOfRangeIsRefusedWithTheRange) {
   auto set = setCallingThreadNice(-21);
   ASSERT_FALSE(set);
-  EXPECT_NE(set.error().find("-20..19"), std::string::npos) << set.error();
+  EXPECT_NE(set.error().message.find("-20..19"), std::string::npos) << set.error().message;
 }
 
 // Without CAP_SYS_NICE and with RLIMIT_NICE at 0, lowering the nice value is
@@ -46,7 +46,7 @@ TEST(ThreadPriority, WithoutThePrivilegeTheRefusalNamesWhatAllowsIt) {
     if (setrlimit(RLIMIT_NICE, &none) != 0) _exit(2);
     if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(3);
     auto set = setCallingThreadNice(-10);
-    const std::string out = set ? std::string("allowed") : set.error();
+    const std::string out = set ? std::string("allowed") : set.error().message;
     if (write(pipeFds[1], out.data(), out.size()) < 0) _exit(4);
     _exit(0);
   }

@@ -22,7 +22,8 @@ portvakt::control::PolicyManager& manager() {
     auto* p = new portvakt::control::PolicyManager();
     portvakt::policy::BundleRead read =
         portvakt::policy::readPolicyBundle(PORTVAKT_SOURCE_DIR "/examples/vardcentral-karlstad.yaml");
-    if (!read.bundle || p->push(*read.bundle, 0, "", 1'700'000'000)) __builtin_trap();
+    if (!read.bundle || !p->push(*read.bundle, 0, "", portvakt::control::fromUnixSeconds(1'700'000'000)))
+      __builtin_trap();
     return p;
   }();
   return *policies;
@@ -31,11 +32,12 @@ portvakt::control::PolicyManager& manager() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static portvakt::control::ApiHandler handler(manager(), "portvakt-admin", 1'700'000'000);
+  static portvakt::control::ApiHandler handler(manager(), "portvakt-admin",
+                                               portvakt::control::fromUnixSeconds(1'700'000'000));
   portvakt::api::Caller caller;
   if (size > 0 && (data[0] & 1)) caller.uid = caller.gid = 4242;  // not root, not in the group
   const std::string request(reinterpret_cast<const char*>(data), size);
-  const std::string answer = handler.handle(request, caller, 1'700'000'100);
+  const std::string answer = handler.handle(request, caller, portvakt::control::fromUnixSeconds(1'700'000'100));
   const nlohmann::json parsed = nlohmann::json::parse(answer, nullptr, /*allow_exceptions=*/false);
   if (!parsed.is_object() || !parsed.contains("ok") || !parsed["ok"].is_boolean()) __builtin_trap();
   (void)handler.takeRejections();

@@ -134,8 +134,8 @@ TEST(Metrics, ServedOverHttpOnLoopback) {
     ::close(fd);
   }
   ASSERT_GT(port, 0);
-  auto error = m.serve("127.0.0.1:" + std::to_string(port));
-  ASSERT_FALSE(error) << *error;
+  auto serving = m.serve("127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(serving) << serving.error().message;
   httplib::Client client("127.0.0.1", port);
   auto response = client.Get("/metrics");
   ASSERT_TRUE(response);
@@ -148,9 +148,9 @@ TEST(Metrics, APortInUseIsAClearError) {
   int port = busy.bind_to_any_port("127.0.0.1");
   ASSERT_GT(port, 0);
   Metrics m("x");
-  auto error = m.serve("127.0.0.1:" + std::to_string(port));
-  ASSERT_TRUE(error);
-  EXPECT_NE(error->find("cannot serve metrics on 127.0.0.1:"), std::string::npos);
+  auto serving = m.serve("127.0.0.1:" + std::to_string(port));
+  ASSERT_FALSE(serving);
+  EXPECT_NE(serving.error().message.find("cannot serve metrics on 127.0.0.1:"), std::string::npos);
 }
 
 }  // namespace

@@ -116,9 +116,9 @@ class HostileFramesTest : public ::testing::Test {
     policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/hostile-frames.yaml");
     ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
     policy_ = compiled.policy;
-    std::string error;
-    pipeline_ = OfflinePipeline::create(policy_, error);
-    ASSERT_TRUE(pipeline_) << error;
+    auto created = OfflinePipeline::create(policy_);
+    ASSERT_TRUE(created) << created.error().message;
+    pipeline_ = std::move(created.value());
     // The known device and the lab device say hello first, so the switch and
     // the profiler know where they are.
     ASSERT_EQ(send(arp(kBroadcast, kKnown, "10.10.0.2", "10.10.0.1"), "lan2"), "forwarded");

@@ -50,9 +50,9 @@ class PipelineTest : public ::testing::Test {
     policy::CompileResult compiled = policy::compilePolicyFile("examples/vardcentral-karlstad.yaml");
     ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
     policy_ = compiled.policy;
-    std::string error;
-    pipeline_ = OfflinePipeline::create(policy_, error);
-    ASSERT_TRUE(pipeline_) << error;
+    auto created = OfflinePipeline::create(policy_);
+    ASSERT_TRUE(created) << created.error().message;
+    pipeline_ = std::move(created.value());
   }
 
   uint16_t port(std::string_view name) const {
@@ -237,9 +237,9 @@ TEST_F(PipelineTest, ALinuxBoxAnnouncingIppIsNotPlacedInPrinters) {
 TEST(PipelineMonitorMode, InvariantsAreEnforcedEvenOnMonitorPorts) {
   policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
-  std::string error;
-  auto pipeline = OfflinePipeline::create(compiled.policy, error);
-  ASSERT_TRUE(pipeline) << error;
+  auto created = OfflinePipeline::create(compiled.policy);
+  ASSERT_TRUE(created) << created.error().message;
+  std::unique_ptr<OfflinePipeline> pipeline = std::move(created.value());
   std::deque<Bytes> keep;
   int64_t now = 1'000'000'000;
   auto send = [&](const Writer& w) {
@@ -276,9 +276,9 @@ TEST_F(PipelineTest, TallyCountsEveryFrameByZoneAndVerdict) {
 TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {
   policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
-  std::string error;
-  auto pipeline = OfflinePipeline::create(compiled.policy, error);
-  ASSERT_TRUE(pipeline) << error;
+  auto created = OfflinePipeline::create(compiled.policy);
+  ASSERT_TRUE(created) << created.error().message;
+  std::unique_ptr<OfflinePipeline> pipeline = std::move(created.value());
   std::deque<Bytes> keep;
   std::vector<std::string> events;
   for (int i = 0; i < 12; ++i) {
@@ -313,9 +313,9 @@ TEST(PipelineMonitorMode, MoreMacsThanAnAccessPortMayHaveRaiseMacLimit) {
 TEST(PipelineMonitorMode, AFloodOfNewDevicesLeavesRoomForMacLimit) {
   policy::CompileResult compiled = policy::compilePolicyFile("tests/control/pipeline/monitor-site.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
-  std::string error;
-  auto pipeline = OfflinePipeline::create(compiled.policy, error);
-  ASSERT_TRUE(pipeline) << error;
+  auto created = OfflinePipeline::create(compiled.policy);
+  ASSERT_TRUE(created) << created.error().message;
+  std::unique_ptr<OfflinePipeline> pipeline = std::move(created.value());
   std::deque<Bytes> keep;
   for (int i = 0; i < 5000; ++i) {  // 3 ms apart: 15 s, two mac_limit holds
     char mac[18];
@@ -349,9 +349,9 @@ TEST(PipelineMonitorMode, AFloodOfNewDevicesLeavesRoomForMacLimit) {
 TEST(PipelineMacFlood, QuarantinedMacsCountAgainstTheLimitAndAreDroppedBeforeTheProfiler) {
   policy::CompileResult compiled = policy::compilePolicyFile("examples/vardcentral-karlstad.yaml");
   ASSERT_TRUE(compiled.ok()) << compiled.diagnostics.format();
-  std::string error;
-  auto pipeline = OfflinePipeline::create(compiled.policy, error);
-  ASSERT_TRUE(pipeline) << error;
+  auto created = OfflinePipeline::create(compiled.policy);
+  ASSERT_TRUE(created) << created.error().message;
+  std::unique_ptr<OfflinePipeline> pipeline = std::move(created.value());
   uint16_t eth3 = 0;
   for (size_t i = 0; i < compiled.policy->ports.size(); ++i)
     if (compiled.policy->ports[i].interface == "eth3") eth3 = static_cast<uint16_t>(i);

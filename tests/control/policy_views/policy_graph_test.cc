@@ -94,15 +94,14 @@ TEST(PolicyGraph, ZonesPortsFlowsAndInvariantsAreDrawn) {
 TEST(PolicyGraph, RendersSvgWithGraphviz) {
   PORTVAKT_REQUIRE(std::system("command -v dot >/dev/null 2>&1") == 0,
                    "Graphviz 'dot' is not installed (Debian package graphviz)");
-  std::string error;
-  const std::string svg = renderSvg(policyToDot(clinic()), error);
-  EXPECT_TRUE(error.empty()) << error;
-  EXPECT_NE(svg.find("<svg"), std::string::npos) << svg.substr(0, 200);
-  EXPECT_NE(svg.find("never (voice&#45;never&#45;region)"), std::string::npos) << "the edges' labels are in the SVG";
+  const auto svg = renderSvg(policyToDot(clinic()));
+  ASSERT_TRUE(svg) << svg.error().message;
+  EXPECT_NE(svg->find("<svg"), std::string::npos) << svg->substr(0, 200);
+  EXPECT_NE(svg->find("never (voice&#45;never&#45;region)"), std::string::npos) << "the edges' labels are in the SVG";
 
-  const std::string broken = renderSvg("digraph { this is not dot", error);
-  EXPECT_TRUE(broken.empty());
-  EXPECT_EQ(error, "dot failed to render the graph");
+  const auto broken = renderSvg("digraph { this is not dot");
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().message, "dot failed to render the graph");
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ using portvakt::testing::TempDir;
         a.timeMs = i;
         a.event = "link_down";
         a.severity = "warning";
-        if (!store.spoolAlert(a, {"syslog", "desk"}, 0)) _exit(5);
+        if (!store.spoolAlert(a, {"syslog", "desk"}, store::atUnixMs(0))) _exit(5);
         key = a.id;
         tag = 'A';
         break;
@@ -55,7 +55,7 @@ using portvakt::testing::TempDir;
       case 2: {
         // Acknowledge the alert spooled one step before.
         std::string prev = "A" + std::to_string(round) + "-" + std::to_string(i - 1);
-        if (!store.markDelivered(prev, "desk", i)) _exit(6);
+        if (!store.markDelivered(prev, "desk", store::atUnixMs(i))) _exit(6);
         key = prev;
         tag = 'K';
         break;

@@ -140,15 +140,15 @@ TEST(StoreTest, SpoolStateMachine) {
   TempDir dir;
   auto store = mustOpen(dir.file("s.db"));
   ASSERT_TRUE(store);
-  auto first = store->spoolAlert(sampleAlert("a1", 1000), {"syslog", "desk"}, 1000);
+  auto first = store->spoolAlert(sampleAlert("a1", 1000), {"syslog", "desk"}, store::atUnixMs(1000));
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_TRUE(*first);
-  ASSERT_TRUE(store->spoolAlert(sampleAlert("a2", 2000), {"desk"}, 5000).ok());
+  ASSERT_TRUE(store->spoolAlert(sampleAlert("a2", 2000), {"desk"}, store::atUnixMs(5000)).ok());
   // Same id again: merged, no new deliveries.
-  auto again = store->spoolAlert(sampleAlert("a1", 1500), {"syslog", "desk"}, 1500);
+  auto again = store->spoolAlert(sampleAlert("a1", 1500), {"syslog", "desk"}, store::atUnixMs(1500));
   ASSERT_TRUE(again);
   EXPECT_FALSE(*again);
-  ASSERT_TRUE(store->addOccurrences("a1", 10, 1800));
+  ASSERT_TRUE(store->addOccurrences("a1", 10, store::atUnixMs(1800)));
   auto a1 = store->alert("a1");
   ASSERT_TRUE(a1);
   EXPECT_EQ(a1->count, 12);
@@ -156,7 +156,7 @@ TEST(StoreTest, SpoolStateMachine) {
   EXPECT_EQ(a1->vlan, 30);
   EXPECT_EQ(a1->evidenceJson, R"({"server_ip":"192.0.2.9"})");
 
-  auto due = store->dueDeliveries("desk", 2000, 10);
+  auto due = store->dueDeliveries("desk", store::atUnixMs(2000), 10);
   ASSERT_TRUE(due);
   ASSERT_EQ(due->size(), 1u);  // a2 is not due before 5000
   EXPECT_EQ((*due)[0].alert.id, "a1");
@@ -164,12 +164,12 @@ TEST(StoreTest, SpoolStateMachine) {
   ASSERT_TRUE(next);
   EXPECT_EQ(next->value_or(-1), 1000);
 
-  ASSERT_TRUE(store->markRetry("a1", "desk", "connection refused", 3000));
-  EXPECT_TRUE(store->dueDeliveries("desk", 2999, 10)->empty());
-  ASSERT_TRUE(store->markDelivered("a1", "desk", 3100));
+  ASSERT_TRUE(store->markRetry("a1", "desk", "connection refused", store::atUnixMs(3000)));
+  EXPECT_TRUE(store->dueDeliveries("desk", store::atUnixMs(2999), 10)->empty());
+  ASSERT_TRUE(store->markDelivered("a1", "desk", store::atUnixMs(3100)));
   // Delivered is final: a second ack of the same row is refused.
-  EXPECT_EQ(store->markDelivered("a1", "desk", 3200).error().code, ErrorCode::kNotFound);
-  ASSERT_TRUE(store->markRejected("a2", "desk", "HTTP 400", 6000));
+  EXPECT_EQ(store->markDelivered("a1", "desk", store::atUnixMs(3200)).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(store->markRejected("a2", "desk", "HTTP 400", store::atUnixMs(6000)));
   auto stats = store->spoolStats();
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->pending, 1);  // a1 -> syslog
@@ -183,8 +183,8 @@ TEST(StoreTest, SpoolStateMachine) {
   EXPECT_EQ((*d)[0].state, DeliveryState::kDelivered);
   EXPECT_EQ((*d)[0].attempts, 2);
 
-  ASSERT_TRUE(store->ackAlert("a2", 1001, 7000));
-  EXPECT_FALSE(store->ackAlert("a2", 1001, 7000));
+  ASSERT_TRUE(store->ackAlert("a2", 1001, store::atUnixMs(7000)));
+  EXPECT_FALSE(store->ackAlert("a2", 1001, store::atUnixMs(7000)));
   auto unacked = store->recentAlerts(10, true);
   ASSERT_TRUE(unacked);
   ASSERT_EQ(unacked->size(), 1u);
@@ -193,7 +193,7 @@ TEST(StoreTest, SpoolStateMachine) {
   EXPECT_EQ(acked->ackedBy.value_or(0), 1001u);
 
   // a1 still has a pending delivery, so only a2 is pruned.
-  auto pruned = store->pruneAlerts(100000);
+  auto pruned = store->pruneAlerts(store::atUnixMs(100000));
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 1);
   EXPECT_TRUE(store->alert("a1"));
@@ -329,11 +329,11 @@ TEST(StoreTest, Dot1xSessionsRecordAuthorisationsAndTheirEnds) {
   const std::string pc = "02:00:00:d1:00:01", phone = "02:00:00:d1:00:02";
   ASSERT_TRUE(store->openDot1xSession({0, "eth3", pc, "EK-0001", 1000, 1000, 0, ""}));
   ASSERT_TRUE(store->openDot1xSession({0, "eth3", phone, "EK-0002", 1100, 1100, 0, ""}));
-  ASSERT_TRUE(store->touchDot1xSession("eth3", pc, 5000));
-  ASSERT_TRUE(store->endDot1xSession("eth3", pc, 6000, "link down"));
-  EXPECT_EQ(store->endDot1xSession("eth3", pc, 6001, "again").error().code, ErrorCode::kNotFound)
+  ASSERT_TRUE(store->touchDot1xSession("eth3", pc, store::atUnixMs(5000)));
+  ASSERT_TRUE(store->endDot1xSession("eth3", pc, store::atUnixMs(6000), "link down"));
+  EXPECT_EQ(store->endDot1xSession("eth3", pc, store::atUnixMs(6001), "again").error().code, ErrorCode::kNotFound)
       << "an ended session is not ended twice";
-  EXPECT_EQ(store->touchDot1xSession("eth4", pc, 1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store->touchDot1xSession("eth4", pc, store::atUnixMs(1)).error().code, ErrorCode::kNotFound);
   auto pcRows = store->dot1xSessions(pc, 10);
   ASSERT_TRUE(pcRows);
   ASSERT_EQ(pcRows->size(), 1u);
@@ -348,12 +348,12 @@ TEST(StoreTest, Dot1xSessionsRecordAuthorisationsAndTheirEnds) {
   ASSERT_EQ(phoneRows->size(), 2u);
   EXPECT_EQ((*phoneRows)[0].endedMs, 0) << "newest first, open";
   EXPECT_EQ((*phoneRows)[1].endReason, "superseded");
-  EXPECT_EQ(store->endOpenDot1xSessions(9000, "portvaktd restarted").value(), 1);
+  EXPECT_EQ(store->endOpenDot1xSessions(store::atUnixMs(9000), "portvaktd restarted").value(), 1);
   EXPECT_EQ(store->dot1xSessions(phone, 1)->at(0).endReason, "portvaktd restarted");
   EXPECT_EQ(store->dot1xSessions("", 10)->size(), 3u);
   // Pruning: ended before 6500 goes (the pc's row), then at most 1 row.
-  EXPECT_EQ(store->pruneDot1xSessions(6500, 100).value(), 1);
-  EXPECT_EQ(store->pruneDot1xSessions(0, 1).value(), 1);
+  EXPECT_EQ(store->pruneDot1xSessions(store::atUnixMs(6500), 100).value(), 1);
+  EXPECT_EQ(store->pruneDot1xSessions(store::atUnixMs(0), 1).value(), 1);
   EXPECT_EQ(store->dot1xSessions("", 10)->size(), 1u);
 }
 
@@ -483,13 +483,13 @@ TEST(StoreTest, PruneDevicesBoundsTheTableOldestFirst) {
   ASSERT_TRUE(store->upsertDevices(rows));
   ASSERT_EQ(*store->deviceCount(), 302);
   // Unclassified rows last seen before 1250 go (250 of them); 52 stay, under the limit.
-  auto pruned = store->pruneDevices(1250, 100);
+  auto pruned = store->pruneDevices(store::TimeS(std::chrono::seconds(1250)), 100);
   ASSERT_TRUE(pruned) << pruned.error().message;
   EXPECT_EQ(*pruned, 250);
   EXPECT_EQ(*store->deviceCount(), 52);
   EXPECT_TRUE(store->device("02:00:00:00:00:01")) << "a classified device is not pruned by age";
   // The row limit: the least recently seen go first, whatever their class.
-  pruned = store->pruneDevices(0, 10);
+  pruned = store->pruneDevices(store::TimeS(std::chrono::seconds(0)), 10);
   ASSERT_TRUE(pruned);
   EXPECT_EQ(*pruned, 42);
   auto left = store->devices();
@@ -508,9 +508,9 @@ TEST(StoreTest, CapAlertsKeepsPendingDeliveries) {
   auto store = mustOpen(dir.file("cap.db"));
   ASSERT_TRUE(store);
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(store->spoolAlert(sampleAlert("a" + std::to_string(100 + i), 1000 + i), {"desk"}, 0));
+    ASSERT_TRUE(store->spoolAlert(sampleAlert("a" + std::to_string(100 + i), 1000 + i), {"desk"}, store::atUnixMs(0)));
     if (i >= 2) {
-      ASSERT_TRUE(store->markDelivered("a" + std::to_string(100 + i), "desk", 5000));
+      ASSERT_TRUE(store->markDelivered("a" + std::to_string(100 + i), "desk", store::atUnixMs(5000)));
     }
   }
   // 20 alerts, the two oldest still pending: the limit of 5 takes the 15 oldest finished ones.
