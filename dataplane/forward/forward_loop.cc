@@ -62,6 +62,9 @@ void ForwardLoop::handle(const io::Frame& frame, int64_t nowNs) {
     }
     behind_ = true;
     ++load_.behindWakeups;
+    if (behindSinceNs_ == 0) behindSinceNs_ = nowNs;
+    overloaded_ = nowNs - behindSinceNs_ >= options_.overloadAfterNs;
+    if (overloaded_) ++load_.overloadedWakeups;
   }
   if (switch_.priorityOf(frame)) {
     ++load_.priorityFirst;
@@ -69,7 +72,8 @@ void ForwardLoop::handle(const io::Frame& frame, int64_t nowNs) {
     return;
   }
   const size_t n = frame.bytes.size();
-  if (waited > options_.queueBudgetNs || deferredCount_ == options_.deferredFrames || n > options_.deferredSlotBytes) {
+  const int64_t budget = overloaded_ ? options_.queueBudgetNs : options_.maxWaitNs;
+  if (waited > budget || deferredCount_ == options_.deferredFrames || n > options_.deferredSlotBytes) {
     // Not worth forwarding any more, or no room to put it off: dropping it
     // unread is what keeps the queue, and so the delay, short.
     ++load_.overloadDrops;
@@ -121,7 +125,9 @@ void ForwardLoop::finishBurst() {
     deferredHead_ = 0;
   }
   flushSinks();
+  if (!behind_) behindSinceNs_ = 0;  // caught up (or idle): a stall, not overload
   behind_ = false;
+  overloaded_ = false;
   sawFrame_ = false;
 }
 

@@ -94,7 +94,8 @@ class UnderLoad : public ::testing::Test {
     for (PortIndex p = 0; p < kPortCount; ++p) sw->attach(p, &sink);
     LoadOptions options;
     options.clockNs = [] { return kNow; };
-    options.queueBudgetNs = 2'000'000;  // the mechanism, with a budget the frames below exceed
+    options.queueBudgetNs = 2'000'000;  // the mechanism, with a budget the frames below exceed,
+    options.overloadAfterNs = 0;        // and overloaded as soon as behind
     loop = std::make_unique<ForwardLoop>(*sw, 256, options);
     loop->addBatchingSink(sink, kUpRegion);
     // Every device and server sends once while the loop keeps up: learned,
@@ -335,6 +336,48 @@ TEST_F(UnderLoad, TheLookAheadDropsNothingAndOnlyLooksWhenThePolicyHasPriority) 
   loop->finishBurst();
   EXPECT_EQ(loop->loadCounters().lookAheads, 0u);
   EXPECT_EQ(quiet.queued.size(), 1u);
+}
+
+// A stall the loop recovers from (a push, a busy host) drops nothing under
+// the budget; only when it has been behind in every wake-up for
+// overloadAfterNs does the budget apply, and one wake-up that keeps up ends it.
+TEST(OverloadBudget, AStallDropsNothingSustainedOverloadDropsPastTheBudget) {
+  StaticMacDecider decider;
+  decider.assign(mac(kPc), kRegion);
+  RecordingSink sink;
+  VlanSwitch sw(config(tables::ZonePriority::kVoice, tables::ZonePriority::kNone, tables::ZonePriority::kNone), decider);
+  for (PortIndex p = 0; p < kPortCount; ++p) sw.attach(p, &sink);
+  LoadOptions options;
+  options.queueBudgetNs = 4'000'000;
+  options.overloadAfterNs = 50'000'000;
+  options.maxWaitNs = 100'000'000;
+  ForwardLoop loop(sw, 256, options);
+  std::deque<Bytes> kept;
+  auto wakeUp = [&](int64_t nowNs, int64_t waitedNs, int frames) {
+    for (int i = 0; i < frames; ++i) {
+      kept.push_back(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)));
+      io::Frame f;
+      f.bytes = kept.back();
+      f.wireLength = static_cast<uint32_t>(kept.back().size());
+      f.timestampNs = nowNs - waitedNs;
+      f.port = kAcc0;
+      loop.handle(f, nowNs);
+    }
+    loop.finishBurst();
+  };
+  wakeUp(kNow, 0, 1);                       // learned
+  wakeUp(kNow + 1'000'000, 20'000'000, 8);  // a 20 ms stall: behind, not overloaded
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
+  wakeUp(kNow + 2'000'000, 0, 1);  // caught up
+  // Behind in every wake-up for 60 ms: from 50 ms on, 5 ms old frames are stale.
+  for (int64_t t = 0; t <= 60'000'000; t += 10'000'000) wakeUp(kNow + 10'000'000 + t, 5'000'000, 4);
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u) << "the wake-ups at 50 and 60 ms";
+  EXPECT_EQ(loop.loadCounters().overloadedWakeups, 2u);
+  wakeUp(kNow + 80'000'000, 0, 1);          // keeps up once
+  wakeUp(kNow + 90'000'000, 5'000'000, 4);  // behind again: a new stall
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
+  wakeUp(kNow + 200'000'000, 150'000'000, 1);  // past maxWaitNs: dropped even in a stall
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 9u);
 }
 
 }  // namespace
