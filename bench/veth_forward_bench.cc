@@ -1178,23 +1178,14 @@ constexpr uint32_t kMaxFrames = 1'000'000;  // ~1-2 s at the veth's rate
 constexpr double kPacedSeconds = 1.5;
 constexpr uint32_t kIdleFrames = 20'000;  // 2 s at 10 k/s
 
-double directMaxRate(size_t size) {
-  auto& v = g_directMaxRx[size];
-  if (v.empty()) {  // not measured in this process (filtered out): measure it now
-    RunResult r = runOnce(Path::kDirect, size - 4, kMaxFrames, 0);
-    v.push_back(r.rxFps);
-  }
+// The median rx/s of `path`'s max runs of this size, for the paced loads.
+double maxRate(std::map<size_t, std::vector<double>>& maxRuns, Path path, size_t size) {
+  auto& v = maxRuns[size];
+  if (v.empty()) v.push_back(runOnce(path, size - 4, kMaxFrames, 0).rxFps);  // its max case was filtered out
   return median(v);
 }
-
-double daemonMaxRate(size_t size) {
-  auto& v = g_daemonMaxRx[size];
-  if (v.empty()) {  // not measured in this process (filtered out): measure it now
-    RunResult r = runOnce(Path::kDaemon, size - 4, kMaxFrames, 0);
-    v.push_back(r.rxFps);
-  }
-  return median(v);
-}
+double directMaxRate(size_t size) { return maxRate(g_directMaxRx, Path::kDirect, size); }
+double daemonMaxRate(size_t size) { return maxRate(g_daemonMaxRx, Path::kDaemon, size); }
 
 // PORTVAKT_BENCH_DAEMON_CPU (see the top): the bench's threads leave that CPU
 // to portvaktd. Called before the lab's threads exist, so they inherit it.
