@@ -1,21 +1,15 @@
 #pragma once
-// The api module's result type: a value or an Error (std::expected shaped;
-// g++ 12 has none). One error tier: a message for the operator that names
-// the file, address or request field and what is wrong.
+// The api module's result type: the control plane's one error tier
+// (control/control_result.h), a message for the operator that names the
+// file, address or request field and what is wrong. The aliases keep call
+// sites short (api::Result<T>) without a second, identical Error type.
 
-#include <string>
-
-#include "policy/tables/expected.h"
+#include "control/control_result.h"
 
 namespace portvakt::api {
 
-struct Error {
-  std::string message;
-};
-
-template <typename T>
-using Result = portvakt::Expected<T, Error>;
-
-using Status = Result<void>;
+using control::Error;
+using control::Result;
+using control::Status;
 
 }  // namespace portvakt::api

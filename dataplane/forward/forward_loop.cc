@@ -53,7 +53,6 @@ bool ForwardLoop::addSource(PortIndex port, io::FrameSource& source, int fd, std
 }
 
 void ForwardLoop::handle(const io::Frame& frame, int64_t nowNs) {
-  sawFrame_ = true;
   const int64_t waited = frame.timestampNs > 0 ? nowNs - frame.timestampNs : 0;
   if (!behind_) {
     if (waited <= options_.behindNs) {
@@ -128,7 +127,6 @@ void ForwardLoop::finishBurst() {
   if (!behind_) behindSinceNs_ = 0;  // caught up (or idle): a stall, not overload
   behind_ = false;
   overloaded_ = false;
-  sawFrame_ = false;
 }
 
 size_t ForwardLoop::lookAhead() {

@@ -150,7 +150,6 @@ class ForwardLoop {
   bool behind_ = false;
   bool overloaded_ = false;    // behind for overloadAfterNs: queueBudgetNs applies
   int64_t behindSinceNs_ = 0;  // the first of the wake-ups in a row that were behind; 0: not behind
-  bool sawFrame_ = false;
   bool sourceFailed_ = false;
   std::vector<uint8_t> deferredBytes_;  // deferredFrames x deferredSlotBytes
   std::vector<Deferred> deferred_;      // deferredFrames slots, a FIFO ring: head, count

@@ -143,7 +143,7 @@ void VlanSwitch::attach(PortIndex port, io::FrameSink* sink) {
 
 void VlanSwitch::setPortUp(PortIndex port, bool up, int64_t downAtNs) {
   if (port >= ports_.size()) return;
-  if (!up) ports_[port].downAtNs = downAtNs;  // a later, better time for a port already down counts too
+  if (!up) ports_[port].downAtNs = downAtNs;  // also for a port already down: frames must be newer than its last down
   if (ports_[port].up == up) return;
   ports_[port].up = up;
   if (!up) {
@@ -307,9 +307,10 @@ void VlanSwitch::learnSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
 void VlanSwitch::learnNewSource(const Parsed& p, ZoneId zone, int64_t nowNs) {
   const SwitchPortConfig& cfg = config_.ports[p.port];
   PortState& ps = ports_[p.port];
-  if (cfg.role == PortRole::kAccess && table_.peek(zone, p.src) != p.port) {
-    // New here in this zone. If the device was in another zone on this same
-    // port (admission moved it out of quarantine), that entry goes now, so
+  if (cfg.role == PortRole::kAccess) {
+    // New on this port in this zone (the only caller, learnSource, found no
+    // such entry). If the device was in another zone on this same port
+    // (admission moved it out of quarantine), that entry goes now, so
     // unicast to the old zone stops and it does not count twice.
     for (ZoneId other : cfg.zones)
       if (other != zone && table_.peek(other, p.src) == p.port) forgetEntry(other, p.src, p.port);

@@ -56,8 +56,9 @@ struct LivePortOptions {
   // here was 25 ms of queue). Slots are fixed-size, so the ring holds the
   // same number of frames whatever their size: on a veth, which carries
   // 512-byte frames far faster than 1 GbE, it is fewer milliseconds. What
-  // waits longer than the forward loop's queue budget (100 ms) is dropped
-  // unread anyway (forward/forward_loop.h). bufferBytes > 0 overrides the sizing.
+  // waits longer than the forward loop's queue budget (4 ms once it is
+  // overloaded, 100 ms while it recovers from a stall) is dropped unread
+  // anyway (forward/forward_loop.h). bufferBytes > 0 overrides the sizing.
   int64_t ringTimeNs = 4'000'000;
   int64_t lineRateFps = 1'488'095;
   int bufferBytes = 0;
