@@ -61,8 +61,19 @@ void ForwardLoop::handle(const io::Frame& frame, int64_t nowNs) {
     }
     behind_ = true;
     ++load_.behindWakeups;
-    if (behindSinceNs_ == 0) behindSinceNs_ = nowNs;
-    overloaded_ = nowNs - behindSinceNs_ >= options_.overloadAfterNs;
+    if (behindSinceNs_ == 0) {
+      behindSinceNs_ = windowStartNs_ = nowNs;
+      windowStartWaitNs_ = waited;
+    } else if (!notCatchingUp_ && nowNs - windowStartNs_ >= options_.catchUpWindowNs) {
+      if (waited >= windowStartWaitNs_) {
+        notCatchingUp_ = true;
+        ++load_.notCatchingUp;
+      } else {
+        windowStartNs_ = nowNs;
+        windowStartWaitNs_ = waited;
+      }
+    }
+    overloaded_ = notCatchingUp_ || nowNs - behindSinceNs_ >= options_.overloadAfterNs;
     if (overloaded_) ++load_.overloadedWakeups;
   }
   if (switch_.priorityOf(frame)) {
@@ -124,7 +135,10 @@ void ForwardLoop::finishBurst() {
     deferredHead_ = 0;
   }
   flushSinks();
-  if (!behind_) behindSinceNs_ = 0;  // caught up (or idle): a stall, not overload
+  if (!behind_) {  // caught up (or idle): a stall, not overload
+    behindSinceNs_ = 0;
+    notCatchingUp_ = false;
+  }
   behind_ = false;
   overloaded_ = false;
 }

@@ -20,7 +20,8 @@
 //    are forwarded at once, and the sinks are flushed before any other frame
 //    is forwarded, so a call's frames do not wait behind a file copy;
 //  - every other frame that has waited longer than `queueBudgetNs` (once the
-//    loop has been behind for `overloadAfterNs`; `maxWaitNs` before) is dropped
+//    loop is overloaded: behind for `overloadAfterNs`, or its backlog did not
+//    shrink over `catchUpWindowNs`; `maxWaitNs` before) is dropped
 //    unread (DropReason::kOverload, counted per port): dropping costs a small
 //    fraction of forwarding, so the queue drains and what is forwarded has
 //    waited at most about the budget, instead of the tens of milliseconds a
@@ -60,8 +61,16 @@ struct LoadOptions {
   // longer than `queueBudgetNs` is dropped, which keeps the added delay near
   // the budget instead of the ring's depth (issue 18: p99 < 5 ms at the
   // maximum rate). Priority frames go first either way.
+  // A loop that does not catch up is overloaded sooner: when the oldest
+  // frame has waited no less after `catchUpWindowNs` of being behind than at
+  // its start, the backlog is not shrinking, and waiting out the rest of
+  // overloadAfterNs would only let the ring fill to its depth (~9 ms at
+  // portvaktd's rate here: the added p99 at the maximum rate was that, from the
+  // first 50 ms of each run). A stall's backlog shrinks from wake-up to
+  // wake-up, so this does not cut it short.
   int64_t queueBudgetNs = 4'000'000;
   int64_t overloadAfterNs = 50'000'000;
+  int64_t catchUpWindowNs = 5'000'000;
   int64_t maxWaitNs = 100'000'000;
   // From how long the oldest frame has waited the loop counts itself behind.
   int64_t behindNs = 250'000;
@@ -73,7 +82,8 @@ struct LoadOptions {
 
 struct LoadCounters {
   uint64_t behindWakeups = 0;      // wake-ups that found the oldest frame past behindNs
-  uint64_t overloadedWakeups = 0;  // of which the loop had been behind for overloadAfterNs
+  uint64_t overloadedWakeups = 0;  // of which the loop was overloaded (queueBudgetNs applied)
+  uint64_t notCatchingUp = 0;      // times the backlog did not shrink over catchUpWindowNs
   uint64_t priorityFirst = 0;      // priority frames forwarded ahead of deferred ones
   uint64_t deferred = 0;           // frames forwarded after the priority frames of their wake-up
   uint64_t overloadDrops = 0;      // DropReason::kOverload
@@ -150,6 +160,11 @@ class ForwardLoop {
   bool behind_ = false;
   bool overloaded_ = false;    // behind for overloadAfterNs: queueBudgetNs applies
   int64_t behindSinceNs_ = 0;  // the first of the wake-ups in a row that were behind; 0: not behind
+  // The catch-up window in progress: when it began and how long the oldest
+  // frame had waited then. notCatchingUp_ holds until a wake-up keeps up.
+  int64_t windowStartNs_ = 0;
+  int64_t windowStartWaitNs_ = 0;
+  bool notCatchingUp_ = false;
   bool sourceFailed_ = false;
   std::vector<uint8_t> deferredBytes_;  // deferredFrames x deferredSlotBytes
   std::vector<Deferred> deferred_;      // deferredFrames slots, a FIFO ring: head, count

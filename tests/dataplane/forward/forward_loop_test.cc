@@ -369,15 +369,63 @@ TEST(OverloadBudget, AStallDropsNothingSustainedOverloadDropsPastTheBudget) {
   wakeUp(kNow + 1'000'000, 20'000'000, 8);  // a 20 ms stall: behind, not overloaded
   EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
   wakeUp(kNow + 2'000'000, 0, 1);  // caught up
-  // Behind in every wake-up for 60 ms: from 50 ms on, 5 ms old frames are stale.
-  for (int64_t t = 0; t <= 60'000'000; t += 10'000'000) wakeUp(kNow + 10'000'000 + t, 5'000'000, 4);
+  // Behind in every wake-up for 60 ms, the backlog shrinking too slowly to
+  // catch up (6.0, 5.9, ... 5.4 ms): from 50 ms on, frames over 4 ms are stale.
+  for (int64_t t = 0; t <= 60'000'000; t += 10'000'000) wakeUp(kNow + 10'000'000 + t, 6'000'000 - t / 100, 4);
   EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u) << "the wake-ups at 50 and 60 ms";
   EXPECT_EQ(loop.loadCounters().overloadedWakeups, 2u);
+  EXPECT_EQ(loop.loadCounters().notCatchingUp, 0u);
   wakeUp(kNow + 80'000'000, 0, 1);          // keeps up once
   wakeUp(kNow + 90'000'000, 5'000'000, 4);  // behind again: a new stall
   EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
   wakeUp(kNow + 200'000'000, 150'000'000, 1);  // past maxWaitNs: dropped even in a stall
   EXPECT_EQ(sw.drops().get(DropReason::kOverload), 9u);
+}
+
+// A backlog that grows is overload from the first catch-up window on (5 ms),
+// not after overloadAfterNs (50 ms): the ring would fill to its depth
+// meanwhile. One that shrinks, however long its oldest frame waited (a
+// stall), is not.
+TEST(OverloadBudget, ABacklogThatDoesNotShrinkIsOverloadAfterOneCatchUpWindow) {
+  StaticMacDecider decider;
+  decider.assign(mac(kPc), kRegion);
+  RecordingSink sink;
+  VlanSwitch sw(config(tables::ZonePriority::kVoice, tables::ZonePriority::kNone, tables::ZonePriority::kNone), decider);
+  for (PortIndex p = 0; p < kPortCount; ++p) sw.attach(p, &sink);
+  LoadOptions options;
+  options.queueBudgetNs = 4'000'000;
+  options.overloadAfterNs = 50'000'000;
+  options.catchUpWindowNs = 5'000'000;
+  options.maxWaitNs = 100'000'000;
+  ForwardLoop loop(sw, 256, options);
+  std::deque<Bytes> kept;
+  auto wakeUp = [&](int64_t nowNs, int64_t waitedNs, int frames) {
+    for (int i = 0; i < frames; ++i) {
+      kept.push_back(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)));
+      io::Frame f;
+      f.bytes = kept.back();
+      f.wireLength = static_cast<uint32_t>(kept.back().size());
+      f.timestampNs = nowNs - waitedNs;
+      f.port = kAcc0;
+      loop.handle(f, nowNs);
+    }
+    loop.finishBurst();
+  };
+  constexpr int64_t kMs = 1'000'000;
+  wakeUp(kNow, 0, 1);  // learned
+  // A 30 ms stall, caught up over 10 wake-ups a millisecond apart: nothing dropped.
+  for (int64_t i = 0; i < 10; ++i) wakeUp(kNow + (1 + i) * kMs, (30 - 3 * i) * kMs, 4);
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
+  EXPECT_EQ(loop.loadCounters().notCatchingUp, 0u);
+  wakeUp(kNow + 20 * kMs, 0, 1);  // caught up
+  // Overload: the oldest frame waits 1 ms longer at every wake-up.
+  for (int64_t i = 0; i < 7; ++i) wakeUp(kNow + (30 + i) * kMs, (1 + i) * kMs, 4);
+  EXPECT_EQ(loop.loadCounters().notCatchingUp, 1u);
+  EXPECT_EQ(loop.loadCounters().overloadedWakeups, 2u) << "the wake-ups 5 and 6 ms after it fell behind";
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u) << "their frames waited 6 and 7 ms, over the 4 ms budget";
+  wakeUp(kNow + 40 * kMs, 0, 1);        // keeps up once: overload ends
+  wakeUp(kNow + 41 * kMs, 6 * kMs, 4);  // behind again: a new window, not yet overloaded
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
 }
 
 }  // namespace
