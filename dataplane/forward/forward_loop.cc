@@ -61,21 +61,14 @@ void ForwardLoop::handle(const io::Frame& frame, int64_t nowNs) {
     }
     behind_ = true;
     ++load_.behindWakeups;
-    if (behindSinceNs_ == 0) {
-      behindSinceNs_ = windowStartNs_ = nowNs;
-      windowStartWaitNs_ = waited;
-    } else if (!notCatchingUp_ && nowNs - windowStartNs_ >= options_.catchUpWindowNs) {
-      if (waited >= windowStartWaitNs_) {
-        notCatchingUp_ = true;
-        ++load_.notCatchingUp;
-      } else {
-        windowStartNs_ = nowNs;
-        windowStartWaitNs_ = waited;
-      }
-    }
+    if (behindSinceNs_ == 0) behindSinceNs_ = nowNs;
+    behindAtNs_ = nowNs;
     overloaded_ = notCatchingUp_ || nowNs - behindSinceNs_ >= options_.overloadAfterNs;
     if (overloaded_) ++load_.overloadedWakeups;
   }
+  // Each port's ring is in arrival order, so the longest wait of a wake-up
+  // is its oldest frame's, whichever port it came from.
+  if (waited > oldestWaitNs_) oldestWaitNs_ = waited;
   if (switch_.priorityOf(frame)) {
     ++load_.priorityFirst;
     (void)switch_.process(frame);
@@ -135,12 +128,38 @@ void ForwardLoop::finishBurst() {
     deferredHead_ = 0;
   }
   flushSinks();
-  if (!behind_) {  // caught up (or idle): a stall, not overload
+  if (behind_) {
+    judgeCatchUp();
+  } else {  // caught up (or idle): a stall, not overload
     behindSinceNs_ = 0;
+    windowStartNs_ = 0;
     notCatchingUp_ = false;
   }
+  oldestWaitNs_ = 0;
   behind_ = false;
   overloaded_ = false;
+}
+
+void ForwardLoop::judgeCatchUp() {
+  // A wake-up that began more than stallGapNs after the previous one ended
+  // had a stall before it (a push or the runner's other work between
+  // wake-ups, the CPU taken by another task): frames waited through it, not
+  // because the loop forwards too slowly, so the window starts again.
+  const bool stalled = behindAtNs_ - lastBehindEndNs_ > options_.stallGapNs;
+  lastBehindEndNs_ = options_.clockNs();
+  if (notCatchingUp_) return;
+  if (windowStartNs_ == 0 || stalled) {
+    windowStartNs_ = behindAtNs_;
+    windowStartWaitNs_ = oldestWaitNs_;
+  } else if (behindAtNs_ - windowStartNs_ >= options_.catchUpWindowNs) {
+    if (oldestWaitNs_ >= windowStartWaitNs_) {
+      notCatchingUp_ = true;  // from the next wake-up on, until one keeps up
+      ++load_.notCatchingUp;
+    } else {
+      windowStartNs_ = behindAtNs_;
+      windowStartWaitNs_ = oldestWaitNs_;
+    }
+  }
 }
 
 size_t ForwardLoop::lookAhead() {

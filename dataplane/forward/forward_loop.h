@@ -62,15 +62,19 @@ struct LoadOptions {
   // the budget instead of the ring's depth (issue 18: p99 < 5 ms at the
   // maximum rate). Priority frames go first either way.
   // A loop that does not catch up is overloaded sooner: when the oldest
-  // frame has waited no less after `catchUpWindowNs` of being behind than at
-  // its start, the backlog is not shrinking, and waiting out the rest of
-  // overloadAfterNs would only let the ring fill to its depth (~9 ms at
-  // portvaktd's rate here: the added p99 at the maximum rate was that, from the
-  // first 50 ms of each run). A stall's backlog shrinks from wake-up to
-  // wake-up, so this does not cut it short.
+  // frame (of all ports) has waited no less after `catchUpWindowNs` of being
+  // behind than at its start, the backlog is not shrinking, and waiting out
+  // the rest of overloadAfterNs would only let the ring fill to its depth
+  // (~9 ms at portvaktd's rate here: the added p99 at the maximum rate was
+  // that, from the first 50 ms of each run). A stall's backlog shrinks from
+  // wake-up to wake-up, so this does not cut it short; nor does a stall
+  // between two wake-ups: when one begins more than `stallGapNs` after the
+  // previous one ended (a behind loop's wake-ups follow each other within
+  // microseconds), the window starts again.
   int64_t queueBudgetNs = 4'000'000;
   int64_t overloadAfterNs = 50'000'000;
   int64_t catchUpWindowNs = 5'000'000;
+  int64_t stallGapNs = 2'000'000;
   int64_t maxWaitNs = 100'000'000;
   // From how long the oldest frame has waited the loop counts itself behind.
   int64_t behindNs = 250'000;
@@ -147,6 +151,9 @@ class ForwardLoop {
   // Between put-off frames: reads what arrived meanwhile, at most what the
   // deferred area has room for, so that a priority frame goes out now.
   size_t lookAhead();
+  // At the end of a wake-up that was behind: has the backlog shrunk over the
+  // last catchUpWindowNs? If not, the loop is overloaded (LoadOptions).
+  void judgeCatchUp();
 
   VlanSwitch& switch_;
   size_t burst_;
@@ -160,8 +167,13 @@ class ForwardLoop {
   bool behind_ = false;
   bool overloaded_ = false;    // behind for overloadAfterNs: queueBudgetNs applies
   int64_t behindSinceNs_ = 0;  // the first of the wake-ups in a row that were behind; 0: not behind
-  // The catch-up window in progress: when it began and how long the oldest
-  // frame had waited then. notCatchingUp_ holds until a wake-up keeps up.
+  // The catch-up window in progress: when it began (0: none) and how long the
+  // oldest frame had waited then, judged at the end of each wake-up that was
+  // behind (behindAtNs_: its clock, oldestWaitNs_: its oldest frame's wait,
+  // over all ports). notCatchingUp_ holds until a wake-up keeps up.
+  int64_t behindAtNs_ = 0;
+  int64_t lastBehindEndNs_ = 0;  // when the previous behind wake-up ended
+  int64_t oldestWaitNs_ = 0;
   int64_t windowStartNs_ = 0;
   int64_t windowStartWaitNs_ = 0;
   bool notCatchingUp_ = false;

@@ -386,6 +386,8 @@ TEST(OverloadBudget, AStallDropsNothingSustainedOverloadDropsPastTheBudget) {
 // not after overloadAfterNs (50 ms): the ring would fill to its depth
 // meanwhile. One that shrinks, however long its oldest frame waited (a
 // stall), is not.
+int64_t g_wakeUpEndNs = 0;  // the loop's clock when it ends a wake-up (finishBurst)
+
 TEST(OverloadBudget, ABacklogThatDoesNotShrinkIsOverloadAfterOneCatchUpWindow) {
   StaticMacDecider decider;
   decider.assign(mac(kPc), kRegion);
@@ -396,19 +398,26 @@ TEST(OverloadBudget, ABacklogThatDoesNotShrinkIsOverloadAfterOneCatchUpWindow) {
   options.queueBudgetNs = 4'000'000;
   options.overloadAfterNs = 50'000'000;
   options.catchUpWindowNs = 5'000'000;
+  options.stallGapNs = 2'000'000;
   options.maxWaitNs = 100'000'000;
+  options.clockNs = [] { return g_wakeUpEndNs; };
   ForwardLoop loop(sw, 256, options);
   std::deque<Bytes> kept;
-  auto wakeUp = [&](int64_t nowNs, int64_t waitedNs, int frames) {
-    for (int i = 0; i < frames; ++i) {
+  // One wake-up, 0.9 ms long: first `fresh` frames from acc1 (its ring is
+  // nearly empty), then `frames` from acc0 whose oldest waited `waitedNs`.
+  auto wakeUp = [&](int64_t nowNs, int64_t waitedNs, int frames, int fresh = 0) {
+    auto one = [&](PortIndex port, int64_t waited, int i) {
       kept.push_back(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)));
       io::Frame f;
       f.bytes = kept.back();
       f.wireLength = static_cast<uint32_t>(kept.back().size());
-      f.timestampNs = nowNs - waitedNs;
-      f.port = kAcc0;
+      f.timestampNs = nowNs - waited;
+      f.port = port;
       loop.handle(f, nowNs);
-    }
+    };
+    for (int i = 0; i < fresh; ++i) one(kAcc1, 300'000, i);
+    for (int i = 0; i < frames; ++i) one(kAcc0, waitedNs - i * 10'000, i);
+    g_wakeUpEndNs = nowNs + 900'000;
     loop.finishBurst();
   };
   constexpr int64_t kMs = 1'000'000;
@@ -418,13 +427,29 @@ TEST(OverloadBudget, ABacklogThatDoesNotShrinkIsOverloadAfterOneCatchUpWindow) {
   EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
   EXPECT_EQ(loop.loadCounters().notCatchingUp, 0u);
   wakeUp(kNow + 20 * kMs, 0, 1);  // caught up
-  // Overload: the oldest frame waits 1 ms longer at every wake-up.
-  for (int64_t i = 0; i < 7; ++i) wakeUp(kNow + (30 + i) * kMs, (1 + i) * kMs, 4);
+  // The same stall while another port's frames, read first in every
+  // wake-up, wait only 0.3 ms: the backlog is judged by its oldest frame,
+  // whichever port it is on, so this is no overload either.
+  for (int64_t i = 0; i < 10; ++i) wakeUp(kNow + (21 + i) * kMs, (30 - 3 * i) * kMs, 4, i % 2 ? 0 : 2);
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
+  EXPECT_EQ(loop.loadCounters().notCatchingUp, 0u);
+  wakeUp(kNow + 40 * kMs, 0, 1);  // caught up
+  // Overload: the oldest frame waits 1 ms longer at every wake-up. The
+  // window that starts with the first (1 ms) ends with the sixth (6 ms):
+  // from the seventh on, frames older than the 4 ms budget are dropped.
+  for (int64_t i = 0; i < 8; ++i) wakeUp(kNow + (50 + i) * kMs, (1 + i) * kMs, 4);
   EXPECT_EQ(loop.loadCounters().notCatchingUp, 1u);
-  EXPECT_EQ(loop.loadCounters().overloadedWakeups, 2u) << "the wake-ups 5 and 6 ms after it fell behind";
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u) << "their frames waited 6 and 7 ms, over the 4 ms budget";
-  wakeUp(kNow + 40 * kMs, 0, 1);        // keeps up once: overload ends
-  wakeUp(kNow + 41 * kMs, 6 * kMs, 4);  // behind again: a new window, not yet overloaded
+  EXPECT_EQ(loop.loadCounters().overloadedWakeups, 2u) << "the wake-ups 6 and 7 ms after it fell behind";
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u) << "their frames waited 7 and 8 ms, over the 4 ms budget";
+  wakeUp(kNow + 60 * kMs, 0, 1);        // keeps up once: overload ends
+  wakeUp(kNow + 61 * kMs, 6 * kMs, 4);  // behind again: a new window, not yet overloaded
+  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
+  wakeUp(kNow + 62 * kMs, 5 * kMs, 4);
+  // The loop stalls for 6 ms between two wake-ups (stallGapNs is 2 ms): the
+  // oldest frame waited longer after the stall than at the window's start,
+  // but through the stall, and the backlog shrinks after it: no overload.
+  for (int64_t i = 0; i < 8; ++i) wakeUp(kNow + (69 + i) * kMs, (11 - i) * kMs, 4);
+  EXPECT_EQ(loop.loadCounters().notCatchingUp, 1u);
   EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
 }
 
