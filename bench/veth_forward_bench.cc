@@ -67,6 +67,11 @@
 // else runs on the machine than rates and latencies do (caches are shared,
 // and a starved daemon wakes for fewer frames at a time, which costs more
 // per frame), so they are the better figure to compare two builds with.
+// Through portvaktd also pvd_lost: the frames portvaktd itself dropped on
+// the flow's path during the run (pvd_ring_full and pvd_overload on the
+// sender's jack, pvd_egress_busy on the uplink; its /metrics before and
+// after), so that loss_pct is told apart from what the veths or the
+// receiver lost.
 //
 // Under a flood (issue 13, "Measured"): the 80 % cases run a third time
 // through portvaktd ("portvaktd_under_flood"), at 80 % of the direct pair and
