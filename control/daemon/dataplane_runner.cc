@@ -433,6 +433,8 @@ void DataplaneRunner::publish(bool withDevices) {
         plane_->wouldDropsReported[i] = n;
       }
     }
+    const forward::LoadCounters& load = plane_->loop->loadCounters();
+    metrics_->setForwardWakeups(load.behindWakeups, load.overloadedWakeups);
     const packet::AnomalyCounters& anomalies = plane_->decider->decoder().counters();
     for (const packet::AnomalyInfo& a : packet::allAnomalies()) {
       if (uint64_t n = anomalies.count(a.id); n > 0) metrics_->setAnomalyCount(std::string(a.name), n);

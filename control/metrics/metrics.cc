@@ -35,6 +35,11 @@ Metrics::Metrics(std::string site)
                   .Name("portvakt_frames")
                   .Help("Frames by ingress port and verdict (received, dropped) since the ports were last opened")
                   .Register(*registry_)),
+      forwardWakeups_(BuildGauge()
+                          .Name("portvakt_forward_wakeups")
+                          .Help("Forwarding loop wake-ups that found it behind, and of those overloaded (queue "
+                                "budget applied), since the ports were last opened")
+                          .Register(*registry_)),
       framesDropped_(BuildCounter()
                          .Name("portvakt_frames_dropped_total")
                          .Help("Frames the switch dropped, by drop reason")
@@ -85,6 +90,7 @@ Metrics::Metrics(std::string site)
     framesWouldDrop_.Add({{"site", site_}, {"reason", std::string(r.name)}});
   }
   for (const packet::AnomalyInfo& a : packet::allAnomalies()) setAnomalyCount(std::string(a.name), 0);
+  setForwardWakeups(0, 0);
   for (const tables::EventTypeInfo& event : tables::kEventTypes)
     logSuppressed_.Add({{"site", site_}, {"event", std::string(event.name)}});
   // Both results exist from the start so rate() works before the first failure.
@@ -120,6 +126,11 @@ void Metrics::setAnomalyCount(const std::string& anomaly, uint64_t frames) {
 
 void Metrics::setFrameCount(const std::string& port, const std::string& verdict, uint64_t frames) {
   frames_.Add({{"site", site_}, {"port", port}, {"verdict", verdict}}).Set(static_cast<double>(frames));
+}
+
+void Metrics::setForwardWakeups(uint64_t behind, uint64_t overloaded) {
+  forwardWakeups_.Add({{"site", site_}, {"state", "behind"}}).Set(static_cast<double>(behind));
+  forwardWakeups_.Add({{"site", site_}, {"state", "overloaded"}}).Set(static_cast<double>(overloaded));
 }
 
 void Metrics::addFramesDropped(const std::string& reason, uint64_t n) {

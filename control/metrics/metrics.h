@@ -46,6 +46,11 @@ class Metrics {
   // every reason exists from the start at 0.
   void addFramesDropped(const std::string& reason, uint64_t n);
   void addFramesWouldDrop(const std::string& reason, uint64_t n);
+  // The forwarding loop's wake-ups that found it behind (its oldest frame
+  // waited over 250 us) and, of those, overloaded (the 4 ms queue budget
+  // applied), since the ports were last opened (forward::LoadCounters). Both
+  // exist from the start at 0.
+  void setForwardWakeups(uint64_t behind, uint64_t overloaded);
 
   // Bytes through the switch per port, direction "rx" or "tx".
   void setPortBytes(const std::string& port, const std::string& direction, uint64_t bytes);
@@ -81,6 +86,7 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& uptime_;
   prometheus::Family<prometheus::Gauge>& anomalies_;
   prometheus::Family<prometheus::Gauge>& frames_;
+  prometheus::Family<prometheus::Gauge>& forwardWakeups_;
   prometheus::Family<prometheus::Counter>& framesDropped_;
   prometheus::Family<prometheus::Counter>& framesWouldDrop_;
   prometheus::Family<prometheus::Gauge>& portBytes_;

@@ -60,6 +60,19 @@ TEST(Metrics, DroppedEventsAndSuppressedLogLinesAreCounted) {
   EXPECT_NE(text.find("portvakt_device_table{site=\"site\",what=\"stored_rows\"} 800"), std::string::npos);
 }
 
+// Issue 17: the forwarding loop's load counters leave the process; both
+// states exist at 0 before the first wake-up.
+TEST(Metrics, ForwardWakeupsBehindAndOverloaded) {
+  Metrics m("site");
+  std::string text = m.exposition();
+  EXPECT_NE(text.find("portvakt_forward_wakeups{site=\"site\",state=\"behind\"} 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("portvakt_forward_wakeups{site=\"site\",state=\"overloaded\"} 0"), std::string::npos);
+  m.setForwardWakeups(120, 7);
+  text = m.exposition();
+  EXPECT_NE(text.find("portvakt_forward_wakeups{site=\"site\",state=\"behind\"} 120"), std::string::npos) << text;
+  EXPECT_NE(text.find("portvakt_forward_wakeups{site=\"site\",state=\"overloaded\"} 7"), std::string::npos);
+}
+
 TEST(Metrics, ExpositionHasTheDocumentedNamesAndLabels) {
   Metrics m("vardcentral-karlstad");
   fill(m);
