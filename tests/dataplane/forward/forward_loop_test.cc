@@ -338,74 +338,29 @@ TEST_F(UnderLoad, TheLookAheadDropsNothingAndOnlyLooksWhenThePolicyHasPriority) 
   EXPECT_EQ(quiet.queued.size(), 1u);
 }
 
-// A stall the loop recovers from (a push, a busy host) drops nothing under
-// the budget; only when it has been behind in every wake-up for
-// overloadAfterNs does the budget apply, and one wake-up that keeps up ends it.
-TEST(OverloadBudget, AStallDropsNothingSustainedOverloadDropsPastTheBudget) {
-  StaticMacDecider decider;
-  decider.assign(mac(kPc), kRegion);
-  RecordingSink sink;
-  VlanSwitch sw(config(tables::ZonePriority::kVoice, tables::ZonePriority::kNone, tables::ZonePriority::kNone), decider);
-  for (PortIndex p = 0; p < kPortCount; ++p) sw.attach(p, &sink);
-  LoadOptions options;
-  options.queueBudgetNs = 4'000'000;
-  options.overloadAfterNs = 50'000'000;
-  options.maxWaitNs = 100'000'000;
-  ForwardLoop loop(sw, 256, options);
-  std::deque<Bytes> kept;
-  auto wakeUp = [&](int64_t nowNs, int64_t waitedNs, int frames) {
-    for (int i = 0; i < frames; ++i) {
-      kept.push_back(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)));
-      io::Frame f;
-      f.bytes = kept.back();
-      f.wireLength = static_cast<uint32_t>(kept.back().size());
-      f.timestampNs = nowNs - waitedNs;
-      f.port = kAcc0;
-      loop.handle(f, nowNs);
-    }
-    loop.finishBurst();
-  };
-  wakeUp(kNow, 0, 1);                       // learned
-  wakeUp(kNow + 1'000'000, 20'000'000, 8);  // a 20 ms stall: behind, not overloaded
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
-  wakeUp(kNow + 2'000'000, 0, 1);  // caught up
-  // Behind in every wake-up for 60 ms, the backlog shrinking too slowly to
-  // catch up (6.0, 5.9, ... 5.4 ms): from 50 ms on, frames over 4 ms are stale.
-  for (int64_t t = 0; t <= 60'000'000; t += 10'000'000) wakeUp(kNow + 10'000'000 + t, 6'000'000 - t / 100, 4);
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u) << "the wake-ups at 50 and 60 ms";
-  EXPECT_EQ(loop.loadCounters().overloadedWakeups, 2u);
-  EXPECT_EQ(loop.loadCounters().notCatchingUp, 0u);
-  wakeUp(kNow + 80'000'000, 0, 1);          // keeps up once
-  wakeUp(kNow + 90'000'000, 5'000'000, 4);  // behind again: a new stall
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
-  wakeUp(kNow + 200'000'000, 150'000'000, 1);  // past maxWaitNs: dropped even in a stall
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 9u);
-}
+// The queue budget's steps, driven frame by frame with the clock the test
+// gives: handle() gets each wake-up's time, and the loop's own clock (read
+// when a wake-up ends) says the wake-up took 0.9 ms.
+class OverloadBudget : public ::testing::Test {
+ protected:
+  static int64_t wakeUpEndNs;
 
-// A backlog that grows is overload from the first catch-up window on (5 ms),
-// not after overloadAfterNs (50 ms): the ring would fill to its depth
-// meanwhile. One that shrinks, however long its oldest frame waited (a
-// stall), is not.
-int64_t g_wakeUpEndNs = 0;  // the loop's clock when it ends a wake-up (finishBurst)
+  OverloadBudget()
+      : sw(config(tables::ZonePriority::kVoice, tables::ZonePriority::kNone, tables::ZonePriority::kNone), decider) {
+    decider.assign(mac(kPc), kRegion);
+    for (PortIndex p = 0; p < kPortCount; ++p) sw.attach(p, &sink);
+    options.queueBudgetNs = 4'000'000;
+    options.overloadAfterNs = 50'000'000;
+    options.catchUpWindowNs = 5'000'000;
+    options.stallGapNs = 2'000'000;
+    options.maxWaitNs = 100'000'000;
+    options.clockNs = [] { return wakeUpEndNs; };
+    loop = std::make_unique<ForwardLoop>(sw, 256, options);
+  }
 
-TEST(OverloadBudget, ABacklogThatDoesNotShrinkIsOverloadAfterOneCatchUpWindow) {
-  StaticMacDecider decider;
-  decider.assign(mac(kPc), kRegion);
-  RecordingSink sink;
-  VlanSwitch sw(config(tables::ZonePriority::kVoice, tables::ZonePriority::kNone, tables::ZonePriority::kNone), decider);
-  for (PortIndex p = 0; p < kPortCount; ++p) sw.attach(p, &sink);
-  LoadOptions options;
-  options.queueBudgetNs = 4'000'000;
-  options.overloadAfterNs = 50'000'000;
-  options.catchUpWindowNs = 5'000'000;
-  options.stallGapNs = 2'000'000;
-  options.maxWaitNs = 100'000'000;
-  options.clockNs = [] { return g_wakeUpEndNs; };
-  ForwardLoop loop(sw, 256, options);
-  std::deque<Bytes> kept;
-  // One wake-up, 0.9 ms long: first `fresh` frames from acc1 (its ring is
+  // One wake-up at `nowNs`: first `fresh` frames from acc1 (its ring is
   // nearly empty), then `frames` from acc0 whose oldest waited `waitedNs`.
-  auto wakeUp = [&](int64_t nowNs, int64_t waitedNs, int frames, int fresh = 0) {
+  void wakeUp(int64_t nowNs, int64_t waitedNs, int frames, int fresh = 0) {
     auto one = [&](PortIndex port, int64_t waited, int i) {
       kept.push_back(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)));
       io::Frame f;
@@ -413,44 +368,81 @@ TEST(OverloadBudget, ABacklogThatDoesNotShrinkIsOverloadAfterOneCatchUpWindow) {
       f.wireLength = static_cast<uint32_t>(kept.back().size());
       f.timestampNs = nowNs - waited;
       f.port = port;
-      loop.handle(f, nowNs);
+      loop->handle(f, nowNs);
     };
     for (int i = 0; i < fresh; ++i) one(kAcc1, 300'000, i);
     for (int i = 0; i < frames; ++i) one(kAcc0, waitedNs - i * 10'000, i);
-    g_wakeUpEndNs = nowNs + 900'000;
-    loop.finishBurst();
-  };
+    wakeUpEndNs = nowNs + 900'000;
+    loop->finishBurst();
+  }
+  uint64_t overloadDrops() const { return sw.drops().get(DropReason::kOverload); }
+
+  StaticMacDecider decider;
+  RecordingSink sink;
+  VlanSwitch sw;
+  LoadOptions options;
+  std::unique_ptr<ForwardLoop> loop;
+  std::deque<Bytes> kept;
+};
+int64_t OverloadBudget::wakeUpEndNs = 0;
+
+// A stall the loop recovers from (a push, a busy host) drops nothing under
+// the budget; only when it has been behind in every wake-up for
+// overloadAfterNs does the budget apply, and one wake-up that keeps up ends it.
+TEST_F(OverloadBudget, AStallDropsNothingSustainedOverloadDropsPastTheBudget) {
+  wakeUp(kNow, 0, 1);                       // learned
+  wakeUp(kNow + 1'000'000, 20'000'000, 8);  // a 20 ms stall: behind, not overloaded
+  EXPECT_EQ(overloadDrops(), 0u);
+  wakeUp(kNow + 2'000'000, 0, 1);  // caught up
+  // Behind in every wake-up for 60 ms, the backlog shrinking too slowly to
+  // catch up (6.0, 5.9, ... 5.4 ms): from 50 ms on, frames over 4 ms are stale.
+  for (int64_t t = 0; t <= 60'000'000; t += 10'000'000) wakeUp(kNow + 10'000'000 + t, 6'000'000 - t / 100, 4);
+  EXPECT_EQ(overloadDrops(), 8u) << "the wake-ups at 50 and 60 ms";
+  EXPECT_EQ(loop->loadCounters().overloadedWakeups, 2u);
+  EXPECT_EQ(loop->loadCounters().notCatchingUp, 0u);
+  wakeUp(kNow + 80'000'000, 0, 1);          // keeps up once
+  wakeUp(kNow + 90'000'000, 5'000'000, 4);  // behind again: a new stall
+  EXPECT_EQ(overloadDrops(), 8u);
+  wakeUp(kNow + 200'000'000, 150'000'000, 1);  // past maxWaitNs: dropped even in a stall
+  EXPECT_EQ(overloadDrops(), 9u);
+}
+
+// A backlog that grows is overload from the first catch-up window on (5 ms),
+// not after overloadAfterNs (50 ms): the ring would fill to its depth
+// meanwhile. One that shrinks, however long its oldest frame waited (a
+// stall), is not.
+TEST_F(OverloadBudget, ABacklogThatDoesNotShrinkIsOverloadAfterOneCatchUpWindow) {
   constexpr int64_t kMs = 1'000'000;
   wakeUp(kNow, 0, 1);  // learned
   // A 30 ms stall, caught up over 10 wake-ups a millisecond apart: nothing dropped.
   for (int64_t i = 0; i < 10; ++i) wakeUp(kNow + (1 + i) * kMs, (30 - 3 * i) * kMs, 4);
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
-  EXPECT_EQ(loop.loadCounters().notCatchingUp, 0u);
+  EXPECT_EQ(overloadDrops(), 0u);
+  EXPECT_EQ(loop->loadCounters().notCatchingUp, 0u);
   wakeUp(kNow + 20 * kMs, 0, 1);  // caught up
   // The same stall while another port's frames, read first in every
   // wake-up, wait only 0.3 ms: the backlog is judged by its oldest frame,
   // whichever port it is on, so this is no overload either.
   for (int64_t i = 0; i < 10; ++i) wakeUp(kNow + (21 + i) * kMs, (30 - 3 * i) * kMs, 4, i % 2 ? 0 : 2);
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 0u);
-  EXPECT_EQ(loop.loadCounters().notCatchingUp, 0u);
+  EXPECT_EQ(overloadDrops(), 0u);
+  EXPECT_EQ(loop->loadCounters().notCatchingUp, 0u);
   wakeUp(kNow + 40 * kMs, 0, 1);  // caught up
   // Overload: the oldest frame waits 1 ms longer at every wake-up. The
   // window that starts with the first (1 ms) ends with the sixth (6 ms):
   // from the seventh on, frames older than the 4 ms budget are dropped.
   for (int64_t i = 0; i < 8; ++i) wakeUp(kNow + (50 + i) * kMs, (1 + i) * kMs, 4);
-  EXPECT_EQ(loop.loadCounters().notCatchingUp, 1u);
-  EXPECT_EQ(loop.loadCounters().overloadedWakeups, 2u) << "the wake-ups 6 and 7 ms after it fell behind";
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u) << "their frames waited 7 and 8 ms, over the 4 ms budget";
+  EXPECT_EQ(loop->loadCounters().notCatchingUp, 1u);
+  EXPECT_EQ(loop->loadCounters().overloadedWakeups, 2u) << "the wake-ups 6 and 7 ms after it fell behind";
+  EXPECT_EQ(overloadDrops(), 8u) << "their frames waited 7 and 8 ms, over the 4 ms budget";
   wakeUp(kNow + 60 * kMs, 0, 1);        // keeps up once: overload ends
   wakeUp(kNow + 61 * kMs, 6 * kMs, 4);  // behind again: a new window, not yet overloaded
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
+  EXPECT_EQ(overloadDrops(), 8u);
   wakeUp(kNow + 62 * kMs, 5 * kMs, 4);
   // The loop stalls for 6 ms between two wake-ups (stallGapNs is 2 ms): the
   // oldest frame waited longer after the stall than at the window's start,
   // but through the stall, and the backlog shrinks after it: no overload.
   for (int64_t i = 0; i < 8; ++i) wakeUp(kNow + (69 + i) * kMs, (11 - i) * kMs, 4);
-  EXPECT_EQ(loop.loadCounters().notCatchingUp, 1u);
-  EXPECT_EQ(sw.drops().get(DropReason::kOverload), 8u);
+  EXPECT_EQ(loop->loadCounters().notCatchingUp, 1u);
+  EXPECT_EQ(overloadDrops(), 8u);
 }
 
 }  // namespace
