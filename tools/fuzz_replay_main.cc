@@ -1,8 +1,10 @@
-// Corpus replay for any compiler: feeds every file of the given directories
-// (or the given files) to LLVMFuzzerTestOneInput once, in name order, so ctest
+// Corpus replay for any compiler, the one every fuzz target links (dataplane,
+// policy, control): feeds every file under the given directories (recursively)
+// or the given files to LLVMFuzzerTestOneInput once, in name order, so ctest
 // re-runs each target's seeds and every committed crash input. Each input is
 // copied into a buffer of exactly its size, so a sanitizer build catches reads
-// past the end.
+// past the end. A path that does not exist, or no input at all, is an error:
+// a corpus that silently replays nothing tests nothing.
 
 #include <algorithm>
 #include <cstdint>
@@ -22,7 +24,7 @@ int main(int argc, char** argv) {
     fs::path p(argv[i]);
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      for (const auto& entry : fs::directory_iterator(p)) {
+      for (const auto& entry : fs::recursive_directory_iterator(p)) {
         if (entry.is_regular_file()) inputs.push_back(entry.path());
       }
     } else if (fs::is_regular_file(p, ec)) {
