@@ -13,11 +13,12 @@
 //           d0 ---------------------------- direct ------------------ d1
 //
 // <tag> is "pvbench<pid>": the namespaces are a NetnsLab of family "pvbench"
-// (tests/support/netns.h, the root tests' lab), which removes them at exit and
-// on a signal, and those of killed earlier runs at the start. portvaktd runs bench/veth-bench.yaml: eth0 is an
-// access port (the sender's MAC pinned into zone `lab`), eth1 an uplink; a flow
-// allows UDP to 10.77.0.2:9000, so every frame goes through the profiler (pin
-// lookup) and the compiled flow classifier, not only the switch.
+// (tests/support/netns.h, the root tests' lab), which removes them at exit
+// and on a signal, and those of killed earlier runs at the start. portvaktd
+// runs bench/veth-bench.yaml: eth0 is an access port (the sender's MAC pinned
+// into zone `lab`), eth1 an uplink; a flow allows UDP to 10.77.0.2:9000, so
+// every frame goes through the profiler (pin lookup) and the compiled flow
+// classifier, not only the switch.
 //
 // Sender: AF_PACKET, PACKET_QDISC_BYPASS, sendmmsg (up to 64 frames a call),
 // in <tag>-tx (the bench's sockets are created on a short-lived thread that
@@ -150,9 +151,9 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
-#include <optional>
 #include <vector>
 
 #include "tests/support/netns.h"
@@ -440,7 +441,7 @@ void setupLab() {
 
   const char* roles[3] = {"tx", "rx", "sw"};
   for (int i = 0; i < 3; ++i) {
-    // No IPv6 (router solicitations, MLD) and no addresses: only our frames move.
+    // IPv6 off (no router solicitations, MLD) and no addresses: only our frames move.
     g_lab.ns[i] = g_lab.netns->addNamespace(roles[i]);
     if (g_lab.ns[i].empty()) die("cannot create network namespace " + g_lab.netns->prefix() + roles[i]);
   }
