@@ -12,10 +12,13 @@
 //   flood   fl0  ------------------ eth2
 //           d0 ---------------------------- direct ------------------ d1
 //
-// <tag> is "pvbench<pid>". portvaktd runs bench/veth-bench.yaml: eth0 is an
-// access port (the sender's MAC pinned into zone `lab`), eth1 an uplink; a flow
-// allows UDP to 10.77.0.2:9000, so every frame goes through the profiler (pin
-// lookup) and the compiled flow classifier, not only the switch.
+// <tag> is "pvbench<pid>": the namespaces are a NetnsLab of family "pvbench"
+// (tests/support/netns.h, the root tests' lab), which removes them at exit
+// and on a signal, and those of killed earlier runs at the start. portvaktd
+// runs bench/veth-bench.yaml: eth0 is an access port (the sender's MAC pinned
+// into zone `lab`), eth1 an uplink; a flow allows UDP to 10.77.0.2:9000, so
+// every frame goes through the profiler (pin lookup) and the compiled flow
+// classifier, not only the switch.
 //
 // Sender: AF_PACKET, PACKET_QDISC_BYPASS, sendmmsg (up to 64 frames a call),
 // in <tag>-tx (the bench's sockets are created on a short-lived thread that
@@ -148,9 +151,12 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/support/netns.h"
 
 #ifndef PORTVAKTD_PATH
 #error "PORTVAKTD_PATH must name the portvaktd binary (bench/CMakeLists.txt)"
@@ -229,16 +235,13 @@ struct RxRing {
 // execve, nanosleep, _exit).
 struct Lab {
   std::string tag;
-  std::string ns[3];  // tx, rx, sw
-  std::string work;   // temporary directory: daemon log, state, API socket
+  std::optional<portvakt::testing::NetnsLab> netns;  // removes ns[] at exit and on a signal
+  std::string ns[3];                                 // tx, rx, sw
+  std::string work;                                  // temporary directory: daemon log, state, API socket
   std::string ipPath;
   std::string daemonPath;
   std::atomic<pid_t> daemon{-1};
-  std::atomic<bool> created{false};
-  std::atomic<bool> cleaned{false};
-  // execve argument vectors of the cleanup commands, built once.
-  std::vector<std::vector<std::string>> cleanupCommands;
-  std::vector<std::vector<char*>> cleanupArgv;
+  portvakt::testing::PreparedCommand removeWork;  // rm -rf work
   int nsFd[3] = {-1, -1, -1};
   // sockets
   int txDirect = -1, txSwitch = -1;       // senders (tx namespace)
@@ -252,25 +255,6 @@ struct Lab {
 Lab g_lab;
 int g_daemonCpu = -1;  // PORTVAKT_BENCH_DAEMON_CPU, -1: no pinning
 enum { kTx = 0, kRx = 1, kSw = 2 };
-
-void runDetached(char* const* argv) {  // async-signal-safe: fork, execve, waitpid
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) {
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-    }
-    char* const env[] = {nullptr};
-    execve(argv[0], argv, env);
-    _exit(127);
-  }
-  if (pid > 0) {
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-}
 
 void stopDaemon() {  // async-signal-safe
   pid_t pid = g_lab.daemon.exchange(-1);
@@ -288,20 +272,19 @@ void stopDaemon() {  // async-signal-safe
   waitpid(pid, &status, 0);
 }
 
-void cleanupLab() {  // async-signal-safe once prepared
-  if (g_lab.cleaned.exchange(true)) return;
+// Runs (once, async-signal-safe) at exit and on a signal before the lab's
+// namespaces are removed (NetnsLab::removeAtExit); signal 0: at exit.
+void beforeLabRemoval(int signal) {
+  if (signal != 0) {
+    static const char msg[] = "\nveth_forward_bench: signal, removing the lab\n";
+    ssize_t ignored = write(2, msg, sizeof msg - 1);
+    (void)ignored;
+  }
   stopDaemon();
-  if (!g_lab.created.load()) return;
-  for (auto& argv : g_lab.cleanupArgv) runDetached(argv.data());
+  g_lab.removeWork.run();
 }
 
-void onSignal(int sig) {
-  static const char msg[] = "\nveth_forward_bench: signal, removing the lab\n";
-  ssize_t ignored = write(2, msg, sizeof msg - 1);
-  (void)ignored;
-  cleanupLab();
-  _exit(128 + sig);
-}
+void cleanupLab() { portvakt::testing::NetnsLab::cleanUpAtExit(0); }
 
 void die(const std::string& what) {
   std::fprintf(stderr, "veth_forward_bench: %s\n", what.c_str());
@@ -324,34 +307,9 @@ std::string findNft() {
   return {};
 }
 
-std::string findIp() {
-  for (const char* p : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"})
-    if (access(p, X_OK) == 0) return p;
-  return {};
-}
-
 // Runs a command (no shell) and waits; false if it did not exit 0.
 bool run(const std::vector<std::string>& args, bool quiet = false) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) return false;
-  if (pid == 0) {
-    if (quiet) {
-      int devnull = open("/dev/null", O_WRONLY);
-      if (devnull >= 0) {
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-      }
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return portvakt::testing::runCommand(args, quiet) == 0;
 }
 
 void mustRun(const std::vector<std::string>& args) {
@@ -363,35 +321,19 @@ void mustRun(const std::vector<std::string>& args) {
 }
 
 // What earlier runs killed with SIGKILL left behind (nothing could clean up
-// then): namespaces pvbench<pid>-* and directories /tmp/pvbench<pid>.* whose
-// process is gone. (portvaktd itself died with them: PR_SET_PDEATHSIG.)
-void removeStaleLabs(const std::string& ip) {
-  auto dead = [](const char* name, char sep) {
-    int pid = 0;
-    char next = 0;
-    if (std::sscanf(name, "pvbench%d%c", &pid, &next) != 2 || next != sep || pid <= 0 || pid == getpid()) return false;
-    if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-    char state = 0;  // a zombie not reaped yet is gone as well
-    const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
-    if (FILE* f = std::fopen(stat.c_str(), "r")) {
-      if (std::fscanf(f, "%*d (%*[^)]) %c", &state) != 1) state = 0;
-      std::fclose(f);
-    }
-    return state == 'Z';
-  };
-  for (const char* dir : {"/run/netns", "/tmp"}) {
-    DIR* d = opendir(dir);
-    if (d == nullptr) continue;
-    std::vector<std::string> stale;
-    const bool namespaces = std::strcmp(dir, "/run/netns") == 0;
-    while (struct dirent* e = readdir(d))
-      if (dead(e->d_name, namespaces ? '-' : '.')) stale.push_back(e->d_name);
-    closedir(d);
-    for (const auto& name : stale) {
-      std::fprintf(stderr, "veth_forward_bench: removing %s/%s of an earlier run that was killed\n", dir, name.c_str());
-      if (namespaces) run({ip, "netns", "del", name}, true);
-      else run({"/bin/rm", "-rf", std::string(dir) + "/" + name}, true);
-    }
+// then) besides their namespaces (which the NetnsLab of family "pvbench"
+// removes when it starts): directories /tmp/pvbench<pid>.* whose process is
+// gone. (portvaktd itself died with them: PR_SET_PDEATHSIG.)
+void removeStaleWorkDirs() {
+  DIR* d = opendir("/tmp");
+  if (d == nullptr) return;
+  std::vector<std::string> stale;
+  while (struct dirent* e = readdir(d))
+    if (portvakt::testing::leftByGoneProcess(e->d_name, "pvbench", '.')) stale.push_back(e->d_name);
+  closedir(d);
+  for (const auto& name : stale) {
+    std::fprintf(stderr, "veth_forward_bench: removing /tmp/%s of an earlier run that was killed\n", name.c_str());
+    run({"/bin/rm", "-rf", "/tmp/" + name}, true);
   }
 }
 
@@ -473,44 +415,37 @@ RxRing openReceiver(const char* ifname) {
 }
 
 void setupLab() {
-  g_lab.ipPath = findIp();
+  g_lab.ipPath = portvakt::testing::ipCommand();
   if (g_lab.ipPath.empty()) die("the ip command (iproute2) is missing");
   const char* override = std::getenv("PORTVAKTD");
   g_lab.daemonPath = override && *override ? override : PORTVAKTD_PATH;
   if (access(g_lab.daemonPath.c_str(), X_OK) != 0)
     die("portvaktd not found at " + g_lab.daemonPath + " (build it first)");
   const std::string& ip = g_lab.ipPath;
-  removeStaleLabs(ip);
+  g_lab.netns.emplace("pvbench");  // removes the namespaces of killed earlier runs
+  for (const std::string& name : g_lab.netns->staleRemoved())
+    std::fprintf(stderr, "veth_forward_bench: removing /run/netns/%s of an earlier run that was killed\n", name.c_str());
+  removeStaleWorkDirs();
 
   g_lab.tag = "pvbench" + std::to_string(getpid());
-  const char* roles[3] = {"tx", "rx", "sw"};
-  for (int i = 0; i < 3; ++i) g_lab.ns[i] = g_lab.tag + "-" + roles[i];
   std::string tmpl = "/tmp/" + g_lab.tag + ".XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) die(std::string("mkdtemp: ") + std::strerror(errno));
   g_lab.work = tmpl;
 
-  // The cleanup commands, prepared before anything exists.
-  for (int i = 0; i < 3; ++i) g_lab.cleanupCommands.push_back({ip, "netns", "del", g_lab.ns[i]});
-  g_lab.cleanupCommands.push_back({"/bin/rm", "-rf", g_lab.work});
-  for (auto& cmd : g_lab.cleanupCommands) {
-    std::vector<char*> argv;
-    for (auto& a : cmd) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    g_lab.cleanupArgv.push_back(std::move(argv));
-  }
-  g_lab.created = true;  // from here on, cleanup removes the namespaces (missing ones are fine)
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT, SIGSEGV, SIGBUS, SIGFPE}) std::signal(sig, onSignal);
+  // From here on, exit and the signals stop the daemon and remove the work
+  // directory and the namespaces (each namespace's removal is prepared
+  // before it is created).
+  g_lab.removeWork.prepare({"/bin/rm", "-rf", g_lab.work});
+  g_lab.netns->removeAtExit(beforeLabRemoval);
   std::signal(SIGPIPE, SIG_IGN);
-  std::atexit(cleanupLab);
 
-  const std::string &tx = g_lab.ns[kTx], &rx = g_lab.ns[kRx], &sw = g_lab.ns[kSw];
-  for (const std::string& n : g_lab.ns) {
-    mustRun({ip, "netns", "add", n});
-    // No IPv6 (router solicitations, MLD) and no addresses: only our frames move.
-    mustRun({ip, "netns", "exec", n, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1",
-             "net.ipv6.conf.all.disable_ipv6=1"});
-    mustRun({ip, "-n", n, "link", "set", "lo", "up"});
+  const char* roles[3] = {"tx", "rx", "sw"};
+  for (int i = 0; i < 3; ++i) {
+    // IPv6 off (no router solicitations, MLD) and no addresses: only our frames move.
+    g_lab.ns[i] = g_lab.netns->addNamespace(roles[i]);
+    if (g_lab.ns[i].empty()) die("cannot create network namespace " + g_lab.netns->prefix() + roles[i]);
   }
+  const std::string &tx = g_lab.ns[kTx], &rx = g_lab.ns[kRx], &sw = g_lab.ns[kSw];
   mustRun({ip, "link", "add", "lan0", "netns", tx, "type", "veth", "peer", "name", "eth0", "netns", sw});
   mustRun({ip, "link", "add", "eth1", "netns", sw, "type", "veth", "peer", "name", "lan0", "netns", rx});
   mustRun({ip, "link", "add", "d0", "netns", tx, "type", "veth", "peer", "name", "d1", "netns", rx});

@@ -2,7 +2,7 @@
 # test itself: ctest runs */*.sh). One switch namespace "<tag>-sw" where
 # portvaktd runs, host namespaces "<tag>-<host>" joined to it by veth pairs
 # (switch side: the port's name, host side: lan0), real programs on the hosts.
-# The C++ tests have the same in tests/support/netns_lab.h.
+# The C++ tests and the veth bench have the same in tests/support/netns.h.
 #
 #   source tests/support/lab.bash
 #   lab_require_root; lab_require_tools dnsmasq dhclient
