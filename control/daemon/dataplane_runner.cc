@@ -58,8 +58,8 @@ Result<std::unique_ptr<DataplaneRunner::Plane>> DataplaneRunner::open(tables::Co
                                                                       std::unique_ptr<engine::PolicyDecider>& decider) {
   auto plane = std::make_unique<Plane>();
   forward::SwitchConfig config = forward::switchConfigFromPolicy(*policy);
-  if (std::string problem = forward::validate(config); !problem.empty()) {
-    return Error{"the policy's ports do not make a switch: " + problem};
+  if (auto valid = forward::validate(config); !valid) {
+    return Error{"the policy's ports do not make a switch: " + valid.error().message};
   }
   if (!decider) {
     // Fingerprint knowledge as data (Windows 10/11 DHCP fingerprints); without
