@@ -212,7 +212,7 @@ class Store {
   Result<std::vector<PendingDelivery>> dueDeliveries(const std::string& sink, TimeMs now, int limit);
   // The earliest nextAttemptMs of any pending delivery, if there is one (the
   // dispatcher sleeps until then).
-  Result<std::optional<int64_t>> nextDueMs();
+  Result<std::optional<TimeMs>> nextDue();
   Status markDelivered(const std::string& alertId, const std::string& sink, TimeMs now);
   Status markRetry(const std::string& alertId, const std::string& sink, const std::string& error, TimeMs nextAttempt);
   Status markRejected(const std::string& alertId, const std::string& sink, const std::string& error, TimeMs now);

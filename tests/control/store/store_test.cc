@@ -160,9 +160,9 @@ TEST(StoreTest, SpoolStateMachine) {
   ASSERT_TRUE(due);
   ASSERT_EQ(due->size(), 1u);  // a2 is not due before 5000
   EXPECT_EQ((*due)[0].alert.id, "a1");
-  auto next = store->nextDueMs();
+  auto next = store->nextDue();
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->value_or(-1), 1000);
+  EXPECT_EQ(next->value_or(store::atUnixMs(-1)), store::atUnixMs(1000));
 
   ASSERT_TRUE(store->markRetry("a1", "desk", "connection refused", store::atUnixMs(3000)));
   EXPECT_TRUE(store->dueDeliveries("desk", store::atUnixMs(2999), 10)->empty());
