@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstdint>
 
+#include "control/store/store_time.h"
 #include "policy/tables/wall_clock.h"
 
 namespace portvakt::control {
 
-using WallTime = std::chrono::sys_time<std::chrono::milliseconds>;
+// The store's TimeMs (control/store/store_time.h): one definition.
+using WallTime = store::TimeMs;
 
 inline WallTime wallNow() { return WallTime(std::chrono::milliseconds(wallClockMs())); }
 

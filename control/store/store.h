@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "control/store/store_result.h"
+#include "control/store/store_time.h"
 
 struct sqlite3;
 
@@ -159,15 +160,6 @@ struct PolicyRecord {
   std::string settingsHash{};
   std::string settingsCanonical{};  // the settings' canonical dump (audit); empty before schema 5
 };
-
-// Times the store's functions take: a point in Unix time with its unit in the
-// type. The rows keep Unix ms (alerts, deliveries, API calls, 802.1X
-// sessions) or Unix seconds (devices, policy history), as the record fields'
-// names say; the conversion happens where a value is bound to SQL.
-using TimeMs = std::chrono::sys_time<std::chrono::milliseconds>;
-using TimeS = std::chrono::sys_seconds;
-// For callers that keep Unix ms as numbers (the alert feed's clock).
-inline TimeMs atUnixMs(int64_t ms) { return TimeMs(std::chrono::milliseconds(ms)); }
 
 class Store {
  public:
