@@ -67,7 +67,9 @@ std::string ecsMac(std::string_view mac) {
 }  // namespace
 
 std::string makeAlertId(std::string_view site, std::string_view event, std::string_view port, std::string_view device,
-                        int64_t timeMs, int64_t bucketMs) {
+                        store::TimeMs time, std::chrono::milliseconds bucketLength) {
+  const int64_t timeMs = time.time_since_epoch().count();
+  const int64_t bucketMs = bucketLength.count();
   int64_t bucket = bucketMs > 0 ? timeMs / bucketMs : timeMs;
   std::string key;
   key.append(site).append(1, '\0').append(event).append(1, '\0').append(port).append(1, '\0').append(device);
@@ -112,7 +114,8 @@ int syslogSeverity(tables::Severity s) {
   return 4;
 }
 
-std::string formatUtc(int64_t unixMs) {
+std::string formatUtc(store::TimeMs time) {
+  const int64_t unixMs = time.time_since_epoch().count();
   time_t secs = static_cast<time_t>(unixMs / 1000);
   int ms = static_cast<int>(unixMs % 1000);
   if (ms < 0) {
@@ -129,7 +132,7 @@ std::string formatUtc(int64_t unixMs) {
 
 std::string rfc5424Header(const Alert& a, const SyslogFormat& f) {
   int pri = f.facility * 8 + syslogSeverity(a.severity);
-  return "<" + std::to_string(pri) + ">1 " + formatUtc(a.timeMs) + " " + headerField(f.hostname, 255) + " " +
+  return "<" + std::to_string(pri) + ">1 " + formatUtc(a.time) + " " + headerField(f.hostname, 255) + " " +
          headerField(f.appName, 48) + " " + headerField(f.procId, 128) + " " + headerField(a.event, 32) + " ";
 }
 
@@ -155,7 +158,7 @@ std::string toRfc5424(const Alert& a, const SyslogFormat& f) {
 
 std::string toEcsJson(const Alert& a, std::string_view observerHostname) {
   Json doc;
-  doc["@timestamp"] = formatUtc(a.timeMs);
+  doc["@timestamp"] = formatUtc(a.time);
   doc["message"] = summaryLine(a);
   doc["event"] = {{"kind", "alert"},
                   {"action", a.event},
@@ -164,8 +167,8 @@ std::string toEcsJson(const Alert& a, std::string_view observerHostname) {
                   {"category", Json::array({"network"})},
                   {"module", "portvakt"},
                   {"dataset", "portvakt.alerts"},
-                  {"start", formatUtc(a.timeMs)},
-                  {"end", formatUtc(std::max(a.timeMs, a.lastTimeMs))}};
+                  {"start", formatUtc(a.time)},
+                  {"end", formatUtc(std::max(a.time, a.lastTime))}};
   doc["log"] = {{"level", tables::toString(a.severity)}};
   if (!a.deviceMac.empty()) doc["source"] = {{"mac", ecsMac(a.deviceMac)}};
   Json ingress = Json::object();
@@ -185,8 +188,8 @@ std::string toEcsJson(const Alert& a, std::string_view observerHostname) {
 store::AlertRecord toRecord(const Alert& a) {
   store::AlertRecord r;
   r.id = a.id;
-  r.timeMs = a.timeMs;
-  r.lastTimeMs = std::max(a.timeMs, a.lastTimeMs);
+  r.timeMs = a.time.time_since_epoch().count();
+  r.lastTimeMs = std::max(a.time, a.lastTime).time_since_epoch().count();
   r.event = a.event;
   r.severity = tables::toString(a.severity);
   r.site = a.site;
@@ -207,8 +210,8 @@ std::optional<Alert> fromRecord(const store::AlertRecord& r) {
   if (!sev) return std::nullopt;
   Alert a;
   a.id = r.id;
-  a.timeMs = r.timeMs;
-  a.lastTimeMs = r.lastTimeMs;
+  a.time = store::atUnixMs(r.timeMs);
+  a.lastTime = store::atUnixMs(r.lastTimeMs);
   a.event = r.event;
   a.severity = *sev;
   a.site = r.site;

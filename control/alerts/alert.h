@@ -16,6 +16,7 @@
 // webhook's default body). CEF is in cef.h, a policy-shaped webhook body in
 // webhook_body.h.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -37,9 +38,9 @@ inline constexpr size_t kMaxEvidenceValue = 128;
 
 struct Alert {
   std::string id;
-  int64_t timeMs = 0;      // first occurrence, Unix ms
-  int64_t lastTimeMs = 0;  // last occurrence folded in
-  std::string event;       // a tables::EventType name (a record: kept as read from the store)
+  store::TimeMs time{};      // first occurrence
+  store::TimeMs lastTime{};  // last occurrence folded in
+  std::string event;         // a tables::EventType name (a record: kept as read from the store)
   tables::Severity severity = tables::Severity::kWarning;
   std::string site;
   std::string port;       // interface name, may be empty
@@ -51,9 +52,10 @@ struct Alert {
   bool suppressed = false;        // that window suppresses this event
 };
 
-// "pva-" + 24 hex digits of SHA-256(site, event, port, device, timeMs / bucketMs).
+// "pva-" + 24 hex digits of SHA-256(site, event, port, device, time / bucket
+// and the bucket, both as numbers of Unix milliseconds: ids stored before stay the same).
 std::string makeAlertId(std::string_view site, std::string_view event, std::string_view port, std::string_view device,
-                        int64_t timeMs, int64_t bucketMs);
+                        store::TimeMs time, std::chrono::milliseconds bucket);
 
 // Drops items with bad keys, cuts long values (at a UTF-8 boundary), replaces
 // control characters, keeps at most kMaxEvidenceItems.
@@ -83,7 +85,7 @@ std::string toEcsJson(const Alert& a, std::string_view observerHostname);
 store::AlertRecord toRecord(const Alert& a);
 std::optional<Alert> fromRecord(const store::AlertRecord& r);  // nullopt if the row is malformed
 
-// Unix ms as 2024-03-31T01:59:59.123Z.
-std::string formatUtc(int64_t unixMs);
+// As 2024-03-31T01:59:59.123Z.
+std::string formatUtc(store::TimeMs time);
 
 }  // namespace portvakt::alerts

@@ -28,7 +28,7 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
                                                                   const tables::CompiledPolicy& policy,
                                                                   std::vector<std::unique_ptr<Sink>> sinks,
                                                                   AlertServiceOptions options) {
-  if (!options.clock) options.clock = wallClockMs;
+  if (!options.clock) options.clock = [] { return store::atUnixMs(wallClockMs()); };
   if (!options.dispatcher.clock) options.dispatcher.clock = options.clock;
   if (options.site.empty()) options.site = policy.name;
   auto calendar = MaintenanceCalendar::build(policy.control.maintenance, options.zoneinfoDir);
@@ -64,11 +64,11 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
 }
 
 store::Result<RaiseResult> AlertService::raise(const Event& event) {
-  int64_t now = options_.clock();
+  const store::TimeMs now = options_.clock();
   Alert a;
   a.event = std::string(tables::toString(event.type));
-  a.timeMs = event.timeMs ? event.timeMs : now;
-  a.lastTimeMs = a.timeMs;
+  a.time = event.time.value_or(now);
+  a.lastTime = a.time;
   a.site = options_.site;
   a.port = event.port;
   a.vlan = event.vlan;
@@ -80,15 +80,16 @@ store::Result<RaiseResult> AlertService::raise(const Event& event) {
   std::vector<std::string> sinks = route.sinks;
   a.severity = route.severity;
   RaiseResult result;
-  int64_t seconds = a.timeMs >= 0 ? a.timeMs / 1000 : (a.timeMs - 999) / 1000;
-  if (auto m = calendar_.at(seconds, event.type)) {
+  // Floored to the second it falls in (also before 1970).
+  const auto second = std::chrono::floor<std::chrono::seconds>(a.time);
+  if (auto m = calendar_.at(second, event.type)) {
     a.maintenanceWindow = m->window;
     a.suppressed = m->suppresses;
     result.window = m->window;
     result.suppressed = m->suppresses;
     if (a.suppressed) sinks.clear();
   }
-  a.id = makeAlertId(a.site, a.event, a.port, a.deviceMac, a.timeMs, storm_.options().bucketMs);
+  a.id = makeAlertId(a.site, a.event, a.port, a.deviceMac, a.time, storm_.options().bucket);
 
   StormControl::Decision d;
   {
@@ -100,7 +101,7 @@ store::Result<RaiseResult> AlertService::raise(const Event& event) {
     result.folded = true;
     return result;
   }
-  auto spooled = store_.spoolAlert(toRecord(d.alert), sinks, store::atUnixMs(now + options_.groupWaitMs));
+  auto spooled = store_.spoolAlert(toRecord(d.alert), sinks, now + options_.groupWait);
   if (!spooled) return spooled.error();
   result.spooled = *spooled;
   result.folded = !*spooled;  // known id from before a restart: merged by the store
@@ -116,7 +117,7 @@ store::Status AlertService::flushFolds() {
   }
   store::Status status;
   for (const auto& f : folds) {
-    if (auto s = store_.addOccurrences(f.alertId, f.count, store::atUnixMs(f.lastTimeMs)); !s && status) status = s;
+    if (auto s = store_.addOccurrences(f.alertId, f.count, f.lastTime); !s && status) status = s;
   }
   return status;
 }

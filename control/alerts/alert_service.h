@@ -24,10 +24,12 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,11 +45,13 @@ namespace portvakt::alerts {
 struct AlertServiceOptions {
   std::string site;  // empty: the policy's name
   std::string zoneinfoDir = "/usr/share/zoneinfo";
-  int64_t groupWaitMs = 2000;
+  // How long a new alert waits in the spool for more of its kind to fold in
+  // before it is sent.
+  std::chrono::milliseconds groupWait{2000};
   StormOptions storm;
   DispatcherOptions dispatcher;
   SinkOptions sinks;
-  std::function<int64_t()> clock;  // Unix ms; default: system clock (shared with the dispatcher)
+  std::function<store::TimeMs()> clock;  // default: the system clock (shared with the dispatcher)
 };
 
 // What the daemon knows when something happens. No frame bytes (R10).
@@ -57,7 +61,7 @@ struct Event {
   int vlan = -1;
   std::string mac;  // any MAC spelling; normalised
   std::vector<Evidence> evidence;
-  int64_t timeMs = 0;  // 0: now
+  std::optional<store::TimeMs> time;  // empty: now
 };
 
 struct RaiseResult {

@@ -73,9 +73,10 @@ std::string toCef(const Alert& a, const CefFormat& f) {
     first = false;
     line.append(key).append(1, '=').append(cefEscapeValue(value));
   };
-  add("rt", std::to_string(a.timeMs));
-  add("start", std::to_string(a.timeMs));
-  add("end", std::to_string(std::max(a.timeMs, a.lastTimeMs)));
+  // CEF's times are Unix milliseconds.
+  add("rt", std::to_string(a.time.time_since_epoch().count()));
+  add("start", std::to_string(a.time.time_since_epoch().count()));
+  add("end", std::to_string(std::max(a.time, a.lastTime).time_since_epoch().count()));
   add("externalId", a.id);
   add("cnt", std::to_string(a.count));
   if (f.hostname != "-") add("dvchost", f.hostname);

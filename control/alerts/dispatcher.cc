@@ -10,7 +10,7 @@ namespace portvakt::alerts {
 
 Dispatcher::Dispatcher(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks, DispatcherOptions options)
     : store_(store), options_(std::move(options)) {
-  if (!options_.clock) options_.clock = wallClockMs;
+  if (!options_.clock) options_.clock = [] { return store::atUnixMs(wallClockMs()); };
   for (auto& s : sinks) {
     SinkState st;
     st.status.name = s->name();
@@ -26,7 +26,7 @@ void Dispatcher::setHooks(std::function<void()> beforeRound, SinkStateHook onSin
   onSinkState_ = std::move(onSinkState);
 }
 
-int64_t Dispatcher::now() const { return options_.clock(); }
+store::TimeMs Dispatcher::now() const { return options_.clock(); }
 
 void Dispatcher::start() {
   if (thread_.joinable()) return;
@@ -68,22 +68,22 @@ void Dispatcher::reopenSinks() {
   wake();
 }
 
-int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
+int Dispatcher::deliverSink(SinkState& s, store::TimeMs roundStart) {
   {
     std::lock_guard lock(mu_);
-    if (s.status.blockedUntilMs > nowMs) return 0;
+    if (s.status.blockedUntil > roundStart) return 0;
   }
-  auto due = store_.dueDeliveries(s.status.name, store::atUnixMs(nowMs), options_.batch);
+  auto due = store_.dueDeliveries(s.status.name, roundStart, options_.batch);
   if (!due) return 0;  // the store's error shows up again in the next round; nothing to do here
   int acked = 0;
   for (const auto& row : *due) {
     auto alert = fromRecord(row.alert);
     DeliveryResult r =
         alert ? s.sink->deliver(*alert) : DeliveryResult{DeliveryOutcome::kRejected, "malformed alert row in the spool"};
-    int64_t t = now();
+    const store::TimeMs t = now();
     std::optional<std::pair<bool, std::string>> stateChange;
     if (r.outcome == DeliveryOutcome::kAcked) {
-      auto marked = store_.markDelivered(row.alert.id, s.status.name, store::atUnixMs(t));
+      auto marked = store_.markDelivered(row.alert.id, s.status.name, t);
       ++acked;
       std::lock_guard lock(mu_);
       if (!marked) {
@@ -97,9 +97,9 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
       if (s.status.down) stateChange = std::make_pair(false, std::string());
       s.status.down = false;
       s.status.consecutiveFailures = 0;
-      s.status.blockedUntilMs = 0;
+      s.status.blockedUntil = {};
     } else if (r.outcome == DeliveryOutcome::kRejected) {
-      auto marked = store_.markRejected(row.alert.id, s.status.name, r.error, store::atUnixMs(t));
+      auto marked = store_.markRejected(row.alert.id, s.status.name, r.error, t);
       std::lock_guard lock(mu_);
       ++s.status.rejected;
       s.status.lastError = r.error;
@@ -108,24 +108,24 @@ int Dispatcher::deliverSink(SinkState& s, int64_t nowMs) {
         std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
       }
     } else {
-      int64_t backoff;
+      std::chrono::milliseconds backoff;
       {
         std::lock_guard lock(mu_);
         ++s.status.retries;
         int failures = ++s.status.consecutiveFailures;
         s.status.lastError = r.error;
-        backoff = options_.retryBaseMs;
-        for (int i = 1; i < failures && backoff < options_.retryMaxMs; ++i) backoff *= 2;
-        backoff = std::min(backoff, options_.retryMaxMs);
-        s.status.blockedUntilMs = t + backoff;
+        backoff = options_.retryBase;
+        for (int i = 1; i < failures && backoff < options_.retryMax; ++i) backoff *= 2;
+        backoff = std::min(backoff, options_.retryMax);
+        s.status.blockedUntil = t + backoff;
         if (!s.status.down && failures >= options_.sinkFailedAfter) {
           s.status.down = true;
           stateChange = std::make_pair(true, r.error);
         }
       }
-      if (auto marked = store_.markRetry(row.alert.id, s.status.name, r.error, store::atUnixMs(t + backoff)); !marked) {
+      if (auto marked = store_.markRetry(row.alert.id, s.status.name, r.error, t + backoff); !marked) {
         // The row stays due now instead of after the backoff: the next round
-        // is still held back by blockedUntilMs, so this is no busy loop.
+        // is still held back by blockedUntil, so this is no busy loop.
         std::lock_guard lock(mu_);
         s.status.lastError = r.error + "; the spool could not record the retry: " + marked.error().message;
         std::cerr << "portvaktd: alert " << row.alert.id << " to " << s.status.name << ": " << s.status.lastError << "\n";
@@ -147,18 +147,18 @@ int Dispatcher::runOnce() {
   return acked;
 }
 
-int64_t Dispatcher::waitMs(int64_t nowMs) {
-  int64_t wait = options_.idleWaitMs;
-  auto consider = [&](int64_t at) {
-    if (at > nowMs) wait = std::min(wait, at - nowMs);
+std::chrono::milliseconds Dispatcher::waitFor(store::TimeMs from) {
+  std::chrono::milliseconds wait = options_.idleWait;
+  auto consider = [&](store::TimeMs at) {
+    if (at > from) wait = std::min(wait, at - from);
   };
-  if (auto next = store_.nextDueMs(); next && next->has_value()) {
+  if (auto next = store_.nextDue(); next && next->has_value()) {
     // Due already but its sink is blocked: the block's end is what counts.
     consider(**next);
   }
   std::lock_guard lock(mu_);
-  for (const auto& s : sinks_) consider(s.status.blockedUntilMs);
-  return std::max<int64_t>(wait, 1);
+  for (const auto& s : sinks_) consider(s.status.blockedUntil);
+  return std::max(wait, std::chrono::milliseconds(1));
 }
 
 void Dispatcher::loop() {
@@ -170,9 +170,9 @@ void Dispatcher::loop() {
     }
     int acked = runOnce();
     if (acked > 0) continue;  // more may be waiting behind a full batch
-    int64_t wait = waitMs(now());
+    const std::chrono::milliseconds wait = waitFor(now());
     std::unique_lock lock(mu_);
-    cv_.wait_for(lock, std::chrono::milliseconds(wait), [&] { return stopping_ || woken_; });
+    cv_.wait_for(lock, wait, [&] { return stopping_ || woken_; });
   }
 }
 

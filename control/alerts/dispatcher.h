@@ -19,6 +19,7 @@
 // any thread; runOnce() only when the thread is not started (tests, tools).
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -34,13 +35,15 @@
 
 namespace portvakt::alerts {
 
+// Times are std::chrono values; a point in time is a store::TimeMs (Unix
+// time in milliseconds, the unit the spool's columns hold).
 struct DispatcherOptions {
-  int64_t retryBaseMs = 1000;
-  int64_t retryMaxMs = 5 * 60 * 1000;
-  int batch = 100;                 // rows per sink per round
-  int64_t idleWaitMs = 1000;       // longest sleep when nothing is due
-  int sinkFailedAfter = 3;         // consecutive failures before "sink down"
-  std::function<int64_t()> clock;  // Unix ms; default: system clock
+  std::chrono::milliseconds retryBase{1000};  // the first retry's delay, doubled per failure
+  std::chrono::milliseconds retryMax = std::chrono::minutes(5);
+  int batch = 100;                           // rows per sink per round
+  std::chrono::milliseconds idleWait{1000};  // longest sleep when nothing is due
+  int sinkFailedAfter = 3;                   // consecutive failures before "sink down"
+  std::function<store::TimeMs()> clock;      // default: the system clock
 };
 
 struct SinkStatus {
@@ -51,7 +54,7 @@ struct SinkStatus {
   int consecutiveFailures = 0;
   bool down = false;
   std::string lastError;
-  int64_t blockedUntilMs = 0;
+  store::TimeMs blockedUntil{};  // no delivery before this (a retry's backoff); epoch: none
 };
 
 class Dispatcher {
@@ -76,15 +79,15 @@ class Dispatcher {
   std::vector<SinkStatus> status() const;
   // Asks every sink to reopen its file/connection before the next round.
   void reopenSinks();
-  int64_t now() const;
+  store::TimeMs now() const;
 
  private:
   struct SinkState {
     std::unique_ptr<Sink> sink;
     SinkStatus status;
   };
-  int deliverSink(SinkState& s, int64_t nowMs);
-  int64_t waitMs(int64_t nowMs);
+  int deliverSink(SinkState& s, store::TimeMs roundStart);
+  std::chrono::milliseconds waitFor(store::TimeMs from);
   void loop();
 
   store::Store& store_;

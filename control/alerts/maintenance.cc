@@ -296,7 +296,8 @@ store::Result<TimeZone> TimeZone::load(std::string_view name, const std::string&
   return z;
 }
 
-int TimeZone::utcOffsetAt(int64_t t, bool* dst) const {
+int TimeZone::utcOffsetAt(std::chrono::sys_seconds instant, bool* dst) const {
+  const int64_t t = instant.time_since_epoch().count();  // the TZif transitions are Unix seconds
   if (transitions_.empty() || t >= transitions_.back()) {
     if (rule_) return rule_->offsetAt(t, dst);
   }
@@ -318,9 +319,10 @@ int TimeZone::utcOffsetAt(int64_t t, bool* dst) const {
   return ty.utcOffset;
 }
 
-LocalTime TimeZone::toLocal(int64_t t) const {
+LocalTime TimeZone::toLocal(std::chrono::sys_seconds instant) const {
+  const int64_t t = instant.time_since_epoch().count();
   LocalTime lt;
-  lt.utcOffsetSeconds = utcOffsetAt(t, &lt.dst);
+  lt.utcOffsetSeconds = utcOffsetAt(instant, &lt.dst);
   int64_t local = t + lt.utcOffsetSeconds;
   int64_t days = floorDiv(local, 86400);
   int64_t secs = local - days * 86400;
@@ -356,10 +358,10 @@ store::Result<MaintenanceCalendar> MaintenanceCalendar::build(const std::vector<
   return cal;
 }
 
-std::optional<WindowMatch> MaintenanceCalendar::at(int64_t unixSeconds, tables::EventType event) const {
+std::optional<WindowMatch> MaintenanceCalendar::at(std::chrono::sys_seconds instant, tables::EventType event) const {
   std::optional<WindowMatch> found;
   for (const auto& e : entries_) {
-    if (!insideWindow(e.window, e.zone.toLocal(unixSeconds))) continue;
+    if (!insideWindow(e.window, e.zone.toLocal(instant))) continue;
     bool suppresses = std::find(e.window.suppress.begin(), e.window.suppress.end(), event) != e.window.suppress.end();
     if (suppresses) return WindowMatch{e.window.name, true};
     if (!found) found = WindowMatch{e.window.name, false};

@@ -21,6 +21,7 @@
 // Thread-safety: TimeZone and MaintenanceCalendar are immutable after
 // construction; const members may be called from any thread.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -51,8 +52,8 @@ class TimeZone {
   static store::Result<TimeZone> fromPosixRule(std::string_view rule);
 
   const std::string& name() const { return name_; }
-  LocalTime toLocal(int64_t unixSeconds) const;
-  int utcOffsetAt(int64_t unixSeconds, bool* dst = nullptr) const;
+  LocalTime toLocal(std::chrono::sys_seconds instant) const;
+  int utcOffsetAt(std::chrono::sys_seconds instant, bool* dst = nullptr) const;
 
   struct Rule;  // parsed POSIX TZ footer
 
@@ -62,7 +63,7 @@ class TimeZone {
     bool dst = false;
   };
   std::string name_;
-  std::vector<int64_t> transitions_;
+  std::vector<int64_t> transitions_;  // Unix seconds, as the TZif file holds them
   std::vector<uint8_t> transitionTypes_;
   std::vector<Type> types_;
   std::shared_ptr<const Rule> rule_;  // may be null
@@ -80,7 +81,7 @@ class MaintenanceCalendar {
                                                   const std::string& zoneinfoDir = "/usr/share/zoneinfo");
   // The window in effect at the instant, preferring one that suppresses the
   // event; nullopt outside every window.
-  std::optional<WindowMatch> at(int64_t unixSeconds, tables::EventType event) const;
+  std::optional<WindowMatch> at(std::chrono::sys_seconds instant, tables::EventType event) const;
   bool empty() const { return entries_.empty(); }
 
  private:

@@ -22,18 +22,20 @@
 // Thread-safety: not synchronised; AlertService calls it under its lock.
 
 #include <cstdint>
+#include <chrono>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "control/alerts/alert.h"
+#include "control/store/store.h"
 
 namespace portvakt::alerts {
 
 struct StormOptions {
-  int64_t bucketMs = 5 * 60 * 1000;  // dedup window (part of the alert id)
-  double ratePerSecond = 1.0;        // new alerts per event type, sustained
-  double burst = 30;                 // ... and in a burst
+  std::chrono::milliseconds bucket = std::chrono::minutes(5);  // dedup window (part of the alert id)
+  double ratePerSecond = 1.0;                                  // new alerts per event type, sustained
+  double burst = 30;                                           // ... and in a burst
   size_t maxTracked = 100000;
 };
 
@@ -46,13 +48,13 @@ class StormControl {
     Alert alert;
     std::string alertId;
   };
-  // `alert` has its id, event, site and times set. nowMs drives the token bucket.
-  Decision decide(Alert alert, int64_t nowMs);
+  // `alert` has its id, event, site and times set. `now` drives the token bucket.
+  Decision decide(Alert alert, store::TimeMs now);
 
   struct Fold {
     std::string alertId;
     int64_t count = 0;
-    int64_t lastTimeMs = 0;
+    store::TimeMs lastTime{};
   };
   // Counts folded since the last call, to be written with Store::addOccurrences.
   std::vector<Fold> takeFolds();
@@ -62,15 +64,15 @@ class StormControl {
  private:
   struct Tokens {
     double tokens = 0;
-    int64_t lastMs = 0;
+    store::TimeMs last{};  // epoch: never filled
   };
-  void forgetOld(int64_t nowMs);
+  void forgetOld(store::TimeMs now);
 
   StormOptions options_;
-  std::unordered_map<std::string, int64_t> seen_;   // id -> bucket end (ms)
-  std::unordered_map<std::string, Tokens> tokens_;  // per event type
+  std::unordered_map<std::string, store::TimeMs> seen_;  // id -> its bucket's end
+  std::unordered_map<std::string, Tokens> tokens_;       // per event type
   std::unordered_map<std::string, Fold> folds_;
-  int64_t lastSweepMs_ = 0;
+  store::TimeMs lastSweep_{};
 };
 
 }  // namespace portvakt::alerts

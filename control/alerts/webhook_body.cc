@@ -74,8 +74,8 @@ class Renderer {
       case AlertField::kVlan: return a_.vlan >= 0 ? std::to_string(a_.vlan) : "";
       case AlertField::kDevice: return a_.deviceMac;
       case AlertField::kCount: return std::to_string(a_.count);
-      case AlertField::kTime: return formatUtc(a_.timeMs);
-      case AlertField::kEnd: return formatUtc(std::max(a_.timeMs, a_.lastTimeMs));
+      case AlertField::kTime: return formatUtc(a_.time);
+      case AlertField::kEnd: return formatUtc(std::max(a_.time, a_.lastTime));
       case AlertField::kSummary: return summaryLine(a_);
       case AlertField::kMaintenanceWindow: return a_.maintenanceWindow;
       case AlertField::kHostname: return std::string(hostname_);

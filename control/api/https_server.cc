@@ -220,7 +220,9 @@ struct HttpsServer::Impl {
     if (auto s = hooks.audit->appendApiCall(r); !s) {
       std::fprintf(stderr, "portvaktd: HTTPS call not logged: %s\n", s.error().message.c_str());
     }
-    if (++calls % kPruneEveryCalls != 0) return;
+    // The first call after a start prunes too: a daemon restarted more often
+    // than every kPruneEveryCalls calls would otherwise never prune.
+    if (calls++ % kPruneEveryCalls != 0) return;
     if (auto pruned = hooks.audit->pruneApiCalls(store::atUnixMs(r.timeMs - kApiCallRetentionMs), kMaxApiCallRows);
         !pruned) {
       std::fprintf(stderr, "portvaktd: HTTPS call log not pruned (tried again in %llu calls): %s\n",

@@ -26,8 +26,8 @@ bool fillAddress(const std::string& path, sockaddr_un& addr) {
 }
 
 // The client's side: reads until a newline, EOF, the size limit or a read
-// that waits longer than timeoutMs.
-std::optional<std::string> readLine(int fd, size_t limit, int timeoutMs, bool& tooLong) {
+// that waits longer than `timeout`.
+std::optional<std::string> readLine(int fd, size_t limit, std::chrono::milliseconds timeout, bool& tooLong) {
   std::string data;
   char buf[65536];
   tooLong = false;
@@ -41,7 +41,7 @@ std::optional<std::string> readLine(int fd, size_t limit, int timeoutMs, bool& t
       return std::nullopt;
     }
     pollfd p{fd, POLLIN, 0};
-    int ready = ::poll(&p, 1, timeoutMs);
+    int ready = ::poll(&p, 1, static_cast<int>(timeout.count()));
     if (ready <= 0) return std::nullopt;
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
@@ -50,10 +50,7 @@ std::optional<std::string> readLine(int fd, size_t limit, int timeoutMs, bool& t
   }
 }
 
-int64_t monotonicMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
+using Clock = std::chrono::steady_clock;
 
 std::string sizeText(size_t bytes) {
   if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
@@ -61,7 +58,8 @@ std::string sizeText(size_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-std::string durationText(int ms) {
+std::string durationText(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
   return ms % 1000 == 0 ? std::to_string(ms / 1000) + " s" : std::to_string(ms) + " ms";
 }
 
@@ -127,8 +125,8 @@ struct UnixSocketServer::Connection {
   };
   int fd = -1;
   Caller caller;
-  int64_t acceptedMs = 0;
-  int64_t deadlineMs = 0;  // reading: request deadline; writing: answer deadline
+  Clock::time_point accepted;
+  Clock::time_point deadline;  // reading: request deadline; writing: answer deadline
   State state = State::kReading;
   std::string in;   // what arrived so far (reading), the request (ready)
   std::string out;  // the answer line
@@ -191,7 +189,7 @@ void UnixSocketServer::admit(std::unique_ptr<Connection> c) {
       for (auto& other : connections_) {
         if (other->state != wanted) continue;
         const size_t holds = connectionsOf(other->caller.pid);
-        if (!victim || holds > victimHolds || (holds == victimHolds && other->acceptedMs < victim->acceptedMs)) {
+        if (!victim || holds > victimHolds || (holds == victimHolds && other->accepted < victim->accepted)) {
           victim = other.get();
           victimHolds = holds;
         }
@@ -216,7 +214,7 @@ void UnixSocketServer::admit(std::unique_ptr<Connection> c) {
   readFrom(added);
 }
 
-void UnixSocketServer::acceptPending(int64_t nowMs) {
+void UnixSocketServer::acceptPending(Clock::time_point now) {
   for (int i = 0; i < kMaxAcceptsPerTurn; ++i) {
     int client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (client < 0) return;  // EAGAIN: none left; anything else (EMFILE...): next turn
@@ -229,8 +227,8 @@ void UnixSocketServer::acceptPending(int64_t nowMs) {
     c->caller.uid = cred.uid;
     c->caller.gid = cred.gid;
     c->caller.pid = cred.pid;
-    c->acceptedMs = nowMs;
-    c->deadlineMs = nowMs + limits_.requestDeadlineMs;
+    c->accepted = now;
+    c->deadline = now + limits_.requestDeadline;
     admit(std::move(c));
   }
 }
@@ -272,20 +270,21 @@ void UnixSocketServer::writeTo(Connection& c) {
   c.close();  // answered (or gone): one request per connection
 }
 
-void UnixSocketServer::serveOnce(const Handler& handler, int timeoutMs) {
-  int64_t nowMs = monotonicMs();
+void UnixSocketServer::serveOnce(const Handler& handler, std::chrono::milliseconds timeout) {
+  const Clock::time_point started = Clock::now();
   std::vector<pollfd> fds;
   fds.reserve(connections_.size() + 1);
   fds.push_back({fd_, POLLIN, 0});
-  int64_t waitMs = std::max(timeoutMs, 0);
+  auto wait = std::max(timeout, std::chrono::milliseconds(0));
   for (const auto& c : connections_) {
     fds.push_back({c->fd, static_cast<short>(c->state == Connection::State::kWriting ? POLLOUT : POLLIN), 0});
-    waitMs = std::min(waitMs, std::max<int64_t>(c->deadlineMs - nowMs, 0));
+    // Rounded up: waking a millisecond early would only poll again.
+    const auto untilDeadline = std::chrono::ceil<std::chrono::milliseconds>(c->deadline - started);
+    wait = std::min(wait, std::max(untilDeadline, std::chrono::milliseconds(0)));
   }
-  int ready = ::poll(fds.data(), fds.size(), static_cast<int>(waitMs));
+  int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
   if (ready < 0 && errno != EINTR) ready = 0;
-  const int64_t polledMs = monotonicMs();
-  nowMs = polledMs;
+  const Clock::time_point polled = Clock::now();
   // The connections polled are the first fds.size() - 1; accepting below only
   // appends (and evicts, so the I/O comes first).
   if (ready > 0) {
@@ -295,7 +294,7 @@ void UnixSocketServer::serveOnce(const Handler& handler, int timeoutMs) {
       if (c.state == Connection::State::kReading) readFrom(c);
       else if (c.state == Connection::State::kWriting) writeTo(c);
     }
-    if (fds[0].revents & POLLIN) acceptPending(nowMs);
+    if (fds[0].revents & POLLIN) acceptPending(polled);
   }
   // Requests in the order they were accepted, one at a time on this thread.
   for (size_t i = 0; i < connections_.size(); ++i) {
@@ -306,23 +305,23 @@ void UnixSocketServer::serveOnce(const Handler& handler, int timeoutMs) {
     c.state = Connection::State::kWriting;
     // The deadline to take the answer starts now: a slow handler (a policy
     // compile) does not eat into it.
-    c.deadlineMs = monotonicMs() + limits_.answerDeadlineMs;
+    c.deadline = Clock::now() + limits_.answerDeadline;
     writeTo(c);
   }
   // Deadlines against the time of the poll, not after the handlers: a request
   // that arrived while a long one was handled is read next turn, not refused.
   for (auto& c : connections_) {
-    if (c->state == Connection::State::kReading && polledMs >= c->deadlineMs) {
-      refuse(*c, "no complete request within " + durationText(limits_.requestDeadlineMs) +
+    if (c->state == Connection::State::kReading && polled >= c->deadline) {
+      refuse(*c, "no complete request within " + durationText(limits_.requestDeadline) +
                      " of connecting (one JSON line of at most " + sizeText(limits_.maxRequestBytes) + ")");
-    } else if (c->state == Connection::State::kWriting && polledMs >= c->deadlineMs) {
+    } else if (c->state == Connection::State::kWriting && polled >= c->deadline) {
       c->close();  // the answer was not taken in time
     }
   }
   std::erase_if(connections_, [](const auto& x) { return x->state == Connection::State::kClosed; });
 }
 
-Result<std::string> callDaemon(const std::string& path, const std::string& request, int timeoutMs) {
+Result<std::string> callDaemon(const std::string& path, const std::string& request, std::chrono::milliseconds timeout) {
   sockaddr_un addr;
   if (!fillAddress(path, addr)) {
     return Error{"socket path too long: " + path};
@@ -340,7 +339,7 @@ Result<std::string> callDaemon(const std::string& path, const std::string& reque
   // oversized request before reading all of it): read before giving up.
   bool sent = writeAll(fd, request + "\n");
   bool tooLong = false;
-  auto line = readLine(fd, 64u << 20, timeoutMs, tooLong);
+  auto line = readLine(fd, 64u << 20, timeout, tooLong);
   ::close(fd);
   if (!line) return Error{sent ? "portvaktd did not answer" : "could not send the request to portvaktd"};
   return std::move(*line);

@@ -8,10 +8,10 @@
 // is an event loop (poll over the listening socket and every connection, all
 // non-blocking, a buffer per connection), driven one turn at a time by the
 // daemon's control loop. Nothing waits for one client:
-//  - a request line must be complete within ServerLimits::requestDeadlineMs
+//  - a request line must be complete within ServerLimits::requestDeadline
 //    of the accept (a client that drips bytes or says nothing is closed then,
 //    after a one-line error when its socket takes it);
-//  - an answer must be taken within answerDeadlineMs of being ready (a client
+//  - an answer must be taken within answerDeadline of being ready (a client
 //    that never reads cannot hold the loop: writes never block, the rest of a
 //    large answer waits in that connection's buffer until the deadline);
 //  - a request line longer than maxRequestBytes gets an error and is closed;
@@ -31,6 +31,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,14 +45,15 @@ namespace portvakt::api {
 inline constexpr size_t kMaxRequestBytes = 1u << 20;
 inline constexpr int kApiVersion = 1;
 inline constexpr size_t kMaxConnections = 64;
-inline constexpr int kRequestDeadlineMs = 5000;
-inline constexpr int kAnswerDeadlineMs = 10000;
+inline constexpr std::chrono::milliseconds kRequestDeadline{5000};
+inline constexpr std::chrono::milliseconds kAnswerDeadline{10000};
+inline constexpr std::chrono::milliseconds kCallTimeout{30000};
 inline constexpr int kMaxAcceptsPerTurn = 256;
 
 struct ServerLimits {
   size_t maxConnections = kMaxConnections;
-  int requestDeadlineMs = kRequestDeadlineMs;  // from accept to the request's newline
-  int answerDeadlineMs = kAnswerDeadlineMs;    // from the answer being ready to its last byte taken
+  std::chrono::milliseconds requestDeadline = kRequestDeadline;  // from accept to the request's newline
+  std::chrono::milliseconds answerDeadline = kAnswerDeadline;    // from the answer being ready to its last byte taken
   size_t maxRequestBytes = kMaxRequestBytes;
 };
 
@@ -85,18 +87,18 @@ class UnixSocketServer {
 
   int fd() const { return fd_; }
   const ServerLimits& limits() const { return limits_; }
-  // One turn of the event loop: waits at most `timeoutMs` (less when a
+  // One turn of the event loop: waits at most `timeout` (less when a
   // deadline falls due sooner) for any socket to be ready, then accepts, reads,
   // calls `handler` for every request that is complete, writes what the
   // sockets take, and closes what is done or past its deadline. Returns after
-  // that one turn; the time spent in `handler` comes on top of `timeoutMs`.
-  void serveOnce(const Handler& handler, int timeoutMs);
+  // that one turn; the time spent in `handler` comes on top of `timeout`.
+  void serveOnce(const Handler& handler, std::chrono::milliseconds timeout);
   // Connections open now (tests, metrics).
   size_t connectionCount() const;
 
  private:
   struct Connection;
-  void acceptPending(int64_t nowMs);
+  void acceptPending(std::chrono::steady_clock::time_point now);
   void admit(std::unique_ptr<Connection> c);
   void readFrom(Connection& c);
   void writeTo(Connection& c);
@@ -109,7 +111,8 @@ class UnixSocketServer {
 };
 
 // Sends one request and waits for the response line; an error when the
-// daemon cannot be reached or answers nothing.
-Result<std::string> callDaemon(const std::string& path, const std::string& request, int timeoutMs = 30000);
+// daemon cannot be reached or answers nothing (no byte for `timeout`).
+Result<std::string> callDaemon(const std::string& path, const std::string& request,
+                               std::chrono::milliseconds timeout = kCallTimeout);
 
 }  // namespace portvakt::api

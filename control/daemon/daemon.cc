@@ -132,7 +132,7 @@ void Daemon::run(const std::function<bool()>& stopRequested) {
           std::lock_guard lock(apiMutex_);
           return handler_->handle(request, caller, wallNow());
         },
-        static_cast<int>(kApiTurn.count()));
+        kApiTurn);
   }
   stop();
 }

@@ -58,8 +58,8 @@ Result<std::unique_ptr<DataplaneRunner::Plane>> DataplaneRunner::open(tables::Co
                                                                       std::unique_ptr<engine::PolicyDecider>& decider) {
   auto plane = std::make_unique<Plane>();
   forward::SwitchConfig config = forward::switchConfigFromPolicy(*policy);
-  if (std::string problem = forward::validate(config); !problem.empty()) {
-    return Error{"the policy's ports do not make a switch: " + problem};
+  if (auto valid = forward::validate(config); !valid) {
+    return Error{"the policy's ports do not make a switch: " + valid.error().message};
   }
   if (!decider) {
     // Fingerprint knowledge as data (Windows 10/11 DHCP fingerprints); without
@@ -186,7 +186,7 @@ void DataplaneRunner::restore(const std::vector<DeviceSeed>& seeds) {
   status_.seedsNotRestored = notRestored;
 }
 
-void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now) {
+void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, WallTimeNs now) {
   if (plane_ && policy->contentHash == applied_->contentHash) {
     // Only the control plane's settings changed (a webhook, a maintenance
     // window): the tables are the same, so no device is decided again and
@@ -197,7 +197,7 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
     return;
   }
   if (plane_ && samePlane(*applied_, *policy)) {
-    plane_->decider->setPolicy(policy, now);
+    plane_->decider->setPolicy(policy, unixNs(now));
     applied_ = std::move(policy);
     std::lock_guard lock(mutex_);
     ++status_.reloads;
@@ -207,10 +207,10 @@ void DataplaneRunner::applyPolicy(tables::CompiledPolicyPtr policy, int64_t now)
     status_.policyHash = applied_->contentHash;
     return;
   }
-  reopen(std::move(policy), now);
+  reopen(std::move(policy));
 }
 
-void DataplaneRunner::reopen(tables::CompiledPolicyPtr policy, int64_t /*now*/) {
+void DataplaneRunner::reopen(tables::CompiledPolicyPtr policy) {
   // Ports or zones changed (or none are open): close the old ports first (the
   // same interfaces are reopened), keep the decider and its device evidence.
   std::unique_ptr<engine::PolicyDecider> decider = plane_ ? std::move(plane_->decider) : std::move(parked_);
@@ -311,7 +311,7 @@ void DataplaneRunner::run() {
       auto current = policies_.current();
       if (auto t = std::chrono::steady_clock::now(); current != refused_ || t >= nextRetry_) {
         nextRetry_ = t + std::chrono::milliseconds(kPortRetryMs);
-        reopen(std::move(current), wallClockNs());
+        reopen(std::move(current));
       }
       if (!plane_) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -330,7 +330,7 @@ void DataplaneRunner::run() {
       lastLinkPoll = t;
     }
     if (auto current = policies_.current(); current != applied_ && current != refused_) {
-      applyPolicy(std::move(current), wallClockNs());
+      applyPolicy(std::move(current), wallNowNs());
     }
     if (auto t = std::chrono::steady_clock::now(); t - lastPublish >= std::chrono::milliseconds(500) || !forget.empty()) {
       const bool withDevices = t - lastDevices >= std::chrono::milliseconds(kDevicePublishMs) || !forget.empty();
@@ -454,7 +454,7 @@ void DataplaneRunner::publish(bool withDevices) {
   loss_.profilerRingFull = ps.eventsDropped;
   loss_.deciderQueueFull = dc.eventsDropped;
   loss_.repeatHeld = dc.eventsSuppressed + heldBySwitchBefore_ + plane_->drops->suppressed();
-  queueEvents(events_, fresh, loss_, announced_, wallClockNs());
+  queueEvents(events_, fresh, loss_, announced_, wallNowNs());
   if (metrics_) {
     auto add = [&](const char* reason, uint64_t now, uint64_t& before) {
       if (now > before) metrics_->addEventsDropped(reason, now - before);
@@ -468,7 +468,7 @@ void DataplaneRunner::publish(bool withDevices) {
 }
 
 void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::EngineEvent>& fresh, EventLoss& loss,
-                 EventLoss& announced, int64_t nowNs, size_t bound) {
+                 EventLoss& announced, WallTimeNs now, size_t bound) {
   for (auto& f : fresh) {
     if (queue.size() < bound) queue.push_back(std::move(f));
     else ++loss.runnerQueueFull;
@@ -478,7 +478,7 @@ void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::En
   // taken, a later one reports the losses since the last one that got in.
   auto lostIn = [](const EventLoss& l) { return l.profilerRingFull + l.deciderQueueFull + l.runnerQueueFull; };
   if (lostIn(loss) <= lostIn(announced) || queue.size() > bound) return;
-  queue.push_back({tables::EventType::kEventsLost, tables::MacAddress{}, kNoPortEvent, nowNs,
+  queue.push_back({tables::EventType::kEventsLost, tables::MacAddress{}, kNoPortEvent, unixNs(now),
                    std::to_string(lostIn(loss) - lostIn(announced)) + " dataplane events lost (profiler ring full " +
                        std::to_string(loss.profilerRingFull - announced.profilerRingFull) + ", decider queue full " +
                        std::to_string(loss.deciderQueueFull - announced.deciderQueueFull) + ", runner queue full " +

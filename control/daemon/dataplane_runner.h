@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "control/daemon/policy_manager.h"
+#include "control/daemon/wall_time.h"
 #include "control/link/link_watcher.h"
 #include "control/metrics/metrics.h"
 #include "dataplane/engine/policy_decider.h"
@@ -107,7 +108,7 @@ struct EventLoss {
 // queue-full losses (loss's profiler, decider and runner counts) grew since
 // `announced`, appends one `events_lost` event in a slot kept beyond the bound.
 void queueEvents(std::vector<engine::EngineEvent>& queue, std::vector<engine::EngineEvent>& fresh, EventLoss& loss,
-                 EventLoss& announced, int64_t nowNs, size_t bound = kMaxRunnerEvents);
+                 EventLoss& announced, WallTimeNs now, size_t bound = kMaxRunnerEvents);
 
 class DataplaneRunner {
  public:
@@ -144,10 +145,10 @@ class DataplaneRunner {
   static Result<std::unique_ptr<Plane>> open(tables::CompiledPolicyPtr policy,
                                              std::unique_ptr<engine::PolicyDecider>& decider);
   void run();
-  void applyPolicy(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  void applyPolicy(tables::CompiledPolicyPtr policy, WallTimeNs now);
   // Every path ends in one of: forwarding `applied_`, or no plane with the
   // decider parked (devices' evidence kept) and the status saying so.
-  void reopen(tables::CompiledPolicyPtr policy, int64_t nowNs);
+  void reopen(tables::CompiledPolicyPtr policy);
   // Ok: forwarding what was pushed; else what went wrong, logged once.
   void noteState(const Status& state);
   void publish(bool withDevices);

@@ -27,7 +27,7 @@ class PolicyManager;
 
 // How often the pump takes the dataplane's events: the longest an event waits
 // before raise() (delivery then follows the feed's group wait,
-// AlertServiceOptions::groupWaitMs).
+// AlertServiceOptions::groupWait).
 inline constexpr std::chrono::milliseconds kEventTick{50};
 
 class EventPump {

@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstdint>
 
+#include "control/store/store_time.h"
 #include "policy/tables/wall_clock.h"
 
 namespace portvakt::control {
 
-using WallTime = std::chrono::sys_time<std::chrono::milliseconds>;
+// The store's TimeMs (control/store/store_time.h): one definition.
+using WallTime = store::TimeMs;
 
 inline WallTime wallNow() { return WallTime(std::chrono::milliseconds(wallClockMs())); }
 
@@ -28,5 +30,15 @@ inline int64_t unixMs(WallTime t) { return t.time_since_epoch().count(); }
 inline WallTime fromUnixSeconds(int64_t seconds) { return WallTime(std::chrono::seconds(seconds)); }
 
 inline WallTime fromUnixMs(int64_t ms) { return WallTime(std::chrono::milliseconds(ms)); }
+
+// The same wall clock in nanoseconds, for what the control plane hands to the
+// dataplane (a policy swap's time, an events_lost event): the dataplane's
+// per-frame path counts int64_t nanoseconds in `...Ns` fields (no chrono per
+// packet, dataplane/forward/README.md), and unixNs() converts at that edge.
+using WallTimeNs = std::chrono::sys_time<std::chrono::nanoseconds>;
+
+inline WallTimeNs wallNowNs() { return WallTimeNs(std::chrono::nanoseconds(wallClockNs())); }
+
+inline int64_t unixNs(WallTimeNs t) { return t.time_since_epoch().count(); }
 
 }  // namespace portvakt::control

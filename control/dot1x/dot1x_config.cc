@@ -31,17 +31,18 @@ bool isPrintableAscii(std::string_view text) {
 
 // Linux accepts almost any byte in an interface name; portvakt accepts the
 // ones interfaces are actually named with, which are also safe in a config
-// line, a file name and a RADIUS attribute.
-std::string interfaceProblem(const std::string& name) {
-  if (name.empty()) return "is empty";
+// line, a file name and a RADIUS attribute. The error says what is wrong
+// with the name ("is empty"); the caller says which name it is.
+ConfigResult<void> checkInterfaceName(const std::string& name) {
+  if (name.empty()) return ConfigError{"is empty"};
   for (unsigned char c : name) {
     const bool ok =
         (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-    if (!ok) return "contains a byte other than letters, digits, '-', '_', '.'";
+    if (!ok) return ConfigError{"contains a byte other than letters, digits, '-', '_', '.'"};
   }
-  if (name.size() > kMaxInterfaceBytes) return "is longer than 15 bytes";
-  if (name == "." || name == "..") return "is not an interface name";
-  return "";
+  if (name.size() > kMaxInterfaceBytes) return ConfigError{"is longer than 15 bytes"};
+  if (name == "." || name == "..") return ConfigError{"is not an interface name"};
+  return {};
 }
 
 bool isIpLiteral(const std::string& text) {
@@ -49,12 +50,14 @@ bool isIpLiteral(const std::string& text) {
   return ::inet_pton(AF_INET, text.c_str(), buffer) == 1 || ::inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
-std::string secretProblem(const std::string& secret) {
-  if (secret.empty()) return "is empty";
-  if (secret.size() > kMaxSecretBytes) return "is longer than " + std::to_string(kMaxSecretBytes) + " bytes";
-  if (!isPrintableAscii(secret)) return "contains a byte outside printable ASCII (a line break, a control byte)";
-  if (secret.front() == ' ' || secret.back() == ' ') return "starts or ends with a space";
-  return "";
+// Like checkInterfaceName: the error completes "the shared secret ...".
+ConfigResult<void> checkSecret(const std::string& secret) {
+  if (secret.empty()) return ConfigError{"is empty"};
+  if (secret.size() > kMaxSecretBytes) return ConfigError{"is longer than " + std::to_string(kMaxSecretBytes) + " bytes"};
+  if (!isPrintableAscii(secret))
+    return ConfigError{"contains a byte outside printable ASCII (a line break, a control byte)"};
+  if (secret.front() == ' ' || secret.back() == ' ') return ConfigError{"starts or ends with a space"};
+  return {};
 }
 
 void collectProblems(const Dot1xConfig& config, std::vector<std::string>& problems) {
@@ -82,16 +85,16 @@ void collectProblems(const Dot1xConfig& config, std::vector<std::string>& proble
     const std::string name = "RADIUS server " + std::to_string(i + 1) + " (" + escapeForMessage(server.address) + ")";
     if (!isIpLiteral(server.address)) problems.push_back(name + ": address is not an IP address");
     if (server.port == 0) problems.push_back(name + ": port 0");
-    if (auto problem = secretProblem(server.sharedSecret); !problem.empty()) {
-      problems.push_back(name + ": shared secret " + problem);
+    if (auto secret = checkSecret(server.sharedSecret); !secret) {
+      problems.push_back(name + ": shared secret " + secret.error().message);
     }
   }
   if (config.ports.empty()) problems.push_back("no 802.1X port");
   std::set<std::string> seen;
   for (const Dot1xPort& port : config.ports) {
     const std::string name = "port \"" + escapeForMessage(port.interface) + "\"";
-    if (auto problem = interfaceProblem(port.interface); !problem.empty()) {
-      problems.push_back(name + ": interface name " + problem);
+    if (auto interface = checkInterfaceName(port.interface); !interface) {
+      problems.push_back(name + ": interface name " + interface.error().message);
     } else if (!seen.insert(port.interface).second) {
       problems.push_back(name + ": listed twice");
     }
@@ -141,8 +144,8 @@ ConfigResult<std::string> loadSharedSecret(const std::string& path) {
   if (text.find('\n') != std::string::npos) {
     return ConfigError{"RADIUS secret file " + path + ": has more than one line; it must hold only the secret"};
   }
-  if (auto secretIssue = secretProblem(text); !secretIssue.empty()) {
-    return ConfigError{"RADIUS secret file " + path + ": the secret " + secretIssue};
+  if (auto secret = checkSecret(text); !secret) {
+    return ConfigError{"RADIUS secret file " + path + ": the secret " + secret.error().message};
   }
   return text;
 }

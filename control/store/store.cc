@@ -666,14 +666,14 @@ Result<std::vector<PendingDelivery>> Store::dueDeliveries(const std::string& sin
   return out;
 }
 
-Result<std::optional<int64_t>> Store::nextDueMs() {
+Result<std::optional<TimeMs>> Store::nextDue() {
   std::lock_guard lock(mu_);
   Stmt s(db_, "SELECT min(next_attempt_ms) FROM deliveries WHERE state = 'pending'");
   if (!s.prepared()) return sqlError(db_, s.rc(), "next due");
   int rc = s.step();
   if (rc != SQLITE_ROW) return sqlError(db_, rc, "next due");
-  if (s.isNull(0)) return std::optional<int64_t>();
-  return std::optional<int64_t>(s.i64(0));
+  if (s.isNull(0)) return std::optional<TimeMs>();
+  return std::optional<TimeMs>(atUnixMs(s.i64(0)));
 }
 
 namespace {

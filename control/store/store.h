@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "control/store/store_result.h"
+#include "control/store/store_time.h"
 
 struct sqlite3;
 
@@ -160,15 +161,6 @@ struct PolicyRecord {
   std::string settingsCanonical{};  // the settings' canonical dump (audit); empty before schema 5
 };
 
-// Times the store's functions take: a point in Unix time with its unit in the
-// type. The rows keep Unix ms (alerts, deliveries, API calls, 802.1X
-// sessions) or Unix seconds (devices, policy history), as the record fields'
-// names say; the conversion happens where a value is bound to SQL.
-using TimeMs = std::chrono::sys_time<std::chrono::milliseconds>;
-using TimeS = std::chrono::sys_seconds;
-// For callers that keep Unix ms as numbers (the alert feed's clock).
-inline TimeMs atUnixMs(int64_t ms) { return TimeMs(std::chrono::milliseconds(ms)); }
-
 class Store {
  public:
   // Opens or creates `path`. Fails (never crashes) on a file that is not a
@@ -212,7 +204,7 @@ class Store {
   Result<std::vector<PendingDelivery>> dueDeliveries(const std::string& sink, TimeMs now, int limit);
   // The earliest nextAttemptMs of any pending delivery, if there is one (the
   // dispatcher sleeps until then).
-  Result<std::optional<int64_t>> nextDueMs();
+  Result<std::optional<TimeMs>> nextDue();
   Status markDelivered(const std::string& alertId, const std::string& sink, TimeMs now);
   Status markRetry(const std::string& alertId, const std::string& sink, const std::string& error, TimeMs nextAttempt);
   Status markRejected(const std::string& alertId, const std::string& sink, const std::string& error, TimeMs now);

@@ -2,12 +2,12 @@
 
 namespace portvakt::engine {
 
-Expected<std::unique_ptr<OfflinePipeline>, PipelineError> OfflinePipeline::create(
+dataplane::Expected<std::unique_ptr<OfflinePipeline>> OfflinePipeline::create(
     tables::CompiledPolicyPtr policy, fingerprint::ProfilerConfig config,
     std::shared_ptr<const fingerprint::FingerprintDb> fingerprints) {
   forward::SwitchConfig sc = forward::switchConfigFromPolicy(*policy);
-  if (std::string problem = forward::validate(sc); !problem.empty()) return PipelineError{problem};
-  if (sc.ports.empty()) return PipelineError{"the policy has no ports"};
+  if (auto valid = forward::validate(sc); !valid) return valid.error();
+  if (sc.ports.empty()) return dataplane::Error{"the policy has no ports"};
   std::unique_ptr<OfflinePipeline> p(new OfflinePipeline(std::move(policy), std::move(config), std::move(fingerprints)));
   p->switch_ = std::make_unique<forward::VlanSwitch>(std::move(sc), p->decider_);
   for (size_t i = 0; i < p->switch_->portCount(); ++i) p->switch_->attach(static_cast<forward::PortIndex>(i), &p->sink_);

@@ -37,15 +37,11 @@ struct PipelineResult {
   std::string verdict;  // "forwarded", "dropped:<reason>", "monitor:<reason>" (forwarded, would drop)
 };
 
-// Why a pipeline could not be built (what is wrong with the policy's ports).
-struct PipelineError {
-  std::string message;
-};
-
 class OfflinePipeline {
  public:
-  // Fails when the policy's ports do not make a valid switch.
-  static Expected<std::unique_ptr<OfflinePipeline>, PipelineError> create(
+  // Fails when the policy's ports do not make a valid switch (the Error's
+  // message says what is wrong with which port).
+  static dataplane::Expected<std::unique_ptr<OfflinePipeline>> create(
       tables::CompiledPolicyPtr policy, fingerprint::ProfilerConfig config = {},
       std::shared_ptr<const fingerprint::FingerprintDb> fingerprints = nullptr);
 

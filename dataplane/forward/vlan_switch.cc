@@ -73,32 +73,34 @@ SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const 
   return config;
 }
 
-std::string validate(const SwitchConfig& config) {
+dataplane::Status validate(const SwitchConfig& config) {
   const size_t zones = config.zoneVlans.size();
-  if (zones >= kNoZone) return "too many zones";
+  if (zones >= kNoZone) return dataplane::Error{"too many zones"};
   if (!config.zonePriorities.empty() && config.zonePriorities.size() != zones)
-    return "zone priorities given for " + std::to_string(config.zonePriorities.size()) + " zones, not " +
-           std::to_string(zones);
-  if (config.ports.size() >= kNoPort) return "too many ports";
-  for (const SwitchPortConfig& p : config.ports) {
-    std::string where = "port " + p.name + ": ";
+    return dataplane::Error{"zone priorities given for " + std::to_string(config.zonePriorities.size()) + " zones, not " +
+                            std::to_string(zones)};
+  if (config.ports.size() >= kNoPort) return dataplane::Error{"too many ports"};
+  for (size_t i = 0; i < config.ports.size(); ++i) {
+    const SwitchPortConfig& p = config.ports[i];
+    const long index = static_cast<long>(i);
+    auto portError = [&](const std::string& what) { return dataplane::Error{"port " + p.name + ": " + what, index}; };
     for (ZoneId z : p.zones)
-      if (z >= zones) return where + "zone id " + std::to_string(z) + " does not exist";
+      if (z >= zones) return portError("zone id " + std::to_string(z) + " does not exist");
     bool defaultCarried = std::find(p.zones.begin(), p.zones.end(), p.defaultZone) != p.zones.end();
     if (p.defaultZone != kNoZone && !defaultCarried)
-      return where + "default zone " + std::to_string(p.defaultZone) + " is not among the zones it carries";
+      return portError("default zone " + std::to_string(p.defaultZone) + " is not among the zones it carries");
     if (p.role == PortRole::kUplink && (p.defaultZone == kNoZone || p.zones.size() != 1))
-      return where + "an uplink carries exactly one zone, untagged";
+      return portError("an uplink carries exactly one zone, untagged");
     if (p.role == PortRole::kTrunk) {
       std::vector<uint16_t> vids;
       for (ZoneId z : p.zones) {
         if (z == p.defaultZone) continue;  // native: untagged, its VID is not used here
         uint16_t vid = config.zoneVlans[z];
         if (vid == 0 || vid >= 4095)
-          return where + "zone id " + std::to_string(z) + " has VLAN " + std::to_string(vid) +
-                 ", which cannot be tagged on a trunk (1..4094)";
+          return portError("zone id " + std::to_string(z) + " has VLAN " + std::to_string(vid) +
+                           ", which cannot be tagged on a trunk (1..4094)");
         if (std::find(vids.begin(), vids.end(), vid) != vids.end())
-          return where + "two zones share VLAN " + std::to_string(vid);
+          return portError("two zones share VLAN " + std::to_string(vid));
         vids.push_back(vid);
       }
     }

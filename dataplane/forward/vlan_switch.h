@@ -59,6 +59,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/expected.h"
 #include "dataplane/forward/drop_reason.h"
 #include "dataplane/forward/mac_table.h"
 #include "dataplane/io/frame_io.h"
@@ -102,8 +103,9 @@ struct SwitchConfigOptions {
 };
 // Ports in the policy's order (port index = position in policy.ports).
 SwitchConfig switchConfigFromPolicy(const tables::CompiledPolicy& policy, const SwitchConfigOptions& options = {});
-// Empty when the config is usable, else a message naming the port or zone.
-std::string validate(const SwitchConfig& config);
+// Ok when the config is usable, else an Error whose message names the port or
+// zone and whose index is the port's (-1 when the error is not about one port).
+dataplane::Status validate(const SwitchConfig& config);
 
 // What the decider sees of one frame, after the switch's own checks.
 struct IngressFrame {

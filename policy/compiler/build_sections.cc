@@ -106,17 +106,12 @@ bool PolicyBuilder::checkName(const Text& name, std::string_view kind) {
 
 void PolicyBuilder::undefined(const Text& name, std::string_view kind, const std::vector<std::string>& known) {
   std::string message = std::string(kind) + " '" + name.value + "' is not defined";
-  size_t best = 3;
+  // The first name within closestMatch's distance (it takes a fixed list).
   std::string hint;
   for (const std::string& k : known) {
-    std::string c = closestMatch(name.value, {k});
-    if (!c.empty()) {
-      hint = c;
-      best = 0;
-      break;
-    }
+    hint = closestMatch(name.value, {k});
+    if (!hint.empty()) break;
   }
-  (void)best;
   if (!hint.empty()) message += "; did you mean '" + hint + "'?";
   diags_.error(name.at, "undefined-name", message);
 }

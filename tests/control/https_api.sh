@@ -28,7 +28,8 @@
 #     new CRL file leaves the last good one in force;
 #   - the status page with curl: monitor gets 403, servicedesk the page (in
 #     Swedish when asked) with the open alerts and an acknowledge form; its POST is refused without the same Origin or without
-#     the page's token, and acknowledges with both (the store records who).
+#     the page's token, and acknowledges with both (the store records who);
+#   - a prune of the audit trail that SQLite refuses (a trigger) is in the log.
 # Usage: https_api.sh BUILD_DIR   (from the project root)
 # Requirements: R9
 set -uo pipefail
@@ -136,6 +137,17 @@ else
 fi
 daemon=
 chmod 600 "$pki/server.key"
+
+# A failed prune of the audit trail is said in the log, not discarded: the
+# refused start above created the database; a call from 1970 is past the
+# retention, a trigger refuses to delete it, and the first HTTPS call after the
+# start prunes.
+sqlite3 "$work/state/portvakt.db" \
+  "INSERT INTO api_calls (time_ms, subject, role, method, path, command, status, error)
+     VALUES (0, 'CN=old', '', 'GET', '/api/v1/status', 'status', 200, '');
+   CREATE TRIGGER test_refuses_pruning BEFORE DELETE ON api_calls
+     BEGIN SELECT RAISE(ABORT, 'pruning refused by the test'); END;" ||
+  failure "cannot add the old call and the trigger that refuses pruning"
 
 start_daemon
 port=
@@ -388,6 +400,9 @@ grep -q "^CN=prometheus,OU=Monitoring,O=Region Test|monitor|GET|/metrics|200$" "
   { failure "the metrics scrape is not in the audit trail"; tail "$work/calls"; }
 grep -q "^CN=sam.servicedesk,OU=Servicedesk,O=Region Test|servicedesk|POST|/status/alerts/$page_alert/ack|303$" "$work/calls" ||
   { failure "the status page's ack is not in the audit trail"; tail "$work/calls"; }
+
+grep -q "HTTPS call log not pruned (tried again in 1000 calls): .*pruning refused by the test" "$work/daemon.log" ||
+  { failure "the failed prune of api_calls is not in the daemon's log"; grep -i prune "$work/daemon.log"; }
 
 kill -0 "$daemon" 2>/dev/null || failure "portvaktd died"
 # A sanitizer build (PORTVAKT_SANITIZE) reports into the daemon's log, leaks at its exit.

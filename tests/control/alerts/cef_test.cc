@@ -24,8 +24,8 @@ using portvakt::testing::parseCef;
 Alert rogue() {
   Alert a;
   a.id = "pva-0123456789abcdef01234567";
-  a.timeMs = 1700000000123;
-  a.lastTimeMs = 1700000004567;
+  a.time = store::atUnixMs(1700000000123);
+  a.lastTime = store::atUnixMs(1700000004567);
   a.event = "rogue_dhcp";
   a.severity = tables::Severity::kCritical;
   a.site = "vc-karlstad";
@@ -51,7 +51,7 @@ TEST(CefTest, ExactLineForAKnownAlert) {
 TEST(CefTest, EmptyFieldsAreLeftOutAndTheWindowIsCs2) {
   Alert a;
   a.id = "pva-1";
-  a.timeMs = 1000;
+  a.time = store::atUnixMs(1000);
   a.event = "policy_reload";
   a.severity = tables::Severity::kInfo;
   a.site = "s";

@@ -19,9 +19,9 @@ using portvakt::testing::TempDir;
 Alert sample(const std::string& event, int i) {
   Alert a;
   a.event = event;
-  a.timeMs = 1700000000000 + i * 1000;
-  a.lastTimeMs = a.timeMs + 500;
-  a.id = makeAlertId("vc-karlstad", event, "eth7", "02:00:00:00:00:0b", a.timeMs, 300000);
+  a.time = store::atUnixMs(1700000000000 + i * 1000);
+  a.lastTime = a.time + std::chrono::milliseconds(500);
+  a.id = makeAlertId("vc-karlstad", event, "eth7", "02:00:00:00:00:0b", a.time, std::chrono::minutes(5));
   a.severity = tables::Severity::kWarning;
   a.site = "vc-karlstad";
   a.port = "eth7";

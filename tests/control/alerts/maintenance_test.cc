@@ -12,6 +12,10 @@
 namespace portvakt::alerts {
 namespace {
 
+std::chrono::sys_seconds instant(int64_t unixSeconds) {
+  return std::chrono::sys_seconds(std::chrono::seconds(unixSeconds));
+}
+
 int64_t utc(int y, int mo, int d, int h, int mi, int s = 0) {
   struct tm tm {};
   tm.tm_year = y - 1900;
@@ -64,7 +68,7 @@ TEST(TimeZoneTest, AgreesWithGlibcOnRandomInstantsAndEveryDstEdge) {
       time_t tt = static_cast<time_t>(t);
       struct tm g {};
       localtime_r(&tt, &g);
-      LocalTime l = zone->toLocal(t);
+      LocalTime l = zone->toLocal(instant(t));
       ASSERT_EQ(l.utcOffsetSeconds, g.tm_gmtoff) << name << " at " << t;
       ASSERT_EQ(l.dst, g.tm_isdst > 0) << name << " at " << t;
       ASSERT_EQ(l.year, g.tm_year + 1900) << name << " at " << t;
@@ -80,8 +84,8 @@ TEST(TimeZoneTest, PosixRuleAloneCoversTheFarFuture) {
   auto rule = TimeZone::fromPosixRule("CET-1CEST,M3.5.0,M10.5.0/3");
   ASSERT_TRUE(rule) << rule.error().message;
   // 2087-03-30 is the last Sunday of March: CEST from 01:00 UTC.
-  EXPECT_EQ(rule->utcOffsetAt(utc(2087, 3, 30, 0, 59, 59)), 3600);
-  EXPECT_EQ(rule->utcOffsetAt(utc(2087, 3, 30, 1, 0, 0)), 7200);
+  EXPECT_EQ(rule->utcOffsetAt(instant(utc(2087, 3, 30, 0, 59, 59))), 3600);
+  EXPECT_EQ(rule->utcOffsetAt(instant(utc(2087, 3, 30, 1, 0, 0))), 7200);
   EXPECT_FALSE(TimeZone::fromPosixRule("nonsense,,"));
   EXPECT_FALSE(TimeZone::load("../../etc/passwd"));
   EXPECT_FALSE(TimeZone::load("Europe/Atlantis"));
@@ -106,18 +110,19 @@ TEST(MaintenanceTest, SpringForwardNightIsShorterInRealTime) {
   // 2025-03-30 (Sunday): 02:00 CET jumps to 03:00 CEST at 01:00 UTC.
   auto cal = MaintenanceCalendar::build({window(kSunday, 1, 0, 4, 0)});
   ASSERT_TRUE(cal) << cal.error().message;
-  EXPECT_FALSE(cal->at(utc(2025, 3, 29, 23, 59, 59), tables::EventType::kLinkDown));  // 00:59:59 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 0), tables::EventType::kLinkDown));         // 01:00 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 0, 59, 59), tables::EventType::kLinkDown));    // 01:59:59 CET
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 0), tables::EventType::kLinkDown));         // 03:00 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 3, 30, 1, 59, 59), tables::EventType::kLinkDown));    // 03:59:59 CEST
-  EXPECT_FALSE(cal->at(utc(2025, 3, 30, 2, 0), tables::EventType::kLinkDown));  // 04:00 CEST: two real hours, not three
+  EXPECT_FALSE(cal->at(instant(utc(2025, 3, 29, 23, 59, 59)), tables::EventType::kLinkDown));  // 00:59:59 CET
+  EXPECT_TRUE(cal->at(instant(utc(2025, 3, 30, 0, 0)), tables::EventType::kLinkDown));         // 01:00 CET
+  EXPECT_TRUE(cal->at(instant(utc(2025, 3, 30, 0, 59, 59)), tables::EventType::kLinkDown));    // 01:59:59 CET
+  EXPECT_TRUE(cal->at(instant(utc(2025, 3, 30, 1, 0)), tables::EventType::kLinkDown));         // 03:00 CEST
+  EXPECT_TRUE(cal->at(instant(utc(2025, 3, 30, 1, 59, 59)), tables::EventType::kLinkDown));    // 03:59:59 CEST
+  EXPECT_FALSE(
+      cal->at(instant(utc(2025, 3, 30, 2, 0)), tables::EventType::kLinkDown));  // 04:00 CEST: two real hours, not three
 
   // A window inside the skipped hour never opens that night.
   auto skipped = MaintenanceCalendar::build({window(kSunday, 2, 15, 2, 45)});
   ASSERT_TRUE(skipped);
   for (int64_t t = utc(2025, 3, 29, 22, 0); t < utc(2025, 3, 30, 4, 0); t += 60) {
-    EXPECT_FALSE(skipped->at(t, tables::EventType::kLinkDown)) << t;
+    EXPECT_FALSE(skipped->at(instant(t), tables::EventType::kLinkDown)) << t;
   }
 }
 
@@ -126,11 +131,11 @@ TEST(MaintenanceTest, FallBackNightCoversBothRepeatedHours) {
   // 2025-10-26 (Sunday): 03:00 CEST falls back to 02:00 CET at 01:00 UTC.
   auto cal = MaintenanceCalendar::build({window(kSunday, 2, 0, 3, 0)});
   ASSERT_TRUE(cal);
-  EXPECT_FALSE(cal->at(utc(2025, 10, 25, 23, 59, 59), tables::EventType::kLinkDown));  // 01:59:59 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 0), tables::EventType::kLinkDown));         // 02:00 CEST
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 0, 30), tables::EventType::kLinkDown));        // first 02:30
-  EXPECT_TRUE(cal->at(utc(2025, 10, 26, 1, 30), tables::EventType::kLinkDown));        // second 02:30 (CET)
-  EXPECT_FALSE(cal->at(utc(2025, 10, 26, 2, 0), tables::EventType::kLinkDown));        // 03:00 CET
+  EXPECT_FALSE(cal->at(instant(utc(2025, 10, 25, 23, 59, 59)), tables::EventType::kLinkDown));  // 01:59:59 CEST
+  EXPECT_TRUE(cal->at(instant(utc(2025, 10, 26, 0, 0)), tables::EventType::kLinkDown));         // 02:00 CEST
+  EXPECT_TRUE(cal->at(instant(utc(2025, 10, 26, 0, 30)), tables::EventType::kLinkDown));        // first 02:30
+  EXPECT_TRUE(cal->at(instant(utc(2025, 10, 26, 1, 30)), tables::EventType::kLinkDown));        // second 02:30 (CET)
+  EXPECT_FALSE(cal->at(instant(utc(2025, 10, 26, 2, 0)), tables::EventType::kLinkDown));        // 03:00 CET
 }
 
 // Requirements: R8
@@ -138,12 +143,13 @@ TEST(MaintenanceTest, WindowCrossingMidnightBelongsToItsStartDay) {
   // Friday 22:00 -> 02:00 (winter, CET = UTC+1). 2025-01-10 is a Friday.
   auto cal = MaintenanceCalendar::build({window(kFriday, 22, 0, 2, 0)});
   ASSERT_TRUE(cal);
-  EXPECT_FALSE(cal->at(utc(2025, 1, 10, 20, 59), tables::EventType::kLinkDown));  // Fri 21:59
-  EXPECT_TRUE(cal->at(utc(2025, 1, 10, 21, 0), tables::EventType::kLinkDown));    // Fri 22:00
-  EXPECT_TRUE(cal->at(utc(2025, 1, 11, 0, 30), tables::EventType::kLinkDown));    // Sat 01:30
-  EXPECT_FALSE(cal->at(utc(2025, 1, 11, 1, 0), tables::EventType::kLinkDown));    // Sat 02:00
-  EXPECT_FALSE(cal->at(utc(2025, 1, 11, 21, 30), tables::EventType::kLinkDown));  // Sat 22:30: not a Friday
-  EXPECT_FALSE(cal->at(utc(2025, 1, 9, 23, 30), tables::EventType::kLinkDown));  // Fri 00:30 belongs to Thursday's window
+  EXPECT_FALSE(cal->at(instant(utc(2025, 1, 10, 20, 59)), tables::EventType::kLinkDown));  // Fri 21:59
+  EXPECT_TRUE(cal->at(instant(utc(2025, 1, 10, 21, 0)), tables::EventType::kLinkDown));    // Fri 22:00
+  EXPECT_TRUE(cal->at(instant(utc(2025, 1, 11, 0, 30)), tables::EventType::kLinkDown));    // Sat 01:30
+  EXPECT_FALSE(cal->at(instant(utc(2025, 1, 11, 1, 0)), tables::EventType::kLinkDown));    // Sat 02:00
+  EXPECT_FALSE(cal->at(instant(utc(2025, 1, 11, 21, 30)), tables::EventType::kLinkDown));  // Sat 22:30: not a Friday
+  EXPECT_FALSE(
+      cal->at(instant(utc(2025, 1, 9, 23, 30)), tables::EventType::kLinkDown));  // Fri 00:30 belongs to Thursday's window
 }
 
 // Requirements: R8
@@ -151,7 +157,7 @@ TEST(MaintenanceTest, OnlyListedEventsAreSuppressed) {
   auto cal = MaintenanceCalendar::build(
       {window(kSunday, 1, 0, 4, 0, {tables::EventType::kLinkDown, tables::EventType::kLinkUp})});
   ASSERT_TRUE(cal);
-  auto t = utc(2025, 1, 12, 1, 0);  // Sunday 02:00 CET
+  auto t = instant(utc(2025, 1, 12, 1, 0));  // Sunday 02:00 CET
   auto linkDown = cal->at(t, tables::EventType::kLinkDown);
   ASSERT_TRUE(linkDown);
   EXPECT_TRUE(linkDown->suppresses);

@@ -73,9 +73,9 @@ class Rsyslog {
 
 Alert sample(int i) {
   Alert a;
-  a.id = makeAlertId("vc-karlstad", "rogue_dhcp", "eth3", "02:00:00:00:00:0a", 1700000000000 + i, 300000);
-  a.timeMs = 1700000000000 + i;
-  a.lastTimeMs = a.timeMs;
+  a.time = store::atUnixMs(1700000000000 + i);
+  a.lastTime = a.time;
+  a.id = makeAlertId("vc-karlstad", "rogue_dhcp", "eth3", "02:00:00:00:00:0a", a.time, std::chrono::minutes(5));
   a.event = "rogue_dhcp";
   a.severity = tables::Severity::kCritical;
   a.site = "vc-karlstad";
@@ -186,7 +186,7 @@ void runCefAgainstRsyslog(SyslogSink::Transport transport) {
     EXPECT_EQ(cef->header, (std::vector<std::string>{"CEF:0", "portvakt", "portvakt", std::string(kPortvaktVersion),
                                                      "rogue_dhcp", "Rogue DHCP server", "9"}));
     EXPECT_EQ(cef->ext["externalId"], a.id);
-    EXPECT_EQ(cef->ext["rt"], std::to_string(a.timeMs));
+    EXPECT_EQ(cef->ext["rt"], std::to_string(a.time.time_since_epoch().count()));
     EXPECT_EQ(cef->ext["smac"], "02:00:00:00:00:0a");
     EXPECT_EQ(cef->ext["deviceInboundInterface"], "eth3");
     EXPECT_EQ(cef->ext["deviceExternalId"], "vc-karlstad");

@@ -112,7 +112,7 @@ TEST(WebhookBodyTest, TheTicketApiReceivesExactlyTheShapedBody) {
   auto store = store::Store::open(dir.file("portvakt.db"));
   ASSERT_TRUE(store) << store.error().message;
   AlertServiceOptions options;
-  options.groupWaitMs = 0;
+  options.groupWait = std::chrono::milliseconds(0);
   options.sinks.hostname = "clinic-switch-1";
   auto svc = AlertService::create(**store, policy, options);
   ASSERT_TRUE(svc) << svc.error().message;
@@ -124,9 +124,9 @@ TEST(WebhookBodyTest, TheTicketApiReceivesExactlyTheShapedBody) {
                                    30,
                                    "02-00-00-00-00-0A",
                                    {{"server_ip", "192.0.2.9"}, {"note", "say \"hi\" \\ </x> åäö\x01"}},
-                                   1700000000123});
+                                   store::atUnixMs(1700000000123)});
   ASSERT_TRUE(rogue && rogue->spooled);
-  auto link = (*svc)->raise(Event{tables::EventType::kLinkDown, "eth0", -1, "", {}, 1700000060000});
+  auto link = (*svc)->raise(Event{tables::EventType::kLinkDown, "eth0", -1, "", {}, store::atUnixMs(1700000060000)});
   ASSERT_TRUE(link && link->spooled);
   EXPECT_EQ((*svc)->deliverNow(), 2);
 
@@ -178,10 +178,11 @@ TEST(WebhookBodyTest, WithoutABodyTheEcsDocumentIsSent) {
   auto store = store::Store::open(dir.file("p.db"));
   ASSERT_TRUE(store);
   AlertServiceOptions options;
-  options.groupWaitMs = 0;
+  options.groupWait = std::chrono::milliseconds(0);
   auto svc = AlertService::create(**store, policy, options);
   ASSERT_TRUE(svc);
-  ASSERT_TRUE((*svc)->raise(Event{tables::EventType::kRogueDhcp, "eth3", 30, "02:00:00:00:00:0a", {}, 1700000000000}));
+  ASSERT_TRUE((*svc)->raise(
+      Event{tables::EventType::kRogueDhcp, "eth3", 30, "02:00:00:00:00:0a", {}, store::atUnixMs(1700000000000)}));
   EXPECT_EQ((*svc)->deliverNow(), 1);
   auto requests = api.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -200,8 +201,8 @@ TEST(WebhookBodyTest, RendererEdgeCases) {
   a.event = "device_unknown";
   a.severity = tables::Severity::kInfo;
   a.site = "s";
-  a.timeMs = 0;
-  a.lastTimeMs = 5000;
+  a.time = store::atUnixMs(0);
+  a.lastTime = store::atUnixMs(5000);
   a.maintenanceWindow = "w";
   a.evidence = {{"k", std::string("\xff\xfe bad utf-8")}};  // replaced, not an exception
   BodyValue text;

@@ -102,10 +102,10 @@ tables::CompiledPolicy deskPolicy(int port) {
 
 AlertServiceOptions fastOptions() {
   AlertServiceOptions o;
-  o.groupWaitMs = 0;
-  o.dispatcher.retryBaseMs = 10;
-  o.dispatcher.retryMaxMs = 80;
-  o.dispatcher.idleWaitMs = 50;
+  o.groupWait = std::chrono::milliseconds(0);
+  o.dispatcher.retryBase = std::chrono::milliseconds(10);
+  o.dispatcher.retryMax = std::chrono::milliseconds(80);
+  o.dispatcher.idleWait = std::chrono::milliseconds(50);
   o.sinks.connectTimeoutMs = 500;
   o.sinks.requestTimeoutMs = 2000;
   return o;
@@ -115,7 +115,7 @@ void raiseRogue(AlertService& svc, int i) {
   char mac[32];
   std::snprintf(mac, sizeof mac, "02:00:00:00:01:%02x", i);
   auto r = svc.raise(
-      Event{tables::EventType::kRogueDhcp, "eth3", 30, mac, {{"server_ip", "192.0.2." + std::to_string(i)}}, 0});
+      Event{tables::EventType::kRogueDhcp, "eth3", 30, mac, {{"server_ip", "192.0.2." + std::to_string(i)}}, {}});
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->spooled);
 }

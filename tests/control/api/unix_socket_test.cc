@@ -81,7 +81,7 @@ class ServerThread {
       return;
     }
     thread_ = std::thread([this] {
-      while (!stop_) server_.serveOnce(&ServerThread::handle, 200);
+      while (!stop_) server_.serveOnce(&ServerThread::handle, std::chrono::milliseconds(200));
     });
   }
   ~ServerThread() {
@@ -167,7 +167,7 @@ TEST(UnixSocketHostileClients, NormalRequestsAreAnsweredWhileClientsDripHoldAndR
   while (msSince(hostileStart) < 7000) {
     const std::string request = json{{"command", "status"}, {"n", normal}}.dump();
     const auto t = Clock::now();
-    auto answer = callDaemon(path, request, 3000);
+    auto answer = callDaemon(path, request, std::chrono::seconds(3));
     const int64_t tookMs = msSince(t);
     ASSERT_TRUE(answer) << "request " << normal << " after " << msSince(hostileStart)
                         << " ms: " << answer.error().message;
@@ -183,8 +183,8 @@ TEST(UnixSocketHostileClients, NormalRequestsAreAnsweredWhileClientsDripHoldAndR
   // The dripping client was cut off at the request deadline (5 s after its
   // connect) with an error line; it was never answered as a request.
   drip.join();  // (a jthread: a failed assertion above still joins it, within 20 s)
-  EXPECT_GE(dripCutAfterMs, kRequestDeadlineMs - 500) << dripAnswer;
-  EXPECT_LT(dripCutAfterMs, kRequestDeadlineMs + 3000) << dripAnswer;
+  EXPECT_GE(dripCutAfterMs, kRequestDeadline.count() - 500) << dripAnswer;
+  EXPECT_LT(dripCutAfterMs, kRequestDeadline.count() + 3000) << dripAnswer;
   EXPECT_NE(dripAnswer.find("\"ok\":false"), std::string::npos) << dripAnswer;
   EXPECT_NE(dripAnswer.find("no complete request within 5 s"), std::string::npos) << dripAnswer;
 
@@ -214,8 +214,9 @@ TEST(UnixSocketHostileClients, NormalRequestsAreAnsweredWhileClientsDripHoldAndR
   // served. It waits for the hang-up without reading (POLLRDHUP consumes
   // nothing), then finds a cut answer.
   pollfd hangup{nonReader, POLLRDHUP, 0};
-  ASSERT_EQ(::poll(&hangup, 1, kAnswerDeadlineMs + 10000), 1) << "the non-reading client is still connected";
-  EXPECT_GE(msSince(nonReaderAsked), kAnswerDeadlineMs - 500) << "closed before the answer deadline";
+  ASSERT_EQ(::poll(&hangup, 1, static_cast<int>(kAnswerDeadline.count()) + 10000), 1)
+      << "the non-reading client is still connected";
+  EXPECT_GE(msSince(nonReaderAsked), kAnswerDeadline.count() - 500) << "closed before the answer deadline";
   auto partial = readUntilClosed(nonReader, 5000);
   ASSERT_TRUE(partial) << "the non-reading client is still connected";
   EXPECT_LT(partial->size(), kBigAnswerBytes) << "the server waited for the whole large answer to be read";
@@ -230,14 +231,14 @@ TEST(UnixSocketHostileClients, ASlowHandlerDoesNotExpireRequestsThatArrivedMeanw
   ASSERT_TRUE(dir.ok());
   const std::string path = dir.file("api.sock");
   ServerLimits limits;
-  limits.requestDeadlineMs = 1000;  // shorter than the 1.5 s "slow" request
+  limits.requestDeadline = std::chrono::milliseconds(1000);  // shorter than the 1.5 s "slow" request
   ServerThread server(path, limits);
   ASSERT_FALSE(server.error()) << *server.error();
   int waiting = connectTo(path, false);  // accepted now, its request comes later
   ASSERT_GE(waiting, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::optional<Result<std::string>> slowAnswer;
-  std::jthread slow([&] { slowAnswer = callDaemon(path, "slow", 10000); });
+  std::jthread slow([&] { slowAnswer = callDaemon(path, "slow", std::chrono::seconds(10)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the slow one is being handled
   ASSERT_EQ(::send(waiting, "quick\n", 6, MSG_NOSIGNAL), 6);
   auto answer = readUntilClosed(waiting, 10000);

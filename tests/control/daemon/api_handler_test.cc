@@ -262,7 +262,7 @@ TEST(UnixSocket, OversizedRequestIsRefusedAndTheServerLivesOn) {
           [](const std::string& r, const api::Caller& c) {
             return json{{"ok", true}, {"len", r.size()}, {"uid", c.uid}}.dump();
           },
-          50);
+          std::chrono::milliseconds(50));
   });
   auto big = api::callDaemon(path, std::string(2u << 20, 'x'));
   auto small = api::callDaemon(path, "hello");

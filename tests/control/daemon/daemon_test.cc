@@ -57,7 +57,7 @@ class DaemonTest : public ::testing::Test {
   }
 
   json call(const std::string& request) {
-    auto answer = api::callDaemon(options_.socketPath, request, 10000);
+    auto answer = api::callDaemon(options_.socketPath, request, std::chrono::seconds(10));
     EXPECT_TRUE(answer) << answer.error().message;
     return answer ? json::parse(*answer) : json::object();
   }

@@ -258,12 +258,14 @@ std::vector<engine::EngineEvent> deviceEvents(size_t n) {
   return events;
 }
 
+WallTimeNs atNs(int64_t ns) { return WallTimeNs(std::chrono::nanoseconds(ns)); }
+
 // R7: an event queue that overflows says so, as an event, never silently.
 TEST(RunnerEventQueue, AFullQueueCountsTheLossAndRaisesEventsLost) {
   std::vector<engine::EngineEvent> queue;
   EventLoss loss, announced;
   auto fresh = deviceEvents(6);
-  queueEvents(queue, fresh, loss, announced, 42, /*bound=*/4);
+  queueEvents(queue, fresh, loss, announced, atNs(42), /*bound=*/4);
   EXPECT_EQ(loss.runnerQueueFull, 2u);
   ASSERT_EQ(queue.size(), 5u) << "four events and the loss, in the slot kept beyond the bound";
   EXPECT_EQ(queue.back().event, tables::EventType::kEventsLost);
@@ -274,20 +276,20 @@ TEST(RunnerEventQueue, AFullQueueCountsTheLossAndRaisesEventsLost) {
 
   // More losses while even the kept slot is taken: counted, announced once there is room.
   fresh = deviceEvents(1);
-  queueEvents(queue, fresh, loss, announced, 43, 4);
+  queueEvents(queue, fresh, loss, announced, atNs(43), 4);
   EXPECT_EQ(loss.runnerQueueFull, 3u);
   EXPECT_EQ(queue.size(), 5u);
   queue.clear();              // the control thread took them
   loss.deciderQueueFull = 5;  // the decider lost some meanwhile
   fresh.clear();
-  queueEvents(queue, fresh, loss, announced, 44, 4);
+  queueEvents(queue, fresh, loss, announced, atNs(44), 4);
   ASSERT_EQ(queue.size(), 1u);
   EXPECT_NE(
       queue[0].detail.find("6 dataplane events lost (profiler ring full 0, decider queue full 5, runner queue full 1)"),
       std::string::npos)
       << queue[0].detail;
   // Nothing more lost: no more events_lost.
-  queueEvents(queue, fresh, loss, announced, 45, 4);
+  queueEvents(queue, fresh, loss, announced, atNs(45), 4);
   EXPECT_EQ(queue.size(), 1u);
 }
 
@@ -296,7 +298,7 @@ TEST(RunnerEventQueue, RepeatsHeldAtTheSourceAreNoLoss) {
   EventLoss loss, announced;
   loss.repeatHeld = 1000;
   auto fresh = deviceEvents(2);
-  queueEvents(queue, fresh, loss, announced, 0, 4);
+  queueEvents(queue, fresh, loss, announced, atNs(0), 4);
   EXPECT_EQ(queue.size(), 2u);
 }
 

@@ -160,9 +160,9 @@ TEST(StoreTest, SpoolStateMachine) {
   ASSERT_TRUE(due);
   ASSERT_EQ(due->size(), 1u);  // a2 is not due before 5000
   EXPECT_EQ((*due)[0].alert.id, "a1");
-  auto next = store->nextDueMs();
+  auto next = store->nextDue();
   ASSERT_TRUE(next);
-  EXPECT_EQ(next->value_or(-1), 1000);
+  EXPECT_EQ(next->value_or(store::atUnixMs(-1)), store::atUnixMs(1000));
 
   ASSERT_TRUE(store->markRetry("a1", "desk", "connection refused", store::atUnixMs(3000)));
   EXPECT_TRUE(store->dueDeliveries("desk", store::atUnixMs(2999), 10)->empty());
@@ -522,6 +522,52 @@ TEST(StoreTest, CapAlertsKeepsPendingDeliveries) {
   EXPECT_FALSE(store->alert("a102"));
   EXPECT_TRUE(store->alert("a119"));
   EXPECT_EQ(*store->capAlerts(5), 0);
+}
+
+// The store's own SQLite connection, caught as SQLite opens it: an automatic
+// extension runs for every connection this process opens while registered.
+sqlite3* gOpenedConnection = nullptr;
+int catchConnection(sqlite3* db, const char**, const sqlite3_api_routines*) {
+  gOpenedConnection = db;
+  return SQLITE_OK;
+}
+
+// What the store's connection may not do in the test below: insert an alert
+// (a step inside a transaction fails) and roll back (the ROLLBACK after it
+// fails too). SQLite's authorizer refuses them at prepare time, on the real
+// file; everything else is allowed.
+int refuseAlertInsertAndRollback(void*, int action, const char* arg1, const char*, const char*, const char*) {
+  if (action == SQLITE_INSERT && arg1 && std::string(arg1) == "alerts") return SQLITE_DENY;
+  if (action == SQLITE_TRANSACTION && arg1 && std::string(arg1) == "ROLLBACK") return SQLITE_DENY;
+  return SQLITE_OK;
+}
+
+// A transaction whose step fails is rolled back; when the rollback fails as
+// well, the caller's error says so (the failed ROLLBACK was discarded before:
+// the caller saw only the first error, not that the transaction stayed open).
+TEST(StoreTest, AFailedRollbackIsInTheCallersError) {
+  TempDir dir;
+  ASSERT_EQ(sqlite3_auto_extension(reinterpret_cast<void (*)(void)>(&catchConnection)), SQLITE_OK);
+  gOpenedConnection = nullptr;
+  auto store = mustOpen(dir.file("rollback.db"));
+  sqlite3_cancel_auto_extension(reinterpret_cast<void (*)(void)>(&catchConnection));
+  ASSERT_TRUE(store);
+  ASSERT_NE(gOpenedConnection, nullptr) << "the store's connection was not seen opening";
+  ASSERT_TRUE(store->spoolAlert(sampleAlert("before", 1000), {"desk"}, store::atUnixMs(0)));
+
+  ASSERT_EQ(sqlite3_set_authorizer(gOpenedConnection, &refuseAlertInsertAndRollback, nullptr), SQLITE_OK);
+  auto spooled = store->spoolAlert(sampleAlert("refused", 2000), {"desk"}, store::atUnixMs(0));
+  ASSERT_FALSE(spooled) << "the insert was not refused";
+  EXPECT_NE(spooled.error().message.find("spool alert"), std::string::npos) << spooled.error().message;
+  EXPECT_NE(spooled.error().message.find("the rollback failed too"), std::string::npos) << spooled.error().message;
+  EXPECT_NE(spooled.error().message.find("rollback: not authorized"), std::string::npos) << spooled.error().message;
+
+  // Allowed again: the ROLLBACK goes through and nothing of the failed spool was kept.
+  ASSERT_EQ(sqlite3_set_authorizer(gOpenedConnection, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(gOpenedConnection, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(gOpenedConnection);
+  EXPECT_TRUE(store->alert("before"));
+  EXPECT_FALSE(store->alert("refused"));
 }
 
 }  // namespace

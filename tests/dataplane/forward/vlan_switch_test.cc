@@ -60,7 +60,8 @@ class CountingEvents : public SwitchEvents {
 class VlanSwitchTest : public ::testing::Test {
  protected:
   explicit VlanSwitchTest(SwitchConfig config = clinicConfig()) : sw_(std::move(config), decider_) {
-    EXPECT_EQ(validate(sw_.config()), "");
+    auto valid = validate(sw_.config());
+    EXPECT_TRUE(valid.ok()) << valid.error().message;
     decider_.assign(mac(kPc), kRegion);
     decider_.assign(mac(kPhone), kVoice);
     decider_.assign(mac(kGuestPc), kGuest);
@@ -514,19 +515,32 @@ TEST(SwitchConfig, FromPolicyAndValidation) {
   ASSERT_EQ(c.ports.size(), 2u);
   EXPECT_EQ(c.ports[0].maxMacs, 4);
   EXPECT_EQ(c.ports[1].defaultZone, 1) << "an uplink's one zone is its zone";
-  EXPECT_EQ(validate(c), "");
+  auto valid = validate(c);
+  EXPECT_TRUE(valid.ok()) << valid.error().message;
 
+  // The error names the port in its message and by its index (the position
+  // in policy.ports), so a caller can point at the policy's port entry.
+  auto problem = [](const SwitchConfig& config) {
+    auto result = validate(config);
+    return result.ok() ? dataplane::Error{"(valid)", -2} : result.error();
+  };
   SwitchConfig bad = c;
   bad.ports[1].zones = {0, 1};
-  EXPECT_NE(validate(bad).find("port eth0: an uplink carries exactly one zone"), std::string::npos) << validate(bad);
+  EXPECT_NE(problem(bad).message.find("port eth0: an uplink carries exactly one zone"), std::string::npos)
+      << problem(bad).message;
+  EXPECT_EQ(problem(bad).index, 1);
   bad = c;
   bad.ports[0].zones = {0, 5};
-  EXPECT_NE(validate(bad).find("port eth1: zone id 5 does not exist"), std::string::npos) << validate(bad);
+  EXPECT_NE(problem(bad).message.find("port eth1: zone id 5 does not exist"), std::string::npos) << problem(bad).message;
+  EXPECT_EQ(problem(bad).index, 0);
   bad = c;
   bad.ports[0].role = PortRole::kTrunk;
   bad.ports[0].defaultZone = kNoZone;
   bad.zoneVlans[0] = 10;
-  EXPECT_NE(validate(bad).find("two zones share VLAN 10"), std::string::npos) << validate(bad);
+  EXPECT_NE(problem(bad).message.find("two zones share VLAN 10"), std::string::npos) << problem(bad).message;
+  bad = c;
+  bad.zonePriorities = {tables::ZonePriority{}};
+  EXPECT_EQ(problem(bad).index, -1) << "not about one port: " << problem(bad).message;
 }
 
 }  // namespace
