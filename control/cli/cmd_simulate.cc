@@ -36,7 +36,7 @@ class MergedCaptures {
   bool add(const std::string& path, uint16_t port) {
     auto source = io::CaptureFileSource::open(path);
     if (!source) {
-      error_ = source.error();
+      error_ = source.error().message;
       return false;
     }
     inputs_.push_back({std::move(source.value()), port, path, {}, false});

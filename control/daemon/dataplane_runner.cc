@@ -111,11 +111,11 @@ Result<std::unique_ptr<DataplaneRunner::Plane>> DataplaneRunner::open(tables::Co
     }
     auto rx = io::LivePort::open(name, static_cast<uint16_t>(i));
     if (!rx) {
-      return Error{"port " + name + ": " + std::string(rx.error())};
+      return Error{"port " + name + ": " + rx.error().message};
     }
     auto tx = io::PacketSocketSink::open(name);
     if (!tx) {
-      return Error{"port " + name + ": " + std::string(tx.error())};
+      return Error{"port " + name + ": " + tx.error().message};
     }
     plane->vlanSwitch->attach(static_cast<forward::PortIndex>(i), tx.value().get());
     plane->loop->addBatchingSink(*tx.value(),

@@ -17,7 +17,7 @@ Result<std::unique_ptr<CaptureFileSource>> CaptureFileSource::open(const std::st
   // Nanosecond precision where the file has it; libpcap scales microseconds.
   handle->pcap = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf);
   if (handle->pcap == nullptr) {
-    return Result<std::unique_ptr<CaptureFileSource>>::failure(path + ": cannot open capture: " + errbuf);
+    return dataplane::Error{path + ": cannot open capture: " + errbuf};
   }
   int linkType = pcap_datalink(handle->pcap);
   return std::unique_ptr<CaptureFileSource>(new CaptureFileSource(std::move(handle), path, linkType));
@@ -60,12 +60,11 @@ Result<std::unique_ptr<CaptureFileSink>> CaptureFileSink::create(const std::stri
   auto handle = std::make_unique<Handle>();
   handle->pcap = pcap_open_dead_with_tstamp_precision(linkType, snapLength, PCAP_TSTAMP_PRECISION_NANO);
   if (handle->pcap == nullptr) {
-    return Result<std::unique_ptr<CaptureFileSink>>::failure(path + ": cannot create pcap handle");
+    return dataplane::Error{path + ": cannot create pcap handle"};
   }
   handle->dumper = pcap_dump_open(handle->pcap, path.c_str());
   if (handle->dumper == nullptr) {
-    return Result<std::unique_ptr<CaptureFileSink>>::failure(path +
-                                                             ": cannot create capture: " + pcap_geterr(handle->pcap));
+    return dataplane::Error{path + ": cannot create capture: " + pcap_geterr(handle->pcap)};
   }
   return std::unique_ptr<CaptureFileSink>(new CaptureFileSink(std::move(handle)));
 }

@@ -22,6 +22,8 @@
 #include <utility>
 #include <variant>
 
+#include "dataplane/expected.h"
+
 namespace portvakt::io {
 
 struct Frame {
@@ -76,26 +78,9 @@ class FrameSink {
 
 inline constexpr int kLinkTypeEthernet = 1;  // DLT_EN10MB
 
-// The I/O module's result type: a value or an error message (std::expected
-// shaped; g++ 12 has no std::expected).
+// The I/O module's result type: the dataplane's one Error
+// (dataplane/expected.h), whose message names the interface or file.
 template <typename T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit on purpose
-  static Result failure(std::string message) { return Result(Error{std::move(message)}); }
-
-  bool ok() const { return std::holds_alternative<T>(state_); }
-  explicit operator bool() const { return ok(); }
-  T& value() { return std::get<T>(state_); }
-  const T& value() const { return std::get<T>(state_); }
-  const std::string& error() const { return std::get<Error>(state_).message; }
-
- private:
-  struct Error {
-    std::string message;
-  };
-  explicit Result(Error e) : state_(std::move(e)) {}
-  std::variant<T, Error> state_;
-};
+using Result = dataplane::Expected<T>;
 
 }  // namespace portvakt::io

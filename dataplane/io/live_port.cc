@@ -33,15 +33,14 @@ int LivePortOptions::ringBytes() const {
 
 Result<std::unique_ptr<LivePort>> LivePort::open(const std::string& interface, uint16_t port,
                                                  const LivePortOptions& options) {
-  using R = Result<std::unique_ptr<LivePort>>;
   char err[PCAP_ERRBUF_SIZE] = {};
   if (interface.empty() || interface.size() >= IFNAMSIZ)
-    return R::failure(portError(interface, "invalid interface name"));
+    return dataplane::Error{portError(interface, "invalid interface name")};
   pcap_t* p = pcap_create(interface.c_str(), err);
-  if (p == nullptr) return R::failure(portError(interface, err));
+  if (p == nullptr) return dataplane::Error{portError(interface, err)};
   auto fail = [&](const std::string& what) {
     pcap_close(p);
-    return R::failure(portError(interface, what));
+    return dataplane::Error{portError(interface, what)};
   };
   if (pcap_set_snaplen(p, options.snaplen) != 0 || pcap_set_promisc(p, options.promiscuous ? 1 : 0) != 0 ||
       pcap_set_immediate_mode(p, 1) != 0 || pcap_set_buffer_size(p, options.ringBytes()) != 0 ||
@@ -146,18 +145,17 @@ LivePort::Stats LivePort::stats() const {
 
 Result<std::unique_ptr<PacketSocketSink>> PacketSocketSink::open(const std::string& interface,
                                                                  const PacketSocketOptions& options) {
-  using R = Result<std::unique_ptr<PacketSocketSink>>;
   if (interface.empty() || interface.size() >= IFNAMSIZ)
-    return R::failure(portError(interface, "invalid interface name"));
+    return dataplane::Error{portError(interface, "invalid interface name")};
   const unsigned index = if_nametoindex(interface.c_str());
-  if (index == 0) return R::failure(portError(interface, "no such interface"));
+  if (index == 0) return dataplane::Error{portError(interface, "no such interface")};
   // Protocol 0: a send-only socket; the kernel queues nothing to it.
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  if (fd < 0) return R::failure(portError(interface, "AF_PACKET socket: " + errnoText(errno)));
+  if (fd < 0) return dataplane::Error{portError(interface, "AF_PACKET socket: " + errnoText(errno))};
   auto fail = [&](const std::string& what) {
     int e = errno;
     ::close(fd);
-    return R::failure(portError(interface, what + ": " + errnoText(e)));
+    return dataplane::Error{portError(interface, what + ": " + errnoText(e))};
   };
   struct sockaddr_ll addr = {};
   addr.sll_family = AF_PACKET;

@@ -33,7 +33,7 @@ Result<std::vector<StoredFrame>> readAll(FrameSource& source) {
             StoredFrame{std::vector<uint8_t>(f.bytes.begin(), f.bytes.end()), f.wireLength, f.timestampNs, f.port});
         break;
       case ReadStatus::kEnd: return frames;
-      case ReadStatus::kError: return Result<std::vector<StoredFrame>>::failure(std::string(source.error()));
+      case ReadStatus::kError: return dataplane::Error{std::string(source.error())};
     }
   }
 }

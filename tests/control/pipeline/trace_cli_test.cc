@@ -47,7 +47,7 @@ class Capture {
  public:
   explicit Capture(const std::string& path) {
     auto sink = io::CaptureFileSink::create(path);
-    EXPECT_TRUE(sink) << sink.error();
+    EXPECT_TRUE(sink) << sink.error().message;
     if (sink) sink_ = std::move(sink.value());
   }
   void add(const Writer& w, int64_t atNs) {

@@ -70,9 +70,9 @@ class LiveSwitchTest : public ::testing::Test {
       for (PortIndex i = 0; i < kPorts; ++i) {
         const std::string name = "p" + std::to_string(i);
         auto port = io::LivePort::open(name, i);
-        ASSERT_TRUE(port.ok()) << port.error();
+        ASSERT_TRUE(port.ok()) << port.error().message;
         auto sink = io::PacketSocketSink::open(name);
-        ASSERT_TRUE(sink.ok()) << sink.error();
+        ASSERT_TRUE(sink.ok()) << sink.error().message;
         sw_->attach(i, sink.value().get());
         ASSERT_TRUE(loop_->addSource(i, *port.value(), port.value()->selectableFd(), name)) << loop_->error();
         loop_->addBatchingSink(*sink.value());
@@ -85,7 +85,7 @@ class LiveSwitchTest : public ::testing::Test {
     for (int i = 0; i < kPorts; ++i) {
       const std::string name = "h" + std::to_string(i);
       auto capture = io::LivePort::open(name, static_cast<uint16_t>(i));
-      ASSERT_TRUE(capture.ok()) << capture.error();
+      ASSERT_TRUE(capture.ok()) << capture.error().message;
       captures_.push_back(std::move(capture.value()));
       senders_.push_back(std::make_unique<RawSender>(name));
       ASSERT_TRUE(senders_.back()->ok()) << name;

@@ -54,7 +54,7 @@ TEST(CaptureFile, WriteThenReadBackThroughTheInterface) {
   const std::string path = tempPath("roundtrip.pcap");
   {
     auto sink = CaptureFileSink::create(path);
-    ASSERT_TRUE(sink.ok()) << sink.error();
+    ASSERT_TRUE(sink.ok()) << sink.error().message;
     Bytes lldp = packet::testing::lldpMedPhoneFrame().data;
     Bytes sip = packet::testing::sipRegisterFrame().data;
     FrameSink& out = *sink.value();
@@ -63,7 +63,7 @@ TEST(CaptureFile, WriteThenReadBackThroughTheInterface) {
     ASSERT_TRUE(sink.value()->flush());
   }
   auto source = CaptureFileSource::open(path);
-  ASSERT_TRUE(source.ok()) << source.error();
+  ASSERT_TRUE(source.ok()) << source.error().message;
   FrameSource& in = *source.value();
   EXPECT_EQ(in.linkType(), kLinkTypeEthernet);
   Frame f;
@@ -85,7 +85,7 @@ TEST(CaptureFile, WriteThenReadBackThroughTheInterface) {
 TEST(CaptureFile, MissingFileNamesThePath) {
   auto source = CaptureFileSource::open("/nonexistent/portvakt.pcap");
   ASSERT_FALSE(source.ok());
-  EXPECT_NE(source.error().find("/nonexistent/portvakt.pcap"), std::string::npos) << source.error();
+  EXPECT_NE(source.error().message.find("/nonexistent/portvakt.pcap"), std::string::npos) << source.error().message;
 }
 
 TEST(CaptureFile, NotACaptureIsAnError) {
@@ -104,9 +104,9 @@ TEST(CaptureFile, ReadsPcapngFromSharedData) {
   const std::string path = "../shared/pcaps/pcapplusplus/QinQ_802.1_AD.pcapng";
   if (!fs::exists(path)) GTEST_SKIP() << path << " is absent (shared test data not mounted)";
   auto source = CaptureFileSource::open(path);
-  ASSERT_TRUE(source.ok()) << source.error();
+  ASSERT_TRUE(source.ok()) << source.error().message;
   auto frames = readAll(*source.value());
-  ASSERT_TRUE(frames.ok()) << frames.error();
+  ASSERT_TRUE(frames.ok()) << frames.error().message;
   ASSERT_EQ(frames.value().size(), 1u);  // MANIFEST.tsv: 1 frame
   packet::ParsedFrame parsed;
   packet::parseFrame(frames.value()[0].bytes, parsed, frames.value()[0].wireLength);

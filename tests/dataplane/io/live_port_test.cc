@@ -24,14 +24,15 @@ using portvakt::testing::RawSender;
 TEST(LivePortErrors, MissingInterfaceIsNamed) {
   auto port = LivePort::open("pvnosuch0", 0);
   ASSERT_FALSE(port.ok());
-  EXPECT_NE(port.error().find("live port pvnosuch0:"), std::string::npos) << port.error();
+  EXPECT_NE(port.error().message.find("live port pvnosuch0:"), std::string::npos) << port.error().message;
   if (::geteuid() == 0) {
-    EXPECT_NE(port.error().find("no such interface"), std::string::npos) << port.error();
+    EXPECT_NE(port.error().message.find("no such interface"), std::string::npos) << port.error().message;
   }
   auto sink = PacketSocketSink::open("pvnosuch0");
   ASSERT_FALSE(sink.ok());
-  EXPECT_EQ(sink.error(), "live port pvnosuch0: no such interface");
-  EXPECT_NE(LivePort::open("a-name-longer-than-ifnamsiz", 0).error().find("invalid interface name"), std::string::npos);
+  EXPECT_EQ(sink.error().message, "live port pvnosuch0: no such interface");
+  EXPECT_NE(LivePort::open("a-name-longer-than-ifnamsiz", 0).error().message.find("invalid interface name"),
+            std::string::npos);
 }
 
 class LivePortTest : public ::testing::Test {
@@ -55,16 +56,16 @@ TEST_F(LivePortTest, BatchedSinkAndInjectReachThePeerTagsIntact) {
   {
     NetnsScope in(a_);
     auto s = PacketSocketSink::open("va", {.batch = 8});
-    ASSERT_TRUE(s.ok()) << s.error();
+    ASSERT_TRUE(s.ok()) << s.error().message;
     sink = std::move(s.value());
     auto p = LivePort::open("va", 0);
-    ASSERT_TRUE(p.ok()) << p.error();
+    ASSERT_TRUE(p.ok()) << p.error().message;
     sender = std::move(p.value());
   }
   {
     NetnsScope in(b_);
     auto p = LivePort::open("vb", 7);
-    ASSERT_TRUE(p.ok()) << p.error();
+    ASSERT_TRUE(p.ok()) << p.error().message;
     receiver = std::move(p.value());
   }
   // 20 frames, batched by 8: two full batches go out on their own, the last
@@ -105,7 +106,7 @@ TEST_F(LivePortTest, FramesCarryPortIndexTimestampAndWireLength) {
   {
     NetnsScope in(b_);
     auto p = LivePort::open("vb", 42);
-    ASSERT_TRUE(p.ok()) << p.error();
+    ASSERT_TRUE(p.ok()) << p.error().message;
     receiver = std::move(p.value());
   }
   NetnsScope in(a_);
@@ -131,7 +132,7 @@ TEST_F(LivePortTest, InterfaceRemovedIsAnErrorNamingIt) {
   {
     NetnsScope in(b_);
     auto p = LivePort::open("vb", 0);
-    ASSERT_TRUE(p.ok()) << p.error();
+    ASSERT_TRUE(p.ok()) << p.error().message;
     port = std::move(p.value());
   }
   ASSERT_EQ(portvakt::testing::sh("ip -n " + a_ + " link del va"), 0);

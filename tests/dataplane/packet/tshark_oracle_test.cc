@@ -459,7 +459,7 @@ CaptureResult compareCapture(const std::string& relative) {
   const std::string path = std::string(kPcapDir) + "/" + relative;
   auto source = io::CaptureFileSource::open(path);
   if (!source.ok()) {
-    result.skipped = "libpcap cannot open it: " + source.error();
+    result.skipped = "libpcap cannot open it: " + source.error().message;
     return result;
   }
   if (source.value()->linkType() != io::kLinkTypeEthernet) {
