@@ -1,6 +1,5 @@
-// portvakt alerts [--unacked] [--limit N] | alerts ack ID: the daemon's alert
-// history with each sink's delivery state, and acknowledging an alert (the
-// caller's uid is recorded).
+// portvakt alerts [--unacked] [--limit N]: the daemon's alert history with
+// each sink's delivery state.
 #include <iostream>
 
 #include "control/cli/cli_options.h"
@@ -64,20 +63,6 @@ int cmdAlerts(const std::vector<std::string>& args) {
     std::cout << a["spool"].value("pending", int64_t{0}) << " deliveries pending, "
               << a["spool"].value("rejected", int64_t{0}) << " rejected by a receiver\n";
   }
-  return kExitOk;
-}
-
-int cmdAlertsAck(const std::vector<std::string>& args) {
-  po::options_description options("alerts ack options");
-  options.add_options()("id", po::value<std::string>()->required(), "the alert's id (portvakt alerts shows it)");
-  addDaemonOptions(options);
-  po::positional_options_description positional;
-  positional.add("id", 1);
-  po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt alerts ack ID [--json]", options, positional, vm)) return *exit;
-  auto answer = callDaemon(vm, {{"command", "alerts.ack"}, {"id", vm["id"].as<std::string>()}});
-  if (auto* code = std::get_if<int>(&answer)) return *code;
-  if (!vm.count("json")) std::cout << "acknowledged " << std::get<json>(answer).value("acked", "") << "\n";
   return kExitOk;
 }
 
