@@ -1,8 +1,6 @@
 // portvakt devices: the devices the running daemon knows on its access ports
 // (live, and remembered in its store): port, class, zone, last seen.
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"

@@ -1,7 +1,5 @@
 // portvakt devices forget MAC: drop a device; its next frame starts it over.
-#include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"

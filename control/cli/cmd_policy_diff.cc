@@ -7,7 +7,6 @@
 #include "control/cli/commands.h"
 #include "control/cli/policy_files.h"
 #include "control/policy_views/policy_diff.h"
-#include "control/policy_views/policy_graph.h"
 #include "dataplane/classify/policy_rules.h"
 #include "policy/compiler/compiler.h"
 

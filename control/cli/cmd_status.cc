@@ -4,7 +4,6 @@
 // 3 daemon unreachable or a policy file unreadable (read with the caller's rights).
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <variant>
@@ -13,7 +12,6 @@
 #include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/cli/daemon_client.h"
-#include "policy/compiler/compiler.h"
 
 namespace portvakt::cli {
 
