@@ -121,6 +121,7 @@
 // the sender's context, i.e. on the hosts' CPUs: its columns compare fairly
 // only without pinning. Unset (the default): no pinning.
 #include <benchmark/benchmark.h>
+#include <httplib.h>
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -152,6 +153,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -1054,40 +1056,22 @@ struct DaemonLosses {
   double total() const { return ringFull + overload + egressBusy; }
 };
 DaemonLosses scrapeDaemonLosses() {
-  const int fd = inNamespace(kSw, [] {
-    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(kMetricsPort);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s >= 0 && connect(s, reinterpret_cast<struct sockaddr*>(&a), sizeof a) != 0) {
-      ::close(s);
-      s = -1;
-    }
-    return s;
+  // The client's socket is made in the switch namespace, where /metrics listens.
+  const std::string text = inNamespace(kSw, [] {
+    httplib::Client client("127.0.0.1", kMetricsPort);
+    auto res = client.Get("/metrics");
+    return res && res->status == 200 ? res->body : std::string();
   });
   DaemonLosses losses;
-  if (fd < 0) return losses;
-  const std::string request = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  std::string text;
-  if (send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
-    char buf[65536];
-    for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) text.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  size_t at = 0;
-  while ((at = text.find("\nportvakt_frames{", at)) != std::string::npos) {
-    const size_t end = text.find('\n', at + 1);
-    const std::string line = text.substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
-    at = at + 1;
-    const bool eth0 = line.find("port=\"eth0\"") != std::string::npos;
-    const bool eth1 = line.find("port=\"eth1\"") != std::string::npos;
-    double* field = eth0 && line.find("verdict=\"ring_full\"") != std::string::npos     ? &losses.ringFull
-                    : eth0 && line.find("verdict=\"overload\"") != std::string::npos    ? &losses.overload
-                    : eth1 && line.find("verdict=\"egress_busy\"") != std::string::npos ? &losses.egressBusy
-                                                                                        : nullptr;
-    const size_t space = line.rfind(' ');
-    if (field != nullptr && space != std::string::npos) *field = std::atof(line.c_str() + space + 1);
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("portvakt_frames{", 0) != 0) continue;
+    auto has = [&](const char* label) { return line.find(label) != std::string::npos; };
+    double* field = has("port=\"eth0\"") && has("verdict=\"ring_full\"")     ? &losses.ringFull
+                    : has("port=\"eth0\"") && has("verdict=\"overload\"")    ? &losses.overload
+                    : has("port=\"eth1\"") && has("verdict=\"egress_busy\"") ? &losses.egressBusy
+                                                                             : nullptr;
+    if (field != nullptr) *field = std::atof(line.c_str() + line.rfind(' ') + 1);
   }
   return losses;
 }

@@ -69,8 +69,8 @@ struct LoadOptions {
   // that, from the first 50 ms of each run). A stall's backlog shrinks from
   // wake-up to wake-up, so this does not cut it short; nor does a stall
   // between two wake-ups: when one begins more than `stallGapNs` after the
-  // previous one ended (a behind loop's wake-ups follow each other within
-  // microseconds), the window starts again.
+  // previous one ended (a behind loop goes straight back to its rings), the
+  // window starts again.
   int64_t queueBudgetNs = 4'000'000;
   int64_t overloadAfterNs = 50'000'000;
   int64_t catchUpWindowNs = 5'000'000;
@@ -165,7 +165,7 @@ class ForwardLoop {
   uint64_t frames_ = 0;
   // The wake-up in progress: behind or not, and the frames put off.
   bool behind_ = false;
-  bool overloaded_ = false;    // behind for overloadAfterNs: queueBudgetNs applies
+  bool overloaded_ = false;    // not catching up, or behind for overloadAfterNs: queueBudgetNs applies
   int64_t behindSinceNs_ = 0;  // the first of the wake-ups in a row that were behind; 0: not behind
   // The catch-up window in progress: when it began (0: none) and how long the
   // oldest frame had waited then, judged at the end of each wake-up that was
