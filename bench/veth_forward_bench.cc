@@ -78,16 +78,18 @@
 //
 // Under a flood (issue 13, "Measured"): the 80 % cases run a third time
 // through portvaktd ("portvaktd_under_flood"), at 80 % of the direct pair and
-// at 80 % of portvaktd's own maximum ("80pct_of_portvaktd": of its max case's
-// rx/s in the same run, measured first if filtered out), while a device on another access
-// port (eth2) floods what first-hop security drops -- IPv6 router
+// at 80 % of portvaktd's own maximum ("80pct_of_portvaktd": of its rx/s in a
+// max run just before each paced run, so that a drift of the VM's speed
+// between runs does not turn "80 %" into overload), while a device on another
+// access port (eth2) floods what first-hop security drops -- IPv6 router
 // advertisements, DHCPv6 replies, neighbour advertisements claiming the
 // zone's gateway fe80::1 -- and frames of one MAC that moves between eth2 and
 // the sender's own jack eth0 (a move every 8 frames), at
 // PORTVAKT_BENCH_FLOOD_FPS frames/s (default 50 000) from 200 ms before the
 // legitimate flow starts until it ends. The summary prints the flow's rate
 // and loss under the flood beside the same flow without it (the plain
-// "portvaktd" 80 % case of the same run) and beside its control
+// "portvaktd" 80 % case of the same run) and beside its control, and what it
+// kept: the share of its target rate it got, against theirs
 // ("portvaktd_flood_elsewhere": the same flood sent into a veth that does not
 // reach portvaktd, so that the simulated hosts carry the same load).
 //
@@ -100,6 +102,15 @@
 // bridge table runs) and on (=1, the kernel default: every bridged IPv4
 // frame also goes through the IP-family netfilter hooks). Without the nft
 // command, or where the kernel has no bridge, these columns say "n/a".
+//
+// The I/O floor (issue 18): the same flow, in the same run, through
+// bench/io_floor_forwarder.cc in the switch namespace (tx ff0 -- fin [floor]
+// fout -- ff1 rx): portvaktd's receive ring (io::LivePort::readBurst), its
+// batched send (io::PacketSocketSink) and its loop's shape, at its nice, with
+// no decision at all. Run at max only: its rate is the most any forwarder on
+// this I/O reaches here, so portvaktd's distance to it is its decision's
+// cost, and the floor's distance to the direct pair the cost of a second
+// receive and send on another CPU.
 //
 // Voice under bulk (issue 18): the sender's frames marked DSCP EF at
 // PORTVAKT_BENCH_VOICE_FPS (default 2000) while a second pinned device on
@@ -135,6 +146,7 @@
 #include <linux/filter.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -243,6 +255,7 @@ struct Lab {
   std::string ipPath;
   std::string daemonPath;
   std::atomic<pid_t> daemon{-1};
+  std::atomic<pid_t> floor{-1};                   // the I/O floor forwarder (bench/io_floor_forwarder.cc)
   portvakt::testing::PreparedCommand removeWork;  // rm -rf work
   int nsFd[3] = {-1, -1, -1};
   // sockets
@@ -253,13 +266,15 @@ struct Lab {
   int txDecoy = -1;                       // the same flood into a veth that does not reach portvaktd (dc0)
   RxRing rxDirect, rxSwitch, rxBridge;    // receivers (rx namespace)
   int rxLearn = -1;                       // rx namespace, sends one frame so the switch learns the receiver
+  int txFloor = -1;                       // the I/O floor's sender (ff0, tx namespace)
+  RxRing rxFloor;                         // and its receiver (ff1)
 };
 Lab g_lab;
 int g_daemonCpu = -1;  // PORTVAKT_BENCH_DAEMON_CPU, -1: no pinning
 enum { kTx = 0, kRx = 1, kSw = 2 };
 
-void stopDaemon() {  // async-signal-safe
-  pid_t pid = g_lab.daemon.exchange(-1);
+void stopChild(std::atomic<pid_t>& child) {  // async-signal-safe
+  pid_t pid = child.exchange(-1);
   if (pid <= 0) return;
   kill(pid, SIGTERM);
   for (int i = 0; i < 300; ++i) {  // 3 s, then SIGKILL
@@ -282,7 +297,8 @@ void beforeLabRemoval(int signal) {
     ssize_t ignored = write(2, msg, sizeof msg - 1);
     (void)ignored;
   }
-  stopDaemon();
+  stopChild(g_lab.daemon);
+  stopChild(g_lab.floor);
   g_lab.removeWork.run();
 }
 
@@ -416,6 +432,35 @@ RxRing openReceiver(const char* ifname) {
   return ring;
 }
 
+// Starts `args` in the switch namespace with its output in `log`, pinned to
+// PORTVAKT_BENCH_DAEMON_CPU when set. PDEATHSIG: it dies with us even if we
+// are killed with SIGKILL.
+pid_t spawnInSwitch(std::vector<std::string> args, const std::string& log) {
+  args.insert(args.begin(), {g_lab.ipPath, "netns", "exec", g_lab.ns[kSw]});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (g_daemonCpu >= 0) {  // inherited by every thread it starts
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(g_daemonCpu, &one);
+      if (sched_setaffinity(0, sizeof one, &one) != 0) _exit(126);
+    }
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 void setupLab() {
   g_lab.ipPath = portvakt::testing::ipCommand();
   if (g_lab.ipPath.empty()) die("the ip command (iproute2) is missing");
@@ -472,6 +517,12 @@ void setupLab() {
   mustRun({ip, "-n", tx, "link", "set", "dc0", "address", mac(kFloodMac), "up"});
   mustRun({ip, "-n", tx, "link", "set", "dc1", "up"});
 
+  // The I/O floor: tx ff0 -- fin [io_floor_forwarder] fout -- ff1 rx.
+  mustRun({ip, "link", "add", "ff0", "netns", tx, "type", "veth", "peer", "name", "fin", "netns", sw});
+  mustRun({ip, "link", "add", "fout", "netns", sw, "type", "veth", "peer", "name", "ff1", "netns", rx});
+  for (const auto& [ns, ifname] : {std::pair{tx, "ff0"}, {sw, "fin"}, {sw, "fout"}, {rx, "ff1"}})
+    mustRun({ip, "-n", ns, "link", "set", ifname, "up"});
+
   // The kernel bridge as the peer: br0 in the switch namespace between b0
   // (tx) and b1 (rx), with an nftables bridge-family rule set that forwards
   // only the bench's UDP to 10.77.0.2:9000 (what bench-udp allows).
@@ -517,50 +568,21 @@ void setupLab() {
   g_lab.txBridge = inNamespace(kTx, [] { return openSender("b0"); });
   g_lab.rxBridgeLearn = inNamespace(kRx, [] { return openSender("b1"); });
   g_lab.rxBridge = inNamespace(kRx, [] { return openReceiver("b1"); });
+  g_lab.txFloor = inNamespace(kTx, [] { return openSender("ff0"); });
+  g_lab.rxFloor = inNamespace(kRx, [] { return openReceiver("ff1"); });
   if (g_lab.txBridge < 0 || g_lab.rxBridgeLearn < 0 || g_lab.rxBridge.fd < 0) g_lab.bridge = false;
   if (g_lab.txDirect < 0 || g_lab.txSwitch < 0 || g_lab.rxLearn < 0 || g_lab.txFlood < 0 || g_lab.txMove < 0 ||
-      g_lab.txDecoy < 0 || g_lab.rxDirect.fd < 0 || g_lab.rxSwitch.fd < 0)
+      g_lab.txDecoy < 0 || g_lab.rxDirect.fd < 0 || g_lab.rxSwitch.fd < 0 || g_lab.txFloor < 0 || g_lab.rxFloor.fd < 0)
     die(std::string("AF_PACKET sockets in the lab namespaces: ") + std::strerror(errno));
 
   // portvaktd in the switch namespace, through `ip netns exec` (which also
-  // mounts that namespace's /sys) as the e2e tests start it. PDEATHSIG: it
-  // dies with us even if we are killed with SIGKILL.
-  const std::string log = g_lab.work + "/daemon.log";
-  std::vector<std::string> args = {ip,
-                                   "netns",
-                                   "exec",
-                                   sw,
-                                   g_lab.daemonPath,
-                                   "--policy",
-                                   PORTVAKT_SOURCE_DIR "/bench/veth-bench.yaml",
-                                   "--socket",
-                                   g_lab.work + "/api.sock",
-                                   "--metrics",
-                                   kMetricsAddress,
-                                   "--state-dir",
-                                   g_lab.work + "/state"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) die("fork");
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (g_daemonCpu >= 0) {  // inherited by every thread portvaktd starts
-      cpu_set_t one;
-      CPU_ZERO(&one);
-      CPU_SET(g_daemonCpu, &one);
-      if (sched_setaffinity(0, sizeof one, &one) != 0) _exit(126);
-    }
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  g_lab.daemon = pid;
+  // mounts that namespace's /sys) as the e2e tests start it; the I/O floor
+  // beside it.
+  g_lab.daemon =
+      spawnInSwitch({g_lab.daemonPath, "--policy", PORTVAKT_SOURCE_DIR "/bench/veth-bench.yaml", "--socket",
+                     g_lab.work + "/api.sock", "--metrics", kMetricsAddress, "--state-dir", g_lab.work + "/state"},
+                    g_lab.work + "/daemon.log");
+  g_lab.floor = spawnInSwitch({IO_FLOOR_PATH, "fin", "fout"}, g_lab.work + "/io_floor.log");
 }
 
 // ------------------------------------------------------------------ frames
@@ -667,15 +689,21 @@ double floodRate() {
 // Sends the flood at `rate` frames/s until stopped, in batches of 8: the
 // three first-hop frames in turn, and one frame of the moving MAC, from eth2
 // and from eth0 by turns (so its MAC moves every 8 frames). One sendmmsg per
-// batch on eth2 (and one send on eth0 for every other move): on a 2-core VM
-// the flood's sender shares a CPU with the flow's sender and receiver, so
-// its syscalls are CPU the legitimate flow's hosts do not get.
+// batch on eth2 (and one send on eth0 for every other move). On a 2-core VM
+// the flood's sender shares a CPU with the flow's sender and receiver; at
+// nice 0 each of its 6250 wake-ups a second preempted the flow's sender,
+// which then sent what fell due meanwhile in one burst (and fell short of
+// its rate: 574 k of 751 k frames/s in one run), so the flow arrived at
+// portvaktd in bursts that a flooding machine elsewhere would not cause. At
+// nice 10 the flood still gets its rate (the CPU is not saturated) without
+// taking the flow's sender off the CPU.
 // `toSwitch` false: all of it into dc0 instead (the control, see Path).
 void startFlood(Flood& flood, double rate, bool toSwitch) {
   flood.thread = std::thread([&flood, rate, toSwitch] {
     const int floodFd = toSwitch ? g_lab.txFlood : g_lab.txDecoy;
     const int moveFd = toSwitch ? g_lab.txMove : g_lab.txDecoy;
     prctl(PR_SET_TIMERSLACK, 1UL);
+    (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
     const std::vector<std::vector<uint8_t>> frames = floodFrames();
     const std::vector<uint8_t> moving = makeFrame(60, kRxSwitchMac, kMovingMac, kSrcIp, kDstIp, kSrcPort, kSrcPort);
     constexpr int kBatch = 8;
@@ -947,6 +975,7 @@ enum class Path {
   kDaemonFloodElsewhere,
   kBridge,
   kBridgeNf,
+  kIoFloor,
   kVoiceUnderBulk,
   kUnmarkedUnderBulk,
   kVoiceDirectUnderBulk
@@ -959,6 +988,7 @@ const char* pathName(Path p) {
     case Path::kDaemonFloodElsewhere: return "portvaktd_flood_elsewhere";
     case Path::kBridge: return "bridge_nft";
     case Path::kBridgeNf: return "bridge_nft_brnf";
+    case Path::kIoFloor: return "io_floor";
     case Path::kVoiceUnderBulk: return "voice_ef_under_bulk";
     case Path::kUnmarkedUnderBulk: return "unmarked_under_bulk";
     case Path::kVoiceDirectUnderBulk: return "direct_under_bulk";
@@ -1013,6 +1043,9 @@ struct RunResult {
   double daemonLost = NAN;  // frames portvaktd itself dropped of the flow's path (DaemonLosses), of which
   double daemonRingFull = NAN, daemonOverload = NAN, daemonEgressBusy = NAN;
   double bulkFps = NAN;  // under bulk: the bulk sender's frames/s
+  double targetFps = 0;  // paced: the rate asked of the sender
+  // At max, through a forwarder: a direct run just before this one (pairedMax).
+  double pairedDirectRx = NAN, pairedDirectCpuNs = NAN;
 };
 
 double percentileUs(std::vector<int64_t>& v, double q) {
@@ -1079,9 +1112,11 @@ DaemonLosses scrapeDaemonLosses() {
 RunResult runOnce(Path path, size_t frameLen, uint32_t count, double rate) {
   const bool direct = path == Path::kDirect || path == Path::kVoiceDirectUnderBulk;
   const bool bridge = isBridge(path);
-  const bool daemon = !direct && !bridge;
-  const int txFd = direct ? g_lab.txDirect : bridge ? g_lab.txBridge : g_lab.txSwitch;
-  RxRing& rxRing = direct ? g_lab.rxDirect : bridge ? g_lab.rxBridge : g_lab.rxSwitch;
+  const bool floor = path == Path::kIoFloor;
+  const bool daemon = !direct && !bridge && !floor;
+  const int txFd = direct ? g_lab.txDirect : bridge ? g_lab.txBridge : floor ? g_lab.txFloor : g_lab.txSwitch;
+  RxRing& rxRing = direct ? g_lab.rxDirect : bridge ? g_lab.rxBridge : floor ? g_lab.rxFloor : g_lab.rxSwitch;
+  const pid_t forwarder = daemon ? g_lab.daemon.load() : floor ? g_lab.floor.load() : -1;
   const uint8_t tos = path == Path::kVoiceUnderBulk ? kTosEf : 0;
   const std::vector<uint8_t> tmpl =
       direct   ? makeFrame(frameLen, kRxDirectMac, kTxDirectMac, kSrcIp, kDstIp, kSrcPort, kDstPort)
@@ -1100,11 +1135,11 @@ RunResult runOnce(Path path, size_t frameLen, uint32_t count, double rate) {
     sleepMs(kMetricsSettleMs);
     lost0 = scrapeDaemonLosses();
   }
-  const int64_t daemonCpu0 = !daemon ? 0 : processCpuNs(g_lab.daemon);
+  const int64_t daemonCpu0 = forwarder < 0 ? 0 : processCpuNs(forwarder);
   SendResult sr = sendFrames(txFd, tmpl, run, count, rate);
   senderDone.store(true, std::memory_order_release);
   receiver.join();
-  const int64_t daemonCpu1 = !daemon ? 0 : processCpuNs(g_lab.daemon);
+  const int64_t daemonCpu1 = forwarder < 0 ? 0 : processCpuNs(forwarder);
   DaemonLosses lost1;
   if (daemon) {
     sleepMs(kMetricsSettleMs);
@@ -1132,7 +1167,7 @@ RunResult runOnce(Path path, size_t frameLen, uint32_t count, double rate) {
                 ? NAN
                 : static_cast<double>(*std::max_element(rr.latencyNs.begin(), rr.latencyNs.end())) / 1000.0;
   r.senderCpuNsPerFrame = sr.sent ? static_cast<double>(sr.cpuNs) / static_cast<double>(sr.sent) : NAN;
-  r.daemonCpuNsPerFrame = daemon && rr.received && daemonCpu0 >= 0 && daemonCpu1 >= 0
+  r.daemonCpuNsPerFrame = forwarder >= 0 && rr.received && daemonCpu0 >= 0 && daemonCpu1 >= 0
                               ? static_cast<double>(daemonCpu1 - daemonCpu0) / static_cast<double>(rr.received)
                               : NAN;
   r.clockStepUs = rr.clockStepUs;
@@ -1157,7 +1192,7 @@ void waitUntilForwarding() {
     }
     sleepMs(50);
   }
-  for (Path p : {Path::kDirect, Path::kDaemon, Path::kBridge}) {
+  for (Path p : {Path::kDirect, Path::kDaemon, Path::kBridge, Path::kIoFloor}) {
     if (isBridge(p) && !g_lab.bridge) continue;
     bool ok = false;
     for (int attempt = 0; attempt < 100 && !ok; ++attempt) {
@@ -1172,7 +1207,6 @@ void waitUntilForwarding() {
 // Results of all runs, by case name, for the summary.
 std::map<std::string, std::vector<RunResult>> g_results;
 std::map<size_t, std::vector<double>> g_directMaxRx;  // frame size -> rx_fps of the direct max runs
-std::map<size_t, std::vector<double>> g_daemonMaxRx;  // frame size -> rx_fps of portvaktd's max runs
 
 double median(std::vector<double> v) {
   v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
@@ -1213,7 +1247,6 @@ double maxRate(std::map<size_t, std::vector<double>>& maxRuns, Path path, size_t
   return median(v);
 }
 double directMaxRate(size_t size) { return maxRate(g_directMaxRx, Path::kDirect, size); }
-double daemonMaxRate(size_t size) { return maxRate(g_daemonMaxRx, Path::kDaemon, size); }
 
 // PORTVAKT_BENCH_DAEMON_CPU (see the top): the bench's threads leave that CPU
 // to portvaktd. Called before the lab's threads exist, so they inherit it.
@@ -1235,14 +1268,29 @@ std::string caseName(size_t size, Load load, Path path) {
   return std::to_string(size) + "B/" + loadName(load) + "/" + pathName(path);
 }
 
+// This VM's speed drifts by ±20 % over tens of seconds (the direct pair's
+// max rate moved from 0.96 to 0.79 M frames/s between two pinned runs of
+// the same binary minutes apart), and repetitions of one case run one after
+// the other. So at max each forwarder's run is paired with a direct run just
+// before it, and its share of the direct rate is taken within the pair
+// (of_direct_pct; the tables print the median of those), not from medians of
+// runs tens of seconds apart.
+bool pairedMax(Load load, Path path) {
+  return load == Load::kMax && (path == Path::kDaemon || path == Path::kIoFloor || isBridge(path));
+}
+
 void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
-  double rate = 0;
+  double rate = 0, reference = NAN;
   uint32_t count = kMaxFrames;
   if (load == Load::kPaced80) {
     rate = 0.8 * directMaxRate(size);
     count = static_cast<uint32_t>(rate * kPacedSeconds);
   } else if (load == Load::kPaced80OfDaemon) {
-    rate = 0.8 * daemonMaxRate(size);
+    // 80 % of what portvaktd forwards at max just now (see pairedMax on this
+    // VM's drift): with the median of max runs taken tens of seconds earlier,
+    // the VM was at times slower by then and "80 %" was overload.
+    reference = runOnce(Path::kDaemon, size - 4, kMaxFrames, 0).rxFps;
+    rate = 0.8 * reference;
     count = static_cast<uint32_t>(rate * kPacedSeconds);
   } else if (load == Load::kIdle) {
     rate = kIdleRate;
@@ -1252,6 +1300,7 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
     count = static_cast<uint32_t>(rate * kVoiceSeconds);
   }
   RunResult r;
+  r.targetFps = rate;
   for (auto _ : state) {
     Bulk bulk;
     if (underBulk(path)) {
@@ -1264,7 +1313,14 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
       startFlood(flood, floodRate(), path == Path::kDaemonUnderFlood);
       sleepMs(200);  // the flood's first alerts are raised and held before the flow starts
     }
+    RunResult direct;
+    if (pairedMax(load, path)) direct = runOnce(Path::kDirect, size - 4, kMaxFrames, 0);
     r = runOnce(path, size - 4, count, rate);
+    r.targetFps = rate;
+    if (pairedMax(load, path)) {
+      r.pairedDirectRx = direct.rxFps;
+      r.pairedDirectCpuNs = direct.senderCpuNsPerFrame;
+    }
     stopFlood(flood);
     stopBulk(bulk);
     if (underBulk(path)) {
@@ -1279,7 +1335,6 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
     state.SetIterationTime(std::max(r.seconds, 1e-9));
   }
   if (load == Load::kMax && path == Path::kDirect) g_directMaxRx[size].push_back(r.rxFps);
-  if (load == Load::kMax && path == Path::kDaemon) g_daemonMaxRx[size].push_back(r.rxFps);
   g_results[caseName(size, load, path)].push_back(r);
   state.counters["frames"] = static_cast<double>(r.sent);
   state.counters["tx_fps"] = r.txFps;
@@ -1297,7 +1352,12 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
   state.counters["max_us"] = r.maxUs;
   state.counters["sock_drops"] = static_cast<double>(r.sockDrops);
   if (rate > 0) state.counters["target_fps"] = rate;
+  if (!std::isnan(reference)) state.counters["ref_max_fps"] = reference;
   state.counters["sender_cpu_ns"] = r.senderCpuNsPerFrame;
+  if (!std::isnan(r.pairedDirectRx)) {
+    state.counters["of_direct_pct"] = 100.0 * r.rxFps / r.pairedDirectRx;
+    state.counters["direct_cpu_ns"] = r.pairedDirectCpuNs;
+  }
   if (path != Path::kDirect && !isBridge(path)) state.counters["daemon_cpu_ns"] = r.daemonCpuNsPerFrame;
   std::string label;
   if (r.sendErrors) label += std::to_string(r.sendErrors) + " frames refused by the kernel; ";
@@ -1305,6 +1365,24 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
     label += "the wall clock moved by " + std::to_string(r.clockStepUs) +
              " us against the monotonic clock: latency off by up to that";
   if (!label.empty()) state.SetLabel(label);
+}
+
+// `path`'s rx/s as a share of the direct pair's (%): the median of its runs'
+// shares within their pairs (pairedMax), else of the medians.
+double shareOfDirect(size_t size, Load load, Path path) {
+  auto it = g_results.find(caseName(size, load, path));
+  if (it == g_results.end()) return NAN;
+  std::vector<double> paired, rx;
+  for (const RunResult& r : it->second) {
+    rx.push_back(r.rxFps);
+    if (!std::isnan(r.pairedDirectRx) && r.pairedDirectRx > 0) paired.push_back(100.0 * r.rxFps / r.pairedDirectRx);
+  }
+  if (!paired.empty()) return median(paired);
+  auto d = g_results.find(caseName(size, load, Path::kDirect));
+  if (d == g_results.end()) return NAN;
+  std::vector<double> drx;
+  for (const RunResult& r : d->second) drx.push_back(r.rxFps);
+  return 100.0 * median(rx) / median(drx);
 }
 
 void printSummary() {
@@ -1339,12 +1417,14 @@ void printSummary() {
       std::printf(
           "%-5s %-15s | %8.0f %6.2f %6.1f %7.1f %9.0f | %8.0f %8.0f %6.2f %6.1f %7.1f %9.0f | %5.1f%% %7.1f %7.1f\n",
           (std::to_string(size) + "B").c_str(), loadName(load), drx, dl, d50, d99, dcpu, ptx, prx, pl, p50, p99, pcpu,
-          100.0 * prx / drx, p50 - d50, p99 - d99);
+          shareOfDirect(size, load, Path::kDaemon), p50 - d50, p99 - d99);
     }
   }
   std::printf(
       "rx/s: frames received per second (first send to last receive); loss%%: of the frames sent; latency: one-way,\n"
       "from the sendmmsg call to the frame's arrival in the receiver's ring (kernel time); added = portvaktd - direct;\n"
+      "ratio: portvaktd's rx/s over the direct pair's (at max: the median of each run's share of a direct run just\n"
+      "before it);\n"
       "sndCPUns: the direct sender's CPU ns per frame sent; pvdCPUns: portvaktd's CPU ns per frame forwarded (all its\n"
       "threads, with the kernel work its sends trigger: both include the veth peer's receive path).\n");
   // The user's alternative in the same run: the kernel bridge with an nft
@@ -1359,7 +1439,7 @@ void printSummary() {
         for (const RunResult& r : it->second) v.push_back(r.*field);
         return median(v);
       };
-      const double drx = cell(Path::kDirect, &RunResult::rxFps), d99 = cell(Path::kDirect, &RunResult::p99Us);
+      const double d99 = cell(Path::kDirect, &RunResult::p99Us);
       const double prx = cell(Path::kDaemon, &RunResult::rxFps), p99 = cell(Path::kDaemon, &RunResult::p99Us);
       const double brx = cell(Path::kBridge, &RunResult::rxFps), b99 = cell(Path::kBridge, &RunResult::p99Us);
       const double nrx = cell(Path::kBridgeNf, &RunResult::rxFps), n99 = cell(Path::kBridgeNf, &RunResult::p99Us);
@@ -1373,15 +1453,56 @@ void printSummary() {
         bridgeHeader = true;
       }
       std::printf("%-5s %-15s | %8.0f %5.1f%% %11.1f | %8.0f %5.1f%% %11.1f | %8.0f %5.1f%% %11.1f | %7.1f%%\n",
-                  (std::to_string(size) + "B").c_str(), loadName(load), prx, 100.0 * prx / drx, p99 - d99, brx,
-                  100.0 * brx / drx, b99 - d99, nrx, 100.0 * nrx / drx, n99 - d99, 100.0 * prx / brx);
+                  (std::to_string(size) + "B").c_str(), loadName(load), prx, shareOfDirect(size, load, Path::kDaemon),
+                  p99 - d99, brx, shareOfDirect(size, load, Path::kBridge), b99 - d99, nrx,
+                  shareOfDirect(size, load, Path::kBridgeNf), n99 - d99,
+                  100.0 * shareOfDirect(size, load, Path::kDaemon) / shareOfDirect(size, load, Path::kBridge));
     }
   }
   if (bridgeHeader) {
     std::printf(
-        "ratio: rx/s of the direct pair's in the same run; p99 added: minus the direct pair's p99 (us);\n"
-        "pvd/bridge: portvaktd's rx/s over the bridge's with br_nf off. Issue 18 asks for portvaktd >= 85 %% of\n"
-        "direct at 64 B and never below the bridge.\n");
+        "ratio: of the direct pair's rx/s (at max: the median of each run's share of a direct run just before it);\n"
+        "p99 added: minus the direct pair's p99 (us); pvd/bridge: portvaktd's ratio over the bridge's (br_nf off).\n"
+        "Issue 18 asks for portvaktd >= 85 %% of direct at 64 B and never below the bridge.\n");
+  }
+  // The I/O floor (issue 18): the same receive and send with no decision, so
+  // that portvaktd's rate is seen against what its I/O alone allows here.
+  bool floorHeader = false;
+  for (size_t size : {size_t{64}, size_t{512}}) {
+    auto cell = [&](Path path, double RunResult::*field) -> double {
+      auto it = g_results.find(caseName(size, Load::kMax, path));
+      if (it == g_results.end()) return NAN;
+      std::vector<double> v;
+      for (const RunResult& r : it->second) v.push_back(r.*field);
+      return median(v);
+    };
+    const double frx = cell(Path::kIoFloor, &RunResult::rxFps);
+    if (std::isnan(frx)) continue;
+    if (!floorHeader) {
+      std::printf("\nThe I/O floor: the same receive ring, batched send and loop with no decision (issue 18)\n");
+      std::printf("%-5s %-5s | %-18s | %-25s | %-25s | %-9s\n", "frame", "load", "direct veth", "I/O floor", "portvaktd",
+                  "pvd/floor");
+      std::printf("%-5s %-5s | %8s %9s | %8s %6s %9s | %8s %6s %9s | %9s\n", "", "", "rx/s", "sndCPUns", "rx/s", "ratio",
+                  "CPUns", "rx/s", "ratio", "CPUns", "ratio");
+      floorHeader = true;
+    }
+    const double drx = cell(Path::kDirect, &RunResult::rxFps),
+                 dcpu = cell(Path::kDirect, &RunResult::senderCpuNsPerFrame);
+    const double fcpu = cell(Path::kIoFloor, &RunResult::daemonCpuNsPerFrame);
+    const double prx = cell(Path::kDaemon, &RunResult::rxFps),
+                 pcpu = cell(Path::kDaemon, &RunResult::daemonCpuNsPerFrame);
+    std::printf("%-5s %-5s | %8.0f %9.0f | %8.0f %5.1f%% %9.0f | %8.0f %5.1f%% %9.0f | %8.1f%%\n",
+                (std::to_string(size) + "B").c_str(), "max", drx, dcpu, frx,
+                shareOfDirect(size, Load::kMax, Path::kIoFloor), fcpu, prx,
+                shareOfDirect(size, Load::kMax, Path::kDaemon), pcpu,
+                100.0 * shareOfDirect(size, Load::kMax, Path::kDaemon) / shareOfDirect(size, Load::kMax, Path::kIoFloor));
+  }
+  if (floorHeader) {
+    std::printf(
+        "ratio: the median of each run's share of a direct run just before it; CPUns: the forwarder's CPU per\n"
+        "frame forwarded (all its threads, with the veth peer's receive path its sends trigger). What portvaktd\n"
+        "spends above the floor is its decision; what the floor spends above the direct sender is a second\n"
+        "receive, wake-up and send.\n");
   }
   auto voice = g_results.find(caseName(64, Load::kVoice, Path::kVoiceUnderBulk));
   auto unmarked = g_results.find(caseName(64, Load::kVoice, Path::kUnmarkedUnderBulk));
@@ -1451,8 +1572,17 @@ void printSummary() {
                     "ctl", "none");
         header = true;
       }
+      // Each paced run has its own target (80pct_of_portvaktd: 80 % of a max
+      // run just before it), so what a run kept is its rx/s over its target.
+      auto share = [](const std::vector<RunResult>& runs) {
+        std::vector<double> v;
+        for (const RunResult& r : runs) v.push_back(r.targetFps > 0 ? r.rxFps / r.targetFps : NAN);
+        return median(v);
+      };
       const double nrx = med(base->second, &RunResult::rxFps), crx = controlMed(&RunResult::rxFps);
       const double frx = med(flooded->second, &RunResult::rxFps);
+      const double nshare = share(base->second), cshare = haveControl ? share(control->second) : NAN;
+      const double fshare = share(flooded->second);
       std::printf(
           "%-5s %-18s | %6.2f %8.0f | %8.0f %8.0f %6.2f %6.0f | %8.0f %8.0f %6.2f %6.0f %7.1f %7.1f %8.0f | %5.1f%% "
           "%5.1f%%\n",
@@ -1460,19 +1590,20 @@ void printSummary() {
           controlMed(&RunResult::txFps), crx, controlMed(&RunResult::lossPct), controlMed(&RunResult::daemonLost),
           med(flooded->second, &RunResult::txFps), frx, med(flooded->second, &RunResult::lossPct),
           med(flooded->second, &RunResult::daemonLost), med(flooded->second, &RunResult::p50Us),
-          med(flooded->second, &RunResult::p99Us), med(flooded->second, &RunResult::floodFps), 100.0 * frx / crx,
-          100.0 * frx / nrx);
+          med(flooded->second, &RunResult::p99Us), med(flooded->second, &RunResult::floodFps), 100.0 * fshare / cshare,
+          100.0 * fshare / nshare);
     }
   if (header) {
     std::printf(
         "flood: router advertisements, DHCPv6 replies and neighbour advertisements claiming the gateway from eth2,\n"
         "and one MAC moving between eth2 and the sender's eth0 every 8 frames. flood elsewhere: the same flood from\n"
         "the same thread into a veth that does not reach portvaktd (on one VM the flood's sender shares a CPU with\n"
-        "the flow's sender and receiver: this is what that alone costs the flow). kept: rx/s under the flood over\n"
-        "the control's (ctl) and over no flood's (none). pvd: frames portvaktd itself dropped on the flow's path\n"
-        "(eth0 ring_full and overload, eth1 egress_busy, from its /metrics; the rest of loss%% was lost outside it).\n"
-        "Issue 13 asks for the flow to keep >= 95 %% of its rate\n"
-        "with no loss at 80 %% of portvaktd's own maximum (80pct_of_portvaktd: of its max case's rx/s in this run).\n");
+        "the flow's sender and receiver: this is what that alone costs the flow). kept: the share of its target rate\n"
+        "the flow got under the flood (rx/s over target) over the control's (ctl) and no flood's (none).\n"
+        "pvd: frames portvaktd itself dropped on the flow's path (eth0 ring_full and overload, eth1 egress_busy,\n"
+        "from its /metrics; the rest of loss%% was lost outside it). Issue 13 asks for the flow to keep >= 95 %% of\n"
+        "its rate with no loss at 80 %% load (80pct_of_portvaktd: of portvaktd's rx/s in a max run just before\n"
+        "each run).\n");
   }
 }
 
@@ -1492,13 +1623,14 @@ int main(int argc, char** argv) {
   waitUntilForwarding();
   for (size_t size : {size_t{64}, size_t{512}}) {
     for (Load load : {Load::kMax, Load::kPaced80, Load::kPaced80OfDaemon, Load::kIdle}) {
-      for (Path path : {Path::kDirect, Path::kDaemon, Path::kBridge, Path::kBridgeNf, Path::kDaemonFloodElsewhere,
-                        Path::kDaemonUnderFlood}) {
+      for (Path path : {Path::kDirect, Path::kDaemon, Path::kBridge, Path::kBridgeNf, Path::kIoFloor,
+                        Path::kDaemonFloodElsewhere, Path::kDaemonUnderFlood}) {
         const bool paced80 = load == Load::kPaced80 || load == Load::kPaced80OfDaemon;
         const bool flood = path == Path::kDaemonUnderFlood || path == Path::kDaemonFloodElsewhere;
         if (flood && !paced80) continue;
         if (load == Load::kPaced80OfDaemon && path != Path::kDaemon && !flood) continue;
         if (isBridge(path) && !g_lab.bridge) continue;
+        if (path == Path::kIoFloor && load != Load::kMax) continue;
         benchmark::RegisterBenchmark(caseName(size, load, path).c_str(), BM_Forward, size, load, path)
             ->Iterations(1)
             ->UseManualTime()
