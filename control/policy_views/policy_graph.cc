@@ -1,7 +1,14 @@
 #include "control/policy_views/policy_graph.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include <algorithm>
 #include <map>
@@ -102,54 +109,92 @@ std::string policyToDot(const CompiledPolicy& policy) {
   return o.str();
 }
 
-Result<std::string> renderSvg(const std::string& dot) {
-  int in[2], out[2];
-  if (pipe(in) != 0) {
-    return Error{"pipe failed"};
-  }
-  if (pipe(out) != 0) {
-    close(in[0]);
-    close(in[1]);
-    return Error{"pipe failed"};
-  }
-  pid_t pid = fork();
-  if (pid < 0) {
-    return Error{"fork failed"};
-  }
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[0]);
-    close(in[1]);
-    close(out[0]);
-    close(out[1]);
-    execlp("dot", "dot", "-Tsvg", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  // The DOT text is small (kilobytes), well under the pipe buffer, so writing
-  // it all before reading cannot deadlock for realistic policies; large ones
-  // would block only until dot starts reading.
+namespace {
+
+// Writes all of `text` to `fd`; false when the reader went away first. The
+// caller's thread has SIGPIPE blocked meanwhile: the daemon ignores it, but
+// the CLI does not, and a `dot` that exits before reading all of its input
+// must be an error message, not the CLI killed by a signal.
+bool writeAllNoSigpipe(int fd, const std::string& text) {
+  sigset_t pipeOnly, previous;
+  sigemptyset(&pipeOnly);
+  sigaddset(&pipeOnly, SIGPIPE);
+  sigset_t pendingBefore;
+  sigpending(&pendingBefore);
+  pthread_sigmask(SIG_BLOCK, &pipeOnly, &previous);
   size_t written = 0;
-  while (written < dot.size()) {
-    ssize_t n = write(in[1], dot.data() + written, dot.size() - written);
-    if (n <= 0) break;
+  bool ok = true;
+  while (written < text.size()) {
+    const ssize_t n = write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
     written += static_cast<size_t>(n);
   }
+  // Our write's SIGPIPE is pending on this thread now: take it back, unless
+  // one was pending before we began (that one is not ours to swallow).
+  sigset_t pendingAfter;
+  sigpending(&pendingAfter);
+  if (!ok && sigismember(&pendingAfter, SIGPIPE) && !sigismember(&pendingBefore, SIGPIPE)) {
+    const struct timespec now = {0, 0};
+    (void)sigtimedwait(&pipeOnly, nullptr, &now);
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return ok;
+}
+
+}  // namespace
+
+Result<std::string> renderSvg(const std::string& dot) {
+  // O_CLOEXEC: in the daemon another thread may start a program meanwhile
+  // (hostapd), which must not keep a pipe end open (dot would never see
+  // the end of its input, nor we of its output).
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return Error{std::string("pipe: ") + std::strerror(errno)};
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    const int e = errno;
+    close(in[0]);
+    close(in[1]);
+    return Error{std::string("pipe: ") + std::strerror(e)};
+  }
+  // posix_spawnp, not fork: safe in a threaded process, and it says when
+  // `dot` could not be started at all.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  char arg0[] = "dot", arg1[] = "-Tsvg";
+  char* argv[] = {arg0, arg1, nullptr};
+  pid_t pid = -1;
+  const int spawned = posix_spawnp(&pid, "dot", &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  close(in[0]);
+  close(out[1]);
+  if (spawned != 0) {
+    close(in[1]);
+    close(out[0]);
+    return Error{spawned == ENOENT ? "Graphviz 'dot' is not installed (apt-get install graphviz)"
+                                   : std::string("cannot start dot: ") + std::strerror(spawned)};
+  }
+  // dot reads all of its input before it writes, so writing it all before
+  // reading cannot deadlock.
+  const bool fed = writeAllNoSigpipe(in[1], dot);
   close(in[1]);
   std::string svg;
   char buf[8192];
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof buf)) > 0) svg.append(buf, static_cast<size_t>(n));
+  for (;;) {
+    const ssize_t n = read(out[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    svg.append(buf, static_cast<size_t>(n));
+  }
   close(out[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Error{WIFEXITED(status) && WEXITSTATUS(status) == 127
-                     ? "Graphviz 'dot' is not installed (apt-get install graphviz)"
-                     : "dot failed to render the graph"};
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (!fed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return Error{"dot failed to render the graph"};
   return svg;
 }
 

@@ -3,8 +3,11 @@
 // with its services, red "never" edges for invariants; deny rules are not
 // drawn), and its SVG rendered by Debian's `dot`.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <tuple>
 
@@ -102,6 +105,50 @@ TEST(PolicyGraph, RendersSvgWithGraphviz) {
   const auto broken = renderSvg("digraph { this is not dot");
   ASSERT_FALSE(broken);
   EXPECT_EQ(broken.error().message, "dot failed to render the graph");
+}
+
+// PATH for one test, restored at its end.
+class ScopedPath {
+ public:
+  explicit ScopedPath(const std::string& path) : saved_(std::getenv("PATH") ? std::getenv("PATH") : "") {
+    setenv("PATH", path.c_str(), 1);
+  }
+  ~ScopedPath() { setenv("PATH", saved_.c_str(), 1); }
+
+ private:
+  std::string saved_;
+};
+
+// A `dot` that exits without reading its input, fed more than a pipe holds:
+// the write fails with EPIPE, which must come back as an error, not as a
+// SIGPIPE that ends the process (the CLI does not ignore SIGPIPE; gtest does
+// not either, so without the fix this test binary dies here). A `dot` that
+// is not on the PATH at all is named as missing.
+TEST(PolicyGraph, ADotThatExitsEarlyOrIsMissingIsAnErrorNotASignal) {
+  char dirTemplate[] = "/tmp/pv-dot-XXXXXX";
+  const char* dir = mkdtemp(dirTemplate);
+  ASSERT_NE(dir, nullptr);
+  const std::string fake = std::string(dir) + "/dot";
+  std::ofstream(fake) << "#!/bin/sh\nexit 3\n";
+  ASSERT_EQ(chmod(fake.c_str(), 0755), 0);
+  const std::string big(1 << 20, 'x');  // far more than a 64 KiB pipe buffer
+  {
+    ScopedPath path(dir);
+    const auto failed = renderSvg(big);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().message, "dot failed to render the graph");
+    sigset_t pending;
+    sigpending(&pending);
+    EXPECT_FALSE(sigismember(&pending, SIGPIPE)) << "the write's SIGPIPE was taken back";
+  }
+  std::remove(fake.c_str());
+  {
+    ScopedPath path(dir);  // now empty
+    const auto missing = renderSvg("digraph {}");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().message, "Graphviz 'dot' is not installed (apt-get install graphviz)");
+  }
+  rmdir(dir);
 }
 
 }  // namespace
