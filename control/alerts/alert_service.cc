@@ -1,6 +1,7 @@
 #include "control/alerts/alert_service.h"
 
 #include <algorithm>
+#include <array>
 #include <iostream>
 
 #include "policy/tables/wall_clock.h"
@@ -36,9 +37,15 @@ store::Result<std::unique_ptr<AlertService>> AlertService::create(store::Store& 
 
   std::unique_ptr<AlertService> svc(new AlertService(store, std::move(options)));
   svc->calendar_ = std::move(calendar.value());
+  // An event's first alerts entry sets its severity (info too: the default
+  // warning applies only to events no entry names); further entries for the
+  // same event can only raise it.
+  std::array<bool, tables::kEventTypeCount> named{};
   for (const auto& r : policy.control.alerts) {
-    Route& route = svc->routes_[static_cast<size_t>(r.event)];
-    route.severity = std::max(route.severity, r.severity);
+    const size_t event = static_cast<size_t>(r.event);
+    Route& route = svc->routes_[event];
+    route.severity = named[event] ? std::max(route.severity, r.severity) : r.severity;
+    named[event] = true;
     for (const auto& s : r.sinks) {
       if (std::find(route.sinks.begin(), route.sinks.end(), s) == route.sinks.end()) route.sinks.push_back(s);
     }

@@ -193,6 +193,33 @@ TEST(AlertServiceTest, AFailedFoldFlushIsLoggedAndCounted) {
   EXPECT_NE(log.find("portvaktd: alert feed: could not write folded alert counts at stop"), std::string::npos) << log;
 }
 
+// A route's severity is its own, info included (the default warning is for
+// events no route names); two routes for one event keep the higher.
+TEST(AlertServiceTest, ARoutesSeverityIsItsOwnAndTheHighestOfTwoWins) {
+  TempDir dir;
+  auto store = store::Store::open(dir.file("a.db"));
+  ASSERT_TRUE(store) << store.error().message;
+  store::TimeMs now = store::atUnixMs(1700000000000);
+  AlertServiceOptions o;
+  o.clock = [&] { return now; };
+  auto svc = AlertService::create(**store,
+                                  policyWith({{tables::EventType::kDeviceMoved, tables::Severity::kInfo, {}},
+                                              {tables::EventType::kArpSpoof, tables::Severity::kInfo, {}},
+                                              {tables::EventType::kArpSpoof, tables::Severity::kCritical, {}}}),
+                                  {}, o);
+  ASSERT_TRUE(svc) << svc.error().message;
+  auto severityOf = [&](tables::EventType type) {
+    Event e{type, "eth4", 10, "02:00:00:00:00:66", {}, {}};
+    auto raised = (*svc)->raise(e);
+    EXPECT_TRUE(raised) << raised.error().message;
+    auto alert = (*store)->alert(raised->alertId);
+    return alert ? alert->severity : std::string("(none)");
+  };
+  EXPECT_EQ(severityOf(tables::EventType::kDeviceMoved), "info");
+  EXPECT_EQ(severityOf(tables::EventType::kArpSpoof), "critical");
+  EXPECT_EQ(severityOf(tables::EventType::kMacFlapping), "warning") << "no route names it";
+}
+
 // Requirements: R8
 TEST(AlertServiceTest, MaintenanceWindowSuppressesOnlyWhatItNames) {
   TempDir dir;
