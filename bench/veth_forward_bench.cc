@@ -1486,8 +1486,20 @@ void printSummary() {
                   "CPUns", "rx/s", "ratio", "CPUns", "ratio");
       floorHeader = true;
     }
-    const double drx = cell(Path::kDirect, &RunResult::rxFps),
-                 dcpu = cell(Path::kDirect, &RunResult::senderCpuNsPerFrame);
+    // The direct runs paired with the floor's and portvaktd's (their ratios'
+    // reference), else the direct max case.
+    std::vector<double> pairedRx, pairedCpu;
+    for (Path path : {Path::kIoFloor, Path::kDaemon}) {
+      auto it = g_results.find(caseName(size, Load::kMax, path));
+      if (it == g_results.end()) continue;
+      for (const RunResult& r : it->second) {
+        if (std::isnan(r.pairedDirectRx)) continue;
+        pairedRx.push_back(r.pairedDirectRx);
+        pairedCpu.push_back(r.pairedDirectCpuNs);
+      }
+    }
+    const double drx = pairedRx.empty() ? cell(Path::kDirect, &RunResult::rxFps) : median(pairedRx);
+    const double dcpu = pairedCpu.empty() ? cell(Path::kDirect, &RunResult::senderCpuNsPerFrame) : median(pairedCpu);
     const double fcpu = cell(Path::kIoFloor, &RunResult::daemonCpuNsPerFrame);
     const double prx = cell(Path::kDaemon, &RunResult::rxFps),
                  pcpu = cell(Path::kDaemon, &RunResult::daemonCpuNsPerFrame);
@@ -1499,10 +1511,10 @@ void printSummary() {
   }
   if (floorHeader) {
     std::printf(
-        "ratio: the median of each run's share of a direct run just before it; CPUns: the forwarder's CPU per\n"
-        "frame forwarded (all its threads, with the veth peer's receive path its sends trigger). What portvaktd\n"
-        "spends above the floor is its decision; what the floor spends above the direct sender is a second\n"
-        "receive, wake-up and send.\n");
+        "direct veth: the direct runs paired with the forwarders' (medians); ratio: the median of each run's share\n"
+        "of the direct run just before it; CPUns: the forwarder's CPU per frame forwarded (all its threads, with\n"
+        "the veth peer's receive path its sends trigger). What portvaktd spends above the floor is its decision;\n"
+        "what the floor spends above the direct sender is a second receive, wake-up and send.\n");
   }
   auto voice = g_results.find(caseName(64, Load::kVoice, Path::kVoiceUnderBulk));
   auto unmarked = g_results.find(caseName(64, Load::kVoice, Path::kUnmarkedUnderBulk));
