@@ -695,8 +695,8 @@ double floodRate() {
 // which then sent what fell due meanwhile in one burst (and fell short of
 // its rate: 574 k of 751 k frames/s in one run), so the flow arrived at
 // portvaktd in bursts that a flooding machine elsewhere would not cause. At
-// nice 10 the flood still gets its rate (the CPU is not saturated) without
-// taking the flow's sender off the CPU.
+// nice 10 it no longer takes the flow's sender off the CPU, and gets its rate
+// while that CPU has room (10 of 12 runs; the summary prints flood/s).
 // `toSwitch` false: all of it into dc0 instead (the control, see Path).
 void startFlood(Flood& flood, double rate, bool toSwitch) {
   flood.thread = std::thread([&flood, rate, toSwitch] {
