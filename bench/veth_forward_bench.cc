@@ -84,8 +84,10 @@
 // access port (eth2) floods what first-hop security drops -- IPv6 router
 // advertisements, DHCPv6 replies, neighbour advertisements claiming the
 // zone's gateway fe80::1 -- and frames of one MAC that moves between eth2 and
-// the sender's own jack eth0 (a move every 8 frames), at
-// PORTVAKT_BENCH_FLOOD_FPS frames/s (default 50 000) from 200 ms before the
+// the sender's own jack eth0 (a move every PORTVAKT_BENCH_FLOOD_MOVE_EVERY
+// frames, default 8), in sendmmsg batches of PORTVAKT_BENCH_FLOOD_BATCH
+// (default 8), at PORTVAKT_BENCH_FLOOD_FPS frames/s (default 50 000) from
+// 200 ms before the
 // legitimate flow starts until it ends. The summary prints the flow's rate
 // and loss under the flood beside the same flow without it (the plain
 // "portvaktd" 80 % case of the same run) and beside its control, and what it
@@ -685,11 +687,23 @@ double floodRate() {
   const char* env = std::getenv("PORTVAKT_BENCH_FLOOD_FPS");
   return env && *env ? std::atof(env) : 50'000;
 }
+// PORTVAKT_BENCH_FLOOD_BATCH: flood frames per sendmmsg (default 8), i.e. per
+// wake-up of portvaktd at most; PORTVAKT_BENCH_FLOOD_MOVE_EVERY: every Nth
+// flood frame is the moving MAC's (default 8). Apart, so that what the
+// flood's wake-ups cost portvaktd can be told from what its MAC moves cost.
+size_t floodCount(const char* name, size_t fallback) {
+  const char* env = std::getenv(name);
+  const long v = env && *env ? std::atol(env) : 0;
+  return v > 0 ? static_cast<size_t>(v) : fallback;
+}
+size_t floodBatch() { return floodCount("PORTVAKT_BENCH_FLOOD_BATCH", 8); }
+size_t floodMoveEvery() { return floodCount("PORTVAKT_BENCH_FLOOD_MOVE_EVERY", 8); }
 
-// Sends the flood at `rate` frames/s until stopped, in batches of 8: the
-// three first-hop frames in turn, and one frame of the moving MAC, from eth2
-// and from eth0 by turns (so its MAC moves every 8 frames). One sendmmsg per
-// batch on eth2 (and one send on eth0 for every other move). On a 2-core VM
+// Sends the flood at `rate` frames/s until stopped, in batches (floodBatch,
+// default 8): the three first-hop frames in turn, and every floodMoveEvery-th
+// frame (default 8) one of the moving MAC, from eth2 and from eth0 by turns
+// (so its MAC moves with each). One sendmmsg per batch on eth2, and one send
+// on eth0 for every other move. On a 2-core VM
 // the flood's sender shares a CPU with the flow's sender and receiver; at
 // nice 0 each of its 6250 wake-ups a second preempted the flow's sender,
 // which then sent what fell due meanwhile in one burst (and fell short of
@@ -706,29 +720,39 @@ void startFlood(Flood& flood, double rate, bool toSwitch) {
     (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
     const std::vector<std::vector<uint8_t>> frames = floodFrames();
     const std::vector<uint8_t> moving = makeFrame(60, kRxSwitchMac, kMovingMac, kSrcIp, kDstIp, kSrcPort, kSrcPort);
-    constexpr int kBatch = 8;
-    struct iovec iov[kBatch];
-    struct mmsghdr msgs[kBatch];
-    std::memset(msgs, 0, sizeof msgs);
-    for (int i = 0; i < kBatch; ++i) {
-      const std::vector<uint8_t>& f = i == kBatch - 1 ? moving : frames[static_cast<size_t>(i) % frames.size()];
-      iov[i] = {const_cast<uint8_t*>(f.data()), f.size()};
-      msgs[i].msg_hdr.msg_iov = &iov[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    const double nsPerBatch = 1e9 * kBatch / rate;
+    const size_t batch = floodBatch(), moveEvery = floodMoveEvery();
+    std::vector<struct iovec> iov(batch);
+    std::vector<struct mmsghdr> msgs(batch);
+    const double nsPerBatch = 1e9 * static_cast<double>(batch) / rate;
     const int64_t start = monoNs();
-    for (uint64_t batch = 0; !flood.stop.load(std::memory_order_relaxed); ++batch) {
-      sleepUntil(start + static_cast<int64_t>(static_cast<double>(batch) * nsPerBatch));
-      const bool moveToEth0 = batch % 2 != 0;
-      const int onEth2 = moveToEth0 ? kBatch - 1 : kBatch;
-      const int k = sendmmsg(floodFd, msgs, static_cast<unsigned>(onEth2), 0);
-      if (k > 0) flood.sent += static_cast<uint64_t>(k);
-      if (k == kBatch) ++flood.moves;
-      if (moveToEth0 && send(moveFd, moving.data(), moving.size(), 0) > 0) {
-        ++flood.sent;
-        ++flood.moves;
+    uint64_t index = 0;  // of the flood's frames so far
+    bool onEth0 = false;
+    for (uint64_t b = 0; !flood.stop.load(std::memory_order_relaxed); ++b) {
+      sleepUntil(start + static_cast<int64_t>(static_cast<double>(b) * nsPerBatch));
+      size_t n = 0, movesInBatch = 0;
+      for (size_t i = 0; i < batch; ++i, ++index) {
+        const std::vector<uint8_t>* f = &frames[index % frames.size()];
+        if (index % moveEvery == moveEvery - 1) {  // the moving MAC, on the other jack than last time
+          onEth0 = !onEth0;
+          if (onEth0) {
+            if (send(moveFd, moving.data(), moving.size(), 0) > 0) {
+              ++flood.sent;
+              ++flood.moves;
+            }
+            continue;
+          }
+          f = &moving;
+          ++movesInBatch;
+        }
+        iov[n] = {const_cast<uint8_t*>(f->data()), f->size()};
+        msgs[n] = {};
+        msgs[n].msg_hdr.msg_iov = &iov[n];
+        msgs[n].msg_hdr.msg_iovlen = 1;
+        ++n;
       }
+      const int k = n == 0 ? 0 : sendmmsg(floodFd, msgs.data(), static_cast<unsigned>(n), 0);
+      if (k > 0) flood.sent += static_cast<uint64_t>(k);
+      if (k == static_cast<int>(n)) flood.moves += movesInBatch;
     }
     flood.seconds = static_cast<double>(monoNs() - start) / 1e9;
   });
@@ -1608,14 +1632,15 @@ void printSummary() {
   if (header) {
     std::printf(
         "flood: router advertisements, DHCPv6 replies and neighbour advertisements claiming the gateway from eth2,\n"
-        "and one MAC moving between eth2 and the sender's eth0 every 8 frames. flood elsewhere: the same flood from\n"
-        "the same thread into a veth that does not reach portvaktd (on one VM the flood's sender shares a CPU with\n"
-        "the flow's sender and receiver: this is what that alone costs the flow). kept: the share of its target rate\n"
-        "the flow got under the flood (rx/s over target) over the control's (ctl) and no flood's (none).\n"
-        "pvd: frames portvaktd itself dropped on the flow's path (eth0 ring_full and overload, eth1 egress_busy,\n"
-        "from its /metrics; the rest of loss%% was lost outside it). Issue 13 asks for the flow to keep >= 95 %% of\n"
-        "its rate with no loss at 80 %% load (80pct_of_portvaktd: of portvaktd's rx/s in a max run just before\n"
-        "each run).\n");
+        "and one MAC moving between eth2 and the sender's eth0 every %zu frames, in batches of %zu. flood elsewhere:\n"
+        "the same flood from the same thread into a veth that does not reach portvaktd (on one VM the flood's\n"
+        "sender shares a CPU with the flow's sender and receiver: this is what that alone costs the flow). kept: the\n"
+        "share of its target rate the flow got under the flood (rx/s over target) over the control's (ctl) and no\n"
+        "flood's (none). pvd: frames portvaktd itself dropped on the flow's path (eth0 ring_full and overload, eth1\n"
+        "egress_busy, from its /metrics; the rest of loss%% was lost outside it). Issue 13 asks for the flow to keep\n"
+        ">= 95 %% of its rate with no loss at 80 %% load (80pct_of_portvaktd: of portvaktd's rx/s in a max run just\n"
+        "before each run).\n",
+        floodMoveEvery(), floodBatch());
   }
 }
 
