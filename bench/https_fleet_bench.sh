@@ -124,6 +124,17 @@ for clients in 1 4; do
   run https 127.0.0.1 "$port" /api/v1/devices "$pki/eva.crt" "$pki/eva.key" "$pki/ca.crt" "$requests" $clients
   run unix "$work/api.sock" devices "$requests" $clients
 done
+# The CLI over HTTPS, one call per process as an engineer runs it: its own
+# connection and TLS handshake each time (what the load client above does
+# every kHttpsKeepAliveRequests requests).
+cli_calls=50
+cli_start=$(date +%s%N)
+for _ in $(seq $cli_calls); do
+  ip netns exec "$(ns sw)" "$pv" status --server "https://127.0.0.1:$port" --cert "$pki/eva.crt" --key "$pki/eva.key" \
+    --ca "$pki/ca.crt" >/dev/null || { verdict=1; break; }
+done
+cli_ms=$(( ($(date +%s%N) - cli_start) / 1000000 ))
+echo "cli portvakt status --server https://... calls $cli_calls total_ms $cli_ms per_call_ms $(( cli_ms / cli_calls ))"
 kill -INT "$pinger" 2>/dev/null
 wait "$pinger" 2>/dev/null
 pinger=

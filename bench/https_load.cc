@@ -39,6 +39,7 @@ void httpsClient(const std::string& host, int port, const std::string& path, con
   client.set_ca_cert_path(ca.c_str());
   client.enable_server_certificate_verification(true);
   client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
   client.set_read_timeout(20, 0);
   for (int i = 0; i < requests; ++i) {
     const auto start = Clock::now();
