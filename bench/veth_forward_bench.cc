@@ -1324,7 +1324,6 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
     count = static_cast<uint32_t>(rate * kVoiceSeconds);
   }
   RunResult r;
-  r.targetFps = rate;
   for (auto _ : state) {
     Bulk bulk;
     if (underBulk(path)) {
@@ -1391,22 +1390,25 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
   if (!label.empty()) state.SetLabel(label);
 }
 
+// The median of `field` over the runs of one case; NAN when it did not run.
+double medianOf(size_t size, Load load, Path path, double RunResult::*field) {
+  auto it = g_results.find(caseName(size, load, path));
+  if (it == g_results.end()) return NAN;
+  std::vector<double> v;
+  for (const RunResult& r : it->second) v.push_back(r.*field);
+  return median(v);
+}
+
 // `path`'s rx/s as a share of the direct pair's (%): the median of its runs'
 // shares within their pairs (pairedMax), else of the medians.
 double shareOfDirect(size_t size, Load load, Path path) {
   auto it = g_results.find(caseName(size, load, path));
   if (it == g_results.end()) return NAN;
-  std::vector<double> paired, rx;
-  for (const RunResult& r : it->second) {
-    rx.push_back(r.rxFps);
+  std::vector<double> paired;
+  for (const RunResult& r : it->second)
     if (!std::isnan(r.pairedDirectRx) && r.pairedDirectRx > 0) paired.push_back(100.0 * r.rxFps / r.pairedDirectRx);
-  }
   if (!paired.empty()) return median(paired);
-  auto d = g_results.find(caseName(size, load, Path::kDirect));
-  if (d == g_results.end()) return NAN;
-  std::vector<double> drx;
-  for (const RunResult& r : d->second) drx.push_back(r.rxFps);
-  return 100.0 * median(rx) / median(drx);
+  return 100.0 * medianOf(size, load, path, &RunResult::rxFps) / medianOf(size, load, Path::kDirect, &RunResult::rxFps);
 }
 
 void printSummary() {
@@ -1424,20 +1426,14 @@ void printSummary() {
               "p99us");
   for (size_t size : {size_t{64}, size_t{512}}) {
     for (Load load : {Load::kMax, Load::kPaced80, Load::kPaced80OfDaemon, Load::kIdle}) {
-      auto d = g_results.find(caseName(size, load, Path::kDirect));
-      auto p = g_results.find(caseName(size, load, Path::kDaemon));
-      if (d == g_results.end() && p == g_results.end()) continue;
-      auto med = [](decltype(d)& it, auto field) -> double {
-        if (it == g_results.end()) return NAN;
-        std::vector<double> v;
-        for (const RunResult& r : it->second) v.push_back(r.*field);
-        return median(v);
-      };
-      const double drx = med(d, &RunResult::rxFps), dl = med(d, &RunResult::lossPct), d50 = med(d, &RunResult::p50Us),
-                   d99 = med(d, &RunResult::p99Us), dcpu = med(d, &RunResult::senderCpuNsPerFrame);
-      const double ptx = med(p, &RunResult::txFps), prx = med(p, &RunResult::rxFps), pl = med(p, &RunResult::lossPct),
-                   p50 = med(p, &RunResult::p50Us), p99 = med(p, &RunResult::p99Us),
-                   pcpu = med(p, &RunResult::daemonCpuNsPerFrame);
+      if (!g_results.count(caseName(size, load, Path::kDirect)) && !g_results.count(caseName(size, load, Path::kDaemon)))
+        continue;
+      auto d = [&](double RunResult::*field) { return medianOf(size, load, Path::kDirect, field); };
+      auto p = [&](double RunResult::*field) { return medianOf(size, load, Path::kDaemon, field); };
+      const double drx = d(&RunResult::rxFps), dl = d(&RunResult::lossPct), d50 = d(&RunResult::p50Us),
+                   d99 = d(&RunResult::p99Us), dcpu = d(&RunResult::senderCpuNsPerFrame);
+      const double ptx = p(&RunResult::txFps), prx = p(&RunResult::rxFps), pl = p(&RunResult::lossPct),
+                   p50 = p(&RunResult::p50Us), p99 = p(&RunResult::p99Us), pcpu = p(&RunResult::daemonCpuNsPerFrame);
       std::printf(
           "%-5s %-15s | %8.0f %6.2f %6.1f %7.1f %9.0f | %8.0f %8.0f %6.2f %6.1f %7.1f %9.0f | %5.1f%% %7.1f %7.1f\n",
           (std::to_string(size) + "B").c_str(), loadName(load), drx, dl, d50, d99, dcpu, ptx, prx, pl, p50, p99, pcpu,
@@ -1456,13 +1452,7 @@ void printSummary() {
   bool bridgeHeader = false;
   for (size_t size : {size_t{64}, size_t{512}}) {
     for (Load load : {Load::kMax, Load::kPaced80, Load::kIdle}) {
-      auto cell = [&](Path path, double RunResult::*field) -> double {
-        auto it = g_results.find(caseName(size, load, path));
-        if (it == g_results.end()) return NAN;
-        std::vector<double> v;
-        for (const RunResult& r : it->second) v.push_back(r.*field);
-        return median(v);
-      };
+      auto cell = [&](Path path, double RunResult::*field) { return medianOf(size, load, path, field); };
       const double d99 = cell(Path::kDirect, &RunResult::p99Us);
       const double prx = cell(Path::kDaemon, &RunResult::rxFps), p99 = cell(Path::kDaemon, &RunResult::p99Us);
       const double brx = cell(Path::kBridge, &RunResult::rxFps), b99 = cell(Path::kBridge, &RunResult::p99Us);
@@ -1493,13 +1483,7 @@ void printSummary() {
   // that portvaktd's rate is seen against what its I/O alone allows here.
   bool floorHeader = false;
   for (size_t size : {size_t{64}, size_t{512}}) {
-    auto cell = [&](Path path, double RunResult::*field) -> double {
-      auto it = g_results.find(caseName(size, Load::kMax, path));
-      if (it == g_results.end()) return NAN;
-      std::vector<double> v;
-      for (const RunResult& r : it->second) v.push_back(r.*field);
-      return median(v);
-    };
+    auto cell = [&](Path path, double RunResult::*field) { return medianOf(size, Load::kMax, path, field); };
     const double frx = cell(Path::kIoFloor, &RunResult::rxFps);
     if (std::isnan(frx)) continue;
     if (!floorHeader) {

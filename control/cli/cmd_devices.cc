@@ -2,7 +2,6 @@
 // (live, and remembered in its store): port, class, zone, last seen.
 #include <iostream>
 
-#include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/cli/daemon_client.h"
 #include "control/cli/device_requests.h"
@@ -12,15 +11,8 @@ namespace portvakt::cli {
 using nlohmann::json;
 
 int cmdDevices(const std::vector<std::string>& args) {
-  po::options_description options("devices options");
-  addDaemonOptions(options);
-  po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt devices [--json]   (devices show|forget MAC)", options, {}, vm)) {
-    return *exit;
-  }
-  auto answer = callDaemon(vm, {{"command", "devices"}});
+  auto answer = queryDaemon(args, "devices options", "portvakt devices [--json]   (devices show|forget MAC)", "devices");
   if (auto* code = std::get_if<int>(&answer)) return *code;
-  if (vm.count("json")) return kExitOk;
   std::vector<std::vector<std::string>> rows = {
       {"MAC", "PORT", "CLASS", "ZONE", "CONF", "FIRST SEEN", "LAST SEEN", "STATE"}};
   for (const json& d : std::get<json>(answer)["devices"]) {

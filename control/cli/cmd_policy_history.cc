@@ -9,7 +9,6 @@
 #include <variant>
 
 #include "control/api/unix_socket.h"
-#include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/cli/daemon_client.h"
 
@@ -18,13 +17,8 @@ namespace portvakt::cli {
 using nlohmann::json;
 
 int cmdPolicyHistory(const std::vector<std::string>& args) {
-  po::options_description options("policy history options");
-  addDaemonOptions(options);
-  po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt policy history [--json]", options, {}, vm)) return *exit;
-  auto answer = callDaemon(vm, {{"command", "policy.history"}});
+  auto answer = queryDaemon(args, "policy history options", "portvakt policy history [--json]", "policy.history");
   if (auto* code = std::get_if<int>(&answer)) return *code;
-  if (vm.count("json")) return kExitOk;
   for (const json& v : std::get<json>(answer)["history"]) {
     const std::string who =
         v.value("subject", "").empty() ? "uid " + std::to_string(v.value("uid", 0)) : v.value("subject", "");

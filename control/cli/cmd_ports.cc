@@ -2,7 +2,6 @@
 // (link state and counters read over rtnetlink by the daemon).
 #include <iostream>
 
-#include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/cli/daemon_client.h"
 
@@ -11,13 +10,8 @@ namespace portvakt::cli {
 using nlohmann::json;
 
 int cmdPorts(const std::vector<std::string>& args) {
-  po::options_description options("ports options");
-  addDaemonOptions(options);
-  po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt ports [--json]", options, {}, vm)) return *exit;
-  auto answer = callDaemon(vm, {{"command", "ports"}});
+  auto answer = queryDaemon(args, "ports options", "portvakt ports [--json]", "ports");
   if (auto* code = std::get_if<int>(&answer)) return *code;
-  if (vm.count("json")) return kExitOk;
   std::vector<std::vector<std::string>> rows = {
       {"PORT", "ROLE", "ZONES", "MODE", "AUTH", "LINK", "RX", "RX DROPPED", "TX", "TX ERRORS", "MACS", "KERNEL RX/TX"}};
   for (const json& p : std::get<json>(answer)["ports"]) {

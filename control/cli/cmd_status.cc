@@ -9,7 +9,6 @@
 #include <variant>
 
 #include "control/api/unix_socket.h"
-#include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 #include "control/cli/daemon_client.h"
 
@@ -18,13 +17,8 @@ namespace portvakt::cli {
 using nlohmann::json;
 
 int cmdStatus(const std::vector<std::string>& args) {
-  po::options_description options("status options");
-  addDaemonOptions(options);
-  po::variables_map vm;
-  if (auto exit = parseOptions(args, "portvakt status [--json] [--socket PATH]", options, {}, vm)) return *exit;
-  auto answer = callDaemon(vm, {{"command", "status"}});
+  auto answer = queryDaemon(args, "status options", "portvakt status [--json] [--socket PATH]", "status");
   if (auto* code = std::get_if<int>(&answer)) return *code;
-  if (vm.count("json")) return kExitOk;
   const json& a = std::get<json>(answer);
   const json& p = a["policy"];
   std::cout << "policy   " << p.value("name", "") << " version " << p.value("version", 0) << " (" << p.value("mode", "")

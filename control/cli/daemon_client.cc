@@ -13,6 +13,7 @@
 
 #include "control/api/https_routes.h"
 #include "control/api/unix_socket.h"
+#include "control/cli/cli_options.h"
 #include "control/cli/commands.h"
 
 namespace portvakt::cli {
@@ -189,6 +190,17 @@ std::variant<json, int> callDaemon(const po::variables_map& vm, json request) {
     return kExitInvalid;
   }
   return parsed;
+}
+
+std::variant<json, int> queryDaemon(const std::vector<std::string>& args, const std::string& title,
+                                    const std::string& usage, const std::string& command) {
+  po::options_description options(title);
+  addDaemonOptions(options);
+  po::variables_map vm;
+  if (auto exit = parseOptions(args, usage, options, {}, vm)) return *exit;
+  auto answer = callDaemon(vm, {{"command", command}});
+  if (std::holds_alternative<json>(answer) && vm.count("json")) return kExitOk;
+  return answer;
 }
 
 std::string timeText(int64_t t) {

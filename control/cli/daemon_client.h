@@ -37,11 +37,18 @@ void addDaemonOptions(po::options_description& options);
 // it could not be reached or answered nonsense.
 std::variant<nlohmann::json, int> callDaemon(const po::variables_map& vm, nlohmann::json request);
 
+// A command that only asks the daemon (`command`, no arguments of its own):
+// parses `args` (the daemon options; `title` names them in --help) and calls
+// it. Returns the answer to print for people, or the exit code to return:
+// also kExitOk after --help and after --json, which callDaemon printed.
+std::variant<nlohmann::json, int> queryDaemon(const std::vector<std::string>& args, const std::string& title,
+                                              const std::string& usage, const std::string& command);
+
+// Local time, "2026-11-27 06:01:02"; "-" for 0.
 std::string timeText(int64_t unixSeconds);
 
 // Rows of cells printed as left-aligned columns, two spaces apart; the first
 // row is the header.
-void printTable(std::ostream& out,
-                const std::vector<std::vector<std::string>>& rows);  // local time, "2026-11-27 06:01:02"; "-" for 0
+void printTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace portvakt::cli
