@@ -17,6 +17,7 @@ using namespace portvakt;
 using namespace portvakt::packet::testing;
 using packet::kEtherTypeArp;
 using packet::kEtherTypeIpv4;
+using packet::kIpProtoIcmpv6;
 using packet::kIpProtoTcp;
 using packet::kIpProtoUdp;
 
@@ -146,6 +147,70 @@ void BM_FullPipeline(benchmark::State& state) {
   setRate(state);
 }
 BENCHMARK(BM_FullPipeline);
+
+// What first-hop security drops, from the veth bench's flood (issue 13):
+// an access port's router advertisement, DHCPv6 reply and neighbour
+// advertisement claiming the zone's gateway fe80::1, through the veth bench's
+// policy (bench/veth-bench.yaml, port 2 = eth2), beside that policy's
+// legitimate flow (the pinned sender's UDP to 10.77.0.2:9000 on port 0). The
+// flood's cost in portvaktd minus its wake-ups and its ring reads.
+constexpr std::string_view kBenchSender = "02:00:00:77:00:01", kBenchUplinkHost = "02:00:00:77:00:02",
+                           kFloodDevice = "02:00:00:77:00:66";
+std::vector<Bytes> firstHopFlood() {
+  Writer ra, reply, na;
+  ra.u8(134).u8(0).u16(0).u8(64).u8(0xc0).u16(1800).u32(0).u32(0);
+  na.u8(136).u8(0).u16(0).u32(0x20000000).ip6("fe80::1");
+  reply.u8(7).u8(0x12).u16(0x3456).u16(14).u16(0);  // REPLY, transaction id, RAPID_COMMIT
+  return {
+      ethernet("33:33:00:00:00:01", kFloodDevice, packet::kEtherTypeIpv6, ipv6("fe80::66", "ff02::1", kIpProtoIcmpv6, ra))
+          .data,
+      ethernet("33:33:00:00:00:01", kFloodDevice, packet::kEtherTypeIpv6,
+               ipv6("fe80::66", "ff02::1", kIpProtoUdp, udp(547, 546, reply)))
+          .data,
+      ethernet("33:33:00:00:00:01", kFloodDevice, packet::kEtherTypeIpv6, ipv6("fe80::66", "ff02::1", kIpProtoIcmpv6, na))
+          .data};
+}
+
+void BM_BenchPolicy(benchmark::State& state, bool flood) {
+  static auto compiled = policy::compilePolicyFile("bench/veth-bench.yaml");
+  if (!compiled.ok()) {
+    state.SkipWithError("bench/veth-bench.yaml does not compile (run from the project root)");
+    return;
+  }
+  auto created = engine::OfflinePipeline::create(compiled.policy);
+  if (!created) {
+    state.SkipWithError(created.error().message.c_str());
+    return;
+  }
+  std::unique_ptr<engine::OfflinePipeline> pipeline = std::move(created.value());
+  const Bytes legit = ethernet(kBenchUplinkHost, kBenchSender, kEtherTypeIpv4,
+                               ipv4("10.77.0.1", "10.77.0.2", kIpProtoUdp, udp(9000, 9000, Writer().zeros(18))))
+                          .data;
+  const Bytes reply = ethernet(kBenchSender, kBenchUplinkHost, kEtherTypeIpv4,
+                               ipv4("10.77.0.2", "10.77.0.1", kIpProtoUdp, udp(9000, 9000, Writer().zeros(18))))
+                          .data;
+  const std::vector<Bytes> frames = flood ? firstHopFlood() : std::vector<Bytes>{legit};
+  const uint16_t port = flood ? 2 : 0;
+  int64_t now = 1;
+  pipeline->process(frameOf(reply, 1, now += 1000));  // the receiver is learned on the uplink
+  for (int round = 0; round < 100; ++round)
+    for (const Bytes& b : frames) pipeline->process(frameOf(b, port, now += 1000));
+  engine::EngineEvent drain;
+  while (pipeline->decider().popEvent(drain)) {
+  }
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(pipeline->vlanSwitch().process(frameOf(frames[i], port, now += 1000)));
+    if (++i == frames.size()) i = 0;
+    if ((i & 1023) == 0) {
+      while (pipeline->decider().popEvent(drain)) {
+      }
+    }
+  }
+  setRate(state);
+}
+BENCHMARK_CAPTURE(BM_BenchPolicy, legitimate_flow, false);
+BENCHMARK_CAPTURE(BM_BenchPolicy, first_hop_flood, true);
 
 }  // namespace
 

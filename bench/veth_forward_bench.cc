@@ -800,6 +800,45 @@ int64_t processCpuNs(pid_t pid) {
   return total;
 }
 
+// CPU time of a process's forwarding thread (pv-forward) and of all its
+// other threads, in ns, and how often the forwarding thread went to sleep
+// (its voluntary context switches: one per wake-up that found frames, and
+// one per epoll timeout): where the flood alone's cost goes (BM_FloodAlone).
+struct ThreadCpu {
+  int64_t forward = 0, other = 0, forwardSleeps = 0;
+};
+ThreadCpu processCpuByThread(pid_t pid) {
+  ThreadCpu cpu;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) return {-1, -1};
+  while (struct dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    const std::string task = dir + "/" + e->d_name;
+    char comm[32] = {};
+    if (FILE* f = std::fopen((task + "/comm").c_str(), "r")) {
+      if (std::fgets(comm, sizeof comm, f) == nullptr) comm[0] = 0;
+      std::fclose(f);
+    }
+    long long ns = 0;
+    if (FILE* f = std::fopen((task + "/schedstat").c_str(), "r")) {
+      if (std::fscanf(f, "%lld", &ns) != 1) ns = 0;
+      std::fclose(f);
+    }
+    const bool forwarding = std::strncmp(comm, "pv-forward", 10) == 0;
+    (forwarding ? cpu.forward : cpu.other) += ns;
+    if (forwarding)
+      if (FILE* f = std::fopen((task + "/status").c_str(), "r")) {
+        char line[128];
+        while (std::fgets(line, sizeof line, f) != nullptr)
+          if (std::sscanf(line, "voluntary_ctxt_switches: %lld", &ns) == 1) cpu.forwardSleeps = ns;
+        std::fclose(f);
+      }
+  }
+  closedir(d);
+  return cpu;
+}
+
 // Sends `count` frames (copies of `tmpl`, stamped) at `rate` frames/s, or as
 // fast as possible when rate <= 0.
 SendResult sendFrames(int fd, const std::vector<uint8_t>& tmpl, uint32_t run, uint32_t count, double rate) {
@@ -1390,6 +1429,61 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
   if (!label.empty()) state.SetLabel(label);
 }
 
+// The flood alone, with no flow (issue 13, "Measured"): portvaktd's CPU per
+// flood frame, its forwarding thread's apart from its other threads' (the
+// event pump, alerts, logs; pinned, they share its CPU), each less what that
+// thread spends in as long without the flood just before. Under the flow the
+// flood's cost is the difference of two noisy figures; alone it is measured.
+struct FloodAloneResult {
+  double floodFps = NAN, forwardNs = NAN, otherNs = NAN, idleForwardPct = NAN, idleOtherPct = NAN;
+  double framesPerWakeup = NAN;
+};
+std::vector<FloodAloneResult> g_floodAlone;
+constexpr int kFloodAloneMs = 2000;
+
+void BM_FloodAlone(benchmark::State& state) {
+  const pid_t pid = g_lab.daemon.load();
+  FloodAloneResult r;
+  for (auto _ : state) {
+    const ThreadCpu idle0 = processCpuByThread(pid);
+    const int64_t idleStart = monoNs();
+    sleepMs(kFloodAloneMs);
+    const ThreadCpu idle1 = processCpuByThread(pid);
+    const double idleSeconds = static_cast<double>(monoNs() - idleStart) / 1e9;
+    Flood flood;
+    const ThreadCpu flood0 = processCpuByThread(pid);
+    startFlood(flood, floodRate(), true);
+    sleepMs(kFloodAloneMs);
+    stopFlood(flood);
+    sleepMs(20);  // what is still in portvaktd's rings is read
+    const ThreadCpu flood1 = processCpuByThread(pid);
+    const double floodSeconds = flood.seconds + 0.02;
+    if (idle0.forward < 0 || idle1.forward < 0 || flood0.forward < 0 || flood1.forward < 0 || flood.sent == 0 ||
+        idleSeconds <= 0)
+      state.SkipWithError("portvaktd's threads could not be read, or the flood sent nothing");
+    const double idleForwardPerS = static_cast<double>(idle1.forward - idle0.forward) / idleSeconds;
+    const double idleOtherPerS = static_cast<double>(idle1.other - idle0.other) / idleSeconds;
+    const double sent = static_cast<double>(flood.sent);
+    r.floodFps = sent / flood.seconds;
+    r.forwardNs = (static_cast<double>(flood1.forward - flood0.forward) - idleForwardPerS * floodSeconds) / sent;
+    r.otherNs = (static_cast<double>(flood1.other - flood0.other) - idleOtherPerS * floodSeconds) / sent;
+    const double idleSleepsPerS = static_cast<double>(idle1.forwardSleeps - idle0.forwardSleeps) / idleSeconds;
+    const double wakeups =
+        static_cast<double>(flood1.forwardSleeps - flood0.forwardSleeps) - idleSleepsPerS * floodSeconds;
+    r.framesPerWakeup = wakeups > 0 ? sent / wakeups : NAN;
+    r.idleForwardPct = idleForwardPerS / 1e7;
+    r.idleOtherPct = idleOtherPerS / 1e7;
+    state.SetIterationTime(flood.seconds);
+  }
+  g_floodAlone.push_back(r);
+  state.counters["flood_fps"] = r.floodFps;
+  state.counters["forward_cpu_ns"] = r.forwardNs;
+  state.counters["other_cpu_ns"] = r.otherNs;
+  state.counters["idle_forward_pct"] = r.idleForwardPct;
+  state.counters["frames_per_wakeup"] = r.framesPerWakeup;
+  state.counters["idle_other_pct"] = r.idleOtherPct;
+}
+
 // The median of `field` over the runs of one case; NAN when it did not run.
 double medianOf(size_t size, Load load, Path path, double RunResult::*field) {
   auto it = g_results.find(caseName(size, load, path));
@@ -1626,6 +1720,29 @@ void printSummary() {
         "before each run).\n",
         floodMoveEvery(), floodBatch());
   }
+  if (!g_floodAlone.empty()) {
+    std::vector<double> fps, fwd, other, idleFwd, idleOther, perWakeup;
+    for (const FloodAloneResult& r : g_floodAlone) {
+      fps.push_back(r.floodFps);
+      fwd.push_back(r.forwardNs);
+      other.push_back(r.otherNs);
+      idleFwd.push_back(r.idleForwardPct);
+      idleOther.push_back(r.idleOtherPct);
+      perWakeup.push_back(r.framesPerWakeup);
+    }
+    std::printf("\nThe flood alone, no flow (median of %zu run%s): portvaktd's CPU per flood frame (issue 13)\n",
+                g_floodAlone.size(), g_floodAlone.size() == 1 ? "" : "s");
+    std::printf("%9s %7s | %12s %12s | %14s %14s\n", "flood/s", "/wakeup", "pv-forward", "other", "idle pv-fwd",
+                "idle other");
+    std::printf("%9.0f %7.1f | %10.0f ns %10.0f ns | %12.2f %% %12.2f %%\n", median(fps), median(perWakeup), median(fwd),
+                median(other), median(idleFwd), median(idleOther));
+    std::printf(
+        "ns per flood frame, each thread's CPU during %d ms of the flood less its idle rate over as long just\n"
+        "before; idle: that rate, in %% of a CPU. other: all of portvaktd's threads but pv-forward (event pump,\n"
+        "alerts, logs, API). /wakeup: flood frames per wake-up of pv-forward (its voluntary context switches,\n"
+        "less its idle rate). The flood: PORTVAKT_BENCH_FLOOD_FPS, _BATCH, _MOVE_EVERY (see the flood table).\n",
+        kFloodAloneMs);
+  }
 }
 
 }  // namespace
@@ -1659,6 +1776,10 @@ int main(int argc, char** argv) {
       }
     }
   }
+  benchmark::RegisterBenchmark("flood/alone/portvaktd", BM_FloodAlone)
+      ->Iterations(1)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
   for (Path path : {Path::kVoiceDirectUnderBulk, Path::kVoiceUnderBulk, Path::kUnmarkedUnderBulk}) {
     benchmark::RegisterBenchmark(caseName(64, Load::kVoice, path).c_str(), BM_Forward, size_t{64}, Load::kVoice, path)
         ->Iterations(1)

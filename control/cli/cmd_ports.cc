@@ -12,8 +12,8 @@ using nlohmann::json;
 int cmdPorts(const std::vector<std::string>& args) {
   auto answer = queryDaemon(args, "ports options", "portvakt ports [--json]", "ports");
   if (auto* code = std::get_if<int>(&answer)) return *code;
-  std::vector<std::vector<std::string>> rows = {
-      {"PORT", "ROLE", "ZONES", "MODE", "AUTH", "LINK", "RX", "RX DROPPED", "TX", "TX ERRORS", "MACS", "KERNEL RX/TX"}};
+  std::vector<std::vector<std::string>> rows = {{"PORT", "ROLE", "ZONES", "MODE", "AUTH", "LINK", "RX", "RX DROPPED",
+                                                 "TX", "TX ERRORS", "MACS", "KERNEL RX/TX", "READ"}};
   for (const json& p : std::get<json>(answer)["ports"]) {
     std::string zones;
     for (const json& z : p["zones"]) zones += (zones.empty() ? "" : ",") + z.get<std::string>();
@@ -32,7 +32,11 @@ int cmdPorts(const std::vector<std::string>& args) {
     };
     rows.push_back({p.value("interface", ""), p.value("role", ""), zones.empty() ? "-" : zones, p.value("mode", ""),
                     p.value("authentication", "none"), link, n(s, "rx_frames"), n(s, "rx_dropped"), n(s, "tx_frames"),
-                    n(s, "tx_errors"), n(s, "learned_macs"), n(k, "rx_packets") + "/" + n(k, "tx_packets")});
+                    n(s, "tx_errors"), n(s, "learned_macs"), n(k, "rx_packets") + "/" + n(k, "tx_packets"),
+                    // "timer": a flood of dropped frames, read every few ms (portvakt_port_moderated).
+                    !s.contains("moderated")     ? "-"
+                    : s["moderated"].get<bool>() ? "timer"
+                                                 : "arrival"});
   }
   printTable(std::cout, rows);
   return kExitOk;

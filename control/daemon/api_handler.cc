@@ -510,6 +510,7 @@ json ApiHandler::ports() const {
                          {"tx_frames", s.txFrames},
                          {"tx_errors", s.txErrors},
                          {"learned_macs", s.learnedMacs},
+                         {"moderated", s.moderated},
                          {"rx_bytes", s.rxBytes},
                          {"tx_bytes", s.txBytes}};
     }

@@ -399,7 +399,9 @@ void DataplaneRunner::publish(bool withDevices) {
                      c.txErrors, c.rxBytes, c.txBytes, c.learnedMacs});
     // pcap_stats is one getsockopt, once a publish (not per frame).
     if (i < plane_->receivers.size()) ports.back().ringDropped = plane_->receivers[i]->stats().kernelDropped;
+    ports.back().moderated = plane_->loop->moderated(static_cast<forward::PortIndex>(i));
     if (metrics_) {
+      metrics_->setPortModerated(ports.back().interface, ports.back().moderated);
       metrics_->setFrameCount(ports.back().interface, "ring_full", ports.back().ringDropped);
       metrics_->setFrameCount(ports.back().interface, "received", c.rxFrames);
       metrics_->setFrameCount(ports.back().interface, "dropped", c.rxDropped);
@@ -443,6 +445,17 @@ void DataplaneRunner::publish(bool withDevices) {
                              static_cast<int64_t>(plane_->decider->profiler().probationSize()), -1);
   }
   std::lock_guard lock(mutex_);
+  for (const PortSnapshot& now : ports) {
+    // Said when it begins and ends, not every publish.
+    auto before = std::find_if(snapshot_.begin(), snapshot_.end(),
+                               [&](const PortSnapshot& s) { return s.interface == now.interface; });
+    const bool was = before != snapshot_.end() && before->moderated;
+    if (now.moderated && !was)
+      std::cerr << "portvaktd: port "
+                << now.interface << ": nearly every frame it sends is dropped (a flood): read every "
+                << plane_->loop->loadOptions().moderatedReadEveryNs / 1'000'000 << " ms, not on each frame\n";
+    else if (!now.moderated && was) std::cerr << "portvaktd: port " << now.interface << ": read on each frame again\n";
+  }
   snapshot_ = std::move(ports);
   if (withDevices) {
     // A forget queued while this snapshot was being taken must not bring the device back.

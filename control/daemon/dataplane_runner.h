@@ -43,6 +43,9 @@ struct PortSnapshot {
   // Frames the kernel dropped before the switch read them: the port's capture
   // ring was full (pcap_stats ps_drop, since the port was opened).
   uint64_t ringDropped = 0;
+  // Its frames, mostly dropped by the policy, are read on a timer instead of
+  // on arrival (forward::ForwardLoop, "Moderated ports"): a flood.
+  bool moderated = false;
 };
 
 // One device as the profiler sees it, copied out for the control thread.

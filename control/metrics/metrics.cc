@@ -52,6 +52,11 @@ Metrics::Metrics(std::string site)
                      .Name("portvakt_port_bytes")
                      .Help("Bytes through the switch by port and direction since start")
                      .Register(*registry_)),
+      portModerated_(BuildGauge()
+                         .Name("portvakt_port_moderated")
+                         .Help("1 while the port's frames, nearly all dropped by the policy, are read on a timer "
+                               "instead of on arrival (a flood)")
+                         .Register(*registry_)),
       alertQueue_(BuildGauge()
                       .Name("portvakt_alert_queue_depth")
                       .Help("Alert deliveries waiting for a receiver's acknowledgement")
@@ -143,6 +148,10 @@ void Metrics::addFramesWouldDrop(const std::string& reason, uint64_t n) {
 
 void Metrics::setPortBytes(const std::string& port, const std::string& direction, uint64_t bytes) {
   portBytes_.Add({{"site", site_}, {"port", port}, {"direction", direction}}).Set(static_cast<double>(bytes));
+}
+
+void Metrics::setPortModerated(const std::string& port, bool moderated) {
+  portModerated_.Add({{"site", site_}, {"port", port}}).Set(moderated ? 1 : 0);
 }
 
 void Metrics::setAlertSpool(int64_t pending, int64_t rejected, double oldestPendingSeconds) {

@@ -52,6 +52,10 @@ class Metrics {
   // exist from the start at 0.
   void setForwardWakeups(uint64_t behind, uint64_t overloaded);
 
+  // 1 while a port's frames, nearly all dropped by the policy, are read on a
+  // timer instead of on arrival (a flood: forward::ForwardLoop, "Moderated
+  // ports"), else 0.
+  void setPortModerated(const std::string& port, bool moderated);
   // Bytes through the switch per port, direction "rx" or "tx".
   void setPortBytes(const std::string& port, const std::string& direction, uint64_t bytes);
   // The alert spool: deliveries waiting for a receiver, given up on, and how
@@ -90,6 +94,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& framesDropped_;
   prometheus::Family<prometheus::Counter>& framesWouldDrop_;
   prometheus::Family<prometheus::Gauge>& portBytes_;
+  prometheus::Family<prometheus::Gauge>& portModerated_;
   prometheus::Family<prometheus::Gauge>& alertQueue_;
   prometheus::Family<prometheus::Gauge>& alertRejected_;
   prometheus::Family<prometheus::Gauge>& alertLag_;

@@ -5,6 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 
 namespace portvakt::forward {
@@ -170,7 +173,7 @@ size_t ForwardLoop::lookAhead() {
   for (Source& s : sources_) {
     const size_t room = options_.deferredFrames - deferredCount_;
     if (room == 0) break;  // what is not read waits in its ring, as it would have anyway
-    if (s.active) read += readPort(s, std::min(room, kLookAheadBurst), nowNs);
+    if (s.active && !s.moderated) read += readPort(s, std::min(room, kLookAheadBurst), nowNs);
   }
   load_.lookAheadFrames += read;
   frames_ += read;
@@ -185,7 +188,8 @@ size_t ForwardLoop::readPort(Source& s, size_t max, int64_t nowNs) {
     ForwardLoop* loop;
     PortIndex port;
     int64_t nowNs;
-  } context{this, s.port, nowNs};
+    bool moderated;
+  } context{this, s.port, nowNs, s.moderated};
   size_t count = 0;
   const io::ReadStatus st = s.source->readBurst(
       max,
@@ -193,7 +197,10 @@ size_t ForwardLoop::readPort(Source& s, size_t max, int64_t nowNs) {
         auto* ctx = static_cast<Context*>(c);
         io::Frame frame = in;
         frame.port = ctx->port;
-        ctx->loop->handle(frame, ctx->nowNs);
+        // A moderated port's frames waited for its timed read by design:
+        // judged as they come, they do not make the loop behind.
+        if (ctx->moderated) (void)ctx->loop->switch_.process(frame);
+        else ctx->loop->handle(frame, ctx->nowNs);
       },
       &context, count);
   if (st == io::ReadStatus::kError) {
@@ -207,10 +214,94 @@ size_t ForwardLoop::readPort(Source& s, size_t max, int64_t nowNs) {
   return count;
 }
 
+int64_t ForwardLoop::waitNs(int timeoutMs) const {
+  int64_t wait = timeoutMs < 0 ? INT64_MAX : static_cast<int64_t>(timeoutMs) * 1'000'000;
+  const int64_t nowNs = options_.clockNs();
+  for (const Source& s : sources_)
+    if (s.active && s.moderated) wait = std::min(wait, std::max<int64_t>(0, s.nextReadNs - nowNs));
+  return wait;
+}
+
+bool ForwardLoop::moderated(PortIndex port) const {
+  for (const Source& s : sources_)
+    if (s.port == port && s.moderated) return true;
+  return false;
+}
+
+void ForwardLoop::setModerated(Source& s, bool on, int64_t nowNs) {
+  struct epoll_event ev = {};
+  ev.events = on ? 0u : static_cast<uint32_t>(EPOLLIN);  // 0: it wakes the loop no more (errors and hang-ups still do)
+  ev.data.u64 = static_cast<uint64_t>(&s - sources_.data());
+  if (epoll_ctl(epoll_, EPOLL_CTL_MOD, s.fd, &ev) != 0) return;  // it stays as it was
+  s.moderated = on;
+  s.nextReadNs = nowNs + options_.moderatedReadEveryNs;
+  if (on) {
+    ++moderatedCount_;
+    ++load_.moderations;
+  } else {
+    --moderatedCount_;
+  }
+}
+
+size_t ForwardLoop::readModerated(int64_t nowNs) {
+  size_t total = 0;
+  for (Source& s : sources_) {
+    if (!s.active || !s.moderated || nowNs < s.nextReadNs) continue;
+    s.nextReadNs = nowNs + options_.moderatedReadEveryNs;
+    ++load_.moderatedReads;
+    const PortCounters& c = switch_.portCounters(s.port);
+    const uint64_t judged0 = c.rxFrames, drops0 = c.rxDropped - c.rxOverload;
+    const size_t read = readPort(s, options_.moderatedBurst, nowNs);
+    load_.moderatedFrames += read;
+    frames_ += read;
+    total += read;
+    // A device that the policy lets through began to send (a PC plugged in
+    // where a quarantined device chattered): its frames are woken for again
+    // from now on, not held to this read's interval and burst until the
+    // window ends.
+    const uint64_t judged = c.rxFrames - judged0, drops = c.rxDropped - c.rxOverload - drops0;
+    if (judged > 0 && static_cast<double>(drops) < options_.moderateDropShare * static_cast<double>(judged))
+      setModerated(s, false, nowNs);
+  }
+  return total;
+}
+
+void ForwardLoop::judgeModeration(int64_t nowNs) {
+  if (options_.moderateAfterDrops == 0) return;
+  // A window that ended more than a window ago (the loop slept: nothing
+  // came) is not judged: its drops would be spread over a longer time.
+  const bool judge = moderationWindowEndNs_ != 0 && nowNs - moderationWindowEndNs_ < options_.moderationWindowNs;
+  moderationWindowEndNs_ = nowNs + options_.moderationWindowNs;
+  for (Source& s : sources_) {
+    if (!s.active || s.port >= switch_.portCount()) continue;
+    const PortCounters& c = switch_.portCounters(s.port);
+    const uint64_t judged = c.rxFrames, policyDrops = c.rxDropped - c.rxOverload;
+    const uint64_t judgedInWindow = judged - s.judgedSeen, dropsInWindow = policyDrops - s.policyDropsSeen;
+    s.judgedSeen = judged;
+    s.policyDropsSeen = policyDrops;
+    if (!judge || switch_.config().ports[s.port].role != PortRole::kAccess) continue;
+    const double share =
+        judgedInWindow == 0 ? 0 : static_cast<double>(dropsInWindow) / static_cast<double>(judgedInWindow);
+    if (!s.moderated && dropsInWindow >= options_.moderateAfterDrops && share >= options_.moderateDropShare)
+      setModerated(s, true, nowNs);
+    else if (s.moderated && (dropsInWindow < options_.moderateAfterDrops / 2 || share < options_.moderateDropShare))
+      setModerated(s, false, nowNs);
+  }
+}
+
 int ForwardLoop::runOnce(int timeoutMs) {
   if (epoll_ < 0) return -1;
   struct epoll_event events[kMaxEvents];
-  int n = epoll_wait(epoll_, events, kMaxEvents, timeoutMs);
+  int n;
+  if (moderatedCount_ == 0) {
+    n = epoll_wait(epoll_, events, kMaxEvents, timeoutMs);
+  } else {  // woken by the first moderated port that is due, at the latest
+    const int64_t ns = waitNs(timeoutMs);
+    struct timespec ts = {};
+    ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+    ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    n = epoll_pwait2(epoll_, events, kMaxEvents, ns == INT64_MAX ? nullptr : &ts, nullptr);
+  }
   if (n < 0) {
     if (errno == EINTR) return 0;
     error_ = std::string("forward loop: epoll_wait: ") + std::strerror(errno);
@@ -219,15 +310,19 @@ int ForwardLoop::runOnce(int timeoutMs) {
   int processed = 0;
   // One clock reading per wake-up: how long each frame waited is measured
   // against it (a frame read later in the wake-up waited at least as long).
-  const int64_t nowNs = n > 0 ? options_.clockNs() : 0;
+  const int64_t nowNs = options_.clockNs();
   for (int i = 0; i < n; ++i) {
     Source& s = sources_[events[i].data.u64];
     // One burst per ready port (at most burst_ frames, so a busy port cannot
-    // starve the others).
-    if (s.active) processed += static_cast<int>(readPort(s, burst_, nowNs));
+    // starve the others). A moderated port wakes the loop only with an error
+    // or a hang-up, which its read reports.
+    const bool due = !s.moderated || (events[i].events & (EPOLLERR | EPOLLHUP)) != 0;
+    if (s.active && due) processed += static_cast<int>(readPort(s, burst_, nowNs));
   }
-  finishBurst();
   frames_ += static_cast<uint64_t>(processed);
+  if (moderatedCount_ > 0) processed += static_cast<int>(readModerated(nowNs));
+  finishBurst();  // flushes what the moderated ports' frames queued too
+  if (nowNs >= moderationWindowEndNs_) judgeModeration(nowNs);
   const bool failed = sourceFailed_;
   sourceFailed_ = false;
   return failed ? -1 : processed;

@@ -36,6 +36,24 @@
 // A BatchingSink that drops frames (its port stayed busy) has them counted
 // against its port as DropReason::kEgressBusy.
 //
+// Moderated ports (docs/forwarding.md, "Ports that flood dropped frames").
+// What a flood costs the loop is mostly its wake-ups, not its frames: an
+// access port that sends router advertisements in bursts of 8 woke it 6250
+// times a second for ~13 us each (bench/veth_forward_bench.cc, flood/alone),
+// while parsing and dropping a frame takes ~0.12 us (bench/pipeline_bench.cc).
+// So an access port whose frames the policy drops -- at least
+// `moderateAfterDrops` in a `moderationWindowNs` window, and at least
+// `moderateDropShare` of the frames the switch judged on it -- stops waking
+// the loop: it is read every `moderatedReadEveryNs` instead (at most
+// `moderatedBurst` frames a read; what the ring cannot hold meanwhile, the
+// kernel drops and counts as ring_full), and every frame read is still
+// judged, counted and reported. Its frames wait up to that interval by
+// design, so they do not count toward being behind. A window with fewer than
+// half those drops, or a smaller share, ends it, and so does a timed read
+// whose frames were mostly let through (a PC plugged in where a quarantined
+// device chattered must not wait for the window's end, its rate held to
+// moderatedBurst a read). Uplinks and trunks are never moderated.
+//
 // One thread: the loop, the switch, the sources and sinks are all used on
 // the thread that calls runOnce(). No allocation per frame.
 
@@ -80,6 +98,12 @@ struct LoadOptions {
   int64_t behindNs = 250'000;
   size_t deferredFrames = 1024;
   size_t deferredSlotBytes = 1536;  // LivePortOptions::snaplen: a frame is never larger
+  // Moderated ports (see above); moderateAfterDrops 0: never.
+  int64_t moderationWindowNs = 100'000'000;
+  uint64_t moderateAfterDrops = 100;  // 1000 dropped frames/s
+  double moderateDropShare = 0.9;
+  int64_t moderatedReadEveryNs = 2'000'000;
+  size_t moderatedBurst = 512;  // 256 k frames/s per moderated port at most
   // Frame timestamps are CLOCK_REALTIME ns (libpcap); tests pass their own.
   int64_t (*clockNs)() = nullptr;
 };
@@ -94,6 +118,9 @@ struct LoadCounters {
   uint64_t egressBusyDrops = 0;    // DropReason::kEgressBusy
   uint64_t lookAheads = 0;         // looks for new frames between put-off ones
   uint64_t lookAheadFrames = 0;    // frames those looks read
+  uint64_t moderations = 0;        // times a port began to be moderated
+  uint64_t moderatedReads = 0;     // timed reads of moderated ports
+  uint64_t moderatedFrames = 0;    // frames those reads judged
 };
 
 class ForwardLoop {
@@ -118,6 +145,8 @@ class ForwardLoop {
   uint64_t frames() const { return frames_; }
   const LoadCounters& loadCounters() const { return load_; }
   const LoadOptions& loadOptions() const { return options_; }
+  // Whether `port` is read on a timer now (see "Moderated ports").
+  bool moderated(PortIndex port) const;
 
   // One frame as runOnce() handles it (the wake-up's clock reading `nowNs`);
   // then finishBurst() forwards what was deferred. Public for the tests and
@@ -132,6 +161,10 @@ class ForwardLoop {
     int fd;
     std::string name;
     bool active;
+    bool moderated = false;
+    int64_t nextReadNs = 0;  // moderated: its next timed read
+    // Its switch counters at the start of the moderation window.
+    uint64_t judgedSeen = 0, policyDropsSeen = 0;
   };
   struct Sink {
     io::BatchingSink* sink;
@@ -148,6 +181,13 @@ class ForwardLoop {
   // Reads at most `max` frames of `s` through handle(); a failed source is
   // taken out of the loop (sourceFailed_, error_).
   size_t readPort(Source& s, size_t max, int64_t nowNs);
+  // The moderated ports whose time has come; then, once a window, which
+  // access ports are to be moderated and which no longer.
+  size_t readModerated(int64_t nowNs);
+  void judgeModeration(int64_t nowNs);
+  void setModerated(Source& s, bool on, int64_t nowNs);
+  // How long epoll may wait: `timeoutMs`, or less when a moderated port is due.
+  int64_t waitNs(int timeoutMs) const;
   // Between put-off frames: reads what arrived meanwhile, at most what the
   // deferred area has room for, so that a priority frame goes out now.
   size_t lookAhead();
@@ -183,6 +223,8 @@ class ForwardLoop {
   size_t deferredHead_ = 0;
   size_t deferredCount_ = 0;
   LoadCounters load_;
+  int64_t moderationWindowEndNs_ = 0;
+  size_t moderatedCount_ = 0;
 };
 
 }  // namespace portvakt::forward

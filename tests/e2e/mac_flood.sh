@@ -7,7 +7,9 @@
 # Asserts: mac_limit was raised for eth1, and at most once per 10 s hold; the
 # PC lost no ping; the flood never reached the uplink; the profiler and the
 # devices table hold a handful of devices, not one per MAC; stderr stays a few
-# dozen lines; the drops and held events are counted in the metrics.
+# dozen lines; the drops and held events are counted in the metrics; eth1 is
+# read on a timer while it floods (portvakt_port_moderated 1, eth0 0), not
+# after, and the log says so once each way.
 # Usage: mac_flood.sh BUILD_DIR   (from the project root)
 # Requirements: R6
 source "$(dirname "$0")/common.bash"
@@ -36,10 +38,13 @@ sleep 0.5
 ip netns exec "$(ns flood)" timeout "$flood_seconds" mausezahn lan0 -q -a rand -b ff:ff:ff:ff:ff:ff -c 0 -d 0 \
   -t udp "sp=1234,dp=9" -A 10.78.0.66 -B 10.78.0.2 >/dev/null 2>&1 &
 flooder=$!
+# Mid-flood: the flooding jack is read on a timer (moderated), the PC's is not.
+(sleep 5; ip netns exec "$(ns sw)" "$probe" metrics 127.0.0.1 "$metrics_port" > "$work/metrics-mid") &
+scrape=$!
 sleep 1
 pings=$(( (flood_seconds - 3) * 10 ))
 ping_out=$(ip netns exec "$(ns pc)" ping -q -c "$pings" -i 0.1 -W 1 10.78.0.2 2>&1)
-wait "$flooder"
+wait "$flooder" "$scrape"
 flood_rx=$(ip netns exec "$(ns sw)" cat /sys/class/net/eth1/statistics/rx_packets)
 echo "flood: $flood_rx frames on eth1 in ${flood_seconds} s; PC: $(echo "$ping_out" | grep transmitted)"
 
@@ -74,6 +79,16 @@ ip netns exec "$(ns sw)" "$probe" metrics 127.0.0.1 "$metrics_port" > "$work/met
 held=$(sed -n 's/^portvakt_events_dropped_total{.*reason="repeat_held".*} \([0-9.e+]*\)$/\1/p' "$work/metrics")
 awk -v v="${held:-0}" 'BEGIN { exit !(v >= 1000) }' || { echo "FAIL: repeat_held is ${held:-missing}, expected the flood's drops"; grep events_dropped "$work/metrics"; fail=1; }
 grep -q 'portvakt_frames{.*port="eth1".*verdict="dropped"' "$work/metrics" || { echo "FAIL: no dropped frames counted on eth1"; fail=1; }
+
+# Moderated ports (issue 13): while it floods, the jack whose frames are all
+# dropped is read every 2 ms instead of waking the forwarding thread per
+# frame; the PC's jack is not; it ends with the flood; the log says both once.
+moderated() { grep -Eq "^portvakt_port_moderated\{port=\"$2\".*\} $3\$" "$1"; }
+moderated "$work/metrics-mid" eth1 1 || { echo "FAIL: eth1 was not moderated during the flood"; grep port_moderated "$work/metrics-mid"; fail=1; }
+moderated "$work/metrics-mid" eth0 0 || { echo "FAIL: the PC's eth0 was moderated"; grep port_moderated "$work/metrics-mid"; fail=1; }
+moderated "$work/metrics" eth1 0 || { echo "FAIL: eth1 is still moderated after the flood"; grep port_moderated "$work/metrics"; fail=1; }
+[ "$(grep -c 'port eth1: nearly every frame it sends is dropped' "$work/daemon.log")" = 1 ] || { echo "FAIL: the log does not say once that eth1 is read on a timer"; fail=1; }
+[ "$(grep -c 'port eth1: read on each frame again' "$work/daemon.log")" = 1 ] || { echo "FAIL: the log does not say once that eth1's moderation ended"; fail=1; }
 
 # After the flood: the PC still works.
 ip netns exec "$(ns pc)" ping -c 3 -i 0.2 -W 1 10.78.0.2 >/dev/null || { echo "FAIL: the PC lost its path after the flood"; fail=1; }

@@ -73,6 +73,20 @@ TEST(Metrics, ForwardWakeupsBehindAndOverloaded) {
   EXPECT_NE(text.find("portvakt_forward_wakeups{site=\"site\",state=\"overloaded\"} 7"), std::string::npos);
 }
 
+// Issue 13: a port read on a timer because it floods dropped frames is 1,
+// and 0 again when that ends.
+TEST(Metrics, APortReadOnATimerIsOneUntilItEnds) {
+  Metrics m("site");
+  m.setPortModerated("eth2", true);
+  m.setPortModerated("eth0", false);
+  std::string text = m.exposition();
+  EXPECT_NE(text.find("portvakt_port_moderated{port=\"eth2\",site=\"site\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("portvakt_port_moderated{port=\"eth0\",site=\"site\"} 0"), std::string::npos) << text;
+  m.setPortModerated("eth2", false);
+  text = m.exposition();
+  EXPECT_NE(text.find("portvakt_port_moderated{port=\"eth2\",site=\"site\"} 0"), std::string::npos) << text;
+}
+
 TEST(Metrics, ExpositionHasTheDocumentedNamesAndLabels) {
   Metrics m("vardcentral-karlstad");
   fill(m);

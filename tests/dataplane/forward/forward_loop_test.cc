@@ -5,8 +5,6 @@
 #include "dataplane/forward/forward_loop.h"
 
 #include <gtest/gtest.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <deque>
 #include <memory>
@@ -15,6 +13,7 @@
 
 #include "tests/dataplane/fingerprint/allocation_counter.h"
 #include "tests/dataplane/forward/l2_frames.h"
+#include "tests/dataplane/forward/ring_source.h"
 
 namespace portvakt::forward {
 namespace {
@@ -22,6 +21,7 @@ namespace {
 using testing::Bytes;
 using testing::l2Frame;
 using testing::mac;
+using testing::RingSource;
 using testing::Tag;
 
 constexpr ZoneId kQuarantine = 0, kRegion = 1, kVoice = 2, kGuest = 3;
@@ -263,33 +263,11 @@ TEST_F(UnderLoad, BehindAllocatesNothingPerFrame) {
   EXPECT_GT(loop->loadCounters().deferred, 0u);
 }
 
-// Frames a port's ring holds, handed out by next() (what LivePort reads).
-class QueuedSource final : public io::FrameSource {
- public:
-  QueuedSource() : fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
-  ~QueuedSource() override { ::close(fd); }
-  void add(Bytes bytes, int64_t timestampNs) { queued.push_back({std::move(bytes), timestampNs}); }
-  io::ReadStatus next(io::Frame& out) override {
-    if (queued.empty()) return io::ReadStatus::kEnd;
-    current = std::move(queued.front());
-    queued.pop_front();
-    out.bytes = current.first;
-    out.wireLength = static_cast<uint32_t>(current.first.size());
-    out.timestampNs = current.second;
-    return io::ReadStatus::kFrame;
-  }
-  std::string_view error() const override { return {}; }
-  int linkType() const override { return 1; }
-  int fd;
-  std::deque<std::pair<Bytes, int64_t>> queued;
-  std::pair<Bytes, int64_t> current;
-};
-
 // Far behind, the loop has 200 of the PC's frames put off; a voice frame
 // arrives in the phone's ring meanwhile. It goes out after at most 64 of them
 // (flushed at once), not after all 200 and the next wake-up.
 TEST_F(UnderLoad, AVoiceFrameArrivingWhileTheBacklogIsForwardedGoesOutInBetween) {
-  QueuedSource ring;
+  RingSource ring;
   ASSERT_TRUE(loop->addSource(kAcc0, ring, ring.fd, "acc0"));
   for (int i = 1; i <= 200; ++i) send(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)), kAcc0, 500 * kUs);
   ring.add(ipv4Frame(kPbx, kPhone, 0, 7), kNow - 10 * kUs);
@@ -317,7 +295,7 @@ TEST_F(UnderLoad, TheLookAheadDropsNothingAndOnlyLooksWhenThePolicyHasPriority) 
   options.deferredFrames = 100;
   loop = std::make_unique<ForwardLoop>(*sw, 256, options);
   loop->addBatchingSink(sink, kUpRegion);
-  QueuedSource ring;
+  RingSource ring;
   ASSERT_TRUE(loop->addSource(kAcc1, ring, ring.fd, "acc1"));
   for (int i = 1; i <= 100; ++i) send(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)), kAcc0, 500 * kUs);
   for (int i = 1; i <= 150; ++i) ring.add(ipv4Frame(kServer, kGuestPc, 0, static_cast<uint8_t>(i)), kNow);
@@ -329,7 +307,7 @@ TEST_F(UnderLoad, TheLookAheadDropsNothingAndOnlyLooksWhenThePolicyHasPriority) 
   EXPECT_EQ(log().substr(0, 5), "3:1 3") << "the put-off frames first, in their order";
 
   build(tables::ZonePriority::kNone, tables::ZonePriority::kNone);  // no priority zone at all
-  QueuedSource quiet;
+  RingSource quiet;
   ASSERT_TRUE(loop->addSource(kAcc0, quiet, quiet.fd, "acc0"));
   for (int i = 1; i <= 200; ++i) send(ipv4Frame(kServer, kPc, 0, static_cast<uint8_t>(i)), kAcc0, 500 * kUs);
   quiet.add(ipv4Frame(kServer, kPc, 0, 201), kNow);
