@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The veth bench's harness, run once and briefly: not a measurement (no
 # figure is asserted), a check that the lab comes up, that portvaktd, the I/O
-# floor and the flood run, that the paired max runs and the 80 % reference
+# floor and the flood run (with a flow, and alone), that the paired max runs and the 80 % reference
 # produce numbers in the summary's tables, and that the bench leaves no
 # namespace or process behind. Registered by bench/CMakeLists.txt (only where
 # the bench is built). Needs root: a skip outside CI, a failure under CI=true.
@@ -22,7 +22,7 @@ check() {  # check DESCRIPTION COMMAND...
 
 before=$(ip netns list | grep -c '^pvbench' || true)
 PORTVAKT_BENCH_DAEMON_CPU=1 "$bench" \
-  --benchmark_filter='64B/(max/(portvaktd|io_floor)|80pct_of_portvaktd/(portvaktd|portvaktd_under_flood))/' \
+  --benchmark_filter='64B/(max/(portvaktd|io_floor)|80pct_of_portvaktd/(portvaktd|portvaktd_under_flood))/|flood/alone' \
   >"$out" 2>&1
 status=$?
 check "the bench exits 0 (was $status)" test "$status" -eq 0
@@ -35,6 +35,8 @@ check "the flood row has the flow's rates, portvaktd's own drops and what it kep
   grep -Eq "^64B +80pct_of_portvaktd +\| +$num +$num \|.*\| +(nan|$num)% +$num%$" "$out"
 check "the paced run's target came from a max run just before it" \
   grep -Eq "^64B/80pct_of_portvaktd/portvaktd_under_flood/.* ref_max_fps=$num" "$out"
+check "the flood alone has portvaktd's CPU per flood frame and frames per wake-up" \
+  grep -Eq "^ +$num +($num|nan) \| +-?$num ns +-?$num ns \|" "$out"
 after=$(ip netns list | grep -c '^pvbench' || true)
 check "no namespace left behind ($before before, $after after)" test "$after" -le "$before"
 # [i], [b]: the pattern must not match this check's own command line.

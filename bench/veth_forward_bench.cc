@@ -95,6 +95,13 @@
 // ("portvaktd_flood_elsewhere": the same flood sent into a veth that does not
 // reach portvaktd, so that the simulated hosts carry the same load).
 //
+// The flood alone ("flood/alone/portvaktd", issue 13): the same flood for
+// 2 s with no flow, and portvaktd's CPU per flood frame -- its forwarding
+// thread's apart from its other threads', each less its idle rate over 2 s
+// just before -- and flood frames per wake-up of the forwarding thread (its
+// voluntary context switches). Under the flow the flood's cost is the
+// difference of two noisy figures; alone it is measured.
+//
 // The kernel bridge as the peer (issue 18): the same flow, in the same run,
 // through a Linux bridge in the switch namespace (tx b0 -- bin [br0] bout --
 // b1 rx) with an nftables bridge-family rule set that allows exactly the
