@@ -208,6 +208,10 @@ size_t ForwardLoop::readPort(Source& s, size_t max, int64_t nowNs) {
     if (error_.empty()) error_ = "forward loop: port " + s.name + " failed";
     (void)epoll_ctl(epoll_, EPOLL_CTL_DEL, s.fd, nullptr);
     s.active = false;
+    if (s.moderated) {  // out of the loop: no timed reads either
+      s.moderated = false;
+      --moderatedCount_;
+    }
     switch_.setPortUp(s.port, false);
     sourceFailed_ = true;
   }

@@ -202,6 +202,20 @@ TEST_F(PortModeration, UplinksMostlyForwardedJacksAndOldDropsAreNotModerated) {
   EXPECT_EQ(loop->loadCounters().moderations, 0u);
 }
 
+// A moderated port whose read fails leaves the loop like any port (the
+// error names it, its switch port goes down) and is no longer timed.
+TEST_F(PortModeration, AModeratedPortThatFailsLeavesTheLoop) {
+  moderateTheAttackerJack();
+  rings[kAttackerJack].fail();
+  clockNs += 2 * kMs;
+  EXPECT_EQ(run(), -1);
+  EXPECT_EQ(loop->error(), "the ring failed");
+  EXPECT_FALSE(loop->moderated(kAttackerJack));
+  EXPECT_FALSE(sw.portUp(kAttackerJack));
+  flood(kJack, kPc, 2);
+  EXPECT_EQ(run(), 2) << "the others go on";
+}
+
 // moderateAfterDrops 0 turns it off.
 TEST_F(PortModeration, OffWhenItsThresholdIsZero) {
   LoadOptions options;

@@ -27,6 +27,7 @@ class RingSource final : public io::FrameSource {
     EXPECT_EQ(::write(fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
   }
   io::ReadStatus next(io::Frame& out) override {
+    if (failed) return io::ReadStatus::kError;
     if (queued.empty()) return io::ReadStatus::kEnd;
     current = std::move(queued.front());
     queued.pop_front();
@@ -39,7 +40,14 @@ class RingSource final : public io::FrameSource {
     out.timestampNs = current.second;
     return io::ReadStatus::kFrame;
   }
-  std::string_view error() const override { return {}; }
+  std::string_view error() const override { return failed ? "the ring failed" : ""; }
+  // From now on every read fails (an interface that went away).
+  void fail() {
+    failed = true;
+    const uint64_t one = 1;
+    EXPECT_EQ(::write(fd, &one, sizeof one), static_cast<ssize_t>(sizeof one));
+  }
+  bool failed = false;
   int linkType() const override { return 1; }
   int fd;
   std::deque<std::pair<Bytes, int64_t>> queued;
