@@ -218,11 +218,19 @@ size_t ForwardLoop::readPort(Source& s, size_t max, int64_t nowNs) {
   return count;
 }
 
+int64_t ForwardLoop::untilReadNs(const Source& s, int64_t nowNs) const {
+  const int64_t left = s.nextReadNs - nowNs;
+  // More than an interval left: the wall clock was set back (frames carry
+  // CLOCK_REALTIME, so the loop's clock is that one). Due now, not after the
+  // step; nothing waits for it.
+  return left <= 0 || left > options_.moderatedReadEveryNs ? 0 : left;
+}
+
 int64_t ForwardLoop::waitNs(int timeoutMs) const {
   int64_t wait = timeoutMs < 0 ? INT64_MAX : static_cast<int64_t>(timeoutMs) * 1'000'000;
   const int64_t nowNs = options_.clockNs();
   for (const Source& s : sources_)
-    if (s.active && s.moderated) wait = std::min(wait, std::max<int64_t>(0, s.nextReadNs - nowNs));
+    if (s.active && s.moderated) wait = std::min(wait, untilReadNs(s, nowNs));
   return wait;
 }
 
@@ -250,7 +258,7 @@ void ForwardLoop::setModerated(Source& s, bool on, int64_t nowNs) {
 size_t ForwardLoop::readModerated(int64_t nowNs) {
   size_t total = 0;
   for (Source& s : sources_) {
-    if (!s.active || !s.moderated || nowNs < s.nextReadNs) continue;
+    if (!s.active || !s.moderated || untilReadNs(s, nowNs) > 0) continue;
     s.nextReadNs = nowNs + options_.moderatedReadEveryNs;
     ++load_.moderatedReads;
     const PortCounters& c = switch_.portCounters(s.port);
@@ -273,8 +281,10 @@ size_t ForwardLoop::readModerated(int64_t nowNs) {
 void ForwardLoop::judgeModeration(int64_t nowNs) {
   if (options_.moderateAfterDrops == 0) return;
   // A window that ended more than a window ago (the loop slept: nothing
-  // came) is not judged: its drops would be spread over a longer time.
-  const bool judge = moderationWindowEndNs_ != 0 && nowNs - moderationWindowEndNs_ < options_.moderationWindowNs;
+  // came), or whose end the clock was set back from, is not judged: its drops
+  // would be spread over another time than the window's.
+  const int64_t sinceEnd = nowNs - moderationWindowEndNs_;
+  const bool judge = moderationWindowEndNs_ != 0 && sinceEnd >= 0 && sinceEnd < options_.moderationWindowNs;
   moderationWindowEndNs_ = nowNs + options_.moderationWindowNs;
   for (Source& s : sources_) {
     if (!s.active || s.port >= switch_.portCount()) continue;
@@ -326,7 +336,9 @@ int ForwardLoop::runOnce(int timeoutMs) {
   frames_ += static_cast<uint64_t>(processed);
   if (moderatedCount_ > 0) processed += static_cast<int>(readModerated(nowNs));
   finishBurst();  // flushes what the moderated ports' frames queued too
-  if (nowNs >= moderationWindowEndNs_) judgeModeration(nowNs);
+  // Past the window's end, or the wall clock was set back by more than a window.
+  if (nowNs >= moderationWindowEndNs_ || moderationWindowEndNs_ - nowNs > options_.moderationWindowNs)
+    judgeModeration(nowNs);
   const bool failed = sourceFailed_;
   sourceFailed_ = false;
   return failed ? -1 : processed;

@@ -188,6 +188,8 @@ class ForwardLoop {
   void setModerated(Source& s, bool on, int64_t nowNs);
   // How long epoll may wait: `timeoutMs`, or less when a moderated port is due.
   int64_t waitNs(int timeoutMs) const;
+  // Until `s`'s timed read: 0 when due, or when the clock was set back.
+  int64_t untilReadNs(const Source& s, int64_t nowNs) const;
   // Between put-off frames: reads what arrived meanwhile, at most what the
   // deferred area has room for, so that a priority frame goes out now.
   size_t lookAhead();

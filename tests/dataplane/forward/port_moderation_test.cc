@@ -216,6 +216,27 @@ TEST_F(PortModeration, AModeratedPortThatFailsLeavesTheLoop) {
   EXPECT_EQ(run(), 2) << "the others go on";
 }
 
+// The loop's clock is the wall clock (frames carry CLOCK_REALTIME): set back
+// by an hour, a moderated port is still read at its interval, not in an
+// hour, and the next window is judged on its own drops.
+TEST_F(PortModeration, ASetBackClockDelaysNoTimedReadAndNoWindow) {
+  moderateTheAttackerJack();
+  clockNs -= 3'600'000 * kMs;
+  flood(kAttackerJack, kAttacker, 10);
+  EXPECT_EQ(run(), 10) << "due at once: its next read was an hour ahead of the clock";
+  clockNs += kMs;
+  flood(kAttackerJack, kAttacker, 10);
+  EXPECT_EQ(run(), 0) << "then every 2 ms again";
+  clockNs += kMs;
+  EXPECT_EQ(run(), 10);
+  for (int i = 0; i < 60; ++i) {  // 120 ms with 30 frames in all: under half of 100
+    if (i % 2 == 0) flood(kAttackerJack, kAttacker, 1);
+    clockNs += 2 * kMs;
+    run();
+  }
+  EXPECT_FALSE(loop->moderated(kAttackerJack)) << "the windows go on after the step";
+}
+
 // moderateAfterDrops 0 turns it off.
 TEST_F(PortModeration, OffWhenItsThresholdIsZero) {
   LoadOptions options;
