@@ -38,8 +38,9 @@
 //
 // Moderated ports (docs/forwarding.md, "Ports that flood dropped frames").
 // What a flood costs the loop is mostly its wake-ups, not its frames: an
-// access port that sends router advertisements in bursts of 8 woke it 6250
-// times a second for ~13 us each (bench/veth_forward_bench.cc, flood/alone),
+// access port that sends router advertisements at 50 000/s in bursts of 8
+// woke it ~6 500 times a second for 12-15 us of CPU each on the bench's VM
+// (bench/veth_forward_bench.cc, flood/alone),
 // while parsing and dropping a frame takes ~0.12 us (bench/pipeline_bench.cc).
 // So an access port whose frames the policy drops -- at least
 // `moderateAfterDrops` in a `moderationWindowNs` window, and at least
@@ -178,8 +179,9 @@ class ForwardLoop {
     PortIndex port;
   };
   void flushSinks();
-  // Reads at most `max` frames of `s` through handle(); a failed source is
-  // taken out of the loop (sourceFailed_, error_).
+  // Reads at most `max` frames of `s` through handle() (a moderated port's
+  // straight through the switch); a failed source is taken out of the loop
+  // (sourceFailed_, error_).
   size_t readPort(Source& s, size_t max, int64_t nowNs);
   // The moderated ports whose time has come; then, once a window, which
   // access ports are to be moderated and which no longer.
