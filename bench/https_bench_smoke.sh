@@ -15,26 +15,21 @@ lab_require_root
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 fail=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
-}
 
 before=$(ip netns list | grep -c '^pvhb' || true)
 bash "$(dirname "$0")/https_fleet_bench.sh" "$build" --requests 100 >"$out" 2>&1
 status=$?
-check "the bench exits 0 (was $status)" test "$status" -eq 0
+lab_check "the bench exits 0 (was $status)" test "$status" -eq 0
 num='[0-9]+(\.[0-9]+)?'
 for api in "https GET /api/v1/status" "unix status" "https GET /api/v1/devices" "unix devices"; do
   for clients in 1 4; do
-    check "$api with $clients client(s): 100 requests, no error, a rate and percentiles" \
+    lab_check "$api with $clients client(s): 100 requests, no error, a rate and percentiles" \
       grep -Eq "^$api clients $clients requests 100 errors 0 rps $num p50_us $num p99_us $num bytes [1-9]" "$out"
   done
 done
-check "the CLI's --server client answered every call" grep -Eq "^cli portvakt status --server .* calls 50 total_ms $num per_call_ms $num" "$out"
-check "no ping through the switch was lost meanwhile" grep -Eq "^forwarding meanwhile: .*: [1-9][0-9]* sent, 0 lost" "$out"
+lab_check "the CLI's --server client answered every call" grep -Eq "^cli portvakt status --server .* calls 50 total_ms $num per_call_ms $num" "$out"
+lab_check "no ping through the switch was lost meanwhile" grep -Eq "^forwarding meanwhile: .*: [1-9][0-9]* sent, 0 lost" "$out"
 after=$(ip netns list | grep -c '^pvhb' || true)
-check "no namespace left behind ($before before, $after after)" test "$after" -le "$before"
+lab_check "no namespace left behind ($before before, $after after)" test "$after" -le "$before"
 [ $fail -eq 0 ] || { echo "--- bench output"; cat "$out"; }
 exit $fail

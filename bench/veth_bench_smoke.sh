@@ -14,32 +14,27 @@ bench=$build/bench/portvakt_veth_forward_bench
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 fail=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
-}
 
 before=$(ip netns list | grep -c '^pvbench' || true)
 PORTVAKT_BENCH_DAEMON_CPU=1 "$bench" \
   --benchmark_filter='64B/(max/(portvaktd|io_floor)|80pct_of_portvaktd/(portvaktd|portvaktd_under_flood))/|flood/alone' \
   >"$out" 2>&1
 status=$?
-check "the bench exits 0 (was $status)" test "$status" -eq 0
+lab_check "the bench exits 0 (was $status)" test "$status" -eq 0
 num='[0-9]+(\.[0-9]+)?'
-check "the I/O floor's row has its rates and ratios" \
+lab_check "the I/O floor's row has its rates and ratios" \
   grep -Eq "^64B +max +\| +$num +$num \| +$num +$num% +$num \| +$num +$num% +$num \| +$num%" "$out"
-check "each max run of a forwarder has its paired share of a direct run" \
+lab_check "each max run of a forwarder has its paired share of a direct run" \
   grep -Eq "^64B/max/io_floor/.* of_direct_pct=$num" "$out"
-check "the flood row has the flow's rates, portvaktd's own drops and what it kept" \
+lab_check "the flood row has the flow's rates, portvaktd's own drops and what it kept" \
   grep -Eq "^64B +80pct_of_portvaktd +\| +$num +$num \|.*\| +(nan|$num)% +$num%$" "$out"
-check "the paced run's target came from a max run just before it" \
+lab_check "the paced run's target came from a max run just before it" \
   grep -Eq "^64B/80pct_of_portvaktd/portvaktd_under_flood/.* ref_max_fps=$num" "$out"
-check "the flood alone has portvaktd's CPU per flood frame and frames per wake-up" \
+lab_check "the flood alone has portvaktd's CPU per flood frame and frames per wake-up" \
   grep -Eq "^ +$num +($num|nan) \| +-?$num ns +-?$num ns \|" "$out"
 after=$(ip netns list | grep -c '^pvbench' || true)
-check "no namespace left behind ($before before, $after after)" test "$after" -le "$before"
+lab_check "no namespace left behind ($before before, $after after)" test "$after" -le "$before"
 # [i], [b]: the pattern must not match this check's own command line.
-check "no forwarder left running" bash -c '! pgrep -f "[i]o_floor_forwarder fin fout|[b]ench/veth-bench.yaml" >/dev/null'
+lab_check "no forwarder left running" bash -c '! pgrep -f "[i]o_floor_forwarder fin fout|[b]ench/veth-bench.yaml" >/dev/null'
 [ $fail -eq 0 ] || { echo "--- bench output"; cat "$out"; }
 exit $fail

@@ -786,31 +786,12 @@ int64_t threadCpuNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
-// CPU time of every thread of a process, in ns (schedstat: time on CPU,
-// including the softirq work run in the thread's own context, e.g. a veth
-// peer's receive path inside sendmmsg; this kernel has no IRQ time accounting).
-int64_t processCpuNs(pid_t pid) {
-  int64_t total = 0;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = opendir(dir.c_str());
-  if (d == nullptr) return -1;
-  while (struct dirent* e = readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    const std::string path = dir + "/" + e->d_name + "/schedstat";
-    if (FILE* f = std::fopen(path.c_str(), "r")) {
-      long long ns = 0;
-      if (std::fscanf(f, "%lld", &ns) == 1) total += ns;
-      std::fclose(f);
-    }
-  }
-  closedir(d);
-  return total;
-}
-
 // CPU time of a process's forwarding thread (pv-forward) and of all its
-// other threads, in ns, and how often the forwarding thread went to sleep
-// (its voluntary context switches: one per wake-up that found frames, and
-// one per epoll timeout): where the flood alone's cost goes (BM_FloodAlone).
+// other threads, in ns (schedstat: time on CPU, including the softirq work
+// run in the thread's own context, e.g. a veth peer's receive path inside
+// sendmmsg; this kernel has no IRQ time accounting), and how often the
+// forwarding thread went to sleep (its voluntary context switches: one per
+// wake-up that found frames, and one per epoll timeout).
 struct ThreadCpu {
   int64_t forward = 0, other = 0, forwardSleeps = 0;
 };
@@ -844,6 +825,12 @@ ThreadCpu processCpuByThread(pid_t pid) {
   }
   closedir(d);
   return cpu;
+}
+
+// All of a process's threads, in ns; -1 when it cannot be read.
+int64_t processCpuNs(pid_t pid) {
+  const ThreadCpu cpu = processCpuByThread(pid);
+  return cpu.forward < 0 ? -1 : cpu.forward + cpu.other;
 }
 
 // Sends `count` frames (copies of `tmpl`, stamped) at `rate` frames/s, or as
@@ -1436,11 +1423,8 @@ void BM_Forward(benchmark::State& state, size_t size, Load load, Path path) {
   if (!label.empty()) state.SetLabel(label);
 }
 
-// The flood alone, with no flow (issue 13, "Measured"): portvaktd's CPU per
-// flood frame, its forwarding thread's apart from its other threads' (the
-// event pump, alerts, logs; pinned, they share its CPU), each less what that
-// thread spends in as long without the flood just before. Under the flow the
-// flood's cost is the difference of two noisy figures; alone it is measured.
+// The flood alone (see the top). Other threads: the event pump, alerts, logs;
+// pinned, they share the forwarding thread's CPU.
 struct FloodAloneResult {
   double floodFps = NAN, forwardNs = NAN, otherNs = NAN, idleForwardPct = NAN, idleOtherPct = NAN;
   double framesPerWakeup = NAN;
@@ -1466,8 +1450,10 @@ void BM_FloodAlone(benchmark::State& state) {
     const ThreadCpu flood1 = processCpuByThread(pid);
     const double floodSeconds = flood.seconds + 0.02;
     if (idle0.forward < 0 || idle1.forward < 0 || flood0.forward < 0 || flood1.forward < 0 || flood.sent == 0 ||
-        idleSeconds <= 0)
+        idleSeconds <= 0) {
       state.SkipWithError("portvaktd's threads could not be read, or the flood sent nothing");
+      return;  // nothing for the summary
+    }
     const double idleForwardPerS = static_cast<double>(idle1.forward - idle0.forward) / idleSeconds;
     const double idleOtherPerS = static_cast<double>(idle1.other - idle0.other) / idleSeconds;
     const double sent = static_cast<double>(flood.sent);

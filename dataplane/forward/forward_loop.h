@@ -41,7 +41,7 @@
 // access port that sends router advertisements at 50 000/s in bursts of 8
 // woke it ~6 500 times a second for 12-15 us of CPU each on the bench's VM
 // (bench/veth_forward_bench.cc, flood/alone),
-// while parsing and dropping a frame takes ~0.12 us (bench/pipeline_bench.cc).
+// while parsing and dropping a frame takes 0.12-0.22 us (bench/pipeline_bench.cc).
 // So an access port whose frames the policy drops -- at least
 // `moderateAfterDrops` in a `moderationWindowNs` window, and at least
 // `moderateDropShare` of the frames the switch judged on it -- stops waking

@@ -25,6 +25,14 @@ lab_skip() {
   echo "skip: $1"; exit 77
 }
 
+# lab_check DESCRIPTION COMMAND...: runs COMMAND and says "ok: DESCRIPTION"
+# or "FAIL: DESCRIPTION"; a failure sets fail=1 (the script's exit status).
+lab_check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fail=1; fi
+}
+
 lab_require_root() { [ "$(id -u)" -eq 0 ] || lab_skip "needs root (network namespaces)"; }
 
 # lab_require_tools TOOL...: every tool on PATH, else a skip naming the missing ones.
